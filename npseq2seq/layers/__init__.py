@@ -1,0 +1,7 @@
+"""Layers: each a forward/backward pair with Keras's weight names and order."""
+from .base import Layer
+from .dense import Dense
+from .lstm import LSTM
+from .recurrent import Recurrent
+
+__all__ = ["Layer", "Dense", "LSTM", "Recurrent"]

@@ -1,0 +1,64 @@
+"""Dense: ``outputs = activation(inputs @ kernel + bias)`` on the last axis.
+
+Shapes: inputs (..., D), kernel (D, V), bias (V,), outputs (..., V).
+
+With ``activation="softmax"`` the cache keeps the logits, exactly as Keras tags
+a softmax output with ``_keras_logits``: the loss then works from the logits
+(``logsumexp(z) - y·z``, no clipping) and hands back ``dlogits`` to
+``backward_logits``, skipping the softmax Jacobian. ``backward`` (gradient with
+respect to the probabilities) exists for when the probabilities themselves feed
+something else, as in training without teacher forcing.
+"""
+from __future__ import annotations
+
+from typing import NamedTuple
+
+import numpy as np
+
+from ..ops import glorot_uniform, softmax
+from .base import Layer
+
+
+class DenseCache(NamedTuple):
+    inputs: np.ndarray   # (..., D)
+    logits: np.ndarray   # (..., V), before the activation
+    outputs: np.ndarray  # (..., V), after it (the same array as logits when linear)
+
+
+class Dense(Layer):
+    weight_names = ("kernel", "bias")
+
+    def __init__(self, units: int, input_dim: int, activation: str | None = None,
+                 dtype="float32", rng: np.random.Generator | None = None, name="dense"):
+        super().__init__(dtype, name)
+        if activation not in (None, "linear", "softmax"):
+            raise ValueError(f"Dense activation must be None or 'softmax', got {activation!r}")
+        self.units, self.input_dim = int(units), int(input_dim)
+        self.activation = None if activation == "linear" else activation
+        rng = rng if rng is not None else np.random.default_rng()
+        self.kernel = glorot_uniform(rng, (self.input_dim, self.units), self.dtype)
+        self.bias = np.zeros(self.units, dtype=self.dtype)
+
+    def forward(self, inputs: np.ndarray) -> tuple[np.ndarray, DenseCache]:
+        logits = inputs @ self.kernel + self.bias
+        outputs = softmax(logits) if self.activation == "softmax" else logits
+        return outputs, DenseCache(inputs, logits, outputs)
+
+    def backward_logits(self, dlogits: np.ndarray, cache: DenseCache):
+        """Gradients from d(loss)/d(logits): returns (dinputs, [dkernel, dbias])."""
+        x2 = cache.inputs.reshape(-1, self.input_dim)
+        d2 = dlogits.reshape(-1, self.units)
+        dkernel = x2.T @ d2                        # z = x W + b  ->  dW = xᵀ dz (all rows in one GEMM)
+        dbias = d2.sum(axis=0)                     #              ->  db = Σ dz
+        dinputs = dlogits @ self.kernel.T          #              ->  dx = dz Wᵀ
+        return dinputs, [dkernel, dbias]
+
+    def backward(self, doutputs: np.ndarray, cache: DenseCache):
+        """Gradients from d(loss)/d(outputs): returns (dinputs, [dkernel, dbias])."""
+        if self.activation == "softmax":
+            p = cache.outputs
+            # softmax Jacobian-vector product: dz = p * (dp - Σ dp·p)
+            dlogits = p * (doutputs - (doutputs * p).sum(axis=-1, keepdims=True))
+        else:
+            dlogits = doutputs
+        return self.backward_logits(dlogits, cache)

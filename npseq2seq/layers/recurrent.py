@@ -1,0 +1,215 @@
+"""The time loop shared by LSTM and GRU: input projection, unrolling, BPTT.
+
+A recurrent layer is a *cell* (one time step's equations, in ``lstm.py`` /
+``gru.py``) run over time by this module. The split follows where the work is:
+
+* ``x_t @ kernel`` does not depend on the previous state, so it is computed for
+  all time steps at once before the loop: one GEMM of (T·N, D) × (D, G·H), or,
+  for one-hot inputs given as token ids, a row gather from the kernel (one-hot ×
+  W *is* picking rows of W, exactly, with no multiplications).
+* Only ``h_{t-1} @ recurrent_kernel`` and the gate nonlinearities stay in the
+  Python loop over time.
+* In backward, the loop only carries ``dh``/``dc`` from step to step; the weight
+  gradients are summed over time *after* the loop, each as one GEMM over all
+  (T·N) rows.
+
+Letters: N batch, T time steps, D input features, H units, G gates (4 for LSTM,
+3 for GRU). Inside the loop arrays are time-major (T, N, ·) so that each step
+reads a contiguous block; the public API is batch-major (N, T, ·) like Keras.
+
+Inputs may be a float array (N, T, D) or an integer array (N, T) of token ids
+standing for one-hot rows; an id of -1 stands for an all-zero row (the 2017
+blog's zero padding).
+"""
+from __future__ import annotations
+
+from typing import Any, NamedTuple
+
+import numpy as np
+
+from ..ops import glorot_uniform, orthogonal
+from .base import Layer
+
+
+class RecurrentCache(NamedTuple):
+    inputs: np.ndarray       # (T, N, D) float, or (T, N) int token ids
+    hs: np.ndarray           # (T+1, N, H); hs[0] is the initial h, hs[t+1] the output of step t
+    steps: list[Any]         # the cell's cache of every time step
+    return_sequences: bool   # how the outputs were shaped (backward reads dout the same way)
+    return_state: bool
+
+
+class Recurrent(Layer):
+    """Base of LSTM and GRU: weights ``kernel (D, G·H)``, ``recurrent_kernel (H, G·H)``, ``bias``.
+
+    Subclasses set ``num_gates``, ``state_size`` (number of state arrays) and
+    implement ``step_forward`` / ``step_backward`` and ``_initial_bias``.
+    """
+    weight_names = ("kernel", "recurrent_kernel", "bias")
+    num_gates: int
+    state_size: int
+    # True when the gradient flowing into recurrent_kernel differs from the one
+    # flowing into kernel (GRU's reset gate sits between them); LSTM: False.
+    separate_recurrent_grad = False
+
+    def __init__(self, units: int, input_dim: int, return_sequences: bool = False,
+                 return_state: bool = False, dtype="float32",
+                 rng: np.random.Generator | None = None, name: str | None = None):
+        super().__init__(dtype, name)
+        if int(units) < 1 or int(input_dim) < 1:
+            raise ValueError(f"{type(self).__name__}: units and input_dim must be >= 1, "
+                             f"got units={units}, input_dim={input_dim}")
+        self.units, self.input_dim = int(units), int(input_dim)
+        self.return_sequences, self.return_state = bool(return_sequences), bool(return_state)
+        rng = rng if rng is not None else np.random.default_rng()
+        gh = self.num_gates * self.units
+        self.kernel = glorot_uniform(rng, (self.input_dim, gh), self.dtype)
+        self.recurrent_kernel = orthogonal(rng, (self.units, gh), self.dtype)
+        self.bias = self._initial_bias()
+
+    # --- what a cell provides -------------------------------------------------------
+    def _initial_bias(self) -> np.ndarray:
+        raise NotImplementedError
+
+    def input_bias(self) -> np.ndarray:
+        """The bias added to ``x @ kernel`` (GRU with reset_after keeps a second one)."""
+        return self.bias
+
+    def step_forward(self, xw_t, states):
+        """One step: ``xw_t`` = x_t @ kernel + input bias (N, G·H) → (new_states, step_cache)."""
+        raise NotImplementedError
+
+    def step_backward(self, dstates, step_cache):
+        """Reverse of one step → (dxw_t, drec_t or None, dstates_prev)."""
+        raise NotImplementedError
+
+    def weight_gradients(self, cache: RecurrentCache, dxw, drec):
+        """[dkernel, drecurrent_kernel, dbias] from the stacked pre-activation gradients."""
+        drec = dxw if drec is None else drec
+        return [self._kernel_gradient(cache.inputs, dxw),
+                _gemm_over_time(cache.hs[:-1], drec),   # z += h_{t-1} U  ->  dU = Σ_t h_{t-1}ᵀ dz_t
+                dxw.sum(axis=(0, 1))]                    # z += b          ->  db = Σ_t Σ_n dz
+
+    # --- the time loop ----------------------------------------------------------------
+    def zero_state(self, batch: int) -> list[np.ndarray]:
+        return [np.zeros((batch, self.units), self.dtype) for _ in range(self.state_size)]
+
+    def project_inputs(self, inputs_tm: np.ndarray) -> np.ndarray:
+        """x_t @ kernel + bias for every step at once: (T, N, D) or (T, N) ids → (T, N, G·H)."""
+        b = self.input_bias()
+        if np.issubdtype(inputs_tm.dtype, np.integer):
+            # one-hot × kernel = a row of kernel; id -1 (zero padding) picks the appended zero row
+            table = np.vstack([self.kernel, np.zeros((1, self.kernel.shape[1]), self.dtype)])
+            return table[inputs_tm] + b
+        return inputs_tm @ self.kernel + b
+
+    def forward(self, inputs: np.ndarray, initial_state=None):
+        """Run the layer over time.
+
+        inputs: (N, T, D) floats or (N, T) token ids. initial_state: list of
+        ``state_size`` arrays (N, H) or None for zeros.
+        Returns (outputs, cache) with outputs as Keras: the sequence (N, T, H) if
+        ``return_sequences`` else the last h (N, H); with ``return_state``, the list
+        ``[outputs, *final_states]``.
+        """
+        inputs = self._check_inputs(inputs)
+        n = inputs.shape[0]
+        inputs_tm = np.swapaxes(inputs, 0, 1)
+        states = self._check_initial_state(initial_state, n)
+        xw = self.project_inputs(inputs_tm)
+        steps = len(xw)
+        hs = np.empty((steps + 1, n, self.units), self.dtype)
+        hs[0] = states[0]
+        step_caches = []
+        for t in range(steps):
+            states, step_cache = self.step_forward(xw[t], states)
+            hs[t + 1] = states[0]
+            step_caches.append(step_cache)
+        out = np.swapaxes(hs[1:], 0, 1) if self.return_sequences else hs[-1]
+        outputs = [out, *states] if self.return_state else out
+        return outputs, RecurrentCache(inputs_tm, hs, step_caches,
+                                       self.return_sequences, self.return_state)
+
+    def backward(self, doutputs, cache: RecurrentCache):
+        """Backprop through time.
+
+        doutputs has the structure of forward's outputs; any part may be None
+        (no gradient). Returns (dinputs, dinitial_state, grads) with dinputs None
+        for token-id inputs, dinitial_state a list like initial_state, and grads
+        [dkernel, drecurrent_kernel, dbias].
+        """
+        steps, n = cache.hs.shape[0] - 1, cache.hs.shape[1]
+        if cache.return_state:
+            dout, *dfinal = doutputs
+        else:
+            dout, dfinal = doutputs, [None] * self.state_size
+        dstates = [np.zeros((n, self.units), self.dtype) if d is None else np.array(d, self.dtype)
+                   for d in dfinal]
+        if dout is not None and not cache.return_sequences:
+            dstates[0] += dout                      # the last output *is* the final h
+        dseq = np.swapaxes(dout, 0, 1) if (dout is not None and cache.return_sequences) else None
+
+        gh = self.num_gates * self.units
+        dxw = np.empty((steps, n, gh), self.dtype)
+        drec = np.empty_like(dxw) if self.separate_recurrent_grad else None
+        for t in reversed(range(steps)):
+            if dseq is not None:
+                dstates[0] = dstates[0] + dseq[t]   # h_t feeds both the output and step t+1
+            dxw[t], drec_t, dstates = self.step_backward(dstates, cache.steps[t])
+            if drec is not None:
+                drec[t] = drec_t
+
+        grads = self.weight_gradients(cache, dxw, drec)
+        if np.issubdtype(cache.inputs.dtype, np.integer):
+            dinputs = None                           # token ids are not differentiable
+        else:
+            dinputs = np.swapaxes(dxw @ self.kernel.T, 0, 1)
+        return dinputs, dstates, grads
+
+    # --- helpers ----------------------------------------------------------------------
+    def _kernel_gradient(self, inputs_tm, dxw):
+        if np.issubdtype(inputs_tm.dtype, np.integer):
+            # the transpose of a row gather is a scatter-add: repeated ids accumulate
+            ids = inputs_tm.reshape(-1)
+            rows = dxw.reshape(-1, dxw.shape[-1])
+            keep = ids >= 0
+            dkernel = np.zeros_like(self.kernel)
+            np.add.at(dkernel, ids[keep], rows[keep])
+            return dkernel
+        return _gemm_over_time(inputs_tm, dxw)       # z = x W  ->  dW = Σ_t x_tᵀ dz_t
+
+    def _check_inputs(self, inputs):
+        inputs = np.asarray(inputs)
+        if np.issubdtype(inputs.dtype, np.integer):
+            if inputs.ndim != 2:
+                raise ValueError(f"{self.name}: token-id inputs must be (batch, time), "
+                                 f"received shape {inputs.shape}")
+            if inputs.size and (inputs.min() < -1 or inputs.max() >= self.input_dim):
+                raise ValueError(f"{self.name}: token ids must lie in [-1, {self.input_dim}), "
+                                 f"received min {inputs.min()}, max {inputs.max()}")
+            return inputs
+        if inputs.ndim != 3 or inputs.shape[-1] != self.input_dim:
+            raise ValueError(f"{self.name}: inputs must be (batch, time, {self.input_dim}), "
+                             f"received shape {inputs.shape}")
+        return inputs.astype(self.dtype, copy=False)
+
+    def _check_initial_state(self, initial_state, n):
+        if initial_state is None:
+            return self.zero_state(n)
+        initial_state = list(initial_state)
+        if len(initial_state) != self.state_size:
+            raise ValueError(f"{self.name}: initial_state must be a list of {self.state_size} "
+                             f"arrays, received {len(initial_state)}")
+        out = []
+        for s in initial_state:
+            s = np.asarray(s, self.dtype)
+            if s.shape != (n, self.units):
+                raise ValueError(f"{self.name}: each initial_state array must be "
+                                 f"({n}, {self.units}), received {s.shape}")
+            out.append(s)
+        return out
+
+
+def _gemm_over_time(a_tm: np.ndarray, b_tm: np.ndarray) -> np.ndarray:
+    """Σ_t a_tᵀ b_t as a single GEMM over the (T·N) rows: (T, N, P), (T, N, Q) → (P, Q)."""
+    return a_tm.reshape(-1, a_tm.shape[-1]).T @ b_tm.reshape(-1, b_tm.shape[-1])

@@ -1,0 +1,142 @@
+"""Cross-entropy losses with Keras's exact semantics.
+
+Inside a Keras model, ``Dense(activation="softmax")`` followed by
+``"categorical_crossentropy"`` does not compute ``-Σ y log p``: Keras finds the
+logits behind the softmax and calls TensorFlow's fused
+``softmax_cross_entropy_with_logits``. Per row (one sample, one time step)::
+
+    loss_row = Σ_k y_k · (logsumexp(z) − z_k)     (no clipping, no renormalising)
+
+and the reported loss is Σ loss_row / (number of rows), padded rows included
+in the count (Keras's ``sum_over_batch_size``).
+
+The gradient quirk: TensorFlow back-propagates ``softmax(z) − y`` for *every*
+row. For a row of ``y`` that sums to 1 that is the true derivative. For an
+all-zero target row (the 2017 blog's zero padding) the row adds 0 to the loss
+yet still pushes ``softmax(z)`` into the logits. ``exact_gradient=False`` (the
+default) reproduces Keras bit for bit; ``exact_gradient=True`` returns the true
+derivative ``Σ_k y_k · softmax(z) − y`` of the loss that is reported.
+
+Targets may be one-hot/soft rows (…, V) or integer ids (…) where -1 marks an
+all-zero row; ids avoid building the (N, T, V) one-hot tensor.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from .ops import logsumexp
+
+EPSILON = 1e-7  # keras.config.epsilon(), used by the probability path only
+
+
+def _check_targets(y, logits):
+    y = np.asarray(y)
+    if np.issubdtype(y.dtype, np.integer):
+        if y.shape != logits.shape[:-1]:
+            raise ValueError(f"integer targets must have shape {logits.shape[:-1]}, "
+                             f"received {y.shape}")
+    elif y.shape != logits.shape:
+        raise ValueError(f"targets must have shape {logits.shape}, received {y.shape}")
+    return y
+
+
+def softmax_cross_entropy(logits: np.ndarray, y, exact_gradient: bool = False,
+                          mask: np.ndarray | None = None):
+    """Mean softmax cross-entropy from logits, and its gradient.
+
+    logits: (..., V). y: (..., V) targets or (...) integer ids (-1: no target).
+    mask: optional (...) boolean; rows where it is False are left out of both
+    the sum and the count (beyond Keras: the tutorial has no mask).
+    Returns (loss as a Python float, dlogits with the shape of logits).
+    """
+    y = _check_targets(y, logits)
+    lse = logsumexp(logits)                              # (..., 1)
+    probs = np.exp(logits - lse)                         # softmax, reusing the logsumexp
+    if np.issubdtype(y.dtype, np.integer):
+        has_target = y >= 0
+        safe = np.where(has_target, y, 0)
+        z_true = np.take_along_axis(logits, safe[..., None], axis=-1)[..., 0]
+        row_loss = np.where(has_target, lse[..., 0] - z_true, 0.0)
+        row_mass = has_target.astype(logits.dtype)       # Σ_k y_k of the implied one-hot row
+        dlogits = probs if not exact_gradient else probs * row_mass[..., None]
+        rows = np.flatnonzero(has_target)                # each row has one id: no repeats,
+        flat = dlogits.reshape(-1, dlogits.shape[-1])    # so plain fancy indexing is safe
+        flat[rows, safe.reshape(-1)[rows]] -= 1.0
+    else:
+        y = y.astype(logits.dtype, copy=False)
+        row_mass = y.sum(axis=-1)
+        row_loss = (y * (lse - logits)).sum(axis=-1)     # Σ_k y_k (logsumexp(z) − z_k)
+        scale = row_mass[..., None] if exact_gradient else 1.0
+        dlogits = probs * scale - y                      # TF: p − y; exact: (Σy)·p − y
+    if mask is not None:
+        mask = np.asarray(mask, bool)
+        row_loss = np.where(mask, row_loss, 0.0)
+        dlogits *= mask[..., None]
+        count = max(int(mask.sum()), 1)
+    else:
+        count = row_loss.size
+    loss = row_loss.sum(dtype=logits.dtype) / logits.dtype.type(count)
+    dlogits /= logits.dtype.type(count)                  # d(mean)/d(row) = 1 / count
+    return float(loss), dlogits
+
+
+def categorical_crossentropy(y_true, y_pred, from_logits: bool = False, axis: int = -1):
+    """Keras's standalone ``keras.losses.categorical_crossentropy``: one value per row.
+
+    With probabilities (``from_logits=False``) Keras renormalises them and clips to
+    [ε, 1−ε] before the log; with logits it uses the fused formula above. Models do
+    not call this: they use ``softmax_cross_entropy`` on the Dense layer's logits.
+    """
+    y_true = np.asarray(y_true)
+    y_pred = np.asarray(y_pred)
+    if from_logits:
+        return (y_true * (logsumexp(y_pred, axis) - y_pred)).sum(axis=axis)
+    p = y_pred / y_pred.sum(axis=axis, keepdims=True)
+    p = np.clip(p, EPSILON, 1.0 - EPSILON)
+    return -(y_true * np.log(p)).sum(axis=axis)
+
+
+class CategoricalCrossentropy:
+    """The loss object a model is compiled with (``"categorical_crossentropy"``).
+
+    exact_gradient: False reproduces Keras/TensorFlow's gradient (``p − y`` even on
+    all-zero target rows); True gives the true gradient of the reported loss.
+    """
+    name = "categorical_crossentropy"
+
+    def __init__(self, exact_gradient: bool = False):
+        self.exact_gradient = bool(exact_gradient)
+
+    def __call__(self, logits, y, mask=None):
+        return softmax_cross_entropy(logits, y, self.exact_gradient, mask)
+
+    def get_config(self):
+        return {"name": self.name, "exact_gradient": self.exact_gradient}
+
+
+class SparseCategoricalCrossentropy(CategoricalCrossentropy):
+    """The same loss with integer targets (…): the value equals the one-hot version's."""
+    name = "sparse_categorical_crossentropy"
+
+    def __call__(self, logits, y, mask=None):
+        y = np.asarray(y)
+        if not np.issubdtype(y.dtype, np.integer):
+            raise ValueError(f"{self.name} needs integer targets, received dtype {y.dtype}")
+        return softmax_cross_entropy(logits, y, self.exact_gradient, mask)
+
+
+_LOSSES = {"categorical_crossentropy": CategoricalCrossentropy,
+           "sparse_categorical_crossentropy": SparseCategoricalCrossentropy}
+
+
+def get(identifier) -> CategoricalCrossentropy:
+    if isinstance(identifier, CategoricalCrossentropy):
+        return identifier
+    if isinstance(identifier, str) and identifier.lower() in _LOSSES:
+        return _LOSSES[identifier.lower()]()
+    raise ValueError(f"loss must be one of {sorted(_LOSSES)} or a loss object, "
+                     f"received {identifier!r}")
+
+
+__all__ = ["softmax_cross_entropy", "categorical_crossentropy", "CategoricalCrossentropy",
+           "SparseCategoricalCrossentropy", "get", "EPSILON"]

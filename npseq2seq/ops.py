@@ -1,0 +1,92 @@
+"""Elementwise functions, numerically stable softmax, and Keras's initialisers.
+
+Everything here is a plain NumPy function of arrays; nothing holds state. The
+initialisers take a ``numpy.random.Generator`` so that one seeded generator
+drives all the randomness of a model.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+__all__ = [
+    "sigmoid", "tanh", "softmax", "log_softmax", "logsumexp",
+    "glorot_uniform", "orthogonal", "lstm_bias", "resolve_dtype",
+]
+
+
+def resolve_dtype(dtype) -> np.dtype:
+    """The library works in float32 (Keras's default) or float64; nothing else."""
+    dt = np.dtype(dtype)
+    if dt not in (np.float32, np.float64):
+        raise ValueError(f"dtype must be 'float32' or 'float64', got {dtype!r}")
+    return dt
+
+
+def sigmoid(x: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
+    """The plain logistic 1 / (1 + exp(-x)), Keras's ``"sigmoid"`` (not hard_sigmoid).
+
+    For very negative x, exp(-x) overflows to inf and 1/inf is exactly 0, the
+    right limit, so the overflow warning is silenced rather than avoided.
+    """
+    with np.errstate(over="ignore"):
+        out = np.negative(x, out=out)
+        np.exp(out, out=out)
+        out += 1.0
+        return np.reciprocal(out, out=out)
+
+
+def tanh(x: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
+    return np.tanh(x, out=out)
+
+
+def logsumexp(z: np.ndarray, axis: int = -1) -> np.ndarray:
+    """log(sum(exp(z))) along ``axis`` (kept), shifted by the max so nothing overflows."""
+    m = z.max(axis=axis, keepdims=True)
+    return m + np.log(np.exp(z - m).sum(axis=axis, keepdims=True))
+
+
+def softmax(z: np.ndarray, axis: int = -1) -> np.ndarray:
+    """exp(z - max) / sum(exp(z - max)), the same formula as ``tf.nn.softmax``."""
+    e = np.exp(z - z.max(axis=axis, keepdims=True))
+    e /= e.sum(axis=axis, keepdims=True)
+    return e
+
+
+def log_softmax(z: np.ndarray, axis: int = -1) -> np.ndarray:
+    return z - logsumexp(z, axis=axis)
+
+
+# --- initialisers (keras/src/initializers/random_initializers.py) -----------------
+
+def glorot_uniform(rng: np.random.Generator, shape: tuple[int, int], dtype) -> np.ndarray:
+    """U(-limit, limit) with limit = sqrt(6 / (fan_in + fan_out)); fans are shape[0], shape[1]."""
+    fan_in, fan_out = shape
+    limit = np.sqrt(6.0 / (fan_in + fan_out))
+    return rng.uniform(-limit, limit, size=shape).astype(dtype)
+
+
+def orthogonal(rng: np.random.Generator, shape: tuple[int, int], dtype, gain: float = 1.0) -> np.ndarray:
+    """Keras's Orthogonal: QR of a normal matrix, signs fixed by diag(R).
+
+    For the (units, 4*units) recurrent kernel the rows come out orthonormal,
+    which keeps the recurrent map from shrinking or blowing up the state early on.
+    """
+    rows, cols = shape
+    a = rng.standard_normal((max(rows, cols), min(rows, cols)))
+    q, r = np.linalg.qr(a)
+    q *= np.sign(np.diag(r))  # makes the decomposition unique (uniform over orthogonal matrices)
+    if rows < cols:
+        q = q.T
+    return (gain * q).astype(dtype)
+
+
+def lstm_bias(units: int, dtype, unit_forget_bias: bool = True) -> np.ndarray:
+    """Zeros, except ones for the forget gate (the i, f, c, o layout's second block).
+
+    A forget bias of 1 makes f ≈ 0.73 at the start, so the cell remembers by default
+    (Jozefowicz et al., 2015); Keras's ``unit_forget_bias=True``.
+    """
+    bias = np.zeros(4 * units, dtype=dtype)
+    if unit_forget_bias:
+        bias[units:2 * units] = 1.0
+    return bias
