@@ -10,7 +10,7 @@ import numpy as np
 
 __all__ = [
     "sigmoid", "tanh", "softmax", "log_softmax", "logsumexp",
-    "glorot_uniform", "orthogonal", "lstm_bias", "resolve_dtype",
+    "glorot_uniform", "orthogonal", "lstm_bias", "resolve_dtype", "scatter_add_rows",
 ]
 
 
@@ -54,6 +54,35 @@ def softmax(z: np.ndarray, axis: int = -1) -> np.ndarray:
 
 def log_softmax(z: np.ndarray, axis: int = -1) -> np.ndarray:
     return z - logsumexp(z, axis=axis)
+
+
+def scatter_add_rows(num_rows: int, ids: np.ndarray, rows: np.ndarray) -> np.ndarray:
+    """Σ of ``rows`` grouped by ``ids``: out[k] = Σ_{j: ids[j]=k} rows[j]; ids of -1 are skipped.
+
+    The backward of a row gather (one-hot × W, or an Embedding lookup): a token
+    seen many times accumulates all its gradients. ids: (M,) ints; rows: (M, K)
+    → (num_rows, K). Two vectorised ways, both far faster than ``np.add.at``:
+    for a small vocabulary (characters) a GEMM with the one-hot matrix, (V, M) ×
+    (M, K), is fastest (measured 6× faster than sorting for V = 90, M = 3776,
+    K = 1024); for a large one (words) that GEMM's cost grows with V, so sort by
+    id and sum each run with ``np.add.reduceat`` instead.
+    """
+    keep = np.flatnonzero(ids >= 0)
+    ids, rows = ids[keep], rows[keep]
+    if num_rows <= _ONE_HOT_GEMM_MAX_ROWS:
+        one_hot_t = np.zeros((num_rows, len(ids)), rows.dtype)
+        one_hot_t[ids, np.arange(len(ids))] = 1.0
+        return one_hot_t @ rows
+    out = np.zeros((num_rows, rows.shape[1]), rows.dtype)
+    if ids.size:
+        order = np.argsort(ids, kind="stable")
+        sorted_ids = ids[order]
+        starts = np.flatnonzero(np.concatenate(([True], sorted_ids[1:] != sorted_ids[:-1])))
+        out[sorted_ids[starts]] = np.add.reduceat(rows[order], starts, axis=0)
+    return out
+
+
+_ONE_HOT_GEMM_MAX_ROWS = 512
 
 
 # --- initialisers (keras/src/initializers/random_initializers.py) -----------------

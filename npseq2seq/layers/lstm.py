@@ -20,7 +20,7 @@ from typing import NamedTuple
 import numpy as np
 
 from ..ops import lstm_bias, sigmoid, tanh
-from .recurrent import Recurrent
+from .recurrent import Recurrent, split_gates
 
 
 class LSTMStepCache(NamedTuple):
@@ -37,7 +37,7 @@ def lstm_step_forward(xw_t, h_prev, c_prev, recurrent_kernel):
     sigmoid(gates[:, :2 * units], out=gates[:, :2 * units])                   # i, f
     tanh(gates[:, 2 * units:3 * units], out=gates[:, 2 * units:3 * units])    # g
     sigmoid(gates[:, 3 * units:], out=gates[:, 3 * units:])                   # o
-    i, f, g, o = np.split(gates, 4, axis=1)
+    i, f, g, o = split_gates(gates, 4)
     c = f * c_prev + i * g
     tanh_c = tanh(c)
     h = o * tanh_c
@@ -50,7 +50,7 @@ def lstm_step_backward(dh, dc, cache: LSTMStepCache):
     dc on entry is the gradient reaching c_t from step t+1; dz is the gradient
     of the pre-activations, which is also d(x_t W + b) and d(h_{t-1} U).
     """
-    i, f, g, o = np.split(cache.gates, 4, axis=1)
+    i, f, g, o = split_gates(cache.gates, 4)
     tanh_c = cache.tanh_c
     dc = dc + dh * o * (1.0 - tanh_c * tanh_c)    # h = o·tanh(c): c reaches h through tanh
     dz = np.empty_like(cache.gates)

@@ -27,7 +27,7 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
-from ..ops import glorot_uniform, orthogonal
+from ..ops import glorot_uniform, orthogonal, scatter_add_rows
 from .base import Layer
 
 
@@ -170,12 +170,8 @@ class Recurrent(Layer):
     def _kernel_gradient(self, inputs_tm, dxw):
         if np.issubdtype(inputs_tm.dtype, np.integer):
             # the transpose of a row gather is a scatter-add: repeated ids accumulate
-            ids = inputs_tm.reshape(-1)
-            rows = dxw.reshape(-1, dxw.shape[-1])
-            keep = ids >= 0
-            dkernel = np.zeros_like(self.kernel)
-            np.add.at(dkernel, ids[keep], rows[keep])
-            return dkernel
+            return scatter_add_rows(self.input_dim, inputs_tm.reshape(-1),
+                                    dxw.reshape(-1, dxw.shape[-1]))
         return _gemm_over_time(inputs_tm, dxw)       # z = x W  ->  dW = Σ_t x_tᵀ dz_t
 
     def _check_inputs(self, inputs):
@@ -213,3 +209,9 @@ class Recurrent(Layer):
 def _gemm_over_time(a_tm: np.ndarray, b_tm: np.ndarray) -> np.ndarray:
     """Σ_t a_tᵀ b_t as a single GEMM over the (T·N) rows: (T, N, P), (T, N, Q) → (P, Q)."""
     return a_tm.reshape(-1, a_tm.shape[-1]).T @ b_tm.reshape(-1, b_tm.shape[-1])
+
+
+def split_gates(a: np.ndarray, num_gates: int) -> list[np.ndarray]:
+    """Views of the (N, G·H) blocks of a fused gate array (cheaper than np.split)."""
+    units = a.shape[1] // num_gates
+    return [a[:, k * units:(k + 1) * units] for k in range(num_gates)]

@@ -1,0 +1,20 @@
+"""npseq2seq: the Keras seq2seq tutorial's models in plain NumPy, with manual backprop.
+
+    from npseq2seq import Seq2Seq, RMSprop
+    model = Seq2Seq(num_encoder_tokens, num_decoder_tokens, latent_dim=256)
+    model.compile(optimizer=RMSprop(), loss="categorical_crossentropy")
+    model.fit([encoder_input_data, decoder_input_data], decoder_target_data,
+              batch_size=64, epochs=100, validation_split=0.2)
+"""
+from .data import CharVocab, DataError, UnknownTokenError
+from .io import ModelFileError, load_model
+from .layers import LSTM, Dense
+from .losses import CategoricalCrossentropy, SparseCategoricalCrossentropy
+from .model import History, Seq2Seq
+from .optimizers import SGD, Adam, RMSprop
+
+__version__ = "0.1.0"
+
+__all__ = ["Seq2Seq", "History", "LSTM", "Dense", "SGD", "RMSprop", "Adam",
+           "CategoricalCrossentropy", "SparseCategoricalCrossentropy", "CharVocab",
+           "DataError", "UnknownTokenError", "ModelFileError", "load_model", "__version__"]

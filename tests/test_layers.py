@@ -1,0 +1,164 @@
+"""LSTM and Dense: forward against the written-out equations, backward against finite differences."""
+import numpy as np
+import pytest
+from hypothesis import given, settings, strategies as st
+
+from npseq2seq.layers import LSTM, Dense
+from npseq2seq.ops import glorot_uniform, orthogonal, scatter_add_rows, sigmoid, softmax
+from tests.gradutil import assert_gradient
+
+sizes = st.integers(min_value=1, max_value=3)
+
+
+def random_lstm(rng, units, input_dim, **kw):
+    layer = LSTM(units, input_dim, dtype="float64", rng=rng, **kw)
+    layer.bias[:] = rng.normal(size=layer.bias.shape)   # a zero bias would hide bias bugs
+    return layer
+
+
+def naive_lstm(x, h, c, W, U, b):
+    """The Keras equations, one gate at a time, no fused arrays."""
+    H = h.shape[1]
+    Wi, Wf, Wc, Wo = (W[:, k * H:(k + 1) * H] for k in range(4))
+    Ui, Uf, Uc, Uo = (U[:, k * H:(k + 1) * H] for k in range(4))
+    bi, bf, bc, bo = (b[k * H:(k + 1) * H] for k in range(4))
+    hs = []
+    for t in range(x.shape[1]):
+        xt = x[:, t]
+        i = 1 / (1 + np.exp(-(xt @ Wi + h @ Ui + bi)))
+        f = 1 / (1 + np.exp(-(xt @ Wf + h @ Uf + bf)))
+        g = np.tanh(xt @ Wc + h @ Uc + bc)
+        o = 1 / (1 + np.exp(-(xt @ Wo + h @ Uo + bo)))
+        c = f * c + i * g
+        h = o * np.tanh(c)
+        hs.append(h)
+    return np.stack(hs, 1), h, c
+
+
+def test_lstm_forward_matches_the_equations():
+    rng = np.random.default_rng(1)
+    layer = random_lstm(rng, 5, 4, return_sequences=True, return_state=True)
+    x, h0, c0 = rng.normal(size=(3, 6, 4)), rng.normal(size=(3, 5)), rng.normal(size=(3, 5))
+    (seq, h, c), _ = layer.forward(x, [h0, c0])
+    ref_seq, ref_h, ref_c = naive_lstm(x, h0, c0, layer.kernel, layer.recurrent_kernel, layer.bias)
+    np.testing.assert_allclose(seq, ref_seq, atol=1e-14)
+    np.testing.assert_allclose(h, ref_h, atol=1e-14)
+    np.testing.assert_allclose(c, ref_c, atol=1e-14)
+
+
+@settings(max_examples=12, deadline=None)
+@given(n=sizes, t=sizes, d=sizes, h=sizes, return_sequences=st.booleans(), seed=st.integers(0, 2**16))
+def test_lstm_gradients(n, t, d, h, return_sequences, seed):
+    rng = np.random.default_rng(seed)
+    layer = random_lstm(rng, h, d, return_sequences=return_sequences, return_state=True)
+    x, h0, c0 = rng.normal(size=(n, t, d)), rng.normal(size=(n, h)), rng.normal(size=(n, h))
+    out_shape = (n, t, h) if return_sequences else (n, h)
+    dout, dh, dc = rng.normal(size=out_shape), rng.normal(size=(n, h)), rng.normal(size=(n, h))
+
+    def f():
+        (out, hT, cT), _ = layer.forward(x, [h0, c0])
+        return np.sum(out * dout) + np.sum(hT * dh) + np.sum(cT * dc)
+
+    _, cache = layer.forward(x, [h0, c0])
+    dx, (dh0, dc0), (dW, dU, db) = layer.backward([dout, dh, dc], cache)
+    for name, arr, grad in [("x", x, dx), ("h0", h0, dh0), ("c0", c0, dc0), ("kernel", layer.kernel, dW),
+                            ("recurrent_kernel", layer.recurrent_kernel, dU), ("bias", layer.bias, db)]:
+        assert_gradient(f, arr, grad, name)
+
+
+def test_lstm_token_ids_equal_one_hot_inputs_exactly():
+    rng = np.random.default_rng(2)
+    layer = random_lstm(rng, 4, 6, return_sequences=True, return_state=True)
+    ids = rng.integers(-1, 6, size=(5, 7))        # -1: an all-zero (zero-padding) row
+    one_hot = np.zeros((5, 7, 6))
+    mask = ids >= 0
+    one_hot[mask, ids[mask]] = 1.0
+    out_ids, cache_ids = layer.forward(ids)
+    out_oh, cache_oh = layer.forward(one_hot)
+    for a, b in zip(out_ids, out_oh):
+        np.testing.assert_array_equal(a, b)
+    douts = [rng.normal(size=a.shape) for a in out_ids]
+    dx_ids, _, grads_ids = layer.backward(douts, cache_ids)
+    _, _, grads_oh = layer.backward(douts, cache_oh)
+    assert dx_ids is None
+    for a, b in zip(grads_ids, grads_oh):
+        np.testing.assert_allclose(a, b, atol=1e-13)
+
+
+def test_lstm_without_return_state_and_default_initial_state():
+    rng = np.random.default_rng(3)
+    layer = random_lstm(rng, 3, 2)
+    x = rng.normal(size=(2, 4, 2))
+    out, cache = layer.forward(x)
+    assert out.shape == (2, 3)
+    (seq, h, c), _ = random_lstm(np.random.default_rng(3), 3, 2, return_sequences=True,
+                                 return_state=True).forward(x)
+    np.testing.assert_allclose(out, h)
+    dx, dstate, grads = layer.backward(np.ones((2, 3)), cache)
+    assert dx.shape == x.shape and len(dstate) == 2 and len(grads) == 3
+
+
+def test_lstm_keras_default_initialisers():
+    layer = LSTM(8, 5, rng=np.random.default_rng(0))
+    assert layer.kernel.shape == (5, 32) and layer.recurrent_kernel.shape == (8, 32)
+    assert layer.kernel.dtype == np.float32
+    np.testing.assert_array_equal(layer.bias, np.r_[np.zeros(8), np.ones(8), np.zeros(16)])
+    limit = np.sqrt(6 / (5 + 32))
+    assert np.abs(layer.kernel).max() <= limit
+    u = layer.recurrent_kernel.astype(np.float64)
+    np.testing.assert_allclose(u @ u.T, np.eye(8), atol=1e-6)   # orthonormal rows
+
+
+def test_initialisers_shapes_and_properties():
+    rng = np.random.default_rng(0)
+    q = orthogonal(rng, (12, 3), np.float64)
+    np.testing.assert_allclose(q.T @ q, np.eye(3), atol=1e-12)
+    g = glorot_uniform(rng, (400, 600), np.float64)
+    assert abs(g.std() - np.sqrt(6 / 1000) / np.sqrt(3)) < 2e-3
+
+
+@pytest.mark.parametrize("activation", [None, "softmax"])
+def test_dense_gradients(activation):
+    rng = np.random.default_rng(4)
+    layer = Dense(5, 3, activation=activation, dtype="float64", rng=rng)
+    layer.bias[:] = rng.normal(size=5)
+    x, dout = rng.normal(size=(2, 4, 3)), rng.normal(size=(2, 4, 5))
+    f = lambda: np.sum(layer.forward(x)[0] * dout)
+    out, cache = layer.forward(x)
+    dx, (dW, db) = layer.backward(dout, cache)
+    for name, arr, grad in [("x", x, dx), ("kernel", layer.kernel, dW), ("bias", layer.bias, db)]:
+        assert_gradient(f, arr, grad, name)
+    if activation == "softmax":
+        np.testing.assert_allclose(out, softmax(cache.logits))
+        np.testing.assert_allclose(out.sum(-1), 1.0)
+
+
+def test_sigmoid_is_the_plain_logistic_and_stable():
+    x = np.array([-1000.0, -2.0, 0.0, 2.0, 1000.0])
+    np.testing.assert_allclose(sigmoid(x.copy()), [0.0, 0.11920292202211755, 0.5, 0.8807970779778823, 1.0],
+                               rtol=1e-15)
+
+
+@pytest.mark.parametrize("num_rows", [7, 3000])   # both the one-hot GEMM and the sorted paths
+def test_scatter_add_rows_accumulates_repeated_ids(num_rows):
+    rng = np.random.default_rng(5)
+    ids = rng.integers(-1, num_rows, size=500)
+    ids[:50] = 3                                   # many repeats
+    rows = rng.normal(size=(500, 4))
+    expected = np.zeros((num_rows, 4))
+    keep = ids >= 0
+    np.add.at(expected, ids[keep], rows[keep])
+    np.testing.assert_allclose(scatter_add_rows(num_rows, ids, rows), expected, atol=1e-12)
+    assert not scatter_add_rows(num_rows, np.full(3, -1), rows[:3]).any()
+
+
+def test_bad_inputs_name_the_problem():
+    layer = LSTM(3, 4)
+    with pytest.raises(ValueError, match=r"\(batch, time, 4\)"):
+        layer.forward(np.zeros((2, 5, 3)))
+    with pytest.raises(ValueError, match="token ids"):
+        layer.forward(np.full((2, 5), 4))
+    with pytest.raises(ValueError, match="initial_state"):
+        layer.forward(np.zeros((2, 5, 4)), [np.zeros((2, 3))])
+    with pytest.raises(ValueError, match="expected shape"):
+        layer.set_weights([np.zeros((4, 12)), np.zeros((3, 12)), np.zeros(11)])
