@@ -24,10 +24,11 @@ from pathlib import Path
 
 import numpy as np
 
+from . import losses, optimizers
+
 FORMAT = "npseq2seq"
 FORMAT_VERSION = 1
 CONFIG_KEY = "__config__"
-OPTIMIZER_CLASSES = ("SGD", "RMSprop", "Adam")
 
 
 class ModelFileError(ValueError):
@@ -72,8 +73,7 @@ def save_model(model, path, optimizer: bool = False, training_state: dict | None
     }
     arrays = dict(zip(config["weights"], model.params))
     if optimizer and model.optimizer is not None:
-        config["optimizer"] = {"class_name": type(model.optimizer).__name__,
-                               "config": model.optimizer.get_config()}
+        config["optimizer"] = optimizers.serialize(model.optimizer)
         config["loss"] = model.loss.get_config() if model.loss is not None else None
         arrays.update({f"optimizer/{k}": v for k, v in model.optimizer.get_state().items()})
     arrays[CONFIG_KEY] = np.frombuffer(json.dumps(config).encode("utf-8"), dtype=np.uint8)
@@ -110,7 +110,6 @@ def load_model(path):
     """Read a model saved by ``save_model`` (optimizer state restored if present)."""
     from .data import CharVocab
     from .model import Seq2Seq
-    from . import optimizers, losses
 
     config, arrays = read_model_file(path)
     try:
@@ -131,14 +130,8 @@ def load_model(path):
     model.set_weights([arrays[n] for n in expected])
     if config.get("optimizer"):
         try:
-            opt = config["optimizer"]
-            if opt["class_name"] not in OPTIMIZER_CLASSES:
-                raise ValueError(f"unknown optimizer class {opt['class_name']!r}")
-            optimizer_cls = getattr(optimizers, opt["class_name"])
-            model.compile(optimizer_cls.from_config(opt["config"]),
-                          losses.get(config.get("loss", {}).get("name", "categorical_crossentropy")))
-            if config.get("loss"):
-                model.loss.exact_gradient = bool(config["loss"].get("exact_gradient", False))
+            model.compile(optimizers.get(config["optimizer"]),
+                          losses.get(config.get("loss") or "categorical_crossentropy"))
             model.optimizer.set_state({k[len("optimizer/"):]: v for k, v in arrays.items()
                                        if k.startswith("optimizer/")}, model.params)
         except (KeyError, TypeError, ValueError) as err:

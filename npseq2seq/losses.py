@@ -130,10 +130,13 @@ _LOSSES = {"categorical_crossentropy": CategoricalCrossentropy,
 
 
 def get(identifier) -> CategoricalCrossentropy:
+    """A loss object from a name, a ``get_config()`` dict, or a loss object."""
     if isinstance(identifier, CategoricalCrossentropy):
         return identifier
     if isinstance(identifier, str) and identifier.lower() in _LOSSES:
         return _LOSSES[identifier.lower()]()
+    if isinstance(identifier, dict) and identifier.get("name") in _LOSSES:
+        return _LOSSES[identifier["name"]](exact_gradient=identifier.get("exact_gradient", False))
     raise ValueError(f"loss must be one of {sorted(_LOSSES)} or a loss object, "
                      f"received {identifier!r}")
 
