@@ -1,0 +1,35 @@
+"""The parity suite's tolerances, stated once. Every parity test reads them from here.
+
+Differences are max |npseq2seq − Keras| over all entries, unless marked
+"relative": then max |npseq2seq − Keras| / max |Keras| per weight array.
+"""
+
+TOLERANCES = {
+    "float64": {
+        "forward": 1e-10,            # training-model probabilities, inference states/probs
+        "loss": 1e-10,               # loss values (evaluate, train_on_batch, compute_loss)
+        "gradient": 1e-10,           # every weight's gradient vs tf.GradientTape
+        "weights_1_step": 1e-10,     # weights after 1 optimizer step
+        "weights_20_steps": 1e-8,    # weights after 20 optimizer steps
+        "history": 1e-10,            # fit's per-epoch loss / val_loss
+    },
+    "float32": {
+        "forward": 1e-5,
+        "loss": 1e-5,
+        "gradient": 1e-4,            # relative to max |Keras gradient| of that weight
+        "weights_1_step": 1e-5,
+        "weights_20_steps": 1e-5,
+        "history": 1e-5,
+    },
+}
+
+# The true gradient (exact_gradient=True) against centred finite differences of the
+# loss, float64, h = 1e-5: truncation O(h²) plus rounding O(ε·|loss|/h) ≈ 3e-11 (measured
+# about 7e-9 relative; h = 1e-6 gives 8e-8, rounding-dominated, h = 1e-4 3e-9),
+# compared relative to the largest entry of each weight's gradient.
+FINITE_DIFFERENCE_STEP = 1e-5
+FINITE_DIFFERENCE_RELATIVE = 1e-7
+
+
+def tol(dtype, check: str) -> float:
+    return TOLERANCES[str(dtype)][check]

@@ -1,0 +1,78 @@
+"""Shared fixtures.
+
+``fra_path``: the Tatoeba/manythings English–French file, kept outside the repo in
+``../shared/data/fra-eng/fra.txt`` (CI clones the repo with ../shared beside it).
+
+The Keras fixtures import Keras lazily, so test files that never ask for them do
+not pay for importing TensorFlow.
+"""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+FRA_PATH = Path(__file__).resolve().parents[2] / "shared/data/fra-eng/fra.txt"
+
+
+@pytest.fixture(scope="session")
+def fra_path() -> Path:
+    if not FRA_PATH.exists():
+        pytest.skip(f"{FRA_PATH} not found (the data lives in ../shared beside the repo)")
+    return FRA_PATH
+
+
+@pytest.fixture(scope="session")
+def keras():
+    """The keras module, imported once per session (TensorFlow backend, quiet logs)."""
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+    os.environ.setdefault("KERAS_BACKEND", "tensorflow")
+    keras = pytest.importorskip("keras")
+    if keras.backend.backend() != "tensorflow":
+        pytest.skip(f"the parity suite needs Keras's TensorFlow backend, not {keras.backend.backend()}")
+    return keras
+
+
+@pytest.fixture(params=["float64", "float32"])
+def keras_floatx(request, keras):
+    """Runs the test once per dtype, with Keras set to that dtype *before* the test builds
+    any layer; restores the previous settings afterwards.
+
+    ``reference.floatx`` sets both ``keras.config.floatx`` and the global dtype policy:
+    in Keras 3.15 ``set_floatx`` alone does not change the dtype of layers once any
+    layer has been built in the process (the policy is cached), so a float32 test run
+    after a float64 one would silently build float64 layers.
+    """
+    from reference import floatx
+
+    with floatx(request.param):
+        yield request.param
+
+
+# --- measured differences: the parity tests record them, the summary prints a table ---
+
+_MEASURED: dict[tuple[str, str], list] = {}
+
+
+@pytest.fixture
+def record():
+    """``record(check, dtype, value, variant="")``: keep the largest measured difference
+    of a check, printed as a table at the end of the run (``-rA`` not needed)."""
+    def _record(check: str, dtype: str, value: float, variant: str = "") -> None:
+        key = (check + (f" [{variant}]" if variant else ""), str(dtype))
+        _MEASURED[key] = max(_MEASURED.get(key, 0.0), float(value))
+    return _record
+
+
+def pytest_terminal_summary(terminalreporter):
+    if not _MEASURED:
+        return
+    checks = sorted({c for c, _ in _MEASURED})
+    write = terminalreporter.write_line
+    terminalreporter.section("parity: largest measured differences")
+    write(f"{'check':<62} {'float64':>10} {'float32':>10}")
+    for c in checks:
+        cells = [_MEASURED.get((c, d)) for d in ("float64", "float32")]
+        write(f"{c:<62} " + " ".join(f"{v:>10.1e}" if v is not None else f"{'-':>10}"
+                                    for v in cells))

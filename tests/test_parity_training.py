@@ -1,0 +1,180 @@
+"""Training, decoding and the Keras-free path, on a slice of fra.txt, against Keras.
+
+* ``fit(shuffle=False, epochs=3, validation_split=0.2)``: the same per-epoch ``loss``
+  and ``val_loss`` as Keras's ``fit``, from the same initial weights, both paddings.
+* ``decode_sequence``: a Keras model trained a little (so the translations are not
+  trivial), its weights copied to npseq2seq: the same string for every sentence of
+  the slice, from the tutorial's loop and from npseq2seq's batched ``translate``.
+* The Keras-free path: that Keras model exported with ``export_keras_model`` to
+  npseq2seq's ``.npz``, loaded and decoded in a subprocess where importing
+  TensorFlow or Keras fails: the same strings again.
+"""
+from __future__ import annotations
+
+import functools
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from npseq2seq import optimizers as np_optimizers
+from npseq2seq.data import CharVocab, load_pairs, vectorize
+from npseq2seq.decoding import decode_sequence as np_decode_sequence
+from npseq2seq import Seq2Seq
+from reference.tolerances import tol
+
+pytestmark = pytest.mark.parity
+
+REPO = Path(__file__).resolve().parents[1]
+NUM_SAMPLES = 300     # the first lines of fra.txt
+LATENT_DIM = 32
+BATCH_SIZE = 50       # 240 training samples: 4 x 50 + 40; 60 validation: 50 + 10
+DECODE_EPOCHS = 20    # Keras training before the decoding checks (lr 0.01)
+
+
+@functools.lru_cache(maxsize=None)
+def _texts(path: str):
+    return load_pairs(path, NUM_SAMPLES)
+
+
+def _data(fra_path, padding, dtype):
+    inputs, targets = _texts(str(fra_path))
+    vocab = CharVocab.from_texts(inputs, targets, padding=padding)
+    enc, dec, tgt = vectorize(inputs, targets, vocab, padding=padding, dtype=dtype)
+    return inputs, vocab, [enc, dec], tgt
+
+
+# --------------------------------------------------------------------------- fit
+
+
+@pytest.mark.parametrize("padding", ["space", "zero"])
+def test_fit_history(keras, keras_floatx, fra_path, padding, record):
+    from reference import build_training_model
+    from reference.bridge import to_keras
+    from reference.testing import max_abs_diff
+
+    _, vocab, x, y = _data(fra_path, padding, keras_floatx)
+    nm = Seq2Seq(vocab.num_encoder_tokens, vocab.num_decoder_tokens, LATENT_DIM,
+                 dtype=keras_floatx, seed=0)
+    nm.compile(optimizer=np_optimizers.RMSprop(), loss="categorical_crossentropy")
+    km = build_training_model(vocab.num_encoder_tokens, vocab.num_decoder_tokens, LATENT_DIM,
+                              compile=False)
+    km.compile(optimizer=keras.optimizers.RMSprop(), loss="categorical_crossentropy")
+    to_keras(nm, km)   # npseq2seq's (Keras-distributed) initial weights on both sides
+
+    kwargs = dict(batch_size=BATCH_SIZE, epochs=3, validation_split=0.2, shuffle=False)
+    k_hist = km.fit(x, y, verbose=0, **kwargs).history
+    n_hist = nm.fit(x, y, verbose=0, **kwargs).history
+    assert sorted(n_hist) == sorted(k_hist) == ["loss", "val_loss"]
+    assert len(n_hist["loss"]) == len(k_hist["loss"]) == 3
+    diff = max(abs(a - b) for key in ("loss", "val_loss") for a, b in zip(n_hist[key], k_hist[key]))
+    record("fit: per-epoch loss and val_loss", keras_floatx, diff, padding)
+    assert diff <= tol(keras_floatx, "history"), (n_hist, k_hist)
+    # the epochs really trained: the loss went down
+    assert k_hist["loss"][-1] < k_hist["loss"][0]
+    # and the weights after 3 epochs (15 RMSprop steps) agree as well
+    wdiff = max_abs_diff(nm.get_weights(), km.get_weights())
+    record("fit: weights after 3 epochs", keras_floatx, wdiff, padding)
+    assert wdiff <= tol(keras_floatx, "weights_20_steps")
+
+
+# --------------------------------------------------------------------------- decoding
+
+
+@functools.lru_cache(maxsize=None)
+def _trained_keras(path: str, dtype: str):
+    """A Keras tutorial model trained a little on the slice (Keras does the training),
+    and the tutorial's decode_sequence output for every sentence of the slice.
+
+    Cached per dtype; built and trained inside ``floatx(dtype)``.
+    """
+    import keras
+
+    from reference import build_inference_models, build_training_model, decode_sequence, floatx
+
+    with floatx(dtype):
+        _, vocab, x, y = _data(Path(path), "space", dtype)
+        init = Seq2Seq(vocab.num_encoder_tokens, vocab.num_decoder_tokens, LATENT_DIM,
+                       dtype=dtype, seed=1)
+        km = build_training_model(vocab.num_encoder_tokens, vocab.num_decoder_tokens,
+                                  LATENT_DIM, compile=False)
+        km.set_weights(init.get_weights())
+        km.compile(optimizer=keras.optimizers.RMSprop(learning_rate=0.01),
+                   loss="categorical_crossentropy")
+        km.fit(x, y, batch_size=32, epochs=DECODE_EPOCHS, shuffle=False, verbose=0)
+        encoder_model, decoder_model = build_inference_models(km)
+        decoded = [decode_sequence(x[0][i:i + 1], encoder_model, decoder_model,
+                                   vocab.target_token_index, vocab.reverse_target_char_index,
+                                   vocab.max_decoder_seq_length, vocab.num_decoder_tokens)
+                   for i in range(len(x[0]))]
+    return km, vocab, x[0], decoded
+
+
+def test_decode_sequence(keras, keras_floatx, fra_path, record):
+    from reference.bridge import seq2seq_from_keras
+
+    km, vocab, enc, theirs = _trained_keras(str(fra_path), keras_floatx)
+    assert len(set(theirs)) >= 5, f"Keras model too untrained to test decoding: {set(theirs)}"
+    nm = seq2seq_from_keras(km, vocab)
+    assert nm.dtype == np.dtype(keras_floatx)
+    ours = [np_decode_sequence(nm, enc[i:i + 1]) for i in range(len(enc))]
+    mismatches = [(i, a, b) for i, (a, b) in enumerate(zip(ours, theirs)) if a != b]
+    record("decode_sequence: mismatched sentences (count)", keras_floatx, len(mismatches))
+    assert not mismatches, mismatches[:5]
+    # npseq2seq's batched greedy translate: the same strings, without the final "\n"
+    inputs, _ = _texts(str(fra_path))
+    batched = nm.translate(inputs, batch_size=64)
+    assert batched == [s[:-1] if s.endswith("\n") else s for s in theirs]
+
+
+# --------------------------------------------------------------------------- Keras-free
+
+
+_NO_KERAS_SCRIPT = r"""
+import json, sys
+# make any attempt to import TensorFlow or Keras fail (None in sys.modules -> ImportError)
+for name in ("tensorflow", "keras", "tf_keras", "jax", "torch"):
+    sys.modules[name] = None
+import npseq2seq
+from npseq2seq import load_model
+from npseq2seq.data import encode_input_texts
+from npseq2seq.decoding import decode_sequence
+
+model_path, texts_path = sys.argv[1], sys.argv[2]
+model = load_model(model_path)
+texts = json.load(open(texts_path, encoding="utf-8"))
+enc = encode_input_texts(texts, model.vocab, dtype=model.dtype)
+out = [decode_sequence(model, enc[i:i + 1]) for i in range(len(texts))]
+try:
+    import tensorflow  # noqa: F401
+    raise SystemExit("tensorflow was importable")
+except ImportError:
+    pass
+loaded = sorted(m for m, mod in sys.modules.items() if mod is not None
+                and m.split(".")[0] in ("tensorflow", "keras", "tf_keras"))
+json.dump({"decoded": out, "dtype": model.dtype.name, "loaded": loaded}, sys.stdout)
+"""
+
+
+def test_keras_model_translates_without_keras(keras, keras_floatx, fra_path, tmp_path):
+    from reference.bridge import export_keras_model
+
+    km, vocab, _, theirs = _trained_keras(str(fra_path), keras_floatx)
+    model_path = tmp_path / "keras_trained.npz"
+    export_keras_model(km, vocab, model_path)
+    inputs, _ = _texts(str(fra_path))
+    texts_path = tmp_path / "texts.json"
+    texts_path.write_text(json.dumps(inputs), encoding="utf-8")
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(
+        [str(REPO)] + [p for p in os.environ.get("PYTHONPATH", "").split(os.pathsep) if p])}
+    proc = subprocess.run([sys.executable, "-c", _NO_KERAS_SCRIPT, str(model_path), str(texts_path)],
+                          capture_output=True, text=True, env=env, cwd=tmp_path, timeout=300)
+    assert proc.returncode == 0, proc.stderr
+    result = json.loads(proc.stdout)
+    assert result["loaded"] == []
+    assert result["dtype"] == keras_floatx
+    assert result["decoded"] == theirs
