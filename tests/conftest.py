@@ -71,8 +71,8 @@ def pytest_terminal_summary(terminalreporter):
     checks = sorted({c for c, _ in _MEASURED})
     write = terminalreporter.write_line
     terminalreporter.section("parity: largest measured differences")
-    write(f"{'check':<62} {'float64':>10} {'float32':>10}")
+    write(f"{'check':<72} {'float64':>10} {'float32':>10}")
     for c in checks:
         cells = [_MEASURED.get((c, d)) for d in ("float64", "float32")]
-        write(f"{c:<62} " + " ".join(f"{v:>10.1e}" if v is not None else f"{'-':>10}"
+        write(f"{c:<72} " + " ".join(f"{v:>10.1e}" if v is not None else f"{'-':>10}"
                                     for v in cells))

@@ -1,0 +1,160 @@
+"""The Keras reference builders themselves, including the variants npseq2seq does not
+have yet (word-level Embedding, no teacher forcing), checked for internal consistency
+and, where npseq2seq already has the pieces, against npseq2seq.
+
+* The tutorial's inference models reuse the trained layers: stepping
+  ``decoder_model`` one character at a time with the teacher's inputs reproduces the
+  training model's outputs (LSTM, GRU, word level).
+* The no-teacher-forcing model (FAQ) equals npseq2seq's encoder + decoder_model fed back
+  its own softmax output, with the same weights; and its loss, as Keras computes it,
+  is the clipped *probability* path (the Lambda concatenation hides the logits), which
+  is npseq2seq's standalone ``categorical_crossentropy(from_logits=False)``.
+"""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from npseq2seq import Seq2Seq
+from npseq2seq.losses import categorical_crossentropy
+from reference.tolerances import tol
+
+pytestmark = pytest.mark.parity
+
+VE, VD, H, N, TE, TD = 7, 9, 8, 5, 6, 7
+
+
+def _random_weights(model, seed=0):
+    from reference.testing import random_weights
+
+    weights = random_weights(np.random.default_rng(seed), [w.shape for w in model.get_weights()],
+                             model.get_weights()[0].dtype)
+    model.set_weights(weights)
+    return weights
+
+
+@pytest.mark.parametrize("cell", ["lstm", "gru"])
+def test_inference_models_reproduce_training_model(keras, keras_floatx, cell, record):
+    from reference import build_inference_models, build_training_model
+    from reference.models import _call
+    from reference.testing import max_abs_diff, random_batch
+
+    km = build_training_model(VE, VD, H, cell=cell, compile=False)
+    _random_weights(km)
+    x, _ = random_batch(np.random.default_rng(1), N, TE, TD, VE, VD, "zero", keras_floatx)
+    full = np.asarray(km(x, training=False))
+    encoder_model, decoder_model = build_inference_models(km)
+    states = _call(encoder_model, x[0])
+    states = states if isinstance(states, list) else [states]
+    assert len(states) == (2 if cell == "lstm" else 1)
+    steps = []
+    for t in range(TD):
+        out, *states = _call(decoder_model, [x[1][:, t:t + 1]] + states)
+        steps.append(out)
+    diff = max_abs_diff(np.concatenate(steps, axis=1), full)
+    record(f"reference: inference models step by step = training model, {cell}",
+           keras_floatx, diff)
+    assert diff <= tol(keras_floatx, "forward")
+
+
+def test_word_level_inference_models_reproduce_training_model(keras, keras_floatx, record):
+    from reference import (build_word_inference_models, build_word_training_model,
+                           decode_word_sequence)
+    from reference.models import _call
+    from reference.testing import max_abs_diff
+
+    km = build_word_training_model(VE, VD, H, compile=False)
+    assert [w.shape for w in km.get_weights()] == [
+        (VE, H), (VD, H), (H, 4 * H), (H, 4 * H), (4 * H,), (H, 4 * H), (H, 4 * H), (4 * H,),
+        (H, VD), (VD,)]
+    _random_weights(km)
+    rng = np.random.default_rng(2)
+    enc = rng.integers(0, VE, (N, TE))
+    dec = rng.integers(0, VD, (N, TD))
+    full = np.asarray(km([enc, dec], training=False))
+    encoder_model, decoder_model = build_word_inference_models(km)
+    states = _call(encoder_model, enc)
+    steps = []
+    for t in range(TD):
+        out, *states = _call(decoder_model, [dec[:, t:t + 1]] + states)
+        steps.append(out)
+    diff = max_abs_diff(np.concatenate(steps, axis=1), full)
+    record("reference: word-level inference models = training model", keras_floatx, diff)
+    assert diff <= tol(keras_floatx, "forward")
+    ids = decode_word_sequence(enc[:1], encoder_model, decoder_model, 0, 1, TD)
+    assert 1 <= len(ids) <= TD + 1 and all(0 <= i < VD for i in ids)
+
+
+def _ntf_pair(keras, dtype, max_len):
+    """(Keras no-teacher-forcing model, npseq2seq Seq2Seq) with the same random weights."""
+    from reference import build_no_teacher_forcing_model
+
+    km = build_no_teacher_forcing_model(VE, VD, max_len, H, compile=False)
+    km.compile(optimizer="rmsprop", loss="categorical_crossentropy")
+    nm = Seq2Seq(VE, VD, H, dtype=dtype)
+    nm.set_weights(_random_weights(km))
+    return km, nm
+
+
+def test_no_teacher_forcing_forward_matches_npseq2seq_feedback(keras, keras_floatx, record):
+    from reference import start_token_input
+    from reference.testing import max_abs_diff, one_hot, random_ids
+
+    km, nm = _ntf_pair(keras, keras_floatx, TD)
+    rng = np.random.default_rng(3)
+    enc = one_hot(random_ids(rng, N, TE, VE), VE, keras_floatx)
+    start = start_token_input(N, VD, 1, keras_floatx)
+    theirs = np.asarray(km([enc, start], training=False))
+    assert theirs.shape == (N, TD, VD)
+    states = nm.encoder_model.predict(enc)
+    inputs, outs = start, []
+    for _ in range(TD):
+        out, *states = nm.decoder_model.predict([inputs] + list(states))
+        outs.append(out)
+        inputs = out                 # the softmax output itself is the next input
+    diff = max_abs_diff(np.concatenate(outs, axis=1), theirs)
+    record("reference: no-teacher-forcing model = npseq2seq fed back", keras_floatx, diff)
+    assert diff <= tol(keras_floatx, "forward")
+
+
+def test_no_teacher_forcing_loss_is_the_probability_path(keras, keras_floatx, record):
+    """The concatenated output hides the logits: Keras renormalises, clips to
+    [1e-7, 1 - 1e-7] and takes -Σ y log p; the saturated softmax here makes that differ
+    from the from-logits value by far more than rounding."""
+    from reference import start_token_input
+    from reference.testing import keras_loss_and_gradients, one_hot, random_ids
+
+    km, nm = _ntf_pair(keras, keras_floatx, TD)
+    w = km.get_weights()
+    w[6] = w[6] * 40.0
+    km.set_weights(w)
+    rng = np.random.default_rng(4)
+    enc = one_hot(random_ids(rng, N, TE, VE), VE, keras_floatx)
+    y = one_hot(random_ids(rng, N, TD, VD, min_len=2), VD, keras_floatx)   # zero-padded
+    x = [enc, start_token_input(N, VD, 1, keras_floatx)]
+    probs = np.asarray(km(x, training=False))
+    k_eval = km.evaluate(x, y, batch_size=N, verbose=0)
+    k_tape, grads = keras_loss_and_gradients(km, x, y)
+    ours = float(np.mean(categorical_crossentropy(y, probs)))
+    # the same loss without the clipping (what the from-logits path would give, up to
+    # rounding of log p): the saturated softmax puts target probabilities below 1e-7
+    assert (probs[y == 1] < 1e-7).any(), "clipping never active: the test separates nothing"
+    unclipped = float(np.mean(-(y * np.log(np.maximum(probs, np.finfo(probs.dtype).tiny))).sum(-1)))
+    diff = max(abs(ours - k_eval), abs(ours - k_tape)) / max(1.0, abs(k_tape))
+    record("reference: no-teacher-forcing loss = clipped probability path (rel)",
+           keras_floatx, diff)
+    assert diff <= tol(keras_floatx, "loss")
+    assert abs(unclipped - k_tape) > 0.1
+    assert all(np.all(np.isfinite(g)) for g in grads)
+
+
+def test_floatx_context_sets_layer_dtypes(keras):
+    """reference.floatx switches the dtype of newly built layers both ways in one
+    process (keras.config.set_floatx alone does not, once a layer has been built)."""
+    from reference import build_training_model, floatx
+
+    for dtype in ("float64", "float32", "float64"):
+        with floatx(dtype):
+            km = build_training_model(3, 4, 2, compile=False)
+        assert {w.dtype for w in km.get_weights()} == {np.dtype(dtype)}
+        assert all(l.dtype_policy.name == dtype for l in km.layers[2:])
