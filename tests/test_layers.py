@@ -162,3 +162,44 @@ def test_bad_inputs_name_the_problem():
         layer.forward(np.zeros((2, 5, 4)), [np.zeros((2, 3))])
     with pytest.raises(ValueError, match="expected shape"):
         layer.set_weights([np.zeros((4, 12)), np.zeros((3, 12)), np.zeros(11)])
+
+
+@settings(max_examples=8, deadline=None)
+@given(n=sizes, t=st.integers(1, 4), d=sizes, h=sizes, seed=st.integers(0, 2**16))
+def test_lstm_mask_skips_steps_and_its_gradients(n, t, d, h, seed):
+    rng = np.random.default_rng(seed)
+    layer = random_lstm(rng, h, d, return_sequences=True, return_state=True)
+    x, h0, c0 = rng.normal(size=(n, t, d)), rng.normal(size=(n, h)), rng.normal(size=(n, h))
+    mask = rng.random((n, t)) < 0.6
+    douts = [rng.normal(size=(n, t, h)), rng.normal(size=(n, h)), rng.normal(size=(n, h))]
+
+    def f():
+        outs, _ = layer.forward(x, [h0, c0], mask=mask)
+        return sum(np.sum(o * d_) for o, d_ in zip(outs, douts))
+
+    (seq, hT, cT), cache = layer.forward(x, [h0, c0], mask=mask)
+    # a skipped step repeats the previous output (Keras's default, zero_output_for_mask=False)
+    prev = np.concatenate([h0[:, None], seq[:, :-1]], axis=1)
+    np.testing.assert_array_equal(seq[~mask], prev[~mask])
+    dx, (dh0, dc0), grads = layer.backward(douts, cache)
+    assert not dx[~mask].any()
+    for name, arr, grad in [("x", x, dx), ("h0", h0, dh0), ("c0", c0, dc0),
+                            *zip(layer.weight_names, layer.weights, grads)]:
+        assert_gradient(f, arr, grad, name)
+
+
+def test_embedding_gradient_accumulates_repeated_tokens():
+    from npseq2seq.layers import Embedding
+    rng = np.random.default_rng(6)
+    layer = Embedding(6, 3, mask_zero=True, dtype="float64", rng=rng)
+    ids = np.array([[1, 2, 2, 0], [5, 2, 0, 0]])
+    dout = rng.normal(size=(2, 4, 3))
+    out, cache = layer.forward(ids)
+    np.testing.assert_array_equal(out, layer.embeddings[ids])
+    _, (demb,) = layer.backward(dout, cache)
+    assert_gradient(lambda: np.sum(layer.forward(ids)[0] * dout), layer.embeddings, demb, "embeddings")
+    np.testing.assert_allclose(demb[2], dout[0, 1] + dout[0, 2] + dout[1, 1])
+    np.testing.assert_array_equal(layer.compute_mask(ids), ids != 0)
+    assert np.abs(layer.embeddings).max() <= 0.05
+    with pytest.raises(ValueError, match=r"token ids must lie in \[0, 6\)"):
+        layer.forward(np.array([[6]]))

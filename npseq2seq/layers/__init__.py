@@ -1,7 +1,8 @@
 """Layers: each a forward/backward pair with Keras's weight names and order."""
 from .base import Layer
 from .dense import Dense
+from .embedding import Embedding
 from .lstm import LSTM
 from .recurrent import Recurrent
 
-__all__ = ["Layer", "Dense", "LSTM", "Recurrent"]
+__all__ = ["Layer", "Dense", "Embedding", "LSTM", "Recurrent"]

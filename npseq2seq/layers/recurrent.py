@@ -35,6 +35,7 @@ class RecurrentCache(NamedTuple):
     inputs: np.ndarray       # (T, N, D) float, or (T, N) int token ids
     hs: np.ndarray           # (T+1, N, H); hs[0] is the initial h, hs[t+1] the output of step t
     steps: list[Any]         # the cell's cache of every time step
+    mask: np.ndarray | None  # (T, N) bool: False where a step was skipped (padding)
     return_sequences: bool   # how the outputs were shaped (backward reads dout the same way)
     return_state: bool
 
@@ -103,11 +104,13 @@ class Recurrent(Layer):
             return table[inputs_tm] + b
         return inputs_tm @ self.kernel + b
 
-    def forward(self, inputs: np.ndarray, initial_state=None):
+    def forward(self, inputs: np.ndarray, initial_state=None, mask=None):
         """Run the layer over time.
 
         inputs: (N, T, D) floats or (N, T) token ids. initial_state: list of
-        ``state_size`` arrays (N, H) or None for zeros.
+        ``state_size`` arrays (N, H) or None for zeros. mask: optional (N, T)
+        booleans; where False the step is skipped as in Keras: the states (and
+        so the output) carry over unchanged from the previous step.
         Returns (outputs, cache) with outputs as Keras: the sequence (N, T, H) if
         ``return_sequences`` else the last h (N, H); with ``return_state``, the list
         ``[outputs, *final_states]``.
@@ -116,18 +119,23 @@ class Recurrent(Layer):
         n = inputs.shape[0]
         inputs_tm = np.swapaxes(inputs, 0, 1)
         states = self._check_initial_state(initial_state, n)
+        mask_tm = None if mask is None else np.swapaxes(self._check_mask(mask, inputs.shape[:2]), 0, 1)
         xw = self.project_inputs(inputs_tm)
         steps = len(xw)
         hs = np.empty((steps + 1, n, self.units), self.dtype)
         hs[0] = states[0]
         step_caches = []
         for t in range(steps):
-            states, step_cache = self.step_forward(xw[t], states)
+            new_states, step_cache = self.step_forward(xw[t], states)
+            if mask_tm is not None:    # skipped rows keep their previous states
+                keep = mask_tm[t][:, None]
+                new_states = [np.where(keep, new, old) for new, old in zip(new_states, states)]
+            states = new_states
             hs[t + 1] = states[0]
             step_caches.append(step_cache)
         out = np.swapaxes(hs[1:], 0, 1) if self.return_sequences else hs[-1]
         outputs = [out, *states] if self.return_state else out
-        return outputs, RecurrentCache(inputs_tm, hs, step_caches,
+        return outputs, RecurrentCache(inputs_tm, hs, step_caches, mask_tm,
                                        self.return_sequences, self.return_state)
 
     def backward(self, doutputs, cache: RecurrentCache):
@@ -155,7 +163,13 @@ class Recurrent(Layer):
         for t in reversed(range(steps)):
             if dseq is not None:
                 dstates[0] = dstates[0] + dseq[t]   # h_t feeds both the output and step t+1
-            dxw[t], drec_t, dstates = self.step_backward(dstates, cache.steps[t])
+            dxw_t, drec_t, dprev = self.step_backward(dstates, cache.steps[t])
+            if cache.mask is not None:  # a skipped step passed its states through unchanged
+                keep = cache.mask[t][:, None]
+                dxw_t = dxw_t * keep
+                drec_t = None if drec_t is None else drec_t * keep
+                dprev = [np.where(keep, dp, ds) for dp, ds in zip(dprev, dstates)]
+            dxw[t], dstates = dxw_t, dprev
             if drec is not None:
                 drec[t] = drec_t
 
@@ -188,6 +202,12 @@ class Recurrent(Layer):
             raise ValueError(f"{self.name}: inputs must be (batch, time, {self.input_dim}), "
                              f"received shape {inputs.shape}")
         return inputs.astype(self.dtype, copy=False)
+
+    def _check_mask(self, mask, shape):
+        mask = np.asarray(mask)
+        if mask.shape != shape:
+            raise ValueError(f"{self.name}: mask must have shape {shape}, received {mask.shape}")
+        return mask.astype(bool, copy=False)
 
     def _check_initial_state(self, initial_state, n):
         if initial_state is None:
