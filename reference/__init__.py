@@ -1,17 +1,29 @@
 """Keras 3 reference implementations of the tutorial's models, and the weight bridge.
 
-Needs the ``reference`` extra (keras, tensorflow-cpu). npseq2seq itself never imports
-this package.
+Needs the ``reference`` extra (keras, tensorflow-cpu) for the builders; npseq2seq itself
+never imports this package. The builders are imported lazily, so ``reference.tolerances``
+and ``reference.bridge`` load without Keras (test collection stays cheap and does not
+fail where Keras is missing: the parity tests then skip).
 """
-from .models import (  # noqa: F401
-    CELLS,
-    build_inference_models,
-    build_no_teacher_forcing_model,
-    build_training_model,
-    build_word_inference_models,
-    build_word_training_model,
-    decode_sequence,
-    decode_word_sequence,
-    floatx,
-    start_token_input,
+import importlib
+
+_MODELS = (
+    "CELLS",
+    "build_inference_models",
+    "build_no_teacher_forcing_model",
+    "build_training_model",
+    "build_word_inference_models",
+    "build_word_training_model",
+    "decode_sequence",
+    "decode_word_sequence",
+    "floatx",
+    "start_token_input",
 )
+
+__all__ = list(_MODELS)
+
+
+def __getattr__(name):
+    if name in _MODELS:
+        return getattr(importlib.import_module(".models", __name__), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
