@@ -96,6 +96,43 @@ def categorical_crossentropy(y_true, y_pred, from_logits: bool = False, axis: in
     return -(y_true * np.log(p)).sum(axis=axis)
 
 
+def probability_cross_entropy(probs: np.ndarray, y, mask: np.ndarray | None = None):
+    """Keras's probability path and its gradient: (loss, d(loss)/d(probs)).
+
+    Taken by Keras when the model output is not a softmax it can see through (the
+    FAQ's no-teacher-forcing model ends in a concatenation)::
+
+        q = clip(p / Σp, ε, 1 − ε);   loss_row = −Σ_k y_k log q_k
+
+    Gradient as TensorFlow differentiates it: zero where the clip is active.
+    """
+    y = _check_targets(y, probs)
+    if np.issubdtype(y.dtype, np.integer):
+        ids = y
+        y = np.zeros(probs.shape, probs.dtype)
+        rows = np.flatnonzero(ids.reshape(-1) >= 0)
+        y.reshape(-1, probs.shape[-1])[rows, ids.reshape(-1)[rows]] = 1.0
+    y = y.astype(probs.dtype, copy=False)
+    total = probs.sum(axis=-1, keepdims=True)
+    q = probs / total
+    eps = probs.dtype.type(EPSILON)
+    qc = np.clip(q, eps, 1 - eps)
+    row_loss = -(y * np.log(qc)).sum(axis=-1)
+    if mask is not None:
+        mask = np.asarray(mask, bool)
+        row_loss = np.where(mask, row_loss, 0.0)
+        count = max(int(mask.sum()), 1)
+    else:
+        count = row_loss.size
+    dq = -y / qc / probs.dtype.type(count)                 # loss = −Σ y log q / count
+    dq *= (q >= eps) & (q <= 1 - eps)                      # clip: no gradient where it bites
+    if mask is not None:
+        dq *= mask[..., None]
+    dprobs = (dq - (dq * q).sum(axis=-1, keepdims=True)) / total   # q = p / Σp
+    loss = row_loss.sum(dtype=probs.dtype) / probs.dtype.type(count)
+    return float(loss), dprobs
+
+
 class CategoricalCrossentropy:
     """The loss object a model is compiled with (``"categorical_crossentropy"``).
 
@@ -109,6 +146,10 @@ class CategoricalCrossentropy:
 
     def __call__(self, logits, y, mask=None):
         return softmax_cross_entropy(logits, y, self.exact_gradient, mask)
+
+    def from_probabilities(self, probs, y, mask=None):
+        """The probability path (outputs that are not a visible softmax)."""
+        return probability_cross_entropy(probs, y, mask)
 
     def get_config(self):
         return {"name": self.name, "exact_gradient": self.exact_gradient}
@@ -141,5 +182,5 @@ def get(identifier) -> CategoricalCrossentropy:
                      f"received {identifier!r}")
 
 
-__all__ = ["softmax_cross_entropy", "categorical_crossentropy", "CategoricalCrossentropy",
+__all__ = ["softmax_cross_entropy", "probability_cross_entropy", "categorical_crossentropy", "CategoricalCrossentropy",
            "SparseCategoricalCrossentropy", "get", "EPSILON"]

@@ -27,10 +27,10 @@ import numpy as np
 
 from . import losses as losses_mod
 from . import optimizers as optimizers_mod
-from .layers import LSTM, Dense
+from .layers import GRU, LSTM, Dense, Embedding
 from .ops import resolve_dtype, softmax
 
-CELLS = {"lstm": LSTM}
+CELLS = {"lstm": LSTM, "gru": GRU}
 
 
 class History:
@@ -50,9 +50,10 @@ class History:
 
 
 class ForwardCache(NamedTuple):
-    encoder: object
-    decoder: object
-    dense: object
+    encoder: tuple            # (embedding cache or None, RNN cache)
+    decoder: object           # teacher forcing: (embedding cache, RNN cache, Dense cache);
+                              # free running: one (RNN cache, Dense cache) per step
+    mask: np.ndarray | None   # (N, Td) decoder steps that count in the loss (mask_zero)
 
 
 def as_token_ids(x: np.ndarray, num_tokens: int, name: str) -> np.ndarray:
@@ -95,23 +96,42 @@ class _InferenceModel:
 
 
 class Seq2Seq:
-    """The tutorial's character-level encoder–decoder, with a Keras-shaped API.
+    """The tutorial's encoder–decoder and its FAQ variants, with a Keras-shaped API.
 
     Seq2Seq(num_encoder_tokens, num_decoder_tokens, latent_dim=256, cell="lstm",
-            dtype="float32", seed=None, vocab=None)
+            dtype="float32", seed=None, vocab=None, level="char",
+            teacher_forcing=True, mask_zero=False)
 
-    ``vocab`` (a ``data.CharVocab``) is optional for training on arrays but is
-    needed by ``translate`` and is saved with the model.
+    cell: "lstm" or "gru" (the FAQ's GRU variant: one state instead of two).
+    level: "char" — one-hot inputs (N, T, V), as the tutorial; "word" — integer
+        token ids (N, T) through ``Embedding(num_tokens, latent_dim)`` layers, as
+        the FAQ's word-level model. ``mask_zero`` (word level) treats id 0 as
+        padding like Keras's ``Embedding(mask_zero=True)``: padded steps are
+        skipped by both RNNs and left out of the loss.
+    teacher_forcing: False trains as the FAQ's model without teacher forcing:
+        the decoder runs one step at a time from the start token, each step's
+        softmax output fed back as the next step's input (character level).
+    vocab: a ``data.CharVocab`` (or ``words.WordVocab``), optional for training
+        on arrays, needed by ``translate``, saved with the model.
     """
 
     def __init__(self, num_encoder_tokens: int, num_decoder_tokens: int, latent_dim: int = 256,
-                 cell: str = "lstm", dtype="float32", seed: int | None = None, vocab=None):
+                 cell: str = "lstm", dtype="float32", seed: int | None = None, vocab=None,
+                 level: str = "char", teacher_forcing: bool = True, mask_zero: bool = False):
         for arg, value in (("num_encoder_tokens", num_encoder_tokens),
                            ("num_decoder_tokens", num_decoder_tokens), ("latent_dim", latent_dim)):
             if not isinstance(value, (int, np.integer)) or value < 1:
                 raise ValueError(f"{arg} must be a positive integer, received {value!r}")
         if cell not in CELLS:
             raise ValueError(f"cell must be one of {sorted(CELLS)}, received {cell!r}")
+        if level not in ("char", "word"):
+            raise ValueError(f"level must be 'char' or 'word', received {level!r}")
+        if not teacher_forcing and level != "char":
+            raise ValueError("teacher_forcing=False is the FAQ's character-level model: "
+                             "it feeds softmax outputs back as one-hot-like inputs; use level='char'")
+        if mask_zero and level != "word":
+            raise ValueError("mask_zero needs level='word' (id 0 is the word vocabulary's padding)")
+        self.level, self.teacher_forcing, self.mask_zero = level, bool(teacher_forcing), bool(mask_zero)
         self.num_encoder_tokens, self.num_decoder_tokens = int(num_encoder_tokens), int(num_decoder_tokens)
         self.latent_dim, self.cell = int(latent_dim), cell
         self.dtype = resolve_dtype(dtype)
@@ -119,13 +139,23 @@ class Seq2Seq:
         self.rng = np.random.default_rng(seed)  # the one source of randomness: init and shuffling
         self.vocab = vocab
         rnn = CELLS[cell]
-        self.encoder = rnn(self.latent_dim, self.num_encoder_tokens, return_state=True,
+        self.encoder_embedding = self.decoder_embedding = None
+        enc_in, dec_in = self.num_encoder_tokens, self.num_decoder_tokens
+        if level == "word":   # FAQ: Embedding(num_tokens, latent_dim) before each RNN
+            self.encoder_embedding = Embedding(enc_in, self.latent_dim, mask_zero, self.dtype,
+                                               self.rng, name="encoder_embedding")
+            self.decoder_embedding = Embedding(dec_in, self.latent_dim, mask_zero, self.dtype,
+                                               self.rng, name="decoder_embedding")
+            enc_in = dec_in = self.latent_dim
+        self.encoder = rnn(self.latent_dim, enc_in, return_state=True,
                            dtype=self.dtype, rng=self.rng, name="encoder_" + cell)
-        self.decoder = rnn(self.latent_dim, self.num_decoder_tokens, return_sequences=True,
+        self.decoder = rnn(self.latent_dim, dec_in, return_sequences=True,
                            return_state=True, dtype=self.dtype, rng=self.rng, name="decoder_" + cell)
         self.dense = Dense(self.num_decoder_tokens, self.latent_dim, activation="softmax",
                            dtype=self.dtype, rng=self.rng, name="decoder_dense")
-        self.layers = [self.encoder, self.decoder, self.dense]
+        # Keras's get_weights() order: the embeddings come first in the word-level model
+        self.layers = [layer for layer in (self.encoder_embedding, self.decoder_embedding,
+                                           self.encoder, self.decoder, self.dense) if layer]
         self.optimizer = None
         self.loss = None
         self.encoder_model = _InferenceModel(self._encoder_predict, "encoder_input → states")
@@ -161,19 +191,32 @@ class Seq2Seq:
         return {"num_encoder_tokens": self.num_encoder_tokens,
                 "num_decoder_tokens": self.num_decoder_tokens,
                 "latent_dim": self.latent_dim, "cell": self.cell,
-                "dtype": self.dtype.name, "seed": self.seed}
+                "dtype": self.dtype.name, "seed": self.seed, "level": self.level,
+                "teacher_forcing": self.teacher_forcing, "mask_zero": self.mask_zero}
 
     # --- compile / forward / backward --------------------------------------------------
     def compile(self, optimizer="rmsprop", loss="categorical_crossentropy") -> None:
         self.optimizer = optimizers_mod.get(optimizer)
         self.loss = losses_mod.get(loss)
 
+    def _prepare_tokens(self, x, num_tokens, name):
+        if self.level == "char":
+            return as_token_ids(x, num_tokens, name)
+        x = np.asarray(x)
+        if not np.issubdtype(x.dtype, np.integer) or x.ndim != 2:
+            raise ValueError(f"{name}: the word-level model takes integer token ids (batch, time), "
+                             f"received {x.dtype} array of shape {x.shape}")
+        if x.size and (x.min() < 0 or x.max() >= num_tokens):
+            raise ValueError(f"{name}: token ids must lie in [0, {num_tokens}), "
+                             f"received min {x.min()}, max {x.max()}")
+        return x
+
     def _prepare_x(self, x):
         if not isinstance(x, (list, tuple)) or len(x) != 2:
             raise ValueError("x must be a list [encoder_input_data, decoder_input_data], "
                              f"received {type(x).__name__}")
-        enc = as_token_ids(x[0], self.num_encoder_tokens, "encoder_input_data")
-        dec = as_token_ids(x[1], self.num_decoder_tokens, "decoder_input_data")
+        enc = self._prepare_tokens(x[0], self.num_encoder_tokens, "encoder_input_data")
+        dec = self._prepare_tokens(x[1], self.num_decoder_tokens, "decoder_input_data")
         if len(enc) != len(dec):
             raise ValueError(f"encoder_input_data has {len(enc)} samples but "
                              f"decoder_input_data has {len(dec)}")
@@ -181,26 +224,100 @@ class Seq2Seq:
 
     def _prepare_y(self, y, dec):
         y = as_token_ids(y, self.num_decoder_tokens, "decoder_target_data")
-        if y.shape[:2] != dec.shape[:2]:
+        if self.teacher_forcing and y.shape[:2] != dec.shape[:2]:
             raise ValueError(f"decoder_target_data must match decoder_input_data's (batch, time) "
                              f"{dec.shape[:2]}, received {y.shape[:2]}")
+        if len(y) != len(dec):
+            raise ValueError(f"decoder_target_data has {len(y)} samples, the inputs {len(dec)}")
         return y if np.issubdtype(y.dtype, np.integer) else y.astype(self.dtype, copy=False)
 
-    def forward(self, enc, dec):
-        """Training-model forward: → (probs (N, Td, Vd), cache)."""
-        (_, *states), enc_cache = self.encoder.forward(enc)
-        (seq, *_), dec_cache = self.decoder.forward(dec, initial_state=states)
-        probs, dense_cache = self.dense.forward(seq)
-        return probs, ForwardCache(enc_cache, dec_cache, dense_cache)
+    # The three halves of the graph. Each returns its outputs and a cache for backward.
+    def _embed(self, embedding, ids):
+        """Word level: ids → vectors and the padding mask; char level: ids pass through."""
+        if embedding is None:
+            return ids, None, None
+        vectors, cache = embedding.forward(ids)
+        return vectors, cache, embedding.compute_mask(ids)
 
-    def backward(self, dlogits, cache: ForwardCache) -> list[np.ndarray]:
-        """loss → Dense → decoder → (through initial_state) → encoder; grads in params order."""
-        dseq, dense_grads = self.dense.backward_logits(dlogits, cache.dense)
-        _, dstates, dec_grads = self.decoder.backward([dseq] + [None] * self.decoder.state_size,
-                                                     cache.decoder)
+    def _encode_forward(self, enc):
+        x, emb_cache, mask = self._embed(self.encoder_embedding, enc)
+        (_, *states), rnn_cache = self.encoder.forward(x, mask=mask)
+        return states, (emb_cache, rnn_cache)
+
+    def _decode_teacher_forced(self, dec, states):
+        """Decoder fed the ground truth: one RNN pass over all Td steps."""
+        x, emb_cache, mask = self._embed(self.decoder_embedding, dec)
+        (seq, *_), rnn_cache = self.decoder.forward(x, initial_state=states, mask=mask)
+        probs, dense_cache = self.dense.forward(seq)
+        return probs, (emb_cache, rnn_cache, dense_cache), mask
+
+    def _decode_free_running(self, dec, states, steps):
+        """The FAQ's decoder without teacher forcing: `steps` single steps, starting from the
+        first decoder input token, each step's softmax output the next step's input."""
+        inputs = dec[:, :1]                      # the start token (ids; one-hot × W is exact)
+        probs = np.empty((len(dec), steps, self.num_decoder_tokens), self.dtype)
+        step_caches = []
+        for t in range(steps):
+            (seq, *states), rnn_cache = self.decoder.forward(inputs, initial_state=states)
+            p, dense_cache = self.dense.forward(seq)
+            probs[:, t] = p[:, 0]
+            step_caches.append((rnn_cache, dense_cache))
+            inputs = p                           # (N, 1, Vd): fed back, and differentiated through
+        return probs, step_caches, None
+
+    def forward(self, enc, dec, steps=None):
+        """Training-model forward on prepared ids → (probs (N, Td, Vd), cache).
+
+        steps: the number of decoder steps without teacher forcing (the targets' length).
+        """
+        states, enc_cache = self._encode_forward(enc)
+        if self.teacher_forcing:
+            probs, dec_cache, mask = self._decode_teacher_forced(dec, states)
+        else:
+            probs, dec_cache, mask = self._decode_free_running(dec, states, steps or dec.shape[1])
+        return probs, ForwardCache(enc_cache, dec_cache, mask)
+
+    def backward(self, dout, cache: ForwardCache) -> list[np.ndarray]:
+        """loss → Dense → decoder → (through initial_state) → encoder; grads in params order.
+
+        dout is d(loss)/d(logits) with teacher forcing (Keras's fused softmax +
+        cross-entropy), d(loss)/d(probs) without (Keras's probability path).
+        """
+        if self.teacher_forcing:
+            dstates, dec_emb_grads, dec_grads = self._decoder_backward_teacher_forced(dout, cache.decoder)
+        else:
+            dstates, dec_emb_grads, dec_grads = self._decoder_backward_free_running(dout, cache.decoder)
+        emb_cache, rnn_cache = cache.encoder
         # the encoder's final states were the decoder's initial states
-        _, _, enc_grads = self.encoder.backward([None, *dstates], cache.encoder)
-        return enc_grads + dec_grads + dense_grads
+        dx, _, enc_grads = self.encoder.backward([None, *dstates], rnn_cache)
+        enc_emb_grads = [] if self.encoder_embedding is None else \
+            self.encoder_embedding.backward(dx, emb_cache)[1]
+        return enc_emb_grads + dec_emb_grads + enc_grads + dec_grads
+
+    def _decoder_backward_teacher_forced(self, dlogits, dec_cache):
+        emb_cache, rnn_cache, dense_cache = dec_cache
+        dseq, dense_grads = self.dense.backward_logits(dlogits, dense_cache)
+        dx, dstates, rnn_grads = self.decoder.backward([dseq] + [None] * self.decoder.state_size,
+                                                       rnn_cache)
+        emb_grads = [] if self.decoder_embedding is None else \
+            self.decoder_embedding.backward(dx, emb_cache)[1]
+        return dstates, emb_grads, rnn_grads + dense_grads
+
+    def _decoder_backward_free_running(self, dprobs, step_caches):
+        """BPTT through the fed-back outputs: the probabilities of step t reach the loss
+        *and* the input of step t+1, so their gradient is the sum of both."""
+        dstates = [None] * self.decoder.state_size
+        dfed_back = 0.0
+        grads = [np.zeros_like(w) for w in self.decoder.weights + self.dense.weights]
+        for t in reversed(range(len(step_caches))):
+            rnn_cache, dense_cache = step_caches[t]
+            dp = dprobs[:, t:t + 1] + dfed_back
+            dseq, dense_grads = self.dense.backward(dp, dense_cache)
+            dx, dstates, rnn_grads = self.decoder.backward([dseq, *dstates], rnn_cache)
+            dfed_back = dx                           # None at t = 0: the start token is data
+            for acc, g in zip(grads, rnn_grads + dense_grads):
+                acc += g
+        return dstates, [], grads
 
     def _loss_fn(self):
         if self.loss is None:
@@ -208,11 +325,19 @@ class Seq2Seq:
                                "call model.compile(optimizer=..., loss=...)")
         return self.loss
 
-    def _loss_and_grads(self, enc, dec, y):
+    def _forward_loss(self, enc, dec, y):
+        """(loss, d(loss)/d(output), cache) on one prepared batch."""
         loss_fn = self._loss_fn()
-        _, cache = self.forward(enc, dec)
-        loss, dlogits = loss_fn(cache.dense.logits, y)
-        return loss, self.backward(dlogits, cache)
+        probs, cache = self.forward(enc, dec, steps=y.shape[1])
+        if self.teacher_forcing:   # as Keras: the fused softmax cross-entropy on the logits
+            loss, dout = loss_fn(cache.decoder[2].logits, y, mask=cache.mask)
+        else:                      # the output is a concatenation: Keras's probability path
+            loss, dout = loss_fn.from_probabilities(probs, y)
+        return loss, dout, cache
+
+    def _loss_and_grads(self, enc, dec, y):
+        loss, dout, cache = self._forward_loss(enc, dec, y)
+        return loss, self.backward(dout, cache)
 
     def loss_and_gradients(self, x, y):
         """(loss, grads) on one batch without updating anything; grads in params order."""
@@ -238,12 +363,10 @@ class Seq2Seq:
         return self._train_step(enc, dec, self._prepare_y(y, dec))
 
     def _eval_loss(self, enc, dec, y, batch_size) -> float:
-        loss_fn = self._loss_fn()
         total, count = 0.0, 0
         for start in range(0, len(enc), batch_size):
             sl = slice(start, start + batch_size)
-            _, cache = self.forward(enc[sl], dec[sl])
-            loss, _ = loss_fn(cache.dense.logits, y[sl])
+            loss, _, _ = self._forward_loss(enc[sl], dec[sl], y[sl])
             n = len(enc[sl])
             total, count = total + loss * n, count + n
         return total / count
@@ -253,11 +376,12 @@ class Seq2Seq:
         enc, dec = self._prepare_x(x)
         return self._eval_loss(enc, dec, self._prepare_y(y, dec), _check_batch_size(batch_size))
 
-    def predict(self, x, batch_size: int = 64, verbose: int = 0) -> np.ndarray:
-        """Teacher-forced probabilities (N, Td, Vd)."""
+    def predict(self, x, batch_size: int = 64, verbose: int = 0, steps: int | None = None) -> np.ndarray:
+        """The training model's probabilities (N, Td, Vd); without teacher forcing the decoder
+        runs ``steps`` steps (default: the decoder input's length)."""
         enc, dec = self._prepare_x(x)
         batch_size = _check_batch_size(batch_size)
-        return np.concatenate([self.forward(enc[s:s + batch_size], dec[s:s + batch_size])[0]
+        return np.concatenate([self.forward(enc[s:s + batch_size], dec[s:s + batch_size], steps)[0]
                                for s in range(0, len(enc), batch_size)], axis=0)
 
     # --- fit ------------------------------------------------------------------------------
@@ -324,14 +448,16 @@ class Seq2Seq:
 
     # --- inference (the tutorial's encoder_model / decoder_model) --------------------------
     def encode(self, encoder_input) -> list[np.ndarray]:
-        """Encoder states for a batch of inputs: [h, c] (LSTM), each (N, H)."""
-        enc = as_token_ids(encoder_input, self.num_encoder_tokens, "encoder_input_data")
-        (_, *states), _ = self.encoder.forward(enc)
-        return states
+        """Encoder states for a batch of inputs: [h, c] (LSTM) or [h] (GRU), each (N, H)."""
+        enc = self._prepare_tokens(encoder_input, self.num_encoder_tokens, "encoder_input_data")
+        return self._encode_forward(enc)[0]
 
     def decode_step(self, token_ids: np.ndarray, states):
         """One decoder step for a batch: token ids (N,) + states → (probs (N, Vd), new states)."""
-        xw = self.decoder.project_inputs(np.asarray(token_ids)[None])[0]
+        x = np.asarray(token_ids)[None]                      # (1, N): one time step, time-major
+        if self.decoder_embedding is not None:
+            x = self.decoder_embedding.embeddings[x]
+        xw = self.decoder.project_inputs(x)[0]
         states, _ = self.decoder.step_forward(xw, states)
         return softmax(states[0] @ self.dense.kernel + self.dense.bias), states
 
@@ -340,8 +466,9 @@ class Seq2Seq:
 
     def _decoder_predict(self, inputs):
         target_seq, *states = inputs
-        ids = as_token_ids(target_seq, self.num_decoder_tokens, "target_seq")
-        (seq, *states), _ = self.decoder.forward(ids, initial_state=states)
+        ids = self._prepare_tokens(target_seq, self.num_decoder_tokens, "target_seq")
+        x, _, mask = self._embed(self.decoder_embedding, ids)
+        (seq, *states), _ = self.decoder.forward(x, initial_state=states, mask=mask)
         probs, _ = self.dense.forward(seq)
         return [probs, *states]
 
