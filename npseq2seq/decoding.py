@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from . import words
 from .data import END, START, encode_input_texts
 
 
@@ -70,14 +71,33 @@ def greedy_decode(model, encoder_input, start_id: int, stop_id: int, max_steps: 
     return [out[i, :lengths[i]] for i in range(n)]
 
 
+def _codec(vocab, dtype, errors, truncate, keep_end):
+    """How a vocabulary turns texts into encoder input and decoder ids back into text:
+    (encode(texts), start id, stop id, ids → str)."""
+    if isinstance(vocab, words.WordVocab):
+        # unknown words become <unk>: a word vocabulary never raises on them
+        return (lambda texts: words.encode_input_words(texts, vocab, truncate=truncate),
+                words.START, words.END, lambda ids: words.decode_ids(ids, vocab))
+    reverse = vocab.reverse_target_char_index
+
+    def to_text(ids):
+        text = "".join(reverse[int(i)] for i in ids)
+        return text if keep_end or not text.endswith(END) else text[:-1]
+
+    return (lambda texts: encode_input_texts(texts, vocab, dtype=dtype, errors=errors, truncate=truncate),
+            vocab.target_token_index[START], vocab.target_token_index[END], to_text)
+
+
 def translate(model, texts, vocab=None, batch_size: int = 256, errors: str = "raise",
               truncate: bool = False, keep_end: bool = False) -> list[str]:
     """Translate raw strings with batched greedy decoding.
 
-    Returns the strings ``decode_sequence`` would return for the same inputs,
-    without the final ``'\\n'`` unless ``keep_end``. Characters outside the
-    input vocabulary raise ``UnknownTokenError`` unless ``errors="ignore"``;
-    inputs longer than ``max_encoder_seq_length`` raise unless ``truncate``.
+    Character level: returns the strings ``decode_sequence`` would return for the
+    same inputs, without the final ``'\\n'`` unless ``keep_end``; characters outside
+    the input vocabulary raise ``UnknownTokenError`` unless ``errors="ignore"``.
+    Word level: unknown words become ``<unk>``; the output words are joined back
+    into a sentence. Inputs longer than ``max_encoder_seq_length`` raise unless
+    ``truncate``.
     """
     vocab = _vocab_of(model, vocab)
     if isinstance(texts, str):
@@ -85,13 +105,10 @@ def translate(model, texts, vocab=None, batch_size: int = 256, errors: str = "ra
     texts = list(texts)
     if not isinstance(batch_size, int) or batch_size < 1:
         raise ValueError(f"batch_size must be a positive integer, received {batch_size!r}")
-    start_id, stop_id = vocab.target_token_index[START], vocab.target_token_index[END]
-    reverse = vocab.reverse_target_char_index
+    encode, start_id, stop_id, to_text = _codec(vocab, model.dtype, errors, truncate, keep_end)
     results = []
     for first in range(0, len(texts), batch_size):
-        batch = encode_input_texts(texts[first:first + batch_size], vocab, dtype=model.dtype,
-                                   errors=errors, truncate=truncate)
-        for ids in greedy_decode(model, batch, start_id, stop_id, vocab.max_decoder_seq_length + 1):
-            text = "".join(reverse[int(i)] for i in ids)
-            results.append(text if keep_end or not text.endswith(END) else text[:-1])
+        batch = encode(texts[first:first + batch_size])
+        results += [to_text(ids) for ids in
+                    greedy_decode(model, batch, start_id, stop_id, vocab.max_decoder_seq_length + 1)]
     return results

@@ -139,3 +139,23 @@ def test_variant_argument_errors():
     model.compile()
     with pytest.raises(ValueError, match="integer token ids"):
         model.predict([np.zeros((2, 3, 3)), np.zeros((2, 3), int)])
+
+
+def test_word_level_model_trains_and_translates():
+    from npseq2seq import words
+    from npseq2seq.decoding import greedy_decode
+    inputs, targets = number_word_pairs(num_samples=100, high=99, seed=0)
+    vocab = words.WordVocab.from_texts(inputs, targets)
+    enc, dec, tgt = words.vectorize_words(inputs, targets, vocab)
+    model = Seq2Seq(vocab.num_encoder_tokens, vocab.num_decoder_tokens, 24, level="word",
+                    mask_zero=True, seed=0, vocab=vocab)
+    model.compile(RMSprop(learning_rate=0.01), "sparse_categorical_crossentropy")
+    hist = model.fit([enc, dec], tgt, batch_size=20, epochs=6, verbose=0)
+    assert hist.history["loss"][-1] < 0.8 * hist.history["loss"][0]
+    out = model.translate(inputs[:20] + ["zillion"])                 # an unknown word → <unk>
+    assert len(out) == 21 and all(isinstance(t, str) for t in out)
+    batched = greedy_decode(model, enc[:20], words.START, words.END, vocab.max_decoder_seq_length + 1)
+    single = [greedy_decode(model, enc[i:i + 1], words.START, words.END,
+                            vocab.max_decoder_seq_length + 1)[0] for i in range(20)]
+    assert all(np.array_equal(a, b) for a, b in zip(batched, single))
+    assert out[:20] == [words.decode_ids(ids, vocab) for ids in batched]
