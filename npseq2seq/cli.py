@@ -2,27 +2,51 @@
 
     npseq2seq demo                                  train on a generated corpus, show translations
     npseq2seq train --data fra.txt --num-samples 10000 --epochs 30 --out model.npz
+    npseq2seq train --resume model.ckpt.npz         continue an interrupted run where it stopped
     npseq2seq translate --model model.npz "Go." "Run!"    (or one sentence per line on stdin)
 
 Errors in the user's input (files, arguments, text) end with a one-line
-message on stderr and exit status 2, never a traceback.
+message on stderr and exit status 2, never a traceback. A loss that becomes
+NaN or Inf ends training with exit status 1; Ctrl-C with exit status 130. In
+both cases the last completed epoch is saved as a checkpoint first.
 """
 from __future__ import annotations
 
 import argparse
+import hashlib
+import json
+import os
+import signal
 import sys
 import time
+from pathlib import Path
 
 import numpy as np
 
 from . import data as data_mod
 from .data import CharVocab, DataError, UnknownTokenError, generated_corpus, load_pairs, vectorize
-from .io import ModelFileError, load_model
+from .io import ModelFileError, atomic_savez, load_checkpoint, load_model, model_arrays, training_state
 from .model import CELLS, Seq2Seq
 from .optimizers import RMSprop
 
+
+class UsageError(ValueError):
+    """Flags that do not fit together (or do not fit the checkpoint being resumed)."""
+
+
 DEMO_SIZES = {"addition": 20000, "numbers": None}
 USER_ERRORS = (DataError, UnknownTokenError, ModelFileError, ValueError, OSError)
+EXIT_USER_ERROR, EXIT_DIVERGED, EXIT_INTERRUPTED = 2, 1, 130
+
+# `train` flags that decide the weights. A fresh run takes them from the command line
+# (these defaults where absent); a resumed run takes them from the checkpoint, and a flag
+# given again must agree with it, so the resumed run is the run that was interrupted.
+TRAIN_DEFAULTS = {"corpus": None, "num_samples": 10000, "padding": "space", "cell": "lstm",
+                  "latent_dim": 256, "batch_size": 64, "learning_rate": 0.001,
+                  "validation_split": 0.2, "dtype": "float32", "seed": 0,
+                  "clipnorm": None, "clipvalue": None}
+# `train` flags a resumed run may change (default: the checkpoint's): how long, and where to.
+TRAIN_RESUMABLE = {"epochs": 100, "out": None, "checkpoint": None, "checkpoint_every": None}
 
 
 def _positive_int(text):
@@ -32,15 +56,20 @@ def _positive_int(text):
     return value
 
 
-def _add_training_args(p, epochs, latent_dim, batch_size, learning_rate):
-    p.add_argument("--cell", choices=sorted(CELLS), default="lstm")
-    p.add_argument("--latent-dim", type=_positive_int, default=latent_dim)
-    p.add_argument("--epochs", type=_positive_int, default=epochs)
-    p.add_argument("--batch-size", type=_positive_int, default=batch_size)
-    p.add_argument("--learning-rate", type=float, default=learning_rate)
-    p.add_argument("--validation-split", type=float, default=0.2)
-    p.add_argument("--dtype", choices=["float32", "float64"], default="float32")
-    p.add_argument("--seed", type=int, default=0)
+def _add_training_args(p, defaults):
+    p.add_argument("--cell", choices=sorted(CELLS), default=defaults["cell"])
+    p.add_argument("--latent-dim", type=_positive_int, default=defaults["latent_dim"])
+    p.add_argument("--epochs", type=_positive_int, default=defaults["epochs"])
+    p.add_argument("--batch-size", type=_positive_int, default=defaults["batch_size"])
+    p.add_argument("--learning-rate", type=float, default=defaults["learning_rate"])
+    p.add_argument("--validation-split", type=float, default=defaults["validation_split"])
+    p.add_argument("--dtype", choices=["float32", "float64"], default=defaults["dtype"])
+    p.add_argument("--seed", type=int, default=defaults["seed"])
+    clip = p.add_mutually_exclusive_group()
+    clip.add_argument("--clipnorm", type=float, default=None,
+                      help="clip each gradient array to this L2 norm (Keras's clipnorm)")
+    clip.add_argument("--clipvalue", type=float, default=None,
+                      help="clip each gradient element to [-v, v] (Keras's clipvalue)")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -52,51 +81,64 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--num-samples", type=_positive_int, default=None,
                       help="corpus size (default: 20000 sums, or all 1000 numbers 0-999)")
     # tuned to get most training sums and about half of unseen ones right in ~1-2 minutes on 2 cores
-    _add_training_args(demo, epochs=12, latent_dim=128, batch_size=64, learning_rate=0.005)
+    _add_training_args(demo, {**TRAIN_DEFAULTS, "epochs": 12, "latent_dim": 128, "learning_rate": 0.005})
     demo.add_argument("--out", default=None, help="also save the trained model here (.npz)")
 
-    train = sub.add_parser("train", help="train on fra.txt (or a generated corpus) and save")
-    src = train.add_mutually_exclusive_group(required=True)
+    train = sub.add_parser("train", help="train on fra.txt (or a generated corpus) and save",
+                           description="Train and save. With --resume, every flag that decides the "
+                                       "weights comes from the checkpoint (giving it again is allowed "
+                                       "if it agrees); --epochs, --out, --checkpoint(-every) may change.")
+    src = train.add_mutually_exclusive_group()
     src.add_argument("--data", help="tab-separated pairs file, e.g. fra.txt from fra-eng.zip")
     src.add_argument("--corpus", choices=sorted(data_mod.CORPORA), help="a generated corpus instead")
-    train.add_argument("--num-samples", type=_positive_int, default=10000)
-    train.add_argument("--padding", choices=["space", "zero"], default="space")
-    train.add_argument("--out", required=True, help="where to save the model (.npz)")
+    train.add_argument("--resume", metavar="CHECKPOINT",
+                       help="continue from a checkpoint (or a model file written by train)")
+    train.add_argument("--num-samples", type=_positive_int)
+    train.add_argument("--padding", choices=["space", "zero"])
+    train.add_argument("--out", help="where to save the model (.npz)")
+    train.add_argument("--checkpoint", metavar="PATH",
+                       help="checkpoint file (default: the --out path with .ckpt.npz)")
+    train.add_argument("--checkpoint-every", type=_positive_int, metavar="N",
+                       help="save a checkpoint every N epochs (atomically)")
     train.add_argument("--show", type=int, default=5, help="decode this many training sentences at the end")
-    _add_training_args(train, epochs=100, latent_dim=256, batch_size=64, learning_rate=0.001)
+    # None everywhere: `_train_settings` tells a flag the user gave from one left out
+    _add_training_args(train, dict.fromkeys({**TRAIN_DEFAULTS, **TRAIN_RESUMABLE}))
 
     tr = sub.add_parser("translate", help="translate sentences with a saved model")
     tr.add_argument("--model", required=True)
     tr.add_argument("--ignore-unknown", action="store_true", help="drop characters the model does not know")
     tr.add_argument("--truncate", action="store_true", help="cut inputs longer than the model's maximum")
-    tr.add_argument("texts", nargs="*", help="sentences (default: one per line on stdin)")
+    tr.add_argument("texts", nargs="*", help="sentences (default: one per line on stdin; "
+                                             "an empty line gives an empty line)")
     return parser
 
 
-def _train(model, pairs, args):
-    vocab = model.vocab
-    enc, dec, tgt = vectorize(*pairs, vocab, padding=vocab.padding, dtype=model.dtype)
-    model.compile(optimizer=RMSprop(learning_rate=args.learning_rate), loss="categorical_crossentropy")
-    return model.fit([enc, dec], tgt, batch_size=args.batch_size, epochs=args.epochs,
-                     validation_split=args.validation_split, shuffle=True, verbose=2)
+def _compile(model, settings):
+    model.compile(optimizer=RMSprop(learning_rate=settings["learning_rate"], clipnorm=settings["clipnorm"],
+                                    clipvalue=settings["clipvalue"]),
+                  loss="categorical_crossentropy")
 
 
 def _new_model(vocab, args):
-    return Seq2Seq(vocab.num_encoder_tokens, vocab.num_decoder_tokens, args.latent_dim,
-                   cell=args.cell, dtype=args.dtype, seed=args.seed, vocab=vocab)
+    return Seq2Seq(vocab.num_encoder_tokens, vocab.num_decoder_tokens, args["latent_dim"],
+                   cell=args["cell"], dtype=args["dtype"], seed=args["seed"], vocab=vocab)
 
 
 def cmd_demo(args):
+    settings = vars(args)
     size = args.num_samples or DEMO_SIZES[args.corpus]
     inputs, targets = generated_corpus(args.corpus, num_samples=size)
     vocab = CharVocab.from_texts(inputs, targets)
-    model = _new_model(vocab, args)
+    model = _new_model(vocab, settings)
     split_at = int(len(inputs) * (1 - args.validation_split))
     print(f"corpus '{args.corpus}': {len(inputs)} pairs, e.g. {inputs[0]!r} -> {targets[0]!r}; "
           f"training on {split_at}, holding out {len(inputs) - split_at}")
     print(model.summary())
     start = time.perf_counter()
-    _train(model, (inputs, targets), args)
+    enc, dec, tgt = vectorize(inputs, targets, vocab, dtype=model.dtype)
+    _compile(model, settings)
+    model.fit([enc, dec], tgt, batch_size=args.batch_size, epochs=args.epochs,
+              validation_split=args.validation_split, shuffle=True, verbose=2)
     print(f"trained in {time.perf_counter() - start:.0f}s")
     # scored on (at most) 1000 pairs of each side, enough for a percentage
     for name, lo, hi in (("training", 0, min(split_at, 1000)),
@@ -113,30 +155,171 @@ def cmd_demo(args):
     return 0
 
 
-def cmd_train(args):
-    if args.data:
-        inputs, targets = load_pairs(args.data, args.num_samples)
+# --- train: settings, data, checkpoints --------------------------------------------------
+
+def _flag(key):
+    return "--" + key.replace("_", "-")
+
+
+def _train_settings(args, stored: dict | None) -> dict:
+    """The run's settings: flags over defaults, or (resuming) flags that must agree with ``stored``."""
+    keys = (*TRAIN_DEFAULTS, *TRAIN_RESUMABLE, "data")
+    given = {k: v for k, v in vars(args).items() if k in keys and v is not None}
+    if "data" in given:
+        given["data"] = os.path.abspath(given["data"])
+    if stored is None:
+        if "data" not in given and "corpus" not in given:
+            raise UsageError("one of --data, --corpus or --resume is required")
+        if "out" not in given:
+            raise UsageError("--out is required (where to save the model)")
+        settings = {**TRAIN_DEFAULTS, **TRAIN_RESUMABLE, "data": None, **given}
     else:
-        inputs, targets = generated_corpus(args.corpus)
-        inputs, targets = inputs[:args.num_samples], targets[:args.num_samples]
-    vocab = CharVocab.from_texts(inputs, targets, padding=args.padding)
-    print(f"{len(inputs)} pairs; {vocab.num_encoder_tokens} input / {vocab.num_decoder_tokens} target "
+        for key in TRAIN_DEFAULTS:
+            if key in given and given[key] != stored[key]:
+                raise UsageError(f"{_flag(key)} {given[key]} does not match the checkpoint's "
+                                 f"{_flag(key)} {stored[key]}")
+        if "data" in given and stored["data"] is None:
+            raise UsageError(f"--data given, but the checkpoint was trained on --corpus {stored['corpus']}")
+        # --data may name a moved copy: the pairs are checked against the checkpoint's hash instead
+        settings = {**stored, **{k: given[k] for k in (*TRAIN_RESUMABLE, "data") if k in given}}
+        if "out" in given and "checkpoint" not in given:
+            settings["checkpoint"] = None      # follow the new --out
+    if settings["checkpoint"] is None:
+        out = Path(settings["out"])
+        settings["checkpoint"] = str(out.with_name(out.name.removesuffix(".npz") + ".ckpt.npz"))
+    return settings
+
+
+def _load_training_pairs(settings):
+    if settings["data"]:
+        return load_pairs(settings["data"], settings["num_samples"])
+    inputs, targets = generated_corpus(settings["corpus"])
+    return inputs[:settings["num_samples"]], targets[:settings["num_samples"]]
+
+
+def _fingerprint(pairs) -> str:
+    """SHA-256 of the training pairs: a resumed run must train on exactly the same data."""
+    return hashlib.sha256(json.dumps(pairs).encode("ascii")).hexdigest()
+
+
+class _Checkpointer:
+    """A ``fit`` callback: keeps the state after the last completed epoch in memory, and
+    writes it to ``path`` every ``every`` epochs and whenever ``save()`` is called (Ctrl-C,
+    NaN loss), so an interrupt in the middle of an epoch loses only that epoch."""
+
+    def __init__(self, model, path, every, epoch, history, info):
+        self.path, self.every, self.info = path, every, info
+        self._remember(model, epoch, history)
+
+    def _remember(self, model, epoch, history):
+        snapshot = model_arrays(model, optimizer=True,
+                                training_state=training_state(model, epoch, history, **self.info))
+        # assigned together at the end: an interrupt above leaves the previous epoch's state whole
+        self.epoch, self.history, self.snapshot = epoch, history, snapshot
+
+    def __call__(self, epoch, logs, model):
+        self._remember(model, epoch + 1, {k: self.history.get(k, []) + [v] for k, v in logs.items()})
+        if self.every and self.epoch % self.every == 0:
+            self.save()
+
+    def save(self):
+        atomic_savez(self.path, self.snapshot)
+
+    def describe(self) -> str:
+        return f"epoch {self.epoch}" if self.epoch else "the state before epoch 1 (no epoch completed)"
+
+
+def _say(message):
+    print(f"npseq2seq train: {message}", file=sys.stderr)
+
+
+def cmd_train(args):
+    model = state = None
+    if args.resume:
+        model, state = load_checkpoint(args.resume)
+        if "settings" not in state or "data_sha256" not in state:
+            raise UsageError(f"{args.resume}: not written by `npseq2seq train` (no training "
+                             "settings); resume it in Python with io.load_checkpoint")
+    settings = _train_settings(args, state and state["settings"])
+    pairs = _load_training_pairs(settings)
+    fingerprint = _fingerprint(pairs)
+    if state is None:
+        vocab = CharVocab.from_texts(*pairs, padding=settings["padding"])
+        model = _new_model(vocab, settings)
+        _compile(model, settings)
+        start_epoch, history = 0, {}
+    else:
+        if fingerprint != state["data_sha256"]:
+            where = settings["data"] or f"--corpus {settings['corpus']}"
+            raise DataError(where, None, f"the first {settings['num_samples']} pairs differ from "
+                                         f"those the checkpoint {args.resume} was trained on")
+        start_epoch, history = state["epoch"], state["history"]
+        if settings["epochs"] < start_epoch:
+            raise UsageError(f"--epochs {settings['epochs']} is fewer than the {start_epoch} epochs "
+                             f"the checkpoint has already trained")
+        print(f"resuming from {args.resume} after epoch {start_epoch} of {settings['epochs']}")
+    vocab = model.vocab
+    print(f"{len(pairs[0])} pairs; {vocab.num_encoder_tokens} input / {vocab.num_decoder_tokens} target "
           f"tokens; max lengths {vocab.max_encoder_seq_length} / {vocab.max_decoder_seq_length}")
-    model = _new_model(vocab, args)
-    _train(model, (inputs, targets), args)
-    model.save(args.out)
-    print(f"saved to {args.out}")
-    for text in inputs[:args.show]:
+    enc, dec, tgt = vectorize(*pairs, vocab, padding=vocab.padding, dtype=model.dtype)
+    info = {"settings": settings, "data_sha256": fingerprint}
+    ckpt = _Checkpointer(model, settings["checkpoint"], settings["checkpoint_every"], start_epoch, history, info)
+    try:
+        # overflow on the way to a non-finite loss is reported once, by fit's loss check, not
+        # as a screen of NumPy warnings
+        with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+            model.fit([enc, dec], tgt, batch_size=settings["batch_size"], epochs=settings["epochs"],
+                      validation_split=settings["validation_split"], shuffle=True, verbose=2,
+                      initial_epoch=start_epoch, callbacks=[ckpt])
+        atomic_savez(settings["out"], ckpt.snapshot)   # the last epoch's checkpoint is the model
+    except KeyboardInterrupt:
+        previous = signal.signal(signal.SIGINT, signal.SIG_IGN)   # a second Ctrl-C must not cut the save short
+        try:
+            ckpt.save()
+        finally:
+            signal.signal(signal.SIGINT, previous)
+        _say(f"interrupted; {ckpt.describe()} saved to {ckpt.path}; "
+             f"continue with: npseq2seq train --resume {ckpt.path}")
+        return EXIT_INTERRUPTED
+    except FloatingPointError as err:
+        ckpt.save()
+        _say(f"error: {err}; {ckpt.describe()} saved to {ckpt.path} "
+             "(a lower --learning-rate, or --clipnorm / --clipvalue, may help)")
+        return EXIT_DIVERGED
+    print(f"saved to {settings['out']} (train it further with: npseq2seq train --resume "
+          f"{settings['out']} --epochs N)")
+    for text in pairs[0][:args.show]:
         print(f"  {text!r} -> {model.translate([text])[0]!r}")
     return 0
 
 
+# --- translate ------------------------------------------------------------------------------
+
+def _stdin_lines() -> list[str]:
+    """stdin, one text per line (LF or CRLF), decoded as UTF-8 line by line to name a bad line."""
+    lines = []
+    for number, raw in enumerate(sys.stdin.buffer, start=1):
+        try:
+            lines.append(raw.decode("utf-8").removesuffix("\n").removesuffix("\r"))
+        except UnicodeDecodeError:
+            raise DataError("<stdin>", number, "bytes that are not valid UTF-8") from None
+    return lines
+
+
 def cmd_translate(args):
     model = load_model(args.model)
-    texts = args.texts or [line.rstrip("\r\n") for line in sys.stdin if line.strip()]
-    for out in model.translate(texts, errors="ignore" if args.ignore_unknown else "raise",
-                               truncate=args.truncate):
-        print(out)
+    texts = args.texts or _stdin_lines()
+    # an empty input gives an empty output, so output line i always answers input line i
+    todo = [t for t in texts if t]
+    try:
+        done = iter(model.translate(todo, errors="ignore" if args.ignore_unknown else "raise",
+                                    truncate=args.truncate))
+    except UnknownTokenError as err:
+        raise UsageError(f"{err} (--ignore-unknown drops unknown characters)") from None
+    except ValueError as err:   # an input longer than the encoder's maximum
+        raise UsageError(f"{err}; --truncate does that here") from None
+    for text in texts:
+        print(next(done) if text else "")
     return 0
 
 
@@ -147,10 +330,13 @@ def main(argv=None) -> int:
         return command(args)
     except USER_ERRORS as err:
         print(f"npseq2seq {args.command}: error: {err}", file=sys.stderr)
-        return 2
+        return EXIT_USER_ERROR
+    except FloatingPointError as err:
+        print(f"npseq2seq {args.command}: error: {err}", file=sys.stderr)
+        return EXIT_DIVERGED
     except KeyboardInterrupt:
         print(f"npseq2seq {args.command}: interrupted", file=sys.stderr)
-        return 130
+        return EXIT_INTERRUPTED
 
 
 if __name__ == "__main__":

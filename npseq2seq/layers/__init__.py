@@ -2,7 +2,8 @@
 from .base import Layer
 from .dense import Dense
 from .embedding import Embedding
+from .gru import GRU
 from .lstm import LSTM
 from .recurrent import Recurrent
 
-__all__ = ["Layer", "Dense", "Embedding", "LSTM", "Recurrent"]
+__all__ = ["Layer", "Dense", "Embedding", "GRU", "LSTM", "Recurrent"]
