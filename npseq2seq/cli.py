@@ -24,7 +24,8 @@ from pathlib import Path
 import numpy as np
 
 from . import data as data_mod
-from .data import CharVocab, DataError, UnknownTokenError, generated_corpus, load_pairs, vectorize
+from .data import (CharVocab, DataError, TextTooLongError, UnknownTokenError, generated_corpus,
+                   load_pairs, vectorize)
 from .io import ModelFileError, atomic_savez, load_checkpoint, load_model, model_arrays, training_state
 from .model import CELLS, Seq2Seq
 from .optimizers import RMSprop
@@ -300,7 +301,9 @@ def _stdin_lines() -> list[str]:
     lines = []
     for number, raw in enumerate(sys.stdin.buffer, start=1):
         try:
-            lines.append(raw.decode("utf-8").removesuffix("\n").removesuffix("\r"))
+            # utf-8-sig on line 1: drop the byte-order mark some Windows tools write first
+            text = raw.decode("utf-8-sig" if number == 1 else "utf-8")
+            lines.append(text.removesuffix("\n").removesuffix("\r"))
         except UnicodeDecodeError:
             raise DataError("<stdin>", number, "bytes that are not valid UTF-8") from None
     return lines
@@ -316,8 +319,9 @@ def cmd_translate(args):
                                     truncate=args.truncate))
     except UnknownTokenError as err:
         raise UsageError(f"{err} (--ignore-unknown drops unknown characters)") from None
-    except ValueError as err:   # an input longer than the encoder's maximum
-        raise UsageError(f"{err}; --truncate does that here") from None
+    except TextTooLongError as err:
+        raise UsageError(f"text {err.text!r} has {err.length} {err.unit}, more than the model's "
+                         f"limit of {err.limit} (--truncate cuts it)") from None
     for text in texts:
         print(next(done) if text else "")
     return 0

@@ -34,7 +34,7 @@ from __future__ import annotations
 import numbers
 import os
 import re
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cached_property
 from types import MappingProxyType
@@ -48,6 +48,7 @@ __all__ = [
     "PADDINGS",
     "DataError",
     "UnknownTokenError",
+    "TextTooLongError",
     "load_pairs",
     "CharVocab",
     "one_hot",
@@ -96,6 +97,21 @@ class UnknownTokenError(ValueError):
         super().__init__(f"unknown character(s) {shown} in text {text!r}")
 
 
+class TextTooLongError(ValueError):
+    """A text has more tokens (characters or words) than the model's encoder can take.
+
+    ``text``, ``length`` (its number of tokens), ``limit`` and ``unit`` (what is
+    counted) are kept as attributes; the message names them. Pass ``truncate=True`` to cut the text instead.
+    """
+
+    def __init__(self, text: str, length: int, limit: int, unit: str = "characters"):
+        super().__init__(
+            f"text {text!r} has {length} {unit}, more than the limit of {limit} "
+            "(pass truncate=True to cut it)"
+        )
+        self.text, self.length, self.limit, self.unit = text, length, limit, unit
+
+
 # --------------------------------------------------------------------------- reading fra.txt
 
 # Text is decoded with errors="surrogateescape": undecodable bytes become lone surrogates
@@ -121,7 +137,7 @@ def load_pairs(
     start/end characters.
 
     Raises ``DataError`` (a ``ValueError``) naming the file and line for: a missing file,
-    a file without any pair, a line without a tab, more than 3 columns, an empty (or
+    a path that cannot be read (a directory, no permission), a file without any pair, a line without a tab, more than 3 columns, an empty (or
     whitespace-only) side, a blank line before the end, bytes that are not valid
     ``encoding``. ``num_samples`` that is not a positive int or None raises ``ValueError``.
     """
@@ -170,6 +186,8 @@ def load_pairs(
                 target_texts.append(french)
     except FileNotFoundError as err:
         raise DataError(path, None, "file not found") from err
+    except OSError as err:  # a directory, no permission, a device error: say which, not a traceback
+        raise DataError(path, None, f"cannot be read: {err.strerror or err}") from err
     except UnicodeDecodeError as err:
         # Only for codecs whose errors surrogateescape cannot absorb (e.g. UTF-16). The text
         # is decoded in chunks, so the bad bytes are on the next line or a later one.
@@ -185,9 +203,15 @@ def load_pairs(
 
 
 def _check_texts(texts: Sequence[str], name: str) -> list[str]:
-    """Return ``texts`` as a list, or raise TypeError if it is a bare str or holds a non-str."""
+    """Return ``texts`` as a list, or raise TypeError if it is not an iterable of str.
+
+    A bare str (or bytes) is refused rather than taken as a list of characters, and a
+    mapping rather than iterated over its keys: both are almost always a slip.
+    """
     if isinstance(texts, str):
         raise TypeError(f"{name} must be a sequence of str, not a single str (wrap it in a list)")
+    if isinstance(texts, (bytes, bytearray, Mapping)) or not isinstance(texts, Iterable):
+        raise TypeError(f"{name} must be a sequence of str, got {type(texts).__name__}")
     texts = list(texts)
     for i, text in enumerate(texts):
         if not isinstance(text, str):
@@ -399,7 +423,7 @@ def texts_to_ids(
 
     Characters missing from ``token_index`` raise ``UnknownTokenError`` (``errors="raise"``)
     or are dropped (``errors="ignore"``). A text longer than ``length`` (after dropping)
-    raises ``ValueError`` unless ``truncate=True`` cuts it. A bare str or a non-str item
+    raises ``TextTooLongError`` (a ``ValueError``) unless ``truncate=True`` cuts it. A bare str or a non-str item
     raises ``TypeError``.
     """
     if errors not in ("raise", "ignore"):
@@ -416,10 +440,7 @@ def texts_to_ids(
             row = [token_index[c] for c in text if c in token_index]
         if len(row) > length:
             if not truncate:
-                raise ValueError(
-                    f"text {text!r} has {len(row)} characters, more than the limit of {length} "
-                    "(pass truncate=True to cut it)"
-                )
+                raise TextTooLongError(text, len(row), length)
             row = row[:length]
         rows.append(row)
     lengths = np.array([len(row) for row in rows], dtype=np.intp)
@@ -509,7 +530,7 @@ def encode_input_texts(
 
     Characters outside the vocabulary raise ``UnknownTokenError`` (a ``ValueError``)
     unless ``errors="ignore"`` drops them. Texts longer than ``max_encoder_seq_length``
-    raise ``ValueError`` unless ``truncate=True``. ``texts`` must be a list of str (a
+    raise ``TextTooLongError`` (a ``ValueError``) unless ``truncate=True``. ``texts`` must be a list of str (a
     bare str raises ``TypeError``).
     """
     encoder_pad, _ = _pad_ids(vocab, padding)

@@ -51,7 +51,7 @@ from types import MappingProxyType
 
 import numpy as np
 
-from .data import _check_texts
+from .data import TextTooLongError, _check_texts
 
 __all__ = [
     "PAD",
@@ -379,8 +379,8 @@ def _words_to_ids(
     padded at the end with PAD.
 
     Words missing from ``token_index`` become UNK; ``wrap`` puts START before and END
-    after each row. A row longer than ``length`` raises ``ValueError`` naming its text
-    unless ``truncate`` cuts it.
+    after each row. A row longer than ``length`` raises ``TextTooLongError`` (a
+    ``ValueError``) naming its text unless ``truncate`` cuts it.
     """
     rows = []
     for text in texts:
@@ -390,11 +390,8 @@ def _words_to_ids(
             row = [START, *row, END]
         if len(row) > length:
             if not truncate:
-                extra = " plus <start> and <end>" if wrap else ""
-                raise ValueError(
-                    f"text {text!r} has {len(tokens)} tokens{extra}, more than the limit of "
-                    f"{length} (pass truncate=True to cut it)"
-                )
+                unit = "tokens plus <start> and <end>" if wrap else "tokens"
+                raise TextTooLongError(text, len(tokens), length, unit)
             row = row[:length]
         rows.append(row)
     lengths = np.fromiter(map(len, rows), dtype=np.intp, count=len(rows))
