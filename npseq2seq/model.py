@@ -19,6 +19,7 @@ multiplications by zero.
 from __future__ import annotations
 
 import math
+import numbers
 import sys
 import time
 from typing import NamedTuple
@@ -120,8 +121,11 @@ class Seq2Seq:
                  level: str = "char", teacher_forcing: bool = True, mask_zero: bool = False):
         for arg, value in (("num_encoder_tokens", num_encoder_tokens),
                            ("num_decoder_tokens", num_decoder_tokens), ("latent_dim", latent_dim)):
-            if not isinstance(value, (int, np.integer)) or value < 1:
+            if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
                 raise ValueError(f"{arg} must be a positive integer, received {value!r}")
+        if seed is not None and (isinstance(seed, bool) or not isinstance(seed, (int, np.integer))
+                                 or seed < 0):
+            raise ValueError(f"seed must be None or a non-negative integer, received {seed!r}")
         if cell not in CELLS:
             raise ValueError(f"cell must be one of {sorted(CELLS)}, received {cell!r}")
         if level not in ("char", "word"):
@@ -171,16 +175,25 @@ class Seq2Seq:
     def get_weights(self) -> list[np.ndarray]:
         return [w.copy() for w in self.params]
 
+    def _param_names(self) -> list[str]:
+        """``layer/weight`` for each array of ``params``, to name one in an error message."""
+        return [f"{layer.name}/{name}" for layer in self.layers for name in layer.weight_names]
+
     def set_weights(self, weights) -> None:
-        weights = list(weights)
         expected = self.params
+        if not isinstance(weights, (list, tuple)):
+            raise ValueError(f"set_weights expected a list of {len(expected)} arrays, "
+                             f"received {type(weights).__name__}")
         if len(weights) != len(expected):
             raise ValueError(f"set_weights expected {len(expected)} arrays, received {len(weights)}")
-        for k, (cur, new) in enumerate(zip(expected, weights)):
+        for k, (cur, new, name) in enumerate(zip(expected, weights, self._param_names())):
             new = np.asarray(new)
             if new.shape != cur.shape:
-                raise ValueError(f"set_weights: array {k} must have shape {cur.shape}, "
+                raise ValueError(f"set_weights: array {k} ({name}) must have shape {cur.shape}, "
                                  f"received {new.shape}")
+            if not (np.issubdtype(new.dtype, np.floating) or np.issubdtype(new.dtype, np.integer)):
+                raise ValueError(f"set_weights: array {k} ({name}) must hold real numbers, "
+                                 f"received dtype {new.dtype}")
         for cur, new in zip(expected, weights):
             cur[...] = new                 # in place, so optimiser slots stay attached
 
@@ -220,6 +233,8 @@ class Seq2Seq:
         if len(enc) != len(dec):
             raise ValueError(f"encoder_input_data has {len(enc)} samples but "
                              f"decoder_input_data has {len(dec)}")
+        if not len(enc):
+            raise ValueError("encoder_input_data has 0 samples, expected at least 1")
         return enc, dec
 
     def _prepare_y(self, y, dec):
@@ -320,9 +335,9 @@ class Seq2Seq:
         return dstates, [], grads
 
     def _loss_fn(self):
-        if self.loss is None:
-            raise RuntimeError("the model must be compiled before training or evaluation: "
-                               "call model.compile(optimizer=..., loss=...)")
+        if self.loss is None:   # a ValueError, as Keras 3 raises
+            raise ValueError("the model must be compiled before training or evaluation: "
+                             "call model.compile(optimizer=..., loss=...)")
         return self.loss
 
     def _forward_loss(self, enc, dec, y):
@@ -348,13 +363,22 @@ class Seq2Seq:
         loss, grads = self._loss_and_grads(enc, dec, y)
         if not math.isfinite(loss):
             raise FloatingPointError(f"loss became {loss}; weights left as they were before this batch")
+        # A finite loss can still overflow on the way back; checking costs ~0.05 % of a step.
+        bad = [name for name, g in zip(self._param_names(), grads) if not np.isfinite(g).all()]
+        if bad:
+            raise FloatingPointError(f"the gradient of {', '.join(bad)} holds NaN or Inf; "
+                                     "weights left as they were before this batch")
         self.optimizer.apply_gradients(zip(grads, self.params))
+        bad = [name for name, w in zip(self._param_names(), self.params) if not np.isfinite(w).all()]
+        if bad:   # the step itself overflowed (a huge learning rate): too late to undo in place
+            raise FloatingPointError(f"the update made {', '.join(bad)} NaN or Inf; these weights "
+                                     "are lost (reload the last checkpoint)")
         return loss
 
     def _check_compiled(self):
-        if self.optimizer is None or self.loss is None:
-            raise RuntimeError("the model must be compiled before training: "
-                               "call model.compile(optimizer='rmsprop', loss='categorical_crossentropy')")
+        if self.optimizer is None or self.loss is None:   # a ValueError, as Keras 3 raises
+            raise ValueError("the model must be compiled before training: "
+                             "call model.compile(optimizer='rmsprop', loss='categorical_crossentropy')")
 
     def train_on_batch(self, x, y) -> float:
         """One optimiser step on one batch; returns the loss *before* the update (as Keras)."""
@@ -399,12 +423,21 @@ class Seq2Seq:
         batch_size = _check_batch_size(batch_size)
         if not isinstance(epochs, (int, np.integer)) or epochs < 0:
             raise ValueError(f"epochs must be a non-negative integer, received {epochs!r}")
-        if not 0.0 <= validation_split < 1.0:
-            raise ValueError(f"validation_split must be in [0, 1), received {validation_split!r}")
+        if (isinstance(validation_split, bool) or not isinstance(validation_split, numbers.Real)
+                or not 0.0 <= validation_split < 1.0):
+            raise ValueError(f"validation_split must be a number in [0, 1), received {validation_split!r}")
+        if isinstance(initial_epoch, bool) or not isinstance(initial_epoch, (int, np.integer)) \
+                or initial_epoch < 0:
+            raise ValueError(f"initial_epoch must be a non-negative integer, received {initial_epoch!r}")
         enc, dec = self._prepare_x(x)
         y = self._prepare_y(y, dec)
         val = None
         if validation_data is not None:
+            if not isinstance(validation_data, (list, tuple)) or len(validation_data) != 2:
+                raise ValueError("validation_data must be a pair ([encoder_input, decoder_input], "
+                                 f"decoder_target), received {type(validation_data).__name__}"
+                                 + (f" of length {len(validation_data)}"
+                                    if isinstance(validation_data, (list, tuple)) else ""))
             vx, vy = validation_data
             venc, vdec = self._prepare_x(vx)
             val = (venc, vdec, self._prepare_y(vy, vdec))
