@@ -7,9 +7,22 @@ The training model (teacher forcing)::
                                                    ─► Dense softmax ─► (N, Td, Vd)
 
 Backward runs the same arrows in reverse: loss → Dense → decoder (BPTT) →
-d(initial_state) → encoder (BPTT). ``params`` is the flat list of live weight
-arrays in the order of Keras's ``model.get_weights()`` for the same model, so
-weights move between the two with no conversion.
+d(initial_state) → encoder (BPTT).
+
+With ``attention="luong"`` the encoder also returns its output sequence, and the
+Dense layer reads each decoder output next to a context vector, the attention-
+weighted average of the encoder outputs (``layers/attention.py``)::
+
+    decoder outputs (N, Td, H) ─► attention over encoder outputs (N, Te, H) ─► context (N, Td, H)
+    [decoder outputs; context] (N, Td, 2H) ─► Dense softmax ─► (N, Td, Vd)
+
+and backward adds two paths: the context's gradient reaches the decoder outputs
+(the queries) and the encoder outputs (the values), which the encoder's BPTT
+takes as a sequence gradient alongside d(final states).
+
+``params`` is the flat list of live weight arrays in the order of Keras's
+``model.get_weights()`` for the same model, so weights move between the two
+with no conversion.
 
 Inputs are Keras's one-hot arrays. Internally a one-hot (or all-zero) row is
 turned into a token id once (-1 for an all-zero row), because one-hot × kernel
@@ -28,10 +41,11 @@ import numpy as np
 
 from . import losses as losses_mod
 from . import optimizers as optimizers_mod
-from .layers import GRU, LSTM, Dense, Embedding
+from .layers import GRU, LSTM, Dense, DotAttention, Embedding
 from .ops import resolve_dtype, softmax
 
 CELLS = {"lstm": LSTM, "gru": GRU}
+ATTENTION = (None, "luong")
 
 
 class History:
@@ -52,7 +66,8 @@ class History:
 
 class ForwardCache(NamedTuple):
     encoder: tuple            # (embedding cache or None, RNN cache)
-    decoder: object           # teacher forcing: (embedding cache, RNN cache, Dense cache);
+    decoder: object           # teacher forcing: (embedding cache, RNN cache, Dense cache,
+                              # attention cache or None);
                               # free running: one (RNN cache, Dense cache) per step
     mask: np.ndarray | None   # (N, Td) decoder steps that count in the loss (mask_zero)
 
@@ -101,7 +116,7 @@ class Seq2Seq:
 
     Seq2Seq(num_encoder_tokens, num_decoder_tokens, latent_dim=256, cell="lstm",
             dtype="float32", seed=None, vocab=None, level="char",
-            teacher_forcing=True, mask_zero=False)
+            teacher_forcing=True, mask_zero=False, attention=None)
 
     cell: "lstm" or "gru" (the FAQ's GRU variant: one state instead of two).
     level: "char" — one-hot inputs (N, T, V), as the tutorial; "word" — integer
@@ -114,11 +129,20 @@ class Seq2Seq:
         softmax output fed back as the next step's input (character level).
     vocab: a ``data.CharVocab`` (or ``words.WordVocab``), optional for training
         on arrays, needed by ``translate``, saved with the model.
+    attention: None (the tutorial) or "luong": dot-product attention of each
+        decoder output over the encoder's outputs, Keras's ``Attention()``; the
+        Dense layer then reads [decoder output; context] (2·latent_dim inputs).
+        The decoder state list (``encode``, ``decode_step``, ``decoder_model``)
+        then ends with the encoder outputs (N, Te, H), and with ``mask_zero`` also
+        their padding mask (N, Te); ``attention_weights`` and
+        ``decode_step(..., return_attention=True)`` give the alignments.
+        Teacher forcing only.
     """
 
     def __init__(self, num_encoder_tokens: int, num_decoder_tokens: int, latent_dim: int = 256,
                  cell: str = "lstm", dtype="float32", seed: int | None = None, vocab=None,
-                 level: str = "char", teacher_forcing: bool = True, mask_zero: bool = False):
+                 level: str = "char", teacher_forcing: bool = True, mask_zero: bool = False,
+                 attention: str | None = None):
         for arg, value in (("num_encoder_tokens", num_encoder_tokens),
                            ("num_decoder_tokens", num_decoder_tokens), ("latent_dim", latent_dim)):
             if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
@@ -135,6 +159,13 @@ class Seq2Seq:
                              "it feeds softmax outputs back as one-hot-like inputs; use level='char'")
         if mask_zero and level != "word":
             raise ValueError("mask_zero needs level='word' (id 0 is the word vocabulary's padding)")
+        if attention not in ATTENTION:
+            raise ValueError(f"attention must be None or 'luong', received {attention!r}")
+        if attention and not teacher_forcing:
+            raise ValueError("attention='luong' needs teacher_forcing=True: the decoder's output "
+                             "sequence queries the encoder in one pass; the FAQ's model without "
+                             "teacher forcing has no attention variant here")
+        self.attention = attention
         self.level, self.teacher_forcing, self.mask_zero = level, bool(teacher_forcing), bool(mask_zero)
         self.num_encoder_tokens, self.num_decoder_tokens = int(num_encoder_tokens), int(num_decoder_tokens)
         self.latent_dim, self.cell = int(latent_dim), cell
@@ -151,15 +182,20 @@ class Seq2Seq:
             self.decoder_embedding = Embedding(dec_in, self.latent_dim, mask_zero, self.dtype,
                                                self.rng, name="decoder_embedding")
             enc_in = dec_in = self.latent_dim
-        self.encoder = rnn(self.latent_dim, enc_in, return_state=True,
+        # with attention the encoder's output sequence is what the decoder attends to
+        self.encoder = rnn(self.latent_dim, enc_in, return_sequences=bool(attention), return_state=True,
                            dtype=self.dtype, rng=self.rng, name="encoder_" + cell)
         self.decoder = rnn(self.latent_dim, dec_in, return_sequences=True,
                            return_state=True, dtype=self.dtype, rng=self.rng, name="decoder_" + cell)
-        self.dense = Dense(self.num_decoder_tokens, self.latent_dim, activation="softmax",
+        # no weights: Keras's Attention() with use_scale=False adds nothing to get_weights()
+        self.attention_layer = DotAttention(self.dtype) if attention else None
+        dense_in = 2 * self.latent_dim if attention else self.latent_dim   # [decoder output; context]
+        self.dense = Dense(self.num_decoder_tokens, dense_in, activation="softmax",
                            dtype=self.dtype, rng=self.rng, name="decoder_dense")
         # Keras's get_weights() order: the embeddings come first in the word-level model
         self.layers = [layer for layer in (self.encoder_embedding, self.decoder_embedding,
-                                           self.encoder, self.decoder, self.dense) if layer]
+                                           self.encoder, self.decoder, self.attention_layer,
+                                           self.dense) if layer]
         self.optimizer = None
         self.loss = None
         self.encoder_model = _InferenceModel(self._encoder_predict, "encoder_input → states")
@@ -205,7 +241,8 @@ class Seq2Seq:
                 "num_decoder_tokens": self.num_decoder_tokens,
                 "latent_dim": self.latent_dim, "cell": self.cell,
                 "dtype": self.dtype.name, "seed": self.seed, "level": self.level,
-                "teacher_forcing": self.teacher_forcing, "mask_zero": self.mask_zero}
+                "teacher_forcing": self.teacher_forcing, "mask_zero": self.mask_zero,
+                "attention": self.attention}
 
     # --- compile / forward / backward --------------------------------------------------
     def compile(self, optimizer="rmsprop", loss="categorical_crossentropy") -> None:
@@ -255,16 +292,47 @@ class Seq2Seq:
         return vectors, cache, embedding.compute_mask(ids)
 
     def _encode_forward(self, enc):
+        """→ (the decoder's initial state list, caches). The list is the encoder's final
+        states, then with attention the *memory* it reads: the encoder outputs
+        (N, Te, H), and the (N, Te) padding mask when there is one (mask_zero)."""
         x, emb_cache, mask = self._embed(self.encoder_embedding, enc)
-        (_, *states), rnn_cache = self.encoder.forward(x, mask=mask)
+        (seq, *states), rnn_cache = self.encoder.forward(x, mask=mask)
+        if self.attention_layer is not None:
+            states += [seq] if mask is None else [seq, mask]
         return states, (emb_cache, rnn_cache)
 
+    def _split_state(self, states):
+        """A decoder state list → (the RNN's states, the attention memory: [] without)."""
+        k = self.decoder.state_size
+        return list(states[:k]), list(states[k:])
+
+    def _attend(self, seq, memory, query_mask=None):
+        """The Dense layer's input from the decoder outputs seq (N, Td, H): seq itself, or
+        with attention [seq; context] (N, Td, 2H); and the attention cache (None without)."""
+        if self.attention_layer is None:
+            return seq, None
+        values, value_mask = memory[0], (memory[1] if len(memory) > 1 else None)
+        context, cache = self.attention_layer.forward(seq, values, query_mask, value_mask)
+        return np.concatenate([seq, context], axis=-1), cache
+
+    def _attend_backward(self, dfeatures, att_cache):
+        """Reverse of ``_attend`` → (d decoder outputs, d encoder outputs or None)."""
+        if att_cache is None:
+            return dfeatures, None
+        h = self.latent_dim
+        # features = [seq; context]: the context half goes back through the attention
+        dquery, dvalues = self.attention_layer.backward(dfeatures[..., h:], att_cache)
+        return dfeatures[..., :h] + dquery, dvalues   # seq reaches the Dense directly and as the query
+
     def _decode_teacher_forced(self, dec, states):
-        """Decoder fed the ground truth: one RNN pass over all Td steps."""
+        """Decoder fed the ground truth: one RNN pass over all Td steps (then, with
+        attention, all Td queries at once)."""
         x, emb_cache, mask = self._embed(self.decoder_embedding, dec)
+        states, memory = self._split_state(states)
         (seq, *_), rnn_cache = self.decoder.forward(x, initial_state=states, mask=mask)
-        probs, dense_cache = self.dense.forward(seq)
-        return probs, (emb_cache, rnn_cache, dense_cache), mask
+        features, att_cache = self._attend(seq, memory, mask)
+        probs, dense_cache = self.dense.forward(features)
+        return probs, (emb_cache, rnn_cache, dense_cache, att_cache), mask
 
     def _decode_free_running(self, dec, states, steps):
         """The FAQ's decoder without teacher forcing: `steps` single steps, starting from the
@@ -299,24 +367,29 @@ class Seq2Seq:
         cross-entropy), d(loss)/d(probs) without (Keras's probability path).
         """
         if self.teacher_forcing:
-            dstates, dec_emb_grads, dec_grads = self._decoder_backward_teacher_forced(dout, cache.decoder)
+            dstates, dec_emb_grads, dec_grads, dencoder_seq = \
+                self._decoder_backward_teacher_forced(dout, cache.decoder)
         else:
             dstates, dec_emb_grads, dec_grads = self._decoder_backward_free_running(dout, cache.decoder)
+            dencoder_seq = None
         emb_cache, rnn_cache = cache.encoder
-        # the encoder's final states were the decoder's initial states
-        dx, _, enc_grads = self.encoder.backward([None, *dstates], rnn_cache)
+        # the encoder's final states were the decoder's initial states; with attention its
+        # output sequence was also the attention's values (None: no such path)
+        dx, _, enc_grads = self.encoder.backward([dencoder_seq, *dstates], rnn_cache)
         enc_emb_grads = [] if self.encoder_embedding is None else \
             self.encoder_embedding.backward(dx, emb_cache)[1]
         return enc_emb_grads + dec_emb_grads + enc_grads + dec_grads
 
     def _decoder_backward_teacher_forced(self, dlogits, dec_cache):
-        emb_cache, rnn_cache, dense_cache = dec_cache
-        dseq, dense_grads = self.dense.backward_logits(dlogits, dense_cache)
+        """→ (d initial states, embedding grads, decoder + Dense grads, d encoder outputs or None)."""
+        emb_cache, rnn_cache, dense_cache, att_cache = dec_cache
+        dfeatures, dense_grads = self.dense.backward_logits(dlogits, dense_cache)
+        dseq, dencoder_seq = self._attend_backward(dfeatures, att_cache)
         dx, dstates, rnn_grads = self.decoder.backward([dseq] + [None] * self.decoder.state_size,
                                                        rnn_cache)
         emb_grads = [] if self.decoder_embedding is None else \
             self.decoder_embedding.backward(dx, emb_cache)[1]
-        return dstates, emb_grads, rnn_grads + dense_grads
+        return dstates, emb_grads, rnn_grads + dense_grads, dencoder_seq
 
     def _decoder_backward_free_running(self, dprobs, step_caches):
         """BPTT through the fed-back outputs: the probabilities of step t reach the loss
@@ -481,32 +554,63 @@ class Seq2Seq:
 
     # --- inference (the tutorial's encoder_model / decoder_model) --------------------------
     def encode(self, encoder_input) -> list[np.ndarray]:
-        """Encoder states for a batch of inputs: [h, c] (LSTM) or [h] (GRU), each (N, H)."""
+        """The decoder's initial state for a batch of inputs: [h, c] (LSTM) or [h] (GRU), each
+        (N, H); with attention followed by the encoder outputs (N, Te, H) (and, with
+        mask_zero, their padding mask (N, Te)). Every array has the batch axis first."""
         enc = self._prepare_tokens(encoder_input, self.num_encoder_tokens, "encoder_input_data")
         return self._encode_forward(enc)[0]
 
-    def decode_step(self, token_ids: np.ndarray, states):
-        """One decoder step for a batch: token ids (N,) + states → (probs (N, Vd), new states)."""
+    def decode_step(self, token_ids: np.ndarray, states, return_attention: bool = False):
+        """One decoder step for a batch: token ids (N,) + states → (probs (N, Vd), new states).
+
+        With attention the memory at the end of ``states`` passes through unchanged, and
+        ``return_attention=True`` adds this step's attention weights (N, Te) as a third result.
+        """
+        if return_attention and self.attention_layer is None:
+            raise ValueError("return_attention=True needs a model built with attention='luong'")
+        states, memory = self._split_state(states)
         x = np.asarray(token_ids)[None]                      # (1, N): one time step, time-major
         if self.decoder_embedding is not None:
             x = self.decoder_embedding.embeddings[x]
         xw = self.decoder.project_inputs(x)[0]
         states, _ = self.decoder.step_forward(xw, states)
-        return softmax(states[0] @ self.dense.kernel + self.dense.bias), states
+        if self.attention_layer is None:
+            return softmax(states[0] @ self.dense.kernel + self.dense.bias), states
+        features, att_cache = self._attend(states[0][:, None], memory)     # one query step
+        probs = softmax(features[:, 0] @ self.dense.kernel + self.dense.bias)
+        if return_attention:
+            return probs, states + memory, att_cache.weights[:, 0]
+        return probs, states + memory
+
+    def attention_weights(self, x) -> np.ndarray:
+        """Alignments (N, Td, Te) of the training model on x = [encoder input, decoder input]:
+        ``[n, i, j]`` is the weight decoder step i gave encoder step j (each row sums to 1).
+
+        Fed a greedy translation's own output (start token, then the output without
+        its last token), these are the weights greedy decoding used at every step.
+        """
+        if self.attention_layer is None:
+            raise ValueError("attention_weights needs a model built with attention='luong'")
+        enc, dec = self._prepare_x(x)
+        return self.forward(enc, dec)[1].decoder[3].weights
 
     def _encoder_predict(self, encoder_input):
         return self.encode(encoder_input)
 
     def _decoder_predict(self, inputs):
         target_seq, *states = inputs
+        states, memory = self._split_state(states)
         ids = self._prepare_tokens(target_seq, self.num_decoder_tokens, "target_seq")
         x, _, mask = self._embed(self.decoder_embedding, ids)
         (seq, *states), _ = self.decoder.forward(x, initial_state=states, mask=mask)
-        probs, _ = self.dense.forward(seq)
-        return [probs, *states]
+        features, _ = self._attend(seq, memory, mask)
+        probs, _ = self.dense.forward(features)
+        return [probs, *states, *memory]
 
-    def translate(self, texts, **kwargs) -> list[str]:
-        """Greedy translations of raw input strings (needs ``vocab``); see decoding.translate."""
+    def translate(self, texts, **kwargs) -> list:
+        """Translations of raw input strings (needs ``vocab``): greedy, or beam search with
+        ``beam_width=B`` (and ``n_best=k`` for the k best with their log-probabilities);
+        see decoding.translate."""
         from .decoding import translate
         return translate(self, texts, **kwargs)
 
@@ -522,7 +626,8 @@ class Seq2Seq:
         return load_model(path)
 
     def summary(self) -> str:
-        lines = [f"Seq2Seq ({self.cell}, latent_dim={self.latent_dim}, dtype={self.dtype.name})"]
+        attention = f", attention={self.attention}" if self.attention else ""
+        lines = [f"Seq2Seq ({self.cell}{attention}, latent_dim={self.latent_dim}, dtype={self.dtype.name})"]
         for layer in self.layers:
             shapes = ", ".join(f"{n} {tuple(w.shape)}" for n, w in zip(layer.weight_names, layer.weights))
             lines.append(f"  {layer.name:<16} {layer.count_params():>10,}  {shapes}")

@@ -1,4 +1,5 @@
 """Layers: each a forward/backward pair with Keras's weight names and order."""
+from .attention import DotAttention
 from .base import Layer
 from .dense import Dense
 from .embedding import Embedding
@@ -6,4 +7,4 @@ from .gru import GRU
 from .lstm import LSTM
 from .recurrent import Recurrent
 
-__all__ = ["Layer", "Dense", "Embedding", "GRU", "LSTM", "Recurrent"]
+__all__ = ["Layer", "Dense", "DotAttention", "Embedding", "GRU", "LSTM", "Recurrent"]
