@@ -11,12 +11,18 @@ one-hot arrays, ``predict`` calls), kept for parity with Keras and for reading.
 drops each sentence from the batch as soon as it has emitted ``'\\n'``, so
 finished sentences stop costing compute. Both stop as the tutorial does: at
 ``'\\n'`` or once the output is longer than ``max_decoder_seq_length``.
+
+``translate`` turns raw strings into translations with ``greedy_decode``, or with beam
+search (``beam_width=B``, ``beam.py``).
 """
 from __future__ import annotations
+
+from typing import NamedTuple
 
 import numpy as np
 
 from . import words
+from .beam import DEFAULT_LENGTH_PENALTY, beam_search
 from .data import END, START, encode_input_texts
 
 
@@ -88,16 +94,29 @@ def _codec(vocab, dtype, errors, truncate, keep_end):
             vocab.target_token_index[START], vocab.target_token_index[END], to_text)
 
 
-def translate(model, texts, vocab=None, batch_size: int = 256, errors: str = "raise",
-              truncate: bool = False, keep_end: bool = False) -> list[str]:
-    """Translate raw strings with batched greedy decoding.
+class Translation(NamedTuple):
+    text: str
+    log_prob: float    # log P(text | input) under the model, the end token included
+    score: float       # log_prob, length-normalised: what the n best are ranked by
 
-    Character level: returns the strings ``decode_sequence`` would return for the
-    same inputs, without the final ``'\\n'`` unless ``keep_end``; characters outside
+
+def translate(model, texts, vocab=None, batch_size: int = 256, errors: str = "raise",
+              truncate: bool = False, keep_end: bool = False, beam_width: int | None = None,
+              n_best: int | None = None, length_penalty: float = DEFAULT_LENGTH_PENALTY):
+    """Translate raw strings: batched greedy decoding, or beam search with ``beam_width``.
+
+    Character level: greedy returns the strings ``decode_sequence`` would return for
+    the same inputs, without the final ``'\\n'`` unless ``keep_end``; characters outside
     the input vocabulary raise ``UnknownTokenError`` unless ``errors="ignore"``.
     Word level: unknown words become ``<unk>``; the output words are joined back
     into a sentence. Inputs longer than ``max_encoder_seq_length`` raise unless
     ``truncate``.
+
+    beam_width: None for greedy decoding; B ≥ 1 for beam search (B = 1 gives greedy's
+        strings), ranked with ``length_penalty`` (GNMT's α, see ``beam.py``).
+    n_best: None returns one string per input. An integer k returns, per input, a
+        list of its k best ``Translation(text, log_prob, score)``, best first (beam
+        search with ``beam_width`` if given, else k).
     """
     vocab = _vocab_of(model, vocab)
     if isinstance(texts, str):
@@ -105,10 +124,21 @@ def translate(model, texts, vocab=None, batch_size: int = 256, errors: str = "ra
     texts = list(texts)
     if not isinstance(batch_size, int) or batch_size < 1:
         raise ValueError(f"batch_size must be a positive integer, received {batch_size!r}")
+    if n_best is not None and beam_width is None:
+        beam_width = n_best
     encode, start_id, stop_id, to_text = _codec(vocab, model.dtype, errors, truncate, keep_end)
+    max_steps = vocab.max_decoder_seq_length + 1
     results = []
     for first in range(0, len(texts), batch_size):
         batch = encode(texts[first:first + batch_size])
-        results += [to_text(ids) for ids in
-                    greedy_decode(model, batch, start_id, stop_id, vocab.max_decoder_seq_length + 1)]
+        if beam_width is None:
+            results += [to_text(ids) for ids in greedy_decode(model, batch, start_id, stop_id, max_steps)]
+            continue
+        found = beam_search(model, batch, beam_width, start_id, stop_id, max_steps,
+                            n_best=n_best or 1, length_penalty=length_penalty)
+        if n_best is None:
+            results += [to_text(hypotheses[0].ids) for hypotheses in found]
+        else:
+            results += [[Translation(to_text(h.ids), h.log_prob, h.score) for h in hypotheses]
+                        for hypotheses in found]
     return results
