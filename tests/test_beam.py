@@ -269,3 +269,28 @@ def test_translate_n_best_and_argument_errors(trained):
         with pytest.raises(ValueError, match=message):
             model.translate(inputs[:2], **kwargs)
     assert model.translate([], beam_width=3) == []
+
+
+@pytest.mark.parametrize("level, mask_zero", [("char", False), ("word", False), ("word", True)])
+def test_beam_search_through_an_attention_decoder(level, mask_zero):
+    """Seq2Seq(attention="luong") appends the encoder outputs (N, Te, H), and with mask_zero
+    their mask (N, Te), to the state list: beam search carries them along by rows."""
+    rng = np.random.default_rng(11)
+    model = Seq2Seq(6, 5, 4, level=level, mask_zero=mask_zero, attention="luong", dtype="float64", seed=1)
+    model.set_weights([rng.normal(0, 1.5, w.shape) for w in model.get_weights()])
+    ids = rng.integers(1, 6, (4, 5))
+    ids[np.arange(5) >= rng.integers(1, 6, (4, 1))] = 0             # padding after 1-5 tokens
+    enc = ids if level == "word" else one_hot(ids, 6, "float64")
+    assert len(model.encode(enc)) > model.decoder.state_size      # the memory is in the state list
+    greedy = greedy_decode(model, enc, 0, 4, 6)
+    assert [tuple(h[0].ids) for h in beam_search(model, enc, 1, 0, 4, 6)] == [tuple(g) for g in greedy]
+    batched = beam_search(model, enc, 3, 0, 4, 6, n_best=3)
+    for i in range(len(enc)):
+        alone = beam_search(model, enc[i:i + 1], 3, 0, 4, 6, n_best=3)[0]
+        assert [tuple(h.ids) for h in batched[i]] == [tuple(h.ids) for h in alone]
+        np.testing.assert_allclose([h.log_prob for h in batched[i]], [h.log_prob for h in alone],
+                                   rtol=tol("float64", "forward"))
+        if not mask_zero:   # (decode_step does not skip a fed-back <pad>; the masked forward does)
+            for h in batched[i]:
+                expected = teacher_forced_log_prob(model, enc[i:i + 1], h.ids, 0)
+                assert abs(h.log_prob - expected) <= tol("float64", "forward") * max(1.0, abs(expected))
