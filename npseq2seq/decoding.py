@@ -23,7 +23,7 @@ import numpy as np
 
 from . import words
 from .beam import DEFAULT_LENGTH_PENALTY, beam_search
-from .data import END, START, encode_input_texts
+from .data import END, START, _check_texts, encode_input_texts
 
 
 def _vocab_of(model, vocab):
@@ -79,19 +79,24 @@ def greedy_decode(model, encoder_input, start_id: int, stop_id: int, max_steps: 
 
 def _codec(vocab, dtype, errors, truncate, keep_end):
     """How a vocabulary turns texts into encoder input and decoder ids back into text:
-    (encode(texts), start id, stop id, ids → str)."""
+    (encode(texts), start id, stop id, ids → str, text → True if it leaves no token to encode)."""
     if isinstance(vocab, words.WordVocab):
         # unknown words become <unk>: a word vocabulary never raises on them
         return (lambda texts: words.encode_input_words(texts, vocab, truncate=truncate),
-                words.START, words.END, lambda ids: words.decode_ids(ids, vocab))
+                words.START, words.END, lambda ids: words.decode_ids(ids, vocab),
+                lambda text: not words.tokenize(text, vocab.lower))
     reverse = vocab.reverse_target_char_index
+    index = vocab.input_token_index
 
     def to_text(ids):
         text = "".join(reverse[int(i)] for i in ids)
         return text if keep_end or not text.endswith(END) else text[:-1]
 
+    def no_tokens(text):   # errors="ignore" drops the unknown characters before encoding
+        return not any(c in index for c in text) if errors == "ignore" else not text
+
     return (lambda texts: encode_input_texts(texts, vocab, dtype=dtype, errors=errors, truncate=truncate),
-            vocab.target_token_index[START], vocab.target_token_index[END], to_text)
+            vocab.target_token_index[START], vocab.target_token_index[END], to_text, no_tokens)
 
 
 class Translation(NamedTuple):
@@ -109,8 +114,16 @@ def translate(model, texts, vocab=None, batch_size: int = 256, errors: str = "ra
     the same inputs, without the final ``'\\n'`` unless ``keep_end``; characters outside
     the input vocabulary raise ``UnknownTokenError`` unless ``errors="ignore"``.
     Word level: unknown words become ``<unk>``; the output words are joined back
-    into a sentence. Inputs longer than ``max_encoder_seq_length`` raise unless
-    ``truncate``.
+    into a sentence. Inputs longer than ``max_encoder_seq_length`` raise
+    ``TextTooLongError`` unless ``truncate``.
+
+    A text that leaves nothing to encode (``""``; at the character level with
+    ``errors="ignore"``, only unknown characters; at the word level, no word or
+    punctuation mark) translates to ``""`` (with ``n_best``, one
+    ``Translation("", 0.0, 0.0)``) without running the model: decoding an
+    all-padding input would only show what the model makes of no input at all.
+    ``texts`` must be a list (or any iterable but a str, bytes or dict) of str,
+    else ``TypeError``.
 
     beam_width: None for greedy decoding; B ≥ 1 for beam search (B = 1 gives greedy's
         strings), ranked with ``length_penalty`` (GNMT's α, see ``beam.py``).
@@ -119,18 +132,20 @@ def translate(model, texts, vocab=None, batch_size: int = 256, errors: str = "ra
         search with ``beam_width`` if given, else k).
     """
     vocab = _vocab_of(model, vocab)
-    if isinstance(texts, str):
-        raise TypeError("texts must be a list of strings, not a single string")
-    texts = list(texts)
-    if not isinstance(batch_size, int) or batch_size < 1:
+    texts = _check_texts(texts, "texts")
+    if isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size < 1:
         raise ValueError(f"batch_size must be a positive integer, received {batch_size!r}")
+    if errors not in ("raise", "ignore"):
+        raise ValueError(f"errors must be 'raise' or 'ignore', received {errors!r}")
     if n_best is not None and beam_width is None:
         beam_width = n_best
-    encode, start_id, stop_id, to_text = _codec(vocab, model.dtype, errors, truncate, keep_end)
+    encode, start_id, stop_id, to_text, no_tokens = _codec(vocab, model.dtype, errors, truncate, keep_end)
+    empty = [no_tokens(text) for text in texts]
+    todo = [text for text, skip in zip(texts, empty) if not skip]
     max_steps = vocab.max_decoder_seq_length + 1
     results = []
-    for first in range(0, len(texts), batch_size):
-        batch = encode(texts[first:first + batch_size])
+    for first in range(0, len(todo), batch_size):
+        batch = encode(todo[first:first + batch_size])
         if beam_width is None:
             results += [to_text(ids) for ids in greedy_decode(model, batch, start_id, stop_id, max_steps)]
             continue
@@ -141,4 +156,5 @@ def translate(model, texts, vocab=None, batch_size: int = 256, errors: str = "ra
         else:
             results += [[Translation(to_text(h.ids), h.log_prob, h.score) for h in hypotheses]
                         for hypotheses in found]
-    return results
+    done, nothing = iter(results), "" if n_best is None else [Translation("", 0.0, 0.0)]
+    return [nothing if skip else next(done) for skip in empty]
