@@ -1,0 +1,107 @@
+"""Metrics: edit distance against a plain DP, CER by hand, chrF and BLEU on examples
+worked out by hand from their definitions (so the wiring to sacrebleu is checked:
+which side is the hypothesis, the 0-100 scale, corpus statistics)."""
+import math
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from npseq2seq import metrics
+
+
+def plain_edit_distance(a: str, b: str) -> int:
+    """The textbook dynamic programme, one cell at a time."""
+    d = [[i + j if i * j == 0 else 0 for j in range(len(b) + 1)] for i in range(len(a) + 1)]
+    for i in range(1, len(a) + 1):
+        for j in range(1, len(b) + 1):
+            d[i][j] = min(d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + (a[i - 1] != b[j - 1]))
+    return d[-1][-1]
+
+
+@pytest.mark.parametrize("a, b, distance", [
+    ("kitten", "sitting", 3),        # k→s, e→i, +g
+    ("", "abc", 3), ("abc", "", 3), ("", "", 0),
+    ("Va !", "Va !", 0),
+    ("café", "cafe", 1),             # é and e are different characters
+    ("abc", "cab", 2),               # no transpositions in Levenshtein: two edits
+    ("Je suis là.", "Je suis ici.", 3),
+])
+def test_edit_distance_by_hand(a, b, distance):
+    assert metrics.edit_distance(a, b) == distance
+    assert metrics.edit_distance(b, a) == distance
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.tuples(st.text("abcé ", max_size=9), st.text("abcé ", max_size=9)), min_size=1, max_size=6))
+def test_batched_edit_distances_equal_the_plain_dp(pairs):
+    hyps, refs = zip(*pairs)
+    np.testing.assert_array_equal(metrics.edit_distances(hyps, refs),
+                                  [plain_edit_distance(h, r) for h, r in pairs])
+
+
+def test_exact_match_and_cer_by_hand():
+    hyps = ["Va !", "Cours !", "Au feu"]
+    refs = ["Va !", "Courez !", "Au feu !"]
+    assert metrics.exact_match(hyps, refs) == pytest.approx(1 / 3)
+    # 0 + 2 (insert "ez") + 2 (insert " !") edits over 4 + 8 + 8 reference characters
+    assert metrics.character_error_rate(hyps, refs) == pytest.approx(4 / 20)
+    assert metrics.character_error_rate(["a much longer output"], ["ab"]) > 1
+
+
+def test_bleu_of_a_sentence_worked_out_by_hand():
+    hyp, ref = "the cat sat on the mat", "the cat sat on a red mat"
+    # clipped n-gram precisions: 5/6 (one "the" too many), 3/5, 2/4, 1/3; brevity 6 vs 7 words
+    expected = 100 * math.exp(1 - 7 / 6) * (5 / 6 * 3 / 5 * 2 / 4 * 1 / 3) ** (1 / 4)
+    assert metrics.bleu([hyp], [ref]) == pytest.approx(expected, rel=1e-9)
+    assert metrics.bleu([ref], [hyp]) != pytest.approx(expected)          # the sides matter
+
+
+def test_chrf_of_a_sentence_worked_out_by_hand():
+    hyp, ref = "abcdefg", "abcdefgh"
+    # character n-grams, n = 1..6: every hypothesis n-gram is in the reference (precision 1),
+    # the reference has one more of each (recall (8-n)/(9-n)); chrF = F_β (β = 2) of the
+    # precision and recall averaged over n.
+    p, r = 1.0, np.mean([(8 - n) / (9 - n) for n in range(1, 7)])
+    expected = 100 * (1 + 4) * p * r / (4 * p + r)
+    assert metrics.chrf([hyp], [ref]) == pytest.approx(expected, rel=1e-9)
+    swapped_r, swapped_p = 1.0, r
+    assert metrics.chrf([ref], [hyp]) == pytest.approx(
+        100 * 5 * swapped_p * swapped_r / (4 * swapped_p + swapped_r), rel=1e-9)
+
+
+def test_corpus_scores_pool_the_statistics():
+    """A corpus score is not the mean of sentence scores: sacrebleu adds the n-gram counts."""
+    hyps, refs = ["abcdefg", "xyz"], ["abcdefgh", "xyz"]
+    sentence_mean = np.mean([metrics.chrf([h], [r]) for h, r in zip(hyps, refs)])
+    assert metrics.chrf(hyps, refs) != pytest.approx(sentence_mean)
+    assert metrics.chrf(refs, refs) == pytest.approx(100.0)
+    sentences = ["the cat sat on the mat", "a dog barks at the moon"]
+    assert metrics.bleu(sentences, sentences) == pytest.approx(100.0)
+
+
+@pytest.mark.parametrize("call", [metrics.exact_match, metrics.character_error_rate, metrics.chrf,
+                                  metrics.bleu, metrics.edit_distances])
+def test_argument_errors(call):
+    with pytest.raises(ValueError, match="2 hypotheses but 1 references"):
+        call(["a", "b"], ["a"])
+    with pytest.raises(ValueError, match="no .* pairs"):
+        call([], [])
+    with pytest.raises(TypeError, match="not a single string"):
+        call("abc", ["abc"])
+    with pytest.raises(TypeError, match="references must hold strings"):
+        call(["a"], [None])
+
+
+def test_cer_needs_a_reference_character():
+    with pytest.raises(ValueError, match="non-empty reference"):
+        metrics.character_error_rate(["a"], [""])
+
+
+def test_missing_sacrebleu_is_a_clear_error(monkeypatch):
+    import sys
+    monkeypatch.setitem(sys.modules, "sacrebleu", None)          # import sacrebleu now fails
+    with pytest.raises(ImportError, match=r"pip install 'npseq2seq\[eval\]'"):
+        metrics.chrf(["a"], ["a"])
+    assert metrics.exact_match(["a"], ["a"]) == 1.0                # the rest needs no sacrebleu
