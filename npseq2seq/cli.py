@@ -29,6 +29,7 @@ from .data import (CharVocab, DataError, TextTooLongError, UnknownTokenError, ge
 from .io import ModelFileError, atomic_savez, load_checkpoint, load_model, model_arrays, training_state
 from .model import CELLS, Seq2Seq
 from .optimizers import RMSprop
+from .words import WordVocab, vectorize_words
 
 
 class UsageError(ValueError):
@@ -45,7 +46,8 @@ EXIT_USER_ERROR, EXIT_DIVERGED, EXIT_INTERRUPTED = 2, 1, 130
 TRAIN_DEFAULTS = {"corpus": None, "num_samples": 10000, "padding": "space", "cell": "lstm",
                   "latent_dim": 256, "batch_size": 64, "learning_rate": 0.001,
                   "validation_split": 0.2, "dtype": "float32", "seed": 0,
-                  "clipnorm": None, "clipvalue": None}
+                  "clipnorm": None, "clipvalue": None,
+                  "level": "char", "teacher_forcing": True, "mask_zero": False}
 # `train` flags a resumed run may change (default: the checkpoint's): how long, and where to.
 TRAIN_RESUMABLE = {"epochs": 100, "out": None, "checkpoint": None, "checkpoint_every": None}
 
@@ -66,6 +68,17 @@ def _add_training_args(p, defaults):
     p.add_argument("--validation-split", type=float, default=defaults["validation_split"])
     p.add_argument("--dtype", choices=["float32", "float64"], default=defaults["dtype"])
     p.add_argument("--seed", type=int, default=defaults["seed"])
+    # the tutorial's FAQ variants (the GRU one is --cell gru)
+    p.add_argument("--level", choices=["char", "word"], default=defaults["level"],
+                   help="char: one-hot characters (the tutorial); word: word ids through "
+                        "Embedding layers (the FAQ's word-level model)")
+    p.add_argument("--no-teacher-forcing", dest="teacher_forcing", action="store_const",
+                   const=False, default=defaults["teacher_forcing"],
+                   help="train the decoder on its own fed-back softmax outputs from the start "
+                        "character (the FAQ's model without teacher forcing; --level char)")
+    p.add_argument("--mask-zero", action="store_const", const=True, default=defaults["mask_zero"],
+                   help="--level word: leave padded steps out of the RNNs and the loss "
+                        "(Keras's Embedding(mask_zero=True))")
     clip = p.add_mutually_exclusive_group()
     clip.add_argument("--clipnorm", type=float, default=None,
                       help="clip each gradient array to this L2 norm (Keras's clipnorm)")
@@ -115,30 +128,65 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _compile(model, settings):
+    # word targets are ids (a one-hot over thousands of words would be huge): the sparse loss,
+    # which has the same value as categorical_crossentropy on their one-hot rows
+    loss = "sparse_categorical_crossentropy" if model.level == "word" else "categorical_crossentropy"
     model.compile(optimizer=RMSprop(learning_rate=settings["learning_rate"], clipnorm=settings["clipnorm"],
                                     clipvalue=settings["clipvalue"]),
-                  loss="categorical_crossentropy")
+                  loss=loss)
+
+
+def _check_variant(settings, given=()):
+    """Flags of the FAQ variants that do not combine, named as the user types them."""
+    if settings["level"] == "word" and not settings["teacher_forcing"]:
+        raise UsageError("--no-teacher-forcing is the FAQ's character-level model (it feeds "
+                         "softmax outputs back as inputs); it does not combine with --level word")
+    if settings["mask_zero"] and settings["level"] != "word":
+        raise UsageError("--mask-zero needs --level word (id 0 is the word vocabulary's padding)")
+    if "padding" in given and settings["level"] == "word":
+        raise UsageError("--padding is for --level char; word ids are always padded with id 0")
+
+
+def _new_vocab(pairs, settings):
+    if settings["level"] == "word":
+        return WordVocab.from_texts(*pairs)
+    return CharVocab.from_texts(*pairs, padding=settings.get("padding", "space"))
 
 
 def _new_model(vocab, args):
     return Seq2Seq(vocab.num_encoder_tokens, vocab.num_decoder_tokens, args["latent_dim"],
-                   cell=args["cell"], dtype=args["dtype"], seed=args["seed"], vocab=vocab)
+                   cell=args["cell"], dtype=args["dtype"], seed=args["seed"], vocab=vocab,
+                   level=args["level"], teacher_forcing=args["teacher_forcing"],
+                   mask_zero=args["mask_zero"])
+
+
+def _training_arrays(model, pairs):
+    """(x, y) for ``model.fit``: one-hot characters, or word ids (targets too) at the word
+    level; without teacher forcing the decoder input is the start token alone (FAQ)."""
+    if model.level == "word":
+        enc, dec, tgt = vectorize_words(*pairs, model.vocab)
+    else:
+        enc, dec, tgt = vectorize(*pairs, model.vocab, padding=model.vocab.padding, dtype=model.dtype)
+    if not model.teacher_forcing:
+        dec = dec[:, :1]
+    return [enc, dec], tgt
 
 
 def cmd_demo(args):
     settings = vars(args)
+    _check_variant(settings)
     size = args.num_samples or DEMO_SIZES[args.corpus]
     inputs, targets = generated_corpus(args.corpus, num_samples=size)
-    vocab = CharVocab.from_texts(inputs, targets)
+    vocab = _new_vocab((inputs, targets), settings)
     model = _new_model(vocab, settings)
     split_at = int(len(inputs) * (1 - args.validation_split))
     print(f"corpus '{args.corpus}': {len(inputs)} pairs, e.g. {inputs[0]!r} -> {targets[0]!r}; "
           f"training on {split_at}, holding out {len(inputs) - split_at}")
     print(model.summary())
     start = time.perf_counter()
-    enc, dec, tgt = vectorize(inputs, targets, vocab, dtype=model.dtype)
+    x, y = _training_arrays(model, (inputs, targets))
     _compile(model, settings)
-    model.fit([enc, dec], tgt, batch_size=args.batch_size, epochs=args.epochs,
+    model.fit(x, y, batch_size=args.batch_size, epochs=args.epochs,
               validation_split=args.validation_split, shuffle=True, verbose=2)
     print(f"trained in {time.perf_counter() - start:.0f}s")
     # scored on (at most) 1000 pairs of each side, enough for a percentage
@@ -175,6 +223,8 @@ def _train_settings(args, stored: dict | None) -> dict:
             raise UsageError("--out is required (where to save the model)")
         settings = {**TRAIN_DEFAULTS, **TRAIN_RESUMABLE, "data": None, **given}
     else:
+        # a checkpoint from before a flag existed was trained with that flag's default
+        stored = {**TRAIN_DEFAULTS, **stored}
         for key in TRAIN_DEFAULTS:
             if key in given and given[key] != stored[key]:
                 raise UsageError(f"{_flag(key)} {given[key]} does not match the checkpoint's "
@@ -185,6 +235,7 @@ def _train_settings(args, stored: dict | None) -> dict:
         settings = {**stored, **{k: given[k] for k in (*TRAIN_RESUMABLE, "data") if k in given}}
         if "out" in given and "checkpoint" not in given:
             settings["checkpoint"] = None      # follow the new --out
+    _check_variant(settings, given)
     if settings["checkpoint"] is None:
         out = Path(settings["out"])
         settings["checkpoint"] = str(out.with_name(out.name.removesuffix(".npz") + ".ckpt.npz"))
@@ -245,8 +296,7 @@ def cmd_train(args):
     pairs = _load_training_pairs(settings)
     fingerprint = _fingerprint(pairs)
     if state is None:
-        vocab = CharVocab.from_texts(*pairs, padding=settings["padding"])
-        model = _new_model(vocab, settings)
+        model = _new_model(_new_vocab(pairs, settings), settings)
         _compile(model, settings)
         start_epoch, history = 0, {}
     else:
@@ -262,14 +312,14 @@ def cmd_train(args):
     vocab = model.vocab
     print(f"{len(pairs[0])} pairs; {vocab.num_encoder_tokens} input / {vocab.num_decoder_tokens} target "
           f"tokens; max lengths {vocab.max_encoder_seq_length} / {vocab.max_decoder_seq_length}")
-    enc, dec, tgt = vectorize(*pairs, vocab, padding=vocab.padding, dtype=model.dtype)
+    x, y = _training_arrays(model, pairs)
     info = {"settings": settings, "data_sha256": fingerprint}
     ckpt = _Checkpointer(model, settings["checkpoint"], settings["checkpoint_every"], start_epoch, history, info)
     try:
         # overflow on the way to a non-finite loss is reported once, by fit's loss check, not
         # as a screen of NumPy warnings
         with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
-            model.fit([enc, dec], tgt, batch_size=settings["batch_size"], epochs=settings["epochs"],
+            model.fit(x, y, batch_size=settings["batch_size"], epochs=settings["epochs"],
                       validation_split=settings["validation_split"], shuffle=True, verbose=2,
                       initial_epoch=start_epoch, callbacks=[ckpt])
         atomic_savez(settings["out"], ckpt.snapshot)   # the last epoch's checkpoint is the model

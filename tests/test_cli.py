@@ -54,3 +54,72 @@ def test_demo_runs_end_to_end_in_small_size():
               "--latent-dim", "8")
     assert res.returncode == 0, res.stderr
     assert "held-out pairs translated exactly right" in res.stdout
+
+
+# --- the tutorial's FAQ variants: --cell gru, --level word (--mask-zero), --no-teacher-forcing ---
+
+VARIANTS = {
+    "gru": ["--cell", "gru"],
+    "word": ["--level", "word"],
+    "word-mask-gru": ["--level", "word", "--mask-zero", "--cell", "gru"],
+    "no-teacher-forcing": ["--no-teacher-forcing"],
+}
+
+
+def _epoch_losses(stdout):
+    return [float(line.split("- loss: ")[1].split()[0]) for line in stdout.splitlines()
+            if "- loss: " in line]
+
+
+@pytest.mark.parametrize("variant", sorted(VARIANTS))
+def test_each_faq_variant_trains_saves_and_translates(variant, tmp_path):
+    from npseq2seq import load_model
+
+    out = tmp_path / "model.npz"
+    res = run("train", "--corpus", "numbers", "--num-samples", "200", "--epochs", "2",
+              "--latent-dim", "16", "--batch-size", "32", "--learning-rate", "0.01",
+              "--out", str(out), *VARIANTS[variant])
+    assert res.returncode == 0, res.stderr
+    losses = _epoch_losses(res.stdout)
+    assert len(losses) == 2 and losses[1] < losses[0], res.stdout
+    model = load_model(out)
+    flags = VARIANTS[variant]
+    assert model.cell == ("gru" if "gru" in flags else "lstm")
+    assert model.level == ("word" if "word" in flags else "char")
+    assert model.mask_zero == ("--mask-zero" in flags)
+    assert model.teacher_forcing == ("--no-teacher-forcing" not in flags)
+    texts = ["seven", "twelve"] + (["zillion"] if model.level == "word" else [])  # unknown word → <unk>
+    tr = run("translate", "--model", str(out), *texts)
+    assert tr.returncode == 0, tr.stderr
+    assert len(tr.stdout.splitlines()) == len(texts)
+
+
+def test_faq_variant_settings_survive_resume(tmp_path):
+    out = tmp_path / "word.npz"
+    common = ["--corpus", "numbers", "--num-samples", "100", "--latent-dim", "8", "--batch-size", "50"]
+    assert run("train", *common, "--epochs", "1", "--level", "word", "--mask-zero",
+               "--out", str(out)).returncode == 0
+    res = run("train", "--resume", str(out), "--epochs", "2")
+    assert res.returncode == 0, res.stderr
+    assert "resuming from" in res.stdout and "Epoch 2/2" in res.stdout
+    for flags in (["--level", "char"], ["--no-teacher-forcing"]):
+        bad = run("train", "--resume", str(out), "--epochs", "3", *flags)
+        assert bad.returncode == 2 and "does not match the checkpoint" in bad.stderr, bad.stderr
+
+
+@pytest.mark.parametrize("flags, problem", [
+    (["--level", "word", "--no-teacher-forcing"], "does not combine with --level word"),
+    (["--mask-zero"], "--mask-zero needs --level word"),
+    (["--level", "word", "--padding", "zero"], "--padding is for --level char"),
+])
+def test_faq_variant_flags_that_do_not_combine(flags, problem, tmp_path):
+    res = run("train", "--corpus", "numbers", "--out", str(tmp_path / "m.npz"), *flags)
+    assert res.returncode == 2 and "Traceback" not in res.stderr
+    assert len(res.stderr.strip().splitlines()) == 1 and problem in res.stderr, res.stderr
+
+
+def test_demo_takes_the_variant_flags():
+    res = run("demo", "--corpus", "numbers", "--num-samples", "100", "--epochs", "1",
+              "--latent-dim", "8", "--level", "word", "--mask-zero", "--cell", "gru")
+    assert res.returncode == 0, res.stderr
+    assert "held-out pairs translated exactly right" in res.stdout
