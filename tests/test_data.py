@@ -178,6 +178,18 @@ def test_num_samples_takes_the_first_lines_and_checks_only_those(tmp_path):
         load_pairs(path, 4)
 
 
+def test_num_samples_larger_than_the_file_gives_every_pair(tmp_path):
+    path = write(tmp_path, "a\tA\nb\tB\n")
+    assert load_pairs(path, 3) == load_pairs(path, 10**9) == load_pairs(path) == (["a", "b"], ["A", "B"])
+
+
+def test_a_directory_is_a_data_error(tmp_path):
+    (tmp_path / "fra.txt").mkdir()
+    with pytest.raises(DataError, match=r"fra.txt: cannot be read: Is a directory$") as info:
+        load_pairs(tmp_path / "fra.txt")
+    assert info.value.line is None and isinstance(info.value.__cause__, IsADirectoryError)
+
+
 def test_texts_are_kept_as_they_are(tmp_path):
     path = write(tmp_path, " Go. \t  Va !\r\tx\nÇa\u2028va\tÇa\x0bva\n")
     assert load_pairs(path) == ([" Go. ", "Ça\u2028va"], ["  Va !\r", "Ça\x0bva"])
@@ -359,6 +371,9 @@ def test_from_texts_rejects_bad_input():
         CharVocab.from_texts(["Go.", 3], ["Va", "Vas"])
     with pytest.raises(TypeError, match="single str"):
         CharVocab.from_texts("Go.", "Va !")
+    for bad in (None, 3, b"Go.", {"Go.": "Va !"}):
+        with pytest.raises(TypeError, match=f"^input_texts must be a sequence of str, got {type(bad).__name__}$"):
+            CharVocab.from_texts(bad, ["Va !"])
     with pytest.raises(ValueError, match="padding"):
         CharVocab.from_texts(INPUTS, TARGETS, padding="same")
 
