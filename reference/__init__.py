@@ -20,10 +20,17 @@ _MODELS = (
     "start_token_input",
 )
 
-__all__ = list(_MODELS)
+_ATTENTION = (
+    "build_attention_inference_models",
+    "build_attention_training_model",
+)
+
+__all__ = list(_MODELS) + list(_ATTENTION)
 
 
 def __getattr__(name):
     if name in _MODELS:
         return getattr(importlib.import_module(".models", __name__), name)
+    if name in _ATTENTION:
+        return getattr(importlib.import_module(".attention", __name__), name)
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
