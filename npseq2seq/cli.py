@@ -1,9 +1,12 @@
-"""The ``npseq2seq`` command: demo, train, translate.
+"""The ``npseq2seq`` command: demo, train, translate, evaluate, inspect.
 
     npseq2seq demo                                  train on a generated corpus, show translations
     npseq2seq train --data fra.txt --num-samples 10000 --epochs 30 --out model.npz
     npseq2seq train --resume model.ckpt.npz         continue an interrupted run where it stopped
     npseq2seq translate --model model.npz "Go." "Run!"    (or one sentence per line on stdin)
+    npseq2seq translate --model model.npz --beam 5 --n-best 3 "Go."    beam search, 3 best
+    npseq2seq evaluate --model model.npz --data fra.txt    score on pairs it was not trained on
+    npseq2seq inspect --model model.npz "Go." --out-dir plots/    gates, states, probabilities
 
 Errors in the user's input (files, arguments, text) end with a one-line
 message on stderr and exit status 2, never a traceback. A loss that becomes
@@ -24,6 +27,8 @@ from pathlib import Path
 import numpy as np
 
 from . import data as data_mod
+from . import metrics, words
+from .beam import DEFAULT_LENGTH_PENALTY
 from .data import (CharVocab, DataError, TextTooLongError, UnknownTokenError, generated_corpus,
                    load_pairs, vectorize)
 from .io import ModelFileError, atomic_savez, load_checkpoint, load_model, model_arrays, training_state
@@ -47,7 +52,7 @@ TRAIN_DEFAULTS = {"corpus": None, "num_samples": 10000, "padding": "space", "cel
                   "latent_dim": 256, "batch_size": 64, "learning_rate": 0.001,
                   "validation_split": 0.2, "dtype": "float32", "seed": 0,
                   "clipnorm": None, "clipvalue": None,
-                  "level": "char", "teacher_forcing": True, "mask_zero": False}
+                  "level": "char", "teacher_forcing": True, "mask_zero": False, "attention": None}
 # `train` flags a resumed run may change (default: the checkpoint's): how long, and where to.
 TRAIN_RESUMABLE = {"epochs": 100, "out": None, "checkpoint": None, "checkpoint_every": None}
 
@@ -79,11 +84,27 @@ def _add_training_args(p, defaults):
     p.add_argument("--mask-zero", action="store_const", const=True, default=defaults["mask_zero"],
                    help="--level word: leave padded steps out of the RNNs and the loss "
                         "(Keras's Embedding(mask_zero=True))")
+    p.add_argument("--attention", choices=["luong"], default=defaults["attention"],
+                   help="luong: the decoder attends to the encoder's outputs (dot-product "
+                        "attention, Keras's layers.Attention); needs teacher forcing")
     clip = p.add_mutually_exclusive_group()
     clip.add_argument("--clipnorm", type=float, default=None,
                       help="clip each gradient array to this L2 norm (Keras's clipnorm)")
     clip.add_argument("--clipvalue", type=float, default=None,
                       help="clip each gradient element to [-v, v] (Keras's clipvalue)")
+
+
+def _non_negative_int(text):
+    value = int(text)
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"must be a non-negative integer, got {text}")
+    return value
+
+
+def _add_length_penalty_arg(p):
+    p.add_argument("--length-penalty", type=float, default=DEFAULT_LENGTH_PENALTY, metavar="ALPHA",
+                   help="beam search ranks log P / ((5 + length) / 6) ** ALPHA (GNMT's length "
+                        "normalisation; 0 ranks by log P itself); default %(default)s")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -122,8 +143,50 @@ def build_parser() -> argparse.ArgumentParser:
     tr.add_argument("--model", required=True)
     tr.add_argument("--ignore-unknown", action="store_true", help="drop characters the model does not know")
     tr.add_argument("--truncate", action="store_true", help="cut inputs longer than the model's maximum")
+    tr.add_argument("--beam", type=_positive_int, metavar="B",
+                    help="beam search with B hypotheses per sentence (default: greedy decoding)")
+    tr.add_argument("--n-best", type=_positive_int, metavar="K",
+                    help="print the K best translations of each input (beam search, B >= K), one per "
+                         "line as: input number <TAB> log-probability <TAB> translation")
+    _add_length_penalty_arg(tr)
     tr.add_argument("texts", nargs="*", help="sentences (default: one per line on stdin; "
                                              "an empty line gives an empty line)")
+
+    ev = sub.add_parser(
+        "evaluate", help="score a saved model on pairs it was not trained on: greedy vs beam search",
+        description="Translate sentence pairs and score the translations against the references: "
+                    "exact match, character error rate (CER), corpus chrF and BLEU (sacrebleu: "
+                    "pip install 'npseq2seq[eval]'), greedy decoding and beam search side by side. "
+                    "Score on pairs the model was NOT trained on: --skip N leaves out the first N "
+                    "pairs (`train --num-samples N` trains on the first N). Without --skip, a model "
+                    "file written by `train` on the same data skips the pairs it was trained on.")
+    src = ev.add_mutually_exclusive_group(required=True)
+    src.add_argument("--data", help="tab-separated pairs file, e.g. fra.txt")
+    src.add_argument("--corpus", choices=sorted(data_mod.CORPORA), help="a generated corpus")
+    ev.add_argument("--model", required=True)
+    ev.add_argument("--skip", type=_non_negative_int, metavar="N",
+                    help="leave out the first N pairs (default: the pairs the model file says it was "
+                         "trained on, else 0 with a warning)")
+    ev.add_argument("--num-samples", type=_positive_int, default=1000,
+                    help="score this many pairs after the skipped ones (default %(default)s)")
+    ev.add_argument("--beam", type=_positive_int, default=5, metavar="B",
+                    help="beam width compared with greedy decoding (default %(default)s)")
+    _add_length_penalty_arg(ev)
+    ev.add_argument("--show", type=_non_negative_int, default=5, help="print this many examples")
+
+    ins = sub.add_parser(
+        "inspect", help="plot the gates, states and probabilities of one translation (PNG files)",
+        description="Translate one sentence greedily, print each step's most probable tokens, and "
+                    "write encoder.png and decoder.png (gate activations and states of every unit "
+                    "at every step), probabilities.png (each emitted token's probability and the "
+                    "runners-up) and, for attention models, attention.png. Needs matplotlib: "
+                    "pip install 'npseq2seq[plot]'.")
+    ins.add_argument("--model", required=True)
+    ins.add_argument("text", help="the sentence to translate and look at")
+    ins.add_argument("--out-dir", default="plots", help="where to write the PNG files (default %(default)s)")
+    ins.add_argument("--top-k", type=_positive_int, default=5, help="alternatives per step (default %(default)s)")
+    ins.add_argument("--units", type=_positive_int, metavar="N",
+                     help="plot only the first N units (default: all) for a closer look")
     return parser
 
 
@@ -157,7 +220,7 @@ def _new_model(vocab, args):
     return Seq2Seq(vocab.num_encoder_tokens, vocab.num_decoder_tokens, args["latent_dim"],
                    cell=args["cell"], dtype=args["dtype"], seed=args["seed"], vocab=vocab,
                    level=args["level"], teacher_forcing=args["teacher_forcing"],
-                   mask_zero=args["mask_zero"])
+                   mask_zero=args["mask_zero"], attention=args["attention"])
 
 
 def _training_arrays(model, pairs):
@@ -364,22 +427,145 @@ def cmd_translate(args):
     texts = args.texts or _stdin_lines()
     # an empty input gives an empty output, so output line i always answers input line i
     todo = [t for t in texts if t]
+    if args.n_best and args.beam and args.n_best > args.beam:
+        raise UsageError(f"--n-best {args.n_best} is more than the --beam {args.beam} hypotheses kept")
     try:
         done = iter(model.translate(todo, errors="ignore" if args.ignore_unknown else "raise",
-                                    truncate=args.truncate))
+                                    truncate=args.truncate, beam_width=args.beam, n_best=args.n_best,
+                                    length_penalty=args.length_penalty))
     except UnknownTokenError as err:
         raise UsageError(f"{err} (--ignore-unknown drops unknown characters)") from None
     except TextTooLongError as err:
         raise UsageError(f"text {err.text!r} has {err.length} {err.unit}, more than the model's "
                          f"limit of {err.limit} (--truncate cuts it)") from None
+    if args.n_best:
+        for number, text in enumerate(texts, start=1):
+            for translation in (next(done) if text else ()):
+                print(f"{number}\t{translation.log_prob:.4f}\t{translation.text}")
+        return 0
     for text in texts:
         print(next(done) if text else "")
     return 0
 
 
+# --- evaluate -------------------------------------------------------------------------------
+
+def _trained_on(model, args) -> int | None:
+    """How many leading pairs of --data / --corpus the model was trained on, if its file says
+    (``train`` records its settings and a hash of its pairs); None if it does not say."""
+    state = model.training_state if isinstance(model.training_state, dict) else {}
+    settings = state.get("settings")
+    if not isinstance(settings, dict) or not isinstance(settings.get("num_samples"), int):
+        return None
+    if args.corpus:
+        return settings["num_samples"] if settings.get("corpus") == args.corpus else None
+    if not settings.get("data"):
+        return None
+    pairs = load_pairs(args.data, settings["num_samples"])    # a moved copy is still the same data
+    return settings["num_samples"] if _fingerprint(pairs) == state.get("data_sha256") else None
+
+
+def _evaluation_pairs(args, model):
+    """(inputs, references, number of the first pair, a note on what was skipped)."""
+    trained = _trained_on(model, args)
+    if args.skip is not None:
+        skip = args.skip
+        note = f"skipping the first {skip} pairs"
+        if trained is not None and skip < trained:
+            note += f" -- WARNING: the model was trained on the first {trained}, these overlap"
+    elif trained is not None:
+        skip, note = trained, f"skipping the {trained} pairs the model was trained on"
+    else:
+        skip, note = 0, ("WARNING: the model file does not say which pairs it was trained on; "
+                         "pass --skip N to score only pairs it has not seen")
+    if args.corpus:
+        inputs, targets = generated_corpus(args.corpus)
+        inputs, targets = inputs[:skip + args.num_samples], targets[:skip + args.num_samples]
+    else:
+        inputs, targets = load_pairs(args.data, skip + args.num_samples)
+    if len(inputs) <= skip:
+        raise UsageError(f"{args.data or args.corpus} has {len(inputs)} pairs: none left after "
+                         f"skipping {skip}")
+    return inputs[skip:], targets[skip:], skip + 1, note
+
+
+def _input_problems(vocab, texts) -> str:
+    """What translating will change in the inputs to fit the model: a note, or ''."""
+    if isinstance(vocab, words.WordVocab):
+        tokens = [words.tokenize(t, vocab.lower) for t in texts]
+        unknown = sum(any(w not in vocab.input_token_index for w in ws) for ws in tokens)
+        long = sum(len(ws) > vocab.max_encoder_seq_length for ws in tokens)
+        changed, unit = "unknown words read as <unk>", "words"
+    else:
+        known = [[c for c in t if c in vocab.input_token_index] for t in texts]
+        unknown = sum(len(k) < len(t) for k, t in zip(known, texts))
+        long = sum(len(k) > vocab.max_encoder_seq_length for k in known)
+        changed, unit = "unknown characters dropped", "characters"
+    notes = ([f"{unknown} with {changed}"] if unknown else []) + \
+        ([f"{long} cut to the model's {vocab.max_encoder_seq_length} {unit}"] if long else [])
+    return f" ({'; '.join(notes)})" if notes else ""
+
+
+def _scores(hypotheses, references) -> list[str]:
+    """The table's cells: exact match, CER, chrF, BLEU ('n/a' without sacrebleu)."""
+    cells = [f"{100 * metrics.exact_match(hypotheses, references):.1f}%",
+             f"{metrics.character_error_rate(hypotheses, references):.3f}"]
+    try:
+        cells += [f"{metrics.chrf(hypotheses, references):.1f}", f"{metrics.bleu(hypotheses, references):.1f}"]
+    except ImportError as err:
+        print(f"npseq2seq evaluate: chrF and BLEU not computed: {err}", file=sys.stderr)
+        cells += ["n/a", "n/a"]
+    return cells
+
+
+def cmd_evaluate(args):
+    model = load_model(args.model)
+    if model.vocab is None:
+        raise UsageError(f"{args.model} has no vocabulary: it cannot translate text")
+    inputs, references, first, note = _evaluation_pairs(args, model)
+    print(f"{args.model}: {model.cell}, latent_dim {model.latent_dim}, {model.level} level")
+    print(f"scoring pairs {first}-{first + len(inputs) - 1} of {args.data or 'corpus ' + args.corpus}; "
+          f"{note}")
+    print(f"{len(inputs)} pairs{_input_problems(model.vocab, inputs)}\n")
+    header = ["decoding", "exact match", "CER", "chrF", "BLEU", "time"]
+    rows, outputs = [header], {}
+    for name, beam_width in (("greedy", None), (f"beam {args.beam}", args.beam)):
+        start = time.perf_counter()
+        outputs[name] = model.translate(inputs, errors="ignore", truncate=True, beam_width=beam_width,
+                                        length_penalty=args.length_penalty)
+        rows.append([name, *_scores(outputs[name], references), f"{time.perf_counter() - start:.1f}s"])
+    widths = [max(len(row[k]) for row in rows) for k in range(len(header))]
+    for row in rows:
+        print("  ".join(cell.ljust(w) if k == 0 else cell.rjust(w)
+                        for k, (cell, w) in enumerate(zip(row, widths))))
+    print(f"(CER: edits per reference character, lower is better; beam search ranked with "
+          f"length penalty {args.length_penalty})")
+    for k in range(min(args.show, len(inputs))):
+        print(f"\n  input      {inputs[k]}\n  reference  {references[k]}")
+        for name, translations in outputs.items():
+            print(f"  {'ok ' if translations[k] == references[k] else '   '}{name:<8}{translations[k]}")
+    return 0
+
+
+# --- inspect --------------------------------------------------------------------------------
+
+def cmd_inspect(args):
+    from . import inspect
+
+    trace = inspect.record(load_model(args.model), args.text, top_k=args.top_k)
+    print(inspect.summary(trace))
+    try:
+        paths = inspect.save_plots(trace, args.out_dir, units=args.units)
+    except ImportError as err:
+        raise UsageError(str(err)) from None
+    print("wrote " + ", ".join(paths))
+    return 0
+
+
 def main(argv=None) -> int:
     args = build_parser().parse_args(argv)
-    command = {"demo": cmd_demo, "train": cmd_train, "translate": cmd_translate}[args.command]
+    command = {"demo": cmd_demo, "train": cmd_train, "translate": cmd_translate,
+               "evaluate": cmd_evaluate, "inspect": cmd_inspect}[args.command]
     try:
         return command(args)
     except USER_ERRORS as err:

@@ -294,3 +294,26 @@ def test_beam_search_through_an_attention_decoder(level, mask_zero):
             for h in batched[i]:
                 expected = teacher_forced_log_prob(model, enc[i:i + 1], h.ids, 0)
                 assert abs(h.log_prob - expected) <= tol("float64", "forward") * max(1.0, abs(expected))
+
+
+def test_cli_translate_beam_and_n_best(tmp_path):
+    import subprocess
+    import sys
+    model, inputs, *_ = train_small("char", "lstm")
+    model.save(tmp_path / "m.npz")
+
+    def run(*args, stdin=None):
+        return subprocess.run([sys.executable, "-m", "npseq2seq", "translate", "--model",
+                               str(tmp_path / "m.npz"), *args], input=stdin, capture_output=True,
+                              text=True, timeout=300)
+    res = run("--beam", "3", *inputs[:3])
+    assert res.returncode == 0, res.stderr
+    assert res.stdout.splitlines() == model.translate(inputs[:3], beam_width=3)
+    res = run("--beam", "3", "--n-best", "2", "--length-penalty", "0", stdin="\n".join(inputs[:2]) + "\n")
+    assert res.returncode == 0, res.stderr
+    expected = [f"{k}\t{t.log_prob:.4f}\t{t.text}"
+                for k, found in enumerate(model.translate(inputs[:2], beam_width=3, n_best=2,
+                                                          length_penalty=0.0), start=1) for t in found]
+    assert res.stdout.splitlines() == expected
+    res = run("--beam", "2", "--n-best", "3", inputs[0])
+    assert res.returncode == 2 and "--n-best 3 is more than the --beam 2" in res.stderr

@@ -105,3 +105,76 @@ def test_missing_sacrebleu_is_a_clear_error(monkeypatch):
     with pytest.raises(ImportError, match=r"pip install 'npseq2seq\[eval\]'"):
         metrics.chrf(["a"], ["a"])
     assert metrics.exact_match(["a"], ["a"]) == 1.0                # the rest needs no sacrebleu
+
+
+# --- npseq2seq evaluate ----------------------------------------------------------------------
+
+def run(*args):
+    import subprocess
+    import sys
+    return subprocess.run([sys.executable, "-m", "npseq2seq", *args], capture_output=True, text=True,
+                          timeout=300)
+
+
+@pytest.fixture(scope="module")
+def pairs_file_and_model(tmp_path_factory):
+    """A model trained by `npseq2seq train` on the first 300 pairs of a pairs file."""
+    from npseq2seq.data import addition_pairs
+    folder = tmp_path_factory.mktemp("evaluate")
+    inputs, targets = addition_pairs(num_samples=400, digits=2, seed=0)
+    pairs = folder / "pairs.txt"
+    pairs.write_text("".join(f"{a}\t{b}\n" for a, b in zip(inputs, targets)), encoding="utf-8")
+    res = run("train", "--data", str(pairs), "--num-samples", "300", "--epochs", "2", "--latent-dim", "8",
+              "--out", str(folder / "m.npz"))
+    assert res.returncode == 0, res.stderr
+    return pairs, folder / "m.npz", inputs, targets
+
+
+def table_row(stdout, name):
+    return next(line for line in stdout.splitlines() if line.startswith(name)).split()
+
+
+def test_evaluate_skips_the_training_pairs_and_reports_the_metrics(pairs_file_and_model, tmp_path):
+    from npseq2seq import load_model
+    pairs, model_path, inputs, targets = pairs_file_and_model
+    moved = tmp_path / "copy.txt"                       # the same pairs elsewhere: recognised by content
+    moved.write_bytes(pairs.read_bytes())
+    res = run("evaluate", "--model", str(model_path), "--data", str(moved), "--num-samples", "60",
+              "--beam", "2", "--show", "1")
+    assert res.returncode == 0, res.stderr
+    assert "scoring pairs 301-360" in res.stdout
+    assert "skipping the 300 pairs the model was trained on" in res.stdout
+    # the table holds the metrics of the model's own translations of those pairs
+    model = load_model(model_path)
+    held_in, held_refs = inputs[300:360], targets[300:360]
+    for name, beam in (("greedy", None), ("beam 2", 2)):
+        got = model.translate(held_in, errors="ignore", truncate=True, beam_width=beam)
+        row = table_row(res.stdout, name)[-5:]           # exact match, CER, chrF, BLEU, time
+        assert row[:4] == [f"{100 * metrics.exact_match(got, held_refs):.1f}%",
+                           f"{metrics.character_error_rate(got, held_refs):.3f}",
+                           f"{metrics.chrf(got, held_refs):.1f}", f"{metrics.bleu(got, held_refs):.1f}"]
+    assert f"input      {inputs[300]}" in res.stdout
+
+
+def test_evaluate_warns_when_the_pairs_may_overlap_the_training_ones(pairs_file_and_model, tmp_path):
+    pairs, model_path, _, _ = pairs_file_and_model
+    res = run("evaluate", "--model", str(model_path), "--data", str(pairs), "--skip", "100",
+              "--num-samples", "20", "--beam", "1", "--show", "0")
+    assert res.returncode == 0, res.stderr
+    assert "scoring pairs 101-120" in res.stdout and "WARNING: the model was trained on the first 300" in res.stdout
+    from npseq2seq import load_model
+    load_model(model_path).save(tmp_path / "plain.npz")     # model.save keeps no training settings
+    res = run("evaluate", "--model", str(tmp_path / "plain.npz"), "--data", str(pairs), "--num-samples", "20",
+              "--beam", "1", "--show", "0")
+    assert res.returncode == 0, res.stderr
+    assert "scoring pairs 1-20" in res.stdout and "does not say which pairs" in res.stdout
+
+
+def test_evaluate_user_errors(pairs_file_and_model, tmp_path):
+    pairs, model_path, _, _ = pairs_file_and_model
+    for args in [("--data", str(pairs), "--skip", "400"),                   # nothing left to score
+                 ("--data", str(tmp_path / "missing.txt")),
+                 ("--corpus", "addition", "--skip", "-1")]:
+        res = run("evaluate", "--model", str(model_path), *args)
+        assert res.returncode == 2, (args, res.stdout, res.stderr)
+        assert "Traceback" not in res.stderr
