@@ -35,6 +35,7 @@ import numpy as np
 from . import words
 from .decoding import _codec, _vocab_of, greedy_decode
 from .layers.recurrent import split_gates
+from .model import as_token_ids
 
 GATES = {"lstm": ("i", "f", "g", "o"), "gru": ("z", "r", "hh")}   # Keras's block order in the caches
 STATES = {"lstm": ("h", "c"), "gru": ("h",)}
@@ -113,8 +114,6 @@ def record(model, text: str, top_k: int = 5, vocab=None) -> Trace:
 
     Raises as ``translate`` does for unknown characters and over-long inputs.
     """
-    from .model import as_token_ids
-
     if not isinstance(text, str):
         raise TypeError(f"text must be a str, received {type(text).__name__}")
     if not isinstance(top_k, int) or isinstance(top_k, bool) or top_k < 1:
