@@ -304,6 +304,12 @@ class Seq2Seq:
     def _split_state(self, states):
         """A decoder state list → (the RNN's states, the attention memory: [] without)."""
         k = self.decoder.state_size
+        memory = 0 if self.attention_layer is None else 1 + self.mask_zero   # outputs (+ mask)
+        if len(states) != k + memory:
+            raise ValueError(f"the decoder state must be a list of {k + memory} arrays "
+                             f"({self.cell} states{', encoder outputs' if memory else ''}"
+                             f"{', encoder mask' if memory == 2 else ''}), as encode() returns; "
+                             f"received {len(states)}")
         return list(states[:k]), list(states[k:])
 
     def _attend(self, seq, memory, query_mask=None):

@@ -262,3 +262,12 @@ def test_word_level_with_mask_zero_trains_and_decodes():
                             words.END, max_steps)[0] for i in range(20)]
     assert all(np.array_equal(a, b) for a, b in zip(batched, single))
     assert len(model.translate(inputs[:3])) == 3
+
+
+def test_a_state_list_without_the_encoder_outputs_is_refused():
+    model = Seq2Seq(3, 4, 5, attention="luong")
+    states = model.encode(np.zeros((2, 3), int))
+    with pytest.raises(ValueError, match="list of 3 arrays .*encoder outputs.*received 2"):
+        model.decode_step(np.zeros(2, int), states[:2])
+    with pytest.raises(ValueError, match="received 2"):
+        model.decoder_model.predict([np.zeros((2, 1), int)] + states[:2])
