@@ -303,11 +303,12 @@ class Seq2Seq:
 
     def _split_state(self, states):
         """A decoder state list → (the RNN's states, the attention memory: [] without)."""
-        k = self.decoder.state_size
-        memory = 0 if self.attention_layer is None else 1 + self.mask_zero   # outputs (+ mask)
+        if self.attention_layer is None:
+            return list(states), []          # the RNN checks the number of its states
+        k, memory = self.decoder.state_size, 1 + self.mask_zero   # encoder outputs (+ mask)
         if len(states) != k + memory:
-            raise ValueError(f"the decoder state must be a list of {k + memory} arrays "
-                             f"({self.cell} states{', encoder outputs' if memory else ''}"
+            raise ValueError(f"the decoder state of an attention model must be a list of "
+                             f"{k + memory} arrays ({self.cell} states, encoder outputs"
                              f"{', encoder mask' if memory == 2 else ''}), as encode() returns; "
                              f"received {len(states)}")
         return list(states[:k]), list(states[k:])
