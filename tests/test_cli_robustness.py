@@ -11,6 +11,7 @@ import re
 import signal
 import subprocess
 import sys
+import threading
 import zipfile
 
 import numpy as np
@@ -38,15 +39,20 @@ def start(*args):
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
 
 
-def wait_for_epoch(proc, epoch):
+def wait_for_epoch(proc, epoch, timeout=300):
     """Read the run's stdout until it reports `epoch` done; return the lines read."""
     lines = []
-    for line in proc.stdout:
-        lines.append(line)
-        if line.startswith(f"Epoch {epoch}/"):
-            # the epoch's line is printed at its end, followed by its metrics line
-            lines.append(proc.stdout.readline())
-            return lines
+    watchdog = threading.Timer(timeout, proc.kill)      # a hung run fails the test, not the suite
+    watchdog.start()
+    try:
+        for line in proc.stdout:
+            lines.append(line)
+            if line.startswith(f"Epoch {epoch}/"):
+                # the epoch's line is printed at its end, followed by its metrics line
+                lines.append(proc.stdout.readline())
+                return lines
+    finally:
+        watchdog.cancel()
     raise AssertionError(f"the run ended before epoch {epoch}: {''.join(lines)}{proc.stderr.read()}")
 
 
@@ -261,7 +267,9 @@ def test_ctrl_c_saves_a_checkpoint_exits_130_and_resumes_bit_equal(corpus, refer
     try:
         lines = wait_for_epoch(proc, 3)
         proc.send_signal(signal.SIGINT)
-        rest, err = proc.communicate(timeout=120)
+        # read through the same file objects (communicate() would skip what they have buffered)
+        rest, err = proc.stdout.read(), proc.stderr.read()
+        proc.wait(timeout=120)
     finally:
         proc.kill()
     lines += rest.splitlines(keepends=True)
