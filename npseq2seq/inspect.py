@@ -3,18 +3,19 @@
 ``record(model, text)`` translates one sentence by greedy decoding, exactly as
 ``translate`` does, and keeps for every time step of the encoder and the decoder:
 
-- the gate activations, read from the cells' own step caches (``LSTMStepCache.gates``:
-  input i, forget f, candidate g, output o; ``GRUStepCache.gates``: update z, reset r,
-  candidate hh), so nothing of the cell is computed a second time;
+- the gate activations, read from what the cells themselves stored (the fused gate
+  arrays: input i, forget f, candidate g, output o for LSTM; update z, reset r,
+  candidate hh for GRU), so nothing of the cell is computed a second time;
 - the states after the step: h and c (LSTM) or h (GRU);
 - at each decoder step, the probabilities of the next token: the whole distribution
   and its ``top_k`` most probable tokens;
 - with an attention model, the attention weights of each decoder step over the
   encoder steps.
 
-How it records: while ``greedy_decode`` runs, the encoder's and the decoder's
-``step_forward`` and the model's ``decode_step`` are wrapped, on these objects only
-and undone afterwards, to keep a copy of what they return. The trace is what the
+How it records: while ``greedy_decode`` runs, the encoder's ``forward`` (its
+cache holds every step's gates and states), the decoder's ``step_forward`` and the
+model's ``decode_step`` are wrapped, on these objects only and undone afterwards,
+to keep a copy of what they return. The trace is what the
 model computed, not a re-implementation of it.
 
 Plots (``save_plots``; matplotlib, an optional dependency: ``pip install
@@ -91,13 +92,22 @@ def _recording(obj, method: str):
             delattr(obj, method)
 
 
-def _rnn_trace(cell: str, tokens: list[str], steps) -> RNNTrace:
-    """``steps``: the (new states, step cache) of each ``step_forward`` call, batch of one."""
-    gates = {name: np.stack([split_gates(cache.gates, len(GATES[cell]))[k][0] for _, cache in steps])
-             for k, name in enumerate(GATES[cell])}
-    states = {name: np.stack([new_states[k][0] for new_states, _ in steps])
-              for k, name in enumerate(STATES[cell])}
-    return RNNTrace(tokens, gates, states)
+def _rnn_trace(cell: str, tokens: list[str], gates: np.ndarray, states: list[np.ndarray]) -> RNNTrace:
+    """gates (T, G·H), the fused gate activations of each step; states: (T, H) per state."""
+    blocks = split_gates(gates, len(GATES[cell]))
+    return RNNTrace(tokens, dict(zip(GATES[cell], blocks)), dict(zip(STATES[cell], states)))
+
+
+def _encoder_trace(cell, tokens, runs) -> RNNTrace:
+    """``runs``: the (outputs, cache) of the encoder's ``forward``, batch of one."""
+    cache = runs[-1][1]
+    return _rnn_trace(cell, tokens, cache.gates[:, 0], [s[1:, 0] for s in cache.states])
+
+
+def _decoder_trace(cell, tokens, steps) -> RNNTrace:
+    """``steps``: the (new states, gates) of each ``step_forward`` call, batch of one."""
+    return _rnn_trace(cell, tokens, np.stack([gates[0] for _, gates in steps]),
+                      [np.stack([new[k][0] for new, _ in steps]) for k in range(len(STATES[cell]))])
 
 
 def _token_namers(vocab):
@@ -125,7 +135,7 @@ def record(model, text: str, top_k: int = 5, vocab=None) -> Trace:
     encoder_input = encode([text])
     if model.mask_zero:    # the model skips padded steps: leave them out of the picture too
         encoder_input = encoder_input[:, :int(np.count_nonzero(encoder_input != words.PAD))]
-    with _recording(model.encoder, "step_forward") as encoder_steps, \
+    with _recording(model.encoder, "forward") as encoder_runs, \
             _recording(model.decoder, "step_forward") as decoder_steps, \
             _recording(model, "decode_step") as outputs:
         output_ids = greedy_decode(model, encoder_input, start_id, stop_id,
@@ -141,8 +151,8 @@ def record(model, text: str, top_k: int = 5, vocab=None) -> Trace:
         attention = model.attention_weights([encoder_input, decoder_ids[None]])[0]
     return Trace(
         text=text, translation=to_text(output_ids), cell=model.cell,
-        encoder=_rnn_trace(model.cell, [source_name(int(i)) for i in encoder_ids], encoder_steps),
-        decoder=_rnn_trace(model.cell, [target_name(int(i)) for i in decoder_ids], decoder_steps),
+        encoder=_encoder_trace(model.cell, [source_name(int(i)) for i in encoder_ids], encoder_runs),
+        decoder=_decoder_trace(model.cell, [target_name(int(i)) for i in decoder_ids], decoder_steps),
         output_tokens=[target_name(int(i)) for i in output_ids], probs=probs,
         top_tokens=[[target_name(int(i)) for i in row] for row in top_ids],
         top_probs=np.take_along_axis(probs, top_ids, axis=1), attention=attention)

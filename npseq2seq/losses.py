@@ -59,9 +59,8 @@ def softmax_cross_entropy(logits: np.ndarray, y, exact_gradient: bool = False,
         row_loss = np.where(has_target, lse[..., 0] - z_true, 0.0)
         row_mass = has_target.astype(logits.dtype)       # Σ_k y_k of the implied one-hot row
         dlogits = probs if not exact_gradient else probs * row_mass[..., None]
-        rows = np.flatnonzero(has_target)                # each row has one id: no repeats,
-        flat = dlogits.reshape(-1, dlogits.shape[-1])    # so plain fancy indexing is safe
-        flat[rows, safe.reshape(-1)[rows]] -= 1.0
+        rows = np.nonzero(has_target)                    # each row has one id: no repeats, so
+        dlogits[rows + (y[rows],)] -= 1.0                # plain fancy indexing is safe (any layout)
     else:
         y = y.astype(logits.dtype, copy=False)
         row_mass = y.sum(axis=-1)

@@ -48,6 +48,15 @@ Gradient clipping, applied to all gradients before the update (at most one):
   changes the gradients by an ulp, and so does this module.
 - ``clipvalue=c`` (elementwise): ``max(min(g, c), -c)``.
 
+An Embedding's gradient reaches Keras's optimizers as ``tf.IndexedSlices``: one
+row per lookup, repeated ids not summed. Keras sums the rows where an update is
+linear in ``g``, but squares each row *before* summing where it squares ``g``:
+RMSprop's and Adam's ``g**2`` becomes ``Σ_j rows_j**2`` per table row, not
+``(Σ_j rows_j)**2``. Clipping works on the rows: ``clipnorm`` and ``clipvalue``
+keep them rows, ``global_clipnorm`` takes its norm over them and hands on the
+dense sum. ``RowGradient`` carries such a gradient so that the update is the same
+(measured against keras 3.15.1; ``tests/test_parity_variants.py``).
+
 Differences from PyTorch (and other places where Keras has quirks):
 
 - RMSprop: epsilon goes inside the square root, ``g/sqrt(v + eps)``; PyTorch
@@ -88,9 +97,13 @@ import math
 import numbers
 import warnings
 
+from typing import NamedTuple
+
 import numpy as np
 
-__all__ = ["Optimizer", "SGD", "RMSprop", "Adam", "get", "serialize"]
+from .ops import scatter_add_rows
+
+__all__ = ["Optimizer", "SGD", "RMSprop", "Adam", "RowGradient", "get", "serialize"]
 
 
 # --- argument checking --------------------------------------------------------------
@@ -125,6 +138,36 @@ def _as_via_float32(x, dtype):
     return dtype.type(np.float32(x))
 
 
+# --- the gradient of a row lookup -----------------------------------------------------
+
+class RowGradient(NamedTuple):
+    """The gradient of a (V, K) table read by row lookups, one row per lookup:
+    ``dtable[ids[j]] += rows[j]``, what TensorFlow hands Keras for an Embedding
+    (``tf.IndexedSlices``). See the module docstring for how Keras updates with it."""
+    ids: np.ndarray      # (M,) table rows looked up, repeats allowed
+    rows: np.ndarray     # (M, K) the gradient of each lookup
+    num_rows: int        # V
+
+    @property
+    def shape(self):
+        return (self.num_rows, self.rows.shape[1])
+
+    def dense(self) -> np.ndarray:
+        """(V, K): the rows summed per id, the gradient of the table."""
+        return scatter_add_rows(self.num_rows, self.ids, self.rows)
+
+    def squares(self) -> np.ndarray:
+        """(V, K): the rows squared, then summed per id (Keras's ``square(g)``)."""
+        return scatter_add_rows(self.num_rows, self.ids, np.square(self.rows))
+
+
+def _on_rows(clip, g, value):
+    """``clip(g, value)``, on the rows of a RowGradient (which stays one)."""
+    if g is None:
+        return None
+    return g._replace(rows=clip(g.rows, value)) if isinstance(g, RowGradient) else clip(g, value)
+
+
 # --- clipping (keras/src/optimizers/base_optimizer.py, backend/tensorflow/optimizer.py)
 
 def _clip_by_norm(g, clipnorm):
@@ -137,14 +180,16 @@ def _clip_by_norm(g, clipnorm):
 
 def _clip_by_global_norm(grads, clipnorm):
     """Keras's ``clip_by_global_norm``: one scale for all gradients (None kept)."""
-    present = [g for g in grads if g is not None]
+    # the norm over a RowGradient's rows; the scaled gradient is their dense sum (as Keras)
+    present = [g.rows if isinstance(g, RowGradient) else g for g in grads if g is not None]
     dtype = np.result_type(*present)
     use_norm = np.sqrt(np.sum(np.stack([np.sum(np.square(g)) for g in present])))
     with np.errstate(divide="ignore", invalid="ignore"):
         inv_norm = _as(1.0, dtype) / use_norm
         scale = _as(clipnorm, dtype) * np.minimum(inv_norm, _as(1.0 / clipnorm, dtype))
         scale = scale + (use_norm - use_norm)  # NaN when the norm is inf/NaN, as Keras
-    return [None if g is None else g * scale for g in grads]
+    return [None if g is None else (g.dense() if isinstance(g, RowGradient) else g) * scale
+            for g in grads]
 
 
 def _clip_by_value(g, clipvalue):
@@ -286,7 +331,7 @@ class Optimizer:
         if missing:
             warnings.warn(f"Gradients do not exist for parameters {missing}; "
                           "they are left unchanged.", stacklevel=2)
-        grads = [None if g is None else np.asarray(g) for g in grads]
+        grads = [None if g is None or isinstance(g, RowGradient) else np.asarray(g) for g in grads]
         for k, (p, g) in enumerate(zip(params, grads)):
             if g is not None and g.shape != p.shape:
                 raise ValueError(f"Gradient {k} has shape {g.shape} but its parameter "
@@ -294,7 +339,11 @@ class Optimizer:
 
         grads = self._clip_gradients(grads)
         for i, (p, g) in enumerate(zip(params, grads)):
-            if g is not None:
+            if isinstance(g, RowGradient):   # the dense sum, but g**2 summed row by row
+                self._update_step(i, g.dense().astype(p.dtype, copy=False), p,
+                                  _as(self._learning_rate, p.dtype),
+                                  g.squares().astype(p.dtype, copy=False))
+            elif g is not None:
                 self._update_step(i, g.astype(p.dtype, copy=False), p,
                                   _as(self._learning_rate, p.dtype))
         self._iterations += 1
@@ -307,14 +356,15 @@ class Optimizer:
 
     def _clip_gradients(self, grads):
         if self.clipnorm is not None:
-            return [None if g is None else _clip_by_norm(g, self.clipnorm) for g in grads]
+            return [_on_rows(_clip_by_norm, g, self.clipnorm) for g in grads]
         if self.global_clipnorm is not None:
             return _clip_by_global_norm(grads, self.global_clipnorm)
         if self.clipvalue is not None:
-            return [None if g is None else _clip_by_value(g, self.clipvalue) for g in grads]
+            return [_on_rows(_clip_by_value, g, self.clipvalue) for g in grads]
         return grads
 
-    def _update_step(self, i, g, w, lr):
+    def _update_step(self, i, g, w, lr, g2=None):
+        """One parameter's step; ``g2`` replaces ``g**2`` where given (RowGradient)."""
         raise NotImplementedError
 
     # state and config -------------------------------------------------------------
@@ -420,7 +470,7 @@ class SGD(Optimizer):
     def _slot_groups(self):
         return [("momentum",)] if self.momentum != 0 else []
 
-    def _update_step(self, i, g, w, lr):
+    def _update_step(self, i, g, w, lr, g2=None):
         if self.momentum == 0:
             w -= g * lr
             return
@@ -463,18 +513,26 @@ class RMSprop(Optimizer):
             groups.append(("average_gradient",))
         return groups
 
-    def _update_step(self, i, g, w, lr):
+    def _update_step(self, i, g, w, lr, g2=None):
         dt = w.dtype
         rho, one_minus_rho = _as(self.rho, dt), _as(1 - self.rho, dt)
+        # In place, with the same operations in the same order as the formulas in the
+        # module docstring (so the same bits), and two temporaries instead of six.
         v = self._slots["velocity"][i]
-        v[...] = rho * v + one_minus_rho * np.square(g)
+        g2 = np.square(g) if g2 is None else g2.copy()
+        g2 *= one_minus_rho
+        v *= rho
+        v += g2                                            # v = rho*v + (1-rho)*g**2
+        denominator = g2                                   # (reuses g2's memory)
         if self.centered:
             a = self._slots["average_gradient"][i]
             a[...] = rho * a + one_minus_rho * g
-            denominator = v - np.square(a) + _as(self.epsilon, dt)
+            np.subtract(v, np.square(a), out=denominator)
+            denominator += _as(self.epsilon, dt)            # d = v - a**2 + eps
         else:
-            denominator = v + _as(self.epsilon, dt)
-        increment = lr * g / np.sqrt(denominator)
+            np.add(v, _as(self.epsilon, dt), out=denominator)   # d = v + eps
+        increment = np.multiply(lr, g)
+        increment /= np.sqrt(denominator, out=denominator)     # inc = lr*g / sqrt(d)
         if self.momentum > 0:
             m = self._slots["momentum"][i]
             m[...] = _as(self.momentum, dt) * m + increment
@@ -511,7 +569,7 @@ class Adam(Optimizer):
             groups.append(("velocity_hat",))
         return groups
 
-    def _update_step(self, i, g, w, lr):
+    def _update_step(self, i, g, w, lr, g2=None):
         dt = w.dtype
         t = _as(self._iterations + 1, dt)
         beta_1_power = _as_via_float32(self.beta_1, dt) ** t
@@ -520,7 +578,7 @@ class Adam(Optimizer):
         alpha = lr * np.sqrt(one - beta_2_power) / (one - beta_1_power)
         m, v = self._slots["momentum"][i], self._slots["velocity"][i]
         m += (g - m) * _as(1 - self.beta_1, dt)
-        v += (np.square(g) - v) * _as(1 - self.beta_2, dt)
+        v += ((np.square(g) if g2 is None else g2) - v) * _as(1 - self.beta_2, dt)
         if self.amsgrad:
             v_hat = self._slots["velocity_hat"][i]
             np.maximum(v_hat, v, out=v_hat)

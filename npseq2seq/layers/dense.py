@@ -8,6 +8,14 @@ a softmax output with ``_keras_logits``: the loss then works from the logits
 ``backward_logits``, skipping the softmax Jacobian. ``backward`` (gradient with
 respect to the probabilities) exists for when the probabilities themselves feed
 something else, as in training without teacher forcing.
+
+Every product is one GEMM over all rows (all samples and time steps). A
+recurrent layer's output sequence is a batch-major *view* of a time-major array
+(``np.swapaxes``); Dense then works on the time-major rows directly, and its
+outputs (and the gradients computed from them) come back as views in the same
+layout, so no (N·T, ·) array is ever copied just to reorder it. Which order the
+rows are in does not matter: each output row depends on its own input row, and
+the weight gradients are sums over all rows.
 """
 from __future__ import annotations
 
@@ -40,17 +48,19 @@ class Dense(Layer):
         self.bias = np.zeros(self.units, dtype=self.dtype)
 
     def forward(self, inputs: np.ndarray) -> tuple[np.ndarray, DenseCache]:
-        logits = inputs @ self.kernel + self.bias
+        x, restore = _memory_order(inputs)
+        logits = restore(x @ self.kernel + self.bias)
         outputs = softmax(logits) if self.activation == "softmax" else logits
         return outputs, DenseCache(inputs, logits, outputs)
 
     def backward_logits(self, dlogits: np.ndarray, cache: DenseCache):
         """Gradients from d(loss)/d(logits): returns (dinputs, [dkernel, dbias])."""
-        x2 = cache.inputs.reshape(-1, self.input_dim)
-        d2 = dlogits.reshape(-1, self.units)
+        x, restore = _memory_order(cache.inputs)
+        d = _same_order(dlogits, cache.inputs)
+        x2, d2 = x.reshape(-1, self.input_dim), d.reshape(-1, self.units)
         dkernel = x2.T @ d2                        # z = x W + b  ->  dW = xᵀ dz (all rows in one GEMM)
         dbias = d2.sum(axis=0)                     #              ->  db = Σ dz
-        dinputs = dlogits @ self.kernel.T          #              ->  dx = dz Wᵀ
+        dinputs = restore(d @ self.kernel.T)       #              ->  dx = dz Wᵀ
         return dinputs, [dkernel, dbias]
 
     def backward(self, doutputs: np.ndarray, cache: DenseCache):
@@ -62,3 +72,20 @@ class Dense(Layer):
         else:
             dlogits = doutputs
         return self.backward_logits(dlogits, cache)
+
+
+def _is_time_major_view(a: np.ndarray) -> bool:
+    """(N, T, ·) that is np.swapaxes of a C-contiguous (T, N, ·) array (and not C-contiguous itself)."""
+    return a.ndim == 3 and not a.flags.c_contiguous and np.swapaxes(a, 0, 1).flags.c_contiguous
+
+
+def _memory_order(a: np.ndarray):
+    """(a in its memory order, the function that turns results back to a's axis order)."""
+    if _is_time_major_view(a):
+        return np.swapaxes(a, 0, 1), lambda r: np.swapaxes(r, 0, 1)
+    return a, lambda r: r
+
+
+def _same_order(d: np.ndarray, like: np.ndarray) -> np.ndarray:
+    """d (shaped like ``like`` up to the last axis) with its rows in ``like``'s memory order."""
+    return np.swapaxes(d, 0, 1) if _is_time_major_view(like) else d

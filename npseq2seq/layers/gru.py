@@ -16,9 +16,10 @@ recurrent_kernel (H, 3H), both split into blocks z, r, h of H columns::
 
     h_t = z ⊙ h_{t-1} + (1 − z) ⊙ hh                  z weights the OLD state (Keras)
 
-σ is the plain logistic (Keras's "sigmoid"). In both modes ``x_t W + b₀`` is
-computed for all time steps before the loop (``recurrent.py``); this file is
-only the cell.
+σ is the plain logistic (Keras's "sigmoid"), computed as ½ + ½·tanh(x/2)
+(``ops.GateActivation``). In both modes ``x_t W + b₀`` is computed for all time
+steps before the loop (``recurrent.py``); this file is only the cell. h_t is
+computed as hh + z ⊙ (h_{t-1} − hh), the same number with one pass fewer.
 
 Why the recurrent gradient is separate from the input one: with reset_after the
 reset gate sits between ``h_{t-1} U_h + b₁_h`` and the candidate, so the
@@ -28,71 +29,76 @@ instead of h_{t-1}, so its gradient is summed against that product.
 """
 from __future__ import annotations
 
-from typing import NamedTuple
-
 import numpy as np
 
-from ..ops import sigmoid, tanh
+from ..ops import GateActivation
 from .recurrent import Recurrent, RecurrentCache, _gemm_over_time, split_gates
 
 
-class GRUStepCache(NamedTuple):
-    h_prev: np.ndarray              # (N, H)
-    gates: np.ndarray               # (N, 3H): z, r, hh after their activations
-    m_h: np.ndarray | None          # (N, H): h_{t-1} U_h + b₁_h, what r multiplies (reset_after); else None
-    recurrent_kernel: np.ndarray
+def gru_step_forward(a, h_prev, recurrent_kernel, recurrent_bias, reset_after,
+                     activation: GateActivation, h, saved):
+    """One GRU step, in place.
 
-
-def gru_step_forward(xw_t, h_prev, recurrent_kernel, recurrent_bias=None, reset_after=True):
-    """One GRU step. xw_t = x_t W + b₀ (N, 3H). Returns (h, cache).
-
-    recurrent_bias is b₁ (3H,) with reset_after, and unused (None) without it.
+    a (N, 3H): x_t W + b₀ on entry, the gates z, r, hh on exit (the backward reads
+    them). h_prev (N, H). recurrent_bias: b₁ (3H,) with reset_after, else None.
+    Writes h (N, H) and ``saved`` (N, H), what U_h multiplied: m_h = h₋₁ U_h + b₁_h
+    with reset_after (r scales it), r ⊙ h₋₁ without.
     """
     units = h_prev.shape[1]
     zr, cand = slice(0, 2 * units), slice(2 * units, 3 * units)
-    gates = np.empty_like(xw_t)
     if reset_after:
-        m = h_prev @ recurrent_kernel + recurrent_bias                 # (N, 3H)
-        sigmoid(xw_t[:, zr] + m[:, zr], out=gates[:, zr])               # z, r
-        r = gates[:, units:2 * units]
-        m_h = m[:, cand]
-        tanh(xw_t[:, cand] + r * m_h, out=gates[:, cand])               # hh
+        m = h_prev @ recurrent_kernel
+        m += recurrent_bias                               # m = h₋₁ U + b₁, all three blocks
+        a[:, zr] += m[:, zr]
+        activation(a[:, zr])                              # z, r = σ(x W_zr + b₀_zr + m_zr)
+        np.copyto(saved, m[:, cand])
+        a[:, cand] += a[:, units:2 * units] * saved       # … + r ⊙ m_h
     else:
-        sigmoid(xw_t[:, zr] + h_prev @ recurrent_kernel[:, zr], out=gates[:, zr])
-        r = gates[:, units:2 * units]
-        m_h = None
-        tanh(xw_t[:, cand] + (r * h_prev) @ recurrent_kernel[:, cand], out=gates[:, cand])
-    z, _, hh = split_gates(gates, 3)
-    h = z * h_prev + (1.0 - z) * hh
-    return h, GRUStepCache(h_prev, gates, m_h, recurrent_kernel)
+        a[:, zr] += h_prev @ recurrent_kernel[:, zr]
+        activation(a[:, zr])                              # z, r = σ(x W_zr + b_zr + h₋₁ U_zr)
+        np.multiply(a[:, units:2 * units], h_prev, out=saved)
+        a[:, cand] += saved @ recurrent_kernel[:, cand]   # … + (r ⊙ h₋₁) U_h
+    np.tanh(a[:, cand], out=a[:, cand])                   # hh = tanh(…)
+    z, hh = a[:, :units], a[:, cand]
+    np.subtract(h_prev, hh, out=h)
+    h *= z
+    h += hh                                               # h = z ⊙ h₋₁ + (1 − z) ⊙ hh
 
 
-def gru_step_backward(dh, cache: GRUStepCache):
-    """Reverse of one step: dh_t → (dxw (N, 3H), drec (N, 3H) or None, dh_{t-1}).
+def gru_step_backward(dh, gates, h_prev, saved, recurrent_kernel_t, activation: GateActivation,
+                      da, drec):
+    """Reverse of one step, in place.
 
-    dxw is the gradient of the input-side pre-activations x_t W + b₀ (the three
-    σ/tanh arguments). With reset_after, drec is the gradient of m = h_{t-1} U + b₁;
-    without it, drec is None and U's gradient is formed from dxw (see GRU.weight_gradients).
+    dh (N, H): the gradient reaching h_t; on exit, the gradient of h_{t-1}.
+    Writes da (N, 3H), the gradient of the input-side pre-activations x_t W + b₀
+    (the three σ/tanh arguments). With reset_after (drec given) also drec (N, 3H),
+    the gradient of m = h₋₁ U + b₁; without it (drec None) U's gradient is formed
+    from da and ``saved`` = r ⊙ h₋₁ (see GRU.weight_gradients). recurrent_kernel_t: Uᵀ (3H, H).
     """
-    z, r, hh = split_gates(cache.gates, 3)
-    h_prev, u = cache.h_prev, cache.recurrent_kernel
+    z, r, hh = split_gates(gates, 3)
+    da_z, da_r, da_h = split_gates(da, 3)
     units = h_prev.shape[1]
     zr, cand = slice(0, 2 * units), slice(2 * units, 3 * units)
-    dxw = np.empty_like(cache.gates)
-    dxw[:, :units] = dh * (h_prev - hh) * z * (1.0 - z)   # h = z·h₋₁ + (1−z)·hh, z = σ(a_z)
-    dhh = dh * (1.0 - z) * (1.0 - hh * hh)                # h = … + (1−z)·hh,     hh = tanh(a_h)
-    dxw[:, cand] = dhh                                    # a_h = x W_h + b₀_h + …
-    dh_prev = dh * z                                      # h = z·h₋₁ + …
-    if cache.m_h is not None:
-        dxw[:, units:2 * units] = dhh * cache.m_h * r * (1.0 - r)    # a_h = … + r·m_h, r = σ(a_r)
-        # m enters a_z, a_r directly and a_h through r: a_h = … + r·m_h
-        drec = np.concatenate([dxw[:, zr], dhh * r], axis=1)
-        dh_prev += drec @ u.T                                        # m = h₋₁ U + b₁
-        return dxw, drec, dh_prev
-    drh = dhh @ u[:, cand].T                              # a_h = … + (r·h₋₁) U_h
-    dxw[:, units:2 * units] = drh * h_prev * r * (1.0 - r)           # (r·h₋₁), r = σ(a_r)
-    dh_prev += drh * r + dxw[:, zr] @ u[:, zr].T          # (r·h₋₁) U_h, and a_z, a_r = … + h₋₁ U_zr
-    return dxw, None, dh_prev
+    u_t = recurrent_kernel_t
+    np.subtract(h_prev, hh, out=da_z)
+    da_z *= dh                                            # h = z·h₋₁ + (1−z)·hh -> dL/dz
+    np.multiply(hh, hh, out=da_h)
+    np.subtract(1.0, da_h, out=da_h)                      # hh = tanh(a_h)       -> tanh' = 1 − hh²
+    da_h *= dh * (1.0 - z)                                # h = … + (1−z)·hh     -> dL/da_h
+    if drec is not None:
+        np.multiply(da_h, saved, out=da_r)                # a_h = … + r·m_h      -> dL/dr
+        da[:, zr] *= activation.derivative(gates[:, zr], np.empty_like(da[:, zr]))  # z, r = σ(a)
+        drec[:, zr] = da[:, zr]                           # m enters a_z, a_r directly,
+        np.multiply(da_h, r, out=drec[:, cand])           # and a_h through r: a_h = … + r·m_h
+        dh *= z                                           # h = z·h₋₁ + …
+        dh += drec @ u_t                                  # m = h₋₁ U + b₁
+        return
+    drh = da_h @ u_t[cand]                                # a_h = … + (r·h₋₁) U_h -> dL/d(r·h₋₁)
+    np.multiply(drh, h_prev, out=da_r)                    #                       -> dL/dr
+    da[:, zr] *= activation.derivative(gates[:, zr], np.empty_like(da[:, zr]))  # z, r = σ(a)
+    dh *= z                                               # h = z·h₋₁ + …
+    dh += drh * r                                         # (r·h₋₁)
+    dh += da[:, zr] @ u_t[zr]                             # a_z, a_r = … + h₋₁ U_zr
 
 
 class GRU(Recurrent):
@@ -103,6 +109,7 @@ class GRU(Recurrent):
     """
     num_gates = 3
     state_size = 1
+    num_extras = 1
 
     def __init__(self, units, input_dim, return_sequences=False, return_state=False,
                  reset_after=True, dtype="float32", rng=None, name="gru"):
@@ -112,6 +119,7 @@ class GRU(Recurrent):
         # with reset_after, U's gradient is r·d(a_h) on the h block, not d(a_h) itself
         self.separate_recurrent_grad = self.reset_after
         super().__init__(units, input_dim, return_sequences, return_state, dtype, rng, name)
+        self.activation = GateActivation.for_blocks("ss", self.units, self.dtype)   # z r
 
     def _initial_bias(self):
         shape = (2, 3 * self.units) if self.reset_after else (3 * self.units,)
@@ -120,14 +128,13 @@ class GRU(Recurrent):
     def input_bias(self):
         return self.bias[0] if self.reset_after else self.bias
 
-    def step_forward(self, xw_t, states):
-        h, cache = gru_step_forward(xw_t, states[0], self.recurrent_kernel,
-                                    self.bias[1] if self.reset_after else None, self.reset_after)
-        return [h], cache
+    def cell_forward(self, a, prev, new, extras):
+        gru_step_forward(a, prev[0], self.recurrent_kernel, self.bias[1] if self.reset_after else None,
+                         self.reset_after, self.activation, new[0], extras[0])
 
-    def step_backward(self, dstates, step_cache):
-        dxw, drec, dh_prev = gru_step_backward(dstates[0], step_cache)
-        return dxw, drec, [dh_prev]
+    def cell_backward(self, dstates, gates, prev, extras, recurrent_kernel_t, da, drec):
+        gru_step_backward(dstates[0], gates, prev[0], extras[0], recurrent_kernel_t,
+                          self.activation, da, drec)
 
     def weight_gradients(self, cache: RecurrentCache, dxw, drec):
         """[dkernel, drecurrent_kernel, dbias]; dxw, drec: (T, N, 3H) stacked over time."""
@@ -138,9 +145,8 @@ class GRU(Recurrent):
                     _gemm_over_time(cache.hs[:-1], drec),         # m = h₋₁ U + b₁  ->  dU = Σ_t h₋₁ᵀ dm
                     np.stack([dbias_input, drec.sum(axis=(0, 1))])]   # m = … + b₁  ->  db₁ = Σ dm
         units = self.units
-        reset_h = np.stack([step.gates[:, units:2 * units] for step in cache.steps]) * cache.hs[:-1]
         drecurrent = np.concatenate(
             [_gemm_over_time(cache.hs[:-1], dxw[..., :2 * units]),   # a_zr = … + h₋₁ U_zr
-             _gemm_over_time(reset_h, dxw[..., 2 * units:])],         # a_h = … + (r·h₋₁) U_h
+             _gemm_over_time(cache.extras[0], dxw[..., 2 * units:])],  # a_h = … + (r·h₋₁) U_h
             axis=1)
         return [dkernel, drecurrent, dbias_input]

@@ -10,81 +10,79 @@ Forward, for x_t (N, D), h_{t-1}, c_{t-1} (N, H)::
     c_t = f ⊙ c_{t-1} + i ⊙ g
     h_t = o ⊙ tanh(c_t)
 
-σ is the plain logistic (Keras's "sigmoid"). The time loop and the weight
-gradients live in ``recurrent.py``; this file is only the cell.
+σ is the plain logistic (Keras's "sigmoid"), computed as ½ + ½·tanh(x/2) so
+that one tanh pass covers all four gates (``ops.GateActivation``). The time
+loop, the per-sequence arrays the steps write into, and the weight gradients
+live in ``recurrent.py``; this file is only the cell.
 """
 from __future__ import annotations
 
-from typing import NamedTuple
-
 import numpy as np
 
-from ..ops import lstm_bias, sigmoid, tanh
+from ..ops import GateActivation, lstm_bias
 from .recurrent import Recurrent, split_gates
 
 
-class LSTMStepCache(NamedTuple):
-    gates: np.ndarray    # (N, 4H): i, f, g, o after their activations
-    c_prev: np.ndarray   # (N, H)
-    tanh_c: np.ndarray   # (N, H): tanh(c_t)
-    recurrent_kernel: np.ndarray
+def lstm_step_forward(z, h_prev, c_prev, recurrent_kernel, activation: GateActivation, h, c, tanh_c):
+    """One LSTM step, in place.
 
-
-def lstm_step_forward(xw_t, h_prev, c_prev, recurrent_kernel):
-    """One LSTM step. xw_t = x_t W + b (N, 4H). Returns (h, c, cache)."""
-    units = h_prev.shape[1]
-    gates = xw_t + h_prev @ recurrent_kernel       # z (N, 4H), activated in place below
-    sigmoid(gates[:, :2 * units], out=gates[:, :2 * units])                   # i, f
-    tanh(gates[:, 2 * units:3 * units], out=gates[:, 2 * units:3 * units])    # g
-    sigmoid(gates[:, 3 * units:], out=gates[:, 3 * units:])                   # o
-    i, f, g, o = split_gates(gates, 4)
-    c = f * c_prev + i * g
-    tanh_c = tanh(c)
-    h = o * tanh_c
-    return h, c, LSTMStepCache(gates, c_prev, tanh_c, recurrent_kernel)
-
-
-def lstm_step_backward(dh, dc, cache: LSTMStepCache):
-    """Reverse of one step: (dh_t, dc_t) → (dz (N, 4H), dh_{t-1}, dc_{t-1}).
-
-    dc on entry is the gradient reaching c_t from step t+1; dz is the gradient
-    of the pre-activations, which is also d(x_t W + b) and d(h_{t-1} U).
+    z (N, 4H): x_t W + b on entry, the activated gates i, f, g, o on exit (the
+    backward reads them). h_prev, c_prev (N, H). Writes h, c and tanh_c = tanh(c) (N, H).
     """
-    i, f, g, o = split_gates(cache.gates, 4)
-    tanh_c = cache.tanh_c
-    dc = dc + dh * o * (1.0 - tanh_c * tanh_c)    # h = o·tanh(c): c reaches h through tanh
-    dz = np.empty_like(cache.gates)
-    units = i.shape[1]
-    dz[:, :units] = dc * g * i * (1.0 - i)                     # c = … + i·g,  i = σ(z_i)
-    dz[:, units:2 * units] = dc * cache.c_prev * f * (1.0 - f)  # c = f·c₋₁ + …, f = σ(z_f)
-    dz[:, 2 * units:3 * units] = dc * i * (1.0 - g * g)       # c = … + i·g,  g = tanh(z_c)
-    dz[:, 3 * units:] = dh * tanh_c * o * (1.0 - o)           # h = o·tanh(c), o = σ(z_o)
-    dh_prev = dz @ cache.recurrent_kernel.T                   # z = … + h₋₁ U
-    dc_prev = dc * f                                          # c = f·c₋₁ + …
-    return dz, dh_prev, dc_prev
+    z += h_prev @ recurrent_kernel                 # z = x_t W + b + h₋₁ U
+    activation(z)                                  # i, f, o = σ(z_i, z_f, z_o); g = tanh(z_c)
+    i, f, g, o = split_gates(z, 4)
+    np.multiply(f, c_prev, out=c)
+    c += i * g                                     # c = f ⊙ c₋₁ + i ⊙ g
+    np.tanh(c, out=tanh_c)
+    np.multiply(o, tanh_c, out=h)                  # h = o ⊙ tanh(c)
+
+
+def lstm_step_backward(dh, dc, gates, c_prev, tanh_c, recurrent_kernel_t,
+                       activation: GateActivation, dz):
+    """Reverse of one step, in place.
+
+    dh, dc (N, H): the gradients reaching h_t and c_t (from the output and from
+    step t+1); on exit they hold the gradients of h_{t-1} and c_{t-1}. gates: the
+    step's i, f, g, o (N, 4H). recurrent_kernel_t: Uᵀ (4H, H). Writes dz (N, 4H),
+    the gradient of the pre-activations z, which is also d(x_t W + b) and d(h_{t-1} U).
+    """
+    i, f, g, o = split_gates(gates, 4)
+    dz_i, dz_f, dz_g, dz_o = split_gates(dz, 4)
+    np.multiply(dh, tanh_c, out=dz_o)              # h = o·tanh(c)   -> dL/do (before σ')
+    dc += dh * o * (1.0 - tanh_c * tanh_c)         # h = o·tanh(c)   -> dL/dc, added to step t+1's
+    np.multiply(dc, g, out=dz_i)                   # c = f·c₋₁ + i·g -> dL/di
+    np.multiply(dc, c_prev, out=dz_f)              #                 -> dL/df
+    np.multiply(dc, i, out=dz_g)                   #                 -> dL/dg
+    dz *= activation.derivative(gates, np.empty_like(dz))   # i, f, o = σ(z), g = tanh(z)
+    dc *= f                                        # c = f·c₋₁ + …   -> dL/dc₋₁
+    np.matmul(dz, recurrent_kernel_t, out=dh)      # z = … + h₋₁ U   -> dL/dh₋₁ = dz Uᵀ
 
 
 class LSTM(Recurrent):
     """Keras-compatible LSTM layer: ``LSTM(units, input_dim, return_sequences, return_state)``.
 
-    States are ``[h, c]``. Defaults as Keras: glorot_uniform kernel, orthogonal
-    recurrent kernel, zero bias with the forget-gate block at 1 (unit_forget_bias).
+    States are ``[h, c]``; the backward also keeps tanh(c_t) of every step.
+    Defaults as Keras: glorot_uniform kernel, orthogonal recurrent kernel, zero
+    bias with the forget-gate block at 1 (unit_forget_bias).
     """
     num_gates = 4
     state_size = 2
+    num_extras = 1
 
     def __init__(self, units, input_dim, return_sequences=False, return_state=False,
                  unit_forget_bias=True, dtype="float32", rng=None, name="lstm"):
         self.unit_forget_bias = unit_forget_bias
         super().__init__(units, input_dim, return_sequences, return_state, dtype, rng, name)
+        self.activation = GateActivation.for_blocks("ssts", self.units, self.dtype)   # i f g o
 
     def _initial_bias(self):
         return lstm_bias(self.units, self.dtype, self.unit_forget_bias)
 
-    def step_forward(self, xw_t, states):
-        h, c, cache = lstm_step_forward(xw_t, states[0], states[1], self.recurrent_kernel)
-        return [h, c], cache
+    def cell_forward(self, z, prev, new, extras):
+        (h_prev, c_prev), (h, c), (tanh_c,) = prev, new, extras
+        lstm_step_forward(z, h_prev, c_prev, self.recurrent_kernel, self.activation, h, c, tanh_c)
 
-    def step_backward(self, dstates, step_cache):
-        dz, dh_prev, dc_prev = lstm_step_backward(dstates[0], dstates[1], step_cache)
-        return dz, None, [dh_prev, dc_prev]
+    def cell_backward(self, dstates, gates, prev, extras, recurrent_kernel_t, dz, drec):
+        dh, dc = dstates
+        lstm_step_backward(dh, dc, gates, prev[1], extras[0], recurrent_kernel_t, self.activation, dz)

@@ -32,23 +32,33 @@ from .base import Layer
 
 
 class RecurrentCache(NamedTuple):
-    inputs: np.ndarray       # (T, N, D) float, or (T, N) int token ids
-    hs: np.ndarray           # (T+1, N, H); hs[0] is the initial h, hs[t+1] the output of step t
-    steps: list[Any]         # the cell's cache of every time step
-    mask: np.ndarray | None  # (T, N) bool: False where a step was skipped (padding)
-    return_sequences: bool   # how the outputs were shaped (backward reads dout the same way)
+    inputs: np.ndarray        # (T, N, D) float, or (T, N) int token ids
+    gates: np.ndarray         # (T, N, G·H): each step's gate activations (the cell's choice of what)
+    states: list              # one (T+1, N, H) array per state: [0] initial, [t+1] after step t
+    extras: list              # the cell's other saved per-step values, each (T, N, H)
+    mask: np.ndarray | None   # (T, N) bool: False where a step was skipped (padding)
+    return_sequences: bool    # how the outputs were shaped (backward reads dout the same way)
     return_state: bool
+
+    @property
+    def hs(self) -> np.ndarray:
+        """(T+1, N, H): the initial h, then every step's output."""
+        return self.states[0]
 
 
 class Recurrent(Layer):
     """Base of LSTM and GRU: weights ``kernel (D, G·H)``, ``recurrent_kernel (H, G·H)``, ``bias``.
 
-    Subclasses set ``num_gates``, ``state_size`` (number of state arrays) and
-    implement ``step_forward`` / ``step_backward`` and ``_initial_bias``.
+    A subclass sets ``num_gates``, ``state_size`` (number of state arrays) and
+    ``num_extras`` (per-step (N, H) arrays its backward needs besides the gates
+    and states), and implements ``_initial_bias``, ``cell_forward`` and
+    ``cell_backward``. Both work in place on views of per-sequence arrays that
+    the loop allocates once per call, so a step allocates (almost) nothing.
     """
     weight_names = ("kernel", "recurrent_kernel", "bias")
     num_gates: int
     state_size: int
+    num_extras = 0
     # True when the gradient flowing into recurrent_kernel differs from the one
     # flowing into kernel (GRU's reset gate sits between them); LSTM: False.
     separate_recurrent_grad = False
@@ -76,12 +86,16 @@ class Recurrent(Layer):
         """The bias added to ``x @ kernel`` (GRU with reset_after keeps a second one)."""
         return self.bias
 
-    def step_forward(self, xw_t, states):
-        """One step: ``xw_t`` = x_t @ kernel + input bias (N, G·H) → (new_states, step_cache)."""
+    def cell_forward(self, z, prev, new, extras) -> None:
+        """One step in place. z (N, G·H): x_t W + input bias on entry, the gates on exit.
+        prev: the states before the step (N, H) each; new, extras: (N, H) views to write."""
         raise NotImplementedError
 
-    def step_backward(self, dstates, step_cache):
-        """Reverse of one step → (dxw_t, drec_t or None, dstates_prev)."""
+    def cell_backward(self, dstates, gates, prev, extras, recurrent_kernel_t, dz, drec) -> None:
+        """Reverse of one step in place: dstates (gradients reaching the step's new states)
+        become the gradients of ``prev``; writes dz = d(x_t W + input bias) (N, G·H) and,
+        if ``separate_recurrent_grad``, drec = d(h_{t-1} U + …). recurrent_kernel_t: Uᵀ
+        (G·H, H) as a contiguous array."""
         raise NotImplementedError
 
     def weight_gradients(self, cache: RecurrentCache, dxw, drec):
@@ -99,10 +113,20 @@ class Recurrent(Layer):
         """x_t @ kernel + bias for every step at once: (T, N, D) or (T, N) ids → (T, N, G·H)."""
         b = self.input_bias()
         if np.issubdtype(inputs_tm.dtype, np.integer):
-            # one-hot × kernel = a row of kernel; id -1 (zero padding) picks the appended zero row
-            table = np.vstack([self.kernel, np.zeros((1, self.kernel.shape[1]), self.dtype)])
-            return table[inputs_tm] + b
+            # one-hot × kernel + b = a row of (kernel + b), gathered in one pass; id -1 (zero
+            # padding) picks the appended row, b alone
+            return np.vstack([self.kernel + b, b])[inputs_tm]
         return inputs_tm @ self.kernel + b
+
+    def step_forward(self, xw_t, states):
+        """One step on its own (decoding): xw_t = x_t @ kernel + input bias (N, G·H) and the
+        states → (new states, gates). Allocates its outputs; ``forward`` runs whole sequences."""
+        n = xw_t.shape[0]
+        gates = np.array(xw_t, self.dtype)
+        new = [np.empty((n, self.units), self.dtype) for _ in range(self.state_size)]
+        extras = [np.empty((n, self.units), self.dtype) for _ in range(self.num_extras)]
+        self.cell_forward(gates, [np.asarray(s, self.dtype) for s in states], new, extras)
+        return new, gates
 
     def forward(self, inputs: np.ndarray, initial_state=None, mask=None):
         """Run the layer over time.
@@ -113,29 +137,30 @@ class Recurrent(Layer):
         so the output) carry over unchanged from the previous step.
         Returns (outputs, cache) with outputs as Keras: the sequence (N, T, H) if
         ``return_sequences`` else the last h (N, H); with ``return_state``, the list
-        ``[outputs, *final_states]``.
+        ``[outputs, *final_states]``. Outputs are views of the cache: read, don't write.
         """
         inputs = self._check_inputs(inputs)
         n = inputs.shape[0]
         inputs_tm = np.swapaxes(inputs, 0, 1)
-        states = self._check_initial_state(initial_state, n)
+        initial = self._check_initial_state(initial_state, n)
         mask_tm = None if mask is None else np.swapaxes(self._check_mask(mask, inputs.shape[:2]), 0, 1)
-        xw = self.project_inputs(inputs_tm)
-        steps = len(xw)
-        hs = np.empty((steps + 1, n, self.units), self.dtype)
-        hs[0] = states[0]
-        step_caches = []
+        gates = self.project_inputs(inputs_tm)   # x_t W + b for all t; each step turns its slice into gates
+        steps = len(gates)
+        states = [np.empty((steps + 1, n, self.units), self.dtype) for _ in range(self.state_size)]
+        extras = [np.empty((steps, n, self.units), self.dtype) for _ in range(self.num_extras)]
+        for s, s0 in zip(states, initial):
+            s[0] = s0
         for t in range(steps):
-            new_states, step_cache = self.step_forward(xw[t], states)
+            self.cell_forward(gates[t], [s[t] for s in states], [s[t + 1] for s in states],
+                              [e[t] for e in extras])
             if mask_tm is not None:    # skipped rows keep their previous states
-                keep = mask_tm[t][:, None]
-                new_states = [np.where(keep, new, old) for new, old in zip(new_states, states)]
-            states = new_states
-            hs[t + 1] = states[0]
-            step_caches.append(step_cache)
+                skip = ~mask_tm[t][:, None]
+                for s in states:
+                    np.copyto(s[t + 1], s[t], where=skip)
+        hs = states[0]
         out = np.swapaxes(hs[1:], 0, 1) if self.return_sequences else hs[-1]
-        outputs = [out, *states] if self.return_state else out
-        return outputs, RecurrentCache(inputs_tm, hs, step_caches, mask_tm,
+        outputs = [out, *(s[-1] for s in states)] if self.return_state else out
+        return outputs, RecurrentCache(inputs_tm, gates, states, extras, mask_tm,
                                        self.return_sequences, self.return_state)
 
     def backward(self, doutputs, cache: RecurrentCache):
@@ -146,32 +171,38 @@ class Recurrent(Layer):
         for token-id inputs, dinitial_state a list like initial_state, and grads
         [dkernel, drecurrent_kernel, dbias].
         """
-        steps, n = cache.hs.shape[0] - 1, cache.hs.shape[1]
+        steps, n = cache.gates.shape[0], cache.gates.shape[1]
         if cache.return_state:
             dout, *dfinal = doutputs
         else:
             dout, dfinal = doutputs, [None] * self.state_size
+        # the running gradients of the states, updated in place step by step
         dstates = [np.zeros((n, self.units), self.dtype) if d is None else np.array(d, self.dtype)
                    for d in dfinal]
         if dout is not None and not cache.return_sequences:
             dstates[0] += dout                      # the last output *is* the final h
         dseq = np.swapaxes(dout, 0, 1) if (dout is not None and cache.return_sequences) else None
 
-        gh = self.num_gates * self.units
-        dxw = np.empty((steps, n, gh), self.dtype)
+        dxw = np.empty_like(cache.gates)
         drec = np.empty_like(dxw) if self.separate_recurrent_grad else None
+        # Uᵀ copied once, so that every step's dz Uᵀ reads contiguous rows (about 20 % faster)
+        recurrent_kernel_t = np.ascontiguousarray(self.recurrent_kernel.T)
         for t in reversed(range(steps)):
             if dseq is not None:
-                dstates[0] = dstates[0] + dseq[t]   # h_t feeds both the output and step t+1
-            dxw_t, drec_t, dprev = self.step_backward(dstates, cache.steps[t])
-            if cache.mask is not None:  # a skipped step passed its states through unchanged
+                dstates[0] += dseq[t]               # h_t feeds both the output and step t+1
+            if cache.mask is not None:              # a skipped step passes its states through
+                skip = ~cache.mask[t][:, None]
+                passed = [d.copy() for d in dstates]
+            self.cell_backward(dstates, cache.gates[t], [s[t] for s in cache.states],
+                               [e[t] for e in cache.extras], recurrent_kernel_t,
+                               dxw[t], None if drec is None else drec[t])
+            if cache.mask is not None:
                 keep = cache.mask[t][:, None]
-                dxw_t = dxw_t * keep
-                drec_t = None if drec_t is None else drec_t * keep
-                dprev = [np.where(keep, dp, ds) for dp, ds in zip(dprev, dstates)]
-            dxw[t], dstates = dxw_t, dprev
-            if drec is not None:
-                drec[t] = drec_t
+                dxw[t] *= keep
+                if drec is not None:
+                    drec[t] *= keep
+                for d, p in zip(dstates, passed):
+                    np.copyto(d, p, where=skip)
 
         grads = self.weight_gradients(cache, dxw, drec)
         if np.issubdtype(cache.inputs.dtype, np.integer):
