@@ -367,15 +367,17 @@ class Seq2Seq:
             probs, dec_cache, mask = self._decode_free_running(dec, states, steps or dec.shape[1])
         return probs, ForwardCache(enc_cache, dec_cache, mask)
 
-    def backward(self, dout, cache: ForwardCache) -> list[np.ndarray]:
+    def backward(self, dout, cache: ForwardCache, embedding_rows: bool = False) -> list[np.ndarray]:
         """loss → Dense → decoder → (through initial_state) → encoder; grads in params order.
 
         dout is d(loss)/d(logits) with teacher forcing (Keras's fused softmax +
         cross-entropy), d(loss)/d(probs) without (Keras's probability path).
+        embedding_rows: the Embeddings' gradients as ``optimizers.RowGradient`` (one row
+        per lookup, as TensorFlow hands them to Keras's optimizers) instead of arrays.
         """
         if self.teacher_forcing:
             dstates, dec_emb_grads, dec_grads, dencoder_seq = \
-                self._decoder_backward_teacher_forced(dout, cache.decoder)
+                self._decoder_backward_teacher_forced(dout, cache.decoder, embedding_rows)
         else:
             dstates, dec_emb_grads, dec_grads = self._decoder_backward_free_running(dout, cache.decoder)
             dencoder_seq = None
@@ -383,19 +385,17 @@ class Seq2Seq:
         # the encoder's final states were the decoder's initial states; with attention its
         # output sequence was also the attention's values (None: no such path)
         dx, _, enc_grads = self.encoder.backward([dencoder_seq, *dstates], rnn_cache)
-        enc_emb_grads = [] if self.encoder_embedding is None else \
-            self.encoder_embedding.backward(dx, emb_cache)[1]
+        enc_emb_grads = _embedding_grads(self.encoder_embedding, dx, emb_cache, embedding_rows)
         return enc_emb_grads + dec_emb_grads + enc_grads + dec_grads
 
-    def _decoder_backward_teacher_forced(self, dlogits, dec_cache):
+    def _decoder_backward_teacher_forced(self, dlogits, dec_cache, embedding_rows=False):
         """→ (d initial states, embedding grads, decoder + Dense grads, d encoder outputs or None)."""
         emb_cache, rnn_cache, dense_cache, att_cache = dec_cache
         dfeatures, dense_grads = self.dense.backward_logits(dlogits, dense_cache)
         dseq, dencoder_seq = self._attend_backward(dfeatures, att_cache)
         dx, dstates, rnn_grads = self.decoder.backward([dseq] + [None] * self.decoder.state_size,
                                                        rnn_cache)
-        emb_grads = [] if self.decoder_embedding is None else \
-            self.decoder_embedding.backward(dx, emb_cache)[1]
+        emb_grads = _embedding_grads(self.decoder_embedding, dx, emb_cache, embedding_rows)
         return dstates, emb_grads, rnn_grads + dense_grads, dencoder_seq
 
     def _decoder_backward_free_running(self, dprobs, step_caches):
@@ -430,9 +430,9 @@ class Seq2Seq:
             loss, dout = loss_fn.from_probabilities(probs, y)
         return loss, dout, cache
 
-    def _loss_and_grads(self, enc, dec, y):
+    def _loss_and_grads(self, enc, dec, y, embedding_rows=False):
         loss, dout, cache = self._forward_loss(enc, dec, y)
-        return loss, self.backward(dout, cache)
+        return loss, self.backward(dout, cache, embedding_rows)
 
     def loss_and_gradients(self, x, y):
         """(loss, grads) on one batch without updating anything; grads in params order."""
@@ -440,11 +440,13 @@ class Seq2Seq:
         return self._loss_and_grads(enc, dec, self._prepare_y(y, dec))
 
     def _train_step(self, enc, dec, y) -> float:
-        loss, grads = self._loss_and_grads(enc, dec, y)
+        # the Embeddings' gradients as rows: Keras's optimizers square them row by row
+        loss, grads = self._loss_and_grads(enc, dec, y, embedding_rows=True)
         if not math.isfinite(loss):
             raise FloatingPointError(f"loss became {loss}; weights left as they were before this batch")
         # A finite loss can still overflow on the way back; checking costs ~0.05 % of a step.
-        bad = [name for name, g in zip(self._param_names(), grads) if not np.isfinite(g).all()]
+        bad = [name for name, g in zip(self._param_names(), grads)
+               if not np.isfinite(g.rows if isinstance(g, optimizers_mod.RowGradient) else g).all()]
         if bad:
             raise FloatingPointError(f"the gradient of {', '.join(bad)} holds NaN or Inf; "
                                      "weights left as they were before this batch")
@@ -640,6 +642,18 @@ class Seq2Seq:
             lines.append(f"  {layer.name:<16} {layer.count_params():>10,}  {shapes}")
         lines.append(f"  total params: {self.count_params():,}")
         return "\n".join(lines)
+
+
+def _embedding_grads(embedding, doutputs, cache, rows: bool) -> list:
+    """[d embeddings] of an Embedding (none if ``embedding`` is None): the table's gradient,
+    or with ``rows`` the gradient of each lookup as an ``optimizers.RowGradient``."""
+    if embedding is None:
+        return []
+    if rows:
+        return [optimizers_mod.RowGradient(cache.ids.reshape(-1),
+                                           doutputs.reshape(-1, embedding.output_dim),
+                                           embedding.input_dim)]
+    return embedding.backward(doutputs, cache)[1]
 
 
 def _check_batch_size(batch_size) -> int:

@@ -331,7 +331,7 @@ class Optimizer:
         if missing:
             warnings.warn(f"Gradients do not exist for parameters {missing}; "
                           "they are left unchanged.", stacklevel=2)
-        grads = [None if g is None or isinstance(g, RowGradient) else np.asarray(g) for g in grads]
+        grads = [g if g is None or isinstance(g, RowGradient) else np.asarray(g) for g in grads]
         for k, (p, g) in enumerate(zip(params, grads)):
             if g is not None and g.shape != p.shape:
                 raise ValueError(f"Gradient {k} has shape {g.shape} but its parameter "

@@ -159,3 +159,57 @@ def test_word_level_model_trains_and_translates():
                             vocab.max_decoder_seq_length + 1)[0] for i in range(20)]
     assert all(np.array_equal(a, b) for a, b in zip(batched, single))
     assert out[:20] == [words.decode_ids(ids, vocab) for ids in batched]
+
+
+def test_row_gradient_update_squares_each_row_before_summing():
+    """An Embedding's gradient as rows (Keras's tf.IndexedSlices): the update uses the
+    summed rows where it is linear in g and Σ rows² where it squares g. Without
+    repeated ids that is exactly the dense update."""
+    from npseq2seq import Adam
+    from npseq2seq.optimizers import RowGradient
+
+    rng = np.random.default_rng(7)
+    w0 = rng.normal(size=(5, 3))
+    rows = rng.normal(size=(4, 3))
+    for ids, repeats in ((np.array([3, 0, 4, 1]), False), (np.array([1, 1, 3, 1]), True)):
+        g = RowGradient(ids, rows, 5)
+        dense = np.zeros((5, 3))
+        np.add.at(dense, ids, rows)
+        squares = np.zeros((5, 3))
+        np.add.at(squares, ids, rows ** 2)
+        np.testing.assert_allclose(g.dense(), dense, atol=1e-15)
+        np.testing.assert_allclose(g.squares(), squares, atol=1e-15)
+        assert g.shape == (5, 3)
+        for make in (RMSprop, Adam, lambda: SGD(momentum=0.9)):
+            by_rows, by_dense = w0.copy(), w0.copy()
+            opt_rows, opt_dense = make(), make()
+            for _ in range(2):
+                opt_rows.apply_gradients([(g, by_rows)])
+                opt_dense.apply_gradients([(dense, by_dense)])
+            same = np.allclose(by_rows, by_dense, rtol=0, atol=1e-15)
+            assert same == (not repeats or isinstance(opt_rows, SGD)), type(opt_rows).__name__
+    # RMSprop, one step from zero slots: v = (1 - rho) Σ rows², w -= lr Σ rows / sqrt(v + eps)
+    w = w0.copy()
+    RMSprop().apply_gradients([(RowGradient(ids, rows, 5), w)])
+    expected = w0 - 1e-3 * dense / np.sqrt(0.1 * squares + 1e-7)
+    np.testing.assert_allclose(w, expected, rtol=1e-13)
+
+
+def test_word_level_training_updates_embeddings_by_rows():
+    """train_on_batch hands the optimizer the Embeddings' gradients as rows; the gradients
+    reported by loss_and_gradients are the same ones, summed into the tables."""
+    from npseq2seq.optimizers import RowGradient
+
+    rng = np.random.default_rng(8)
+    model = randomised(Seq2Seq(6, 5, 3, level="word", dtype="float64"), rng)
+    model.compile(RMSprop())
+    enc, dec, tgt = word_batch(rng, 3, 4, 5, 6, 5)
+    _, dense = model.loss_and_gradients([enc, dec], tgt)
+    _, as_rows = model._loss_and_grads(enc, dec, tgt, embedding_rows=True)
+    assert all(isinstance(g, RowGradient) for g in as_rows[:2])
+    assert not any(isinstance(g, RowGradient) for g in as_rows[2:])
+    for a, b in zip(as_rows, dense):
+        np.testing.assert_allclose(a.dense() if isinstance(a, RowGradient) else a, b, atol=1e-15)
+    before = model.get_weights()
+    model.train_on_batch([enc, dec], tgt)
+    assert all(np.abs(a - b).max() > 0 for a, b in zip(model.get_weights(), before))
