@@ -238,7 +238,8 @@ def test_train_on_batch_trajectory(keras, keras_floatx, cell, padding, optimizer
 
 
 def test_word_level_mask_zero(keras, keras_floatx, record):
-    """Embedding(mask_zero=True) on both sides: the masks reach Keras's Attention by
+    """Forward, loss, gradients, one RMSprop step and the inference models at word level,
+    Embedding(mask_zero=True) on both sides: the masks reach Keras's Attention by
     themselves. Probabilities are compared at real decoder steps: at padded ones Keras 3
     runs its decoder over the padding (an RNN called with ``initial_state`` is not handed
     the Embedding's mask: ``Layer.__call__`` fills ``mask`` only for a single tensor
@@ -264,6 +265,12 @@ def test_word_level_mask_zero(keras, keras_floatx, record):
     record("attention gradients: word level, mask_zero" + (" (rel)" if keras_floatx == "float32" else ""),
            keras_floatx, max(diffs))
     assert max(diffs) <= tol(keras_floatx, "gradient"), diffs
+
+    # one RMSprop step (the Embeddings' gradients are rows, Keras's IndexedSlices)
+    step_loss = abs(float(km.train_on_batch(x, y)) - nm.train_on_batch(x, y))
+    d1 = max_abs_diff(nm.get_weights(), km.get_weights())
+    record("attention weights after 1 RMSprop step: word level, mask_zero", keras_floatx, d1)
+    assert step_loss <= tol(keras_floatx, "loss") and d1 <= tol(keras_floatx, "weights_1_step")
 
     # inference: the encoder's padding mask travels with its outputs in the state list
     k_enc, k_dec = build_attention_inference_models(km)
