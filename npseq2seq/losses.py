@@ -50,8 +50,11 @@ def softmax_cross_entropy(logits: np.ndarray, y, exact_gradient: bool = False,
     Returns (loss as a Python float, dlogits with the shape of logits).
     """
     y = _check_targets(y, logits)
-    lse = logsumexp(logits)                              # (..., 1)
-    probs = np.exp(logits - lse)                         # softmax, reusing the logsumexp
+    m = logits.max(axis=-1, keepdims=True)
+    probs = np.exp(logits - m)                           # one exp pass gives both:
+    total = probs.sum(axis=-1, keepdims=True)
+    lse = m + np.log(total)                              # logsumexp (..., 1), shifted by the max
+    probs /= total                                       # and softmax
     if np.issubdtype(y.dtype, np.integer):
         has_target = y >= 0
         safe = np.where(has_target, y, 0)

@@ -493,13 +493,16 @@ class Seq2Seq:
     # --- fit ------------------------------------------------------------------------------
     def fit(self, x, y, batch_size: int = 64, epochs: int = 1, verbose: int = 1,
             validation_split: float = 0.0, validation_data=None, shuffle: bool = True,
-            initial_epoch: int = 0, callbacks=None) -> History:
+            initial_epoch: int = 0, callbacks=None, bucket_by_length: bool = False) -> History:
         """Train as Keras's ``fit`` does.
 
         validation_split takes the *last* fraction of the samples, before any
         shuffling; each epoch's ``loss`` is the batch-size-weighted mean of the
         batches' pre-update losses, ``val_loss`` uses the end-of-epoch weights.
         callbacks: callables ``f(epoch, logs, model)`` run after each epoch.
+        bucket_by_length: beyond Keras, train on batches of similar lengths with the padded
+        steps neither computed nor counted in the loss (zero-padded or word-level data;
+        see ``bucketing.py``).
         """
         self._check_compiled()
         batch_size = _check_batch_size(batch_size)
@@ -531,6 +534,10 @@ class Seq2Seq:
             val = (enc[split_at:], dec[split_at:], y[split_at:])
             enc, dec, y = enc[:split_at], dec[:split_at], y[:split_at]
         history = History()
+        if bucket_by_length:   # beyond Keras: padded steps skipped (bucketing.py)
+            from . import bucketing
+            return bucketing.fit(self, enc, dec, y, val, batch_size, epochs, verbose, shuffle,
+                                 initial_epoch, callbacks, history)
         n = len(enc)
         steps = math.ceil(n / batch_size)
         for epoch in range(initial_epoch, epochs):

@@ -110,8 +110,9 @@ def scatter_add_rows(num_rows: int, ids: np.ndarray, rows: np.ndarray) -> np.nda
     K = 1024); for a large one (words) that GEMM's cost grows with V, so sort by
     id and sum each run with ``np.add.reduceat`` instead.
     """
-    keep = np.flatnonzero(ids >= 0)
-    ids, rows = ids[keep], rows[keep]
+    keep = ids >= 0
+    if not keep.all():                      # (filtering copies rows: only when needed)
+        ids, rows = ids[keep], rows[keep]
     if num_rows <= _ONE_HOT_GEMM_MAX_ROWS:
         one_hot_t = np.zeros((num_rows, len(ids)), rows.dtype)
         one_hot_t[ids, np.arange(len(ids))] = 1.0

@@ -138,8 +138,7 @@ class GRU(Recurrent):
 
     def weight_gradients(self, cache: RecurrentCache, dxw, drec):
         """[dkernel, drecurrent_kernel, dbias]; dxw, drec: (T, N, 3H) stacked over time."""
-        dkernel = self._kernel_gradient(cache.inputs, dxw)
-        dbias_input = dxw.sum(axis=(0, 1))                        # a += b₀  ->  db₀ = Σ_t Σ_n da
+        dkernel, dbias_input = self._input_side_gradients(cache.inputs, dxw)   # a = x W + b₀ + …
         if self.reset_after:
             return [dkernel,
                     _gemm_over_time(cache.hs[:-1], drec),         # m = h₋₁ U + b₁  ->  dU = Σ_t h₋₁ᵀ dm

@@ -39,6 +39,7 @@ class RecurrentCache(NamedTuple):
     mask: np.ndarray | None   # (T, N) bool: False where a step was skipped (padding)
     return_sequences: bool    # how the outputs were shaped (backward reads dout the same way)
     return_state: bool
+    running: np.ndarray | None = None   # (T,) with ``lengths``: rows computed at each step
 
     @property
     def hs(self) -> np.ndarray:
@@ -101,9 +102,10 @@ class Recurrent(Layer):
     def weight_gradients(self, cache: RecurrentCache, dxw, drec):
         """[dkernel, drecurrent_kernel, dbias] from the stacked pre-activation gradients."""
         drec = dxw if drec is None else drec
-        return [self._kernel_gradient(cache.inputs, dxw),
+        dkernel, dbias = self._input_side_gradients(cache.inputs, dxw)
+        return [dkernel,
                 _gemm_over_time(cache.hs[:-1], drec),   # z += h_{t-1} U  ->  dU = Σ_t h_{t-1}ᵀ dz_t
-                dxw.sum(axis=(0, 1))]                    # z += b          ->  db = Σ_t Σ_n dz
+                dbias]
 
     # --- the time loop ----------------------------------------------------------------
     def zero_state(self, batch: int) -> list[np.ndarray]:
@@ -128,13 +130,18 @@ class Recurrent(Layer):
         self.cell_forward(gates, [np.asarray(s, self.dtype) for s in states], new, extras)
         return new, gates
 
-    def forward(self, inputs: np.ndarray, initial_state=None, mask=None):
+    def forward(self, inputs: np.ndarray, initial_state=None, mask=None, lengths=None):
         """Run the layer over time.
 
         inputs: (N, T, D) floats or (N, T) token ids. initial_state: list of
         ``state_size`` arrays (N, H) or None for zeros. mask: optional (N, T)
         booleans; where False the step is skipped as in Keras: the states (and
         so the output) carry over unchanged from the previous step.
+        lengths: optional (N,) ints in decreasing order, instead of a mask (beyond
+        Keras, for ``bucketing.py``): row n runs its first lengths[n] steps and then
+        keeps its states, as with mask[n, t] = t < lengths[n], but the finished rows
+        are not computed at all: the rows still running at step t are a prefix of
+        the batch, and the step runs on that prefix only (a "packed" sequence).
         Returns (outputs, cache) with outputs as Keras: the sequence (N, T, H) if
         ``return_sequences`` else the last h (N, H); with ``return_state``, the list
         ``[outputs, *final_states]``. Outputs are views of the cache: read, don't write.
@@ -144,15 +151,22 @@ class Recurrent(Layer):
         inputs_tm = np.swapaxes(inputs, 0, 1)
         initial = self._check_initial_state(initial_state, n)
         mask_tm = None if mask is None else np.swapaxes(self._check_mask(mask, inputs.shape[:2]), 0, 1)
+        running = None if lengths is None else self._running_rows(lengths, inputs.shape[:2], mask)
         gates = self.project_inputs(inputs_tm)   # x_t W + b for all t; each step turns its slice into gates
         steps = len(gates)
         states = [np.empty((steps + 1, n, self.units), self.dtype) for _ in range(self.state_size)]
-        extras = [np.empty((steps, n, self.units), self.dtype) for _ in range(self.num_extras)]
+        # (zeros when packed: rows never computed must still be finite numbers for the GEMMs)
+        extras = [(np.empty if running is None else np.zeros)((steps, n, self.units), self.dtype)
+                  for _ in range(self.num_extras)]
         for s, s0 in zip(states, initial):
             s[0] = s0
         for t in range(steps):
-            self.cell_forward(gates[t], [s[t] for s in states], [s[t + 1] for s in states],
-                              [e[t] for e in extras])
+            k = n if running is None else running[t]      # the rows computed at this step
+            self.cell_forward(gates[t, :k], [s[t, :k] for s in states], [s[t + 1, :k] for s in states],
+                              [e[t, :k] for e in extras])
+            if k < n:
+                for s in states:                          # finished rows keep their states
+                    s[t + 1, k:] = s[t, k:]
             if mask_tm is not None:    # skipped rows keep their previous states
                 skip = ~mask_tm[t][:, None]
                 for s in states:
@@ -161,7 +175,7 @@ class Recurrent(Layer):
         out = np.swapaxes(hs[1:], 0, 1) if self.return_sequences else hs[-1]
         outputs = [out, *(s[-1] for s in states)] if self.return_state else out
         return outputs, RecurrentCache(inputs_tm, gates, states, extras, mask_tm,
-                                       self.return_sequences, self.return_state)
+                                       self.return_sequences, self.return_state, running)
 
     def backward(self, doutputs, cache: RecurrentCache):
         """Backprop through time.
@@ -193,9 +207,14 @@ class Recurrent(Layer):
             if cache.mask is not None:              # a skipped step passes its states through
                 skip = ~cache.mask[t][:, None]
                 passed = [d.copy() for d in dstates]
-            self.cell_backward(dstates, cache.gates[t], [s[t] for s in cache.states],
-                               [e[t] for e in cache.extras], recurrent_kernel_t,
-                               dxw[t], None if drec is None else drec[t])
+            k = n if cache.running is None else cache.running[t]
+            if k < n:   # finished rows were not computed: no gradient there; theirs pass through
+                dxw[t, k:] = 0
+                if drec is not None:
+                    drec[t, k:] = 0
+            self.cell_backward([d[:k] for d in dstates], cache.gates[t, :k],
+                               [s[t, :k] for s in cache.states], [e[t, :k] for e in cache.extras],
+                               recurrent_kernel_t, dxw[t, :k], None if drec is None else drec[t, :k])
             if cache.mask is not None:
                 keep = cache.mask[t][:, None]
                 dxw[t] *= keep
@@ -212,12 +231,17 @@ class Recurrent(Layer):
         return dinputs, dstates, grads
 
     # --- helpers ----------------------------------------------------------------------
-    def _kernel_gradient(self, inputs_tm, dxw):
+    def _input_side_gradients(self, inputs_tm, dxw):
+        """(dkernel, d(input bias)) of xw = x W + b, from dxw (T, N, G·H)."""
         if np.issubdtype(inputs_tm.dtype, np.integer):
-            # the transpose of a row gather is a scatter-add: repeated ids accumulate
-            return scatter_add_rows(self.input_dim, inputs_tm.reshape(-1),
-                                    dxw.reshape(-1, dxw.shape[-1]))
-        return _gemm_over_time(inputs_tm, dxw)       # z = x W  ->  dW = Σ_t x_tᵀ dz_t
+            # xw gathered rows of the table [kernel + b; b] (project_inputs). The transpose of a
+            # gather is a scatter-add (repeated ids accumulate): kernel gets the first D rows of
+            # the table's gradient, and b, which is in every row, their sum
+            ids = np.where(inputs_tm < 0, self.input_dim, inputs_tm).reshape(-1)
+            dtable = scatter_add_rows(self.input_dim + 1, ids, dxw.reshape(-1, dxw.shape[-1]))
+            return dtable[:-1], dtable.sum(axis=0)
+        return (_gemm_over_time(inputs_tm, dxw),      # z = x W + b  ->  dW = Σ_t x_tᵀ dz_t
+                dxw.sum(axis=(0, 1)))                 #              ->  db = Σ_t Σ_n dz
 
     def _check_inputs(self, inputs):
         inputs = np.asarray(inputs)
@@ -233,6 +257,18 @@ class Recurrent(Layer):
             raise ValueError(f"{self.name}: inputs must be (batch, time, {self.input_dim}), "
                              f"received shape {inputs.shape}")
         return inputs.astype(self.dtype, copy=False)
+
+    def _running_rows(self, lengths, shape, mask):
+        """(T,) the number of rows still running at each step, from lengths (N,) in decreasing order."""
+        lengths = np.asarray(lengths)
+        n, steps = shape
+        if mask is not None:
+            raise ValueError(f"{self.name}: give mask or lengths, not both")
+        if (lengths.shape != (n,) or not np.issubdtype(lengths.dtype, np.integer)
+                or (n and (lengths.min() < 0 or lengths.max() > steps)) or np.any(np.diff(lengths) > 0)):
+            raise ValueError(f"{self.name}: lengths must be {n} integers in [0, {steps}] in decreasing "
+                             f"order, received {lengths!r}")
+        return (lengths[None, :] > np.arange(steps)[:, None]).sum(axis=1)
 
     def _check_mask(self, mask, shape):
         mask = np.asarray(mask)

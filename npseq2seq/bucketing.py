@@ -1,0 +1,195 @@
+"""Masked, length-bucketed training: an option beyond Keras, ``fit(..., bucket_by_length=True)``.
+
+The tutorial pads every sequence to the longest of the data set (16 input and 59
+target characters for its 10,000 lines) and trains on every padded step. This
+mode trains the same model on the real steps only:
+
+1. Lengths. A sample's encoder length is its number of input tokens; its decoder
+   length, the number of target tokens up to and including the end token. Both
+   are read from zero-padded data: id -1 (an all-zero one-hot row) at character
+   level, PAD (id 0) at word level. Space padding cannot be told from a real
+   space, so character data must be vectorised with ``padding="zero"``.
+2. Buckets. The samples are sorted by decoder length, then encoder length (ties
+   in a random order that changes every epoch), cut into batches, and the batches
+   visited in a random order: each batch holds sequences of nearly one length and
+   is cut to its longest sequence.
+3. Packing. Inside a batch the rows are sorted by decreasing length, so at step t
+   the sequences still running are the first rows, and the recurrent layers
+   compute exactly those (``Recurrent.forward(lengths=...)``, PyTorch's
+   ``pack_padded_sequence``). The encoder and the decoder sort by different
+   lengths, so the encoder's final states are reordered between the two. The
+   Dense layer and the loss see the real target steps only.
+4. Loss. The mean cross-entropy over the real target steps (padding neither
+   computed nor counted); an epoch's loss and ``val_loss`` are means over all the
+   real target steps of the epoch / of the validation data.
+
+The result equals the model run over the full padded arrays with Keras-style
+masks (a skipped step keeps its states, masked rows are left out of the loss);
+``tests/test_bucketing.py`` checks that, and the gradients against finite
+differences. Teacher-forced LSTM/GRU models without attention, character or word
+level.
+
+Letters: N batch, Te/Td encoder/decoder steps, H units, V tokens, R real target steps.
+"""
+from __future__ import annotations
+
+import math
+import sys
+import time
+from typing import NamedTuple
+
+import numpy as np
+
+from . import words
+
+
+class PackedBatch(NamedTuple):
+    """One batch, cut to its longest sequences and sorted for packing."""
+    enc: np.ndarray            # (N, Te) encoder ids, rows by decreasing encoder length
+    enc_lengths: np.ndarray    # (N,)
+    to_decoder: np.ndarray     # (N,) decoder row i is encoder row to_decoder[i]
+    dec: np.ndarray            # (N, Td) decoder input ids, rows by decreasing decoder length
+    dec_lengths: np.ndarray    # (N,)
+    y: np.ndarray              # (N, Td) target ids, in the decoder's row order
+
+
+def padding_id(model) -> int:
+    """The id of a padded step: -1 (all-zero one-hot row) at character level, PAD at word level."""
+    return -1 if model.level == "char" else words.PAD
+
+
+def sequence_lengths(model, enc: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(encoder lengths, decoder lengths) (N,) of prepared id arrays (N, Te), (N, Td).
+
+    Padding must come after the tokens: a sequence whose padding is followed by a
+    token again is an error (it could not be cut to its length).
+    """
+    if not np.issubdtype(np.asarray(y).dtype, np.integer):
+        raise ValueError("length-bucketed training needs one-hot (or integer) targets, "
+                         "received soft target rows")
+    if getattr(model.vocab, "padding", None) == "space":
+        raise ValueError("length-bucketed training needs zero padding at character level "
+                         "(CharVocab.from_texts(..., padding='zero')): spaces that pad cannot be "
+                         "told from real ones")
+    pad = padding_id(model)
+    lengths = []
+    for name, ids in (("encoder_input_data", enc), ("decoder_target_data", y)):
+        real = ids != pad
+        length = real.sum(axis=1)
+        if np.any(real != (np.arange(ids.shape[1]) < length[:, None])):
+            raise ValueError(f"{name}: length-bucketed training needs padding after the tokens, "
+                             "and zero padding at character level (vectorize with padding='zero'): "
+                             "received a padded step followed by a token")
+        lengths.append(length)
+    if not lengths[1].all():
+        raise ValueError("decoder_target_data: every sample needs at least one target token, "
+                         f"received {int((lengths[1] == 0).sum())} empty target rows")
+    return lengths[0], lengths[1]
+
+
+def check_model(model) -> None:
+    if not model.teacher_forcing or getattr(model, "attention", None):
+        raise ValueError("bucket_by_length supports the teacher-forced LSTM/GRU models without "
+                         "attention (character or word level)")
+
+
+def batches(enc_lengths, dec_lengths, batch_size: int, rng: np.random.Generator | None) -> list[np.ndarray]:
+    """Sample indices of each batch: bucketed by length; rng None keeps a fixed order."""
+    n = len(dec_lengths)
+    ties = rng.random(n) if rng is not None else np.arange(n)
+    order = np.lexsort((ties, enc_lengths, dec_lengths))      # the last key sorts first
+    chunks = [order[i:i + batch_size] for i in range(0, n, batch_size)]
+    if rng is not None:
+        chunks = [chunks[i] for i in rng.permutation(len(chunks))]
+    return chunks
+
+
+def pack(sel, enc, dec, y, enc_lengths, dec_lengths) -> PackedBatch:
+    """The samples ``sel`` as a PackedBatch: sorted, and cut to their longest sequences."""
+    sel = np.asarray(sel)
+    sel = sel[np.argsort(-dec_lengths[sel], kind="stable")]                # decoder order
+    by_encoder = np.argsort(-enc_lengths[sel], kind="stable")              # encoder row j = decoder row by_encoder[j]
+    enc_sel = sel[by_encoder]
+    te, td = max(int(enc_lengths[enc_sel].max()), 1), int(dec_lengths[sel].max())
+    return PackedBatch(enc[enc_sel, :te], enc_lengths[enc_sel], np.argsort(by_encoder),
+                       dec[sel, :td], dec_lengths[sel], y[sel, :td])
+
+
+def _embed(embedding, ids):
+    if embedding is None:
+        return ids, None
+    return embedding.forward(ids)
+
+
+def loss_and_grads(model, batch: PackedBatch, with_grads: bool = True, embedding_rows: bool = False):
+    """(mean loss over the batch's real target steps, grads in params order or None, R).
+
+    embedding_rows: the Embeddings' gradients as ``optimizers.RowGradient``, as ``fit`` uses them.
+    """
+    from .model import _embedding_grads
+
+    x, enc_emb = _embed(model.encoder_embedding, batch.enc)
+    (_, *states), enc_cache = model.encoder.forward(x, lengths=batch.enc_lengths)
+    states = [s[batch.to_decoder] for s in states]                 # encoder rows → decoder rows
+    x, dec_emb = _embed(model.decoder_embedding, batch.dec)
+    (seq, *_), dec_cache = model.decoder.forward(x, initial_state=states, lengths=batch.dec_lengths)
+    real = np.arange(batch.dec.shape[1])[:, None] < batch.dec_lengths[None, :]   # (Td, N)
+    _, dense_cache = model.dense.forward(np.swapaxes(seq, 0, 1)[real])           # (R, V): real steps only
+    loss, dlogits = model.loss(dense_cache.logits, batch.y.T[real])
+    if not with_grads:
+        return loss, None, int(real.sum())
+    drows, dense_grads = model.dense.backward_logits(dlogits, dense_cache)
+    dseq = np.zeros(real.shape + drows.shape[1:], model.dtype)                  # (Td, N, H)
+    dseq[real] = drows                                                        # padded steps: no loss
+    dx, dstates, dec_grads = model.decoder.backward(
+        [np.swapaxes(dseq, 0, 1)] + [None] * model.decoder.state_size, dec_cache)
+    dec_emb_grads = _embedding_grads(model.decoder_embedding, dx, dec_emb, embedding_rows)
+    from_decoder = np.argsort(batch.to_decoder)                    # decoder rows → encoder rows
+    dx, _, enc_grads = model.encoder.backward([None, *(d[from_decoder] for d in dstates)], enc_cache)
+    enc_emb_grads = _embedding_grads(model.encoder_embedding, dx, enc_emb, embedding_rows)
+    return loss, enc_emb_grads + dec_emb_grads + enc_grads + dec_grads + dense_grads, int(real.sum())
+
+
+def masked_loss(model, enc, dec, y, batch_size: int = 64) -> float:
+    """Mean loss over the real target steps of prepared id arrays, computed packed."""
+    check_model(model)
+    enc_lengths, dec_lengths = sequence_lengths(model, enc, y)
+    total, count = 0.0, 0
+    for sel in batches(enc_lengths, dec_lengths, batch_size, None):
+        loss, _, rows = loss_and_grads(model, pack(sel, enc, dec, y, enc_lengths, dec_lengths), False)
+        total, count = total + loss * rows, count + rows
+    return total / count
+
+
+def fit(model, enc, dec, y, val, batch_size, epochs, verbose, shuffle, initial_epoch, callbacks, history):
+    """``Seq2Seq.fit``'s epoch loop for ``bucket_by_length=True`` on prepared arrays."""
+    check_model(model)
+    enc_lengths, dec_lengths = sequence_lengths(model, enc, y)
+    if val is not None:
+        sequence_lengths(model, val[0], val[2])     # fail before training, not after an epoch
+    for epoch in range(initial_epoch, epochs):
+        start_time = time.perf_counter()
+        plan = batches(enc_lengths, dec_lengths, batch_size, model.rng if shuffle else None)
+        total, count = 0.0, 0
+        for step, sel in enumerate(plan):
+            batch = pack(sel, enc, dec, y, enc_lengths, dec_lengths)
+            loss, grads, rows = loss_and_grads(model, batch, embedding_rows=True)
+            if not math.isfinite(loss):
+                raise FloatingPointError(f"epoch {epoch + 1}, batch {step + 1}: loss became {loss}; "
+                                         "weights left as they were before this batch")
+            model.optimizer.apply_gradients(zip(grads, model.params))
+            total, count = total + loss * rows, count + rows
+            if verbose == 1 and sys.stdout.isatty():
+                print(f"\r{step + 1}/{len(plan)} - loss: {total / count:.4f}", end="", flush=True)
+        logs = {"loss": total / count}
+        if val is not None:
+            logs["val_loss"] = masked_loss(model, *val, batch_size)
+        history.append(epoch, logs)
+        if verbose:
+            seconds = time.perf_counter() - start_time
+            metrics = " - ".join(f"{k}: {v:.4f}" for k, v in logs.items())
+            print(f"\rEpoch {epoch + 1}/{epochs} (bucketed)\n{len(plan)}/{len(plan)} - {seconds:.1f}s - "
+                  f"{metrics}", flush=True)
+        for callback in callbacks or ():
+            callback(epoch, logs, model)
+    return history

@@ -1,0 +1,207 @@
+"""Masked, length-bucketed training (bucketing.py) and the packed recurrent loop under it:
+the same numbers as the model run on the full padded arrays with masks, gradients against
+finite differences, and fit(bucket_by_length=True) end to end."""
+import numpy as np
+import pytest
+from hypothesis import given, settings, strategies as st
+
+from npseq2seq import GRU, LSTM, SGD, CategoricalCrossentropy, RMSprop, Seq2Seq, bucketing, words
+from npseq2seq.data import CharVocab, number_word_pairs, vectorize_ids
+from tests.gradutil import assert_gradient
+
+CELLS = pytest.mark.parametrize("cell", ["lstm", "gru"])
+
+
+def padded_ids(rng, n, t, v, pad, min_length=0):
+    """(N, T) ids in [first, v) with a random real length per row, then ``pad``."""
+    first = 0 if pad == -1 else words.PAD + 1
+    ids = rng.integers(first, v, size=(n, t))
+    lengths = rng.integers(min_length, t + 1, size=n)
+    ids[np.arange(t) >= lengths[:, None]] = pad
+    return ids
+
+
+def random_model(rng, cell, level, n=4, te=4, td=5, ve=5, vd=6, h=3, mask_zero=False):
+    model = Seq2Seq(ve, vd, h, cell=cell, level=level, dtype="float64", seed=int(rng.integers(1000)),
+                    mask_zero=mask_zero)
+    model.set_weights([rng.normal(scale=0.5, size=w.shape) for w in model.params])
+    model.compile(SGD(), CategoricalCrossentropy(exact_gradient=True))
+    pad = -1 if level == "char" else words.PAD
+    enc = padded_ids(rng, n, te, ve, pad)
+    y = padded_ids(rng, n, td, vd, pad, min_length=1)
+    dec = np.where(y == pad, pad, rng.integers(0 if pad == -1 else 1, vd, size=y.shape))
+    return model, enc, dec, y
+
+
+def masked_reference_loss(model, enc, dec, y):
+    """The model over the full padded arrays, Keras-style masks on both RNNs and the loss."""
+    pad = bucketing.padding_id(model)
+    enc_mask, dec_mask = enc != pad, y != pad
+
+    def embed(embedding, ids):
+        return ids if embedding is None else embedding.forward(ids)[0]
+
+    (_, *states), _ = model.encoder.forward(embed(model.encoder_embedding, enc), mask=enc_mask)
+    (seq, *_), _ = model.decoder.forward(embed(model.decoder_embedding, dec), initial_state=states,
+                                         mask=dec_mask)
+    _, dense_cache = model.dense.forward(seq)
+    return model.loss(dense_cache.logits, y, mask=dec_mask)[0]
+
+
+def whole_set_as_one_batch(model, enc, dec, y):
+    lengths = bucketing.sequence_lengths(model, enc, y)
+    return bucketing.pack(np.arange(len(enc)), enc, dec, y, *lengths)
+
+
+# --------------------------------------------------------------------------- the packed loop
+
+
+@CELLS
+@settings(max_examples=6, deadline=None)
+@given(n=st.integers(1, 4), t=st.integers(1, 4), h=st.integers(1, 3), seed=st.integers(0, 2**16))
+def test_packed_layer_equals_the_masked_layer_and_its_gradients_are_right(cell, n, t, h, seed):
+    rng = np.random.default_rng(seed)
+    layer = (LSTM if cell == "lstm" else GRU)(h, 3, return_sequences=True, return_state=True,
+                                             dtype="float64", rng=rng)
+    layer.bias[...] = rng.normal(size=layer.bias.shape)
+    lengths = np.sort(rng.integers(0, t + 1, size=n))[::-1].copy()
+    x = rng.normal(size=(n, t, 3))
+    init = [rng.normal(size=(n, h)) for _ in range(layer.state_size)]
+    mask = np.arange(t) < lengths[:, None]
+    packed, cache = layer.forward(x, init, lengths=lengths)
+    masked, _ = layer.forward(x, init, mask=mask)
+    for a, b in zip(packed, masked):
+        np.testing.assert_allclose(a, b, rtol=0, atol=1e-14)
+    douts = [rng.normal(size=a.shape) for a in packed]
+    douts[0][~mask] = 0.0          # padded outputs feed nothing (bucketing drops them)
+    dx, dinit, grads = layer.backward(douts, cache)
+    assert not dx[~mask].any()
+
+    def f():
+        return sum(np.sum(o * d) for o, d in zip(layer.forward(x, init, lengths=lengths)[0], douts))
+
+    for name, arr, grad in [("x", x, dx), *(("initial state", s, d) for s, d in zip(init, dinit)),
+                            *zip(layer.weight_names, layer.weights, grads)]:
+        assert_gradient(f, arr, grad, name)
+
+
+def test_lengths_must_be_decreasing_and_not_given_with_a_mask():
+    layer = LSTM(2, 3)
+    x = np.zeros((3, 4, 3))
+    with pytest.raises(ValueError, match="decreasing"):
+        layer.forward(x, lengths=np.array([1, 3, 2]))
+    with pytest.raises(ValueError, match=r"in \[0, 4\]"):
+        layer.forward(x, lengths=np.array([5, 3, 2]))
+    with pytest.raises(ValueError, match="not both"):
+        layer.forward(x, mask=np.ones((3, 4), bool), lengths=np.array([4, 3, 2]))
+
+
+# --------------------------------------------------------------------------- the model
+
+
+@CELLS
+@pytest.mark.parametrize("level", ["char", "word"])
+@settings(max_examples=4, deadline=None)
+@given(seed=st.integers(0, 2**16))
+def test_packed_loss_equals_the_masked_loss_on_the_unbucketed_data(cell, level, seed):
+    rng = np.random.default_rng(seed)
+    model, enc, dec, y = random_model(rng, cell, level)
+    loss, _, rows = bucketing.loss_and_grads(model, whole_set_as_one_batch(model, enc, dec, y), False)
+    assert rows == int((y != bucketing.padding_id(model)).sum())
+    assert loss == pytest.approx(masked_reference_loss(model, enc, dec, y), rel=1e-13)
+    # and over bucketed batches, weighted by real steps, it is still the same mean
+    assert bucketing.masked_loss(model, enc, dec, y, batch_size=2) == pytest.approx(loss, rel=1e-13)
+
+
+@CELLS
+def test_word_level_packed_gradients_equal_mask_zero_models_own(cell):
+    """A mask_zero word model already skips and masks PAD: the packed computation must give
+    its loss and every gradient, while computing none of the padded steps."""
+    rng = np.random.default_rng(7)
+    model, enc, dec, y = random_model(rng, cell, "word", mask_zero=True)
+    loss, grads, _ = bucketing.loss_and_grads(model, whole_set_as_one_batch(model, enc, dec, y))
+    ref_loss, ref_grads = model.loss_and_gradients([enc, dec], y)
+    assert loss == pytest.approx(ref_loss, rel=1e-13)
+    for g, r in zip(grads, ref_grads):
+        np.testing.assert_allclose(g, r, rtol=0, atol=1e-13)
+
+
+@CELLS
+@pytest.mark.parametrize("level", ["char", "word"])
+def test_packed_gradients_against_finite_differences(cell, level):
+    rng = np.random.default_rng(11 if cell == "lstm" else 12)
+    model, enc, dec, y = random_model(rng, cell, level, n=3, te=3, td=4, ve=4, vd=5, h=2)
+    batch = whole_set_as_one_batch(model, enc, dec, y)
+    _, grads, _ = bucketing.loss_and_grads(model, batch)
+
+    def f():
+        return bucketing.loss_and_grads(model, batch, with_grads=False)[0]
+
+    for param, grad, k in zip(model.params, grads, range(99)):
+        assert_gradient(f, param, grad, f"param {k}")
+
+
+def test_pack_sorts_and_cuts_to_the_longest_sequences():
+    enc = np.array([[1, -1, -1], [1, 2, 3], [1, 2, -1]])
+    y = np.array([[1, 2, 3, -1], [1, -1, -1, -1], [1, 2, -1, -1]])
+    model = Seq2Seq(4, 4, 2)
+    lengths = bucketing.sequence_lengths(model, enc, y)
+    np.testing.assert_array_equal(lengths[0], [1, 3, 2])
+    np.testing.assert_array_equal(lengths[1], [3, 1, 2])
+    b = bucketing.pack(np.array([1, 2]), enc, y, y, *lengths)
+    np.testing.assert_array_equal(b.dec_lengths, [2, 1])            # decoder order: samples 2, 1
+    np.testing.assert_array_equal(b.enc_lengths, [3, 2])            # encoder order: samples 1, 2
+    np.testing.assert_array_equal(b.enc[b.to_decoder], enc[[2, 1]][:, :3])   # same samples, per row
+    assert b.y.shape == (2, 2) and b.enc.shape == (2, 3)
+
+
+def test_batches_are_buckets_of_similar_length_covering_every_sample():
+    rng = np.random.default_rng(0)
+    dec_lengths = rng.integers(1, 30, size=200)
+    plan = bucketing.batches(np.zeros(200, int), dec_lengths, 16, rng)
+    assert sorted(np.concatenate(plan)) == list(range(200))
+    spread = [np.ptp(dec_lengths[b]) for b in plan]
+    assert max(spread) <= 3                                   # 200 samples, 29 lengths, 16 a batch
+
+
+# --------------------------------------------------------------------------- fit
+
+
+def zero_padded_numbers(n=200):
+    inputs, targets = number_word_pairs(n, seed=0)
+    vocab = CharVocab.from_texts(inputs, targets, padding="zero")
+    return vocab, vectorize_ids(inputs, targets, vocab)
+
+
+@CELLS
+def test_fit_bucket_by_length_trains_and_reports_masked_losses(cell):
+    vocab, (enc, dec, y) = zero_padded_numbers()
+    model = Seq2Seq(vocab.num_encoder_tokens, vocab.num_decoder_tokens, 16, cell=cell, seed=0)
+    model.compile(RMSprop(0.01), "categorical_crossentropy")
+    history = model.fit([enc, dec], y, batch_size=32, epochs=3, verbose=0, validation_split=0.2,
+                        bucket_by_length=True)
+    losses = history.history["loss"]
+    assert len(losses) == 3 and losses[-1] < losses[0]
+    assert history.history["val_loss"][-1] == pytest.approx(
+        bucketing.masked_loss(model, enc[160:], dec[160:], y[160:], 32), rel=1e-6)
+
+
+def test_fit_bucket_by_length_refuses_what_it_cannot_cut():
+    inputs, targets = number_word_pairs(20, seed=0)
+    spaces = CharVocab.from_texts(inputs, targets)                # space padding
+    model = Seq2Seq(spaces.num_encoder_tokens, spaces.num_decoder_tokens, 4, vocab=spaces)
+    model.compile()
+    with pytest.raises(ValueError, match="padding='zero'"):
+        model.fit(list(vectorize_ids(inputs, targets, spaces)[:2]), vectorize_ids(inputs, targets, spaces)[2],
+                  epochs=1, verbose=0, bucket_by_length=True)
+    vocab, (enc, dec, y) = zero_padded_numbers(20)
+    model = Seq2Seq(vocab.num_encoder_tokens, vocab.num_decoder_tokens, 4)
+    model.compile()
+    y = y.copy()
+    y[:, -1] = 0                      # a token after the padding
+    with pytest.raises(ValueError, match="padding after the tokens"):
+        model.fit([enc, dec], y, epochs=1, verbose=0, bucket_by_length=True)
+    free = Seq2Seq(vocab.num_encoder_tokens, vocab.num_decoder_tokens, 4, teacher_forcing=False)
+    free.compile()
+    with pytest.raises(ValueError, match="teacher-forced"):
+        free.fit([enc, dec], y, epochs=1, verbose=0, bucket_by_length=True)
