@@ -271,3 +271,19 @@ def test_a_state_list_without_the_encoder_outputs_is_refused():
         model.decode_step(np.zeros(2, int), states[:2])
     with pytest.raises(ValueError, match="received 2"):
         model.decoder_model.predict([np.zeros((2, 1), int)] + states[:2])
+
+
+def test_cli_trains_and_translates_with_attention(tmp_path, capsys):
+    from npseq2seq import cli
+
+    out = tmp_path / "att.npz"
+    common = ["train", "--corpus", "numbers", "--num-samples", "100", "--latent-dim", "8",
+              "--batch-size", "50", "--show", "0"]
+    assert cli.main([*common, "--epochs", "1", "--attention", "luong", "--out", str(out)]) == 0
+    assert load_model(out).attention == "luong"
+    assert cli.main(["train", "--resume", str(out), "--epochs", "2"]) == 0     # kept through resume
+    assert cli.main(["translate", "--model", str(out), "seven"]) == 0
+    capsys.readouterr()
+    assert cli.main([*common, "--attention", "luong", "--no-teacher-forcing",
+                     "--out", str(tmp_path / "bad.npz")]) == cli.EXIT_USER_ERROR
+    assert "teacher_forcing=True" in capsys.readouterr().err
