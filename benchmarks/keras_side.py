@@ -1,0 +1,179 @@
+"""The Keras reference's side: the tutorial's models (``reference/``), trained and decoded.
+
+Every Keras model here is built by ``reference.models`` and given npseq2seq's
+weights with ``reference.bridge.to_keras``, so both sides start from the same
+numbers. Keras runs with its defaults on CPU (no XLA in ``fit``, the generic
+RNN loop: cuDNN needs a GPU).
+"""
+from __future__ import annotations
+
+import os
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+os.environ.setdefault("KERAS_BACKEND", "tensorflow")
+
+import keras  # noqa: E402
+import numpy as np  # noqa: E402
+import tensorflow as tf  # noqa: E402
+
+from reference.bridge import to_keras  # noqa: E402
+from reference.models import (build_inference_models, build_training_model,  # noqa: E402
+                              build_word_training_model, floatx)
+
+from .common import Config, Data, clock  # noqa: E402
+
+
+def versions() -> dict:
+    return {"keras": keras.__version__, "tensorflow": tf.__version__,
+            "keras_backend": keras.backend.backend()}
+
+
+class KerasTrainer:
+    """The tutorial's ``model.fit(..., epochs=1)`` on the training part, then ``evaluate``.
+
+    The model is compiled as the tutorial compiles it (rmsprop,
+    categorical_crossentropy, metrics=["accuracy"]). floatx is held for the whole call: Keras casts
+    NumPy inputs to the current floatx. level="word": the FAQ's word-level model
+    (``build_word_training_model``) on integer ids, with sparse_categorical_crossentropy
+    (one-hot targets over a 4,000-word vocabulary would not fit in memory).
+    """
+
+    def __init__(self, np_model, data: Data, cfg: Config, cell: str = "lstm", dtype="float32",
+                 level: str = "char"):
+        self.dtype, self.batch_size = str(np.dtype(dtype)), cfg.batch_size
+        vocab = data.vocab
+        with floatx(self.dtype):
+            if level == "word":
+                self.model = build_word_training_model(vocab.num_encoder_tokens, vocab.num_decoder_tokens,
+                                                       cfg.latent_dim, cell=cell, compile=False)
+                self.model.compile(optimizer="rmsprop", loss="sparse_categorical_crossentropy")
+            else:
+                self.model = build_training_model(vocab.num_encoder_tokens, vocab.num_decoder_tokens,
+                                                  cfg.latent_dim, cell=cell)
+            to_keras(np_model, self.model)
+        enc, dec, tgt = data.ids if level == "word" else data.one_hot(self.dtype)
+        s = data.split_at
+        self.train = ([enc[:s], dec[:s]], tgt[:s])
+        self.val = ([enc[s:], dec[s:]], tgt[s:])
+        self.losses: list[tuple[float, float]] = []
+
+    def epoch(self) -> dict[str, float]:
+        with floatx(self.dtype):
+            start = clock()
+            history = self.model.fit(*self.train, batch_size=self.batch_size, epochs=1,
+                                     verbose=0, shuffle=True)
+            mid = clock()
+            val_loss = self.model.evaluate(*self.val, batch_size=self.batch_size, verbose=0)
+            val_loss = val_loss[0] if isinstance(val_loss, list) else val_loss
+            end = clock()
+        self.losses.append((history.history["loss"][-1], float(val_loss)))
+        return {"train": mid - start, "val": end - mid}
+
+
+def keras_model_from(np_model, cell: str = "lstm"):
+    """A compiled Keras training model holding ``np_model``'s weights (float32)."""
+    with floatx(np_model.dtype.name):
+        model = build_training_model(np_model.num_encoder_tokens, np_model.num_decoder_tokens,
+                                     np_model.latent_dim, cell=cell)
+        to_keras(np_model, model)
+    return model
+
+
+# --------------------------------------------------------------------------- decoding
+
+
+def tutorial_decode_sequence(input_seq, encoder_model, decoder_model, vocab) -> str:
+    """The keras-io tutorial's ``decode_sequence``, as written there: ``predict`` per character.
+
+    (``reference.models.decode_sequence`` is the same loop through a cached
+    ``tf.function``; this one is the tutorial's own cost.)
+    """
+    # Encode the input as state vectors.
+    states_value = encoder_model.predict(input_seq, verbose=0)
+    # Generate empty target sequence of length 1.
+    target_seq = np.zeros((1, 1, vocab.num_decoder_tokens))
+    # Populate the first character of target sequence with the start character.
+    target_seq[0, 0, vocab.target_token_index["\t"]] = 1.0
+
+    # Sampling loop for a batch of sequences
+    # (to simplify, here we assume a batch of size 1).
+    stop_condition = False
+    decoded_sentence = ""
+    while not stop_condition:
+        output_tokens, h, c = decoder_model.predict([target_seq] + states_value, verbose=0)
+
+        # Sample a token
+        sampled_token_index = np.argmax(output_tokens[0, -1, :])
+        sampled_char = vocab.reverse_target_char_index[int(sampled_token_index)]
+        decoded_sentence += sampled_char
+
+        # Exit condition: either hit max length
+        # or find stop character.
+        if sampled_char == "\n" or len(decoded_sentence) > vocab.max_decoder_seq_length:
+            stop_condition = True
+
+        # Update the target sequence (of length 1).
+        target_seq = np.zeros((1, 1, vocab.num_decoder_tokens))
+        target_seq[0, 0, sampled_token_index] = 1.0
+
+        # Update states
+        states_value = [h, c]
+    return decoded_sentence
+
+
+def tutorial_decoders(keras_model):
+    """The tutorial's (encoder_model, decoder_model) sampling models."""
+    return build_inference_models(keras_model)
+
+
+class BatchedGreedy:
+    """Keras's fastest greedy decoder we could write: the whole loop in one ``tf.function``.
+
+    Encoder, then up to ``max_steps`` decoder steps over the batch inside a
+    ``tf.while_loop`` (AutoGraph), each step the trained Keras layers' own cell
+    and Dense on a one-hot of the previous argmax, stopping as soon as every
+    sentence has emitted the end character. Finished sentences keep being
+    computed (a static-shape batch), which is how a graph decoder is usually
+    written. ``jit_compile=True`` compiles it with XLA.
+    """
+
+    def __init__(self, keras_model, vocab, jit_compile: bool = False):
+        encoder_rnn, decoder_rnn, dense = keras_model.layers[2], keras_model.layers[3], keras_model.layers[4]
+        start_id = vocab.target_token_index["\t"]
+        stop_id = vocab.target_token_index["\n"]
+        max_steps = vocab.max_decoder_seq_length + 1   # the tutorial stops at len > max length
+        num_tokens = vocab.num_decoder_tokens
+        cell = decoder_rnn.cell
+        self.dtype = keras_model.inputs[0].dtype or "float32"
+
+        @tf.function(jit_compile=jit_compile, reduce_retracing=True)
+        def decode(encoder_input):
+            _, *states = encoder_rnn(encoder_input)
+            n = tf.shape(encoder_input)[0]
+            tokens = tf.fill([n], start_id)
+            finished = tf.zeros([n], tf.bool)
+            out = tf.TensorArray(tf.int32, size=max_steps)
+            for t in tf.range(max_steps):
+                h, states = cell(tf.one_hot(tokens, num_tokens, dtype=encoder_input.dtype), states)
+                tokens = tf.argmax(dense(h), axis=-1, output_type=tf.int32)
+                out = out.write(t, tokens)
+                finished = finished | (tokens == stop_id)
+                if tf.reduce_all(finished):
+                    break
+            return tf.transpose(out.stack())
+
+        self._decode, self.stop_id = decode, stop_id
+        self.reverse = vocab.reverse_target_char_index
+
+    def __call__(self, encoder_input: np.ndarray, batch_size: int) -> list[str]:
+        out = []
+        for first in range(0, len(encoder_input), batch_size):
+            ids = self._decode(tf.constant(encoder_input[first:first + batch_size], self.dtype)).numpy()
+            for row in ids:
+                text = ""
+                for i in row:
+                    text += self.reverse[int(i)]
+                    if i == self.stop_id:
+                        break
+                out.append(text)
+        return out

@@ -1,0 +1,210 @@
+"""Turn a results dict (what ``run.py`` measured) into JSON, a Markdown table and a PNG plot."""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+
+def write_json(results: dict, path: Path) -> None:
+    path.write_text(json.dumps(results, indent=1, default=float) + "\n")
+
+
+def _s(x, digits=2) -> str:
+    return "–" if x is None else f"{x:.{digits}f}"
+
+
+def _ratio(x) -> str:
+    if x is None:
+        return "–"
+    return f"{x:.2f}" if x >= 0.01 else f"{x:.1e}"
+
+
+def _median(entry, part):
+    return entry[part]["median"] if entry and part in entry else None
+
+
+def _machine_lines(r: dict) -> list[str]:
+    m, cfg = r["machine"], r["config"]
+    blas = "; ".join(f"{b.get('internal_api')} {b.get('version')} (kernel {b.get('architecture')}, "
+                     f"{b.get('num_threads')} threads)" if "error" not in b else b["error"]
+                     for b in m["blas"]) or "none found"
+    env = ", ".join(f"{k}={v if v is not None else 'unset'}" for k, v in m["blas_env"].items())
+    fw = r["frameworks"]
+    torch = fw.get("torch") or "not installed"
+    mode = "quick mode (`--quick`)" if cfg["quick"] else "full tutorial configuration"
+    return [
+        f"Run {r['started']} with `python -m benchmarks.run{' --quick' if cfg['quick'] else ''}` ({mode}): "
+        f"first {cfg['num_lines']:,} lines of fra.txt → {r['data']['train_samples']:,} training / "
+        f"{r['data']['val_samples']:,} validation samples, latent {cfg['latent_dim']}, batch {cfg['batch_size']}; "
+        f"medians of {cfg['rounds']} epochs per framework after {cfg['warmup']} warm-up, "
+        "frameworks alternating epoch by epoch.",
+        "",
+        f"- Machine: {m['cpu']}, {m['cores']} cores, {m['platform']}, Python {m['python']}",
+        f"- NumPy {m['numpy']}, BLAS: {blas}; {env}",
+        f"- Keras {fw['keras']} / TensorFlow {fw['tensorflow']} (CPU); PyTorch {torch}",
+        f"- Load average (1, 5, 15 min) at start {tuple(round(x, 2) for x in m['loadavg_start'])}, "
+        f"at end {tuple(round(x, 2) for x in m.get('loadavg_end', ()))}",
+    ]
+
+
+def _training_table(r: dict) -> list[str]:
+    lines = ["## Training: seconds per epoch (train part + validation part)", "",
+             "| model | dtype | npseq2seq train / val | Keras train / val | PyTorch train / val "
+             "| npseq2seq / Keras (epoch) | PyTorch / Keras (epoch) | final val_loss np / Keras / torch |",
+             "|---|---|---|---|---|---|---|---|"]
+    notes = []
+    for row in r["training"]:
+        if row.get("status") != "ok":
+            lines.append(f"| {row['model']} | {row['dtype']} | not available: {row['reason']} | | | | | |")
+            continue
+        cells = []
+        for fw in ("numpy", "keras", "torch"):
+            e = row["times"].get(fw)
+            cells.append(f"{_s(_median(e, 'train'))} / {_s(_median(e, 'val'))}" if e else "–")
+        losses = " / ".join(_s(row["final_val_loss"].get(fw), 3) for fw in ("numpy", "keras", "torch"))
+        lines.append(f"| {row['model']} | {row['dtype']} | {' | '.join(cells)} | "
+                     f"**{_ratio(row['ratio'].get('numpy'))}** | {_ratio(row['ratio'].get('torch'))} | {losses} |")
+        if "bucketed" in row["times"]:
+            e, real = row["times"]["bucketed"], row["real_steps_val_loss"]
+            lines.append(f"| {row['model']}, masked + length-bucketed (npseq2seq only) | {row['dtype']} | "
+                         f"{_s(_median(e, 'train'))} / {_s(_median(e, 'val'))} | | | "
+                         f"**{_ratio(row['ratio'].get('bucketed'))}** | | {_s(real['bucketed'], 3)} "
+                         f"(tutorial mode: {_s(real['numpy'], 3)}) |")
+            notes.append("The bucketed row trains the same model from the same weights for the same "
+                         "number of epochs on zero-padded data, with the padded steps neither computed "
+                         "nor counted (`fit(bucket_by_length=True)`). Its val_loss is the mean over real "
+                         "target characters; beside it, in brackets, the tutorial-mode npseq2seq model "
+                         "scored the same way. The other val_loss columns follow Keras (every padded step "
+                         "counted), which is lower: trailing spaces are easy to predict.")
+    return lines + ([""] + notes if notes else [])
+
+
+def _skipped(title: str) -> list[str]:
+    return [f"## {title}", "", "Skipped in this run (`--skip`)."]
+
+
+def _decoding_table(r: dict) -> list[str]:
+    d = r["decoding"]
+    if d is None:
+        return _skipped("Decoding")
+    lines = ["## Decoding (greedy, trained weights from the LSTM float32 run)", "",
+             f"Mean decoded length {d['mean_chars']:.1f} characters. Ratios are per decoded character.", "",
+             "| decoder | sentences | ms / sentence | ms / character | vs Keras tutorial | vs Keras best "
+             "| same strings as npseq2seq |",
+             "|---|---|---|---|---|---|---|"]
+    for row in d["rows"]:
+        lines.append(f"| {row['name']} | {row['sentences']} | {_s(row['ms_per_sentence'], 3)} | "
+                     f"{_s(row['ms_per_char'], 4)} | {_ratio(row.get('vs_keras_tutorial'))} | "
+                     f"{_ratio(row.get('vs_keras_best'))} | {row['agree']} |")
+    return lines
+
+
+def _memory_table(r: dict) -> list[str]:
+    if r["memory"] is None:
+        return _skipped("Peak memory")
+    lines = ["## Peak memory of one training epoch (RSS, one subprocess per framework)", "",
+             "| framework | RSS before training (MB) | peak RSS (MB) | peak / Keras peak |",
+             "|---|---|---|---|"]
+    for row in r["memory"]:
+        lines.append(f"| {row['label']} | {row['rss_before_training_mb']:.0f} | {row['peak_rss_mb']:.0f} | "
+                     f"{_ratio(row.get('ratio'))} |")
+    return lines
+
+
+def _startup_table(r: dict) -> list[str]:
+    if r["startup"] is None:
+        return _skipped("Import → first translation")
+    lines = ["## Import → load saved model → first translation (one subprocess each)", "",
+             "| path | in-process seconds (median) | process wall seconds | peak RSS (MB) | "
+             "TensorFlow loaded | translation of the test sentence |",
+             "|---|---|---|---|---|---|"]
+    for row in r["startup"]["rows"]:
+        lines.append(f"| {row['label']} | {row['seconds']['median']:.2f} | {row['wall']['median']:.2f} | "
+                     f"{row['peak_rss_mb']:.0f} | {row['tensorflow_loaded']} | `{row['translation']}` |")
+    lines += ["", f"npseq2seq / Keras (in-process): **{_ratio(r['startup']['ratio'])}**"]
+    return lines
+
+
+def _gflops_table(r: dict) -> list[str]:
+    g = r["gflops"]
+    lines = ["## Achieved GFLOP/s of npseq2seq's training step (LSTM, float32)", "",
+             f"GEMM FLOPs per epoch (counted analytically, one-hot products as gathers): train "
+             f"{g['train_flops'] / 1e12:.3f} TFLOP, validation {g['val_flops'] / 1e12:.3f} TFLOP.", "",
+             "| BLAS environment | kernel | train s/epoch | achieved GFLOP/s | GEMM floor s/epoch "
+             "| fraction of the GEMM limit |",
+             "|---|---|---|---|---|---|"]
+    for row in g["rows"]:
+        lines.append(f"| {row['env']} | {row['kernel']} | {_s(row['train_seconds'])} | {row['achieved_gflops']:.0f} | "
+                     f"{_s(row['floor_seconds'])} | **{row['fraction']:.2f}** |")
+    lines += ["", "NumPy's measured float32 GEMM rate on the step's shapes (BLAS environment of the main run):", "",
+              "| GEMM | shape | layout | calls per step | GFLOP/s | floor ms per step |", "|---|---|---|---|---|---|"]
+    for row in g["rates"]:
+        lines.append(f"| {row['name']} | {row['shape']} | `{row['layout']}` | {row['count']} | "
+                     f"{row['gflops']:.0f} | {1e3 * row['floor_seconds']:.2f} |")
+    return lines
+
+
+def _blas_variant_lines(r: dict) -> list[str]:
+    v = r.get("blas_variant")
+    if not v:
+        return []
+    if v.get("status") != "ok":
+        return ["## NumPy under the other BLAS environment", "", f"Not run: {v.get('reason')}"]
+    return ["## NumPy under the other BLAS environment (separate process, not alternating)", "",
+            f"{v['env']}: kernel {v['kernel']}, train {v['times']['train']['median']:.2f} s / "
+            f"val {v['times']['val']['median']:.2f} s per epoch "
+            f"(main run: train {v['main_train']:.2f} s / val {v['main_val']:.2f} s)."]
+
+
+def to_markdown(r: dict) -> str:
+    parts = [["# npseq2seq vs Keras: benchmark results", ""], _machine_lines(r), [""],
+             ["Ratios are npseq2seq / Keras: below 1 means npseq2seq is faster (or smaller)."], [""],
+             _training_table(r), [""], _decoding_table(r), [""], _gflops_table(r), [""],
+             _blas_variant_lines(r), [""], _memory_table(r), [""], _startup_table(r), [""],
+             [f"Raw numbers (every repeat): `{r['json_name']}`. Total benchmark time {r['total_seconds']:.0f} s."]]
+    return "\n".join(line for part in parts for line in part) + "\n"
+
+
+def plot(r: dict, path: Path) -> None:
+    """Horizontal bars of the npseq2seq / Keras ratios (log scale; 1 = as fast as Keras)."""
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    labels, ratios = [], []
+    for row in r["training"]:
+        if row.get("status") == "ok":
+            labels.append(f"train epoch {row['model']} {row['dtype']}")
+            ratios.append(row["ratio"]["numpy"])
+            if "bucketed" in row["ratio"]:
+                labels.append(f"train epoch {row['model']} {row['dtype']}, bucketed")
+                ratios.append(row["ratio"]["bucketed"])
+    for row in (r["decoding"] or {}).get("rows", []):
+        if row["name"].startswith("npseq2seq"):
+            for key, what in (("vs_keras_tutorial", "Keras tutorial"), ("vs_keras_best", "Keras best")):
+                if row.get(key) is not None:
+                    labels.append(f"{row['name'][len('npseq2seq '):]} vs {what}")
+                    ratios.append(row[key])
+    for row in r["memory"] or []:
+        if row["label"].startswith("npseq2seq") and row.get("ratio") is not None:
+            labels.append(f"peak RSS, {row['label']}")
+            ratios.append(row["ratio"])
+    if r["startup"]:
+        labels.append("import → first translation")
+        ratios.append(r["startup"]["ratio"])
+
+    fig, ax = plt.subplots(figsize=(9, 0.38 * len(labels) + 1.5))
+    y = range(len(labels))
+    colors = ["tab:green" if x < 1 else "tab:red" for x in ratios]
+    ax.barh(list(y), ratios, color=colors)
+    ax.set_xscale("log")
+    ax.axvline(1.0, color="black", linewidth=1)
+    ax.set_yticks(list(y), labels, fontsize=8)
+    ax.invert_yaxis()
+    for yi, x in zip(y, ratios):
+        ax.text(x, yi, f" {_ratio(x)}", va="center", fontsize=7)
+    ax.set_xlabel("npseq2seq / Keras (log scale; < 1: npseq2seq faster or smaller)")
+    ax.set_title(f"npseq2seq vs Keras on {r['machine']['cpu']}, {r['machine']['cores']} cores", fontsize=10)
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)

@@ -1,0 +1,402 @@
+"""npseq2seq vs the Keras reference (and PyTorch if installed), side by side in one run.
+
+    python -m benchmarks.run            # the tutorial configuration (a few minutes)
+    python -m benchmarks.run --quick    # tiny sizes, every code path, under a minute
+
+One function per measurement; each returns plain dicts that ``report.py`` turns
+into ``results/<timestamp>.json``, ``results/latest.md`` and ``results/latest.png``
+(``--quick`` writes to ``results/quick/`` so it never overwrites a full run).
+Frameworks alternate epoch by epoch (npseq2seq, Keras, PyTorch, npseq2seq, …)
+so that a change in the machine's load hits all of them alike; every number
+reported is a median over repeats, timed with ``time.perf_counter``.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import tempfile
+import time
+from datetime import datetime, timezone
+from pathlib import Path
+
+import numpy as np
+
+from . import numpy_side, report, torch_side
+from .common import (BLAS_ENV_VARS, REPO, Config, Data, alternate, blas_info, clock, env_without_blas_pins,
+                     load_data, machine_info, run_worker, summarize)
+from .flops import gemm_rates, total_flops, training_step_gemms, validation_batch_gemms
+
+RESULTS = REPO / "benchmarks" / "results"
+
+
+def log(message: str) -> None:
+    print(f"[{time.strftime('%H:%M:%S')}] {message}", file=sys.stderr, flush=True)
+
+
+# --------------------------------------------------------------------------- training
+
+
+def measure_training(cfg: Config, data: Data, cell: str, dtype: str, rounds: int, with_torch: bool,
+                     level: str = "char", bucketed: Data | None = None) -> tuple[dict, object, list]:
+    """Seconds per epoch (train part, validation part) of each framework, alternating.
+
+    All frameworks start from npseq2seq's initial weights. ``bucketed`` (zero-padded
+    data of the same texts) adds npseq2seq's masked, length-bucketed mode to the
+    alternation, from the same weights. Returns (row, the trained npseq2seq model, its
+    initial weights); the model is None when npseq2seq lacks the cell.
+    """
+    from . import keras_side
+
+    row = {"model": f"{level} {cell.upper()}", "dtype": dtype}
+    reason = numpy_side.cell_available(cell)
+    if reason:
+        return {**row, "status": "not available", "reason": reason}, None, []
+    np_model = numpy_side.build_model(data, cfg, cell, dtype, level)
+    initial = np_model.get_weights()
+    trainers = {"numpy": numpy_side.NumpyTrainer(np_model, data, cfg),
+                "keras": keras_side.KerasTrainer(np_model, data, cfg, cell, dtype, level)}
+    if with_torch and level == "char":
+        trainers["torch"] = torch_side.TorchTrainer(np_model, data, cfg, cell)
+    if bucketed is not None:
+        bucketed_model = numpy_side.build_model(bucketed, cfg, cell, dtype, level)
+        bucketed_model.set_weights(initial)
+        trainers["bucketed"] = numpy_side.NumpyTrainer(bucketed_model, bucketed, cfg, bucket_by_length=True)
+    log(f"training {row['model']} {dtype}: {cfg.warmup} warm-up + {rounds} timed epochs each")
+    times = alternate({fw: t.epoch for fw, t in trainers.items()}, rounds, cfg.warmup, log)
+    epoch = {fw: t["train"]["median"] + t["val"]["median"] for fw, t in times.items()}
+    row.update(status="ok", times=times, epoch_seconds=epoch,
+               ratio={fw: epoch[fw] / epoch["keras"] for fw in epoch if fw != "keras"},
+               losses={fw: t.losses for fw, t in trainers.items()},
+               final_val_loss={fw: t.losses[-1][1] for fw, t in trainers.items()})
+    if bucketed is not None:
+        # the tutorial-mode model scored like the bucketed one: over real target steps only
+        row["real_steps_val_loss"] = {
+            "numpy": numpy_side.real_steps_val_loss(np_model, data, bucketed, cfg.batch_size),
+            "bucketed": row["final_val_loss"]["bucketed"]}
+    return row, np_model, initial
+
+
+# --------------------------------------------------------------------------- decoding
+
+
+def measure_decoding(cfg: Config, data: Data, np_model, with_torch: bool) -> dict:
+    """Greedy decoding, one sentence at a time and batched, npseq2seq against Keras (and PyTorch).
+
+    All decoders run the same trained weights on the first sentences of the
+    data; each row counts how many of its strings equal npseq2seq's.
+    """
+    from npseq2seq.data import one_hot
+
+    from . import keras_side
+
+    vocab = data.vocab
+    encoder_input = one_hot(data.ids[0][:cfg.batched_sentences], vocab.num_encoder_tokens, "float32")
+    one = encoder_input[:cfg.decode_sentences]
+    few = encoder_input[:cfg.keras_tutorial_sentences]
+    cached = encoder_input[:min(20, cfg.decode_sentences)]
+    expected = numpy_side.greedy_batch(np_model, encoder_input, len(encoder_input))
+
+    keras_model = keras_side.keras_model_from(np_model)
+    encoder_model, decoder_model = keras_side.tutorial_decoders(keras_model)
+    graph, xla = keras_side.BatchedGreedy(keras_model, vocab), keras_side.BatchedGreedy(keras_model, vocab, True)
+    torch_model = torch_side.build_model(np_model) if with_torch else None
+
+    def reference_cached(inputs):
+        from reference.models import decode_sequence
+        return [decode_sequence(inputs[i:i + 1], encoder_model, decoder_model, vocab.target_token_index,
+                                vocab.reverse_target_char_index, vocab.max_decoder_seq_length,
+                                vocab.num_decoder_tokens) for i in range(len(inputs))]
+
+    def tutorial(inputs):
+        return [keras_side.tutorial_decode_sequence(inputs[i:i + 1], encoder_model, decoder_model, vocab)
+                for i in range(len(inputs))]
+
+    # (name, framework, kind, inputs, decode function)
+    decoders = [
+        ("npseq2seq decode_sequence (tutorial loop)", "numpy", "single", one,
+         lambda x: numpy_side.decode_one_at_a_time(np_model, x)),
+        ("npseq2seq greedy_decode, batch 1", "numpy", "single", one,
+         lambda x: numpy_side.greedy_batch(np_model, x, 1)),
+        ("Keras tutorial decode_sequence (predict per character)", "keras", "tutorial", few, tutorial),
+        ("Keras decode_sequence, cached tf.function per character", "keras", "single", cached, reference_cached),
+        ("Keras tf.function greedy loop, batch 1", "keras", "single", one, lambda x: graph(x, 1)),
+        ("Keras tf.function + XLA greedy loop, batch 1", "keras", "single", one, lambda x: xla(x, 1)),
+        (f"npseq2seq greedy_decode, batch {len(encoder_input)}", "numpy", "batched", encoder_input,
+         lambda x: numpy_side.greedy_batch(np_model, x, len(x))),
+        (f"Keras tf.function greedy loop, batch {len(encoder_input)}", "keras", "batched", encoder_input,
+         lambda x: graph(x, len(x))),
+        (f"Keras tf.function + XLA greedy loop, batch {len(encoder_input)}", "keras", "batched", encoder_input,
+         lambda x: xla(x, len(x))),
+    ]
+    if torch_model is not None:
+        decoders += [
+            ("PyTorch greedy loop, batch 1", "torch", "single", one,
+             lambda x: torch_side.greedy_decode(torch_model, x, vocab, 1)),
+            (f"PyTorch greedy loop, batch {len(encoder_input)}", "torch", "batched", encoder_input,
+             lambda x: torch_side.greedy_decode(torch_model, x, vocab, len(x))),
+        ]
+
+    outputs: dict[str, list[str]] = {}
+
+    def task(name, inputs, fn):
+        def run():
+            start = clock()
+            outputs[name] = fn(inputs)
+            return {"total": clock() - start}
+        return run
+
+    # the tutorial's predict loop is ~2 s per sentence: warm it up on one sentence, time it once
+    tutorial(few[:1])
+    slow = {name: task(name, x, fn) for name, _, kind, x, fn in decoders if kind == "tutorial"}
+    fast = {name: task(name, x, fn) for name, _, kind, x, fn in decoders if kind != "tutorial"}
+    log(f"decoding: {len(fast)} decoders alternating, then the tutorial's predict loop on {len(few)} sentences")
+    times = {**alternate(fast, rounds=3, warmup=1, log=log), **alternate(slow, rounds=1, warmup=0, log=log)}
+
+    rows = []
+    for name, framework, kind, inputs, _ in decoders:
+        out = outputs[name]
+        chars = sum(len(s) for s in out)
+        seconds = times[name]["total"]["median"]
+        rows.append({"name": name, "framework": framework, "kind": kind, "sentences": len(out),
+                     "chars": chars, "seconds": times[name]["total"],
+                     "ms_per_sentence": 1e3 * seconds / len(out), "ms_per_char": 1e3 * seconds / chars,
+                     "agree": f"{sum(a == b for a, b in zip(out, expected))}/{len(out)}"})
+    tutorial_row = next(r for r in rows if r["kind"] == "tutorial")
+    best = {kind: min((r for r in rows if r["framework"] == "keras" and r["kind"] == kind),
+                      key=lambda r: r["ms_per_char"]) for kind in ("single", "batched")}
+    for r in rows:
+        if r["framework"] != "keras":
+            r["vs_keras_tutorial"] = r["ms_per_char"] / tutorial_row["ms_per_char"]
+            r["vs_keras_best"] = r["ms_per_char"] / best[r["kind"]]["ms_per_char"]
+            r["keras_best"] = best[r["kind"]]["name"]
+    return {"rows": rows, "mean_chars": np.mean([len(s) for s in expected]),
+            "sample": [(data.input_texts[i], expected[i]) for i in range(min(5, len(expected)))]}
+
+
+# --------------------------------------------------------------------------- GFLOP/s
+
+
+def measure_gflops(cfg: Config, data: Data, lstm_row: dict, variant: dict | None) -> dict:
+    """Achieved GFLOP/s of npseq2seq's LSTM training step against NumPy's GEMM rate on its shapes."""
+    v = data.vocab
+    shapes = (cfg.batch_size, v.max_encoder_seq_length, v.max_decoder_seq_length, cfg.latent_dim, 4,
+              v.num_decoder_tokens)
+    gemms = training_step_gemms(*shapes)
+    steps = data.split_at / cfg.batch_size                        # exact when the batch divides N
+    val_batches = (data.num_samples - data.split_at) / cfg.batch_size
+    train_flops = total_flops(gemms) * steps
+    val_flops = total_flops(validation_batch_gemms(*shapes)) * val_batches
+    log("measuring NumPy's float32 GEMM rate on the training step's shapes")
+    rates = gemm_rates(gemms)
+
+    def row(env, kernel, train_seconds, rates_):
+        floor = sum(r["floor_seconds"] for r in rates_) * steps
+        return {"env": env, "kernel": kernel, "train_seconds": train_seconds,
+                "achieved_gflops": train_flops / train_seconds / 1e9, "floor_seconds": floor,
+                "fraction": floor / train_seconds}
+
+    env_now = ", ".join(f"{k}={os.environ.get(k, 'unset')}" for k in BLAS_ENV_VARS)
+    rows = [row(f"main run ({env_now})", _kernel(blas_info()),
+                lstm_row["times"]["numpy"]["train"]["median"], rates)]
+    if variant and variant.get("status") == "ok":
+        rows.append(row(variant["env"], variant["kernel"], variant["times"]["train"]["median"],
+                        variant["gemm_rates"]))
+    return {"train_flops": train_flops, "val_flops": val_flops, "steps": steps, "rates": rates, "rows": rows}
+
+
+def _kernel(blas: list[dict]) -> str:
+    return ", ".join(str(b.get("architecture")) for b in blas) or "unknown"
+
+
+def measure_blas_variant(cfg: Config, initial_weights: list, main_row: dict, tmp: Path) -> dict:
+    """npseq2seq's LSTM float32 epochs again, in a subprocess under the other OpenBLAS setting.
+
+    If this process runs with OPENBLAS_CORETYPE / OPENBLAS_L2_SIZE set, the
+    subprocess runs with both unset; otherwise with OPENBLAS_CORETYPE=Haswell,
+    the pin some environments of this machine set. Only the benchmark's own
+    subprocess is affected.
+    """
+    if any(os.environ.get(v) for v in BLAS_ENV_VARS):
+        env, label = env_without_blas_pins(), "OPENBLAS_CORETYPE and OPENBLAS_L2_SIZE unset"
+    else:
+        env, label = {**os.environ, "OPENBLAS_CORETYPE": "Haswell"}, "OPENBLAS_CORETYPE=Haswell"
+    path = tmp / "initial_weights.npz"
+    np.savez(path, **{f"w{i}": w for i, w in enumerate(initial_weights)})
+    log(f"NumPy training again in a subprocess with {label}")
+    # quick mode: one epoch, no warm-up (only the BLAS setting differs from the main run)
+    sub_cfg = {**cfg.to_dict(), **({"warmup": 0, "rounds": 1} if cfg.quick else {})}
+    answer = run_worker("numpy_training", {"cfg": sub_cfg, "weights_path": str(path)}, env=env)
+    return {"status": "ok", "env": label, "kernel": _kernel(answer["blas"]), "blas": answer["blas"],
+            "times": answer["times"], "gemm_rates": answer["gemm_rates"], "losses": answer["losses"],
+            "main_train": main_row["times"]["numpy"]["train"]["median"],
+            "main_val": main_row["times"]["numpy"]["val"]["median"]}
+
+
+# --------------------------------------------------------------------------- memory and startup
+
+
+MEMORY_LABELS = {"numpy": "npseq2seq, one-hot arrays (the tutorial's code)",
+                 "numpy-ids": "npseq2seq, token-id arrays",
+                 "keras": "Keras", "torch": "PyTorch"}
+
+
+def measure_memory(cfg: Config, with_torch: bool) -> list[dict]:
+    """Peak RSS of one training epoch (with validation), one fresh subprocess per framework."""
+    frameworks = ["numpy", "numpy-ids", "keras"] + (["torch"] if with_torch else [])
+    rows = []
+    for fw in frameworks:
+        log(f"peak memory: one training epoch of {fw} in a subprocess")
+        answer = run_worker("memory", {"framework": fw, "cfg": cfg.to_dict()})
+        rows.append({**answer, "label": MEMORY_LABELS[fw]})
+    keras_peak = next(r["peak_rss_mb"] for r in rows if r["framework"] == "keras")
+    for r in rows:
+        r["ratio"] = r["peak_rss_mb"] / keras_peak
+    return rows
+
+
+def measure_startup(cfg: Config, data: Data, np_model, tmp: Path) -> dict:
+    """Import → load a saved model → translate one sentence: NumPy only vs Keras/TensorFlow.
+
+    The Keras side decodes with ``reference.models.decode_sequence`` (a cached
+    ``tf.function`` per character, Keras's faster path), not the tutorial's
+    ``predict`` loop.
+    """
+    from . import keras_side
+
+    np_path, keras_path, vocab_path = tmp / "model.npz", tmp / "model.keras", tmp / "vocab.json"
+    np_model.save(np_path)
+    keras_side.keras_model_from(np_model).save(keras_path)
+    vocab_path.write_text(json.dumps(data.vocab.to_config()))
+    sentence = data.input_texts[0]
+    tasks = {
+        "numpy": ("startup_numpy", {"model_path": str(np_path), "sentence": sentence},
+                  "npseq2seq: import npseq2seq, load_model(.npz), translate"),
+        "keras": ("startup_keras", {"keras_path": str(keras_path), "vocab_path": str(vocab_path),
+                                    "sentence": sentence},
+                  "Keras: import keras, load_model(.keras), inference models, decode_sequence"),
+    }
+    answers: dict[str, list[dict]] = {fw: [] for fw in tasks}
+    for r in range(cfg.startup_repeats):       # alternating, like everything else
+        for fw, (task, args, _) in tasks.items():
+            log(f"import → first translation, {fw}, {r + 1}/{cfg.startup_repeats}")
+            answers[fw].append(run_worker(task, args))
+    rows = []
+    for fw, (_, _, label) in tasks.items():
+        last = answers[fw][-1]
+        rows.append({"framework": fw, "label": label,
+                     "seconds": summarize([a["seconds"] for a in answers[fw]]),
+                     "wall": summarize([a["wall_seconds"] for a in answers[fw]]),
+                     "peak_rss_mb": last["peak_rss_mb"], "translation": last["translation"],
+                     "tensorflow_loaded": "no" if fw == "numpy" and not last.get("heavy_modules_loaded")
+                     else ("yes" if fw == "keras" else ", ".join(last["heavy_modules_loaded"]))})
+    ratio = rows[0]["seconds"]["median"] / rows[1]["seconds"]["median"]
+    return {"sentence": sentence, "rows": rows, "ratio": ratio}
+
+
+# --------------------------------------------------------------------------- main
+
+
+SKIPPABLE = ("gru", "word", "bucketed", "float64", "torch", "decoding", "blas-variant", "memory",
+             "startup")
+
+
+def parse_args(argv=None) -> tuple[Config, argparse.Namespace]:
+    p = argparse.ArgumentParser(prog="python -m benchmarks.run", description=__doc__.split("\n\n")[0])
+    p.add_argument("--quick", action="store_true", help="tiny sizes: every code path in under a minute")
+    p.add_argument("--num-lines", type=int, help="first lines of fra.txt (default 10000; quick 600)")
+    p.add_argument("--latent-dim", type=int, help="LSTM units (default 256; quick 32)")
+    p.add_argument("--batch-size", type=int, help="default 64")
+    p.add_argument("--rounds", type=int, help="timed epochs per framework (default 3; quick 1)")
+    p.add_argument("--warmup", type=int, help="untimed epochs per framework first (default 1)")
+    p.add_argument("--batched-sentences", type=int, help="sentences decoded in one batch (default 1000)")
+    p.add_argument("--data", help=f"path of fra.txt (default {Config().data_path})")
+    p.add_argument("--skip", action="append", default=[], choices=SKIPPABLE,
+                   help="leave a measurement out (repeatable)")
+    p.add_argument("--out", type=Path, help="output folder (default benchmarks/results, quick: results/quick)")
+    args = p.parse_args(argv)
+    overrides = {k: v for k, v in {"num_lines": args.num_lines, "latent_dim": args.latent_dim,
+                                   "batch_size": args.batch_size, "rounds": args.rounds,
+                                   "warmup": args.warmup, "batched_sentences": args.batched_sentences,
+                                   "data_path": args.data}.items() if v is not None}
+    for name, value in overrides.items():
+        if name != "data_path" and value < (0 if name == "warmup" else 1):
+            raise SystemExit(f"--{name.replace('_', '-')} must be a positive integer, received {value}")
+    cfg = Config.quick_mode(**overrides) if args.quick else Config(**overrides)
+    if not Path(cfg.data_path).exists():
+        raise SystemExit(f"--data: {cfg.data_path} not found (the tutorial's fra.txt; "
+                         "it lives in ../shared/data/fra-eng/ beside the repository)")
+    return cfg, args
+
+
+def run(cfg: Config, skip: set[str], out: Path) -> dict:
+    started = clock()
+    torch_reason = torch_side.available() if "torch" not in skip else "skipped (--skip torch)"
+    with_torch = torch_reason is None
+    from . import keras_side
+
+    results: dict = {"started": datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
+                     "config": cfg.to_dict(), "machine": machine_info(), "skipped": sorted(skip)}
+    import_versions = keras_side.versions()
+    if with_torch:
+        import torch
+        import_versions["torch"] = f"{torch.__version__} ({torch.get_num_threads()} threads)"
+    results["frameworks"] = {**import_versions, "torch_reason": torch_reason}
+    data = load_data(cfg)
+    results["data"] = {"train_samples": data.split_at, "val_samples": data.num_samples - data.split_at,
+                       "vocab": repr(data.vocab)}
+    log(f"data: {data.vocab}; {data.split_at} train / {data.num_samples - data.split_at} validation")
+
+    rows = []
+    bucketed = load_data(cfg, padding="zero") if "bucketed" not in skip else None
+    lstm_row, np_model, initial = measure_training(cfg, data, "lstm", "float32", cfg.rounds, with_torch,
+                                                   bucketed=bucketed)
+    rows.append(lstm_row)
+    if "gru" not in skip:
+        rows.append(measure_training(cfg, data, "gru", "float32", cfg.rounds, with_torch)[0])
+    if "word" not in skip:
+        word_data = load_data(cfg, level="word")
+        log(f"word level: {word_data.vocab}")
+        rows.append(measure_training(cfg, word_data, "lstm", "float32", cfg.rounds, False, level="word")[0])
+    if "float64" not in skip:
+        rows.append(measure_training(cfg, data, "lstm", "float64", cfg.float64_rounds, False)[0])
+    results["training"] = rows
+
+    with tempfile.TemporaryDirectory(prefix="npseq2seq-bench-") as tmp_name:
+        tmp = Path(tmp_name)
+        results["decoding"] = measure_decoding(cfg, data, np_model, with_torch) if "decoding" not in skip else None
+        variant = (measure_blas_variant(cfg, initial, lstm_row, tmp) if "blas-variant" not in skip
+                   else {"status": "skipped", "reason": "--skip blas-variant"})
+        results["blas_variant"] = variant
+        results["gflops"] = measure_gflops(cfg, data, lstm_row, variant)
+        results["memory"] = measure_memory(cfg, with_torch) if "memory" not in skip else None
+        results["startup"] = measure_startup(cfg, data, np_model, tmp) if "startup" not in skip else None
+
+    results["machine"]["loadavg_end"] = os.getloadavg()
+    results["total_seconds"] = clock() - started
+    write_results(results, out)
+    return results
+
+
+def write_results(results: dict, out: Path) -> None:
+    out.mkdir(parents=True, exist_ok=True)
+    stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
+    results["json_name"] = f"{stamp}.json"
+    report.write_json(results, out / results["json_name"])
+    (out / "latest.md").write_text(report.to_markdown(results))
+    try:
+        report.plot(results, out / "latest.png")
+    except ImportError as err:   # matplotlib is in the bench extra only
+        log(f"no plot ({err}): pip install matplotlib, or the 'bench' extra")
+    log(f"wrote {out / results['json_name']}, {out / 'latest.md'} and the plot in {out}")
+
+
+def main(argv=None) -> dict:
+    cfg, args = parse_args(argv)
+    out = args.out or (RESULTS / "quick" if cfg.quick else RESULTS)
+    return run(cfg, set(args.skip), out)
+
+
+if __name__ == "__main__":
+    main()
