@@ -24,7 +24,12 @@ Masks: the character-level model's one-hot inputs carry no Keras mask, so padded
 encoder steps *are* attended to, as in npseq2seq by default. At word level with
 ``mask_zero=True`` Keras propagates the Embeddings' masks through the RNNs into
 ``Attention`` by itself: padded encoder steps get no weight (score − 1e9) and the
-context of padded decoder steps is zeroed (query mask).
+context of padded decoder steps is zeroed (query mask). (The decoder RNN itself does
+not get its Embedding's mask in Keras 3: ``Layer.__call__`` fills in ``mask`` only when
+the call has a single tensor argument, and the decoder is also given
+``initial_state``. So Keras runs the decoder over padding that npseq2seq skips; with
+padding at the end only, that changes only outputs at padded steps, which the loss
+masks out.)
 
 Weight order (``get_weights()``): the tutorial model's, with the Dense kernel
 ``(2 * latent_dim, num_decoder_tokens)`` (rows 0..H-1 read the decoder output, rows
