@@ -115,8 +115,13 @@ class Recurrent(Layer):
         """x_t @ kernel + bias for every step at once: (T, N, D) or (T, N) ids → (T, N, G·H)."""
         b = self.input_bias()
         if np.issubdtype(inputs_tm.dtype, np.integer):
-            # one-hot × kernel + b = a row of (kernel + b), gathered in one pass; id -1 (zero
-            # padding) picks the appended row, b alone
+            # one-hot × kernel + b = a row of kernel, plus b; id -1 (an all-zero row, zero
+            # padding) gives b alone
+            if inputs_tm.size < len(self.kernel):      # a few rows (decoding): gather, add b
+                rows = self.kernel[np.maximum(inputs_tm, 0)]
+                rows[inputs_tm < 0] = 0
+                return rows + b
+            # many rows (training): gather from the table [kernel + b; b], one pass over them
             return np.vstack([self.kernel + b, b])[inputs_tm]
         return inputs_tm @ self.kernel + b
 
