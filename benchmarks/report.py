@@ -44,7 +44,16 @@ def _machine_lines(r: dict) -> list[str]:
         f"- Keras {fw['keras']} / TensorFlow {fw['tensorflow']} (CPU); PyTorch {torch}",
         f"- Load average (1, 5, 15 min) at start {tuple(round(x, 2) for x in m['loadavg_start'])}, "
         f"at end {tuple(round(x, 2) for x in m.get('loadavg_end', ()))}",
-    ]
+    ] + _busy_warning(m)
+
+
+def _busy_warning(m: dict) -> list[str]:
+    """Other processes on the cores slow OpenBLAS's threads most (they wait for each other)."""
+    load = max(m["loadavg_start"][0], m.get("loadavg_end", (0,))[0])
+    if load <= 0.5 * m["cores"]:
+        return []
+    return ["", f"**The machine was busy (load average {load:.1f} on {m['cores']} cores): these "
+                "numbers measure the contention more than the libraries.**"]
 
 
 def _training_table(r: dict) -> list[str]:

@@ -120,6 +120,10 @@ def test_markdown_report_has_every_row_and_says_what_was_skipped():
     assert "npseq2seq greedy_decode, batch 1" in md and "**0.75**" in md
     assert "Skipped in this run" in md and "Not run: --skip blas-variant" in md
     assert "a CPU, 2 cores" in md and "kernel SkylakeX" in md
+    assert "machine was busy" not in md
+    busy = fake_results()
+    busy["machine"]["loadavg_end"] = (7.5, 5.0, 3.0)
+    assert "machine was busy (load average 7.5 on 2 cores)" in report.to_markdown(busy)
 
 
 def test_json_report_round_trips(tmp_path):
