@@ -4,7 +4,7 @@ import pytest
 from hypothesis import given, settings, strategies as st
 
 from npseq2seq.layers import LSTM, Dense
-from npseq2seq.ops import glorot_uniform, orthogonal, scatter_add_rows, sigmoid, softmax
+from npseq2seq.ops import GateActivation, glorot_uniform, orthogonal, scatter_add_rows, sigmoid, softmax
 from tests.gradutil import assert_gradient
 
 sizes = st.integers(min_value=1, max_value=3)
@@ -203,3 +203,39 @@ def test_embedding_gradient_accumulates_repeated_tokens():
     assert np.abs(layer.embeddings).max() <= 0.05
     with pytest.raises(ValueError, match=r"token ids must lie in \[0, 6\)"):
         layer.forward(np.array([[6]]))
+
+
+@pytest.mark.parametrize("dtype, tol", [("float64", 2e-16), ("float32", 2e-7)])
+def test_gate_activation_is_sigmoid_and_tanh_by_block(dtype, tol):
+    rng = np.random.default_rng(9)
+    z = (rng.normal(scale=6.0, size=(5, 8)) * [1, 1, 1, 1, 1, 1, 100, 1]).astype(dtype)
+    act = GateActivation.for_blocks("stst", 2, dtype)       # σ, tanh, σ, tanh blocks of 2 columns
+    a = act(z.copy())
+    expected = np.where(np.repeat([1, 0, 1, 0], 2).astype(bool),
+                        sigmoid(z.astype(np.float64)), np.tanh(z.astype(np.float64)))
+    assert a.dtype == dtype
+    np.testing.assert_allclose(a, expected, rtol=0, atol=tol)   # rounding of tanh, not an approximation
+    d = act.derivative(a, np.empty_like(a))
+    ad = a.astype(np.float64)
+    np.testing.assert_allclose(d, np.where(np.repeat([1, 0, 1, 0], 2).astype(bool), ad * (1 - ad), 1 - ad * ad),
+                               rtol=0, atol=4 * tol)
+
+
+def test_dense_on_a_time_major_view_equals_dense_on_contiguous_rows():
+    """A recurrent layer's sequence is a (N, T, H) view of (T, N, H): Dense must give the same
+    outputs and gradients as on a contiguous copy, without reordering copies."""
+    rng = np.random.default_rng(10)
+    layer = Dense(5, 3, activation="softmax", dtype="float64", rng=rng)
+    view = np.swapaxes(rng.normal(size=(4, 2, 3)), 0, 1)           # (N=2, T=4, H=3) view
+    copy = np.ascontiguousarray(view)
+    out_v, cache_v = layer.forward(view)
+    out_c, cache_c = layer.forward(copy)
+    np.testing.assert_allclose(out_v, out_c, rtol=0, atol=1e-15)
+    assert np.shares_memory(np.swapaxes(cache_v.logits, 0, 1).reshape(-1), cache_v.logits)   # no copy
+    dlogits = rng.normal(size=out_c.shape)
+    for d in (dlogits, np.swapaxes(np.ascontiguousarray(np.swapaxes(dlogits, 0, 1)), 0, 1)):
+        dx_v, grads_v = layer.backward_logits(d, cache_v)
+        dx_c, grads_c = layer.backward_logits(d, cache_c)
+        np.testing.assert_allclose(dx_v, dx_c, rtol=0, atol=1e-14)
+        for a, b in zip(grads_v, grads_c):
+            np.testing.assert_allclose(a, b, rtol=0, atol=1e-14)

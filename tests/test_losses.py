@@ -98,3 +98,17 @@ def test_get_and_errors():
         SparseCategoricalCrossentropy()(np.zeros((2, 3)), np.zeros((2, 3)))
     with pytest.raises(ValueError, match="shape"):
         softmax_cross_entropy(np.zeros((2, 3)), np.zeros((2, 4)))
+
+
+@pytest.mark.parametrize("use_ids", [True, False])
+def test_any_memory_layout_of_the_logits_gives_the_same_loss_and_gradient(use_ids):
+    """Dense hands the loss time-major views (N, T, V) of (T, N, V) arrays: no reshape may copy."""
+    rng = np.random.default_rng(8)
+    logits, ids, y = batch(rng)
+    view = np.swapaxes(np.ascontiguousarray(np.swapaxes(logits, 0, 1)), 0, 1)
+    assert not view.flags.c_contiguous
+    target = ids if use_ids else y
+    loss, dlogits = softmax_cross_entropy(logits, target)
+    loss_v, dlogits_v = softmax_cross_entropy(view, target)
+    assert loss_v == pytest.approx(loss, rel=1e-14)
+    np.testing.assert_allclose(dlogits_v, dlogits, rtol=0, atol=1e-16)
