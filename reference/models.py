@@ -30,6 +30,7 @@ __all__ = [
     "build_word_inference_models",
     "decode_word_sequence",
     "build_no_teacher_forcing_model",
+    "build_no_teacher_forcing_inference_models",
     "start_token_input",
     "CELLS",
 ]
@@ -257,27 +258,35 @@ def _call(model, inputs):
 
 
 def build_word_training_model(num_encoder_tokens: int, num_decoder_tokens: int,
-                              latent_dim: int = 256, compile: bool = True) -> keras.Model:
+                              latent_dim: int = 256, cell: str = "lstm", mask_zero: bool = False,
+                              compile: bool = True) -> keras.Model:
     """FAQ "What if I want to use a word-level model with integer sequences?".
 
-    Inputs are integer token ids (N, T); targets stay one-hot (N, T, num_decoder_tokens).
+    Inputs are integer token ids (N, T); targets one-hot (N, T, num_decoder_tokens) as in
+    the FAQ, or integer ids with ``sparse_categorical_crossentropy``.
     Weight order (Keras 3.15, topological): [enc embedding, dec embedding, enc kernel,
     enc recurrent_kernel, enc bias, dec kernel, dec recurrent_kernel, dec bias,
     dense kernel, dense bias].
+
+    ``cell="gru"``: GRU layers, one state (as the FAQ's GRU answer does to the char model).
+    ``mask_zero=True`` (not in the FAQ): ``Embedding(..., mask_zero=True)``, so id 0 is
+    padding: both RNNs skip padded steps (states carried over), and the mask travels with
+    the decoder's outputs through the Dense layer into the loss, which then averages over
+    the unmasked (sample, step) rows only (``losses/loss.py`` ``apply_mask``).
     """
     # Define an input sequence and process it.
     encoder_inputs = keras.Input(shape=(None,))
-    x = keras.layers.Embedding(num_encoder_tokens, latent_dim)(encoder_inputs)
-    x, state_h, state_c = keras.layers.LSTM(latent_dim, return_state=True)(x)
-    encoder_states = [state_h, state_c]
+    x = keras.layers.Embedding(num_encoder_tokens, latent_dim, mask_zero=mask_zero)(encoder_inputs)
+    # FAQ: `x, state_h, state_c = LSTM(latent_dim, return_state=True)(x)`
+    x, *encoder_states = _rnn(cell, latent_dim, return_state=True)(x)
 
     # Set up the decoder, using `encoder_states` as initial state.
     decoder_inputs = keras.Input(shape=(None,))
-    x = keras.layers.Embedding(num_decoder_tokens, latent_dim)(decoder_inputs)
+    x = keras.layers.Embedding(num_decoder_tokens, latent_dim, mask_zero=mask_zero)(decoder_inputs)
     # FAQ: `x = LSTM(latent_dim, return_sequences=True)(x, initial_state=encoder_states)`;
     # return_state=True is added so the inference decoder can reuse the layer (same weights
     # and outputs).
-    x, _, _ = keras.layers.LSTM(latent_dim, return_sequences=True, return_state=True)(
+    x, *_ = _rnn(cell, latent_dim, return_sequences=True, return_state=True)(
         x, initial_state=encoder_states)
     decoder_outputs = keras.layers.Dense(num_decoder_tokens, activation="softmax")(x)
 
@@ -296,39 +305,41 @@ def build_word_training_model(num_encoder_tokens: int, num_decoder_tokens: int,
 def build_word_inference_models(model: keras.Model):
     """Sampling models for the word-level model (the FAQ leaves them to the reader).
 
-    Built the same way as the character-level ones: ``encoder_model(ids) -> [h, c]``,
-    ``decoder_model([ids (N, 1), h, c]) -> [probs (N, 1, V), h, c]``.
+    Built the same way as the character-level ones, reusing the trained layers:
+    ``encoder_model(ids) -> [h, c]`` (GRU: ``h``),
+    ``decoder_model([ids (N, 1), h, c]) -> [probs (N, 1, V), h, c]`` (GRU: one state).
     """
-    emb_enc, emb_dec, enc_lstm, dec_lstm, dense = _word_layers(model)
-    latent_dim = enc_lstm.units
-    encoder_inputs = model.input[0]
-    _, state_h_enc, state_c_enc = enc_lstm.output
-    encoder_model = keras.Model(encoder_inputs, [state_h_enc, state_c_enc])
-
-    decoder_inputs = model.input[1]
-    decoder_state_input_h = keras.Input(shape=(latent_dim,))
-    decoder_state_input_c = keras.Input(shape=(latent_dim,))
-    decoder_states_inputs = [decoder_state_input_h, decoder_state_input_c]
-    x = emb_dec(decoder_inputs)
-    x, state_h_dec, state_c_dec = dec_lstm(x, initial_state=decoder_states_inputs)
-    decoder_outputs = dense(x)
-    decoder_model = keras.Model([decoder_inputs] + decoder_states_inputs,
-                                [decoder_outputs, state_h_dec, state_c_dec])
-    return encoder_model, decoder_model
+    encoder_rnn, decoder_rnn, dense = _rnn_layers(model)
+    decoder_embedding = next(l for l in model.layers if isinstance(l, keras.layers.Embedding)
+                             and l.input is model.inputs[1])
+    return _sampling_models(model.input[0], encoder_rnn, model.input[1], decoder_rnn, dense,
+                            decoder_embedding)
 
 
-def _word_layers(model):
-    emb = [l for l in model.layers if isinstance(l, keras.layers.Embedding)]
-    rnn = [l for l in model.layers if isinstance(l, keras.layers.LSTM)]
+def _rnn_layers(model):
+    """(encoder RNN, decoder RNN, Dense) of a seq2seq model of this module, found by role:
+    the encoder RNN returns its last output, the decoder RNN its sequence."""
+    rnns = [l for l in model.layers if isinstance(l, (keras.layers.LSTM, keras.layers.GRU))]
     dense = [l for l in model.layers if isinstance(l, keras.layers.Dense)]
-    if len(emb) != 2 or len(rnn) != 2 or len(dense) != 1:
-        raise ValueError(f"not a word-level tutorial model: {[l.name for l in model.layers]}")
-    enc_lstm = next(l for l in rnn if not l.return_sequences)
-    dec_lstm = next(l for l in rnn if l.return_sequences)
-    # Which embedding reads which input: the encoder's reads model.inputs[0].
-    emb_enc = next(l for l in emb if l.input is model.inputs[0])
-    emb_dec = next(l for l in emb if l.input is model.inputs[1])
-    return emb_enc, emb_dec, enc_lstm, dec_lstm, dense[0]
+    encoders = [l for l in rnns if not l.return_sequences and l.return_state]
+    decoders = [l for l in rnns if l.return_sequences and l.return_state]
+    if len(rnns) != 2 or len(encoders) != 1 or len(decoders) != 1 or len(dense) != 1:
+        raise ValueError(f"not a seq2seq model of reference.models: {[l.name for l in model.layers]}")
+    return encoders[0], decoders[0], dense[0]
+
+
+def _sampling_models(encoder_inputs, encoder_rnn, decoder_inputs, decoder_rnn, decoder_dense,
+                     decoder_embedding=None):
+    """The tutorial's encoder_model / decoder_model on trained layers (LSTM or GRU)."""
+    _, *encoder_states = encoder_rnn.output            # [h, c] (LSTM) or [h] (GRU)
+    encoder_model = keras.Model(encoder_inputs, encoder_states)
+    decoder_states_inputs = [keras.Input(shape=(decoder_rnn.units,)) for _ in encoder_states]
+    x = decoder_inputs if decoder_embedding is None else decoder_embedding(decoder_inputs)
+    x, *decoder_states = decoder_rnn(x, initial_state=decoder_states_inputs)
+    decoder_outputs = decoder_dense(x)
+    decoder_model = keras.Model([decoder_inputs] + decoder_states_inputs,
+                                [decoder_outputs] + decoder_states)
+    return encoder_model, decoder_model
 
 
 def decode_word_sequence(input_seq, encoder_model, decoder_model, start_id, end_id,
@@ -336,6 +347,8 @@ def decode_word_sequence(input_seq, encoder_model, decoder_model, start_id, end_
     """Greedy decoding for the word-level model; returns the list of token ids
     (the end id included when produced), with the tutorial's stop rule."""
     states_value = _call(encoder_model, np.asarray(input_seq))
+    if not isinstance(states_value, list):  # GRU: a single state
+        states_value = [states_value]
     target_seq = np.array([[start_id]], dtype="int32")
     decoded = []
     while True:
@@ -352,13 +365,14 @@ def decode_word_sequence(input_seq, encoder_model, decoder_model, start_id, end_
 
 def build_no_teacher_forcing_model(num_encoder_tokens: int, num_decoder_tokens: int,
                                    max_decoder_seq_length: int, latent_dim: int = 256,
-                                   compile: bool = True) -> keras.Model:
+                                   cell: str = "lstm", compile: bool = True) -> keras.Model:
     """FAQ "What if I don't want to use teacher forcing for training?".
 
     The decoder runs one step at a time, its softmax output fed back as the next input;
     the ``max_decoder_seq_length`` outputs are concatenated along time. Input 2 is the
     start-character one-hot only, shape (N, 1, num_decoder_tokens) (``start_token_input``).
-    Weights in the same order as the teacher-forced LSTM model.
+    Weights in the same order as the teacher-forced model of the same cell.
+    ``cell="gru"``: the FAQ's GRU answer applied to this model (one state).
 
     Loss note: the model output is a concatenation, not a softmax, so Keras's
     categorical_crossentropy cannot find the logits and takes its *probability* path
@@ -366,27 +380,28 @@ def build_no_teacher_forcing_model(num_encoder_tokens: int, num_decoder_tokens: 
     """
     # The first part is unchanged
     encoder_inputs = keras.Input(shape=(None, num_encoder_tokens))
-    encoder = keras.layers.LSTM(latent_dim, return_state=True)
-    encoder_outputs, state_h, state_c = encoder(encoder_inputs)
-    states = [state_h, state_c]
+    encoder = _rnn(cell, latent_dim, return_state=True)
+    # FAQ: `encoder_outputs, state_h, state_c = encoder(encoder_inputs)`
+    encoder_outputs, *states = encoder(encoder_inputs)
 
     # Set up the decoder, which will only process one timestep at a time.
     decoder_inputs = keras.Input(shape=(1, num_decoder_tokens))
-    decoder_lstm = keras.layers.LSTM(latent_dim, return_sequences=True, return_state=True)
+    decoder_rnn = _rnn(cell, latent_dim, return_sequences=True, return_state=True)
     decoder_dense = keras.layers.Dense(num_decoder_tokens, activation="softmax")
 
     all_outputs = []
     inputs = decoder_inputs
     for _ in range(max_decoder_seq_length):
         # Run the decoder on one timestep
-        outputs, state_h, state_c = decoder_lstm(inputs, initial_state=states)
+        # FAQ: `outputs, state_h, state_c = decoder_lstm(inputs, initial_state=states)`
+        outputs, *new_states = decoder_rnn(inputs, initial_state=states)
         outputs = decoder_dense(outputs)
         # Store the current prediction (we will concatenate all predictions later)
         all_outputs.append(outputs)
         # Reinject the outputs as inputs for the next loop iteration
         # as well as update the states
         inputs = outputs
-        states = [state_h, state_c]
+        states = new_states   # FAQ: `states = [state_h, state_c]`
 
     # Concatenate all predictions
     # KERAS 3: `keras.backend` is gone; the FAQ's
@@ -400,6 +415,16 @@ def build_no_teacher_forcing_model(num_encoder_tokens: int, num_decoder_tokens: 
     if compile:
         model.compile(optimizer="rmsprop", loss="categorical_crossentropy")
     return model
+
+
+def build_no_teacher_forcing_inference_models(model: keras.Model):
+    """Sampling models for the no-teacher-forcing model (the FAQ leaves them to the reader):
+    the teacher-forced model's ``encoder_model`` / ``decoder_model``, built on the trained
+    layers of ``model`` (a decoder input of any length; at sampling time one step).
+    """
+    encoder_rnn, decoder_rnn, dense = _rnn_layers(model)
+    decoder_inputs = keras.Input(shape=(None, dense.units))
+    return _sampling_models(model.input[0], encoder_rnn, decoder_inputs, decoder_rnn, dense)
 
 
 def start_token_input(num_samples: int, num_decoder_tokens: int, start_index: int,

@@ -1,13 +1,15 @@
-"""Helpers for the parity suite: random padded one-hot batches, random weights,
-Keras gradients through ``tf.GradientTape``, and max-difference measures."""
+"""Helpers for the parity suite: random padded batches (one-hot characters, word ids),
+random weights, Keras gradients through ``tf.GradientTape``, max-difference measures, and
+the side-by-side runs (``train_on_batch`` steps, ``fit``) every model variant goes through."""
 from __future__ import annotations
 
 import numpy as np
 
 
-def random_ids(rng, n, t, vocab_size, min_len=1, pad_id=-1, start_id=None, end_id=None):
-    """(n, t) token ids: each row a random length in [min_len, t], then ``pad_id``."""
-    ids = rng.integers(0, vocab_size, size=(n, t))
+def random_ids(rng, n, t, vocab_size, min_len=1, pad_id=-1, start_id=None, end_id=None, low=0):
+    """(n, t) token ids in [low, vocab_size): each row a random length in [min_len, t],
+    then ``pad_id``."""
+    ids = rng.integers(low, vocab_size, size=(n, t))
     lengths = rng.integers(min_len, t + 1, size=n)
     lengths[0] = t                      # one full-length row, so t is the real maximum
     for row, length in zip(ids, lengths):
@@ -42,6 +44,25 @@ def random_batch(rng, n, te, td, ve, vd, padding, dtype):
     return ([one_hot(enc, ve, dtype), one_hot(dec, vd, dtype)], one_hot(tgt, vd, dtype))
 
 
+def random_word_batch(rng, n, te, td, ve, vd, targets="onehot", dtype="float32"):
+    """([encoder ids (n, te), decoder ids (n, td)], decoder targets) as ``words.vectorize_words``
+    makes them: int32 ids, padding id 0 at the end only (other ids drawn from [1, V)),
+    decoder rows START (2) ... END (3), targets the decoder ids one step ahead padded with 0.
+
+    targets "onehot": (n, td, vd) one-hot rows (the FAQ's; PAD is the one-hot of id 0);
+    "sparse": the (n, td) int32 ids themselves.
+    """
+    enc = random_ids(rng, n, te, ve, pad_id=0, low=1).astype(np.int32)
+    dec = random_ids(rng, n, td, vd, min_len=2, pad_id=0, start_id=2, end_id=3, low=1).astype(np.int32)
+    tgt = np.zeros_like(dec)
+    tgt[:, :-1] = dec[:, 1:]
+    if targets == "sparse":
+        return [enc, dec], tgt
+    if targets != "onehot":
+        raise ValueError(f"targets must be 'onehot' or 'sparse', got {targets!r}")
+    return [enc, dec], one_hot(tgt, vd, dtype)
+
+
 def random_weights(rng, shapes, dtype, scale=0.5):
     """Normal(0, scale²) arrays of the given shapes: every weight, biases included."""
     return [(scale * rng.standard_normal(s)).astype(dtype) for s in shapes]
@@ -58,14 +79,21 @@ def keras_loss_and_gradients(model, x, y):
     import tensorflow as tf
 
     dtype = model.get_weights()[0].dtype
-    x = [tf.constant(a, dtype) for a in x]
-    y = tf.constant(y, dtype)
+
+    def constant(a):   # floats in the model's dtype; integer ids (word level, sparse) stay ids
+        a = np.asarray(a)
+        return tf.constant(a, a.dtype if np.issubdtype(a.dtype, np.integer) else dtype)
+
+    x = [constant(a) for a in x]
+    y = constant(y)
     weights = model.trainable_weights
     with tf.GradientTape() as tape:
         y_pred = model(x, training=True)
         loss = model.compute_loss(x=x, y=y, y_pred=y_pred, training=True)
     grads = tape.gradient(loss, weights)
-    return float(loss), [np.asarray(g) for g in grads]
+    # an Embedding's gradient comes as tf.IndexedSlices (one row per looked-up id, repeats
+    # not yet summed): convert_to_tensor scatter-adds it into the dense (V, E) array
+    return float(loss), [np.asarray(tf.convert_to_tensor(g)) for g in grads]
 
 
 def max_abs_diff(a, b) -> float:
@@ -82,3 +110,42 @@ def max_rel_diff(ours, theirs) -> float:
     theirs = np.asarray(theirs, np.float64)
     scale = max(float(np.max(np.abs(theirs))), np.finfo(np.float64).tiny)
     return max_abs_diff(ours, theirs) / scale
+
+
+def gradient_differences(ours, theirs, dtype, names) -> dict:
+    """Per named weight: max abs difference (float64) or max abs difference / max |Keras|
+    (float32), the measures ``reference.tolerances`` states the gradient tolerance in."""
+    measure = max_abs_diff if str(dtype) == "float64" else max_rel_diff
+    return {name: measure(a, b) for name, a, b in zip(names, ours, theirs)}
+
+
+def train_on_batch_side_by_side(keras_model, np_model, batches, steps=20) -> dict:
+    """``train_on_batch`` on both models for ``steps`` steps, cycling through ``batches``.
+
+    Returns the largest differences: "loss" (the pre-update losses, every step),
+    "weights_1_step", "weights_20_steps" (after the first and the last step; the keys
+    are the tolerance names), and "moved" (how far npseq2seq's weights went from the
+    start, so a test can check the weights really changed).
+    """
+    start = np_model.get_weights()
+    out = {"loss": 0.0}
+    for step in range(steps):
+        x, y = batches[step % len(batches)]
+        k_loss = float(keras_model.train_on_batch(x, y))
+        n_loss = np_model.train_on_batch(x, y)
+        out["loss"] = max(out["loss"], abs(k_loss - n_loss))
+        if step == 0:
+            out["weights_1_step"] = max_abs_diff(np_model.get_weights(), keras_model.get_weights())
+    out["weights_20_steps"] = max_abs_diff(np_model.get_weights(), keras_model.get_weights())
+    out["moved"] = max_abs_diff(np_model.get_weights(), start)
+    return out
+
+
+def fit_side_by_side(keras_model, np_model, x, y, **kwargs):
+    """``fit(x, y, verbose=0, **kwargs)`` on both (Keras first): (npseq2seq history, Keras
+    history, max difference of the per-epoch values over every key both report)."""
+    k_hist = keras_model.fit(x, y, verbose=0, **kwargs).history
+    n_hist = np_model.fit(x, y, verbose=0, **kwargs).history
+    keys = sorted(set(k_hist) & set(n_hist))
+    diff = max(abs(a - b) for key in keys for a, b in zip(n_hist[key], k_hist[key]))
+    return n_hist, k_hist, diff

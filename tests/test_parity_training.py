@@ -35,6 +35,7 @@ LATENT_DIM = 32
 BATCH_SIZE = 50       # 240 training samples: 4 x 50 + 40; 60 validation: 50 + 10
 DECODE_EPOCHS = 20    # Keras training before the decoding checks, at this learning rate:
 DECODE_LR = {"lstm": 0.01, "gru": 0.02}   # (the GRU collapses to one output at 0.01)
+FIT_ARGS = dict(batch_size=BATCH_SIZE, epochs=3, validation_split=0.2, shuffle=False)
 
 
 @functools.lru_cache(maxsize=None)
@@ -42,18 +43,8 @@ def _texts(path: str):
     return load_pairs(path, NUM_SAMPLES)
 
 
-def _supports(cell):
-    try:
-        Seq2Seq(2, 2, 2, cell=cell)
-    except ValueError:
-        return False
-    return True
-
-
 @pytest.fixture(params=["lstm", "gru"])
 def cell(request):
-    if not _supports(request.param):
-        pytest.skip(f"npseq2seq does not support cell={request.param!r} yet")
     return request.param
 
 
@@ -71,7 +62,7 @@ def _data(fra_path, padding, dtype):
 def test_fit_history(keras, keras_floatx, fra_path, padding, cell, record):
     from reference import build_training_model
     from reference.bridge import to_keras
-    from reference.testing import max_abs_diff
+    from reference.testing import fit_side_by_side, max_abs_diff
 
     _, vocab, x, y = _data(fra_path, padding, keras_floatx)
     nm = Seq2Seq(vocab.num_encoder_tokens, vocab.num_decoder_tokens, LATENT_DIM, cell=cell,
@@ -82,12 +73,9 @@ def test_fit_history(keras, keras_floatx, fra_path, padding, cell, record):
     km.compile(optimizer=keras.optimizers.RMSprop(), loss="categorical_crossentropy")
     to_keras(nm, km)   # npseq2seq's (Keras-distributed) initial weights on both sides
 
-    kwargs = dict(batch_size=BATCH_SIZE, epochs=3, validation_split=0.2, shuffle=False)
-    k_hist = km.fit(x, y, verbose=0, **kwargs).history
-    n_hist = nm.fit(x, y, verbose=0, **kwargs).history
+    n_hist, k_hist, diff = fit_side_by_side(km, nm, x, y, **FIT_ARGS)
     assert sorted(n_hist) == sorted(k_hist) == ["loss", "val_loss"]
     assert len(n_hist["loss"]) == len(k_hist["loss"]) == 3
-    diff = max(abs(a - b) for key in ("loss", "val_loss") for a, b in zip(n_hist[key], k_hist[key]))
     record(f"fit: per-epoch loss and val_loss, {cell}", keras_floatx, diff, padding)
     assert diff <= tol(keras_floatx, "history"), (n_hist, k_hist)
     # the epochs really trained: the loss went down
@@ -143,9 +131,11 @@ def test_decode_sequence(keras, keras_floatx, fra_path, cell, record):
            len(mismatches))
     assert not mismatches, mismatches[:5]
     # npseq2seq's batched greedy translate: the same strings, without the final "\n"
+    # unless keep_end
     inputs, _ = _texts(str(fra_path))
     batched = nm.translate(inputs, batch_size=64)
     assert batched == [s[:-1] if s.endswith("\n") else s for s in theirs]
+    assert nm.translate(inputs, batch_size=64, keep_end=True) == theirs
 
 
 # --------------------------------------------------------------------------- Keras-free

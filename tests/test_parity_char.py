@@ -1,7 +1,9 @@
 """npseq2seq's character-level seq2seq against the tutorial's Keras model, number for number.
 
-The LSTM model always; the GRU variant (the tutorial's FAQ) through the same tests as
-soon as npseq2seq supports ``cell="gru"`` (skipped until then).
+Every check runs for the tutorial's LSTM and for the FAQ's GRU variant (``cell``
+fixture); the GRU-only checks (Keras's default GRU, the layer in both ``reset_after``
+modes) are in ``test_parity_gru.py``, the word-level and no-teacher-forcing variants in
+``test_parity_variants.py``, fit / decoding on fra.txt in ``test_parity_training.py``.
 
 Both sides get identical weights (every weight randomised, biases included, set with
 ``set_weights`` on both) and identical one-hot batches, padded with the one-hot of a
@@ -37,18 +39,8 @@ WEIGHT_NAMES = ["encoder kernel", "encoder recurrent_kernel", "encoder bias",
 GATES = {"lstm": 4, "gru": 3}
 
 
-def _supports(cell):
-    try:
-        Seq2Seq(2, 2, 2, cell=cell)
-    except ValueError:
-        return False
-    return True
-
-
 @pytest.fixture(params=["lstm", "gru"])
 def cell(request):
-    if not _supports(request.param):
-        pytest.skip(f"npseq2seq does not support cell={request.param!r} yet")
     return request.param
 
 
@@ -163,6 +155,7 @@ def test_forward_inference_models(keras, keras_floatx, padding, cell, record):
     k_states = k_states if isinstance(k_states, list) else [k_states]   # GRU: one state
     n_states = list(nm.encoder_model.predict(enc))
     assert len(n_states) == len(k_states) == {"lstm": 2, "gru": 1}[cell]
+    assert all(s.shape == (N, H) for s in n_states)
     diff = max_abs_diff(n_states, k_states)
     target = np.zeros((N, 1, VD), keras_floatx)
     target[:, 0, 1] = 1.0
@@ -238,10 +231,9 @@ def test_standalone_categorical_crossentropy(keras, keras_floatx, record):
 
 def _check_gradients(ours, theirs, dtype):
     """Per weight: max abs diff (float64) or max abs diff / max |Keras grad| (float32)."""
-    from reference.testing import max_abs_diff, max_rel_diff
+    from reference.testing import gradient_differences
 
-    measure = max_abs_diff if dtype == "float64" else max_rel_diff
-    diffs = {name: measure(a, b) for name, a, b in zip(WEIGHT_NAMES, ours, theirs)}
+    diffs = gradient_differences(ours, theirs, dtype, WEIGHT_NAMES)
     bad = {k: v for k, v in diffs.items() if v > tol(dtype, "gradient")}
     assert not bad, f"gradients differ from Keras beyond {tol(dtype, 'gradient')}: {bad}"
     return max(diffs.values())
@@ -257,6 +249,9 @@ def test_gradients_match_gradient_tape(keras, keras_floatx, padding, cell, recor
     _, ours = nm.loss_and_gradients(x, y)
     assert [g.shape for g in ours] == [g.shape for g in theirs]
     assert all(np.abs(g).max() > 1e-3 for g in theirs)  # every weight gets a real gradient
+    if cell == "gru":   # both bias rows of both GRUs matter: the recurrent row's gradient
+        for k in (2, 5):  # differs from the input row's (reset_after: r multiplies it)
+            assert np.abs(theirs[k][0] - theirs[k][1]).max() > 1e-3
     diff = _check_gradients(ours, theirs, keras_floatx)
     record(f"gradients vs GradientTape, {cell}" + (" (rel)" if keras_floatx == "float32" else ""),
            keras_floatx, diff, padding)
@@ -319,26 +314,17 @@ def test_zero_padding_gradient_quirk(keras, padding, record):
 def test_train_on_batch_trajectory(keras, keras_floatx, padding, optimizer, cell, record):
     """20 train_on_batch steps over 4 cycling batches from identical weights: the
     pre-update losses agree each step, the weights after step 1 and after step 20."""
-    from reference.testing import max_abs_diff
+    from reference.testing import train_on_batch_side_by_side
 
     km, nm = _build_pair(keras, keras_floatx, optimizer=getattr(np_optimizers, optimizer)(),
                          keras_optimizer=getattr(keras.optimizers, optimizer)(), cell=cell)
     batches = [_batch(keras_floatx, padding, seed=10 + k) for k in range(4)]
-    loss_diff = 0.0
-    for step in range(20):
-        x, y = batches[step % len(batches)]
-        k_loss = float(km.train_on_batch(x, y))
-        n_loss = nm.train_on_batch(x, y)
-        loss_diff = max(loss_diff, abs(k_loss - n_loss))
-        if step == 0:
-            d1 = max_abs_diff(nm.get_weights(), km.get_weights())
-            record(f"weights after 1 {optimizer} step, {cell}", keras_floatx, d1, padding)
-            assert d1 <= tol(keras_floatx, "weights_1_step")
-    d20 = max_abs_diff(nm.get_weights(), km.get_weights())
-    record(f"weights after 20 {optimizer} steps, {cell}", keras_floatx, d20, padding)
-    record(f"train_on_batch losses, {optimizer}, {cell}", keras_floatx, loss_diff, padding)
-    assert d20 <= tol(keras_floatx, "weights_20_steps")
-    assert loss_diff <= tol(keras_floatx, "loss")
-    # the weights really moved (a frozen model would pass trivially)
-    start = _build_pair(keras, keras_floatx, cell=cell)[1].get_weights()
-    assert max_abs_diff(nm.get_weights(), start) > 1e-3
+    diffs = train_on_batch_side_by_side(km, nm, batches, steps=20)
+    record(f"weights after 1 {optimizer} step, {cell}", keras_floatx, diffs["weights_1_step"], padding)
+    record(f"weights after 20 {optimizer} steps, {cell}", keras_floatx, diffs["weights_20_steps"],
+           padding)
+    record(f"train_on_batch losses, {optimizer}, {cell}", keras_floatx, diffs["loss"], padding)
+    assert diffs["weights_1_step"] <= tol(keras_floatx, "weights_1_step")
+    assert diffs["weights_20_steps"] <= tol(keras_floatx, "weights_20_steps")
+    assert diffs["loss"] <= tol(keras_floatx, "loss")
+    assert diffs["moved"] > 1e-3   # the weights really moved (a frozen model would pass trivially)
