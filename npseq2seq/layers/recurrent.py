@@ -238,15 +238,15 @@ class Recurrent(Layer):
     # --- helpers ----------------------------------------------------------------------
     def _input_side_gradients(self, inputs_tm, dxw):
         """(dkernel, d(input bias)) of xw = x W + b, from dxw (T, N, G·H)."""
+        dbias = dxw.sum(axis=(0, 1))                  # z = x W + b  ->  db = Σ_t Σ_n dz
         if np.issubdtype(inputs_tm.dtype, np.integer):
-            # xw gathered rows of the table [kernel + b; b] (project_inputs). The transpose of a
-            # gather is a scatter-add (repeated ids accumulate): kernel gets the first D rows of
-            # the table's gradient, and b, which is in every row, their sum
+            # xw gathered rows of kernel (project_inputs): the transpose of a gather is a
+            # scatter-add, repeated ids accumulating. Id -1 (zero padding) is sent to an extra
+            # row that is dropped, which spares copying the other rows out
             ids = np.where(inputs_tm < 0, self.input_dim, inputs_tm).reshape(-1)
             dtable = scatter_add_rows(self.input_dim + 1, ids, dxw.reshape(-1, dxw.shape[-1]))
-            return dtable[:-1], dtable.sum(axis=0)
-        return (_gemm_over_time(inputs_tm, dxw),      # z = x W + b  ->  dW = Σ_t x_tᵀ dz_t
-                dxw.sum(axis=(0, 1)))                 #              ->  db = Σ_t Σ_n dz
+            return dtable[:-1], dbias
+        return _gemm_over_time(inputs_tm, dxw), dbias  # z = x W + b  ->  dW = Σ_t x_tᵀ dz_t
 
     def _check_inputs(self, inputs):
         inputs = np.asarray(inputs)
