@@ -134,7 +134,8 @@ def loss_and_grads(model, batch: PackedBatch, with_grads: bool = True, embedding
     x, dec_emb = _embed(model.decoder_embedding, batch.dec)
     (seq, *_), dec_cache = model.decoder.forward(x, initial_state=states, lengths=batch.dec_lengths)
     real = np.arange(batch.dec.shape[1])[:, None] < batch.dec_lengths[None, :]   # (Td, N)
-    _, dense_cache = model.dense.forward(np.swapaxes(seq, 0, 1)[real])           # (R, V): real steps only
+    # the real steps only, (R, H) → logits (R, V); the loss reads the logits, so no softmax
+    _, dense_cache = model.dense.forward(np.swapaxes(seq, 0, 1)[real], activate=False)
     loss, dlogits = model.loss(dense_cache.logits, batch.y.T[real])
     if not with_grads:
         return loss, None, int(real.sum())

@@ -239,3 +239,12 @@ def test_dense_on_a_time_major_view_equals_dense_on_contiguous_rows():
         np.testing.assert_allclose(dx_v, dx_c, rtol=0, atol=1e-14)
         for a, b in zip(grads_v, grads_c):
             np.testing.assert_allclose(a, b, rtol=0, atol=1e-14)
+
+
+def test_dense_without_activation_returns_the_logits_only():
+    layer = Dense(4, 3, activation="softmax", dtype="float64", rng=np.random.default_rng(11))
+    x = np.random.default_rng(12).normal(size=(2, 3))
+    logits, cache = layer.forward(x, activate=False)
+    probs, full = layer.forward(x)
+    np.testing.assert_array_equal(logits, full.logits)
+    assert cache.outputs is None and np.allclose(probs, softmax(logits))

@@ -30,7 +30,7 @@ from .base import Layer
 class DenseCache(NamedTuple):
     inputs: np.ndarray   # (..., D)
     logits: np.ndarray   # (..., V), before the activation
-    outputs: np.ndarray  # (..., V), after it (the same array as logits when linear)
+    outputs: np.ndarray | None  # (..., V), after it (the logits when linear; None if not computed)
 
 
 class Dense(Layer):
@@ -47,9 +47,13 @@ class Dense(Layer):
         self.kernel = glorot_uniform(rng, (self.input_dim, self.units), self.dtype)
         self.bias = np.zeros(self.units, dtype=self.dtype)
 
-    def forward(self, inputs: np.ndarray) -> tuple[np.ndarray, DenseCache]:
+    def forward(self, inputs: np.ndarray, activate: bool = True) -> tuple[np.ndarray, DenseCache]:
+        """(outputs, cache). activate=False returns the logits and skips the softmax, for a
+        caller that only needs the loss (which reads the logits); then cache.outputs is None."""
         x, restore = _memory_order(inputs)
         logits = restore(x @ self.kernel + self.bias)
+        if not activate:
+            return logits, DenseCache(inputs, logits, None)
         outputs = softmax(logits) if self.activation == "softmax" else logits
         return outputs, DenseCache(inputs, logits, outputs)
 
