@@ -2,8 +2,9 @@
 
 The two sides list their weights in the same order (Keras's training-model
 ``get_weights()``: encoder kernel, recurrent_kernel, bias, decoder kernel,
-recurrent_kernel, bias, dense kernel, bias), so moving weights is a copy; these
-functions only add the checks (same count, same shapes) and the dtype cast.
+recurrent_kernel, bias, dense kernel, bias; the word-level model has its two Embedding
+tables first), so moving weights is a copy; these functions only add the checks (same
+count, same shapes) and the dtype cast.
 """
 from __future__ import annotations
 
@@ -40,29 +41,41 @@ def from_keras(keras_model, np_model) -> None:
     np_model.set_weights([np.asarray(w, dtype=t.dtype) for w, t in zip(source, target)])
 
 
-def _sizes_from_keras(keras_model):
-    """(num_encoder_tokens, num_decoder_tokens, latent_dim, cell, dtype) from the weights."""
+def _sizes_from_keras(keras_model) -> dict:
+    """Seq2Seq's arguments (sizes, cell, dtype, level, mask_zero) read off a Keras training
+    model of ``reference.models``: the tutorial's (8 weight arrays) or the word-level one
+    (10: the two Embedding tables first)."""
     weights = keras_model.get_weights()
-    if len(weights) != 8:
-        raise ValueError(f"expected the tutorial's training model (8 weight arrays), got {len(weights)}")
-    enc_kernel, enc_rec, _, dec_kernel, *_ = weights
+    level = {8: "char", 10: "word"}.get(len(weights))
+    if level is None:
+        raise ValueError("expected the tutorial's training model (8 weight arrays) or the "
+                         f"word-level one (10), got {len(weights)}")
+    enc_input, dec_input, (enc_kernel, enc_rec) = (
+        (weights[0], weights[1], weights[2:4]) if level == "word"
+        else (weights[0], weights[3], weights[0:2]))
     latent_dim, gates_units = enc_rec.shape
     gates = gates_units // latent_dim
     cell = {4: "lstm", 3: "gru"}.get(gates)
     if cell is None or gates * latent_dim != gates_units:
         raise ValueError(f"recurrent kernel shape {enc_rec.shape} is neither LSTM nor GRU")
-    return enc_kernel.shape[0], dec_kernel.shape[0], latent_dim, cell, enc_kernel.dtype.name
+    sizes = dict(num_encoder_tokens=enc_input.shape[0], num_decoder_tokens=dec_input.shape[0],
+                 latent_dim=latent_dim, cell=cell, dtype=enc_kernel.dtype.name, level=level)
+    if level == "word":
+        sizes["mask_zero"] = any(getattr(layer, "mask_zero", False) for layer in keras_model.layers)
+    return sizes
 
 
 def seq2seq_from_keras(keras_model, vocab=None):
-    """A new npseq2seq ``Seq2Seq`` of the Keras model's sizes, cell and dtype, with its weights."""
+    """A new npseq2seq ``Seq2Seq`` of the Keras model's sizes, cell, dtype and level (and
+    mask_zero), with its weights."""
     from npseq2seq import Seq2Seq
 
-    ve, vd, latent_dim, cell, dtype = _sizes_from_keras(keras_model)
+    sizes = _sizes_from_keras(keras_model)
+    ve, vd = sizes["num_encoder_tokens"], sizes["num_decoder_tokens"]
     if vocab is not None and (vocab.num_encoder_tokens, vocab.num_decoder_tokens) != (ve, vd):
         raise ValueError(f"vocabulary has {vocab.num_encoder_tokens}/{vocab.num_decoder_tokens} "
                          f"tokens, the Keras model {ve}/{vd}")
-    model = Seq2Seq(ve, vd, latent_dim=latent_dim, cell=cell, dtype=dtype, vocab=vocab)
+    model = Seq2Seq(**sizes, vocab=vocab)
     from_keras(keras_model, model)
     return model
 
