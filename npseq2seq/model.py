@@ -331,14 +331,14 @@ class Seq2Seq:
         dquery, dvalues = self.attention_layer.backward(dfeatures[..., h:], att_cache)
         return dfeatures[..., :h] + dquery, dvalues   # seq reaches the Dense directly and as the query
 
-    def _decode_teacher_forced(self, dec, states):
+    def _decode_teacher_forced(self, dec, states, probabilities=True):
         """Decoder fed the ground truth: one RNN pass over all Td steps (then, with
-        attention, all Td queries at once)."""
+        attention, all Td queries at once). probabilities=False: logits, no softmax."""
         x, emb_cache, mask = self._embed(self.decoder_embedding, dec)
         states, memory = self._split_state(states)
         (seq, *_), rnn_cache = self.decoder.forward(x, initial_state=states, mask=mask)
         features, att_cache = self._attend(seq, memory, mask)
-        probs, dense_cache = self.dense.forward(features)
+        probs, dense_cache = self.dense.forward(features, activate=probabilities)
         return probs, (emb_cache, rnn_cache, dense_cache, att_cache), mask
 
     def _decode_free_running(self, dec, states, steps):
@@ -355,14 +355,16 @@ class Seq2Seq:
             inputs = p                           # (N, 1, Vd): fed back, and differentiated through
         return probs, step_caches, None
 
-    def forward(self, enc, dec, steps=None):
+    def forward(self, enc, dec, steps=None, probabilities=True):
         """Training-model forward on prepared ids → (probs (N, Td, Vd), cache).
 
         steps: the number of decoder steps without teacher forcing (the targets' length).
+        probabilities=False (teacher forcing): return the logits and skip the softmax,
+        when only the loss is wanted (it reads the logits).
         """
         states, enc_cache = self._encode_forward(enc)
         if self.teacher_forcing:
-            probs, dec_cache, mask = self._decode_teacher_forced(dec, states)
+            probs, dec_cache, mask = self._decode_teacher_forced(dec, states, probabilities)
         else:
             probs, dec_cache, mask = self._decode_free_running(dec, states, steps or dec.shape[1])
         return probs, ForwardCache(enc_cache, dec_cache, mask)
@@ -423,7 +425,7 @@ class Seq2Seq:
     def _forward_loss(self, enc, dec, y):
         """(loss, d(loss)/d(output), cache) on one prepared batch."""
         loss_fn = self._loss_fn()
-        probs, cache = self.forward(enc, dec, steps=y.shape[1])
+        probs, cache = self.forward(enc, dec, steps=y.shape[1], probabilities=not self.teacher_forcing)
         if self.teacher_forcing:   # as Keras: the fused softmax cross-entropy on the logits
             loss, dout = loss_fn(cache.decoder[2].logits, y, mask=cache.mask)
         else:                      # the output is a concatenation: Keras's probability path
