@@ -80,8 +80,9 @@ def _training_table(r: dict) -> list[str]:
                          f"**{_ratio(row['ratio'].get('bucketed'))}** | | {_s(real['bucketed'], 3)} "
                          f"(tutorial mode: {_s(real['numpy'], 3)}) |")
             notes.append("The bucketed row trains the same model from the same weights for the same "
-                         "number of epochs on zero-padded data, with the padded steps neither computed "
-                         "nor counted (`fit(bucket_by_length=True)`). Its val_loss is the mean over real "
+                         "number of epochs on zero-padded data, with the padded target steps neither "
+                         "computed nor counted (`fit(bucket_by_length=True)`; the encoder still reads "
+                         "its input's padding, as it does when translating). Its val_loss is the mean over real "
                          "target characters; beside it, in brackets, the tutorial-mode npseq2seq model "
                          "scored the same way. The other val_loss columns follow Keras (every padded step "
                          "counted), which is lower: trailing spaces are easy to predict.")

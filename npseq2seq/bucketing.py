@@ -4,27 +4,34 @@ The tutorial pads every sequence to the longest of the data set (16 input and 59
 target characters for its 10,000 lines) and trains on every padded step. This
 mode trains the same model on the real steps only:
 
-1. Lengths. A sample's encoder length is its number of input tokens; its decoder
-   length, the number of target tokens up to and including the end token. Both
-   are read from zero-padded data: id -1 (an all-zero one-hot row) at character
-   level, PAD (id 0) at word level. Space padding cannot be told from a real
-   space, so character data must be vectorised with ``padding="zero"``.
-2. Buckets. The samples are sorted by decoder length, then encoder length (ties
-   in a random order that changes every epoch), cut into batches, and the batches
-   visited in a random order: each batch holds sequences of nearly one length and
-   is cut to its longest sequence.
-3. Packing. Inside a batch the rows are sorted by decreasing length, so at step t
-   the sequences still running are the first rows, and the recurrent layers
-   compute exactly those (``Recurrent.forward(lengths=...)``, PyTorch's
-   ``pack_padded_sequence``). The encoder and the decoder sort by different
-   lengths, so the encoder's final states are reordered between the two. The
-   Dense layer and the loss see the real target steps only.
+1. Lengths. A sample's decoder length is the number of its target tokens up to
+   and including the end token, read from zero-padded targets: id -1 (an
+   all-zero one-hot row) at character level, PAD (id 0) at word level. Space
+   padding cannot be told from a real space, so character data must be
+   vectorised with ``padding="zero"``.
+2. Buckets. The samples are sorted by decoder length (ties in a random order
+   that changes every epoch), cut into batches, and the batches visited in a
+   random order: each batch holds targets of nearly one length and is cut to its
+   longest one.
+3. Packing. Inside a batch the rows are sorted by decreasing decoder length, so
+   at step t the sequences still running are the first rows, and the decoder
+   computes exactly those (``Recurrent.forward(lengths=...)``, PyTorch's
+   ``pack_padded_sequence``). The Dense layer and the loss see the real target
+   steps only.
 4. Loss. The mean cross-entropy over the real target steps (padding neither
    computed nor counted); an epoch's loss and ``val_loss`` are means over all the
    real target steps of the epoch / of the validation data.
 
+The encoder is packed the same way (by its own lengths, its final states then
+reordered to the decoder's rows) only for a ``mask_zero`` model, which skips its
+input padding when it translates too. Any other model reads the padding of its
+input (as the tutorial's does, in Keras as here) whenever it translates, so it
+must read it in training as well: its encoder runs over the full padded input.
+The decoder never meets padding when translating: it stops at the end token.
+
 The result equals the model run over the full padded arrays with Keras-style
-masks (a skipped step keeps its states, masked rows are left out of the loss);
+masks on the decoder and the loss (and on the encoder of a mask_zero model: a
+skipped step keeps its states, masked rows are left out of the loss);
 ``tests/test_bucketing.py`` checks that, and the gradients against finite
 differences. Teacher-forced LSTM/GRU models without attention, character or word
 level.
@@ -45,8 +52,9 @@ from . import words
 
 class PackedBatch(NamedTuple):
     """One batch, cut to its longest sequences and sorted for packing."""
-    enc: np.ndarray            # (N, Te) encoder ids, rows by decreasing encoder length
-    enc_lengths: np.ndarray    # (N,)
+    enc: np.ndarray            # (N, Te) encoder ids: packed, rows by decreasing encoder length;
+                               # else the full padded inputs, in the decoder's row order
+    enc_lengths: np.ndarray | None   # (N,) when the encoder is packed, else None
     to_decoder: np.ndarray     # (N,) decoder row i is encoder row to_decoder[i]
     dec: np.ndarray            # (N, Td) decoder input ids, rows by decreasing decoder length
     dec_lengths: np.ndarray    # (N,)
@@ -58,11 +66,12 @@ def padding_id(model) -> int:
     return -1 if model.level == "char" else words.PAD
 
 
-def sequence_lengths(model, enc: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """(encoder lengths, decoder lengths) (N,) of prepared id arrays (N, Te), (N, Td).
+def sequence_lengths(model, enc: np.ndarray, y: np.ndarray) -> tuple[np.ndarray | None, np.ndarray]:
+    """(encoder lengths or None, decoder lengths) (N,) of prepared id arrays (N, Te), (N, Td).
 
-    Padding must come after the tokens: a sequence whose padding is followed by a
-    token again is an error (it could not be cut to its length).
+    Encoder lengths only for a mask_zero model (the only one whose encoder is packed,
+    see the module docstring). Padding must come after the tokens: a sequence whose
+    padding is followed by a token again is an error (it could not be cut to its length).
     """
     if not np.issubdtype(np.asarray(y).dtype, np.integer):
         raise ValueError("length-bucketed training needs one-hot (or integer) targets, "
@@ -73,7 +82,8 @@ def sequence_lengths(model, enc: np.ndarray, y: np.ndarray) -> tuple[np.ndarray,
                          "told from real ones")
     pad = padding_id(model)
     lengths = []
-    for name, ids in (("encoder_input_data", enc), ("decoder_target_data", y)):
+    sides = [("encoder_input_data", enc)] if model.mask_zero else []
+    for name, ids in sides + [("decoder_target_data", y)]:
         real = ids != pad
         length = real.sum(axis=1)
         if np.any(real != (np.arange(ids.shape[1]) < length[:, None])):
@@ -81,10 +91,10 @@ def sequence_lengths(model, enc: np.ndarray, y: np.ndarray) -> tuple[np.ndarray,
                              "and zero padding at character level (vectorize with padding='zero'): "
                              "received a padded step followed by a token")
         lengths.append(length)
-    if not lengths[1].all():
+    if not lengths[-1].all():
         raise ValueError("decoder_target_data: every sample needs at least one target token, "
-                         f"received {int((lengths[1] == 0).sum())} empty target rows")
-    return lengths[0], lengths[1]
+                         f"received {int((lengths[-1] == 0).sum())} empty target rows")
+    return (lengths[0] if model.mask_zero else None), lengths[-1]
 
 
 def check_model(model) -> None:
@@ -97,7 +107,8 @@ def batches(enc_lengths, dec_lengths, batch_size: int, rng: np.random.Generator 
     """Sample indices of each batch: bucketed by length; rng None keeps a fixed order."""
     n = len(dec_lengths)
     ties = rng.random(n) if rng is not None else np.arange(n)
-    order = np.lexsort((ties, enc_lengths, dec_lengths))      # the last key sorts first
+    keys = (ties, dec_lengths) if enc_lengths is None else (ties, enc_lengths, dec_lengths)
+    order = np.lexsort(keys)                                   # the last key sorts first
     chunks = [order[i:i + batch_size] for i in range(0, n, batch_size)]
     if rng is not None:
         chunks = [chunks[i] for i in rng.permutation(len(chunks))]
@@ -108,9 +119,13 @@ def pack(sel, enc, dec, y, enc_lengths, dec_lengths) -> PackedBatch:
     """The samples ``sel`` as a PackedBatch: sorted, and cut to their longest sequences."""
     sel = np.asarray(sel)
     sel = sel[np.argsort(-dec_lengths[sel], kind="stable")]                # decoder order
-    by_encoder = np.argsort(-enc_lengths[sel], kind="stable")              # encoder row j = decoder row by_encoder[j]
+    td = int(dec_lengths[sel].max())
+    if enc_lengths is None:                      # the encoder reads its whole padded input
+        return PackedBatch(enc[sel], None, np.arange(len(sel)), dec[sel, :td], dec_lengths[sel],
+                           y[sel, :td])
+    by_encoder = np.argsort(-enc_lengths[sel], kind="stable")   # encoder row j = decoder row by_encoder[j]
     enc_sel = sel[by_encoder]
-    te, td = max(int(enc_lengths[enc_sel].max()), 1), int(dec_lengths[sel].max())
+    te = max(int(enc_lengths[enc_sel].max()), 1)
     return PackedBatch(enc[enc_sel, :te], enc_lengths[enc_sel], np.argsort(by_encoder),
                        dec[sel, :td], dec_lengths[sel], y[sel, :td])
 

@@ -34,9 +34,10 @@ def random_model(rng, cell, level, n=4, te=4, td=5, ve=5, vd=6, h=3, mask_zero=F
 
 
 def masked_reference_loss(model, enc, dec, y):
-    """The model over the full padded arrays, Keras-style masks on both RNNs and the loss."""
+    """The model over the full padded arrays, Keras-style masks on the decoder and the loss,
+    and on the encoder of a mask_zero model (the others read their input padding)."""
     pad = bucketing.padding_id(model)
-    enc_mask, dec_mask = enc != pad, y != pad
+    enc_mask, dec_mask = (enc != pad) if model.mask_zero else None, y != pad
 
     def embed(embedding, ids):
         return ids if embedding is None else embedding.forward(ids)[0]
@@ -99,13 +100,16 @@ def test_lengths_must_be_decreasing_and_not_given_with_a_mask():
 # --------------------------------------------------------------------------- the model
 
 
+LEVELS = pytest.mark.parametrize("level, mask_zero", [("char", False), ("word", False), ("word", True)])
+
+
 @CELLS
-@pytest.mark.parametrize("level", ["char", "word"])
+@LEVELS
 @settings(max_examples=4, deadline=None)
 @given(seed=st.integers(0, 2**16))
-def test_packed_loss_equals_the_masked_loss_on_the_unbucketed_data(cell, level, seed):
+def test_packed_loss_equals_the_masked_loss_on_the_unbucketed_data(cell, level, mask_zero, seed):
     rng = np.random.default_rng(seed)
-    model, enc, dec, y = random_model(rng, cell, level)
+    model, enc, dec, y = random_model(rng, cell, level, mask_zero=mask_zero)
     loss, _, rows = bucketing.loss_and_grads(model, whole_set_as_one_batch(model, enc, dec, y), False)
     assert rows == int((y != bucketing.padding_id(model)).sum())
     assert loss == pytest.approx(masked_reference_loss(model, enc, dec, y), rel=1e-13)
@@ -127,10 +131,11 @@ def test_word_level_packed_gradients_equal_mask_zero_models_own(cell):
 
 
 @CELLS
-@pytest.mark.parametrize("level", ["char", "word"])
-def test_packed_gradients_against_finite_differences(cell, level):
+@LEVELS
+def test_packed_gradients_against_finite_differences(cell, level, mask_zero):
     rng = np.random.default_rng(11 if cell == "lstm" else 12)
-    model, enc, dec, y = random_model(rng, cell, level, n=3, te=3, td=4, ve=4, vd=5, h=2)
+    model, enc, dec, y = random_model(rng, cell, level, n=3, te=3, td=4, ve=4, vd=5, h=2,
+                                      mask_zero=mask_zero)
     batch = whole_set_as_one_batch(model, enc, dec, y)
     _, grads, _ = bucketing.loss_and_grads(model, batch)
 
@@ -142,17 +147,24 @@ def test_packed_gradients_against_finite_differences(cell, level):
 
 
 def test_pack_sorts_and_cuts_to_the_longest_sequences():
-    enc = np.array([[1, -1, -1], [1, 2, 3], [1, 2, -1]])
-    y = np.array([[1, 2, 3, -1], [1, -1, -1, -1], [1, 2, -1, -1]])
-    model = Seq2Seq(4, 4, 2)
-    lengths = bucketing.sequence_lengths(model, enc, y)
-    np.testing.assert_array_equal(lengths[0], [1, 3, 2])
-    np.testing.assert_array_equal(lengths[1], [3, 1, 2])
-    b = bucketing.pack(np.array([1, 2]), enc, y, y, *lengths)
+    y = np.array([[1, 2, 3, 0], [1, 0, 0, 0], [1, 2, 0, 0]])
+    enc = np.array([[5, 0, 0, 0], [5, 6, 7, 0], [5, 6, 0, 0]])
+    masked = Seq2Seq(8, 4, 2, level="word", mask_zero=True)
+    enc_lengths, dec_lengths = bucketing.sequence_lengths(masked, enc, y)
+    np.testing.assert_array_equal(enc_lengths, [1, 3, 2])
+    np.testing.assert_array_equal(dec_lengths, [3, 1, 2])
+    b = bucketing.pack(np.array([1, 2]), enc, y, y, enc_lengths, dec_lengths)
     np.testing.assert_array_equal(b.dec_lengths, [2, 1])            # decoder order: samples 2, 1
     np.testing.assert_array_equal(b.enc_lengths, [3, 2])            # encoder order: samples 1, 2
-    np.testing.assert_array_equal(b.enc[b.to_decoder], enc[[2, 1]][:, :3])   # same samples, per row
+    np.testing.assert_array_equal(b.enc[b.to_decoder], enc[[2, 1], :3])   # same samples, per row
     assert b.y.shape == (2, 2) and b.enc.shape == (2, 3)
+    # without mask_zero the encoder reads its padding when translating: so it does here too
+    plain = Seq2Seq(8, 4, 2, level="word")
+    enc_lengths, dec_lengths = bucketing.sequence_lengths(plain, enc, y)
+    assert enc_lengths is None
+    b = bucketing.pack(np.array([1, 2]), enc, y, y, enc_lengths, dec_lengths)
+    np.testing.assert_array_equal(b.enc, enc[[2, 1]])               # full width, decoder order
+    assert b.enc_lengths is None and b.y.shape == (2, 2)
 
 
 def test_batches_are_buckets_of_similar_length_covering_every_sample():
