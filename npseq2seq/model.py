@@ -502,9 +502,9 @@ class Seq2Seq:
         shuffling; each epoch's ``loss`` is the batch-size-weighted mean of the
         batches' pre-update losses, ``val_loss`` uses the end-of-epoch weights.
         callbacks: callables ``f(epoch, logs, model)`` run after each epoch.
-        bucket_by_length: beyond Keras, train on batches of similar lengths with the padded
-        steps neither computed nor counted in the loss (zero-padded or word-level data;
-        see ``bucketing.py``).
+        bucket_by_length: beyond Keras, train on batches of similar target lengths with the
+        padded target steps neither computed nor counted in the loss (zero-padded or
+        word-level data; see ``bucketing.py``).
         """
         self._check_compiled()
         batch_size = _check_batch_size(batch_size)
