@@ -12,6 +12,11 @@ A recurrent layer is a *cell* (one time step's equations, in ``lstm.py`` /
 * In backward, the loop only carries ``dh``/``dc`` from step to step; the weight
   gradients are summed over time *after* the loop, each as one GEMM over all
   (T·N) rows.
+* Nothing is allocated per step. ``forward`` allocates the sequence's arrays once:
+  the gates (T, N, G·H), which start as the projected inputs and which each step
+  activates in place, the states (T+1, N, H) and the cell's other saved values;
+  each step writes into its slices, and these arrays *are* the cache. ``backward``
+  writes every step's dz into one (T, N, G·H) array the same way.
 
 Letters: N batch, T time steps, D input features, H units, G gates (4 for LSTM,
 3 for GRU). Inside the loop arrays are time-major (T, N, ·) so that each step
@@ -23,7 +28,7 @@ blog's zero padding).
 """
 from __future__ import annotations
 
-from typing import Any, NamedTuple
+from typing import NamedTuple
 
 import numpy as np
 
