@@ -44,9 +44,9 @@ def training_step_gemms(n: int, te: int, td: int, units: int, gates: int, vd: in
         # backward
         Gemm("Dense dW = xᵀ dz", units, n * td, vd, 1, "A.T@B"),
         Gemm("Dense dx = dz Wᵀ", n * td, vd, units, 1, "A@B.T"),
-        Gemm("decoder dh = dz Uᵀ (per step)", n, gh, units, td, "A@B.T"),
+        Gemm("decoder dh = dz Uᵀ (per step)", n, gh, units, td, "A@B"),   # Uᵀ made contiguous
         Gemm("decoder dU = Σ h dz (one GEMM)", units, n * td, gh, 1, "A.T@B"),
-        Gemm("encoder dh = dz Uᵀ (per step)", n, gh, units, te, "A@B.T"),
+        Gemm("encoder dh = dz Uᵀ (per step)", n, gh, units, te, "A@B"),
         Gemm("encoder dU = Σ h dz (one GEMM)", units, n * te, gh, 1, "A.T@B"),
     ]
 
