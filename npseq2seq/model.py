@@ -42,6 +42,7 @@ import numpy as np
 from . import losses as losses_mod
 from . import optimizers as optimizers_mod
 from .layers import GRU, LSTM, Dense, DotAttention, Embedding
+from .memory import retain_freed_memory
 from .ops import resolve_dtype, softmax
 
 CELLS = {"lstm": LSTM, "gru": GRU}
@@ -535,6 +536,7 @@ class Seq2Seq:
                                  f"{'training' if split_at == 0 else 'validation'} out of {len(enc)}")
             val = (enc[split_at:], dec[split_at:], y[split_at:])
             enc, dec, y = enc[:split_at], dec[:split_at], y[:split_at]
+        retain_freed_memory()   # each batch reuses the last one's memory (memory.py: no page faults)
         history = History()
         if bucket_by_length:   # beyond Keras: padded steps skipped (bucketing.py)
             from . import bucketing
