@@ -290,10 +290,9 @@ def test_beam_search_through_an_attention_decoder(level, mask_zero):
         assert [tuple(h.ids) for h in batched[i]] == [tuple(h.ids) for h in alone]
         np.testing.assert_allclose([h.log_prob for h in batched[i]], [h.log_prob for h in alone],
                                    rtol=tol("float64", "forward"))
-        if not mask_zero:   # (decode_step does not skip a fed-back <pad>; the masked forward does)
-            for h in batched[i]:
-                expected = teacher_forced_log_prob(model, enc[i:i + 1], h.ids, 0)
-                assert abs(h.log_prob - expected) <= tol("float64", "forward") * max(1.0, abs(expected))
+        for h in batched[i]:   # (with mask_zero a fed-back <pad> is skipped on both sides)
+            expected = teacher_forced_log_prob(model, enc[i:i + 1], h.ids, 0)
+            assert abs(h.log_prob - expected) <= tol("float64", "forward") * max(1.0, abs(expected))
 
 
 def test_cli_translate_beam_and_n_best(tmp_path):

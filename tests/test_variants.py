@@ -71,6 +71,22 @@ def test_mask_zero_leaves_padding_out_of_the_loss():
     assert longer == pytest.approx(loss, rel=1e-12)
 
 
+@pytest.mark.parametrize("attention", [None, "luong"])
+def test_mask_zero_decode_step_skips_a_fed_back_padding_id_like_the_training_model(attention):
+    """A greedy or beam decoder may feed <pad> (id 0) back; decode_step then treats it as the
+    masked step it is in the training model: states carry over, the probabilities match."""
+    rng = np.random.default_rng(3)
+    model = randomised(Seq2Seq(6, 5, 4, level="word", mask_zero=True, attention=attention,
+                               dtype="float64"), rng)
+    enc, _, _ = word_batch(rng, 3, 4, 3, 6, 5)
+    dec = np.array([[2, 0, 3], [0, 4, 1], [1, 2, 0]])           # padding ids in every position
+    expected = model.predict([enc, dec])
+    states = model.encode(enc)
+    for t in range(dec.shape[1]):
+        probs, states = model.decode_step(dec[:, t], states)
+        np.testing.assert_allclose(probs, expected[:, t], rtol=0, atol=1e-12)
+
+
 @settings(max_examples=6, deadline=None)
 @given(n=st.integers(1, 3), te=st.integers(1, 3), td=st.integers(1, 4), ve=st.integers(1, 3),
        vd=st.integers(2, 4), h=st.integers(1, 3), seed=st.integers(0, 999))
