@@ -583,3 +583,22 @@ def test_generated_corpora_vectorize(name):
 
 def test_docstring_examples():
     assert doctest.testmod(data).failed == 0
+
+
+# --------------------------------------------------------------------------- data/ fixtures
+
+DATA_DIR = Path(__file__).resolve().parents[1] / "data"
+
+
+def test_data_dir_holds_what_the_generators_make():
+    """data/numbers.txt and data/addition-1000.txt are the generators' output, line for line:
+    a change to a generator (which would change what saved demo models were trained on)
+    shows up here."""
+    assert load_pairs(DATA_DIR / "numbers.txt") == number_word_pairs()
+    assert load_pairs(DATA_DIR / "addition-1000.txt") == addition_pairs(num_samples=1000)
+
+
+def test_data_dir_three_column_fixture_loads_without_its_attribution():
+    inputs, targets = load_pairs(DATA_DIR / "three-columns.txt")
+    assert inputs[:2] == ["Go.", "Hi."] and targets[:2] == ["Va !", "Salut !"]
+    assert len(inputs) == 5 and not any("CC-BY" in t for t in targets)
