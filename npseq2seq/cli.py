@@ -52,7 +52,8 @@ TRAIN_DEFAULTS = {"corpus": None, "num_samples": 10000, "padding": "space", "cel
                   "latent_dim": 256, "batch_size": 64, "learning_rate": 0.001,
                   "validation_split": 0.2, "dtype": "float32", "seed": 0,
                   "clipnorm": None, "clipvalue": None,
-                  "level": "char", "teacher_forcing": True, "mask_zero": False, "attention": None}
+                  "level": "char", "teacher_forcing": True, "mask_zero": False, "attention": None,
+                  "bucket_by_length": False}
 # `train` flags a resumed run may change (default: the checkpoint's): how long, and where to.
 TRAIN_RESUMABLE = {"epochs": 100, "out": None, "checkpoint": None, "checkpoint_every": None}
 
@@ -73,6 +74,9 @@ def _add_training_args(p, defaults):
     p.add_argument("--validation-split", type=float, default=defaults["validation_split"])
     p.add_argument("--dtype", choices=["float32", "float64"], default=defaults["dtype"])
     p.add_argument("--seed", type=int, default=defaults["seed"])
+    p.add_argument("--padding", choices=["space", "zero"], default=defaults["padding"],
+                   help="--level char: pad with the one-hot of ' ' (keras.io) or with all-zero rows "
+                        "(the 2017 blog)")
     # the tutorial's FAQ variants (the GRU one is --cell gru)
     p.add_argument("--level", choices=["char", "word"], default=defaults["level"],
                    help="char: one-hot characters (the tutorial); word: word ids through "
@@ -87,6 +91,10 @@ def _add_training_args(p, defaults):
     p.add_argument("--attention", choices=["luong"], default=defaults["attention"],
                    help="luong: the decoder attends to the encoder's outputs (dot-product "
                         "attention, Keras's layers.Attention); needs teacher forcing")
+    p.add_argument("--bucket-by-length", action="store_const", const=True,
+                   default=defaults["bucket_by_length"],
+                   help="beyond Keras: batches of similar target lengths, padded target steps "
+                        "neither computed nor counted (--padding zero or --level word)")
     clip = p.add_mutually_exclusive_group()
     clip.add_argument("--clipnorm", type=float, default=None,
                       help="clip each gradient array to this L2 norm (Keras's clipnorm)")
@@ -129,7 +137,6 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--resume", metavar="CHECKPOINT",
                        help="continue from a checkpoint (or a model file written by train)")
     train.add_argument("--num-samples", type=_positive_int)
-    train.add_argument("--padding", choices=["space", "zero"])
     train.add_argument("--out", help="where to save the model (.npz)")
     train.add_argument("--checkpoint", metavar="PATH",
                        help="checkpoint file (default: the --out path with .ckpt.npz)")
@@ -206,6 +213,9 @@ def _check_variant(settings, given=()):
                          "softmax outputs back as inputs); it does not combine with --level word")
     if settings["mask_zero"] and settings["level"] != "word":
         raise UsageError("--mask-zero needs --level word (id 0 is the word vocabulary's padding)")
+    if settings["bucket_by_length"] and settings["level"] == "char" and settings["padding"] != "zero":
+        raise UsageError("--bucket-by-length needs --padding zero (or --level word): with space "
+                         "padding every padded step is a real target")
     if "padding" in given and settings["level"] == "word":
         raise UsageError("--padding is for --level char; word ids are always padded with id 0")
 
@@ -213,7 +223,7 @@ def _check_variant(settings, given=()):
 def _new_vocab(pairs, settings):
     if settings["level"] == "word":
         return WordVocab.from_texts(*pairs)
-    return CharVocab.from_texts(*pairs, padding=settings.get("padding", "space"))
+    return CharVocab.from_texts(*pairs, padding=settings["padding"])
 
 
 def _new_model(vocab, args):
@@ -250,7 +260,8 @@ def cmd_demo(args):
     x, y = _training_arrays(model, (inputs, targets))
     _compile(model, settings)
     model.fit(x, y, batch_size=args.batch_size, epochs=args.epochs,
-              validation_split=args.validation_split, shuffle=True, verbose=2)
+              validation_split=args.validation_split, shuffle=True, verbose=2,
+              bucket_by_length=args.bucket_by_length)
     print(f"trained in {time.perf_counter() - start:.0f}s")
     # scored on (at most) 1000 pairs of each side, enough for a percentage
     for name, lo, hi in (("training", 0, min(split_at, 1000)),
@@ -384,7 +395,8 @@ def cmd_train(args):
         with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
             model.fit(x, y, batch_size=settings["batch_size"], epochs=settings["epochs"],
                       validation_split=settings["validation_split"], shuffle=True, verbose=2,
-                      initial_epoch=start_epoch, callbacks=[ckpt])
+                      initial_epoch=start_epoch, callbacks=[ckpt],
+                      bucket_by_length=settings["bucket_by_length"])
         atomic_savez(settings["out"], ckpt.snapshot)   # the last epoch's checkpoint is the model
     except KeyboardInterrupt:
         previous = signal.signal(signal.SIGINT, signal.SIG_IGN)   # a second Ctrl-C must not cut the save short

@@ -63,6 +63,7 @@ VARIANTS = {
     "word": ["--level", "word"],
     "word-mask-gru": ["--level", "word", "--mask-zero", "--cell", "gru"],
     "no-teacher-forcing": ["--no-teacher-forcing"],
+    "bucketed": ["--padding", "zero", "--bucket-by-length"],       # beyond the FAQ (bucketing.py)
 }
 
 
@@ -111,6 +112,7 @@ def test_faq_variant_settings_survive_resume(tmp_path):
     (["--level", "word", "--no-teacher-forcing"], "does not combine with --level word"),
     (["--mask-zero"], "--mask-zero needs --level word"),
     (["--level", "word", "--padding", "zero"], "--padding is for --level char"),
+    (["--bucket-by-length"], "--bucket-by-length needs --padding zero"),
 ])
 def test_faq_variant_flags_that_do_not_combine(flags, problem, tmp_path):
     res = run("train", "--corpus", "numbers", "--out", str(tmp_path / "m.npz"), *flags)
