@@ -40,9 +40,6 @@ Letters: N batch, Te/Td encoder/decoder steps, H units, V tokens, R real target 
 """
 from __future__ import annotations
 
-import math
-import sys
-import time
 from typing import NamedTuple
 
 import numpy as np
@@ -177,35 +174,23 @@ def masked_loss(model, enc, dec, y, batch_size: int = 64) -> float:
     return total / count
 
 
-def fit(model, enc, dec, y, val, batch_size, epochs, verbose, shuffle, initial_epoch, callbacks, history):
-    """``Seq2Seq.fit``'s epoch loop for ``bucket_by_length=True`` on prepared arrays."""
+def epoch_functions(model, enc, dec, y, val, batch_size, shuffle):
+    """``Seq2Seq.fit``'s three functions for ``bucket_by_length=True`` on prepared arrays:
+    an epoch's batches, one training step on a batch (→ loss, real target steps), the
+    validation loss (None without validation data)."""
     check_model(model)
     enc_lengths, dec_lengths = sequence_lengths(model, enc, y)
     if val is not None:
         sequence_lengths(model, val[0], val[2])     # fail before training, not after an epoch
-    for epoch in range(initial_epoch, epochs):
-        start_time = time.perf_counter()
-        plan = batches(enc_lengths, dec_lengths, batch_size, model.rng if shuffle else None)
-        total, count = 0.0, 0
-        for step, sel in enumerate(plan):
-            batch = pack(sel, enc, dec, y, enc_lengths, dec_lengths)
-            loss, grads, rows = loss_and_grads(model, batch, embedding_rows=True)
-            if not math.isfinite(loss):
-                raise FloatingPointError(f"epoch {epoch + 1}, batch {step + 1}: loss became {loss}; "
-                                         "weights left as they were before this batch")
-            model.optimizer.apply_gradients(zip(grads, model.params))
-            total, count = total + loss * rows, count + rows
-            if verbose == 1 and sys.stdout.isatty():
-                print(f"\r{step + 1}/{len(plan)} - loss: {total / count:.4f}", end="", flush=True)
-        logs = {"loss": total / count}
-        if val is not None:
-            logs["val_loss"] = masked_loss(model, *val, batch_size)
-        history.append(epoch, logs)
-        if verbose:
-            seconds = time.perf_counter() - start_time
-            metrics = " - ".join(f"{k}: {v:.4f}" for k, v in logs.items())
-            print(f"\rEpoch {epoch + 1}/{epochs} (bucketed)\n{len(plan)}/{len(plan)} - {seconds:.1f}s - "
-                  f"{metrics}", flush=True)
-        for callback in callbacks or ():
-            callback(epoch, logs, model)
-    return history
+
+    def epoch_batches():
+        return batches(enc_lengths, dec_lengths, batch_size, model.rng if shuffle else None)
+
+    def train_batch(sel):
+        batch = pack(sel, enc, dec, y, enc_lengths, dec_lengths)
+        loss, grads, rows = loss_and_grads(model, batch, embedding_rows=True)
+        model._apply_gradients(loss, grads)
+        return loss, rows          # the epoch's loss: a mean over all its real target steps
+
+    validate = None if val is None else (lambda: masked_loss(model, *val, batch_size))
+    return epoch_batches, train_batch, validate

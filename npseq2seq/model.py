@@ -445,6 +445,11 @@ class Seq2Seq:
     def _train_step(self, enc, dec, y) -> float:
         # the Embeddings' gradients as rows: Keras's optimizers square them row by row
         loss, grads = self._loss_and_grads(enc, dec, y, embedding_rows=True)
+        self._apply_gradients(loss, grads)
+        return loss
+
+    def _apply_gradients(self, loss, grads) -> None:
+        """One optimiser step, refused (weights untouched) if the loss or a gradient is not finite."""
         if not math.isfinite(loss):
             raise FloatingPointError(f"loss became {loss}; weights left as they were before this batch")
         # A finite loss can still overflow on the way back; checking costs ~0.05 % of a step.
@@ -458,7 +463,6 @@ class Seq2Seq:
         if bad:   # the step itself overflowed (a huge learning rate): too late to undo in place
             raise FloatingPointError(f"the update made {', '.join(bad)} NaN or Inf; these weights "
                                      "are lost (reload the last checkpoint)")
-        return loss
 
     def _check_compiled(self):
         if self.optimizer is None or self.loss is None:   # a ValueError, as Keras 3 raises
@@ -537,37 +541,53 @@ class Seq2Seq:
             val = (enc[split_at:], dec[split_at:], y[split_at:])
             enc, dec, y = enc[:split_at], dec[:split_at], y[:split_at]
         retain_freed_memory()   # each batch reuses the last one's memory (memory.py: no page faults)
-        history = History()
         if bucket_by_length:   # beyond Keras: padded steps skipped (bucketing.py)
             from . import bucketing
-            return bucketing.fit(self, enc, dec, y, val, batch_size, epochs, verbose, shuffle,
-                                 initial_epoch, callbacks, history)
+            batches, train_batch, validate = bucketing.epoch_functions(self, enc, dec, y, val,
+                                                                       batch_size, shuffle)
+            return self._run_epochs(batches, train_batch, validate, epochs, initial_epoch, verbose,
+                                    callbacks, " (bucketed)")
         n = len(enc)
-        steps = math.ceil(n / batch_size)
+
+        def batches():
+            if not shuffle:   # a batch is then a contiguous slice: a view, no copy
+                return [slice(start, start + batch_size) for start in range(0, n, batch_size)]
+            order = self.rng.permutation(n)
+            return [order[start:start + batch_size] for start in range(0, n, batch_size)]
+
+        def train_batch(sel):
+            return self._train_step(enc[sel], dec[sel], y[sel]), len(enc[sel])
+
+        validate = None if val is None else (lambda: self._eval_loss(*val, batch_size))
+        return self._run_epochs(batches, train_batch, validate, epochs, initial_epoch, verbose, callbacks)
+
+    def _run_epochs(self, batches, train_batch, validate, epochs, initial_epoch, verbose, callbacks,
+                    label="") -> History:
+        """The epoch loop of ``fit`` (both modes): ``batches()`` lists an epoch's batches,
+        ``train_batch(b)`` takes one optimiser step and returns (pre-update loss, its weight in
+        the epoch's mean), ``validate()`` the validation loss (None: no validation)."""
+        history = History()
         for epoch in range(initial_epoch, epochs):
             start_time = time.perf_counter()
-            order = self.rng.permutation(n) if shuffle else np.arange(n)
-            total = 0.0
-            for step, start in enumerate(range(0, n, batch_size)):
-                # without shuffling a batch is a contiguous slice: a view, no copy
-                sel = order[start:start + batch_size] if shuffle else slice(start, start + batch_size)
-                b_enc = enc[sel]
+            plan = batches()
+            total, count = 0.0, 0
+            for step, batch in enumerate(plan):
                 try:
-                    loss = self._train_step(b_enc, dec[sel], y[sel])
+                    loss, weight = train_batch(batch)
                 except FloatingPointError as err:
                     raise FloatingPointError(f"epoch {epoch + 1}, batch {step + 1}: {err}") from None
-                total += loss * len(b_enc)
+                total, count = total + loss * weight, count + weight
                 if verbose == 1 and sys.stdout.isatty():
-                    print(f"\r{step + 1}/{steps} - loss: {total / (start + len(b_enc)):.4f}", end="", flush=True)
-            logs = {"loss": total / n}
-            if val is not None:
-                logs["val_loss"] = self._eval_loss(*val, batch_size)
+                    print(f"\r{step + 1}/{len(plan)} - loss: {total / count:.4f}", end="", flush=True)
+            logs = {"loss": total / count}
+            if validate is not None:
+                logs["val_loss"] = validate()
             history.append(epoch, logs)
             if verbose:
                 seconds = time.perf_counter() - start_time
                 metrics = " - ".join(f"{k}: {v:.4f}" for k, v in logs.items())
-                print(f"\rEpoch {epoch + 1}/{epochs}\n{steps}/{steps} - {seconds:.1f}s - "
-                      f"{1000 * seconds / steps:.0f}ms/step - {metrics}", flush=True)
+                print(f"\rEpoch {epoch + 1}/{epochs}{label}\n{len(plan)}/{len(plan)} - {seconds:.1f}s - "
+                      f"{1000 * seconds / len(plan):.0f}ms/step - {metrics}", flush=True)
             for callback in callbacks or ():
                 callback(epoch, logs, self)
         return history
