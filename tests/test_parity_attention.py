@@ -304,7 +304,7 @@ def test_decoded_strings_of_a_keras_trained_model(keras, keras_floatx, cell):
                                         cell=cell, compile=False)
     km.compile(optimizer=keras.optimizers.RMSprop(learning_rate=0.02), loss="categorical_crossentropy")
     keras.utils.set_random_seed(0)
-    km.fit([enc, dec], tgt, batch_size=20, epochs=8, verbose=0)
+    km.fit([enc, dec], tgt, batch_size=20, epochs=20, verbose=0)
     nm = Seq2Seq(vocab.num_encoder_tokens, vocab.num_decoder_tokens, 16, cell=cell,
                  dtype=keras_floatx, vocab=vocab, attention="luong")
     from_keras(km, nm)
@@ -316,4 +316,6 @@ def test_decoded_strings_of_a_keras_trained_model(keras, keras_floatx, cell):
     ours = [np_decode_sequence(nm, enc[i:i + 1]) for i in some]
     assert ours == theirs
     assert nm.translate([inputs[i] for i in some], keep_end=True) == theirs
-    assert len(set(theirs)) > 3        # the decoder reads the encoder: not one constant string
+    # the decoder reads the encoder: not one constant string (20 epochs: 8 to 15 distinct
+    # strings over seeds here; 8 epochs left as few as 2 on another CPU's TensorFlow kernels)
+    assert len(set(theirs)) > 3

@@ -162,7 +162,10 @@ def test_layout_and_forward(keras, keras_floatx, variant, record):
     decoder (training model, ``decoder_model``) skips them instead; the encoder (one
     tensor argument) skips padding on both sides. Those steps are outside the loss on both
     sides (the mask still reaches Keras's loss, through the outputs), so loss, gradients
-    and training agree; ``decode_step`` runs a padding input as a real step, as Keras."""
+    and training agree. Fed a padding id, Keras's one-step decoder runs a real step;
+    npseq2seq's ``decode_step`` and ``decoder_model`` skip it (the states carry over, as in
+    the training model); that row is checked for the carry-over and then continues from
+    npseq2seq's states on both sides."""
     from reference.bridge import check_same_layout
     from reference.models import _call
     from reference.testing import max_abs_diff
@@ -202,22 +205,29 @@ def test_layout_and_forward(keras, keras_floatx, variant, record):
     n_states = list(nm.encoder_model.predict(x[0]))
     assert len(n_states) == len(k_states) == {"lstm": 2, "gru": 1}[nm.cell]
     diff = max_abs_diff(n_states, k_states)
-    s_states = n_states
     word = _level(variant) == "word"
     ids = np.full(N, words.START if word else START_CHAR)
     for step in range(4):
         if word and step == 2:
             ids[0] = words.PAD            # a padding input (greedy decoding can predict it)
         target = ids[:, None].astype(np.int32) if word else one_hot(ids[:, None], VD, keras_floatx)
-        k_out, *k_states = _call(k_dec, [target] + k_states)
-        s_out, s_states = nm.decode_step(ids, s_states)
-        diff = max(diff, max_abs_diff(s_out, k_out[:, 0]), max_abs_diff(s_states, k_states))
-        if not (masked and (ids == words.PAD).any()):
-            n_out, *n_states = nm.decoder_model.predict([target] + n_states)
-            assert n_out.shape == k_out.shape == (N, 1, VD)
-            diff = max(diff, max_abs_diff(n_out, k_out), max_abs_diff(n_states, k_states))
-        else:
-            n_states = s_states
+        k_out, *k_next = _call(k_dec, [target] + k_states)
+        s_out, s_next = nm.decode_step(ids, n_states)
+        n_out, *n_next = nm.decoder_model.predict([target] + n_states)
+        assert n_out.shape == k_out.shape == (N, 1, VD)
+        # rows fed a padding id under mask_zero: Keras runs a real step, npseq2seq a masked one
+        # (the states carry over, as in both training models); every other row must agree
+        skipped = masked & (ids == words.PAD)
+        live = ~skipped
+        diff = max(diff, max_abs_diff(s_out[live], k_out[live, 0]),
+                   max_abs_diff(n_out[live], k_out[live]),
+                   max_abs_diff([s[live] for s in s_next], [k[live] for k in k_next]),
+                   max_abs_diff([s[live] for s in n_next], [k[live] for k in k_next]))
+        for old, via_step, via_model in zip(n_states, s_next, n_next):
+            np.testing.assert_array_equal(via_step[skipped], old[skipped])
+            np.testing.assert_array_equal(via_model[skipped], old[skipped])
+        n_states = s_next
+        k_states = [np.where(skipped[:, None], s, k) for s, k in zip(s_next, k_next)]
         ids = k_out[:, 0].argmax(-1)
     record(f"variants forward: inference models, {variant}", keras_floatx, diff)
     assert diff <= tol(keras_floatx, "forward")
