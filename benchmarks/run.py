@@ -180,18 +180,29 @@ def measure_decoding(cfg: Config, data: Data, np_model, with_torch: bool) -> dic
 # --------------------------------------------------------------------------- GFLOP/s
 
 
-def measure_gflops(cfg: Config, data: Data, lstm_row: dict, variant: dict | None) -> dict:
-    """Achieved GFLOP/s of npseq2seq's LSTM training step against NumPy's GEMM rate on its shapes."""
+def _step_shapes(cfg: Config, data: Data) -> tuple:
     v = data.vocab
-    shapes = (cfg.batch_size, v.max_encoder_seq_length, v.max_decoder_seq_length, cfg.latent_dim, 4,
-              v.num_decoder_tokens)
+    return (cfg.batch_size, v.max_encoder_seq_length, v.max_decoder_seq_length, cfg.latent_dim, 4,
+            v.num_decoder_tokens)
+
+
+def measure_gemm_rates(cfg: Config, data: Data) -> list[dict]:
+    """NumPy's GEMM rate on the training step's shapes, measured first: once TensorFlow's and
+    PyTorch's thread pools exist in the process, their idle threads' spinning slows OpenBLAS
+    (measured here: 90 instead of 200-300 GFLOP/s after PyTorch had decoded)."""
+    log("measuring NumPy's float32 GEMM rate on the training step's shapes")
+    return gemm_rates(training_step_gemms(*_step_shapes(cfg, data)))
+
+
+def measure_gflops(cfg: Config, data: Data, lstm_row: dict, variant: dict | None, rates: list[dict]) -> dict:
+    """Achieved GFLOP/s of npseq2seq's LSTM training step against NumPy's GEMM rate on its shapes
+    (``rates``: ``measure_gemm_rates``)."""
+    shapes = _step_shapes(cfg, data)
     gemms = training_step_gemms(*shapes)
     steps = data.split_at / cfg.batch_size                        # exact when the batch divides N
     val_batches = (data.num_samples - data.split_at) / cfg.batch_size
     train_flops = total_flops(gemms) * steps
     val_flops = total_flops(validation_batch_gemms(*shapes)) * val_batches
-    log("measuring NumPy's float32 GEMM rate on the training step's shapes")
-    rates = gemm_rates(gemms)
 
     def row(env, kernel, train_seconds, rates_):
         floor = sum(r["floor_seconds"] for r in rates_) * steps
@@ -350,6 +361,7 @@ def run(cfg: Config, skip: set[str], out: Path) -> dict:
                        "vocab": repr(data.vocab)}
     log(f"data: {data.vocab}; {data.split_at} train / {data.num_samples - data.split_at} validation")
 
+    rates = measure_gemm_rates(cfg, data)   # before any other framework's threads exist
     rows = []
     bucketed = load_data(cfg, padding="zero") if "bucketed" not in skip else None
     lstm_row, np_model, initial = measure_training(cfg, data, "lstm", "float32", cfg.rounds, with_torch,
@@ -373,7 +385,7 @@ def run(cfg: Config, skip: set[str], out: Path) -> dict:
         variant = (measure_blas_variant(cfg, initial, lstm_row, tmp) if "blas-variant" not in skip
                    else {"status": "skipped", "reason": "--skip blas-variant"})
         results["blas_variant"] = variant
-        results["gflops"] = measure_gflops(cfg, data, lstm_row, variant)
+        results["gflops"] = measure_gflops(cfg, data, lstm_row, variant, rates)
         results["memory"] = measure_memory(cfg, with_torch) if "memory" not in skip else None
         results["startup"] = measure_startup(cfg, data, np_model, tmp) if "startup" not in skip else None
 
