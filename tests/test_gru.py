@@ -1,12 +1,11 @@
 """GRU: the layer against its equations written out, every gradient against finite
-differences (both reset_after modes), and Seq2Seq(cell="gru") end to end."""
+differences (both reset_after modes). Seq2Seq(cell="gru") trained end to end: the
+trained-model tests of test_model.py, parametrised over the cell."""
 import numpy as np
 import pytest
 from hypothesis import given, settings, strategies as st
 
-from npseq2seq import GRU, CategoricalCrossentropy, RMSprop, SGD, Seq2Seq, load_model
-from npseq2seq.data import CharVocab, number_word_pairs, vectorize
-from npseq2seq.decoding import decode_sequence, greedy_decode
+from npseq2seq import GRU, CategoricalCrossentropy, SGD, Seq2Seq
 from tests.gradutil import assert_gradient
 from tests.test_model import random_batch, randomised
 
@@ -212,68 +211,3 @@ def test_gru_whole_model_gradients_through_the_encoder_state(n, te, td, ve, vd, 
              "dec recurrent_kernel", "dec bias", "dense kernel", "dense bias"]
     for name, param, grad in zip(names, model.params, grads):
         assert_gradient(f, param, grad, name)
-
-
-@pytest.fixture(scope="module")
-def trained_gru_model():
-    inputs, targets = number_word_pairs(num_samples=100, high=99, seed=0)
-    vocab = CharVocab.from_texts(inputs, targets)
-    enc, dec, tgt = vectorize(inputs, targets, vocab)
-    # Small and trained long enough that the decoder reads the encoder's state: with
-    # 32 units and 8 epochs a GRU (in Keras too: checked to 1e-15 over 100 steps)
-    # still decodes every input to the same string, a pure language model.
-    model = Seq2Seq(vocab.num_encoder_tokens, vocab.num_decoder_tokens, 16, cell="gru",
-                    seed=0, vocab=vocab)
-    model.compile(RMSprop(learning_rate=0.01))
-    hist = model.fit([enc, dec], tgt, batch_size=16, epochs=40, validation_split=0.2, verbose=0)
-    return model, inputs, enc, hist
-
-
-def test_gru_training_loss_falls(trained_gru_model):
-    _, _, _, hist = trained_gru_model
-    loss = hist.history["loss"]
-    assert loss[-1] < 0.7 * loss[0]
-
-
-def test_gru_inference_models_use_one_state(trained_gru_model):
-    """encoder_model → [h]; decoder_model([target_seq, h]) → [probs, h]; two fed steps
-    equal the teacher-forced training model."""
-    model, _, enc, _ = trained_gru_model
-    vocab = model.vocab
-    dec_in = np.zeros((3, 2, vocab.num_decoder_tokens), np.float32)
-    dec_in[:, 0, vocab.target_token_index["\t"]] = 1
-    dec_in[:, 1, vocab.target_token_index["v"]] = 1
-    states = model.encoder_model.predict(enc[:3])
-    assert len(states) == 1 and states[0].shape == (3, 16)
-    p0, *states = model.decoder_model.predict([dec_in[:, :1]] + states)
-    assert len(states) == 1 and p0.shape == (3, 1, vocab.num_decoder_tokens)
-    p1, *states = model.decoder_model.predict([dec_in[:, 1:]] + states)
-    np.testing.assert_allclose(np.concatenate([p0, p1], 1), model.predict([enc[:3], dec_in]),
-                               atol=1e-6)
-
-
-def test_gru_batched_greedy_equals_one_at_a_time_decoding(trained_gru_model):
-    model, inputs, enc, _ = trained_gru_model
-    vocab = model.vocab
-    one_by_one = [decode_sequence(model, enc[i:i + 1]) for i in range(len(enc))]
-    batched = model.translate(inputs, keep_end=True)
-    assert batched == one_by_one
-    assert len(set(batched)) > 1                  # not a degenerate constant output
-    ids = greedy_decode(model, enc[:5], vocab.target_token_index["\t"],
-                        vocab.target_token_index["\n"], vocab.max_decoder_seq_length + 1)
-    assert ["".join(vocab.reverse_target_char_index[int(i)] for i in seq)
-            for seq in ids] == one_by_one[:5]
-
-
-def test_gru_save_and_load_round_trip(trained_gru_model, tmp_path):
-    model, inputs, _, _ = trained_gru_model
-    path = tmp_path / "gru.npz"
-    model.save(path)
-    loaded = load_model(path)
-    assert loaded.cell == "gru" and isinstance(loaded.encoder, GRU)
-    assert loaded.encoder.reset_after and loaded.decoder.reset_after
-    for a, b in zip(model.get_weights(), loaded.get_weights()):
-        assert a.dtype == b.dtype
-        np.testing.assert_array_equal(a, b)
-    assert loaded.vocab == model.vocab
-    assert loaded.translate(inputs[:10]) == model.translate(inputs[:10])

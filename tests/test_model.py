@@ -145,14 +145,23 @@ def test_fit_argument_errors():
         Seq2Seq(5, 6, 4, cell="transformer")
 
 
-@pytest.fixture(scope="module")
-def trained_numbers_model():
+# Per cell: small, and trained long enough that the decoder reads the encoder's state
+# (a GRU of 32 units after 8 epochs, in Keras too, still decodes every input to the same
+# string, a pure language model; 16 units and 40 epochs do not).
+TRAINED = {"lstm": dict(latent_dim=32, epochs=8), "gru": dict(latent_dim=16, epochs=40)}
+
+
+@pytest.fixture(scope="module", params=sorted(TRAINED))
+def trained_numbers_model(request):
+    cell, config = request.param, TRAINED[request.param]
     inputs, targets = number_word_pairs(num_samples=100, high=99, seed=0)
     vocab = CharVocab.from_texts(inputs, targets)
     enc, dec, tgt = vectorize(inputs, targets, vocab)
-    model = Seq2Seq(vocab.num_encoder_tokens, vocab.num_decoder_tokens, 32, seed=0, vocab=vocab)
+    model = Seq2Seq(vocab.num_encoder_tokens, vocab.num_decoder_tokens, config["latent_dim"],
+                    cell=cell, seed=0, vocab=vocab)
     model.compile(RMSprop(learning_rate=0.01))
-    hist = model.fit([enc, dec], tgt, batch_size=16, epochs=8, validation_split=0.2, verbose=0)
+    hist = model.fit([enc, dec], tgt, batch_size=16, epochs=config["epochs"], validation_split=0.2,
+                     verbose=0)
     return model, inputs, enc, hist
 
 
@@ -182,7 +191,10 @@ def test_inference_models_agree_with_the_training_model(trained_numbers_model):
     dec_in[:, 1, vocab.target_token_index["v"]] = 1
     probs = model.predict([enc[:3], dec_in])
     states = model.encoder_model.predict(enc[:3])
+    assert len(states) == model.decoder.state_size         # [h, c] for LSTM, [h] for GRU
+    assert all(s.shape == (3, model.latent_dim) for s in states)
     p0, *states = model.decoder_model.predict([dec_in[:, :1]] + states)
+    assert len(states) == model.decoder.state_size and p0.shape == (3, 1, vocab.num_decoder_tokens)
     p1, *states = model.decoder_model.predict([dec_in[:, 1:]] + states)
     np.testing.assert_allclose(np.concatenate([p0, p1], 1), probs, atol=1e-6)
 
@@ -193,7 +205,10 @@ def test_save_and_load_round_trip(trained_numbers_model, tmp_path):
     model.save(path)
     assert [p.name for p in tmp_path.iterdir()] == ["m.npz"]      # no temporary file left behind
     loaded = load_model(path)
+    assert loaded.cell == model.cell and type(loaded.encoder) is type(model.encoder)
+    assert getattr(loaded.decoder, "reset_after", None) == getattr(model.decoder, "reset_after", None)
     for a, b in zip(model.get_weights(), loaded.get_weights()):
+        assert a.dtype == b.dtype
         np.testing.assert_array_equal(a, b)
     assert loaded.vocab == model.vocab
     assert loaded.translate(inputs[:10]) == model.translate(inputs[:10])
