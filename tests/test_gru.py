@@ -1,13 +1,12 @@
 """GRU: the layer against its equations written out, every gradient against finite
 differences (both reset_after modes). Seq2Seq(cell="gru") trained end to end: the
-trained-model tests of test_model.py, parametrised over the cell."""
+trained-model and whole-model gradient tests of test_model.py, parametrised over the cell."""
 import numpy as np
 import pytest
 from hypothesis import given, settings, strategies as st
 
-from npseq2seq import GRU, CategoricalCrossentropy, SGD, Seq2Seq
+from npseq2seq import GRU, Seq2Seq
 from tests.gradutil import assert_gradient
-from tests.test_model import random_batch, randomised
 
 sizes = st.integers(min_value=1, max_value=3)
 reset_after_modes = pytest.mark.parametrize("reset_after", [True, False])
@@ -195,19 +194,3 @@ def test_gru_model_weights_are_in_keras_training_model_order():
     assert [w.shape for w in model.get_weights()] == [
         (7, 12), (4, 12), (2, 12), (9, 12), (4, 12), (2, 12), (4, 9), (9,)]
     assert [layer.name for layer in model.layers] == ["encoder_gru", "decoder_gru", "decoder_dense"]
-
-
-@settings(max_examples=8, deadline=None)
-@given(n=st.integers(1, 3), te=st.integers(1, 3), td=st.integers(1, 3), ve=st.integers(1, 3),
-       vd=st.integers(2, 3), h=st.integers(1, 3), zero_pad=st.booleans(), seed=st.integers(0, 999))
-def test_gru_whole_model_gradients_through_the_encoder_state(n, te, td, ve, vd, h, zero_pad, seed):
-    rng = np.random.default_rng(seed)
-    model = randomised(Seq2Seq(ve, vd, h, cell="gru", dtype="float64", seed=seed), rng)
-    model.compile(SGD(), CategoricalCrossentropy(exact_gradient=True))
-    x_enc, x_dec, y = random_batch(rng, n, te, td, ve, vd, zero_pad)
-    _, grads = model.loss_and_gradients([x_enc, x_dec], y)
-    f = lambda: model.loss_and_gradients([x_enc, x_dec], y)[0]
-    names = ["enc kernel", "enc recurrent_kernel", "enc bias", "dec kernel",
-             "dec recurrent_kernel", "dec bias", "dense kernel", "dense bias"]
-    for name, param, grad in zip(names, model.params, grads):
-        assert_gradient(f, param, grad, name)

@@ -32,15 +32,16 @@ def randomised(model, rng):
     return model
 
 
+@pytest.mark.parametrize("cell", ["lstm", "gru"])
 @settings(max_examples=8, deadline=None)
 @given(n=st.integers(1, 3), te=st.integers(1, 3), td=st.integers(1, 3), ve=st.integers(1, 3),
        vd=st.integers(2, 3), h=st.integers(1, 3), zero_pad=st.booleans(), seed=st.integers(0, 999))
-def test_whole_model_gradients_through_the_encoder_states(n, te, td, ve, vd, h, zero_pad, seed):
+def test_whole_model_gradients_through_the_encoder_states(cell, n, te, td, ve, vd, h, zero_pad, seed):
     rng = np.random.default_rng(seed)
-    model = randomised(Seq2Seq(ve, vd, h, dtype="float64", seed=seed), rng)
+    model = randomised(Seq2Seq(ve, vd, h, cell=cell, dtype="float64", seed=seed), rng)
     model.compile(SGD(), CategoricalCrossentropy(exact_gradient=True))
     x_enc, x_dec, y = random_batch(rng, n, te, td, ve, vd, zero_pad)
-    loss, grads = model.loss_and_gradients([x_enc, x_dec], y)
+    _, grads = model.loss_and_gradients([x_enc, x_dec], y)
     f = lambda: model.loss_and_gradients([x_enc, x_dec], y)[0]
     names = ["enc kernel", "enc recurrent_kernel", "enc bias", "dec kernel",
              "dec recurrent_kernel", "dec bias", "dense kernel", "dense bias"]
