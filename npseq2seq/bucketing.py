@@ -127,23 +127,16 @@ def pack(sel, enc, dec, y, enc_lengths, dec_lengths) -> PackedBatch:
                        dec[sel, :td], dec_lengths[sel], y[sel, :td])
 
 
-def _embed(embedding, ids):
-    if embedding is None:
-        return ids, None
-    return embedding.forward(ids)
-
-
 def loss_and_grads(model, batch: PackedBatch, with_grads: bool = True, embedding_rows: bool = False):
     """(mean loss over the batch's real target steps, grads in params order or None, R).
 
-    embedding_rows: the Embeddings' gradients as ``optimizers.RowGradient``, as ``fit`` uses them.
+    embedding_rows: the Embeddings' gradients as ``RowGradient``s, as ``fit`` uses them.
+    The lengths, not a mask, leave the padding out, so the Embeddings' masks go unused.
     """
-    from .model import _embedding_grads
-
-    x, enc_emb = _embed(model.encoder_embedding, batch.enc)
+    x, enc_emb, _ = model._embed(model.encoder_embedding, batch.enc)
     (_, *states), enc_cache = model.encoder.forward(x, lengths=batch.enc_lengths)
     states = [s[batch.to_decoder] for s in states]                 # encoder rows → decoder rows
-    x, dec_emb = _embed(model.decoder_embedding, batch.dec)
+    x, dec_emb, _ = model._embed(model.decoder_embedding, batch.dec)
     (seq, *_), dec_cache = model.decoder.forward(x, initial_state=states, lengths=batch.dec_lengths)
     real = np.arange(batch.dec.shape[1])[:, None] < batch.dec_lengths[None, :]   # (Td, N)
     # the real steps only, (R, H) → logits (R, V); the loss reads the logits, so no softmax
@@ -156,10 +149,10 @@ def loss_and_grads(model, batch: PackedBatch, with_grads: bool = True, embedding
     dseq[real] = drows                                                        # padded steps: no loss
     dx, dstates, dec_grads = model.decoder.backward(
         [np.swapaxes(dseq, 0, 1)] + [None] * model.decoder.state_size, dec_cache)
-    dec_emb_grads = _embedding_grads(model.decoder_embedding, dx, dec_emb, embedding_rows)
+    dec_emb_grads = model._embedding_backward(model.decoder_embedding, dx, dec_emb, embedding_rows)
     from_decoder = np.argsort(batch.to_decoder)                    # decoder rows → encoder rows
     dx, _, enc_grads = model.encoder.backward([None, *(d[from_decoder] for d in dstates)], enc_cache)
-    enc_emb_grads = _embedding_grads(model.encoder_embedding, dx, enc_emb, embedding_rows)
+    enc_emb_grads = model._embedding_backward(model.encoder_embedding, dx, enc_emb, embedding_rows)
     return loss, enc_emb_grads + dec_emb_grads + enc_grads + dec_grads + dense_grads, int(real.sum())
 
 

@@ -43,7 +43,7 @@ from . import losses as losses_mod
 from . import optimizers as optimizers_mod
 from .layers import GRU, LSTM, Dense, DotAttention, Embedding
 from .memory import retain_freed_memory
-from .ops import resolve_dtype, softmax
+from .ops import RowGradient, resolve_dtype, softmax
 
 CELLS = {"lstm": LSTM, "gru": GRU}
 ATTENTION = (None, "luong")
@@ -292,6 +292,12 @@ class Seq2Seq:
         vectors, cache = embedding.forward(ids)
         return vectors, cache, embedding.compute_mask(ids)
 
+    @staticmethod
+    def _embedding_backward(embedding, doutputs, cache, as_rows: bool) -> list:
+        """[d embeddings] of an Embedding ([] at char level, no Embedding); ``as_rows``: one
+        row per lookup (``Embedding.backward``), as ``fit`` hands them to the optimiser."""
+        return [] if embedding is None else embedding.backward(doutputs, cache, as_rows)[1]
+
     def _encode_forward(self, enc):
         """→ (the decoder's initial state list, caches). The list is the encoder's final
         states, then with attention the *memory* it reads: the encoder outputs
@@ -375,7 +381,7 @@ class Seq2Seq:
 
         dout is d(loss)/d(logits) with teacher forcing (Keras's fused softmax +
         cross-entropy), d(loss)/d(probs) without (Keras's probability path).
-        embedding_rows: the Embeddings' gradients as ``optimizers.RowGradient`` (one row
+        embedding_rows: the Embeddings' gradients as ``RowGradient``s (one row
         per lookup, as TensorFlow hands them to Keras's optimizers) instead of arrays.
         """
         if self.teacher_forcing:
@@ -388,7 +394,7 @@ class Seq2Seq:
         # the encoder's final states were the decoder's initial states; with attention its
         # output sequence was also the attention's values (None: no such path)
         dx, _, enc_grads = self.encoder.backward([dencoder_seq, *dstates], rnn_cache)
-        enc_emb_grads = _embedding_grads(self.encoder_embedding, dx, emb_cache, embedding_rows)
+        enc_emb_grads = self._embedding_backward(self.encoder_embedding, dx, emb_cache, embedding_rows)
         return enc_emb_grads + dec_emb_grads + enc_grads + dec_grads
 
     def _decoder_backward_teacher_forced(self, dlogits, dec_cache, embedding_rows=False):
@@ -398,7 +404,7 @@ class Seq2Seq:
         dseq, dencoder_seq = self._attend_backward(dfeatures, att_cache)
         dx, dstates, rnn_grads = self.decoder.backward([dseq] + [None] * self.decoder.state_size,
                                                        rnn_cache)
-        emb_grads = _embedding_grads(self.decoder_embedding, dx, emb_cache, embedding_rows)
+        emb_grads = self._embedding_backward(self.decoder_embedding, dx, emb_cache, embedding_rows)
         return dstates, emb_grads, rnn_grads + dense_grads, dencoder_seq
 
     def _decoder_backward_free_running(self, dprobs, step_caches):
@@ -454,7 +460,7 @@ class Seq2Seq:
             raise FloatingPointError(f"loss became {loss}; weights left as they were before this batch")
         # A finite loss can still overflow on the way back; checking costs ~0.05 % of a step.
         bad = [name for name, g in zip(self._param_names(), grads)
-               if not np.isfinite(g.rows if isinstance(g, optimizers_mod.RowGradient) else g).all()]
+               if not np.isfinite(g.rows if isinstance(g, RowGradient) else g).all()]
         if bad:
             raise FloatingPointError(f"the gradient of {', '.join(bad)} holds NaN or Inf; "
                                      "weights left as they were before this batch")
@@ -680,18 +686,6 @@ class Seq2Seq:
             lines.append(f"  {layer.name:<16} {layer.count_params():>10,}  {shapes}")
         lines.append(f"  total params: {self.count_params():,}")
         return "\n".join(lines)
-
-
-def _embedding_grads(embedding, doutputs, cache, rows: bool) -> list:
-    """[d embeddings] of an Embedding (none if ``embedding`` is None): the table's gradient,
-    or with ``rows`` the gradient of each lookup as an ``optimizers.RowGradient``."""
-    if embedding is None:
-        return []
-    if rows:
-        return [optimizers_mod.RowGradient(cache.ids.reshape(-1),
-                                           doutputs.reshape(-1, embedding.output_dim),
-                                           embedding.input_dim)]
-    return embedding.backward(doutputs, cache)[1]
 
 
 def _check_batch_size(batch_size) -> int:

@@ -13,6 +13,7 @@ import numpy as np
 __all__ = [
     "sigmoid", "tanh", "GateActivation", "softmax", "log_softmax", "logsumexp",
     "glorot_uniform", "orthogonal", "lstm_bias", "resolve_dtype", "scatter_add_rows",
+    "RowGradient",
 ]
 
 
@@ -163,3 +164,25 @@ def lstm_bias(units: int, dtype, unit_forget_bias: bool = True) -> np.ndarray:
     if unit_forget_bias:
         bias[units:2 * units] = 1.0
     return bias
+
+
+class RowGradient(NamedTuple):
+    """The gradient of a (V, K) table read by row lookups, one row per lookup:
+    ``dtable[ids[j]] += rows[j]``, what TensorFlow hands Keras for an Embedding
+    (``tf.IndexedSlices``); ``Embedding.backward(..., as_rows=True)`` returns one, and
+    ``optimizers.py``'s docstring says how Keras's optimizers update with it."""
+    ids: np.ndarray      # (M,) table rows looked up, repeats allowed
+    rows: np.ndarray     # (M, K) the gradient of each lookup
+    num_rows: int        # V
+
+    @property
+    def shape(self):
+        return (self.num_rows, self.rows.shape[1])
+
+    def dense(self) -> np.ndarray:
+        """(V, K): the rows summed per id, the gradient of the table."""
+        return scatter_add_rows(self.num_rows, self.ids, self.rows)
+
+    def squares(self) -> np.ndarray:
+        """(V, K): the rows squared, then summed per id (Keras's ``square(g)``)."""
+        return scatter_add_rows(self.num_rows, self.ids, np.square(self.rows))

@@ -97,11 +97,9 @@ import math
 import numbers
 import warnings
 
-from typing import NamedTuple
-
 import numpy as np
 
-from .ops import scatter_add_rows
+from .ops import RowGradient
 
 __all__ = ["Optimizer", "SGD", "RMSprop", "Adam", "RowGradient", "get", "serialize"]
 
@@ -136,29 +134,6 @@ def _as(x, dtype):
 def _as_via_float32(x, dtype):
     """A Python number rounded to float32 first, as Keras's ``ops.cast(x, dtype)``."""
     return dtype.type(np.float32(x))
-
-
-# --- the gradient of a row lookup -----------------------------------------------------
-
-class RowGradient(NamedTuple):
-    """The gradient of a (V, K) table read by row lookups, one row per lookup:
-    ``dtable[ids[j]] += rows[j]``, what TensorFlow hands Keras for an Embedding
-    (``tf.IndexedSlices``). See the module docstring for how Keras updates with it."""
-    ids: np.ndarray      # (M,) table rows looked up, repeats allowed
-    rows: np.ndarray     # (M, K) the gradient of each lookup
-    num_rows: int        # V
-
-    @property
-    def shape(self):
-        return (self.num_rows, self.rows.shape[1])
-
-    def dense(self) -> np.ndarray:
-        """(V, K): the rows summed per id, the gradient of the table."""
-        return scatter_add_rows(self.num_rows, self.ids, self.rows)
-
-    def squares(self) -> np.ndarray:
-        """(V, K): the rows squared, then summed per id (Keras's ``square(g)``)."""
-        return scatter_add_rows(self.num_rows, self.ids, np.square(self.rows))
 
 
 def _on_rows(clip, g, value):

@@ -199,6 +199,12 @@ def test_embedding_gradient_accumulates_repeated_tokens():
     _, (demb,) = layer.backward(dout, cache)
     assert_gradient(lambda: np.sum(layer.forward(ids)[0] * dout), layer.embeddings, demb, "embeddings")
     np.testing.assert_allclose(demb[2], dout[0, 1] + dout[0, 2] + dout[1, 1])
+    _, (as_rows,) = layer.backward(dout, cache, as_rows=True)   # one row per lookup, as Keras's
+    np.testing.assert_array_equal(as_rows.ids, ids.reshape(-1))  # optimisers receive it
+    assert as_rows.shape == demb.shape and as_rows.rows.shape == (8, 3)
+    np.testing.assert_allclose(as_rows.dense(), demb, rtol=0, atol=1e-15)
+    np.testing.assert_allclose(as_rows.squares()[2],
+                               dout[0, 1] ** 2 + dout[0, 2] ** 2 + dout[1, 1] ** 2, rtol=1e-15)
     np.testing.assert_array_equal(layer.compute_mask(ids), ids != 0)
     assert np.abs(layer.embeddings).max() <= 0.05
     with pytest.raises(ValueError, match=r"token ids must lie in \[0, 6\)"):

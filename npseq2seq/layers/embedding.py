@@ -18,7 +18,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from ..ops import scatter_add_rows
+from ..ops import RowGradient, scatter_add_rows
 from .base import Layer
 
 
@@ -49,12 +49,18 @@ class Embedding(Layer):
                              f"received min {ids.min()}, max {ids.max()}")
         return self.embeddings[ids], EmbeddingCache(ids)
 
-    def backward(self, doutputs: np.ndarray, cache: EmbeddingCache):
-        """Returns (None, [dembeddings]): ids have no gradient."""
+    def backward(self, doutputs: np.ndarray, cache: EmbeddingCache, as_rows: bool = False):
+        """Returns (None, [dembeddings]): ids have no gradient.
+
+        as_rows: the gradient as TensorFlow hands it to Keras's optimizers, one row per
+        lookup (a ``RowGradient``, Keras's ``tf.IndexedSlices``), instead of the (V, E) table;
+        RMSprop and Adam square those rows before summing them (``optimizers.py``).
+        """
+        ids, rows = cache.ids.reshape(-1), doutputs.reshape(-1, self.output_dim)
+        if as_rows:
+            return None, [RowGradient(ids, rows, self.input_dim)]
         # out = E[ids]  ->  dE[k] = Σ over positions holding k of dout
-        dembeddings = scatter_add_rows(self.input_dim, cache.ids.reshape(-1),
-                                       doutputs.reshape(-1, self.output_dim))
-        return None, [dembeddings]
+        return None, [scatter_add_rows(self.input_dim, ids, rows)]
 
     def compute_mask(self, ids: np.ndarray) -> np.ndarray | None:
         return (np.asarray(ids) != 0) if self.mask_zero else None
