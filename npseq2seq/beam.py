@@ -50,6 +50,8 @@ from typing import NamedTuple
 
 import numpy as np
 
+from .checks import check_integer
+
 DEFAULT_LENGTH_PENALTY = 0.6   # GNMT's α; see the module docstring
 
 
@@ -72,9 +74,9 @@ def beam_search(model, encoder_input, beam_width: int, start_id: int, stop_id: i
     best first. ``max_steps`` bounds the number of tokens, stop token included, as in
     ``greedy_decode``. See the module docstring for the algorithm and the ranking.
     """
-    _check_positive_int(beam_width, "beam_width")
-    _check_positive_int(max_steps, "max_steps")
-    _check_positive_int(n_best, "n_best")
+    check_integer(beam_width, "beam_width")
+    check_integer(max_steps, "max_steps")
+    check_integer(n_best, "n_best")
     if n_best > beam_width:
         raise ValueError(f"n_best must be at most beam_width ({beam_width}), received {n_best}")
     if not isinstance(length_penalty, numbers.Real) or not math.isfinite(length_penalty) \
@@ -160,8 +162,3 @@ def _rank(kept, n: int, n_best: int, alpha: float) -> list[list[Hypothesis]]:
         if len(results[sentence[i]]) < n_best:
             results[sentence[i]].append(Hypothesis(ids[i], float(log_prob[i]), float(score[i])))
     return results
-
-
-def _check_positive_int(value, name: str) -> None:
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < 1:
-        raise ValueError(f"{name} must be a positive integer, received {value!r}")

@@ -286,10 +286,7 @@ class CharVocab:
         if START not in self.target_characters or END not in self.target_characters:
             raise ValueError("target_characters must contain START '\\t' and END '\\n'")
         for name, least in (("max_encoder_seq_length", 1), ("max_decoder_seq_length", 2)):
-            value = getattr(self, name)
-            if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < least:
-                raise ValueError(f"{name} must be an int >= {least}, got {value!r}")
-            object.__setattr__(self, name, int(value))
+            object.__setattr__(self, name, _check_count(getattr(self, name), name, least))
         _check_padding(self.padding)
         if self.padding == "space" and (
             PAD not in self.input_characters or PAD not in self.target_characters
@@ -556,6 +553,12 @@ _FR_ONES = (
     "quatorze quinze seize dix-sept dix-huit dix-neuf"
 ).split()
 _FR_TENS = "_ _ vingt trente quarante cinquante soixante".split()
+
+
+def _check_count(value, name: str, least: int) -> int:
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < least:
+        raise ValueError(f"{name} must be an int >= {least}, got {value!r}")
+    return int(value)
 
 
 def _check_number(n: int) -> int:

@@ -23,6 +23,7 @@ import numpy as np
 
 from . import words
 from .beam import DEFAULT_LENGTH_PENALTY, beam_search
+from .checks import check_integer
 from .data import END, START, _check_texts, encode_input_texts
 
 
@@ -133,8 +134,7 @@ def translate(model, texts, vocab=None, batch_size: int = 256, errors: str = "ra
     """
     vocab = _vocab_of(model, vocab)
     texts = _check_texts(texts, "texts")
-    if isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size < 1:
-        raise ValueError(f"batch_size must be a positive integer, received {batch_size!r}")
+    check_integer(batch_size, "batch_size")
     if errors not in ("raise", "ignore"):
         raise ValueError(f"errors must be 'raise' or 'ignore', received {errors!r}")
     if n_best is not None and beam_width is None:

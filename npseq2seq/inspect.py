@@ -34,6 +34,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from . import words
+from .checks import check_integer
 from .decoding import _codec, _vocab_of, greedy_decode
 from .layers.recurrent import split_gates
 from .model import as_token_ids
@@ -126,8 +127,7 @@ def record(model, text: str, top_k: int = 5, vocab=None) -> Trace:
     """
     if not isinstance(text, str):
         raise TypeError(f"text must be a str, received {type(text).__name__}")
-    if not isinstance(top_k, int) or isinstance(top_k, bool) or top_k < 1:
-        raise ValueError(f"top_k must be a positive integer, received {top_k!r}")
+    check_integer(top_k, "top_k")
     vocab = _vocab_of(model, vocab)
     encode, start_id, stop_id, to_text, no_tokens = _codec(vocab, model.dtype, "raise", False, False)
     if no_tokens(text):

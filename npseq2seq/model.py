@@ -41,6 +41,7 @@ import numpy as np
 
 from . import losses as losses_mod
 from . import optimizers as optimizers_mod
+from .checks import check_integer
 from .layers import GRU, LSTM, Dense, DotAttention, Embedding
 from .memory import retain_freed_memory
 from .ops import RowGradient, resolve_dtype, softmax
@@ -146,11 +147,8 @@ class Seq2Seq:
                  attention: str | None = None):
         for arg, value in (("num_encoder_tokens", num_encoder_tokens),
                            ("num_decoder_tokens", num_decoder_tokens), ("latent_dim", latent_dim)):
-            if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
-                raise ValueError(f"{arg} must be a positive integer, received {value!r}")
-        if seed is not None and (isinstance(seed, bool) or not isinstance(seed, (int, np.integer))
-                                 or seed < 0):
-            raise ValueError(f"seed must be None or a non-negative integer, received {seed!r}")
+            check_integer(value, arg)
+        check_integer(seed, "seed", least=0, none_ok=True)
         if cell not in CELLS:
             raise ValueError(f"cell must be one of {sorted(CELLS)}, received {cell!r}")
         if level not in ("char", "word"):
@@ -493,13 +491,13 @@ class Seq2Seq:
     def evaluate(self, x, y, batch_size: int = 64, verbose: int = 0) -> float:
         """Mean loss over batches, weighted by batch size (Keras's ``Mean`` metric)."""
         enc, dec = self._prepare_x(x)
-        return self._eval_loss(enc, dec, self._prepare_y(y, dec), _check_batch_size(batch_size))
+        return self._eval_loss(enc, dec, self._prepare_y(y, dec), check_integer(batch_size, "batch_size"))
 
     def predict(self, x, batch_size: int = 64, verbose: int = 0, steps: int | None = None) -> np.ndarray:
         """The training model's probabilities (N, Td, Vd); without teacher forcing the decoder
         runs ``steps`` steps (default: the decoder input's length)."""
         enc, dec = self._prepare_x(x)
-        batch_size = _check_batch_size(batch_size)
+        batch_size = check_integer(batch_size, "batch_size")
         return np.concatenate([self.forward(enc[s:s + batch_size], dec[s:s + batch_size], steps)[0]
                                for s in range(0, len(enc), batch_size)], axis=0)
 
@@ -518,15 +516,12 @@ class Seq2Seq:
         word-level data; see ``bucketing.py``).
         """
         self._check_compiled()
-        batch_size = _check_batch_size(batch_size)
-        if not isinstance(epochs, (int, np.integer)) or epochs < 0:
-            raise ValueError(f"epochs must be a non-negative integer, received {epochs!r}")
+        batch_size = check_integer(batch_size, "batch_size")
+        check_integer(epochs, "epochs", least=0)
         if (isinstance(validation_split, bool) or not isinstance(validation_split, numbers.Real)
                 or not 0.0 <= validation_split < 1.0):
             raise ValueError(f"validation_split must be a number in [0, 1), received {validation_split!r}")
-        if isinstance(initial_epoch, bool) or not isinstance(initial_epoch, (int, np.integer)) \
-                or initial_epoch < 0:
-            raise ValueError(f"initial_epoch must be a non-negative integer, received {initial_epoch!r}")
+        check_integer(initial_epoch, "initial_epoch", least=0)
         enc, dec = self._prepare_x(x)
         y = self._prepare_y(y, dec)
         val = None
@@ -686,9 +681,3 @@ class Seq2Seq:
             lines.append(f"  {layer.name:<16} {layer.count_params():>10,}  {shapes}")
         lines.append(f"  total params: {self.count_params():,}")
         return "\n".join(lines)
-
-
-def _check_batch_size(batch_size) -> int:
-    if not isinstance(batch_size, (int, np.integer)) or batch_size < 1:
-        raise ValueError(f"batch_size must be a positive integer, received {batch_size!r}")
-    return int(batch_size)

@@ -40,7 +40,6 @@ One convention as in ``data.py``: target texts are passed *raw*; ``<start>`` and
 from __future__ import annotations
 
 import itertools
-import numbers
 import re
 import unicodedata
 from collections import Counter
@@ -51,7 +50,7 @@ from types import MappingProxyType
 
 import numpy as np
 
-from .data import TextTooLongError, _check_texts
+from .data import TextTooLongError, _check_count, _check_texts
 
 __all__ = [
     "PAD",
@@ -195,12 +194,6 @@ def _check_bool(value, name: str) -> bool:
     if not isinstance(value, bool):
         raise ValueError(f"{name} must be True or False, got {value!r}")
     return value
-
-
-def _check_count(value, name: str, least: int) -> int:
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < least:
-        raise ValueError(f"{name} must be an int >= {least}, got {value!r}")
-    return int(value)
 
 
 def _ranked_words(

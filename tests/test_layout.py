@@ -12,7 +12,7 @@ PACKAGE = Path(__file__).resolve().parent.parent / "npseq2seq"
 # Each module's level: a module-level import must point to a lower level. Within
 # layers/, a cell (lstm, gru) sits on the shared time loop (recurrent), which sits on base.
 LEVELS = {
-    "ops": 0, "memory": 0, "gradcheck": 0, "metrics": 0, "data": 0,
+    "ops": 0, "memory": 0, "gradcheck": 0, "metrics": 0, "data": 0, "checks": 0,
     "layers.base": 1, "layers.recurrent": 2, "layers.lstm": 3, "layers.gru": 3,
     "layers.dense": 2, "layers.embedding": 2, "layers.attention": 2, "layers.__init__": 4,
     "layers": 4, "losses": 1, "optimizers": 1, "words": 1,
