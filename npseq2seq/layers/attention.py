@@ -88,9 +88,3 @@ class DotAttention(Layer):
             raise ValueError(f"{self.name}: query must be (batch, Tq, dim) and values (batch, Tv, dim) "
                              f"with the same batch and dim, received {query.shape} and {values.shape}")
         return query, values
-
-    def _check_mask(self, mask, shape, name):
-        mask = np.asarray(mask)
-        if mask.shape != shape:
-            raise ValueError(f"{self.name}: {name} must have shape {shape}, received {mask.shape}")
-        return mask.astype(bool, copy=False)

@@ -41,5 +41,12 @@ class Layer:
                                  f"received {new.shape}")
             current[...] = new  # in place: keeps references held by optimisers valid
 
+    def _check_mask(self, mask, shape, argument: str = "mask") -> np.ndarray:
+        """A boolean mask of ``shape`` (True: a real step), or ValueError naming ``argument``."""
+        mask = np.asarray(mask)
+        if mask.shape != shape:
+            raise ValueError(f"{self.name}: {argument} must have shape {shape}, received {mask.shape}")
+        return mask.astype(bool, copy=False)
+
     def count_params(self) -> int:
         return sum(w.size for w in self.weights)

@@ -280,12 +280,6 @@ class Recurrent(Layer):
                              f"order, received {lengths!r}")
         return (lengths[None, :] > np.arange(steps)[:, None]).sum(axis=1)
 
-    def _check_mask(self, mask, shape):
-        mask = np.asarray(mask)
-        if mask.shape != shape:
-            raise ValueError(f"{self.name}: mask must have shape {shape}, received {mask.shape}")
-        return mask.astype(bool, copy=False)
-
     def _check_initial_state(self, initial_state, n):
         if initial_state is None:
             return self.zero_state(n)
