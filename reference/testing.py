@@ -149,3 +149,26 @@ def fit_side_by_side(keras_model, np_model, x, y, **kwargs):
     keys = sorted(set(k_hist) & set(n_hist))
     diff = max(abs(a - b) for key in keys for a, b in zip(n_hist[key], k_hist[key]))
     return n_hist, k_hist, diff
+
+
+def greedy_steps_difference(keras_decoder, np_model, k_states, n_states, num_tokens, dtype,
+                            steps=4) -> float:
+    """``steps`` one-hot decoder steps from token 1, each fed the argmax of Keras's output, on
+    Keras's one-step ``decoder_model`` and on npseq2seq's ``decoder_model`` and ``decode_step``
+    (what greedy decoding runs): the largest difference of their probabilities and states."""
+    from reference.models import _call
+
+    s_states, n = n_states, len(n_states[0])
+    target = np.zeros((n, 1, num_tokens), dtype)
+    target[:, 0, 1] = 1.0
+    diff = 0.0
+    for _ in range(steps):
+        k_out, *k_states = _call(keras_decoder, [target] + k_states)
+        n_out, *n_states = np_model.decoder_model.predict([target] + n_states)
+        s_out, s_states = np_model.decode_step(target[:, 0].argmax(-1), s_states)
+        assert len(n_states) == len(k_states) and n_out.shape == k_out.shape == (n, 1, num_tokens)
+        diff = max(diff, max_abs_diff(n_out, k_out), max_abs_diff(n_states, k_states),
+                   max_abs_diff(s_out, k_out[:, 0]), max_abs_diff(s_states, k_states))
+        target = np.zeros((n, 1, num_tokens), dtype)
+        target[np.arange(n), 0, k_out[:, 0].argmax(-1)] = 1.0
+    return diff

@@ -239,17 +239,25 @@ class WithMemory:
         return softmax(np.log(probs) + bias), rnn_states + [memory]
 
 
+def assert_batched_equals_one_by_one(model, enc, beam_width, start_id, stop_id, max_steps):
+    """Beam search over the batch finds, for every sentence, what it finds for that sentence
+    alone (the same hypotheses, the same log-probabilities); returns the batched result."""
+    batched = beam_search(model, enc, beam_width, start_id, stop_id, max_steps, n_best=beam_width)
+    for i in range(len(enc)):
+        alone = beam_search(model, enc[i:i + 1], beam_width, start_id, stop_id, max_steps,
+                            n_best=beam_width)[0]
+        assert [tuple(h.ids) for h in batched[i]] == [tuple(h.ids) for h in alone]
+        np.testing.assert_allclose([h.log_prob for h in batched[i]], [h.log_prob for h in alone],
+                                   rtol=tol("float64", "forward"))
+    return batched
+
+
 def test_every_state_array_follows_its_sentence_through_the_beam():
     rng = np.random.default_rng(3)
     model = random_model(rng, 4, 6, 5)
     wrapped = WithMemory(model, rng, te=5, ve=4)
     enc = one_hot(rng.integers(0, 4, (5, 5)), 4, "float64")
-    batched = beam_search(wrapped, enc, 3, 0, 5, 6, n_best=3)
-    for i in range(len(enc)):
-        alone = beam_search(wrapped, enc[i:i + 1], 3, 0, 5, 6, n_best=3)[0]
-        assert [tuple(h.ids) for h in batched[i]] == [tuple(h.ids) for h in alone]
-        np.testing.assert_allclose([h.log_prob for h in batched[i]], [h.log_prob for h in alone],
-                                   rtol=tol("float64", "forward"))
+    batched = assert_batched_equals_one_by_one(wrapped, enc, 3, 0, 5, 6)
     # and the memory matters: without it the results differ
     plain = beam_search(model, enc, 3, 0, 5, 6, n_best=3)
     assert any([tuple(h.ids) for h in a] != [tuple(h.ids) for h in b] for a, b in zip(batched, plain))
@@ -284,12 +292,8 @@ def test_beam_search_through_an_attention_decoder(level, mask_zero):
     assert len(model.encode(enc)) > model.decoder.state_size      # the memory is in the state list
     greedy = greedy_decode(model, enc, 0, 4, 6)
     assert [tuple(h[0].ids) for h in beam_search(model, enc, 1, 0, 4, 6)] == [tuple(g) for g in greedy]
-    batched = beam_search(model, enc, 3, 0, 4, 6, n_best=3)
+    batched = assert_batched_equals_one_by_one(model, enc, 3, 0, 4, 6)
     for i in range(len(enc)):
-        alone = beam_search(model, enc[i:i + 1], 3, 0, 4, 6, n_best=3)[0]
-        assert [tuple(h.ids) for h in batched[i]] == [tuple(h.ids) for h in alone]
-        np.testing.assert_allclose([h.log_prob for h in batched[i]], [h.log_prob for h in alone],
-                                   rtol=tol("float64", "forward"))
         for h in batched[i]:   # (with mask_zero a fed-back <pad> is skipped on both sides)
             expected = teacher_forced_log_prob(model, enc[i:i + 1], h.ids, 0)
             assert abs(h.log_prob - expected) <= tol("float64", "forward") * max(1.0, abs(expected))

@@ -125,28 +125,6 @@ def test_gru_mask_skips_steps_and_its_gradients(n, t, d, h, reset_after, seed):
 
 
 @reset_after_modes
-def test_gru_token_ids_equal_one_hot_inputs(reset_after):
-    rng = np.random.default_rng(2)
-    layer = random_gru(rng, 4, 6, reset_after, return_sequences=True, return_state=True)
-    ids = rng.integers(-1, 6, size=(5, 7))        # -1: an all-zero (zero-padding) row
-    one_hot = np.zeros((5, 7, 6))
-    mask = ids >= 0
-    one_hot[mask, ids[mask]] = 1.0
-    h0 = rng.normal(size=(5, 4))
-    out_ids, cache_ids = layer.forward(ids, [h0])
-    out_oh, cache_oh = layer.forward(one_hot, [h0])
-    for a, b in zip(out_ids, out_oh):
-        np.testing.assert_array_equal(a, b)
-    douts = [rng.normal(size=a.shape) for a in out_ids]
-    dx_ids, dh0_ids, grads_ids = layer.backward(douts, cache_ids)
-    _, dh0_oh, grads_oh = layer.backward(douts, cache_oh)
-    assert dx_ids is None
-    np.testing.assert_array_equal(dh0_ids[0], dh0_oh[0])
-    for a, b in zip(grads_ids, grads_oh):
-        np.testing.assert_allclose(a, b, atol=1e-13)
-
-
-@reset_after_modes
 def test_gru_without_return_state_and_default_initial_state(reset_after):
     rng = np.random.default_rng(3)
     layer = random_gru(rng, 3, 2, reset_after)

@@ -3,7 +3,7 @@ import numpy as np
 import pytest
 from hypothesis import given, settings, strategies as st
 
-from npseq2seq.layers import LSTM, Dense
+from npseq2seq.layers import GRU, LSTM, Dense
 from npseq2seq.ops import GateActivation, glorot_uniform, orthogonal, scatter_add_rows, sigmoid, softmax
 from tests.gradutil import assert_gradient
 
@@ -66,21 +66,31 @@ def test_lstm_gradients(n, t, d, h, return_sequences, seed):
         assert_gradient(f, arr, grad, name)
 
 
-def test_lstm_token_ids_equal_one_hot_inputs_exactly():
+@pytest.mark.parametrize("cell, reset_after", [("lstm", None), ("gru", True), ("gru", False)])
+def test_token_ids_equal_one_hot_inputs_exactly(cell, reset_after):
+    """The row gather (and its scatter-add backward) gives the one-hot GEMM's numbers."""
     rng = np.random.default_rng(2)
-    layer = random_lstm(rng, 4, 6, return_sequences=True, return_state=True)
+    if cell == "lstm":
+        layer = random_lstm(rng, 4, 6, return_sequences=True, return_state=True)
+    else:
+        layer = GRU(4, 6, reset_after=reset_after, return_sequences=True, return_state=True,
+                    dtype="float64", rng=rng)
+        layer.bias[...] = rng.normal(size=layer.bias.shape)   # a zero bias would hide bias bugs
     ids = rng.integers(-1, 6, size=(5, 7))        # -1: an all-zero (zero-padding) row
     one_hot = np.zeros((5, 7, 6))
     mask = ids >= 0
     one_hot[mask, ids[mask]] = 1.0
-    out_ids, cache_ids = layer.forward(ids)
-    out_oh, cache_oh = layer.forward(one_hot)
+    initial = [rng.normal(size=(5, 4)) for _ in range(layer.state_size)]
+    out_ids, cache_ids = layer.forward(ids, initial)
+    out_oh, cache_oh = layer.forward(one_hot, initial)
     for a, b in zip(out_ids, out_oh):
         np.testing.assert_array_equal(a, b)
     douts = [rng.normal(size=a.shape) for a in out_ids]
-    dx_ids, _, grads_ids = layer.backward(douts, cache_ids)
-    _, _, grads_oh = layer.backward(douts, cache_oh)
+    dx_ids, dinitial_ids, grads_ids = layer.backward(douts, cache_ids)
+    _, dinitial_oh, grads_oh = layer.backward(douts, cache_oh)
     assert dx_ids is None
+    for a, b in zip(dinitial_ids, dinitial_oh):
+        np.testing.assert_array_equal(a, b)
     for a, b in zip(grads_ids, grads_oh):
         np.testing.assert_allclose(a, b, atol=1e-13)
 

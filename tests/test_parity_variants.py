@@ -321,9 +321,8 @@ def test_train_on_batch_trajectory(keras, keras_floatx, variant, optimizer, reco
     record(f"variants weights after 20 {optimizer} steps", keras_floatx, diffs["weights_20_steps"],
            label)
     record(f"variants train_on_batch losses, {optimizer}", keras_floatx, diffs["loss"], label)
-    assert diffs["weights_1_step"] <= tol(keras_floatx, "weights_1_step")
-    assert diffs["weights_20_steps"] <= tol(keras_floatx, "weights_20_steps")
-    assert diffs["loss"] <= tol(keras_floatx, "loss")
+    for check in ("weights_1_step", "weights_20_steps", "loss"):   # the tolerances' names
+        assert diffs[check] <= tol(keras_floatx, check), check
     assert diffs["moved"] > 1e-3      # the weights really moved
 
 
