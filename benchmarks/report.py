@@ -60,29 +60,34 @@ def _busy_warning(m: dict) -> list[str]:
                 "numbers measure the contention more than the libraries.**"]
 
 
+def _table(header: list[str], rows) -> list[str]:
+    """A Markdown table: the header, its rule, then one line per row (a list of cells)."""
+    return [_row(header), "|" + "---|" * len(header), *(_row(cells) for cells in rows)]
+
+
+def _row(cells) -> str:
+    return "|" + "|".join(f" {c} " if c != "" else " " for c in map(str, cells)) + "|"
+
+
 def _training_table(r: dict) -> list[str]:
-    lines = ["## Training: seconds per epoch (train part + validation part)", "",
-             "| model | dtype | npseq2seq train / val | Keras train / val | PyTorch train / val "
-             "| npseq2seq / Keras (epoch) | PyTorch / Keras (epoch) | final val_loss np / Keras / torch |",
-             "|---|---|---|---|---|---|---|---|"]
-    notes = []
+    rows, notes = [], []
     for row in r["training"]:
         if row.get("status") != "ok":
-            lines.append(f"| {row['model']} | {row['dtype']} | not available: {row['reason']} | | | | | |")
+            rows.append([row["model"], row["dtype"], f"not available: {row['reason']}", "", "", "", "", ""])
             continue
         cells = []
         for fw in ("numpy", "keras", "torch"):
             e = row["times"].get(fw)
             cells.append(f"{_s(_median(e, 'train'))} / {_s(_median(e, 'val'))}" if e else "–")
         losses = " / ".join(_s(row["final_val_loss"].get(fw), 3) for fw in ("numpy", "keras", "torch"))
-        lines.append(f"| {row['model']} | {row['dtype']} | {' | '.join(cells)} | "
-                     f"**{_ratio(row['ratio'].get('numpy'))}** | {_ratio(row['ratio'].get('torch'))} | {losses} |")
+        rows.append([row["model"], row["dtype"], *cells, f"**{_ratio(row['ratio'].get('numpy'))}**",
+                     _ratio(row["ratio"].get("torch")), losses])
         if "bucketed" in row["times"]:
             e, real = row["times"]["bucketed"], row["real_steps_val_loss"]
-            lines.append(f"| {row['model']}, masked + length-bucketed (npseq2seq only) | {row['dtype']} | "
-                         f"{_s(_median(e, 'train'))} / {_s(_median(e, 'val'))} | | | "
-                         f"**{_ratio(row['ratio'].get('bucketed'))}** | | {_s(real['bucketed'], 3)} "
-                         f"(tutorial mode: {_s(real['numpy'], 3)}) |")
+            rows.append([f"{row['model']}, masked + length-bucketed (npseq2seq only)", row["dtype"],
+                         f"{_s(_median(e, 'train'))} / {_s(_median(e, 'val'))}", "", "",
+                         f"**{_ratio(row['ratio'].get('bucketed'))}**", "",
+                         f"{_s(real['bucketed'], 3)} (tutorial mode: {_s(real['numpy'], 3)})"])
             notes.append("The bucketed row trains the same model from the same weights for the same "
                          "number of epochs on zero-padded data, with the padded target steps neither "
                          "computed nor counted (`fit(bucket_by_length=True)`; the encoder still reads "
@@ -90,7 +95,10 @@ def _training_table(r: dict) -> list[str]:
                          "target characters; beside it, in brackets, the tutorial-mode npseq2seq model "
                          "scored the same way. The other val_loss columns follow Keras (every padded step "
                          "counted), which is lower: trailing spaces are easy to predict.")
-    return lines + ([""] + notes if notes else [])
+    header = ["model", "dtype", "npseq2seq train / val", "Keras train / val", "PyTorch train / val",
+              "npseq2seq / Keras (epoch)", "PyTorch / Keras (epoch)", "final val_loss np / Keras / torch"]
+    return (["## Training: seconds per epoch (train part + validation part)", ""] + _table(header, rows)
+            + ([""] + notes if notes else []))
 
 
 def _skipped(title: str) -> list[str]:
@@ -101,61 +109,53 @@ def _decoding_table(r: dict) -> list[str]:
     d = r["decoding"]
     if d is None:
         return _skipped("Decoding")
-    lines = ["## Decoding (greedy, trained weights from the LSTM float32 run)", "",
-             f"Mean decoded length {d['mean_chars']:.1f} characters. Ratios are per decoded character.", "",
-             "| decoder | sentences | ms / sentence | ms / character | vs Keras tutorial | vs Keras best "
-             "| same strings as npseq2seq |",
-             "|---|---|---|---|---|---|---|"]
-    for row in d["rows"]:
-        lines.append(f"| {row['name']} | {row['sentences']} | {_s(row['ms_per_sentence'], 3)} | "
-                     f"{_s(row['ms_per_char'], 4)} | {_ratio(row.get('vs_keras_tutorial'))} | "
-                     f"{_ratio(row.get('vs_keras_best'))} | {row['agree']} |")
-    return lines
+    header = ["decoder", "sentences", "ms / sentence", "ms / character", "vs Keras tutorial",
+              "vs Keras best", "same strings as npseq2seq"]
+    rows = [[row["name"], row["sentences"], _s(row["ms_per_sentence"], 3), _s(row["ms_per_char"], 4),
+             _ratio(row.get("vs_keras_tutorial")), _ratio(row.get("vs_keras_best")), row["agree"]]
+            for row in d["rows"]]
+    return (["## Decoding (greedy, trained weights from the LSTM float32 run)", "",
+             f"Mean decoded length {d['mean_chars']:.1f} characters. Ratios are per decoded character.", ""]
+            + _table(header, rows))
 
 
 def _memory_table(r: dict) -> list[str]:
     if r["memory"] is None:
         return _skipped("Peak memory")
-    lines = ["## Peak memory of one training epoch (RSS, one subprocess per framework)", "",
-             "| framework | RSS before training (MB) | peak RSS (MB) | peak / Keras peak |",
-             "|---|---|---|---|"]
-    for row in r["memory"]:
-        lines.append(f"| {row['label']} | {row['rss_before_training_mb']:.0f} | {row['peak_rss_mb']:.0f} | "
-                     f"{_ratio(row.get('ratio'))} |")
-    return lines
+    header = ["framework", "RSS before training (MB)", "peak RSS (MB)", "peak / Keras peak"]
+    rows = [[row["label"], f"{row['rss_before_training_mb']:.0f}", f"{row['peak_rss_mb']:.0f}",
+             _ratio(row.get("ratio"))] for row in r["memory"]]
+    return ["## Peak memory of one training epoch (RSS, one subprocess per framework)", ""] + _table(header, rows)
 
 
 def _startup_table(r: dict) -> list[str]:
     if r["startup"] is None:
         return _skipped("Import → first translation")
-    lines = ["## Import → load saved model → first translation (one subprocess each)", "",
-             "| path | in-process seconds (median) | process wall seconds | peak RSS (MB) | "
-             "TensorFlow loaded | translation of the test sentence |",
-             "|---|---|---|---|---|---|"]
-    for row in r["startup"]["rows"]:
-        lines.append(f"| {row['label']} | {row['seconds']['median']:.2f} | {row['wall']['median']:.2f} | "
-                     f"{row['peak_rss_mb']:.0f} | {row['tensorflow_loaded']} | `{row['translation']}` |")
-    lines += ["", f"npseq2seq / Keras (in-process): **{_ratio(r['startup']['ratio'])}**"]
-    return lines
+    header = ["path", "in-process seconds (median)", "process wall seconds", "peak RSS (MB)",
+              "TensorFlow loaded", "translation of the test sentence"]
+    rows = [[row["label"], f"{row['seconds']['median']:.2f}", f"{row['wall']['median']:.2f}",
+             f"{row['peak_rss_mb']:.0f}", row["tensorflow_loaded"], f"`{row['translation']}`"]
+            for row in r["startup"]["rows"]]
+    return (["## Import → load saved model → first translation (one subprocess each)", ""]
+            + _table(header, rows)
+            + ["", f"npseq2seq / Keras (in-process): **{_ratio(r['startup']['ratio'])}**"])
 
 
 def _gflops_table(r: dict) -> list[str]:
     g = r["gflops"]
-    lines = ["## Achieved GFLOP/s of npseq2seq's training step (LSTM, float32)", "",
+    header = ["BLAS environment", "kernel", "train s/epoch", "achieved GFLOP/s", "GEMM floor s/epoch",
+              "fraction of the GEMM limit"]
+    rows = [[row["env"], row["kernel"], _s(row["train_seconds"]), f"{row['achieved_gflops']:.0f}",
+             _s(row["floor_seconds"]), f"**{row['fraction']:.2f}**"] for row in g["rows"]]
+    rate_header = ["GEMM", "shape", "layout", "calls per step", "GFLOP/s", "floor ms per step"]
+    rates = [[row["name"], row["shape"], f"`{row['layout']}`", row["count"], f"{row['gflops']:.0f}",
+              f"{1e3 * row['floor_seconds']:.2f}"] for row in g["rates"]]
+    return (["## Achieved GFLOP/s of npseq2seq's training step (LSTM, float32)", "",
              f"GEMM FLOPs per epoch (counted analytically, one-hot products as gathers): train "
-             f"{g['train_flops'] / 1e12:.3f} TFLOP, validation {g['val_flops'] / 1e12:.3f} TFLOP.", "",
-             "| BLAS environment | kernel | train s/epoch | achieved GFLOP/s | GEMM floor s/epoch "
-             "| fraction of the GEMM limit |",
-             "|---|---|---|---|---|---|"]
-    for row in g["rows"]:
-        lines.append(f"| {row['env']} | {row['kernel']} | {_s(row['train_seconds'])} | {row['achieved_gflops']:.0f} | "
-                     f"{_s(row['floor_seconds'])} | **{row['fraction']:.2f}** |")
-    lines += ["", "NumPy's measured float32 GEMM rate on the step's shapes (BLAS environment of the main run):", "",
-              "| GEMM | shape | layout | calls per step | GFLOP/s | floor ms per step |", "|---|---|---|---|---|---|"]
-    for row in g["rates"]:
-        lines.append(f"| {row['name']} | {row['shape']} | `{row['layout']}` | {row['count']} | "
-                     f"{row['gflops']:.0f} | {1e3 * row['floor_seconds']:.2f} |")
-    return lines
+             f"{g['train_flops'] / 1e12:.3f} TFLOP, validation {g['val_flops'] / 1e12:.3f} TFLOP.", ""]
+            + _table(header, rows)
+            + ["", "NumPy's measured float32 GEMM rate on the step's shapes (BLAS environment of the main run):", ""]
+            + _table(rate_header, rates))
 
 
 def _blas_variant_lines(r: dict) -> list[str]:
