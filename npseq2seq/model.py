@@ -615,16 +615,14 @@ class Seq2Seq:
         if self.decoder_embedding is not None:
             x = self.decoder_embedding.embeddings[x]
         xw = self.decoder.project_inputs(x)[0]
-        new_states, _ = self.decoder.step_forward(xw, states)
         # with mask_zero a fed-back padding id is a masked step, as in the training model:
         # the states carry over (and the attention's query is masked)
-        mask = (token_ids != 0)[:, None] if self.mask_zero else None
-        if mask is not None:
-            new_states = [np.where(mask, new, old) for old, new in zip(states, new_states)]
-        states = new_states
+        mask = (token_ids != 0) if self.mask_zero else None
+        states, _ = self.decoder.step_forward(xw, states, mask)
         if self.attention_layer is None:
             return softmax(states[0] @ self.dense.kernel + self.dense.bias), states
-        features, att_cache = self._attend(states[0][:, None], memory, mask)   # one query step
+        query_mask = None if mask is None else mask[:, None]
+        features, att_cache = self._attend(states[0][:, None], memory, query_mask)   # one query step
         probs = softmax(features[:, 0] @ self.dense.kernel + self.dense.bias)
         if return_attention:
             return probs, states + memory, att_cache.weights[:, 0]

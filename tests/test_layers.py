@@ -264,3 +264,20 @@ def test_dense_without_activation_returns_the_logits_only():
     probs, full = layer.forward(x)
     np.testing.assert_array_equal(logits, full.logits)
     assert cache.outputs is None and np.allclose(probs, softmax(logits))
+
+
+@pytest.mark.parametrize("cell", ["lstm", "gru"])
+def test_step_forward_with_a_mask_is_one_masked_step_of_forward(cell):
+    """Decoding runs single steps; a masked row keeps its states exactly as in ``forward``."""
+    rng = np.random.default_rng(11)
+    layer = (LSTM if cell == "lstm" else GRU)(3, 4, return_state=True, dtype="float64", rng=rng)
+    layer.bias[...] = rng.normal(size=layer.bias.shape)
+    x = rng.normal(size=(5, 1, 4))
+    initial = [rng.normal(size=(5, 3)) for _ in range(layer.state_size)]
+    mask = np.array([True, False, True, False, True])
+    (_, *expected), _ = layer.forward(x, initial, mask=mask[:, None])
+    states, _ = layer.step_forward(layer.project_inputs(np.swapaxes(x, 0, 1))[0], initial, mask)
+    for got, want, before in zip(states, expected, initial):
+        np.testing.assert_allclose(got, want, rtol=0, atol=1e-15)
+        np.testing.assert_array_equal(got[~mask], before[~mask])
+        assert not np.allclose(got[mask], before[mask])

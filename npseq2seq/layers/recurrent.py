@@ -130,14 +130,21 @@ class Recurrent(Layer):
             return np.vstack([self.kernel + b, b])[inputs_tm]
         return inputs_tm @ self.kernel + b
 
-    def step_forward(self, xw_t, states):
+    def step_forward(self, xw_t, states, mask=None):
         """One step on its own (decoding): xw_t = x_t @ kernel + input bias (N, G·H) and the
-        states → (new states, gates). Allocates its outputs; ``forward`` runs whole sequences."""
+        states → (new states, gates). mask (N,) bool: where False the step is skipped, the
+        states carry over (as in ``forward``). Allocates its outputs; ``forward`` runs
+        whole sequences."""
         n = xw_t.shape[0]
         gates = np.array(xw_t, self.dtype)
+        prev = [np.asarray(s, self.dtype) for s in states]
         new = [np.empty((n, self.units), self.dtype) for _ in range(self.state_size)]
         extras = [np.empty((n, self.units), self.dtype) for _ in range(self.num_extras)]
-        self.cell_forward(gates, [np.asarray(s, self.dtype) for s in states], new, extras)
+        self.cell_forward(gates, prev, new, extras)
+        if mask is not None:
+            skip = ~np.asarray(mask, bool)[:, None]
+            for s, p in zip(new, prev):
+                np.copyto(s, p, where=skip)
         return new, gates
 
     def forward(self, inputs: np.ndarray, initial_state=None, mask=None, lengths=None):
