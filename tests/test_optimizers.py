@@ -487,3 +487,28 @@ def test_bad_states():
 def test_optimizer_base_is_abstract():
     with pytest.raises(NotImplementedError):
         Optimizer(0.1).update([np.zeros(1)], [np.ones(1)])
+
+
+@pytest.mark.parametrize("make", [lambda: RMSprop(centered=True, momentum=0.5), Adam,
+                                  lambda: SGD(momentum=0.9)])
+def test_large_parameters_are_updated_in_pieces_with_the_same_bits(make, monkeypatch):
+    """A parameter larger than ``_PIECE`` elements is updated piece by piece (for the
+    cache); the result must be bitwise that of one whole-array step, with dense and with
+    row (Embedding) gradients. (tests/test_optimizers_parity.py checks a large parameter
+    against Keras too.)"""
+    rng = np.random.default_rng(0)
+    table, kernel = rng.standard_normal((700, 100)), rng.standard_normal((3, 7))
+    assert table.size > opt._PIECE
+    results = []
+    for piece in (opt._PIECE, table.size + 1):      # pieces, then the whole array at once
+        monkeypatch.setattr(opt, "_PIECE", piece)
+        params, optimizer = [table.copy(), kernel.copy()], make()
+        steps = np.random.default_rng(1)
+        for _ in range(3):
+            ids = steps.integers(0, 700, size=50)
+            optimizer.update(params, [opt.RowGradient(ids, steps.standard_normal((50, 100)), 700),
+                                      steps.standard_normal((3, 7))])
+            optimizer.update(params, [steps.standard_normal((700, 100)), steps.standard_normal((3, 7))])
+        results.append(params + [a for arrays in optimizer._slots.values() for a in arrays])
+    for pieces, whole in zip(*results):
+        np.testing.assert_array_equal(pieces, whole)

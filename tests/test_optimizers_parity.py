@@ -22,6 +22,8 @@ from npseq2seq import optimizers as npopt  # noqa: E402
 pytestmark = pytest.mark.parity
 
 SHAPES = [(8,), (2, 12), (6, 16)]  # a bias, a GRU-style (2, 3*units) bias, a kernel
+# larger than npopt._PIECE: the update runs on it in cache-sized pieces (one test per rule)
+LARGE_SHAPES = [(8,), (300, 250)]
 STEPS = 20
 
 CASES = [
@@ -59,21 +61,21 @@ def floatx(request):
     keras.config.set_floatx(previous)
 
 
-def _gradients(rng, dtype):
+def _gradients(rng, dtype, shapes=SHAPES):
     """Per-step gradients whose size varies, so clipping is active on some steps only."""
     scale = rng.uniform(0.05, 3.0)
-    return [(scale * rng.standard_normal(s)).astype(dtype) for s in SHAPES]
+    return [(scale * rng.standard_normal(s)).astype(dtype) for s in shapes]
 
 
-def _run_both(name, kwargs, dtype, seed=0):
+def _run_both(name, kwargs, dtype, seed=0, shapes=SHAPES):
     rng = np.random.default_rng(seed)
-    params = [rng.standard_normal(s).astype(dtype) for s in SHAPES]
+    params = [rng.standard_normal(s).astype(dtype) for s in shapes]
     ours = [p.copy() for p in params]
     theirs = [keras.Variable(p, dtype=dtype) for p in params]
     k_opt = getattr(keras.optimizers, name)(**kwargs)
     n_opt = getattr(npopt, name)(**kwargs)
     for _ in range(STEPS):
-        grads = _gradients(rng, dtype)
+        grads = _gradients(rng, dtype, shapes)
         k_opt.apply_gradients(zip([keras.ops.convert_to_tensor(g) for g in grads], theirs))
         n_opt.apply_gradients(zip(grads, ours))
     return ours, [v.numpy() for v in theirs], n_opt, k_opt
@@ -101,6 +103,17 @@ def test_matches_keras(floatx, name, kwargs, tol64, tol32):
     diff, slot_diff = _max_diff(ours, theirs), _max_diff(state[2:], k_vars[2:])
     assert diff <= tol, f"parameters differ by {diff:.3g}"
     assert slot_diff <= tol, f"slots differ by {slot_diff:.3g}"
+
+
+@pytest.mark.parametrize("name,kwargs", CASES,
+                         ids=[f"{n}-{'-'.join(f'{k}={v}' for k, v in kw.items())}" for n, kw in CASES])
+def test_large_parameters_match_keras_bitwise(floatx, name, kwargs):
+    """A parameter larger than ``_PIECE`` elements is updated in pieces: still Keras's bits."""
+    assert max(np.prod(s) for s in LARGE_SHAPES) > npopt._PIECE
+    ours, theirs, n_opt, k_opt = _run_both(name, kwargs, floatx, shapes=LARGE_SHAPES)
+    state, k_vars = list(n_opt.get_state().values()), [v.numpy() for v in k_opt.variables]
+    assert _max_diff(ours, theirs) == 0.0
+    assert _max_diff(state[2:], k_vars[2:]) == 0.0
 
 
 @pytest.fixture
