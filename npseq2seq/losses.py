@@ -51,7 +51,8 @@ def softmax_cross_entropy(logits: np.ndarray, y, exact_gradient: bool = False,
     """
     y = _check_targets(y, logits)
     m = logits.max(axis=-1, keepdims=True)
-    probs = np.exp(logits - m)                           # one exp pass gives both:
+    probs = np.subtract(logits, m)
+    np.exp(probs, out=probs)                             # one exp pass gives both:
     total = probs.sum(axis=-1, keepdims=True)
     lse = m + np.log(total)                              # logsumexp (..., 1), shifted by the max
     probs /= total                                       # and softmax

@@ -91,7 +91,8 @@ def logsumexp(z: np.ndarray, axis: int = -1) -> np.ndarray:
 
 def softmax(z: np.ndarray, axis: int = -1) -> np.ndarray:
     """exp(z - max) / sum(exp(z - max)), the same formula as ``tf.nn.softmax``."""
-    e = np.exp(z - z.max(axis=axis, keepdims=True))
+    e = np.subtract(z, z.max(axis=axis, keepdims=True))
+    np.exp(e, out=e)
     e /= e.sum(axis=axis, keepdims=True)
     return e
 

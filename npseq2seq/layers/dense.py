@@ -51,7 +51,9 @@ class Dense(Layer):
         """(outputs, cache). activate=False returns the logits and skips the softmax, for a
         caller that only needs the loss (which reads the logits); then cache.outputs is None."""
         x, restore = _memory_order(inputs)
-        logits = restore(x @ self.kernel + self.bias)
+        logits = x @ self.kernel
+        logits += self.bias    # in place: a second (N·T, V) array costs more than the add itself
+        logits = restore(logits)
         if not activate:
             return logits, DenseCache(inputs, logits, None)
         outputs = softmax(logits) if self.activation == "softmax" else logits

@@ -128,7 +128,9 @@ class Recurrent(Layer):
                 return rows + b
             # many rows (training): gather from the table [kernel + b; b], one pass over them
             return np.vstack([self.kernel + b, b])[inputs_tm]
-        return inputs_tm @ self.kernel + b
+        xw = inputs_tm @ self.kernel
+        xw += b                         # in place: no second (T, N, G·H) array
+        return xw
 
     def step_forward(self, xw_t, states, mask=None):
         """One step on its own (decoding): xw_t = x_t @ kernel + input bias (N, G·H) and the
