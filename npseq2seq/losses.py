@@ -50,12 +50,17 @@ def softmax_cross_entropy(logits: np.ndarray, y, exact_gradient: bool = False,
     Returns (loss as a Python float, dlogits with the shape of logits).
     """
     y = _check_targets(y, logits)
+    if mask is not None:
+        mask = np.asarray(mask, bool)
+    num_rows = int(np.prod(logits.shape[:-1]))           # Keras counts padded rows too
+    count = logits.dtype.type(max(int(mask.sum()), 1) if mask is not None else num_rows)
     m = logits.max(axis=-1, keepdims=True)
     probs = np.subtract(logits, m)
     np.exp(probs, out=probs)                             # one exp pass gives both:
     total = probs.sum(axis=-1, keepdims=True)
     lse = m + np.log(total)                              # logsumexp (..., 1), shifted by the max
-    probs /= total                                       # and softmax
+    # and softmax, already divided by count (d(mean)/d(row) = 1/count): one pass over (…, V)
+    probs /= total * count
     if np.issubdtype(y.dtype, np.integer):
         has_target = y >= 0
         safe = np.where(has_target, y, 0)
@@ -64,22 +69,17 @@ def softmax_cross_entropy(logits: np.ndarray, y, exact_gradient: bool = False,
         row_mass = has_target.astype(logits.dtype)       # Σ_k y_k of the implied one-hot row
         dlogits = probs if not exact_gradient else probs * row_mass[..., None]
         rows = np.nonzero(has_target)                    # each row has one id: no repeats, so
-        dlogits[rows + (y[rows],)] -= 1.0                # plain fancy indexing is safe (any layout)
+        dlogits[rows + (y[rows],)] -= 1 / count          # plain fancy indexing is safe (any layout)
     else:
         y = y.astype(logits.dtype, copy=False)
         row_mass = y.sum(axis=-1)
         row_loss = (y * (lse - logits)).sum(axis=-1)     # Σ_k y_k (logsumexp(z) − z_k)
-        scale = row_mass[..., None] if exact_gradient else 1.0
-        dlogits = probs * scale - y                      # TF: p − y; exact: (Σy)·p − y
+        dlogits = probs * row_mass[..., None] if exact_gradient else probs
+        dlogits -= y / count                             # TF: (p − y)/count; exact: ((Σy)·p − y)/count
     if mask is not None:
-        mask = np.asarray(mask, bool)
         row_loss = np.where(mask, row_loss, 0.0)
         dlogits *= mask[..., None]
-        count = max(int(mask.sum()), 1)
-    else:
-        count = row_loss.size
-    loss = row_loss.sum(dtype=logits.dtype) / logits.dtype.type(count)
-    dlogits /= logits.dtype.type(count)                  # d(mean)/d(row) = 1 / count
+    loss = row_loss.sum(dtype=logits.dtype) / count
     return float(loss), dlogits
 
 
