@@ -12,9 +12,9 @@
 - with an attention model, the attention weights of each decoder step over the
   encoder steps.
 
-How it records: while ``greedy_decode`` runs, the encoder's ``forward`` (its
-cache holds every step's gates and states), the decoder's ``step_forward`` and the
-model's ``decode_step`` are wrapped, on these objects only and undone afterwards,
+How it records: while ``greedy_decode`` runs, the encoder's and the decoder's
+``step_forward`` (with attention the encoder's ``forward``, whose cache holds every
+step's gates and states) and the model's ``decode_step`` are wrapped, on these objects only and undone afterwards,
 to keep a copy of what they return. The trace is what the
 model computed, not a re-implementation of it.
 
@@ -99,13 +99,13 @@ def _rnn_trace(cell: str, tokens: list[str], gates: np.ndarray, states: list[np.
     return RNNTrace(tokens, dict(zip(GATES[cell], blocks)), dict(zip(STATES[cell], states)))
 
 
-def _encoder_trace(cell, tokens, runs) -> RNNTrace:
-    """``runs``: the (outputs, cache) of the encoder's ``forward``, batch of one."""
+def _forward_trace(cell, tokens, runs) -> RNNTrace:
+    """``runs``: the (outputs, cache) of a layer's ``forward``, batch of one."""
     cache = runs[-1][1]
     return _rnn_trace(cell, tokens, cache.gates[:, 0], [s[1:, 0] for s in cache.states])
 
 
-def _decoder_trace(cell, tokens, steps) -> RNNTrace:
+def _steps_trace(cell, tokens, steps) -> RNNTrace:
     """``steps``: the (new states, gates) of each ``step_forward`` call, batch of one."""
     return _rnn_trace(cell, tokens, np.stack([gates[0] for _, gates in steps]),
                       [np.stack([new[k][0] for new, _ in steps]) for k in range(len(STATES[cell]))])
@@ -135,7 +135,10 @@ def record(model, text: str, top_k: int = 5, vocab=None) -> Trace:
     encoder_input = encode([text])
     if model.mask_zero:    # the model skips padded steps: leave them out of the picture too
         encoder_input = encoder_input[:, :int(np.count_nonzero(encoder_input != words.PAD))]
-    with _recording(model.encoder, "forward") as encoder_runs, \
+    # encode() runs the encoder step by step; with attention, whose memory is every
+    # output, in one forward
+    by_steps = getattr(model, "attention_layer", None) is None
+    with _recording(model.encoder, "step_forward" if by_steps else "forward") as encoder_runs, \
             _recording(model.decoder, "step_forward") as decoder_steps, \
             _recording(model, "decode_step") as outputs:
         output_ids = greedy_decode(model, encoder_input, start_id, stop_id,
@@ -151,8 +154,9 @@ def record(model, text: str, top_k: int = 5, vocab=None) -> Trace:
         attention = model.attention_weights([encoder_input, decoder_ids[None]])[0]
     return Trace(
         text=text, translation=to_text(output_ids), cell=model.cell,
-        encoder=_encoder_trace(model.cell, [source_name(int(i)) for i in encoder_ids], encoder_runs),
-        decoder=_decoder_trace(model.cell, [target_name(int(i)) for i in decoder_ids], decoder_steps),
+        encoder=(_steps_trace if by_steps else _forward_trace)(
+            model.cell, [source_name(int(i)) for i in encoder_ids], encoder_runs),
+        decoder=_steps_trace(model.cell, [target_name(int(i)) for i in decoder_ids], decoder_steps),
         output_tokens=[target_name(int(i)) for i in output_ids], probs=probs,
         top_tokens=[[target_name(int(i)) for i in row] for row in top_ids],
         top_probs=np.take_along_axis(probs, top_ids, axis=1), attention=attention)

@@ -599,7 +599,10 @@ class Seq2Seq:
         (N, H); with attention followed by the encoder outputs (N, Te, H) (and, with
         mask_zero, their padding mask (N, Te)). Every array has the batch axis first."""
         enc = self._prepare_tokens(encoder_input, self.num_encoder_tokens, "encoder_input_data")
-        return self._encode_forward(enc)[0]
+        if self.attention_layer is not None:     # the memory is the whole output sequence
+            return self._encode_forward(enc)[0]
+        x, _, mask = self._embed(self.encoder_embedding, enc)
+        return self.encoder.final_states(x, mask=mask)   # the same states, no training cache
 
     def decode_step(self, token_ids: np.ndarray, states, return_attention: bool = False):
         """One decoder step for a batch: token ids (N,) + states → (probs (N, Vd), new states).

@@ -281,3 +281,25 @@ def test_step_forward_with_a_mask_is_one_masked_step_of_forward(cell):
         np.testing.assert_allclose(got, want, rtol=0, atol=1e-15)
         np.testing.assert_array_equal(got[~mask], before[~mask])
         assert not np.allclose(got[mask], before[mask])
+
+
+@pytest.mark.parametrize("cell", ["lstm", "gru"])
+@pytest.mark.parametrize("inputs", ["ids", "floats"])
+@pytest.mark.parametrize("masked", [False, True])
+@pytest.mark.parametrize("n", [40, 3])
+def test_final_states_are_forwards_final_states_bit_for_bit(cell, inputs, masked, n):
+    """The inference path (no training cache) computes the very numbers ``forward`` does,
+    with random initial states and biases, ids with zero padding (-1) or float inputs, and
+    a mask; in float32, where a different order of operations would show. A batch of 3
+    ids per step is below the input dimension: project_inputs then takes its other path."""
+    rng = np.random.default_rng(5)
+    layer = (LSTM if cell == "lstm" else GRU)(6, 5, return_state=True, dtype="float32", rng=rng)
+    layer.bias[...] = rng.normal(size=layer.bias.shape)
+    x = rng.integers(-1, 5, size=(n, 7)) if inputs == "ids" else rng.normal(size=(n, 7, 5))
+    initial = [rng.normal(size=(n, 6)).astype("float32") for _ in range(layer.state_size)]
+    mask = rng.random((n, 7)) < 0.7 if masked else None
+    (_, *expected), _ = layer.forward(x, initial, mask=mask)
+    got = layer.final_states(x, initial, mask=mask)
+    assert len(got) == layer.state_size
+    for g, e in zip(got, expected):
+        np.testing.assert_array_equal(g, e)
