@@ -12,9 +12,10 @@
 - with an attention model, the attention weights of each decoder step over the
   encoder steps.
 
-How it records: while ``greedy_decode`` runs, the encoder's and the decoder's
-``step_forward`` (with attention the encoder's ``forward``, whose cache holds every
-step's gates and states) and the model's ``decode_step`` are wrapped, on these objects only and undone afterwards,
+How it records: the encoder's own ``forward`` runs over the input (its cache holds
+every step's gates and states; ``encode`` computes the same final states without
+keeping them), and while ``greedy_decode`` runs, the decoder's ``step_forward`` and
+the model's ``decode_step`` are wrapped, on these objects only and undone afterwards,
 to keep a copy of what they return. The trace is what the
 model computed, not a re-implementation of it.
 
@@ -99,9 +100,8 @@ def _rnn_trace(cell: str, tokens: list[str], gates: np.ndarray, states: list[np.
     return RNNTrace(tokens, dict(zip(GATES[cell], blocks)), dict(zip(STATES[cell], states)))
 
 
-def _forward_trace(cell, tokens, runs) -> RNNTrace:
-    """``runs``: the (outputs, cache) of a layer's ``forward``, batch of one."""
-    cache = runs[-1][1]
+def _forward_trace(cell, tokens, cache) -> RNNTrace:
+    """``cache``: a layer's ``forward`` cache, batch of one."""
     return _rnn_trace(cell, tokens, cache.gates[:, 0], [s[1:, 0] for s in cache.states])
 
 
@@ -135,16 +135,15 @@ def record(model, text: str, top_k: int = 5, vocab=None) -> Trace:
     encoder_input = encode([text])
     if model.mask_zero:    # the model skips padded steps: leave them out of the picture too
         encoder_input = encoder_input[:, :int(np.count_nonzero(encoder_input != words.PAD))]
-    # encode() runs the encoder step by step; with attention, whose memory is every
-    # output, in one forward
-    by_steps = getattr(model, "attention_layer", None) is None
-    with _recording(model.encoder, "step_forward" if by_steps else "forward") as encoder_runs, \
-            _recording(model.decoder, "step_forward") as decoder_steps, \
+    with _recording(model.decoder, "step_forward") as decoder_steps, \
             _recording(model, "decode_step") as outputs:
         output_ids = greedy_decode(model, encoder_input, start_id, stop_id,
                                    vocab.max_decoder_seq_length + 1)[0]
     source_name, target_name = _token_namers(vocab)
-    encoder_ids = as_token_ids(encoder_input, model.num_encoder_tokens, "encoder input")[0]
+    encoder_ids = as_token_ids(encoder_input, model.num_encoder_tokens, "encoder input")
+    x, _, mask = model._embed(model.encoder_embedding, encoder_ids)
+    _, encoder_cache = model.encoder.forward(x, mask=mask)
+    encoder_ids = encoder_ids[0]
     decoder_ids = np.concatenate([[start_id], output_ids[:-1]])
     probs = np.stack([out[0][0] for out in outputs])                      # (Td, V)
     top_ids = np.argsort(-probs, axis=1, kind="stable")[:, :top_k]
@@ -154,8 +153,7 @@ def record(model, text: str, top_k: int = 5, vocab=None) -> Trace:
         attention = model.attention_weights([encoder_input, decoder_ids[None]])[0]
     return Trace(
         text=text, translation=to_text(output_ids), cell=model.cell,
-        encoder=(_steps_trace if by_steps else _forward_trace)(
-            model.cell, [source_name(int(i)) for i in encoder_ids], encoder_runs),
+        encoder=_forward_trace(model.cell, [source_name(int(i)) for i in encoder_ids], encoder_cache),
         decoder=_steps_trace(model.cell, [target_name(int(i)) for i in decoder_ids], decoder_steps),
         output_tokens=[target_name(int(i)) for i in output_ids], probs=probs,
         top_tokens=[[target_name(int(i)) for i in row] for row in top_ids],

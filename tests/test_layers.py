@@ -299,7 +299,10 @@ def test_final_states_are_forwards_final_states_bit_for_bit(cell, inputs, masked
     initial = [rng.normal(size=(n, 6)).astype("float32") for _ in range(layer.state_size)]
     mask = rng.random((n, 7)) < 0.7 if masked else None
     (_, *expected), _ = layer.forward(x, initial, mask=mask)
+    kept = [s.copy() for s in initial]
     got = layer.final_states(x, initial, mask=mask)
     assert len(got) == layer.state_size
     for g, e in zip(got, expected):
         np.testing.assert_array_equal(g, e)
+    for s, k in zip(initial, kept):                  # its state buffers are its own
+        np.testing.assert_array_equal(s, k)

@@ -127,11 +127,25 @@ class Recurrent(Layer):
                 rows[inputs_tm < 0] = 0
                 rows += b
                 return rows
-            # many rows (training): gather from the table [kernel + b; b], one pass over them
-            return np.vstack([self.kernel + b, b])[inputs_tm]
+            return self._input_table()[inputs_tm]        # many rows (training): one pass over them
         xw = inputs_tm @ self.kernel
         xw += b                         # in place: no second (T, N, G·H) array
         return xw
+
+    def _input_table(self) -> np.ndarray:
+        """[kernel + b; b] (D+1, G·H): row k is one-hot(k) @ kernel + b, and the last row,
+        which id -1 (an all-zero row, zero padding) picks, is b alone."""
+        b = self.input_bias()
+        return np.vstack([self.kernel + b, b])
+
+    def _step(self, z, prev, new, extras, mask) -> None:
+        """``cell_forward``, then rows where mask (N,) is False keep their previous states
+        (Keras's masking: the step is skipped). mask None: no row is skipped."""
+        self.cell_forward(z, prev, new, extras)
+        if mask is not None:
+            skip = ~mask[:, None]
+            for s, p in zip(new, prev):
+                np.copyto(s, p, where=skip)
 
     def step_forward(self, xw_t, states, mask=None):
         """One step on its own (decoding): xw_t = x_t @ kernel + input bias (N, G·H) and the
@@ -144,34 +158,34 @@ class Recurrent(Layer):
         prev = [np.asarray(s, self.dtype) for s in states]
         new = [np.empty((n, self.units), self.dtype) for _ in range(self.state_size)]
         extras = [np.empty((n, self.units), self.dtype) for _ in range(self.num_extras)]
-        self.cell_forward(gates, prev, new, extras)
-        if mask is not None:
-            skip = ~np.asarray(mask, bool)[:, None]
-            for s, p in zip(new, prev):
-                np.copyto(s, p, where=skip)
+        self._step(gates, prev, new, extras, None if mask is None else np.asarray(mask, bool))
         return new, gates
 
     def final_states(self, inputs: np.ndarray, initial_state=None, mask=None) -> list[np.ndarray]:
         """Only the states after the last step (inference: the tutorial's encoder_model).
 
-        The numbers of ``forward``'s final states, but step by step through
-        ``step_forward``, keeping nothing for a backward: memory stays at a few (N, G·H)
-        arrays whatever T is, where ``forward`` keeps every step's gates and states
-        (for 1,000 sentences of 16 characters, ~100 MB). Token ids are gathered step by
-        step; float inputs are still projected in one GEMM for all steps.
+        The numbers of ``forward``'s final states, keeping nothing for a backward: two
+        sets of (N, H) states, the step's input and its output, swapped after each step,
+        and one step's inputs at a time (token ids gathered from the input table step by
+        step; float inputs still projected in one GEMM for all steps). ``forward`` keeps
+        every step's gates and states: for 1,000 sentences of 16 characters, ~100 MB.
         """
         inputs = self._check_inputs(inputs)
         n = inputs.shape[0]
-        states = self._check_initial_state(initial_state, n)
         inputs_tm = np.swapaxes(inputs, 0, 1)
         mask_tm = (np.swapaxes(self._check_mask(mask, inputs.shape[:2]), 0, 1) if mask is not None
                    else [None] * len(inputs_tm))
         if np.issubdtype(inputs.dtype, np.integer):
-            xws = (self.project_inputs(ids[None])[0] for ids in inputs_tm)
+            table = self._input_table()
+            xws = (table[ids] for ids in inputs_tm)
         else:
             xws = self.project_inputs(inputs_tm)
+        states = [np.array(s) for s in self._check_initial_state(initial_state, n)]   # (ours to write)
+        new = [np.empty_like(s) for s in states]
+        extras = [np.empty_like(states[0]) for _ in range(self.num_extras)]
         for xw, mask_t in zip(xws, mask_tm):
-            states, _ = self.step_forward(xw, states, mask_t)
+            self._step(xw, states, new, extras, mask_t)
+            states, new = new, states
         return states
 
     def forward(self, inputs: np.ndarray, initial_state=None, mask=None, lengths=None):
@@ -206,15 +220,11 @@ class Recurrent(Layer):
             s[0] = s0
         for t in range(steps):
             k = n if running is None else running[t]      # the rows computed at this step
-            self.cell_forward(gates[t, :k], [s[t, :k] for s in states], [s[t + 1, :k] for s in states],
-                              [e[t, :k] for e in extras])
+            self._step(gates[t, :k], [s[t, :k] for s in states], [s[t + 1, :k] for s in states],
+                       [e[t, :k] for e in extras], None if mask_tm is None else mask_tm[t])
             if k < n:
                 for s in states:                          # finished rows keep their states
                     s[t + 1, k:] = s[t, k:]
-            if mask_tm is not None:    # skipped rows keep their previous states
-                skip = ~mask_tm[t][:, None]
-                for s in states:
-                    np.copyto(s[t + 1], s[t], where=skip)
         hs = states[0]
         out = np.swapaxes(hs[1:], 0, 1) if self.return_sequences else hs[-1]
         outputs = [out, *(s[-1] for s in states)] if self.return_state else out
