@@ -4,7 +4,8 @@ import pytest
 from hypothesis import given, settings, strategies as st
 
 from npseq2seq.layers import GRU, LSTM, Dense
-from npseq2seq.ops import GateActivation, glorot_uniform, orthogonal, scatter_add_rows, sigmoid, softmax
+from npseq2seq.ops import (GateActivation, glorot_uniform, matmul_rows, orthogonal, scatter_add_rows,
+                          sigmoid, softmax)
 from tests.gradutil import assert_gradient
 
 sizes = st.integers(min_value=1, max_value=3)
@@ -306,3 +307,15 @@ def test_final_states_are_forwards_final_states_bit_for_bit(cell, inputs, masked
         np.testing.assert_array_equal(g, e)
     for s, k in zip(initial, kept):                  # its state buffers are its own
         np.testing.assert_array_equal(s, k)
+
+
+@pytest.mark.parametrize("shape", [(5,), (4, 5), (3, 4, 5), (2, 3, 4, 5)])
+@pytest.mark.parametrize("contiguous", [True, False])
+def test_matmul_rows_is_matmul_as_one_gemm(shape, contiguous):
+    rng = np.random.default_rng(9)
+    a, b = rng.normal(size=shape), rng.normal(size=(5, 6))
+    if not contiguous and len(shape) > 1:
+        a = np.swapaxes(rng.normal(size=shape[-2::-1] + (5,)), 0, len(shape) - 2)
+    got = matmul_rows(a, b)
+    assert got.shape == a.shape[:-1] + (6,)
+    np.testing.assert_allclose(got, a @ b, rtol=1e-13, atol=1e-13)

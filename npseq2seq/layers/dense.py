@@ -23,7 +23,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from ..ops import glorot_uniform, softmax
+from ..ops import glorot_uniform, matmul_rows, softmax
 from .base import Layer
 
 
@@ -51,7 +51,7 @@ class Dense(Layer):
         """(outputs, cache). activate=False returns the logits and skips the softmax, for a
         caller that only needs the loss (which reads the logits); then cache.outputs is None."""
         x, restore = _memory_order(inputs)
-        logits = x @ self.kernel
+        logits = matmul_rows(x, self.kernel)
         logits += self.bias    # in place: a second (N·T, V) array costs more than the add itself
         logits = restore(logits)
         if not activate:
@@ -66,7 +66,7 @@ class Dense(Layer):
         x2, d2 = x.reshape(-1, self.input_dim), d.reshape(-1, self.units)
         dkernel = x2.T @ d2                        # z = x W + b  ->  dW = xᵀ dz (all rows in one GEMM)
         dbias = d2.sum(axis=0)                     #              ->  db = Σ dz
-        dinputs = restore(d @ self.kernel.T)       #              ->  dx = dz Wᵀ
+        dinputs = restore(matmul_rows(d, self.kernel.T))   # ->  dx = dz Wᵀ
         return dinputs, [dkernel, dbias]
 
     def backward(self, doutputs: np.ndarray, cache: DenseCache):

@@ -32,7 +32,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from ..ops import glorot_uniform, orthogonal, scatter_add_rows
+from ..ops import glorot_uniform, matmul_rows, orthogonal, scatter_add_rows
 from .base import Layer
 
 
@@ -128,7 +128,7 @@ class Recurrent(Layer):
                 rows += b
                 return rows
             return self._input_table()[inputs_tm]        # many rows (training): one pass over them
-        xw = inputs_tm @ self.kernel
+        xw = matmul_rows(inputs_tm, self.kernel)
         xw += b                         # in place: no second (T, N, G·H) array
         return xw
 
@@ -281,7 +281,7 @@ class Recurrent(Layer):
         if np.issubdtype(cache.inputs.dtype, np.integer):
             dinputs = None                           # token ids are not differentiable
         else:
-            dinputs = np.swapaxes(dxw @ self.kernel.T, 0, 1)
+            dinputs = np.swapaxes(matmul_rows(dxw, self.kernel.T), 0, 1)
         return dinputs, dstates, grads
 
     # --- helpers ----------------------------------------------------------------------
