@@ -456,7 +456,8 @@ class Seq2Seq:
         """One optimiser step, refused (weights untouched) if the loss or a gradient is not finite."""
         if not math.isfinite(loss):
             raise FloatingPointError(f"loss became {loss}; weights left as they were before this batch")
-        # A finite loss can still overflow on the way back; checking costs ~0.05 % of a step.
+        # A finite loss can still overflow on the way back. Checking gradients and weights
+        # costs about 0.7 % of a char-level step and 3 % of a word-level one (cProfile).
         bad = [name for name, g in zip(self._param_names(), grads)
                if not np.isfinite(g.rows if isinstance(g, RowGradient) else g).all()]
         if bad:
