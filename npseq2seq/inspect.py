@@ -140,10 +140,10 @@ def record(model, text: str, top_k: int = 5, vocab=None) -> Trace:
         output_ids = greedy_decode(model, encoder_input, start_id, stop_id,
                                    vocab.max_decoder_seq_length + 1)[0]
     source_name, target_name = _token_namers(vocab)
-    encoder_ids = as_token_ids(encoder_input, model.num_encoder_tokens, "encoder input")
-    x, _, mask = model._embed(model.encoder_embedding, encoder_ids)
+    ids = as_token_ids(encoder_input, model.num_encoder_tokens, "encoder input")   # (1, Te)
+    x, _, mask = model._embed(model.encoder_embedding, ids)
     _, encoder_cache = model.encoder.forward(x, mask=mask)
-    encoder_ids = encoder_ids[0]
+    encoder_ids = ids[0]
     decoder_ids = np.concatenate([[start_id], output_ids[:-1]])
     probs = np.stack([out[0][0] for out in outputs])                      # (Td, V)
     top_ids = np.argsort(-probs, axis=1, kind="stable")[:, :top_k]

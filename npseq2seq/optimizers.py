@@ -150,12 +150,13 @@ def _pieces(w, g, g2, slots):
     if w.size <= _PIECE or not w.flags.c_contiguous:
         yield w, g, g2, slots
         return
-    flat = [a.reshape(-1) for a in (w, g, g2) if a is not None]
+    w, g = w.reshape(-1), g.reshape(-1)
+    g2 = None if g2 is None else g2.reshape(-1)
     slots = {name: a.reshape(-1) for name, a in slots.items()}   # (built contiguous)
     for start in range(0, w.size, _PIECE):
         part = slice(start, start + _PIECE)
-        w_, g_, *g2_ = (a[part] for a in flat)
-        yield w_, g_, (g2_[0] if g2_ else None), {name: a[part] for name, a in slots.items()}
+        yield (w[part], g[part], None if g2 is None else g2[part],
+               {name: a[part] for name, a in slots.items()})
 
 
 def _on_rows(clip, g, value):
@@ -341,10 +342,10 @@ class Optimizer:
             g2 = None
             if isinstance(g, RowGradient):   # the dense sum, but g**2 summed row by row
                 g, g2 = g.dense(), g.squares().astype(p.dtype, copy=False)
-            g = g.astype(p.dtype, copy=False)
+            g, lr = g.astype(p.dtype, copy=False), _as(self._learning_rate, p.dtype)
             slots = {name: arrays[i] for name, arrays in self._slots.items()}
             for piece in _pieces(p, g, g2, slots):
-                self._update_step(*piece, _as(self._learning_rate, p.dtype))
+                self._update_step(*piece, lr)
         self._iterations += 1
         return self._iterations
 
@@ -364,7 +365,8 @@ class Optimizer:
 
     def _update_step(self, w, g, g2, slots, lr):
         """One parameter's step, in place on w and its ``slots`` (name → array shaped
-        like w); ``g2`` replaces ``g**2`` where given (RowGradient), else None."""
+        like w); ``g2`` replaces ``g**2`` where given (RowGradient), else None. g2 is the
+        optimizer's own array: the step may overwrite it."""
         raise NotImplementedError
 
     # state and config -------------------------------------------------------------
@@ -519,7 +521,7 @@ class RMSprop(Optimizer):
         # In place, with the same operations in the same order as the formulas in the
         # module docstring (so the same bits), and two temporaries instead of six.
         v = slots["velocity"]
-        g2 = np.square(g) if g2 is None else g2.copy()
+        g2 = np.square(g) if g2 is None else g2               # (ours: see _update_step)
         g2 *= one_minus_rho
         v *= rho
         v += g2                                            # v = rho*v + (1-rho)*g**2

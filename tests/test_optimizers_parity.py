@@ -53,6 +53,10 @@ ALL_CASES = ([(name, kw, 0.0, 0.0) for name, kw in CASES]
                 for clip, tol64, tol32 in CLIPS])
 
 
+def _case_id(name, kwargs):
+    return "-".join([name, *(f"{k}={v}" for k, v in kwargs.items())])
+
+
 @pytest.fixture(params=["float32", "float64"])
 def floatx(request):
     previous = keras.config.floatx()
@@ -88,7 +92,7 @@ def _max_diff(xs, ys):
 
 @pytest.mark.parametrize(
     "name,kwargs,tol64,tol32", ALL_CASES,
-    ids=[f"{n}-{'-'.join(f'{k}={v}' for k, v in kw.items())}" for n, kw, _, _ in ALL_CASES])
+    ids=[_case_id(n, kw) for n, kw, _, _ in ALL_CASES])
 def test_matches_keras(floatx, name, kwargs, tol64, tol32):
     ours, theirs, n_opt, k_opt = _run_both(name, kwargs, floatx)
     for a, b in zip(ours, theirs):
@@ -106,7 +110,7 @@ def test_matches_keras(floatx, name, kwargs, tol64, tol32):
 
 
 @pytest.mark.parametrize("name,kwargs", CASES,
-                         ids=[f"{n}-{'-'.join(f'{k}={v}' for k, v in kw.items())}" for n, kw in CASES])
+                         ids=[_case_id(n, kw) for n, kw in CASES])
 def test_large_parameters_match_keras_bitwise(floatx, name, kwargs):
     """A parameter larger than ``_PIECE`` elements is updated in pieces: still Keras's bits."""
     assert max(np.prod(s) for s in LARGE_SHAPES) > npopt._PIECE
