@@ -68,8 +68,10 @@ def test_lstm_gradients(n, t, d, h, return_sequences, seed):
 
 
 @pytest.mark.parametrize("cell, reset_after", [("lstm", None), ("gru", True), ("gru", False)])
-def test_token_ids_equal_one_hot_inputs_exactly(cell, reset_after):
-    """The row gather (and its scatter-add backward) gives the one-hot GEMM's numbers."""
+@pytest.mark.parametrize("n, steps", [(5, 7), (1, 4)])
+def test_token_ids_equal_one_hot_inputs_exactly(cell, reset_after, n, steps):
+    """The row gather (and its scatter-add backward) gives the one-hot GEMM's numbers: 35
+    ids are gathered from the input table, 4 (fewer than its 7 rows) from the kernel."""
     rng = np.random.default_rng(2)
     if cell == "lstm":
         layer = random_lstm(rng, 4, 6, return_sequences=True, return_state=True)
@@ -77,11 +79,12 @@ def test_token_ids_equal_one_hot_inputs_exactly(cell, reset_after):
         layer = GRU(4, 6, reset_after=reset_after, return_sequences=True, return_state=True,
                     dtype="float64", rng=rng)
         layer.bias[...] = rng.normal(size=layer.bias.shape)   # a zero bias would hide bias bugs
-    ids = rng.integers(-1, 6, size=(5, 7))        # -1: an all-zero (zero-padding) row
-    one_hot = np.zeros((5, 7, 6))
+    ids = rng.integers(-1, 6, size=(n, steps))    # -1: an all-zero (zero-padding) row
+    ids[0, 0] = -1
+    one_hot = np.zeros((n, steps, 6))
     mask = ids >= 0
     one_hot[mask, ids[mask]] = 1.0
-    initial = [rng.normal(size=(5, 4)) for _ in range(layer.state_size)]
+    initial = [rng.normal(size=(n, 4)) for _ in range(layer.state_size)]
     out_ids, cache_ids = layer.forward(ids, initial)
     out_oh, cache_oh = layer.forward(one_hot, initial)
     for a, b in zip(out_ids, out_oh):
@@ -287,16 +290,17 @@ def test_step_forward_with_a_mask_is_one_masked_step_of_forward(cell):
 @pytest.mark.parametrize("cell", ["lstm", "gru"])
 @pytest.mark.parametrize("inputs", ["ids", "floats"])
 @pytest.mark.parametrize("masked", [False, True])
-@pytest.mark.parametrize("n", [40, 3])
+@pytest.mark.parametrize("n", [40, 3, 1])
 def test_final_states_are_forwards_final_states_bit_for_bit(cell, inputs, masked, n):
     """The inference path (no training cache) computes the very numbers ``forward`` does,
     with random initial states and biases, ids with zero padding (-1) or float inputs, and
-    a mask; in float32, where a different order of operations would show. A batch of 3
-    ids per step is below the input dimension: project_inputs then takes its other path."""
+    a mask; in float32, where a different order of operations would show. Ids: 40 or 3
+    sentences are gathered step by step from the input table; one sentence's 7 ids are
+    fewer than the table's 9 rows, and are gathered from the kernel all at once."""
     rng = np.random.default_rng(5)
-    layer = (LSTM if cell == "lstm" else GRU)(6, 5, return_state=True, dtype="float32", rng=rng)
+    layer = (LSTM if cell == "lstm" else GRU)(6, 9, return_state=True, dtype="float32", rng=rng)
     layer.bias[...] = rng.normal(size=layer.bias.shape)
-    x = rng.integers(-1, 5, size=(n, 7)) if inputs == "ids" else rng.normal(size=(n, 7, 5))
+    x = rng.integers(-1, 9, size=(n, 7)) if inputs == "ids" else rng.normal(size=(n, 7, 9))
     initial = [rng.normal(size=(n, 6)).astype("float32") for _ in range(layer.state_size)]
     mask = rng.random((n, 7)) < 0.7 if masked else None
     (_, *expected), _ = layer.forward(x, initial, mask=mask)
