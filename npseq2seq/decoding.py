@@ -3,14 +3,17 @@
 Inference runs the two halves of the training model separately (the
 tutorial's ``encoder_model`` and ``decoder_model``): encode the input once,
 then feed the decoder one character at a time, starting from ``'\\t'`` and
-feeding back the most probable character until ``'\\n'``.
+feeding back the most probable character until ``'\\n'`` (at word level: one
+word at a time, from ``words.START`` to ``words.END``).
 
 ``decode_sequence`` is the tutorial's function line for line (one sentence,
 one-hot arrays, ``predict`` calls), kept for parity with Keras and for reading.
 ``greedy_decode`` does the same for many sentences at once on token ids, and
 drops each sentence from the batch as soon as it has emitted ``'\\n'``, so
-finished sentences stop costing compute. Both stop as the tutorial does: at
-``'\\n'`` or once the output is longer than ``max_decoder_seq_length``.
+finished sentences stop costing compute. ``decode_sequence`` stops as the tutorial
+does: at ``'\\n'`` or once the output is longer than ``max_decoder_seq_length``;
+``greedy_decode`` at its stop id or after ``max_steps`` tokens, which ``translate``
+sets to ``max_decoder_seq_length + 1``, the same rule.
 
 ``translate`` turns raw strings into translations with ``greedy_decode``, or with beam
 search (``beam_width=B``, ``beam.py``).

@@ -197,7 +197,7 @@ class Seq2Seq:
                                            self.dense) if layer]
         self.optimizer = None
         self.loss = None
-        self.encoder_model = _InferenceModel(self._encoder_predict, "encoder_input → states")
+        self.encoder_model = _InferenceModel(self.encode, "encoder_input → states")
         self.decoder_model = _InferenceModel(
             self._decoder_predict, "[target_seq (N, 1, Vd), *states] → [probs (N, 1, Vd), *states]")
 
@@ -643,9 +643,6 @@ class Seq2Seq:
             raise ValueError("attention_weights needs a model built with attention='luong'")
         enc, dec = self._prepare_x(x)
         return self.forward(enc, dec)[1].decoder[3].weights
-
-    def _encoder_predict(self, encoder_input):
-        return self.encode(encoder_input)
 
     def _decoder_predict(self, inputs):
         target_seq, *states = inputs

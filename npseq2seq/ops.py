@@ -1,6 +1,9 @@
 """Elementwise functions, numerically stable softmax, and Keras's initialisers.
 
-Everything here is a plain NumPy function of arrays; nothing holds state. The
+Also the two products the layers share: ``matmul_rows`` (a stacked product as one
+GEMM) and ``scatter_add_rows`` (the backward of a row gather), with ``RowGradient``,
+that gradient kept one row per lookup. Everything here is a plain NumPy function of
+arrays; nothing holds state. The
 initialisers take a ``numpy.random.Generator`` so that one seeded generator
 drives all the randomness of a model.
 """
@@ -11,7 +14,7 @@ from typing import NamedTuple
 import numpy as np
 
 __all__ = [
-    "sigmoid", "tanh", "GateActivation", "softmax", "log_softmax", "logsumexp",
+    "sigmoid", "GateActivation", "softmax", "logsumexp",
     "glorot_uniform", "orthogonal", "lstm_bias", "resolve_dtype", "matmul_rows", "scatter_add_rows",
     "RowGradient",
 ]
@@ -28,6 +31,9 @@ def resolve_dtype(dtype) -> np.dtype:
 def sigmoid(x: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
     """The plain logistic 1 / (1 + exp(-x)), Keras's ``"sigmoid"`` (not hard_sigmoid).
 
+    The definition the cells' ``GateActivation`` (which computes σ through tanh) is
+    tested against; the cells themselves do not call it.
+
     For very negative x, exp(-x) overflows to inf and 1/inf is exactly 0, the
     right limit, so the overflow warning is silenced rather than avoided.
     """
@@ -38,17 +44,13 @@ def sigmoid(x: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
         return np.reciprocal(out, out=out)
 
 
-def tanh(x: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
-    return np.tanh(x, out=out)
-
-
 class GateActivation(NamedTuple):
     """σ on some column blocks of a fused gate array (N, G·H) and tanh on the others, in place.
 
     The identity σ(x) = ½ + ½·tanh(x/2) lets one tanh pass cover every block:
     halve the σ columns, tanh everything, then halve and shift the σ columns by
-    ½. Halving is exact in binary floating point, so this is σ to within the
-    rounding of tanh, and it costs 3 passes over (N, G·H) plus the tanh instead
+    ½. Halving is exact in binary floating point, so this is σ to within about an
+    ulp (the rounding of tanh, then of the final multiply and add), and it costs 3 passes over (N, G·H) plus the tanh instead
     of the 4 (negate, exp, add, reciprocal) that ``sigmoid`` takes on the σ
     blocks alone. Built once per layer with ``GateActivation.for_blocks``.
 
@@ -97,19 +99,19 @@ def softmax(z: np.ndarray, axis: int = -1) -> np.ndarray:
     return e
 
 
-def log_softmax(z: np.ndarray, axis: int = -1) -> np.ndarray:
-    return z - logsumexp(z, axis=axis)
-
-
 def matmul_rows(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     """a (..., K) @ b (K, M) → (..., M) as one GEMM over all the rows of a.
 
     ``a @ b`` with a stacked a (T, N, K) runs T separate GEMMs, each reading all of b
     again: measured 2× slower for the word model's Dense layer ((15, 64, 4436) @
-    (4436, 256): 12.3 ms against 6.7 ms as one (960, 4436) GEMM). (A non-contiguous a
-    is copied by the reshape; every caller here passes rows in memory order.)
+    (4436, 256): 12.3 ms against 6.7 ms as one (960, 4436) GEMM). A non-contiguous a
+    is copied by the reshape first, such as the time-major view of batch-major float
+    inputs in ``Recurrent.project_inputs`` (a copy is one pass; T GEMMs read b T times).
     """
     return (a.reshape(-1, a.shape[-1]) @ b).reshape(*a.shape[:-1], b.shape[-1])
+
+
+_ONE_HOT_GEMM_MAX_ROWS = 512    # up to this many table rows, scatter_add_rows uses the one-hot GEMM
 
 
 def scatter_add_rows(num_rows: int, ids: np.ndarray, rows: np.ndarray) -> np.ndarray:
@@ -137,9 +139,6 @@ def scatter_add_rows(num_rows: int, ids: np.ndarray, rows: np.ndarray) -> np.nda
         starts = np.flatnonzero(np.concatenate(([True], sorted_ids[1:] != sorted_ids[:-1])))
         out[sorted_ids[starts]] = np.add.reduceat(rows[order], starts, axis=0)
     return out
-
-
-_ONE_HOT_GEMM_MAX_ROWS = 512
 
 
 # --- initialisers (keras/src/initializers/random_initializers.py) -----------------

@@ -19,7 +19,8 @@ recurrent_kernel (H, 3H), both split into blocks z, r, h of H columns::
 σ is the plain logistic (Keras's "sigmoid"), computed as ½ + ½·tanh(x/2)
 (``ops.GateActivation``). In both modes ``x_t W + b₀`` is computed for all time
 steps before the loop (``recurrent.py``); this file is only the cell. h_t is
-computed as hh + z ⊙ (h_{t-1} − hh), the same number with one pass fewer.
+computed as hh + z ⊙ (h_{t-1} − hh): equal in exact arithmetic, one pass fewer, and
+within an ulp of Keras's z ⊙ h_{t-1} + (1 − z) ⊙ hh in floating point.
 
 Why the recurrent gradient is separate from the input one: with reset_after the
 reset gate sits between ``h_{t-1} U_h + b₁_h`` and the candidate, so the
@@ -41,8 +42,9 @@ def gru_step_forward(a, h_prev, recurrent_kernel, recurrent_bias, reset_after,
 
     a (N, 3H): x_t W + b₀ on entry, the gates z, r, hh on exit (the backward reads
     them). h_prev (N, H). recurrent_bias: b₁ (3H,) with reset_after, else None.
-    Writes h (N, H) and ``saved`` (N, H), what U_h multiplied: m_h = h₋₁ U_h + b₁_h
-    with reset_after (r scales it), r ⊙ h₋₁ without.
+    Writes h (N, H) and ``saved`` (N, H), what the backward needs of the candidate's
+    recurrent term: with reset_after m_h = h₋₁ U_h + b₁_h (what r multiplies), without
+    it r ⊙ h₋₁ (what U_h multiplies).
     """
     units = h_prev.shape[1]
     zr, cand = slice(0, 2 * units), slice(2 * units, 3 * units)
@@ -79,7 +81,6 @@ def gru_step_backward(dh, gates, h_prev, saved, recurrent_kernel_t, activation: 
     da_z, da_r, da_h = split_gates(da, 3)
     units = h_prev.shape[1]
     zr, cand = slice(0, 2 * units), slice(2 * units, 3 * units)
-    u_t = recurrent_kernel_t
     np.subtract(h_prev, hh, out=da_z)
     da_z *= dh                                            # h = z·h₋₁ + (1−z)·hh -> dL/dz
     np.multiply(hh, hh, out=da_h)
@@ -91,14 +92,14 @@ def gru_step_backward(dh, gates, h_prev, saved, recurrent_kernel_t, activation: 
         drec[:, zr] = da[:, zr]                           # m enters a_z, a_r directly,
         np.multiply(da_h, r, out=drec[:, cand])           # and a_h through r: a_h = … + r·m_h
         dh *= z                                           # h = z·h₋₁ + …
-        dh += drec @ u_t                                  # m = h₋₁ U + b₁
+        dh += drec @ recurrent_kernel_t                   # m = h₋₁ U + b₁
         return
-    drh = da_h @ u_t[cand]                                # a_h = … + (r·h₋₁) U_h -> dL/d(r·h₋₁)
+    drh = da_h @ recurrent_kernel_t[cand]                 # a_h = … + (r·h₋₁) U_h -> dL/d(r·h₋₁)
     np.multiply(drh, h_prev, out=da_r)                    #                       -> dL/dr
     da[:, zr] *= activation.derivative(gates[:, zr], np.empty_like(da[:, zr]))  # z, r = σ(a)
     dh *= z                                               # h = z·h₋₁ + …
     dh += drh * r                                         # (r·h₋₁)
-    dh += da[:, zr] @ u_t[zr]                             # a_z, a_r = … + h₋₁ U_zr
+    dh += da[:, zr] @ recurrent_kernel_t[zr]              # a_z, a_r = … + h₋₁ U_zr
 
 
 class GRU(Recurrent):

@@ -1,11 +1,14 @@
 """LSTM: one time step's equations and their derivatives (Keras gate order i, f, c, o).
 
+Keras calls the third block c (the candidate cell); here it is g, so that c is only
+the cell state.
+
 Forward, for x_t (N, D), h_{t-1}, c_{t-1} (N, H)::
 
     z   = x_t W + b + h_{t-1} U          W: kernel (D, 4H), U: recurrent_kernel (H, 4H)
-    i   = σ(z_i)      input gate         z is split into four (N, H) blocks i, f, c, o
+    i   = σ(z_i)      input gate         z is split into four (N, H) blocks i, f, g, o
     f   = σ(z_f)      forget gate
-    g   = tanh(z_c)   candidate cell
+    g   = tanh(z_g)   candidate cell
     o   = σ(z_o)      output gate
     c_t = f ⊙ c_{t-1} + i ⊙ g
     h_t = o ⊙ tanh(c_t)
@@ -30,7 +33,7 @@ def lstm_step_forward(z, h_prev, c_prev, recurrent_kernel, activation: GateActiv
     backward reads them). h_prev, c_prev (N, H). Writes h, c and tanh_c = tanh(c) (N, H).
     """
     z += h_prev @ recurrent_kernel                 # z = x_t W + b + h₋₁ U
-    activation(z)                                  # i, f, o = σ(z_i, z_f, z_o); g = tanh(z_c)
+    activation(z)                                  # i, f, o = σ(z_i, z_f, z_o); g = tanh(z_g)
     i, f, g, o = split_gates(z, 4)
     np.multiply(f, c_prev, out=c)
     c += i * g                                     # c = f ⊙ c₋₁ + i ⊙ g
@@ -50,7 +53,7 @@ def lstm_step_backward(dh, dc, gates, c_prev, tanh_c, recurrent_kernel_t,
     i, f, g, o = split_gates(gates, 4)
     dz_i, dz_f, dz_g, dz_o = split_gates(dz, 4)
     np.multiply(dh, tanh_c, out=dz_o)              # h = o·tanh(c)   -> dL/do (before σ')
-    dc += dh * o * (1.0 - tanh_c * tanh_c)         # h = o·tanh(c)   -> dL/dc, added to step t+1's
+    dc += dh * o * (1.0 - tanh_c * tanh_c)         # h = o·tanh(c)   -> dL/dc = dc from t+1 + dh·o·tanh'(c)
     np.multiply(dc, g, out=dz_i)                   # c = f·c₋₁ + i·g -> dL/di
     np.multiply(dc, c_prev, out=dz_f)              #                 -> dL/df
     np.multiply(dc, i, out=dz_g)                   #                 -> dL/dg
@@ -62,7 +65,7 @@ def lstm_step_backward(dh, dc, gates, c_prev, tanh_c, recurrent_kernel_t,
 class LSTM(Recurrent):
     """Keras-compatible LSTM layer: ``LSTM(units, input_dim, return_sequences, return_state)``.
 
-    States are ``[h, c]``; the backward also keeps tanh(c_t) of every step.
+    States are ``[h, c]``; the forward also saves tanh(c_t) of every step for the backward.
     Defaults as Keras: glorot_uniform kernel, orthogonal recurrent kernel, zero
     bias with the forget-gate block at 1 (unit_forget_bias).
     """
