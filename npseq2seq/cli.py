@@ -11,7 +11,7 @@
 Errors in the user's input (files, arguments, text) end with a one-line
 message on stderr and exit status 2, never a traceback. A loss that becomes
 NaN or Inf ends training with exit status 1; Ctrl-C with exit status 130. In
-both cases the last completed epoch is saved as a checkpoint first.
+both cases ``train`` saves the last completed epoch as a checkpoint first.
 """
 from __future__ import annotations
 
@@ -41,7 +41,7 @@ class UsageError(ValueError):
     """Flags that do not fit together (or do not fit the checkpoint being resumed)."""
 
 
-DEMO_SIZES = {"addition": 20000, "numbers": None}
+DEMO_SIZES = {"addition": 20000, "numbers": 1000}
 USER_ERRORS = (DataError, UnknownTokenError, ModelFileError, ValueError, OSError)
 EXIT_USER_ERROR, EXIT_DIVERGED, EXIT_INTERRUPTED = 2, 1, 130
 
@@ -123,7 +123,7 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--corpus", choices=sorted(data_mod.CORPORA), default="addition")
     demo.add_argument("--num-samples", type=_positive_int, default=None,
                       help="corpus size (default: 20000 sums, or all 1000 numbers 0-999)")
-    # tuned to get most training sums and about half of unseen ones right in ~1-2 minutes on 2 cores
+    # tuned to get most training sums and over half of unseen ones right in about half a minute on 2 cores
     _add_training_args(demo, {**TRAIN_DEFAULTS, "epochs": 12, "latent_dim": 128, "learning_rate": 0.005})
     demo.add_argument("--out", default=None, help="also save the trained model here (.npz)")
 
@@ -136,19 +136,23 @@ def build_parser() -> argparse.ArgumentParser:
     src.add_argument("--corpus", choices=sorted(data_mod.CORPORA), help="a generated corpus instead")
     train.add_argument("--resume", metavar="CHECKPOINT",
                        help="continue from a checkpoint (or a model file written by train)")
-    train.add_argument("--num-samples", type=_positive_int)
+    train.add_argument("--num-samples", type=_positive_int,
+                       help="train on the first N pairs (default 10000, or all of a smaller --corpus)")
     train.add_argument("--out", help="where to save the model (.npz)")
     train.add_argument("--checkpoint", metavar="PATH",
                        help="checkpoint file (default: the --out path with .ckpt.npz)")
     train.add_argument("--checkpoint-every", type=_positive_int, metavar="N",
                        help="save a checkpoint every N epochs (atomically)")
-    train.add_argument("--show", type=int, default=5, help="decode this many training sentences at the end")
+    train.add_argument("--show", type=_non_negative_int, default=5,
+                       help="decode this many training sentences at the end")
     # None everywhere: `_train_settings` tells a flag the user gave from one left out
     _add_training_args(train, dict.fromkeys({**TRAIN_DEFAULTS, **TRAIN_RESUMABLE}))
 
     tr = sub.add_parser("translate", help="translate sentences with a saved model")
     tr.add_argument("--model", required=True)
-    tr.add_argument("--ignore-unknown", action="store_true", help="drop characters the model does not know")
+    tr.add_argument("--ignore-unknown", action="store_true",
+                    help="drop characters the model does not know (character level; at word level "
+                         "unknown words are always read as <unk>)")
     tr.add_argument("--truncate", action="store_true", help="cut inputs longer than the model's maximum")
     tr.add_argument("--beam", type=_positive_int, metavar="B",
                     help="beam search with B hypotheses per sentence (default: greedy decoding)")
@@ -157,7 +161,8 @@ def build_parser() -> argparse.ArgumentParser:
                          "line as: input number <TAB> log-probability <TAB> translation")
     _add_length_penalty_arg(tr)
     tr.add_argument("texts", nargs="*", help="sentences (default: one per line on stdin; "
-                                             "an empty line gives an empty line)")
+                                             "an empty line gives an empty line, or with "
+                                             "--n-best no line)")
 
     ev = sub.add_parser(
         "evaluate", help="score a saved model on pairs it was not trained on: greedy vs beam search",
@@ -248,8 +253,7 @@ def _training_arrays(model, pairs):
 def cmd_demo(args):
     settings = vars(args)
     _check_variant(settings)
-    size = args.num_samples or DEMO_SIZES[args.corpus]
-    inputs, targets = generated_corpus(args.corpus, num_samples=size)
+    inputs, targets = _corpus_pairs(args.corpus, args.num_samples or DEMO_SIZES[args.corpus])
     vocab = _new_vocab((inputs, targets), settings)
     model = _new_model(vocab, settings)
     split_at = int(len(inputs) * (1 - args.validation_split))
@@ -266,6 +270,8 @@ def cmd_demo(args):
     # scored on (at most) 1000 pairs of each side, enough for a percentage
     for name, lo, hi in (("training", 0, min(split_at, 1000)),
                          ("held-out", split_at, min(len(inputs), split_at + 1000))):
+        if hi <= lo:                             # --validation-split 0 holds nothing out
+            continue
         got = model.translate(inputs[lo:hi])
         right = [g == t for g, t in zip(got, targets[lo:hi])]
         print(f"\n{name} pairs translated exactly right: {sum(right)}/{len(right)} "
@@ -296,6 +302,8 @@ def _train_settings(args, stored: dict | None) -> dict:
         if "out" not in given:
             raise UsageError("--out is required (where to save the model)")
         settings = {**TRAIN_DEFAULTS, **TRAIN_RESUMABLE, "data": None, **given}
+        if "corpus" in given and "num_samples" not in given:   # the default, or all of a smaller corpus
+            settings["num_samples"] = min(settings["num_samples"], data_mod.CORPUS_SIZES[given["corpus"]])
     else:
         # a checkpoint from before a flag existed was trained with that flag's default
         stored = {**TRAIN_DEFAULTS, **stored}
@@ -316,11 +324,18 @@ def _train_settings(args, stored: dict | None) -> dict:
     return settings
 
 
+def _corpus_pairs(name: str, num_samples: int):
+    """The first ``num_samples`` pairs of a generated corpus; UsageError if it has fewer."""
+    size = data_mod.CORPUS_SIZES[name]
+    if num_samples > size:
+        raise UsageError(f"--num-samples {num_samples}: the {name} corpus has only {size} distinct pairs")
+    return generated_corpus(name, num_samples=num_samples)
+
+
 def _load_training_pairs(settings):
     if settings["data"]:
         return load_pairs(settings["data"], settings["num_samples"])
-    inputs, targets = generated_corpus(settings["corpus"])
-    return inputs[:settings["num_samples"]], targets[:settings["num_samples"]]
+    return _corpus_pairs(settings["corpus"], settings["num_samples"])
 
 
 def _fingerprint(pairs) -> str:
@@ -490,9 +505,9 @@ def _evaluation_pairs(args, model):
     else:
         skip, note = 0, ("WARNING: the model file does not say which pairs it was trained on; "
                          "pass --skip N to score only pairs it has not seen")
-    if args.corpus:
-        inputs, targets = generated_corpus(args.corpus)
-        inputs, targets = inputs[:skip + args.num_samples], targets[:skip + args.num_samples]
+    if args.corpus:   # (up to all of the corpus: what is left after skipping is scored)
+        wanted = min(skip + args.num_samples, data_mod.CORPUS_SIZES[args.corpus])
+        inputs, targets = _corpus_pairs(args.corpus, wanted)
     else:
         inputs, targets = load_pairs(args.data, skip + args.num_samples)
     if len(inputs) <= skip:

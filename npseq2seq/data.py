@@ -61,6 +61,7 @@ __all__ = [
     "number_word_pairs",
     "addition_pairs",
     "CORPORA",
+    "CORPUS_SIZES",
     "generated_corpus",
 ]
 
@@ -101,15 +102,24 @@ class TextTooLongError(ValueError):
     """A text has more tokens (characters or words) than the model's encoder can take.
 
     ``text``, ``length`` (its number of tokens), ``limit`` and ``unit`` (what is
-    counted) are kept as attributes; the message names them. Pass ``truncate=True`` to cut the text instead.
+    counted) are kept as attributes; the message names them, and ``hint`` says what to
+    do: where the function takes ``truncate``, pass ``truncate=True`` to cut the text.
     """
 
-    def __init__(self, text: str, length: int, limit: int, unit: str = "characters"):
-        super().__init__(
-            f"text {text!r} has {length} {unit}, more than the limit of {limit} "
-            "(pass truncate=True to cut it)"
-        )
+    def __init__(self, text: str, length: int, limit: int, unit: str = "characters",
+                 hint: str | None = None):
+        message = f"text {text!r} has {length} {unit}, more than the limit of {limit}"
+        super().__init__(message if hint is None else f"{message} ({hint})")
         self.text, self.length, self.limit, self.unit = text, length, limit, unit
+
+
+def training_text_too_long(error: TextTooLongError, side: str) -> TextTooLongError:
+    """``error`` as training data raises it: training cannot cut a text, the vocabulary
+    sets the limit. side: "encoder" (an input text) or "decoder" (a target text, counted
+    with the start and end tokens it is wrapped in)."""
+    what = "an input text" if side == "encoder" else "a target text, counted with its start and end tokens"
+    return TextTooLongError(error.text, error.length, error.limit, error.unit,
+                            hint=f"{what}; the vocabulary's max_{side}_seq_length is the limit")
 
 
 # --------------------------------------------------------------------------- reading fra.txt
@@ -437,7 +447,7 @@ def texts_to_ids(
             row = [token_index[c] for c in text if c in token_index]
         if len(row) > length:
             if not truncate:
-                raise TextTooLongError(text, len(row), length)
+                raise TextTooLongError(text, len(row), length, hint="pass truncate=True to cut it")
             row = row[:length]
         rows.append(row)
     lengths = np.array([len(row) for row in rows], dtype=np.intp)
@@ -473,12 +483,18 @@ def vectorize_ids(
     """
     input_texts, wrapped_targets = _check_pairs(input_texts, target_texts)
     encoder_pad, decoder_pad = _pad_ids(vocab, padding)
-    encoder_input_ids = texts_to_ids(
-        input_texts, vocab.input_token_index, vocab.max_encoder_seq_length, pad_id=encoder_pad
-    )
-    decoder_input_ids = texts_to_ids(
-        wrapped_targets, vocab.target_token_index, vocab.max_decoder_seq_length, pad_id=decoder_pad
-    )
+    try:
+        encoder_input_ids = texts_to_ids(
+            input_texts, vocab.input_token_index, vocab.max_encoder_seq_length, pad_id=encoder_pad
+        )
+    except TextTooLongError as error:
+        raise training_text_too_long(error, "encoder") from None
+    try:
+        decoder_input_ids = texts_to_ids(
+            wrapped_targets, vocab.target_token_index, vocab.max_decoder_seq_length, pad_id=decoder_pad
+        )
+    except TextTooLongError as error:
+        raise training_text_too_long(error, "decoder") from None
     decoder_target_ids = np.full_like(decoder_input_ids, decoder_pad)
     decoder_target_ids[:, :-1] = decoder_input_ids[:, 1:]
     return encoder_input_ids, decoder_input_ids, decoder_target_ids
@@ -702,6 +718,9 @@ CORPORA: dict[str, Callable[..., tuple[list[str], list[str]]]] = {
     "numbers": number_word_pairs,
     "addition": addition_pairs,
 }
+# How many distinct pairs each corpus has with its generator's defaults (numbers 0-999;
+# sums of two numbers below 1,000, a+b and b+a counted once).
+CORPUS_SIZES = {"numbers": 1000, "addition": 1000 * 1001 // 2}
 
 
 def generated_corpus(name: str, **kwargs) -> tuple[list[str], list[str]]:

@@ -377,3 +377,54 @@ def test_nan_in_a_later_epoch_saves_the_last_good_epoch(corpus, tmp_path, monkey
     _, one = npio.read_model_file(tmp_path / "one.npz")
     assert ckpt.keys() == one.keys()
     assert all(ckpt[k].tobytes() == one[k].tobytes() for k in one)
+
+
+# --- generated corpora: the number of pairs asked for, or a clear error ----------------
+
+def test_corpus_pairs_are_the_number_asked_for_or_a_usage_error():
+    """`train`/`evaluate --corpus` once sliced the generator's default output: at most
+    50,000 sums or 1,000 numbers, whatever --num-samples said."""
+    inputs, targets = cli._corpus_pairs("addition", 60_000)
+    assert len(inputs) == len(targets) == 60_000
+    with pytest.raises(cli.UsageError, match="--num-samples 1001: the numbers corpus has only 1000"):
+        cli._corpus_pairs("numbers", 1001)
+
+
+def test_train_on_a_small_corpus_defaults_to_all_of_it(tmp_path):
+    parser = cli.build_parser()
+    args = parser.parse_args(["train", "--corpus", "numbers", "--out", str(tmp_path / "m.npz")])
+    assert cli._train_settings(args, None)["num_samples"] == 1000
+    args = parser.parse_args(["train", "--corpus", "addition", "--out", str(tmp_path / "m.npz")])
+    assert cli._train_settings(args, None)["num_samples"] == 10000
+    res = subprocess.run([sys.executable, "-m", "npseq2seq", "train", "--corpus", "numbers",
+                          "--num-samples", "2000", "--out", str(tmp_path / "m.npz")],
+                         capture_output=True, text=True, timeout=300)
+    assert res.returncode == 2 and "the numbers corpus has only 1000 distinct pairs" in res.stderr
+
+
+def test_evaluate_scores_the_pairs_after_skip_in_a_large_corpus():
+    class Untrained:                    # a model file that does not say what it was trained on
+        training_state = None
+    args = cli.build_parser().parse_args(["evaluate", "--model", "m.npz", "--corpus", "addition",
+                                          "--skip", "49500", "--num-samples", "1000"])
+    inputs, references, first, _ = cli._evaluation_pairs(args, Untrained())
+    assert len(inputs) == len(references) == 1000 and first == 49501
+    args = cli.build_parser().parse_args(["evaluate", "--model", "m.npz", "--corpus", "numbers",
+                                          "--skip", "900"])
+    assert len(cli._evaluation_pairs(args, Untrained())[0]) == 100      # what is left of 1,000
+
+
+def test_train_show_must_not_be_negative(tmp_path):
+    with pytest.raises(SystemExit):
+        cli.build_parser().parse_args(["train", "--corpus", "numbers", "--show", "-3",
+                                       "--out", str(tmp_path / "m.npz")])
+
+
+def test_demo_without_held_out_pairs_scores_only_the_training_pairs():
+    res = subprocess.run([sys.executable, "-m", "npseq2seq", "demo", "--corpus", "numbers",
+                          "--num-samples", "100", "--epochs", "1", "--latent-dim", "8",
+                          "--validation-split", "0"], capture_output=True, text=True, timeout=300)
+    assert res.returncode == 0, res.stderr
+    assert "training pairs translated exactly right" in res.stdout
+    assert "held-out" not in res.stdout.split("trained in")[1] and "nan" not in res.stdout
+    assert "Mean of empty slice" not in res.stderr

@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 import npseq2seq.data as data
 from npseq2seq.data import (
     CORPORA,
+    CORPUS_SIZES,
     END,
     PAD,
     START,
@@ -602,3 +603,23 @@ def test_data_dir_three_column_fixture_loads_without_its_attribution():
     inputs, targets = load_pairs(DATA_DIR / "three-columns.txt")
     assert inputs[:2] == ["Go.", "Hi."] and targets[:2] == ["Va !", "Salut !"]
     assert len(inputs) == 5 and not any("CC-BY" in t for t in targets)
+
+
+@pytest.mark.parametrize("pair, side, shown", [(("abcab", "xy"), "encoder", "'abcab' has 5 characters"),
+                                                (("ab", "xyxy"), "decoder", "'\\txyxy\\n' has 6 characters")])
+def test_too_long_training_text_names_its_side_and_the_vocabulary_limit(pair, side, shown):
+    """Training data cannot be cut (vectorize has no truncate): the error says which side
+    overflowed and that the vocabulary sets the limit, not 'pass truncate=True'."""
+    vocab = data.CharVocab.from_texts(["abc", "ab"], ["xy", "xx"])    # input ≤ 3, target ≤ 4
+    with pytest.raises(data.TextTooLongError) as info:
+        data.vectorize_ids([pair[0]], [pair[1]], vocab)
+    message = str(info.value)
+    assert shown in message and f"max_{side}_seq_length is the limit" in message
+    assert "truncate" not in message
+
+
+def test_corpus_sizes_are_what_the_generators_give():
+    assert len(number_word_pairs()[0]) == CORPUS_SIZES["numbers"]
+    with pytest.raises(ValueError, match=f"only {CORPUS_SIZES['addition']} distinct"):
+        addition_pairs(CORPUS_SIZES["addition"] + 1)
+    assert set(CORPUS_SIZES) == set(CORPORA)

@@ -316,7 +316,7 @@ def test_vectorize_words_maps_unknown_words_to_unk_and_checks_lengths():
     np.testing.assert_array_equal(decoder_in, [[START, UNK, vocab.target_token_index["!"], END, PAD, PAD]])
     with pytest.raises(ValueError, match=r"text 'Go on now !' has 4 tokens, more than the limit of 3"):
         vectorize_words(["Go on now !"], ["Va !"], vocab)
-    with pytest.raises(ValueError, match="5 tokens plus <start> and <end>, more than the limit of 6"):
+    with pytest.raises(ValueError, match="7 tokens with <start> and <end>, more than the limit of 6"):
         vectorize_words(["Go."], ["a b c d e"], vocab)
     with pytest.raises(ValueError, match="1 input texts but 2 target texts"):
         vectorize_words(["Go."], ["Va !", "Va !"], vocab)
@@ -438,3 +438,14 @@ def test_encode_input_words_any_input(texts, truncate):
 def test_docstring_examples():
     result = doctest.testmod(words)
     assert result.attempted > 0 and result.failed == 0
+
+
+def test_too_long_training_target_counts_its_start_and_end_tokens():
+    """The count and the limit are in the same unit: the target's tokens with <start> and <end>."""
+    vocab = WordVocab.from_texts(["a b", "a"], ["x y", "x"])
+    limit = vocab.max_decoder_seq_length                                 # 2 words + <start>, <end>
+    with pytest.raises(words.TextTooLongError) as info:
+        vectorize_words(["a"], ["x y x"], vocab)
+    assert (f"has {limit + 1} tokens with <start> and <end>, more than the limit of {limit}"
+            in str(info.value))
+    assert "max_decoder_seq_length is the limit" in str(info.value) and "truncate" not in str(info.value)
