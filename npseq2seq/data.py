@@ -65,6 +65,7 @@ __all__ = [
     "generated_corpus",
 ]
 
+# Characters here; ``words.py`` has START, END, PAD of its own, which are token *ids*.
 START = "\t"  # start-of-sequence character, first decoder input step
 END = "\n"  # end-of-sequence character, the decoder's stop signal
 PAD = " "  # its one-hot fills padded steps when padding == "space"

@@ -490,13 +490,15 @@ class Seq2Seq:
         return total / count
 
     def evaluate(self, x, y, batch_size: int = 64, verbose: int = 0) -> float:
-        """Mean loss over batches, weighted by batch size (Keras's ``Mean`` metric)."""
+        """Mean loss over batches, weighted by batch size (Keras's ``Mean`` metric).
+        ``verbose`` is accepted, for Keras's signature, and ignored: nothing is printed."""
         enc, dec = self._prepare_x(x)
         return self._eval_loss(enc, dec, self._prepare_y(y, dec), check_integer(batch_size, "batch_size"))
 
     def predict(self, x, batch_size: int = 64, verbose: int = 0, steps: int | None = None) -> np.ndarray:
         """The training model's probabilities (N, Td, Vd); without teacher forcing the decoder
-        runs ``steps`` steps (default: the decoder input's length)."""
+        runs ``steps`` steps (default: the decoder input's length). ``verbose`` is accepted,
+        for Keras's signature, and ignored."""
         enc, dec = self._prepare_x(x)
         batch_size = check_integer(batch_size, "batch_size")
         return np.concatenate([self.forward(enc[s:s + batch_size], dec[s:s + batch_size], steps)[0]

@@ -68,7 +68,8 @@ __all__ = [
     "decode_ids",
 ]
 
-PAD, UNK, START, END = 0, 1, 2, 3  # reserved ids, the same on the input and target sides
+# reserved ids, the same on the input and target sides (``data.START`` etc. are characters)
+PAD, UNK, START, END = 0, 1, 2, 3
 # Their words. tokenize never yields them: "<" and ">" are split off as punctuation.
 RESERVED_TOKENS = ("<pad>", "<unk>", "<start>", "<end>")
 LANGUAGES = ("en", "fr")

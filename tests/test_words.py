@@ -182,6 +182,7 @@ def test_vocabulary_order_is_frequency_then_alphabet():
     assert vocab.lower is True
     assert dict(vocab.input_token_index) == {w: i for i, w in enumerate(vocab.input_words)}
     assert dict(vocab.reverse_target_word_index) == dict(enumerate(vocab.target_words))
+    assert dict(vocab.reverse_input_word_index) == dict(enumerate(vocab.input_words))
     assert repr(vocab) == (
         "WordVocab(num_encoder_tokens=11, num_decoder_tokens=12, max_encoder_seq_length=3, "
         "max_decoder_seq_length=6, lower=True)"
