@@ -2,12 +2,17 @@
 
 Layout of the zip archive (each member an ``.npy`` array)::
 
-    __config__                       uint8 bytes of a UTF-8 JSON document:
-                                     format, format_version, model config,
-                                     vocabulary, weight names, optimizer config,
-                                     training state (epoch, history, RNG state)
+    __config__                       uint8 bytes of a UTF-8 JSON document, keys
+                                     format, format_version, model (config),
+                                     vocab, weights (names), optimizer (config,
+                                     or null), loss (config; only saved with the
+                                     optimizer), training_state (epoch, history,
+                                     RNG state; or null)
     weights/<layer>/<weight>         the model's arrays, in get_weights() order
-    optimizer/<slot>                 optimizer state (optional: a checkpoint)
+    optimizer/iterations             optimizer state (only saved with the
+    optimizer/learning_rate          optimizer, as a checkpoint is): the step
+    optimizer/<slot>_<i>             count, the learning rate, and each slot of
+                                     parameter number i
 
 A *checkpoint* is a model file with the optimizer's slots and a training state
 (``save_checkpoint``); it is also an ordinary model file that ``translate``
@@ -18,12 +23,13 @@ fsynced and renamed over the target: a crash mid-write leaves the previous file
 intact (and at worst a hidden ``.<name>.*.tmp`` file, which can be deleted).
 
 Reading trusts nothing in the file. Each member is read whole, which checks its
-CRC-32 (a flipped bit fails there); its ``.npy`` header is parsed as a literal,
-a dtype that holds Python objects (a pickle) is refused before any data is
-read, and the header's shape must account for exactly the bytes that follow.
-Then the format version and every array's name, shape, dtype and finiteness are
-checked before anything is loaded into a model. Any problem is a
-``ModelFileError`` naming the file.
+CRC-32 (a flipped bit fails there); then its ``.npy`` header is parsed as a
+literal, a dtype that holds Python objects (a pickle) is refused before the data
+is parsed (nothing is ever unpickled), and the header's shape must account for
+exactly the bytes that follow. Then the format version, and every weight array's
+name, shape, dtype and finiteness, are checked before the weights are set; the
+optimizer's state is checked as it is restored. Any problem is a
+``ModelFileError`` naming the file, and no model is returned.
 """
 from __future__ import annotations
 

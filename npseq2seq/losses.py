@@ -35,6 +35,10 @@ def _check_targets(y, logits):
         if y.shape != logits.shape[:-1]:
             raise ValueError(f"integer targets must have shape {logits.shape[:-1]}, "
                              f"received {y.shape}")
+        # an id >= V would raise IndexError below, one < -1 would pass as "no target"
+        if y.size and (y.min() < -1 or y.max() >= logits.shape[-1]):
+            raise ValueError(f"y: integer targets must lie in [-1, {logits.shape[-1]}) "
+                             f"(-1: no target), received min {y.min()}, max {y.max()}")
     elif y.shape != logits.shape:
         raise ValueError(f"targets must have shape {logits.shape}, received {y.shape}")
     return y

@@ -210,10 +210,12 @@ class Optimizer:
     """Base class: clipping, lazily created slots, ``iterations`` and state.
 
     Subclasses set ``_default_name``, list their slots in ``_slot_groups`` and
-    implement ``_update_step(w, g, g2, slots, lr)``.
+    implement ``_update_step(w, g, g2, slots, lr)``; one whose step never reads ``g2``
+    sets ``uses_squares = False``.
     """
 
     _default_name = "optimizer"
+    uses_squares = True   # whether _update_step reads g2: a RowGradient's squares cost a scatter-add
 
     def __init__(self, learning_rate, clipnorm=None, clipvalue=None,
                  global_clipnorm=None, name=None):
@@ -341,7 +343,9 @@ class Optimizer:
                 continue
             g2 = None
             if isinstance(g, RowGradient):   # the dense sum, but g**2 summed row by row
-                g, g2 = g.dense(), g.squares().astype(p.dtype, copy=False)
+                if self.uses_squares:
+                    g2 = g.squares().astype(p.dtype, copy=False)
+                g = g.dense()
             g, lr = g.astype(p.dtype, copy=False), _as(self._learning_rate, p.dtype)
             slots = {name: arrays[i] for name, arrays in self._slots.items()}
             for piece in _pieces(p, g, g2, slots):
@@ -365,8 +369,8 @@ class Optimizer:
 
     def _update_step(self, w, g, g2, slots, lr):
         """One parameter's step, in place on w and its ``slots`` (name → array shaped
-        like w); ``g2`` replaces ``g**2`` where given (RowGradient), else None. g2 is the
-        optimizer's own array: the step may overwrite it."""
+        like w); ``g2`` replaces ``g**2`` where given (a RowGradient, when ``uses_squares``),
+        else None. g2 is the optimizer's own array: the step may overwrite it."""
         raise NotImplementedError
 
     # state and config -------------------------------------------------------------
@@ -460,6 +464,7 @@ class SGD(Optimizer):
     """Gradient descent, optionally with (Nesterov) momentum (keras ``sgd.py``)."""
 
     _default_name = "sgd"
+    uses_squares = False
 
     def __init__(self, learning_rate=0.01, momentum=0.0, nesterov=False, clipnorm=None,
                  clipvalue=None, global_clipnorm=None, name=None):
@@ -521,7 +526,8 @@ class RMSprop(Optimizer):
         # In place, with the same operations in the same order as the formulas in the
         # module docstring (so the same bits), and two temporaries instead of six.
         v = slots["velocity"]
-        g2 = np.square(g) if g2 is None else g2               # (ours: see _update_step)
+        # g2 is our own array (Optimizer._update_step's contract), so it may be overwritten
+        g2 = np.square(g) if g2 is None else g2
         g2 *= one_minus_rho
         v *= rho
         v += g2                                            # v = rho*v + (1-rho)*g**2

@@ -10,6 +10,7 @@ import importlib
 _MODELS = (
     "CELLS",
     "build_inference_models",
+    "build_no_teacher_forcing_inference_models",
     "build_no_teacher_forcing_model",
     "build_training_model",
     "build_word_inference_models",

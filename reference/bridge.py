@@ -42,24 +42,40 @@ def from_keras(keras_model, np_model) -> None:
 
 
 def _sizes_from_keras(keras_model) -> dict:
-    """Seq2Seq's arguments (sizes, cell, dtype, level, mask_zero) read off a Keras training
-    model of ``reference.models``: the tutorial's (8 weight arrays) or the word-level one
-    (10: the two Embedding tables first)."""
+    """Seq2Seq's arguments (sizes, cell, dtype, level, mask_zero, attention) read off a Keras
+    training model of ``reference.models`` or ``reference.attention`` (see
+    ``seq2seq_from_keras``); ValueError naming what else it finds."""
     weights = keras_model.get_weights()
     level = {8: "char", 10: "word"}.get(len(weights))
     if level is None:
-        raise ValueError("expected the tutorial's training model (8 weight arrays) or the "
-                         f"word-level one (10), got {len(weights)}")
-    enc_input, dec_input, (enc_kernel, enc_rec) = (
-        (weights[0], weights[1], weights[2:4]) if level == "word"
-        else (weights[0], weights[3], weights[0:2]))
+        raise ValueError("unsupported model: expected a training model of reference.models or "
+                         "reference.attention, with 8 weight arrays (character level) or 10 "
+                         f"(word level), got {len(weights)}")
+    first = 2 if level == "word" else 0        # the two Embedding tables come first
+    enc_kernel, enc_rec, enc_bias, dec_kernel, _, dec_bias, dense_kernel, _ = weights[first:]
+    enc_input, dec_input = (weights[0], weights[1]) if level == "word" else (enc_kernel, dec_kernel)
     latent_dim, gates_units = enc_rec.shape
     gates = gates_units // latent_dim
     cell = {4: "lstm", 3: "gru"}.get(gates)
     if cell is None or gates * latent_dim != gates_units:
         raise ValueError(f"recurrent kernel shape {enc_rec.shape} is neither LSTM nor GRU")
+    if cell == "gru" and (enc_bias.ndim, dec_bias.ndim) != (2, 2):
+        # without reset_after a GRU has one bias (3H,) and another candidate formula
+        raise ValueError(f"unsupported model: a GRU with reset_after=False (biases {enc_bias.shape}, "
+                         f"{dec_bias.shape}); Seq2Seq's GRU is Keras's default, reset_after=True "
+                         "(bias (2, 3*units))")
+    # Keras's Attention() adds no weights: its layer, and the Dense reading [decoder output;
+    # context], are what tell the attention model from the tutorial's
+    attention = any(type(layer).__name__ == "Attention" for layer in keras_model.layers)
+    if dense_kernel.shape[0] != (2 if attention else 1) * latent_dim:
+        raise ValueError(f"unsupported model: Dense kernel {dense_kernel.shape} "
+                         f"{'with' if attention else 'without'} an Attention layer, for "
+                         f"{latent_dim} units; expected ({latent_dim}, V) without attention or "
+                         f"({2 * latent_dim}, V) with Attention()([decoder outputs, encoder outputs]) "
+                         "concatenated to the decoder outputs")
     sizes = dict(num_encoder_tokens=enc_input.shape[0], num_decoder_tokens=dec_input.shape[0],
-                 latent_dim=latent_dim, cell=cell, dtype=enc_kernel.dtype.name, level=level)
+                 latent_dim=latent_dim, cell=cell, dtype=enc_kernel.dtype.name, level=level,
+                 attention="luong" if attention else None)
     if level == "word":
         sizes["mask_zero"] = any(getattr(layer, "mask_zero", False) for layer in keras_model.layers)
     return sizes
@@ -67,7 +83,16 @@ def _sizes_from_keras(keras_model) -> dict:
 
 def seq2seq_from_keras(keras_model, vocab=None):
     """A new npseq2seq ``Seq2Seq`` of the Keras model's sizes, cell, dtype and level (and
-    mask_zero), with its weights."""
+    mask_zero, and attention), with its weights.
+
+    Supported: the training models of ``reference.models`` (the tutorial's, LSTM or GRU,
+    and the word-level one, with or without mask_zero; the FAQ's model without teacher
+    forcing has the same weights and comes back teacher-forced) and of
+    ``reference.attention`` (``attention="luong"``). The weights' count and shapes and
+    the layers' types tell them apart; what they show to be another model (a GRU with
+    ``reset_after=False``, an attention layer with weights, a Dense of another width) is
+    refused with a ValueError.
+    """
     from npseq2seq import Seq2Seq
 
     sizes = _sizes_from_keras(keras_model)

@@ -29,6 +29,8 @@ def random_model(rng, cell, level, n=4, te=4, td=5, ve=5, vd=6, h=3, mask_zero=F
     pad = -1 if level == "char" else words.PAD
     enc = padded_ids(rng, n, te, ve, pad)
     y = padded_ids(rng, n, td, vd, pad, min_length=1)
+    if pad == -1:       # a model without a vocabulary must see zero padding (sequence_lengths)
+        y[0, -1] = pad
     dec = np.where(y == pad, pad, rng.integers(0 if pad == -1 else 1, vd, size=y.shape))
     return model, enc, dec, y
 
@@ -217,3 +219,21 @@ def test_fit_bucket_by_length_refuses_what_it_cannot_cut():
     free.compile()
     with pytest.raises(ValueError, match="teacher-forced"):
         free.fit([enc, dec], y, epochs=1, verbose=0, bucket_by_length=True)
+
+
+def test_char_level_without_vocab_refuses_targets_that_show_no_zero_padding():
+    """Without a vocabulary, only an id -1 tells zero padding from space padding: targets
+    with none (space-padded, or not padded) are refused rather than cut at the wrong length."""
+    inputs, targets = number_word_pairs(20, seed=0)
+    spaces = CharVocab.from_texts(inputs, targets)                # space padding
+    enc, dec, y = vectorize_ids(inputs, targets, spaces)
+    model = Seq2Seq(spaces.num_encoder_tokens, spaces.num_decoder_tokens, 4)   # no vocab
+    model.compile()
+    with pytest.raises(ValueError, match="space padding and no padding cannot be told apart"):
+        model.fit([enc, dec], y, epochs=1, verbose=0, bucket_by_length=True)
+    with pytest.raises(ValueError, match="without a vocabulary"):
+        bucketing.masked_loss(model, enc, dec, y)
+    # the same arrays zero-padded show their padding (vectorize_ids leaves it in the last step)
+    vocab, (enc, dec, y) = zero_padded_numbers(20)
+    assert (y[:, -1] == -1).all()
+    np.testing.assert_array_equal(bucketing.sequence_lengths(model, enc, y)[1], (y != -1).sum(1))

@@ -409,3 +409,19 @@ def test_pickle_bearing_files_are_refused_and_never_unpickled(checkpoint, tmp_pa
     with pytest.raises(ModelFileError, match=r"evil.npz: array '.*' holds Python objects \(a pickle\): refused"):
         load_model(bad)
     assert not marker.exists()
+
+
+def test_the_members_and_config_keys_are_those_the_module_docstring_lists(trained, checkpoint, tmp_path):
+    model, _ = trained
+    names = set(npio.read_arrays(checkpoint))
+    weights = set(npio.weight_names(model))
+    assert weights <= names and all(n.startswith("weights/") for n in weights)
+    slots = {f"velocity_{i}" for i in range(len(model.params))}                 # RMSprop's one slot
+    assert names - weights == {npio.CONFIG_KEY} | {f"optimizer/{k}" for k in
+                                                   {"iterations", "learning_rate"} | slots}
+    keys = {"format", "format_version", "model", "vocab", "weights", "optimizer", "training_state"}
+    assert set(config_of(checkpoint)) == keys | {"loss"}         # loss: only with the optimizer
+    model.save(tmp_path / "plain.npz")
+    plain = config_of(tmp_path / "plain.npz")
+    assert set(plain) == keys and plain["optimizer"] is None and plain["training_state"] is None
+    assert set(npio.read_arrays(tmp_path / "plain.npz")) == weights | {npio.CONFIG_KEY}

@@ -323,3 +323,9 @@ def test_matmul_rows_is_matmul_as_one_gemm(shape, contiguous):
     got = matmul_rows(a, b)
     assert got.shape == a.shape[:-1] + (6,)
     np.testing.assert_allclose(got, a @ b, rtol=1e-13, atol=1e-13)
+
+
+def test_dense_activation_error_names_every_accepted_value():
+    with pytest.raises(ValueError, match=r"must be None, 'linear' or 'softmax', got 'relu'"):
+        Dense(4, 3, activation="relu")
+    assert Dense(4, 3, activation="linear").activation is None     # "linear" is accepted: no activation

@@ -112,3 +112,20 @@ def test_any_memory_layout_of_the_logits_gives_the_same_loss_and_gradient(use_id
     loss_v, dlogits_v = softmax_cross_entropy(view, target)
     assert loss_v == pytest.approx(loss, rel=1e-14)
     np.testing.assert_allclose(dlogits_v, dlogits, rtol=0, atol=1e-16)
+
+
+@pytest.mark.parametrize("bad", [-5, 4])
+def test_integer_targets_out_of_range_are_refused_by_both_paths(bad):
+    """Ids must lie in [-1, V): V or more would index past the logits, and below -1
+    would silently count as a row without a target."""
+    from npseq2seq.losses import probability_cross_entropy
+
+    logits = np.zeros((2, 3, 4))
+    ids = np.array([[0, 1, -1], [3, bad, 2]])
+    received = f"min {min(bad, -1)}, max {max(bad, 3)}"
+    for loss in (softmax_cross_entropy, probability_cross_entropy):
+        with pytest.raises(ValueError, match=rf"y: integer targets must lie in \[-1, 4\).*{received}"):
+            loss(logits, ids)
+    with pytest.raises(ValueError, match=r"\[-1, 4\)"):
+        SparseCategoricalCrossentropy()(logits, ids)
+    softmax_cross_entropy(logits, np.where(ids == bad, -1, ids))     # the in-range ids pass

@@ -512,3 +512,23 @@ def test_large_parameters_are_updated_in_pieces_with_the_same_bits(make, monkeyp
         results.append(params + [a for arrays in optimizer._slots.values() for a in arrays])
     for pieces, whole in zip(*results):
         np.testing.assert_array_equal(pieces, whole)
+
+
+@pytest.mark.parametrize("make, squares", [(lambda: SGD(momentum=0.9), 0), (SGD, 0),
+                                           (RMSprop, 1), (Adam, 1)])
+def test_row_squares_are_summed_only_for_optimizers_that_read_them(make, squares, monkeypatch):
+    """SGD never reads ``g**2``: a RowGradient's squares (a scatter-add) are not computed for
+    it, and the step is bitwise the one from the dense gradient."""
+    calls = []
+    real_squares = opt.RowGradient.squares
+    monkeypatch.setattr(opt.RowGradient, "squares", lambda g: calls.append(1) or real_squares(g))
+    rng = np.random.default_rng(2)
+    table = rng.standard_normal((6, 3))
+    rows = opt.RowGradient(np.array([1, 4, 1]), rng.standard_normal((3, 3)), 6)
+    params, optimizer = [table.copy()], make()
+    optimizer.update(params, [rows])
+    assert len(calls) == squares
+    if squares == 0:
+        dense = [table.copy()]
+        make().update(dense, [rows.dense()])
+        np.testing.assert_array_equal(params[0], dense[0])

@@ -131,3 +131,45 @@ def test_floatx_context_sets_layer_dtypes(keras):
             km = build_training_model(3, 4, 2, compile=False)
         assert {w.dtype for w in km.get_weights()} == {np.dtype(dtype)}
         assert all(l.dtype_policy.name == dtype for l in km.layers[2:])
+
+
+def test_package_re_exports_every_builder(keras):
+    """``reference`` names lazily what ``reference.models`` and ``reference.attention`` export."""
+    import reference
+    from reference import attention, models
+
+    for module in (models, attention):
+        assert set(module.__all__) <= set(reference.__all__)
+        for name in module.__all__:
+            assert getattr(reference, name) is getattr(module, name)
+
+
+@pytest.mark.parametrize("cell, level, mask_zero", [("lstm", "char", False), ("gru", "word", True)])
+def test_bridge_reads_the_attention_model_off_keras(keras, cell, level, mask_zero):
+    from reference import build_attention_training_model
+    from reference.bridge import seq2seq_from_keras
+
+    km = build_attention_training_model(VE, VD, H, cell=cell, level=level, mask_zero=mask_zero,
+                                        compile=False)
+    weights = _random_weights(km)
+    nm = seq2seq_from_keras(km)
+    assert (nm.attention, nm.cell, nm.level, nm.mask_zero) == ("luong", cell, level, mask_zero)
+    for a, b in zip(nm.get_weights(), weights):
+        np.testing.assert_array_equal(a, b)
+    rng = np.random.default_rng(3)
+    x = [rng.integers(1, VE, size=(N, TE)), rng.integers(1, VD, size=(N, TD))]      # ids
+    if level == "char":
+        x = [np.eye(VE, dtype=nm.dtype)[x[0]], np.eye(VD, dtype=nm.dtype)[x[1]]]    # one-hot
+    np.testing.assert_allclose(nm.predict(x, batch_size=N), np.asarray(km(x, training=False)),
+                               rtol=0, atol=tol(nm.dtype, "forward"))
+
+
+def test_bridge_refuses_a_gru_without_reset_after(keras):
+    from reference.bridge import seq2seq_from_keras
+
+    enc_in, dec_in = keras.Input(shape=(None, VE)), keras.Input(shape=(None, VD))
+    _, h = keras.layers.GRU(H, return_state=True, reset_after=False)(enc_in)
+    seq = keras.layers.GRU(H, return_sequences=True, reset_after=False)(dec_in, initial_state=[h])
+    km = keras.Model([enc_in, dec_in], keras.layers.Dense(VD, activation="softmax")(seq))
+    with pytest.raises(ValueError, match="GRU with reset_after=False"):
+        seq2seq_from_keras(km)

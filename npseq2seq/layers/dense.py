@@ -40,7 +40,7 @@ class Dense(Layer):
                  dtype="float32", rng: np.random.Generator | None = None, name="dense"):
         super().__init__(dtype, name)
         if activation not in (None, "linear", "softmax"):
-            raise ValueError(f"Dense activation must be None or 'softmax', got {activation!r}")
+            raise ValueError(f"Dense activation must be None, 'linear' or 'softmax', got {activation!r}")
         self.units, self.input_dim = int(units), int(input_dim)
         self.activation = None if activation == "linear" else activation
         rng = rng if rng is not None else np.random.default_rng()
