@@ -8,9 +8,9 @@ mode trains the same model on the real steps only:
    and including the end token, read from zero-padded targets: id -1 (an
    all-zero one-hot row) at character level, PAD (id 0) at word level. Space
    padding cannot be told from a real space, so character data must be
-   vectorised with ``padding="zero"``; a character-level model without a
-   vocabulary must then show that zero padding (at least one id -1 among the
-   targets, as ``vectorize_ids`` always leaves in the last step).
+   vectorised with ``padding="zero"``, and the targets must show that zero
+   padding (at least one id -1, as ``vectorize_ids`` always leaves in the last
+   step).
 2. Buckets. The samples are sorted by decoder length (ties broken by encoder
    length for a mask_zero model, whose encoder is packed too, then in a random
    order that changes every epoch), cut into batches, and the batches visited in
@@ -72,8 +72,9 @@ def sequence_lengths(model, enc: np.ndarray, y: np.ndarray) -> tuple[np.ndarray 
     Encoder lengths only for a mask_zero model (the only one whose encoder is packed,
     see the module docstring). Padding must come after the tokens: a sequence whose
     padding is followed by a token again is an error (it could not be cut to its length).
-    At character level without a vocabulary the targets must show their zero padding
-    (some id -1), or nothing tells it from space padding.
+    At character level the targets must show their zero padding (some id -1), or nothing
+    tells it from space padding (arrays vectorised with padding="space" whatever the
+    vocabulary says, or a model without a vocabulary).
     """
     if not np.issubdtype(np.asarray(y).dtype, np.integer):
         raise ValueError("length-bucketed training needs one-hot (or integer) targets, "
@@ -82,14 +83,13 @@ def sequence_lengths(model, enc: np.ndarray, y: np.ndarray) -> tuple[np.ndarray 
         raise ValueError("length-bucketed training needs zero padding at character level "
                          "(CharVocab.from_texts(..., padding='zero')): spaces that pad cannot be "
                          "told from real ones")
-    # without a vocabulary only a -1 shows the padding is zero padding: targets without one
-    # are space-padded (whose lengths would count the spaces) or not padded at all
-    if model.level == "char" and model.vocab is None and not np.any(y == -1):
-        raise ValueError("decoder_target_data: length-bucketed training of a character-level "
-                         "model without a vocabulary needs zero-padded targets (id -1) to read "
-                         "their lengths, and these have none: space padding and no padding cannot "
-                         "be told apart. Vectorize with padding='zero', or give the model its "
-                         "vocabulary (Seq2Seq(..., vocab=...))")
+    # only a -1 shows the padding is zero padding: targets without one are space-padded
+    # (whose lengths would count the spaces) or not padded at all
+    if model.level == "char" and not np.any(y == -1):
+        raise ValueError("decoder_target_data: length-bucketed training at character level needs "
+                         "zero-padded targets (id -1) to read their lengths, and these have none: "
+                         "space padding and no padding cannot be told apart. Vectorize with "
+                         "padding='zero'")
     pad = padding_id(model)
     lengths = []
     sides = [("encoder_input_data", enc)] if model.mask_zero else []

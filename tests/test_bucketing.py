@@ -221,9 +221,10 @@ def test_fit_bucket_by_length_refuses_what_it_cannot_cut():
         free.fit([enc, dec], y, epochs=1, verbose=0, bucket_by_length=True)
 
 
-def test_char_level_without_vocab_refuses_targets_that_show_no_zero_padding():
-    """Without a vocabulary, only an id -1 tells zero padding from space padding: targets
-    with none (space-padded, or not padded) are refused rather than cut at the wrong length."""
+def test_char_level_refuses_targets_that_show_no_zero_padding():
+    """Only an id -1 tells zero padding from space padding: targets with none (space-padded,
+    or not padded) are refused rather than cut at the wrong length, with no vocabulary or
+    with a zero-padding vocabulary whose arrays were vectorised with padding="space"."""
     inputs, targets = number_word_pairs(20, seed=0)
     spaces = CharVocab.from_texts(inputs, targets)                # space padding
     enc, dec, y = vectorize_ids(inputs, targets, spaces)
@@ -231,9 +232,14 @@ def test_char_level_without_vocab_refuses_targets_that_show_no_zero_padding():
     model.compile()
     with pytest.raises(ValueError, match="space padding and no padding cannot be told apart"):
         model.fit([enc, dec], y, epochs=1, verbose=0, bucket_by_length=True)
-    with pytest.raises(ValueError, match="without a vocabulary"):
+    with pytest.raises(ValueError, match="needs zero-padded targets"):
         bucketing.masked_loss(model, enc, dec, y)
-    # the same arrays zero-padded show their padding (vectorize_ids leaves it in the last step)
     vocab, (enc, dec, y) = zero_padded_numbers(20)
+    with_vocab = Seq2Seq(vocab.num_encoder_tokens, vocab.num_decoder_tokens, 4, vocab=vocab)
+    with_vocab.compile()
+    enc_s, dec_s, y_s = vectorize_ids(inputs, targets, vocab, padding="space")
+    with pytest.raises(ValueError, match="space padding and no padding cannot be told apart"):
+        with_vocab.fit([enc_s, dec_s], y_s, epochs=1, verbose=0, bucket_by_length=True)
+    # the same arrays zero-padded show their padding (vectorize_ids leaves it in the last step)
     assert (y[:, -1] == -1).all()
     np.testing.assert_array_equal(bucketing.sequence_lengths(model, enc, y)[1], (y != -1).sum(1))
