@@ -10,6 +10,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import npseq2seq.data as data
+from tests.conftest import FRA_PATH
 from npseq2seq.data import (
     CORPORA,
     CORPUS_SIZES,
@@ -32,11 +33,10 @@ from npseq2seq.data import (
     vectorize_ids,
 )
 
-# The shared data directory sits beside the repository (CI clones ../shared next to it).
-FRA_TXT = Path(__file__).resolve().parents[2] / "shared/data/fra-eng/fra.txt"
-needs_fra = pytest.mark.skipif(
-    not FRA_TXT.is_file(), reason=f"tutorial data not found at {FRA_TXT} (clone ../shared beside the repo)"
-)
+# The shared data directory sits beside the repository (CI clones ../shared next to it);
+# conftest's fra_path skips (or, where required, fails) without it.
+FRA_TXT = FRA_PATH
+needs_fra = pytest.mark.usefixtures("fra_path")
 
 
 def write(tmp_path, content, name="pairs.txt"):
