@@ -289,10 +289,10 @@ def test_decoded_strings_of_a_keras_trained_model(keras, keras_floatx, cell):
     inputs, targets = number_word_pairs(num_samples=60, high=99, seed=0)
     vocab = CharVocab.from_texts(inputs, targets)
     enc, dec, tgt = vectorize(inputs, targets, vocab, dtype=keras_floatx)
+    keras.utils.set_random_seed(0)     # before building: the initial weights are seeded too
     km = build_attention_training_model(vocab.num_encoder_tokens, vocab.num_decoder_tokens, 16,
                                         cell=cell, compile=False)
     km.compile(optimizer=keras.optimizers.RMSprop(learning_rate=0.02), loss="categorical_crossentropy")
-    keras.utils.set_random_seed(0)
     km.fit([enc, dec], tgt, batch_size=20, epochs=20, verbose=0)
     nm = Seq2Seq(vocab.num_encoder_tokens, vocab.num_decoder_tokens, 16, cell=cell,
                  dtype=keras_floatx, vocab=vocab, attention="luong")
