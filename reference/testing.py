@@ -68,6 +68,21 @@ def random_weights(rng, shapes, dtype, scale=0.5):
     return [(scale * rng.standard_normal(s)).astype(dtype) for s in shapes]
 
 
+def randomise_biases(np_model, seed=1, scale=0.1):
+    """Add Normal(0, scale²) noise to every bias of an npseq2seq model, in place.
+
+    Training-parity runs start from Keras's initialisers, whose biases are zeros (and
+    the LSTM's forget block ones): a bias bug would not show in the first steps. The
+    noise is added to npseq2seq's weights before they are copied to Keras.
+    """
+    rng = np.random.default_rng(seed)
+    weights = np_model.get_weights()
+    for i, name in enumerate(np_model._param_names()):
+        if name.endswith("/bias"):
+            weights[i] = (weights[i] + scale * rng.standard_normal(weights[i].shape)).astype(weights[i].dtype)
+    np_model.set_weights(weights)
+
+
 def keras_loss_and_gradients(model, x, y):
     """(loss, grads in get_weights() order) of a compiled Keras model, as fit computes them.
 

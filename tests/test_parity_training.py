@@ -62,16 +62,17 @@ def _data(fra_path, padding, dtype):
 def test_fit_history(keras, keras_floatx, fra_path, padding, cell, record):
     from reference import build_training_model
     from reference.bridge import to_keras
-    from reference.testing import fit_side_by_side, max_abs_diff
+    from reference.testing import fit_side_by_side, max_abs_diff, randomise_biases
 
     _, vocab, x, y = _data(fra_path, padding, keras_floatx)
     nm = Seq2Seq(vocab.num_encoder_tokens, vocab.num_decoder_tokens, LATENT_DIM, cell=cell,
                  dtype=keras_floatx, seed=0)
+    randomise_biases(nm)    # Keras's initial biases are zeros (and ones): they would hide a bias bug
     nm.compile(optimizer=np_optimizers.RMSprop(), loss="categorical_crossentropy")
     km = build_training_model(vocab.num_encoder_tokens, vocab.num_decoder_tokens, LATENT_DIM,
                               cell=cell, compile=False)
     km.compile(optimizer=keras.optimizers.RMSprop(), loss="categorical_crossentropy")
-    to_keras(nm, km)   # npseq2seq's (Keras-distributed) initial weights on both sides
+    to_keras(nm, km)   # npseq2seq's initial weights on both sides
 
     n_hist, k_hist, diff = fit_side_by_side(km, nm, x, y, **FIT_ARGS)
     assert sorted(n_hist) == sorted(k_hist) == ["loss", "val_loss"]

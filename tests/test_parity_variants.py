@@ -408,9 +408,11 @@ def _fra_pair(keras, dtype, variant, vocab, loss, learning_rate=0.001, seed=0):
     few seconds. test_train_on_batch_trajectory runs it in graph mode.
     """
     from reference.bridge import to_keras
+    from reference.testing import randomise_biases
 
     nm = Seq2Seq(vocab.num_encoder_tokens, vocab.num_decoder_tokens, LATENT_DIM, dtype=dtype,
                  seed=seed, vocab=vocab, **VARIANTS[variant])
+    randomise_biases(nm)    # Keras's initial biases are zeros: they would hide a bias bug
     nm.compile(optimizer=np_optimizers.RMSprop(learning_rate=learning_rate), loss=loss)
     km = _keras_model(variant, vocab.num_encoder_tokens, vocab.num_decoder_tokens, LATENT_DIM,
                       vocab.max_decoder_seq_length)
