@@ -1,4 +1,4 @@
-"""Helpers shared by the gradient-check tests."""
+"""Helpers shared by the gradient-check tests of layers and whole models."""
 import numpy as np
 
 from npseq2seq.gradcheck import numerical_gradient
@@ -9,3 +9,30 @@ def assert_gradient(f, x, analytic, name="", rtol=1e-5, atol=1e-8):
     numeric = numerical_gradient(f, x)
     np.testing.assert_allclose(analytic, numeric, rtol=rtol, atol=atol,
                                err_msg=f"gradient of {name} disagrees with finite differences")
+
+
+def randomised(model, rng, scale=0.5):
+    """Random weights everywhere, biases included (a zero bias hides bias bugs)."""
+    model.set_weights([rng.normal(scale=scale, size=w.shape) for w in model.params])
+    return model
+
+
+def word_batch(rng, n, te, td, ve, vd):
+    """(encoder ids, decoder input ids, target ids): random tokens padded with 0 at the
+    end, as the word tokeniser makes them; the target is the decoder input one step on."""
+    enc = rng.integers(1, ve, size=(n, te))
+    dec = rng.integers(1, vd, size=(n, td + 1))
+    for i in range(n):
+        enc[i, rng.integers(1, te + 1):] = 0
+        dec[i, rng.integers(1, td + 2):] = 0
+    return enc, dec[:, :-1], dec[:, 1:]
+
+
+def check_all_gradients(model, x, y):
+    """Every weight's gradient of ``model.loss_and_gradients`` against finite differences;
+    returns the loss."""
+    loss, grads = model.loss_and_gradients(x, y)
+    f = lambda: model.loss_and_gradients(x, y)[0]
+    for k, (param, grad) in enumerate(zip(model.params, grads)):
+        assert_gradient(f, param, grad, f"weight {k}")
+    return loss

@@ -8,8 +8,7 @@ from npseq2seq import SGD, CategoricalCrossentropy, RMSprop, Seq2Seq, load_model
 from npseq2seq.data import CharVocab, number_word_pairs, vectorize
 from npseq2seq.decoding import decode_sequence, greedy_decode
 from npseq2seq.layers import DotAttention
-from npseq2seq.ops import softmax
-from tests.gradutil import assert_gradient
+from tests.gradutil import assert_gradient, check_all_gradients, randomised, word_batch
 
 sizes = st.integers(min_value=1, max_value=3)
 
@@ -89,12 +88,6 @@ def one_hot(ids, v):
     return out
 
 
-def randomised(model, rng):
-    """Random weights everywhere, biases included (a zero bias hides bias bugs)."""
-    model.set_weights([rng.normal(scale=0.5, size=w.shape) for w in model.params])
-    return model
-
-
 def char_batch(rng, n, te, td, ve, vd, zero_pad):
     """One-hot batch with padded tails (id -1: all-zero rows, else token 0 as the pad)."""
     pad = -1 if zero_pad else 0
@@ -103,22 +96,6 @@ def char_batch(rng, n, te, td, ve, vd, zero_pad):
         enc[i, rng.integers(1, te + 1):] = pad
         dec[i, rng.integers(1, td + 1):] = pad
     return [one_hot(enc, ve), one_hot(dec[:, :-1], vd)], one_hot(dec[:, 1:], vd)
-
-
-def word_batch(rng, n, te, td, ve, vd):
-    """Integer sequences padded with 0 at the end, as the word tokeniser makes them."""
-    enc, dec = rng.integers(1, ve, size=(n, te)), rng.integers(1, vd, size=(n, td + 1))
-    for i in range(n):
-        enc[i, rng.integers(1, te + 1):] = 0
-        dec[i, rng.integers(1, td + 2):] = 0
-    return [enc, dec[:, :-1]], dec[:, 1:]
-
-
-def check_all_gradients(model, x, y):
-    _, grads = model.loss_and_gradients(x, y)
-    f = lambda: model.loss_and_gradients(x, y)[0]
-    for k, (param, grad) in enumerate(zip(model.params, grads)):
-        assert_gradient(f, param, grad, f"weight {k}")
 
 
 @settings(max_examples=10, deadline=None)
@@ -143,8 +120,8 @@ def test_word_model_gradients_through_attention(cell, n, te, td, h, mask_zero, s
     model = randomised(Seq2Seq(5, 4, h, cell=cell, level="word", mask_zero=mask_zero,
                                dtype="float64", attention="luong"), rng)
     model.compile(SGD(), CategoricalCrossentropy(exact_gradient=True))
-    x, y = word_batch(rng, n, te, td, 5, 4)
-    check_all_gradients(model, x, np.eye(4)[y])
+    enc, dec, tgt = word_batch(rng, n, te, td, 5, 4)
+    check_all_gradients(model, [enc, dec], np.eye(4)[tgt])
 
 
 def test_layout_and_weight_order():

@@ -6,30 +6,7 @@ from hypothesis import given, settings, strategies as st
 from npseq2seq import SGD, CategoricalCrossentropy, RMSprop, Seq2Seq
 from npseq2seq.data import CharVocab, number_word_pairs, vectorize
 from npseq2seq.losses import probability_cross_entropy
-from tests.gradutil import assert_gradient
-
-
-def randomised(model, rng, scale=0.5):
-    model.set_weights([rng.normal(scale=scale, size=w.shape) for w in model.params])
-    return model
-
-
-def word_batch(rng, n, te, td, ve, vd):
-    """Integer sequences padded with 0 at the end, as the word tokeniser makes them."""
-    enc = rng.integers(1, ve, size=(n, te))
-    dec = rng.integers(1, vd, size=(n, td + 1))
-    for i in range(n):
-        enc[i, rng.integers(1, te + 1):] = 0
-        dec[i, rng.integers(1, td + 2):] = 0
-    return enc, dec[:, :-1], dec[:, 1:]
-
-
-def check_all_gradients(model, x, y):
-    loss, grads = model.loss_and_gradients(x, y)
-    f = lambda: model.loss_and_gradients(x, y)[0]
-    for k, (param, grad) in enumerate(zip(model.params, grads)):
-        assert_gradient(f, param, grad, f"weight {k}")
-    return loss
+from tests.gradutil import assert_gradient, check_all_gradients, randomised, word_batch
 
 
 @settings(max_examples=6, deadline=None)
