@@ -43,9 +43,37 @@ def train_small(level, cell):
     return model, inputs[:n], enc[:n], start, stop
 
 
+@pytest.fixture(scope="module")
+def char_lstm():
+    """train_small("char", "lstm"), trained once per module: the char-lstm ``trained``
+    model is this one, and so is the CLI test's."""
+    return train_small("char", "lstm")
+
+
 @pytest.fixture(scope="module", params=CONFIGS, ids=["-".join(c) for c in CONFIGS])
 def trained(request):
+    if request.param == ("char", "lstm"):
+        return request.getfixturevalue("char_lstm")
     return train_small(*request.param)
+
+
+def gnmt_lp(length, alpha):
+    """GNMT's length penalty lp(Y) = ((5 + |Y|) / 6) ** α (Wu et al. 2016), written out
+    here, not the library's: the ranking score is log P(Y) / lp(Y)."""
+    return ((5 + length) / 6) ** alpha
+
+
+def test_length_normaliser_is_gnmts_formula():
+    """length_normaliser at hand values (gnmt_lp at the first): |Y| = 7, α = 0.6: (12 / 6) ** 0.6
+    = 2 ** 0.6; |Y| = 1: 6 / 6 = 1 for any α; α = 0: 1 for any length; |Y| = 4, α = 1: 9 / 6
+    = 1.5; and element-wise over an array of lengths."""
+    assert length_normaliser(7, 0.6) == pytest.approx(2 ** 0.6, rel=1e-15)
+    assert gnmt_lp(7, 0.6) == pytest.approx(2 ** 0.6, rel=1e-15)
+    assert length_normaliser(1, 0.6) == length_normaliser(1, 1.0) == 1.0
+    assert length_normaliser(13, 0.0) == 1.0
+    assert length_normaliser(4, 1.0) == 1.5
+    np.testing.assert_allclose(length_normaliser(np.array([1, 7, 4]), 0.6),
+                               [1.0, 2 ** 0.6, 1.5 ** 0.6], rtol=1e-15)
 
 
 def in_float64(model):
@@ -87,7 +115,7 @@ def test_scores_are_the_log_probabilities_of_the_returned_strings(trained):
         for h in hypotheses:
             expected = teacher_forced_log_prob(model, enc[i:i + 1], h.ids, start)
             assert abs(h.log_prob - expected) <= tol("float64", "forward") * max(1.0, abs(expected))
-            assert h.score == pytest.approx(h.log_prob / length_normaliser(len(h.ids), 0.6), rel=1e-15)
+            assert h.score == pytest.approx(h.log_prob / gnmt_lp(len(h.ids), 0.6), rel=1e-15)
         assert [h.score for h in hypotheses] == sorted((h.score for h in hypotheses), reverse=True)
 
 
@@ -129,7 +157,7 @@ def brute_force(model, encoder_input, start_id, stop_id, max_steps, alpha):
     for seq in outputs:
         ids = np.array(seq)
         log_prob = teacher_forced_log_prob(model, encoder_input, ids, start_id)
-        score = log_prob / length_normaliser(len(ids), alpha)
+        score = log_prob / gnmt_lp(len(ids), alpha)
         scored.append((seq[-1] != stop_id, -score, seq, log_prob))
     return sorted(scored)
 
@@ -198,7 +226,7 @@ def reference_beam_search(model, encoder_input, beam_width, start_id, stop_id, m
             break
 
     def ranked(hypotheses):
-        return sorted(hypotheses, key=lambda c: -c[1] / length_normaliser(len(c[0]), alpha))
+        return sorted(hypotheses, key=lambda c: -c[1] / gnmt_lp(len(c[0]), alpha))
     return [(ids, log_prob) for ids, log_prob, _ in ranked(finished) + ranked(live)]
 
 
@@ -299,10 +327,10 @@ def test_beam_search_through_an_attention_decoder(level, mask_zero):
             assert abs(h.log_prob - expected) <= tol("float64", "forward") * max(1.0, abs(expected))
 
 
-def test_cli_translate_beam_and_n_best(tmp_path):
+def test_cli_translate_beam_and_n_best(char_lstm, tmp_path):
     import subprocess
     import sys
-    model, inputs, *_ = train_small("char", "lstm")
+    model, inputs, *_ = char_lstm
     model.save(tmp_path / "m.npz")
 
     def run(*args, stdin=None):

@@ -3,7 +3,7 @@ differences (both reset_after modes). Seq2Seq(cell="gru") trained end to end: th
 trained-model and whole-model gradient tests of test_model.py, parametrised over the cell."""
 import numpy as np
 import pytest
-from hypothesis import given, settings, strategies as st
+from hypothesis import example, given, settings, strategies as st
 
 from npseq2seq import GRU, Seq2Seq
 from tests.gradutil import assert_gradient
@@ -77,6 +77,8 @@ def test_the_two_modes_really_differ():
 @settings(max_examples=12, deadline=None)
 @given(n=sizes, t=sizes, d=sizes, h=sizes, return_sequences=st.booleans(),
        reset_after=st.booleans(), seed=st.integers(0, 2**16))
+@example(n=2, t=3, d=4, h=5, return_sequences=True, reset_after=True, seed=0)   # always: distinct
+@example(n=2, t=3, d=4, h=5, return_sequences=True, reset_after=False, seed=0)  # sizes, all >= 2
 def test_gru_gradients(n, t, d, h, return_sequences, reset_after, seed):
     """Every weight, the inputs and the initial state; the loss reads the outputs and
     the final state, each with its own random upstream gradient."""
@@ -101,6 +103,9 @@ def test_gru_gradients(n, t, d, h, return_sequences, reset_after, seed):
 @settings(max_examples=8, deadline=None)
 @given(n=sizes, t=st.integers(1, 4), d=sizes, h=sizes, reset_after=st.booleans(),
        seed=st.integers(0, 2**16))
+# always: distinct sizes >= 2, masks [[1, 1, 0], [0, 0, 1]] and [[0, 1, 1], [1, 1, 1]]
+@example(n=2, t=3, d=4, h=5, reset_after=True, seed=3)
+@example(n=2, t=3, d=4, h=5, reset_after=False, seed=0)
 def test_gru_mask_skips_steps_and_its_gradients(n, t, d, h, reset_after, seed):
     """With a mask (the word-level model's mask_zero) skipped steps carry h over, and
     the gradients (U's through r ⊙ h₋₁ too, for reset_after=False) stay exact."""

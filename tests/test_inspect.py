@@ -1,6 +1,8 @@
-"""Inspection: the recorded gates and states are the model's own computation (they obey
-the cell equations, end in model.encode's states, give predict's probabilities), the
-hooks leave no trace, and the plots are written and not blank."""
+"""Inspection: the recorded gates and states are the model's own computation (the cell
+equations written out here give the gates from the weights, each step's input and the
+previous h, and the states from the gates; the encoder's end in model.encode's states;
+predict gives the same probabilities), the hooks leave no trace, and the plots are
+written and not blank."""
 import subprocess
 import sys
 
@@ -44,6 +46,41 @@ def decoder_input(model, trace):
     return ids if model.level == "word" else one_hot(ids, model.num_decoder_tokens, "float64")
 
 
+def sig(a):
+    return 1 / (1 + np.exp(-a))
+
+
+def step_inputs(embedding, x):
+    """Each step's input to the RNN, (T, D), from a batch of one: at char level the one-hot
+    rows themselves (x W is then the token's kernel row, 0 for a zero-padding row), at
+    word level the embedding rows of the ids."""
+    return x[0] if embedding is None else embedding.embeddings[x[0]]
+
+
+def check_gates(cell, layer, rnn, inputs, h0):
+    """The recorded gates, recomputed from the layer's weights, each step's input x (a row
+    of ``inputs``) and the recorded h of the step before (h0 at the first). LSTM, Keras's
+    block order i, f, c, o: [i f g o] = [σ σ tanh σ](x W + h U + b). GRU (reset_after, the
+    model's): z, r = σ(x W + b₀ + h U + b₁) on their blocks, hh = tanh(x W_h + b₀_h + r ⊙
+    (h U_h + b₁_h))."""
+    W, U, b = layer.kernel, layer.recurrent_kernel, layer.bias
+    H = len(h0)
+    assert len(inputs) == len(rnn.tokens)
+    h_prev = h0
+    for t, x in enumerate(inputs):
+        if cell == "lstm":
+            ai, af, ag, ao = np.split(x @ W + h_prev @ U + b, 4)
+            expected = {"i": sig(ai), "f": sig(af), "g": np.tanh(ag), "o": sig(ao)}
+        else:
+            assert layer.reset_after and b.shape == (2, 3 * H)
+            ax, ah = x @ W + b[0], h_prev @ U + b[1]
+            r = sig(ax[H:2 * H] + ah[H:2 * H])
+            expected = {"z": sig(ax[:H] + ah[:H]), "r": r, "hh": np.tanh(ax[2 * H:] + r * ah[2 * H:])}
+        for name, gate in expected.items():
+            np.testing.assert_allclose(rnn.gates[name][t], gate, rtol=0, atol=TOL, err_msg=f"{name}, step {t}")
+        h_prev = rnn.states["h"][t]
+
+
 def check_cell_equations(cell, rnn, initial):
     """The recorded gates, fed through the cell's state update, give the recorded states."""
     h_prev = initial[0]
@@ -76,7 +113,12 @@ def test_the_trace_is_the_models_own_computation(level, cell, attention, mask_ze
     for name, state in zip(npinspect.STATES[cell], final):
         np.testing.assert_allclose(trace.encoder.states[name][-1], state[0], rtol=0, atol=TOL)
     # every recorded step obeys the cell's equations, from zeros (encoder) and from the
-    # encoder's final states (decoder)
+    # encoder's final states (decoder): its gates from the weights, its input and the
+    # previous h; its states from its gates (a mask_zero trace leaves out the <pad> steps)
+    enc_x = step_inputs(model.encoder_embedding, enc)[:len(trace.encoder.tokens)]
+    check_gates(cell, model.encoder, trace.encoder, enc_x, np.zeros(model.latent_dim))
+    check_gates(cell, model.decoder, trace.decoder,
+                step_inputs(model.decoder_embedding, decoder_input(model, trace)), final[0][0])
     check_cell_equations(cell, trace.encoder, [np.zeros(model.latent_dim)] * 2)
     check_cell_equations(cell, trace.decoder, [s[0] for s in final])
     # the probabilities are those of the training model fed the greedy output

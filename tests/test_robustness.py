@@ -392,10 +392,40 @@ def test_word_translate_of_any_text(word_model, texts, truncate):
 @PROPERTY
 @given(texts=TEXTS, ignore=st.booleans(), truncate=st.booleans())
 def test_encode_input_texts_of_any_text(char_model, texts, ignore, truncate):
+    """One-hot rows, or an error the flags allow: UnknownTokenError only with errors="raise"
+    (naming a text's unknown characters), TextTooLongError only without truncate (a text
+    longer than the limit once unknown characters are dropped)."""
     vocab = char_model.vocab
+    known = vocab.input_token_index
     try:
         x = encode_input_texts(texts, vocab, errors="ignore" if ignore else "raise", truncate=truncate)
-    except (UnknownTokenError, TextTooLongError):
+    except UnknownTokenError as err:
+        assert not ignore
+        assert err.text in texts and err.chars == sorted({c for c in err.text if c not in known})
+        return
+    except TextTooLongError as err:
+        assert not truncate and err.length > err.limit == vocab.max_encoder_seq_length
+        assert err.text in texts and err.length == sum(c in known for c in err.text)
         return
     assert x.shape == (len(texts), vocab.max_encoder_seq_length, vocab.num_encoder_tokens)
     np.testing.assert_array_equal(x.sum(axis=-1), 1.0)          # space padding: every row one-hot
+
+
+@PROPERTY
+@given(texts=TEXTS, truncate=st.booleans())
+def test_encode_input_words_of_any_text(word_model, texts, truncate):
+    """Each text's word ids (an unknown word is <unk>, never an UnknownTokenError), then
+    <pad>; TextTooLongError only without truncate, for more words than the limit."""
+    vocab = word_model.vocab
+    limit = vocab.max_encoder_seq_length
+    try:
+        ids = words.encode_input_words(texts, vocab, truncate=truncate)
+    except TextTooLongError as err:
+        assert not truncate and err.text in texts
+        assert err.length == len(words.tokenize(err.text, vocab.lower)) > err.limit == limit
+        return
+    assert ids.shape == (len(texts), limit)
+    for text, row in zip(texts, ids):
+        tokens = words.tokenize(text, vocab.lower)[:limit]
+        expected = [vocab.input_token_index.get(w, words.UNK) for w in tokens]
+        assert row.tolist() == expected + [words.PAD] * (limit - len(expected))
