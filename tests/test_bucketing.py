@@ -188,16 +188,52 @@ def zero_padded_numbers(n=200):
 
 
 @CELLS
-def test_fit_bucket_by_length_trains_and_reports_masked_losses(cell):
+def test_fit_bucket_by_length_trains_and_reports_masked_losses(cell, monkeypatch):
+    """fit(bucket_by_length=True, validation_split=0.2) replayed through the ordinary masked
+    path (``masked_reference_loss``, full padded arrays with masks), not through bucketing.py:
+
+    - every epoch trains on each of the first 80 % of the samples exactly once;
+    - an epoch's ``loss`` is the mean over the real target steps of those samples of each
+      batch's masked loss at the weights before that batch (weights recorded as fit packs
+      each training batch, before its loss and its update are computed);
+    - ``val_loss`` is the masked loss of the last 20 % at the weights the epoch ended with
+      (recorded by a callback);
+    - and the loss falls over the 3 epochs."""
     vocab, (enc, dec, y) = zero_padded_numbers()
-    model = Seq2Seq(vocab.num_encoder_tokens, vocab.num_decoder_tokens, 16, cell=cell, seed=0)
+    model = Seq2Seq(vocab.num_encoder_tokens, vocab.num_decoder_tokens, 16, cell=cell, seed=0,
+                    dtype="float64")
     model.compile(RMSprop(0.01), "categorical_crossentropy")
-    history = model.fit([enc, dec], y, batch_size=32, epochs=3, verbose=0, validation_split=0.2,
-                        bucket_by_length=True)
-    losses = history.history["loss"]
-    assert len(losses) == 3 and losses[-1] < losses[0]
-    assert history.history["val_loss"][-1] == pytest.approx(
-        bucketing.masked_loss(model, enc[160:], dec[160:], y[160:], 32), rel=1e-6)
+    split, epochs = 160, 3                                  # int(200 * 0.8) training samples
+    trained = []            # (samples, weights before the step) of each training batch, in order
+    pack = bucketing.pack
+
+    def spy(sel, enc_arg, *rest):
+        if len(enc_arg) == split:             # a training batch (validation packs the other 40)
+            trained.append((np.array(sel), model.get_weights()))
+        return pack(sel, enc_arg, *rest)
+
+    monkeypatch.setattr(bucketing, "pack", spy)
+    ends = []                                                    # weights at each epoch's end
+    history = model.fit([enc, dec], y, batch_size=32, epochs=epochs, verbose=0,
+                        validation_split=0.2, bucket_by_length=True,
+                        callbacks=[lambda epoch, logs, m: ends.append(m.get_weights())]).history
+    monkeypatch.undo()
+    assert len(history["loss"]) == len(history["val_loss"]) == len(ends) == epochs
+    assert history["loss"][-1] < history["loss"][0]
+    real = (y != -1).sum(axis=1)                               # real target steps per sample
+    per_epoch = len(trained) // epochs
+    assert per_epoch and len(trained) == epochs * per_epoch
+    for epoch in range(epochs):
+        batches = trained[epoch * per_epoch:(epoch + 1) * per_epoch]
+        assert sorted(np.concatenate([sel for sel, _ in batches])) == list(range(split))
+        total = 0.0
+        for sel, weights in batches:
+            model.set_weights(weights)
+            total += masked_reference_loss(model, enc[sel], dec[sel], y[sel]) * real[sel].sum()
+        assert history["loss"][epoch] == pytest.approx(total / real[:split].sum(), rel=1e-12)
+        model.set_weights(ends[epoch])
+        assert history["val_loss"][epoch] == pytest.approx(
+            masked_reference_loss(model, enc[split:], dec[split:], y[split:]), rel=1e-12)
 
 
 def test_fit_bucket_by_length_refuses_what_it_cannot_cut():

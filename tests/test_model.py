@@ -100,8 +100,9 @@ def test_train_on_batch_returns_the_loss_before_the_update():
 
 
 def test_fit_follows_keras_semantics():
-    """Validation = last 20 % before shuffling; epoch loss = batch-size-weighted mean of the
-    pre-update batch losses (last partial batch kept); val_loss with end-of-epoch weights."""
+    """Without shuffling, replayed batch by batch with train_on_batch: validation = the last
+    20 % of the samples; epoch loss = batch-size-weighted mean of the pre-update batch losses
+    (last partial batch kept); val_loss with end-of-epoch weights. (Shuffling: next test.)"""
     rng = np.random.default_rng(3)
     x_enc, x_dec, y = random_batch(rng, 23, 3, 4, 5, 6)
     model = Seq2Seq(5, 6, 4, seed=0)
@@ -122,6 +123,32 @@ def test_fit_follows_keras_semantics():
         val = replay.evaluate([x_enc[split:], x_dec[split:]], y[split:], batch_size=5)
         assert hist.history["val_loss"][epoch] == pytest.approx(val, rel=1e-6)
     for a, b in zip(model.get_weights(), replay.get_weights()):
+        np.testing.assert_array_equal(a, b)
+
+
+def test_fit_holds_out_the_last_20_percent_before_shuffling():
+    """shuffle=True, validation_split=0.2: each epoch's val_loss equals evaluate() on the last
+    20 % of the samples as given, at that epoch's end weights (recorded by a callback); and
+    the model trains exactly as one of the same seed fitted on the first 80 % alone (same
+    epoch losses, same final weights): no held-out sample is trained on, and the split draws
+    nothing from the shuffling generator."""
+    rng = np.random.default_rng(5)
+    x_enc, x_dec, y = random_batch(rng, 23, 3, 4, 5, 6)
+    split = int(np.floor(23 * 0.8))                         # 18 training samples, 5 held out
+    held_out = ([x_enc[split:], x_dec[split:]], y[split:])
+    model, alone = Seq2Seq(5, 6, 4, seed=0), Seq2Seq(5, 6, 4, seed=0)
+    model.compile(RMSprop())
+    alone.compile(RMSprop())
+    evaluated = []
+    hist = model.fit([x_enc, x_dec], y, batch_size=5, epochs=3, validation_split=0.2,
+                     shuffle=True, verbose=0,
+                     callbacks=[lambda epoch, logs, m: evaluated.append(m.evaluate(*held_out, batch_size=5))])
+    ref = alone.fit([x_enc[:split], x_dec[:split]], y[:split], batch_size=5, epochs=3, shuffle=True,
+                    verbose=0)
+    assert len(evaluated) == 3
+    assert hist.history["val_loss"] == pytest.approx(evaluated, rel=1e-6)
+    assert hist.history["loss"] == pytest.approx(ref.history["loss"], rel=1e-6)
+    for a, b in zip(model.get_weights(), alone.get_weights()):
         np.testing.assert_array_equal(a, b)
 
 

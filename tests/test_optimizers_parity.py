@@ -7,17 +7,16 @@ order of Keras's ``optimizer.variables``) must agree. Measured with keras 3.15.1
 float64 and float32 for every case, except with clipnorm / global_clipnorm, where
 TF's reduce_sum adds the squares in another order than NumPy's: then the
 parameters differ by at most 4.4e-16 (float64) and 2.4e-7 (float32, ~2 ulp).
+
+Keras comes from conftest's ``keras`` fixture (imported lazily: collecting this file,
+or running ``-m "not parity"``, never imports TensorFlow; without Keras the tests skip)
+and the dtype from ``keras_floatx``; tolerances from ``reference.tolerances``.
 """
-import os
+import numpy as np
+import pytest
 
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
-os.environ.setdefault("KERAS_BACKEND", "tensorflow")
-
-import keras  # noqa: E402  (the parity tests need it; CI installs the test extra)
-import numpy as np  # noqa: E402
-import pytest  # noqa: E402
-
-from npseq2seq import optimizers as npopt  # noqa: E402
+from npseq2seq import optimizers as npopt
+from reference.tolerances import tol
 
 pytestmark = pytest.mark.parity
 
@@ -38,31 +37,24 @@ CASES = [
     ("Adam", dict(learning_rate=0.01, amsgrad=True)),
     ("Adam", dict(learning_rate=0.01, beta_1=0.8, beta_2=0.95, epsilon=1e-3)),
 ]
-# (clip arguments, tolerance in float64, tolerance in float32). Norm clipping needs a sum
-# of squares, which TF's reduce_sum adds in another order than NumPy's: the norm can
-# then differ in the last bit, so those cases get a tolerance; the rest is bitwise.
-CLIPS = [(dict(clipnorm=1.0), 1e-12, 1e-6), (dict(clipvalue=0.5), 0.0, 0.0),
-         (dict(global_clipnorm=2.0), 1e-12, 1e-6),
+# (clip arguments, tolerance check or None for bitwise). Norm clipping needs a sum of
+# squares, which TF's reduce_sum adds in another order than NumPy's: the norm can then
+# differ in the last bit, so those cases get reference.tolerances' "optimizer_norm_clip";
+# the rest is bitwise.
+CLIPS = [(dict(clipnorm=1.0), "optimizer_norm_clip"), (dict(clipvalue=0.5), None),
+         (dict(global_clipnorm=2.0), "optimizer_norm_clip"),
          # never binding here, so the scale is the constant 49*(1/49), which is
          # 0.9999999999999999 in float64: Keras rescales unclipped gradients by it
-         (dict(global_clipnorm=49.0), 0.0, 0.0)]
-ALL_CASES = ([(name, kw, 0.0, 0.0) for name, kw in CASES]
-             + [(name, {**kw, **clip}, tol64, tol32)
+         (dict(global_clipnorm=49.0), None)]
+ALL_CASES = ([(name, kw, None) for name, kw in CASES]
+             + [(name, {**kw, **clip}, check)
                 for name, kw in [("SGD", dict(learning_rate=0.1, momentum=0.9)),
                                  ("RMSprop", dict()), ("Adam", dict())]
-                for clip, tol64, tol32 in CLIPS])
+                for clip, check in CLIPS])
 
 
 def _case_id(name, kwargs):
     return "-".join([name, *(f"{k}={v}" for k, v in kwargs.items())])
-
-
-@pytest.fixture(params=["float32", "float64"])
-def floatx(request):
-    previous = keras.config.floatx()
-    keras.config.set_floatx(request.param)
-    yield request.param
-    keras.config.set_floatx(previous)
 
 
 def _gradients(rng, dtype, shapes=SHAPES):
@@ -71,7 +63,7 @@ def _gradients(rng, dtype, shapes=SHAPES):
     return [(scale * rng.standard_normal(s)).astype(dtype) for s in shapes]
 
 
-def _run_both(name, kwargs, dtype, seed=0, shapes=SHAPES):
+def _run_both(keras, name, kwargs, dtype, seed=0, shapes=SHAPES):
     rng = np.random.default_rng(seed)
     params = [rng.standard_normal(s).astype(dtype) for s in shapes]
     ours = [p.copy() for p in params]
@@ -91,10 +83,11 @@ def _max_diff(xs, ys):
 
 
 @pytest.mark.parametrize(
-    "name,kwargs,tol64,tol32", ALL_CASES,
-    ids=[_case_id(n, kw) for n, kw, _, _ in ALL_CASES])
-def test_matches_keras(floatx, name, kwargs, tol64, tol32):
-    ours, theirs, n_opt, k_opt = _run_both(name, kwargs, floatx)
+    "name,kwargs,check", ALL_CASES,
+    ids=[_case_id(n, kw) for n, kw, _ in ALL_CASES])
+def test_matches_keras(keras, keras_floatx, name, kwargs, check):
+    floatx = keras_floatx
+    ours, theirs, n_opt, k_opt = _run_both(keras, name, kwargs, floatx)
     for a, b in zip(ours, theirs):
         assert a.dtype == b.dtype == np.dtype(floatx)
     # our state lists Keras's optimizer.variables in the same order
@@ -103,34 +96,29 @@ def test_matches_keras(floatx, name, kwargs, tol64, tol32):
     assert [np.shape(s) for s in state] == [np.shape(v) for v in k_vars]
     assert int(state[0]) == int(k_vars[0]) == STEPS
     assert np.asarray(state[1], floatx) == k_vars[1]  # Keras keeps lr in floatx
-    tol = tol64 if floatx == "float64" else tol32
+    tolerance = 0.0 if check is None else tol(floatx, check)
     diff, slot_diff = _max_diff(ours, theirs), _max_diff(state[2:], k_vars[2:])
-    assert diff <= tol, f"parameters differ by {diff:.3g}"
-    assert slot_diff <= tol, f"slots differ by {slot_diff:.3g}"
+    assert diff <= tolerance, f"parameters differ by {diff:.3g}"
+    assert slot_diff <= tolerance, f"slots differ by {slot_diff:.3g}"
 
 
 @pytest.mark.parametrize("name,kwargs", CASES,
                          ids=[_case_id(n, kw) for n, kw in CASES])
-def test_large_parameters_match_keras_bitwise(floatx, name, kwargs):
+def test_large_parameters_match_keras_bitwise(keras, keras_floatx, name, kwargs):
     """A parameter larger than ``_PIECE`` elements is updated in pieces: still Keras's bits."""
     assert max(np.prod(s) for s in LARGE_SHAPES) > npopt._PIECE
-    ours, theirs, n_opt, k_opt = _run_both(name, kwargs, floatx, shapes=LARGE_SHAPES)
+    ours, theirs, n_opt, k_opt = _run_both(keras, name, kwargs, keras_floatx, shapes=LARGE_SHAPES)
     state, k_vars = list(n_opt.get_state().values()), [v.numpy() for v in k_opt.variables]
     assert _max_diff(ours, theirs) == 0.0
     assert _max_diff(state[2:], k_vars[2:]) == 0.0
 
 
-@pytest.fixture
-def keras_float64():
-    previous = keras.config.floatx()
-    keras.config.set_floatx("float64")
-    yield
-    keras.config.set_floatx(previous)
-
-
-def test_float64_adam_needs_float32_betas(keras_float64):
+def test_float64_adam_needs_float32_betas(keras):
     """The quirk matters: Adam with exact float64 betas drifts from Keras-float64."""
-    _, theirs, _, _ = _run_both("Adam", {}, "float64")
+    from reference import floatx
+
+    with floatx("float64"):
+        _, theirs, _, _ = _run_both(keras, "Adam", {}, "float64")
     rng = np.random.default_rng(0)  # same draws as _run_both
     params = [rng.standard_normal(s) for s in SHAPES]
     ms, vs = [np.zeros(s) for s in SHAPES], [np.zeros(s) for s in SHAPES]
@@ -144,7 +132,7 @@ def test_float64_adam_needs_float32_betas(keras_float64):
     assert _max_diff(params, theirs) > 1e-10
 
 
-def test_slot_names_follow_keras_variable_order():
+def test_slot_names_follow_keras_variable_order(keras):
     k_opt = keras.optimizers.Adam(amsgrad=True)
     k_opt.build([keras.Variable(np.zeros(s, "float32"), name=f"w{i}")
                  for i, s in enumerate(SHAPES)])
@@ -160,7 +148,7 @@ def test_slot_names_follow_keras_variable_order():
         assert k_name == f"w{i}_{slot}"
 
 
-def test_get_reads_a_keras_serialized_optimizer():
+def test_get_reads_a_keras_serialized_optimizer(keras):
     k_opt = keras.optimizers.RMSprop(learning_rate=0.01, centered=True, clipnorm=1.0)
     ours = npopt.get(keras.optimizers.serialize(k_opt))
     assert type(ours) is npopt.RMSprop and ours.centered and ours.clipnorm == 1.0
@@ -173,8 +161,10 @@ def test_get_reads_a_keras_serialized_optimizer():
     # graph mode rewrites RMSprop's lr*g/sqrt(d) into lr*g*rsqrt(d): ulps apart
     ("RMSprop", dict(momentum=0.5, centered=True), False),
 ])
-def test_matches_keras_inside_tf_function_as_in_fit(floatx, name, kwargs, bitwise):
+def test_matches_keras_inside_tf_function_as_in_fit(keras, keras_floatx, name, kwargs, bitwise):
     import tensorflow as tf
+
+    floatx = keras_floatx
 
     rng = np.random.default_rng(0)
     ours = [rng.standard_normal(s).astype(floatx) for s in SHAPES]
@@ -188,4 +178,27 @@ def test_matches_keras_inside_tf_function_as_in_fit(floatx, name, kwargs, bitwis
         step([tf.constant(g) for g in grads])
         n_opt.update(ours, grads)
     diff = _max_diff(ours, [v.numpy() for v in theirs])
-    assert diff == 0.0 if bitwise else diff <= (1e-12 if floatx == "float64" else 1e-6)
+    assert diff == 0.0 if bitwise else diff <= tol(floatx, "optimizer_graph_mode")
+
+
+@pytest.mark.parametrize("name", ["SGD", "RMSprop", "Adam"])
+def test_defaults_and_config_are_keras_defaults(keras, keras_floatx, name):
+    """Default constructors, against live Keras: every get_config() key of ours is in Keras's,
+    and every one but "name" (Keras calls RMSprop "rm_sprop") holds Keras's value, as does
+    the attribute of that name on both optimizers; learning_rate is compared rounded to floatx,
+    the dtype Keras stores it in (in float64: exactly). from_config reads Keras's whole config
+    (Keras-only arguments at their defaults) back to those values, and refuses it with a
+    weight_decay, which npseq2seq does not implement."""
+    k_opt, ours = getattr(keras.optimizers, name)(), getattr(npopt, name)()
+    theirs, mine = k_opt.get_config(), ours.get_config()
+    assert set(mine) <= set(theirs)
+    keys = sorted(set(mine) - {"name"})
+    as_keras_stores = {**mine, "learning_rate": float(np.asarray(mine["learning_rate"], keras_floatx))}
+    assert {k: as_keras_stores[k] for k in keys} == {k: theirs[k] for k in keys}
+    assert float(np.asarray(k_opt.learning_rate)) == as_keras_stores["learning_rate"]
+    for key in set(keys) - {"learning_rate"}:
+        assert getattr(ours, key) == getattr(k_opt, key), key
+    again = getattr(npopt, name).from_config(theirs).get_config()
+    assert {k: again[k] for k in keys} == {k: theirs[k] for k in keys}
+    with pytest.raises(ValueError, match="weight_decay"):
+        getattr(npopt, name).from_config(getattr(keras.optimizers, name)(weight_decay=0.01).get_config())
