@@ -5,13 +5,16 @@ Differences are max |npseq2seq − Keras| over all entries, unless marked
 """
 
 TOLERANCES = {
+    # float64: every difference measured here is at most 2.7e-15 (the table the suite
+    # prints at its end); the bounds leave about three orders of magnitude for other CPUs'
+    # kernels, and still catch a constant rounded to float32 somewhere (~1e-8)
     "float64": {
-        "forward": 1e-10,            # training-model probabilities, inference states/probs
-        "loss": 1e-10,               # loss values (evaluate, train_on_batch, compute_loss)
-        "gradient": 1e-10,           # every weight's gradient vs tf.GradientTape
-        "weights_1_step": 1e-10,     # weights after 1 optimizer step
-        "weights_20_steps": 1e-8,    # weights after 20 optimizer steps
-        "history": 1e-10,            # fit's per-epoch loss / val_loss
+        "forward": 1e-12,            # training-model probabilities, inference states/probs
+        "loss": 1e-12,               # loss values (evaluate, train_on_batch, compute_loss)
+        "gradient": 1e-12,           # every weight's gradient vs tf.GradientTape
+        "weights_1_step": 1e-12,     # weights after 1 optimizer step
+        "weights_20_steps": 1e-11,   # weights after 20 optimizer steps
+        "history": 1e-12,            # fit's per-epoch loss / val_loss
         # optimizers alone (test_optimizers_parity.py), parameters (and slots) after 20 steps;
         # every other optimizer case there is bitwise:
         "optimizer_norm_clip": 1e-12,   # clipnorm / global_clipnorm: TF's reduce_sum adds the
