@@ -1,6 +1,8 @@
-"""Helpers shared by the gradient-check tests of layers and whole models."""
+"""Helpers shared by the gradient-check tests of layers and whole models, and the random
+one-hot batches of the whole-model tests."""
 import numpy as np
 
+from npseq2seq.data import one_hot
 from npseq2seq.gradcheck import numerical_gradient
 
 
@@ -26,6 +28,21 @@ def word_batch(rng, n, te, td, ve, vd):
         enc[i, rng.integers(1, te + 1):] = 0
         dec[i, rng.integers(1, td + 2):] = 0
     return enc, dec[:, :-1], dec[:, 1:]
+
+
+def random_batch(rng, n, te, td, ve, vd, zero_pad=False):
+    """(encoder input, decoder input, target), one-hot float64 arrays of random tokens for the
+    char-level model; each decoder sequence has a padded tail, as the tutorial's data have:
+    token 0, or all-zero rows (id -1) with ``zero_pad``. The target is the decoder input one
+    step on."""
+    pad = -1 if zero_pad else 0
+    enc = rng.integers(0, ve, size=(n, te))
+    dec = rng.integers(0, vd, size=(n, td + 1))
+    lengths = rng.integers(1, td + 1, size=n)
+    for i, L in enumerate(lengths):
+        dec[i, L:] = pad
+    return (one_hot(enc, ve, "float64"), one_hot(dec[:, :-1], vd, "float64"),
+            one_hot(dec[:, 1:], vd, "float64"))
 
 
 def check_all_gradients(model, x, y):

@@ -1,4 +1,7 @@
-"""Seq2Seq: whole-model gradients, Keras's fit semantics, decoding, files."""
+"""Seq2Seq: whole-model gradients, Keras's fit semantics, decoding, files.
+
+(Argument errors and same-seed reproducibility: tests/test_robustness.py.)
+"""
 import numpy as np
 import pytest
 from hypothesis import given, settings, strategies as st
@@ -6,30 +9,7 @@ from hypothesis import given, settings, strategies as st
 from npseq2seq import SGD, CategoricalCrossentropy, ModelFileError, RMSprop, Seq2Seq, load_model
 from npseq2seq.data import CharVocab, number_word_pairs, vectorize
 from npseq2seq.decoding import decode_sequence, greedy_decode
-from tests.gradutil import assert_gradient
-
-
-def one_hot(ids, v):
-    out = np.zeros(ids.shape + (v,))
-    mask = ids >= 0
-    out[mask, ids[mask]] = 1.0
-    return out
-
-
-def random_batch(rng, n, te, td, ve, vd, zero_pad=False):
-    pad = -1 if zero_pad else 0
-    enc = rng.integers(0, ve, size=(n, te))
-    dec = rng.integers(0, vd, size=(n, td + 1))
-    lengths = rng.integers(1, td + 1, size=n)
-    for i, L in enumerate(lengths):      # padded tails, as the tutorial's data have
-        dec[i, L:] = pad
-    return one_hot(enc, ve), one_hot(dec[:, :-1], vd), one_hot(dec[:, 1:], vd)
-
-
-def randomised(model, rng):
-    """Random weights everywhere, biases included (a zero bias hides bias bugs)."""
-    model.set_weights([rng.normal(scale=0.5, size=w.shape) for w in model.params])
-    return model
+from tests.gradutil import assert_gradient, random_batch, randomised
 
 
 @pytest.mark.parametrize("cell", ["lstm", "gru"])
@@ -73,20 +53,6 @@ def test_float32_by_default_and_float64_on_request():
         model.train_on_batch([x_enc, x_dec], y)
         assert all(w.dtype == dtype for w in model.params)
         assert all(s.dtype == dtype for s in model.encoder_model.predict(x_enc))
-
-
-def test_same_seed_same_weights_and_losses():
-    rng = np.random.default_rng(1)
-    x_enc, x_dec, y = random_batch(rng, 20, 3, 4, 5, 6)
-    runs = []
-    for _ in range(2):
-        model = Seq2Seq(5, 6, 4, seed=123)
-        model.compile(RMSprop(), "categorical_crossentropy")
-        hist = model.fit([x_enc, x_dec], y, batch_size=6, epochs=2, shuffle=True, verbose=0)
-        runs.append((model.get_weights(), hist.history["loss"]))
-    for a, b in zip(runs[0][0], runs[1][0]):
-        np.testing.assert_array_equal(a, b)
-    assert runs[0][1] == runs[1][1]
 
 
 def test_train_on_batch_returns_the_loss_before_the_update():
@@ -150,27 +116,6 @@ def test_fit_holds_out_the_last_20_percent_before_shuffling():
     assert hist.history["loss"] == pytest.approx(ref.history["loss"], rel=1e-6)
     for a, b in zip(model.get_weights(), alone.get_weights()):
         np.testing.assert_array_equal(a, b)
-
-
-def test_fit_argument_errors():
-    rng = np.random.default_rng(4)
-    x_enc, x_dec, y = random_batch(rng, 4, 3, 4, 5, 6)
-    model = Seq2Seq(5, 6, 4)
-    with pytest.raises(ValueError, match="must be compiled"):
-        model.fit([x_enc, x_dec], y, verbose=0)
-    model.compile()
-    with pytest.raises(ValueError, match="validation_split"):
-        model.fit([x_enc, x_dec], y, validation_split=1.0, verbose=0)
-    with pytest.raises(ValueError, match="batch_size"):
-        model.fit([x_enc, x_dec], y, batch_size=0, verbose=0)
-    with pytest.raises(ValueError, match=r"encoder_input_data: expected shape \(batch, time, 5\)"):
-        model.fit([x_enc[..., :4], x_dec], y, verbose=0)
-    with pytest.raises(ValueError, match="x must be a list"):
-        model.fit(x_enc, y, verbose=0)
-    with pytest.raises(ValueError, match="num_encoder_tokens"):
-        Seq2Seq(0, 6, 4)
-    with pytest.raises(ValueError, match="cell must be one of"):
-        Seq2Seq(5, 6, 4, cell="transformer")
 
 
 # Per cell: small, and trained long enough that the decoder reads the encoder's state

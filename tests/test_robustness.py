@@ -16,7 +16,7 @@ from npseq2seq import words
 from npseq2seq.data import (CharVocab, TextTooLongError, UnknownTokenError, encode_input_texts,
                             number_word_pairs, vectorize)
 from npseq2seq.decoding import Translation
-from tests.test_model import random_batch
+from tests.gradutil import random_batch
 
 
 @pytest.fixture(scope="module")
@@ -226,6 +226,7 @@ MISUSE = {
     "latent_dim 0": (lambda a: Seq2Seq(V_E, V_D, 0), "latent_dim must be a positive integer, received 0"),
     "latent_dim 2.5": (lambda a: Seq2Seq(V_E, V_D, 2.5), "latent_dim must be a positive integer, received 2.5"),
     "latent_dim True": (lambda a: Seq2Seq(V_E, V_D, True), "latent_dim must be a positive integer, received True"),
+    "num_encoder_tokens 0": (lambda a: Seq2Seq(0, V_D, 4), "num_encoder_tokens must be a positive integer, received 0"),
     "num_encoder_tokens '5'": (lambda a: Seq2Seq("5", V_D, 4), "num_encoder_tokens must be a positive integer, received '5'"),
     "cell": (lambda a: Seq2Seq(V_E, V_D, 4, cell="rnn"), "cell must be one of ['gru', 'lstm'], received 'rnn'"),
     "level": (lambda a: Seq2Seq(V_E, V_D, 4, level="byte"), "level must be 'char' or 'word', received 'byte'"),
