@@ -90,3 +90,42 @@ def pytest_terminal_summary(terminalreporter):
         cells = [_MEASURED.get((c, d)) for d in ("float64", "float32")]
         write(f"{c:<72} " + " ".join(f"{v:>10.1e}" if v is not None else f"{'-':>10}"
                                     for v in cells))
+
+
+# --- shared by the parity files ---
+
+
+@pytest.fixture(params=["lstm", "gru"])
+def cell(request):
+    """The recurrent cell: the tutorial's LSTM, then the FAQ's GRU."""
+    return request.param
+
+
+@pytest.fixture(params=["space", "zero"])
+def padding(request):
+    """How one-hot batches are padded: with the one-hot of a "space" token (keras-io) or
+    with all-zero rows (the 2017 blog)."""
+    return request.param
+
+
+@pytest.fixture
+def uniform_draws():
+    """``uniform_draws(w, limit, what="")``: assert that the entries of ``w`` look like
+    independent draws of U(-limit, limit): no |w| above ``limit`` (float32 rounding
+    aside), the largest |w| above 0.9·limit, and a standard deviation within 5 standard
+    errors of limit/√3. For n draws the relative standard error of the sample standard
+    deviation is √(0.2/n) (Var(w²) = 4·limit⁴/45); ``w`` must hold at least 1000 entries,
+    so that 5 standard errors are at most 7.1 % and 0.9ⁿ (the chance of no |w| above 0.9·limit)
+    under 1e-45."""
+    import numpy as np
+
+    def _check(w, limit, what=""):
+        w = np.asarray(w, np.float64).ravel()
+        assert w.size >= 1000, f"{what}: {w.size} entries are too few for these statistics"
+        top, std = float(np.abs(w).max()), float(w.std())
+        expected_std, rel = limit / np.sqrt(3.0), 5 * np.sqrt(0.2 / w.size)
+        assert top <= limit * (1 + 1e-6), f"{what}: max |w| = {top} > limit {limit}"
+        assert top > 0.9 * limit, f"{what}: max |w| = {top} <= 0.9 * limit {limit}"
+        assert abs(std / expected_std - 1) <= rel, (
+            f"{what}: std {std}, expected {expected_std} within a relative {rel:.3f}")
+    return _check

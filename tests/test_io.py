@@ -3,6 +3,7 @@ tampered file with a ModelFileError naming it, without ever unpickling anything.
 import io
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -16,19 +17,23 @@ import pytest
 
 from npseq2seq import ModelFileError, RMSprop, Seq2Seq, load_model
 from npseq2seq import io as npio
+from npseq2seq import optimizers
 from npseq2seq.data import CharVocab, generated_corpus, vectorize
+from npseq2seq.losses import CategoricalCrossentropy
 
 REPO = Path(__file__).resolve().parents[1]
 
 
 @pytest.fixture(scope="module")
 def trained():
-    """A tiny model after one epoch of RMSprop: weights, optimizer slots and a used RNG."""
+    """A tiny model after one epoch of RMSprop: weights, optimizer slots and a used RNG; its
+    loss is not the default one (exact_gradient=True), so a loader that ignored the saved
+    loss would give a different model."""
     inputs, targets = generated_corpus("numbers", num_samples=40)
     vocab = CharVocab.from_texts(inputs, targets)
     enc, dec, tgt = vectorize(inputs, targets, vocab)
     model = Seq2Seq(vocab.num_encoder_tokens, vocab.num_decoder_tokens, 8, seed=3, vocab=vocab)
-    model.compile(RMSprop(learning_rate=0.01))
+    model.compile(RMSprop(learning_rate=0.01), CategoricalCrossentropy(exact_gradient=True))
     hist = model.fit([enc, dec], tgt, batch_size=16, epochs=1, verbose=0)
     return model, hist.history
 
@@ -245,8 +250,13 @@ def test_truncated_files_are_rejected_naming_the_file(checkpoint, tmp_path):
 def test_every_flipped_bit_is_caught_or_harmless(checkpoint, trained, tmp_path):
     """Flip one bit at every 41st byte, and at every 3rd byte of the zip directory at the end:
     either a ModelFileError naming the file, or (a flip in a field the reader ignores, e.g. a
-    timestamp) exactly the original weights and state."""
-    model, _ = trained
+    timestamp) exactly what was saved: the weights, the model config and vocab, the
+    optimizer's config and state (iterations, learning rate, every slot), the loss config,
+    and the training state (epoch, history, note, RNG state)."""
+    model, history = trained
+    saved_state = {"epoch": 1, "history": history, "note": "hello", "rng": model.rng.bit_generator.state}
+    saved_slots = model.optimizer.get_state()
+    assert set(saved_slots) - {"iterations", "learning_rate"}     # the optimizer has slots to compare
     data = checkpoint.read_bytes()
     bad = tmp_path / "flipped.npz"
     positions = sorted({*range(0, len(data), 41), *range(len(data) - 600, len(data), 3)})
@@ -262,10 +272,19 @@ def test_every_flipped_bit_is_caught_or_harmless(checkpoint, trained, tmp_path):
             caught += 1
             continue
         assert same_weights(loaded, model)
-        assert state["epoch"] == 1
+        assert loaded.config() == model.config() and loaded.vocab == model.vocab
+        assert optimizers.serialize(loaded.optimizer) == optimizers.serialize(model.optimizer)
+        loaded_slots = loaded.optimizer.get_state()
+        assert loaded_slots.keys() == saved_slots.keys()
+        for key, value in saved_slots.items():
+            got = loaded_slots[key]
+            assert got.dtype == value.dtype and np.array_equal(got, value), key
+        assert loaded.loss.get_config() == model.loss.get_config()
+        assert state == saved_state
         assert loaded.rng.bit_generator.state == model.rng.bit_generator.state
         harmless += 1
     assert caught > 0.8 * len(positions) and len(positions) > 700
+    assert harmless > 0                 # the comparisons above did run
     print(f"{caught} flips rejected, {harmless} harmless")
 
 
@@ -411,17 +430,84 @@ def test_pickle_bearing_files_are_refused_and_never_unpickled(checkpoint, tmp_pa
     assert not marker.exists()
 
 
+def _documented_layout():
+    """What ``npseq2seq.io``'s module docstring lists, read from its layout block (the literal
+    block after ``Layout of the zip archive ...::``, a member name then its description):
+
+    * members: each member name as a regular expression (``<i>`` a parameter number, any
+      other ``<...>`` a name without a slash), mapped to whether the description of its
+      group (the rows whose names share a first path component; ``__config__``'s without
+      its key list) says "only saved with the optimizer";
+    * keys: the JSON keys listed after "keys" in ``__config__``'s description, each
+      mapped to its parenthesised note ("" without one)."""
+    block = npio.__doc__.split("::\n\n", 1)[1].split("\n\n", 1)[0]
+    rows = []                                            # [member, description]
+    for line in block.splitlines():
+        if line.startswith("    ") and not line.startswith("     "):
+            member, _, text = line.strip().partition(" ")
+            rows.append([member, text.strip()])
+        else:                                            # the last row's description goes on
+            rows[-1][1] += " " + line.strip()
+    described = dict(rows)
+    description, listed = described.pop(npio.CONFIG_KEY).split(" keys ", 1)
+    groups = {npio.CONFIG_KEY: description}
+    for member, text in described.items():
+        groups[member.split("/")[0]] = groups.get(member.split("/")[0], "") + " " + text
+
+    def regex(member):
+        return "".join(r"\d+" if part == "<i>" else "[^/]+" if part.startswith("<") else re.escape(part)
+                       for part in re.split(r"(<\w+>)", member))
+
+    members = {regex(member): "only saved with the optimizer" in groups[member.split("/")[0]]
+               for member, _ in rows}
+    keys = {m.group(1): m.group(2) or "" for m in re.finditer(r"(\w+)(?: \(([^()]*)\))?", listed)}
+    rebuilt = ", ".join(k + (f" ({note})" if note else "") for k, note in keys.items())
+    assert rebuilt == listed, f"the key list did not parse as 'key (note), ...': {listed!r}"
+    return members, keys
+
+
 def test_the_members_and_config_keys_are_those_the_module_docstring_lists(trained, checkpoint, tmp_path):
+    """The members and config keys of a checkpoint and of a plain model file are those
+    ``npseq2seq.io``'s module docstring lists (parsed by ``_documented_layout``): a
+    checkpoint has every documented config key and a member for each documented member
+    pattern, and nothing else; a plain file has the same but for the keys and members
+    documented as "only saved with the optimizer", and its null keys are exactly those
+    documented "or null".
+    Also as documented: the weights are the model's arrays in get_weights() order,
+    named in the config's ``weights``; the optimizer's slots (RMSprop's one, ``velocity``)
+    come one per parameter number i, shaped as that parameter; the training state holds
+    the epoch, the history and the RNG state (beside the fixture's extra ``note``)."""
     model, _ = trained
-    names = set(npio.read_arrays(checkpoint))
-    weights = set(npio.weight_names(model))
-    assert weights <= names and all(n.startswith("weights/") for n in weights)
-    slots = {f"velocity_{i}" for i in range(len(model.params))}                 # RMSprop's one slot
-    assert names - weights == {npio.CONFIG_KEY} | {f"optimizer/{k}" for k in
-                                                   {"iterations", "learning_rate"} | slots}
-    keys = {"format", "format_version", "model", "vocab", "weights", "optimizer", "training_state"}
-    assert set(config_of(checkpoint)) == keys | {"loss"}         # loss: only with the optimizer
+    members, keys = _documented_layout()
+
+    def matches(name):
+        return [pattern for pattern in members if re.fullmatch(pattern, name)]
+
+    arrays, config = npio.read_arrays(checkpoint), config_of(checkpoint)
+    assert {name: len(matches(name)) for name in arrays} == {name: 1 for name in arrays}
+    assert {pattern for name in arrays for pattern in matches(name)} == set(members)
+    assert set(config) == set(keys)
+    weights = [name for name in arrays if name.startswith("weights/")]
+    assert weights == config["weights"] == npio.weight_names(model)
+    for name, w in zip(weights, model.get_weights()):
+        assert arrays[name].dtype == w.dtype and np.array_equal(arrays[name], w), name
+    slots = {}
+    for name in arrays:
+        found = re.fullmatch(r"optimizer/(\w+)_(\d+)", name)
+        if found:
+            slots.setdefault(found.group(1), []).append(int(found.group(2)))
+            assert arrays[name].shape == model.params[int(found.group(2))].shape, name
+    assert {slot: sorted(i) for slot, i in slots.items()} == {"velocity": list(range(len(model.params)))}
+    state_items = keys["training_state"].split(";")[0].split(", ")    # epoch, history, RNG state
+    assert set(config["training_state"]) == {item.split()[0].lower() for item in state_items} | {"note"}
+
     model.save(tmp_path / "plain.npz")
-    plain = config_of(tmp_path / "plain.npz")
-    assert set(plain) == keys and plain["optimizer"] is None and plain["training_state"] is None
-    assert set(npio.read_arrays(tmp_path / "plain.npz")) == weights | {npio.CONFIG_KEY}
+    plain_arrays, plain = npio.read_arrays(tmp_path / "plain.npz"), config_of(tmp_path / "plain.npz")
+    always = {pattern for pattern, optional in members.items() if not optional}
+    assert always and always != set(members)             # both kinds are documented
+    assert {pattern for name in plain_arrays for pattern in matches(name)} == always
+    assert all(len(matches(name)) == 1 for name in plain_arrays)
+    optimizer_only = {k for k, note in keys.items() if "only saved with the optimizer" in note}
+    assert optimizer_only and set(plain) == set(keys) - optimizer_only
+    assert {k for k, v in plain.items() if v is None} == {k for k, note in keys.items()
+                                                          if note.endswith("or null")}

@@ -35,16 +35,6 @@ N, TE, TD = 6, 5, 7      # batch, encoder and decoder time steps
 GATES = {"lstm": 4, "gru": 3}
 
 
-@pytest.fixture(params=["lstm", "gru"])
-def cell(request):
-    return request.param
-
-
-@pytest.fixture(params=["space", "zero"])
-def padding(request):
-    return request.param
-
-
 def _pair(keras, dtype, cell="lstm", level="char", mask_zero=False, optimizer="rmsprop",
           keras_optimizer="rmsprop", seed=0):
     """(Keras model, npseq2seq model) with attention, compiled, with the same random weights."""
@@ -81,26 +71,6 @@ def _word_batch(dtype, seed=2):
     tgt = np.zeros_like(dec)
     tgt[:, :-1] = dec[:, 1:]
     return [enc, dec], one_hot(np.where(tgt > 0, tgt, -1), VD, dtype)
-
-
-def _tape(km, x, y):
-    """(loss, gradients) as fit computes them; Embedding gradients come as IndexedSlices."""
-    import tensorflow as tf
-
-    dtype = km.get_weights()[0].dtype
-    x = [tf.constant(a) if np.issubdtype(a.dtype, np.integer) else tf.constant(a, dtype) for a in x]
-    with tf.GradientTape() as tape:
-        y_pred = km(x, training=True)
-        loss = km.compute_loss(x=x, y=tf.constant(y, dtype), y_pred=y_pred, training=True)
-    grads = tape.gradient(loss, km.trainable_weights)
-    return float(loss), [np.asarray(tf.convert_to_tensor(g)) for g in grads]
-
-
-def _gradient_differences(ours, theirs, dtype):
-    from reference.testing import max_abs_diff, max_rel_diff
-
-    measure = max_abs_diff if dtype == "float64" else max_rel_diff
-    return [measure(a, b) for a, b in zip(ours, theirs)]
 
 
 def _keras_alignments(km, x):
@@ -179,18 +149,20 @@ def test_inference_models(keras, keras_floatx, cell, padding, record):
 
 
 def test_loss_and_gradients_match_gradient_tape(keras, keras_floatx, cell, padding, record):
+    from reference.testing import gradient_differences, keras_loss_and_gradients
+
     km, nm = _pair(keras, keras_floatx, cell)
     x, y = _batch(keras_floatx, padding)
-    k_loss, theirs = _tape(km, x, y)
+    k_loss, theirs = keras_loss_and_gradients(km, x, y)
     n_loss, ours = nm.loss_and_gradients(x, y)
     diff = max(abs(n_loss - k_loss), abs(nm.evaluate(x, y) - km.evaluate(x, y, batch_size=N, verbose=0)))
     record(f"attention loss, {cell}", keras_floatx, diff, padding)
     assert diff <= tol(keras_floatx, "loss")
     assert all(np.abs(g).max() > 1e-3 for g in theirs)    # every weight gets a real gradient
-    diffs = _gradient_differences(ours, theirs, keras_floatx)
+    diffs = gradient_differences(ours, theirs, keras_floatx, nm._param_names())
     record(f"attention gradients vs GradientTape, {cell}"
-           + (" (rel)" if keras_floatx == "float32" else ""), keras_floatx, max(diffs), padding)
-    assert max(diffs) <= tol(keras_floatx, "gradient"), diffs
+           + (" (rel)" if keras_floatx == "float32" else ""), keras_floatx, max(diffs.values()), padding)
+    assert max(diffs.values()) <= tol(keras_floatx, "gradient"), diffs
 
 
 # --------------------------------------------------------------------------- optimisation
@@ -201,26 +173,21 @@ def test_loss_and_gradients_match_gradient_tape(keras, keras_floatx, cell, paddi
 def test_train_on_batch_trajectory(keras, keras_floatx, cell, padding, optimizer, record):
     """20 steps over 4 cycling batches: each pre-update loss, weights after 1 and 20 steps
     (GRU with one padding only: the zero-padding loss quirk does not depend on the cell)."""
-    from reference.testing import max_abs_diff
+    from reference.testing import train_on_batch_side_by_side
 
     km, nm = _pair(keras, keras_floatx, cell, optimizer=getattr(np_optimizers, optimizer)(),
                    keras_optimizer=getattr(keras.optimizers, optimizer)())
-    start = nm.get_weights()
     batches = [_batch(keras_floatx, padding, seed=10 + k) for k in range(4)]
-    loss_diff = 0.0
-    for step in range(20):
-        x, y = batches[step % len(batches)]
-        loss_diff = max(loss_diff, abs(float(km.train_on_batch(x, y)) - nm.train_on_batch(x, y)))
-        if step == 0:
-            d1 = max_abs_diff(nm.get_weights(), km.get_weights())
-            record(f"attention weights after 1 {optimizer} step, {cell}", keras_floatx, d1, padding)
-            assert d1 <= tol(keras_floatx, "weights_1_step")
-    d20 = max_abs_diff(nm.get_weights(), km.get_weights())
-    record(f"attention weights after 20 {optimizer} steps, {cell}", keras_floatx, d20, padding)
-    record(f"attention train_on_batch losses, {optimizer}, {cell}", keras_floatx, loss_diff, padding)
-    assert d20 <= tol(keras_floatx, "weights_20_steps")
-    assert loss_diff <= tol(keras_floatx, "loss")
-    assert max_abs_diff(nm.get_weights(), start) > 1e-3   # the weights really moved
+    diffs = train_on_batch_side_by_side(km, nm, batches, steps=20)
+    record(f"attention weights after 1 {optimizer} step, {cell}", keras_floatx,
+           diffs["weights_1_step"], padding)
+    record(f"attention weights after 20 {optimizer} steps, {cell}", keras_floatx,
+           diffs["weights_20_steps"], padding)
+    record(f"attention train_on_batch losses, {optimizer}, {cell}", keras_floatx, diffs["loss"],
+           padding)
+    for check in ("weights_1_step", "weights_20_steps", "loss"):   # the tolerances' names
+        assert diffs[check] <= tol(keras_floatx, check), check
+    assert diffs["moved"] > 1e-3   # the weights really moved (a frozen model would pass trivially)
 
 
 # --------------------------------------------------------------------------- word level, masks
@@ -235,7 +202,8 @@ def test_word_level_mask_zero(keras, keras_floatx, record):
     argument) where npseq2seq skips it; those steps are outside the loss on both sides."""
     from reference import build_attention_inference_models
     from reference.models import _call
-    from reference.testing import max_abs_diff
+    from reference.testing import (gradient_differences, keras_loss_and_gradients, max_abs_diff,
+                                   train_on_batch_side_by_side)
 
     km, nm = _pair(keras, keras_floatx, "lstm", level="word", mask_zero=True)
     x, y = _word_batch(keras_floatx)
@@ -247,19 +215,21 @@ def test_word_level_mask_zero(keras, keras_floatx, record):
     weights = nm.attention_weights(x)
     np.testing.assert_array_equal(weights[np.broadcast_to((x[0] == 0)[:, None], weights.shape)], 0)
 
-    k_loss, theirs = _tape(km, x, y)
+    k_loss, theirs = keras_loss_and_gradients(km, x, y)
     n_loss, ours = nm.loss_and_gradients(x, y)
     assert abs(n_loss - k_loss) <= tol(keras_floatx, "loss")
-    diffs = _gradient_differences(ours, theirs, keras_floatx)
+    diffs = gradient_differences(ours, theirs, keras_floatx, nm._param_names())
     record("attention gradients: word level, mask_zero" + (" (rel)" if keras_floatx == "float32" else ""),
-           keras_floatx, max(diffs))
-    assert max(diffs) <= tol(keras_floatx, "gradient"), diffs
+           keras_floatx, max(diffs.values()))
+    assert max(diffs.values()) <= tol(keras_floatx, "gradient"), diffs
 
     # one RMSprop step (the Embeddings' gradients are rows, Keras's IndexedSlices)
-    step_loss = abs(float(km.train_on_batch(x, y)) - nm.train_on_batch(x, y))
-    d1 = max_abs_diff(nm.get_weights(), km.get_weights())
-    record("attention weights after 1 RMSprop step: word level, mask_zero", keras_floatx, d1)
-    assert step_loss <= tol(keras_floatx, "loss") and d1 <= tol(keras_floatx, "weights_1_step")
+    step = train_on_batch_side_by_side(km, nm, [(x, y)], steps=1)
+    record("attention weights after 1 RMSprop step: word level, mask_zero", keras_floatx,
+           step["weights_1_step"])
+    assert step["loss"] <= tol(keras_floatx, "loss")
+    assert step["weights_1_step"] <= tol(keras_floatx, "weights_1_step")
+    assert step["moved"] > 1e-3
 
     # inference: the encoder's padding mask travels with its outputs in the state list
     k_enc, k_dec = build_attention_inference_models(km)

@@ -26,6 +26,7 @@ import pytest
 from npseq2seq import optimizers as np_optimizers
 from npseq2seq.losses import CategoricalCrossentropy, categorical_crossentropy
 from npseq2seq import Seq2Seq
+from npseq2seq.gradcheck import numerical_gradient
 from reference.tolerances import FINITE_DIFFERENCE_RELATIVE, FINITE_DIFFERENCE_STEP, tol
 
 pytestmark = pytest.mark.parity
@@ -37,11 +38,6 @@ WEIGHT_NAMES = ["encoder kernel", "encoder recurrent_kernel", "encoder bias",
                 "decoder kernel", "decoder recurrent_kernel", "decoder bias",
                 "dense kernel", "dense bias"]
 GATES = {"lstm": 4, "gru": 3}
-
-
-@pytest.fixture(params=["lstm", "gru"])
-def cell(request):
-    return request.param
 
 
 def _build_pair(keras, dtype, seed=0, exact_gradient=False, optimizer="rmsprop",
@@ -65,11 +61,6 @@ def _batch(dtype, padding, seed=1, n=N):
     from reference.testing import random_batch
 
     return random_batch(np.random.default_rng(seed), n, TE, TD, VE, VD, padding, dtype)
-
-
-@pytest.fixture(params=["space", "zero"])
-def padding(request):
-    return request.param
 
 
 # --------------------------------------------------------------------------- layout
@@ -106,22 +97,31 @@ def test_weight_layout_and_bridge(keras, keras_floatx, cell):
         from_keras(km, Seq2Seq(VE, VD, H + 1, cell=cell, dtype=keras_floatx))
 
 
-def test_default_initialisation_matches_keras_statistics(keras, keras_floatx, cell):
-    """Fresh weights have Keras's initialisers' shapes of distribution: glorot-uniform
-    limits, orthogonal recurrent rows, forget-gate bias 1 (values differ: other RNGs)."""
+def test_default_initialisation_matches_keras_statistics(keras, keras_floatx, cell, uniform_draws):
+    """Fresh weights of npseq2seq and of the Keras model, at sizes large enough for
+    sample statistics (random values differ: other RNGs): the biases, deterministic, are
+    equal; each recurrent kernel (H, G·H) of both has orthonormal rows; each kernel of the
+    encoder, decoder and Dense of both has the statistics of glorot-uniform draws,
+    U(±√(6 / (fan_in + fan_out))) (``uniform_draws``: bound, largest |w| near it,
+    standard deviation)."""
     from reference import build_training_model
 
-    km = build_training_model(VE, VD, H, cell=cell, compile=False)
-    nm = Seq2Seq(VE, VD, H, cell=cell, dtype=keras_floatx, seed=0)
+    ve, vd, h = 60, 70, 32      # glorot kernels of 5760 to 8960 entries, the Dense's 2240
+    km = build_training_model(ve, vd, h, cell=cell, compile=False)
+    nm = Seq2Seq(ve, vd, h, cell=cell, dtype=keras_floatx, seed=0)
     for k, (a, b) in enumerate(zip(nm.get_weights(), km.get_weights())):
+        name = WEIGHT_NAMES[k]
         if k in (2, 5, 7):  # biases: deterministic
-            np.testing.assert_array_equal(a, b)
-        elif k in (1, 4):   # orthogonal (H, 4H): orthonormal rows
-            np.testing.assert_allclose(a @ a.T, np.eye(H), atol=1e-5)
-            np.testing.assert_allclose(b @ b.T, np.eye(H), atol=1e-5)
-        else:               # glorot uniform: same limit
+            np.testing.assert_array_equal(a, b, err_msg=name)
+        elif k in (1, 4):   # orthogonal (H, G·H): orthonormal rows
+            assert a.shape == b.shape == (h, GATES[cell] * h)
+            np.testing.assert_allclose(a @ a.T, np.eye(h), atol=1e-5, err_msg=name)
+            np.testing.assert_allclose(b @ b.T, np.eye(h), atol=1e-5, err_msg=f"Keras {name}")
+        else:               # glorot uniform
+            assert a.shape == b.shape
             limit = np.sqrt(6.0 / sum(a.shape))
-            assert np.abs(a).max() <= limit and np.abs(b).max() <= limit
+            uniform_draws(a, limit, name)
+            uniform_draws(b, limit, f"Keras {name}")
 
 
 # --------------------------------------------------------------------------- forward
@@ -250,26 +250,6 @@ def test_gradients_match_gradient_tape(keras, keras_floatx, padding, cell, recor
            keras_floatx, diff, padding)
 
 
-def _finite_difference_gradients(nm, x, y):
-    """Centred differences of npseq2seq's loss for every entry of every weight (float64)."""
-    h = FINITE_DIFFERENCE_STEP
-    grads = []
-    for w in nm.params:
-        g = np.zeros_like(w)
-        # index in place (w.reshape(-1) would be a copy for a Fortran-ordered array,
-        # which is what the orthogonal initialiser's transpose leaves behind)
-        for i in np.ndindex(w.shape):
-            old = w[i]
-            w[i] = old + h
-            plus = nm.evaluate(x, y, batch_size=len(y))
-            w[i] = old - h
-            minus = nm.evaluate(x, y, batch_size=len(y))
-            w[i] = old
-            g[i] = (plus - minus) / (2 * h)
-        grads.append(g)
-    return grads
-
-
 def test_zero_padding_gradient_quirk(keras, padding, record):
     """float64. Keras's gradient is p - y on every target row. With space padding every
     row is one-hot and that is the true gradient: default, exact and finite differences
@@ -286,7 +266,9 @@ def test_zero_padding_gradient_quirk(keras, padding, record):
         _, theirs = keras_loss_and_gradients(km, x, y)
     _, default = nm.loss_and_gradients(x, y)
     _, exact = nm_exact.loss_and_gradients(x, y)
-    numeric = _finite_difference_gradients(nm_exact, x, y)
+    # npseq2seq's loss differentiated in place, entry by entry, for every weight
+    numeric = [numerical_gradient(lambda: nm_exact.evaluate(x, y, batch_size=len(y)), w,
+                                  h=FINITE_DIFFERENCE_STEP) for w in nm_exact.params]
     fd_diff = max_rel_diff(exact, numeric)
     record("exact_gradient=True vs finite differences (rel)", "float64", fd_diff, padding)
     assert fd_diff <= FINITE_DIFFERENCE_RELATIVE

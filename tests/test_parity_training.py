@@ -43,11 +43,6 @@ def _texts(path: str):
     return load_pairs(path, NUM_SAMPLES)
 
 
-@pytest.fixture(params=["lstm", "gru"])
-def cell(request):
-    return request.param
-
-
 def _data(fra_path, padding, dtype):
     inputs, targets = _texts(str(fra_path))
     vocab = CharVocab.from_texts(inputs, targets, padding=padding)

@@ -233,6 +233,24 @@ def test_layout_and_forward(keras, keras_floatx, variant, record):
     assert diff <= tol(keras_floatx, "forward")
 
 
+def test_default_embedding_initialisation_matches_keras_statistics(keras, keras_floatx, uniform_draws):
+    """Fresh Embedding tables of npseq2seq's word-level model and of the Keras one, at sizes
+    large enough for sample statistics (values differ: other RNGs): both tables of both
+    have the statistics of Keras's default ``"uniform"`` initializer, U(-0.05, 0.05)
+    (``uniform_draws``: bound, largest |w| near it, standard deviation)."""
+    from reference.models import build_word_training_model
+
+    ve, vd, h = 200, 250, 32     # tables of 6400 and 8000 entries
+    km = build_word_training_model(ve, vd, h, compile=False)
+    nm = Seq2Seq(ve, vd, h, level="word", dtype=keras_floatx, seed=0)
+    names = _weight_names("word")
+    for k, vocab_size in ((0, ve), (1, vd)):
+        ours, theirs = nm.get_weights()[k], km.get_weights()[k]
+        assert ours.shape == theirs.shape == (vocab_size, h), names[k]
+        uniform_draws(ours, 0.05, names[k])
+        uniform_draws(theirs, 0.05, f"Keras {names[k]}")
+
+
 # --------------------------------------------------------------------------- loss, gradients
 
 
