@@ -4,7 +4,8 @@ Layout of the zip archive (each member an ``.npy`` array)::
 
     __config__                       uint8 bytes of a UTF-8 JSON document, keys
                                      format, format_version, model (config),
-                                     vocab, weights (names), optimizer (config,
+                                     vocab (or null without one), weights
+                                     (names), optimizer (config,
                                      or null), loss (config; only saved with the
                                      optimizer), training_state (epoch, history,
                                      RNG state; or null)
