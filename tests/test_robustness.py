@@ -354,6 +354,19 @@ TEXTS = st.lists(ANY_TEXT | KNOWN_TEXT, max_size=4)
 PROPERTY = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 
 
+def check_char_error(err, texts, vocab, ignore, truncate):
+    """err is one the flags allow: UnknownTokenError only with errors="raise" (naming a
+    text's unknown characters), TextTooLongError only without truncate (a text longer
+    than the limit once its unknown characters are dropped)."""
+    known = vocab.input_token_index
+    if isinstance(err, UnknownTokenError):
+        assert not ignore
+        assert err.text in texts and err.chars == sorted({c for c in err.text if c not in known})
+    else:
+        assert not truncate and err.length > err.limit == vocab.max_encoder_seq_length
+        assert err.text in texts and err.length == sum(c in known for c in err.text)
+
+
 @PROPERTY
 @given(texts=TEXTS, ignore=st.booleans(), truncate=st.booleans())
 def test_char_translate_of_any_text(char_model, texts, ignore, truncate):
@@ -361,12 +374,8 @@ def test_char_translate_of_any_text(char_model, texts, ignore, truncate):
     known = vocab.input_token_index
     try:
         out = char_model.translate(texts, errors="ignore" if ignore else "raise", truncate=truncate)
-    except UnknownTokenError as err:
-        assert not ignore
-        assert err.text in texts and err.chars == sorted({c for c in err.text if c not in known})
-        return
-    except TextTooLongError as err:
-        assert not truncate and err.length > err.limit == vocab.max_encoder_seq_length
+    except (UnknownTokenError, TextTooLongError) as err:
+        check_char_error(err, texts, vocab, ignore, truncate)
         return
     assert len(out) == len(texts)
     for text, translation in zip(texts, out):
@@ -397,16 +406,10 @@ def test_encode_input_texts_of_any_text(char_model, texts, ignore, truncate):
     (naming a text's unknown characters), TextTooLongError only without truncate (a text
     longer than the limit once unknown characters are dropped)."""
     vocab = char_model.vocab
-    known = vocab.input_token_index
     try:
         x = encode_input_texts(texts, vocab, errors="ignore" if ignore else "raise", truncate=truncate)
-    except UnknownTokenError as err:
-        assert not ignore
-        assert err.text in texts and err.chars == sorted({c for c in err.text if c not in known})
-        return
-    except TextTooLongError as err:
-        assert not truncate and err.length > err.limit == vocab.max_encoder_seq_length
-        assert err.text in texts and err.length == sum(c in known for c in err.text)
+    except (UnknownTokenError, TextTooLongError) as err:
+        check_char_error(err, texts, vocab, ignore, truncate)
         return
     assert x.shape == (len(texts), vocab.max_encoder_seq_length, vocab.num_encoder_tokens)
     np.testing.assert_array_equal(x.sum(axis=-1), 1.0)          # space padding: every row one-hot
