@@ -5,7 +5,7 @@ import pytest
 from hypothesis import given, settings, strategies as st
 
 from npseq2seq import SGD, CategoricalCrossentropy, RMSprop, Seq2Seq, load_model
-from npseq2seq.data import CharVocab, number_word_pairs, vectorize
+from npseq2seq.data import CharVocab, number_word_pairs, one_hot, vectorize
 from npseq2seq.decoding import decode_sequence, greedy_decode
 from npseq2seq.layers import DotAttention
 from tests.gradutil import assert_gradient, check_all_gradients, randomised, word_batch
@@ -82,12 +82,6 @@ def test_attention_float32_and_argument_errors():
 # --------------------------------------------------------------------------- the model
 
 
-def one_hot(ids, v):
-    out = np.zeros(ids.shape + (v,))
-    out[ids >= 0, ids[ids >= 0]] = 1.0
-    return out
-
-
 def char_batch(rng, n, te, td, ve, vd, zero_pad):
     """One-hot batch with padded tails (id -1: all-zero rows, else token 0 as the pad)."""
     pad = -1 if zero_pad else 0
@@ -95,7 +89,8 @@ def char_batch(rng, n, te, td, ve, vd, zero_pad):
     for i in range(n):
         enc[i, rng.integers(1, te + 1):] = pad
         dec[i, rng.integers(1, td + 1):] = pad
-    return [one_hot(enc, ve), one_hot(dec[:, :-1], vd)], one_hot(dec[:, 1:], vd)
+    return ([one_hot(enc, ve, np.float64), one_hot(dec[:, :-1], vd, np.float64)],
+            one_hot(dec[:, 1:], vd, np.float64))
 
 
 @settings(max_examples=10, deadline=None)
@@ -185,7 +180,7 @@ def test_decode_steps_and_inference_models_equal_the_training_model(trained):
         probs.append(p), weights.append(w)
         tokens = p.argmax(-1)
     fed = np.stack([np.full(5, start)] + [p.argmax(-1) for p in probs[:-1]], axis=1)
-    dec_in = one_hot(fed, vocab.num_decoder_tokens).astype(np.float32)
+    dec_in = one_hot(fed, vocab.num_decoder_tokens, np.float32)
     np.testing.assert_allclose(np.stack(probs, 1), model.predict([x, dec_in]), atol=1e-6)
     np.testing.assert_allclose(np.stack(weights, 1), model.attention_weights([x, dec_in]), atol=1e-6)
     k_states = model.encoder_model.predict(x)

@@ -399,7 +399,9 @@ def test_vectorize_words_on_fra_txt_decodes_back(fra_10000):
     inputs, targets = fra_10000
     vocab = WordVocab.from_texts(inputs, targets)
     encoder, decoder_in, decoder_target = vectorize_words(inputs, targets, vocab)
-    assert encoder.shape == (10_000, 6) and decoder_in.shape == (10_000, 15)
+    longest_input = max(len(_by_hand(t)) for t in inputs)            # T_e, counted by hand
+    longest_target = max(len(_by_hand(t)) for t in targets) + 2      # T_d: <start>, <end>
+    assert encoder.shape == (10_000, longest_input) and decoder_in.shape == (10_000, longest_target)
     assert not (encoder == UNK).any() and not (decoder_in == UNK).any()
     np.testing.assert_array_equal(decoder_in[:, 0], START)
     # Exactly one END per row, and nothing but PAD after it.
