@@ -34,6 +34,7 @@ from __future__ import annotations
 import numbers
 import os
 import re
+from contextlib import contextmanager
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cached_property
@@ -114,13 +115,17 @@ class TextTooLongError(ValueError):
         self.text, self.length, self.limit, self.unit = text, length, limit, unit
 
 
-def training_text_too_long(error: TextTooLongError, side: str) -> TextTooLongError:
-    """``error`` as training data raises it: training cannot cut a text, the vocabulary
-    sets the limit. side: "encoder" (an input text) or "decoder" (a target text, counted
-    with the start and end tokens it is wrapped in)."""
-    what = "an input text" if side == "encoder" else "a target text, counted with its start and end tokens"
-    return TextTooLongError(error.text, error.length, error.limit, error.unit,
-                            hint=f"{what}; the vocabulary's max_{side}_seq_length is the limit")
+@contextmanager
+def training_side(side: str):
+    """Re-raise a TextTooLongError as training data raises it: training cannot cut a
+    text, the vocabulary sets the limit. side: "encoder" (an input text) or "decoder" (a
+    target text, counted with the start and end tokens it is wrapped in)."""
+    try:
+        yield
+    except TextTooLongError as error:
+        what = "an input text" if side == "encoder" else "a target text, counted with its start and end tokens"
+        raise TextTooLongError(error.text, error.length, error.limit, error.unit,
+                               hint=f"{what}; the vocabulary's max_{side}_seq_length is the limit") from None
 
 
 # --------------------------------------------------------------------------- reading fra.txt
@@ -484,18 +489,14 @@ def vectorize_ids(
     """
     input_texts, wrapped_targets = _check_pairs(input_texts, target_texts)
     encoder_pad, decoder_pad = _pad_ids(vocab, padding)
-    try:
+    with training_side("encoder"):
         encoder_input_ids = texts_to_ids(
             input_texts, vocab.input_token_index, vocab.max_encoder_seq_length, pad_id=encoder_pad
         )
-    except TextTooLongError as error:
-        raise training_text_too_long(error, "encoder") from None
-    try:
+    with training_side("decoder"):
         decoder_input_ids = texts_to_ids(
             wrapped_targets, vocab.target_token_index, vocab.max_decoder_seq_length, pad_id=decoder_pad
         )
-    except TextTooLongError as error:
-        raise training_text_too_long(error, "decoder") from None
     decoder_target_ids = np.full_like(decoder_input_ids, decoder_pad)
     decoder_target_ids[:, :-1] = decoder_input_ids[:, 1:]
     return encoder_input_ids, decoder_input_ids, decoder_target_ids

@@ -3,9 +3,8 @@
 Also the two products the layers share: ``matmul_rows`` (a stacked product as one
 GEMM) and ``scatter_add_rows`` (the backward of a row gather), with ``RowGradient``,
 that gradient kept one row per lookup. Everything here is a plain NumPy function of
-arrays; nothing holds state. The
-initialisers take a ``numpy.random.Generator`` so that one seeded generator
-drives all the randomness of a model.
+arrays; nothing holds state. The initialisers take a ``numpy.random.Generator`` so
+that one seeded generator drives all the randomness of a model.
 """
 from __future__ import annotations
 
@@ -50,9 +49,9 @@ class GateActivation(NamedTuple):
     The identity σ(x) = ½ + ½·tanh(x/2) lets one tanh pass cover every block:
     halve the σ columns, tanh everything, then halve and shift the σ columns by
     ½. Halving is exact in binary floating point, so this is σ to within about an
-    ulp (the rounding of tanh, then of the final multiply and add), and it costs 3 passes over (N, G·H) plus the tanh instead
-    of the 4 (negate, exp, add, reciprocal) that ``sigmoid`` takes on the σ
-    blocks alone. Built once per layer with ``GateActivation.for_blocks``.
+    ulp (the rounding of tanh, then of the final multiply and add), and it costs 3
+    passes over (N, G·H) plus the tanh instead of the 4 (negate, exp, add,
+    reciprocal) that ``sigmoid`` takes on the σ blocks alone. Built once per layer with ``GateActivation.for_blocks``.
 
     The derivative in terms of the activation a: σ' = a(1 − a) and tanh' = 1 − a²,
     both a(γ − a) + (1 − γ) with γ = 1 on σ columns and 0 on tanh columns.

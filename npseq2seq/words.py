@@ -50,7 +50,7 @@ from types import MappingProxyType
 
 import numpy as np
 
-from .data import TextTooLongError, _check_count, _check_texts, training_text_too_long
+from .data import TextTooLongError, _check_count, _check_texts, training_side
 
 __all__ = [
     "PAD",
@@ -417,18 +417,14 @@ def vectorize_words(
     class like any other and the model also learns to predict it after END.
     """
     input_texts, target_texts = _check_pairs(input_texts, target_texts)
-    try:
+    with training_side("encoder"):
         encoder_input_ids = _words_to_ids(
             input_texts, vocab.lower, vocab.input_token_index, vocab.max_encoder_seq_length
         )
-    except TextTooLongError as error:
-        raise training_text_too_long(error, "encoder") from None
-    try:
+    with training_side("decoder"):
         decoder_input_ids = _words_to_ids(
             target_texts, vocab.lower, vocab.target_token_index, vocab.max_decoder_seq_length, wrap=True
         )
-    except TextTooLongError as error:
-        raise training_text_too_long(error, "decoder") from None
     decoder_target_ids = np.full_like(decoder_input_ids, PAD)
     decoder_target_ids[:, :-1] = decoder_input_ids[:, 1:]
     return encoder_input_ids, decoder_input_ids, decoder_target_ids

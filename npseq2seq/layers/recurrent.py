@@ -124,7 +124,7 @@ class Recurrent(Layer):
         if np.issubdtype(inputs_tm.dtype, np.integer):
             # one-hot × kernel + b = a row of kernel, plus b; id -1 (an all-zero row, zero
             # padding) gives b alone
-            if inputs_tm.size < len(self.kernel):      # fewer ids than rows: gather, add b
+            if self._few_ids(inputs_tm):                # gather, add b
                 rows = self.kernel[np.maximum(inputs_tm, 0)]
                 rows[inputs_tm < 0] = 0
                 rows += b
@@ -133,6 +133,12 @@ class Recurrent(Layer):
         xw = matmul_rows(inputs_tm, self.kernel)
         xw += b                         # in place: no second (T, N, G·H) array
         return xw
+
+    def _few_ids(self, ids) -> bool:
+        """Fewer ids than the kernel has rows: gathering them from the kernel costs less
+        than building the input table (for one sentence, the table took 32 µs of a 0.43 ms
+        encoder)."""
+        return ids.size < len(self.kernel)
 
     def _input_table(self) -> np.ndarray:
         """[kernel + b; b] (D+1, G·H): row k is one-hot(k) @ kernel + b, and the last row,
@@ -169,16 +175,15 @@ class Recurrent(Layer):
         The numbers of ``forward``'s final states, keeping nothing for a backward: two
         sets of (N, H) states, the step's input and its output, swapped after each step,
         and one step's inputs at a time (many token ids gathered from the input table step
-        by step; float inputs, or fewer ids than the kernel has rows (one sentence: building
-        the table took 32 µs of a 0.43 ms encoder), projected for all steps at once). ``forward`` keeps every step's gates and states: for 1,000 sentences of
-        16 characters, ~100 MB.
+        by step; float inputs, or a few ids, projected for all steps at once). ``forward``
+        keeps every step's gates and states: for 1,000 sentences of 16 characters, ~100 MB.
         """
         inputs = self._check_inputs(inputs)
         n = inputs.shape[0]
         inputs_tm = np.swapaxes(inputs, 0, 1)
         mask_tm = (np.swapaxes(self._check_mask(mask, inputs.shape[:2]), 0, 1) if mask is not None
                    else [None] * len(inputs_tm))
-        if np.issubdtype(inputs.dtype, np.integer) and inputs.size >= len(self.kernel):
+        if np.issubdtype(inputs.dtype, np.integer) and not self._few_ids(inputs):
             table = self._input_table()
             xws = (table[ids] for ids in inputs_tm)
         else:
