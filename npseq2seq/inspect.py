@@ -14,10 +14,9 @@
 
 How it records: the encoder's own ``forward`` runs over the input (its cache holds
 every step's gates and states; ``encode`` computes the same final states without
-keeping them), and while ``greedy_decode`` runs, the decoder's ``step_forward`` and
-the model's ``decode_step`` are wrapped, on these objects only and undone afterwards,
-to keep a copy of what they return. The trace is what the
-model computed, not a re-implementation of it.
+keeping them), and ``greedy_decode`` runs with ``trace=``, which collects the
+``StepTrace`` of every ``decode_step`` (probabilities, states, gates, attention
+weights). The trace is what the model computed, not a re-implementation of it.
 
 Plots (``save_plots``; matplotlib, an optional dependency: ``pip install
 'npseq2seq[plot]'``, imported only there) are heatmaps of gates and states over time
@@ -29,14 +28,12 @@ Letters: Te encoder steps, Td decoder steps, H units, V tokens, k alternatives.
 from __future__ import annotations
 
 import os
-from contextlib import contextmanager
 from dataclasses import dataclass
 
 import numpy as np
 
-from . import words
 from .checks import check_integer
-from .decoding import _codec, _vocab_of, greedy_decode
+from .decode.greedy import greedy_decode, vocab_of
 from .layers.recurrent import split_gates
 from .model import as_token_ids
 
@@ -72,28 +69,6 @@ class Trace:
                                           # encoder steps (rows sum to 1); None without attention
 
 
-@contextmanager
-def _recording(obj, method: str):
-    """Within the block, each call of ``obj.<method>`` also appends its result to the list yielded."""
-    calls = []
-    original = getattr(obj, method)
-    own = method in vars(obj)              # already an instance attribute (wrapped by someone)?
-
-    def wrapper(*args, **kwargs):
-        result = original(*args, **kwargs)
-        calls.append(result)
-        return result
-
-    setattr(obj, method, wrapper)          # an instance attribute hides the class's method
-    try:
-        yield calls
-    finally:
-        if own:
-            setattr(obj, method, original)
-        else:
-            delattr(obj, method)
-
-
 def _rnn_trace(cell: str, tokens: list[str], gates: np.ndarray, states: list[np.ndarray]) -> RNNTrace:
     """gates (T, G·H), the fused gate activations of each step; states: (T, H) per state."""
     blocks = split_gates(gates, len(GATES[cell]))
@@ -106,18 +81,9 @@ def _forward_trace(cell, tokens, cache) -> RNNTrace:
 
 
 def _steps_trace(cell, tokens, steps) -> RNNTrace:
-    """``steps``: the (new states, gates) of each ``step_forward`` call, batch of one."""
-    return _rnn_trace(cell, tokens, np.stack([gates[0] for _, gates in steps]),
-                      [np.stack([new[k][0] for new, _ in steps]) for k in range(len(STATES[cell]))])
-
-
-def _token_namers(vocab):
-    """(input id → str, target id → str); id -1 is an all-zero (zero-padding) row."""
-    if isinstance(vocab, words.WordVocab):
-        source, target = vocab.input_words, vocab.target_words
-    else:
-        source, target = vocab.reverse_input_char_index, vocab.reverse_target_char_index
-    return (lambda i: "<pad>" if i < 0 else source[i]), (lambda i: "<pad>" if i < 0 else target[i])
+    """``steps``: the ``StepTrace`` of each ``decode_step``, batch of one."""
+    return _rnn_trace(cell, tokens, np.stack([step.gates[0] for step in steps]),
+                      [np.stack([step.states[k][0] for step in steps]) for k in range(len(STATES[cell]))])
 
 
 def record(model, text: str, top_k: int = 5, vocab=None) -> Trace:
@@ -128,33 +94,28 @@ def record(model, text: str, top_k: int = 5, vocab=None) -> Trace:
     if not isinstance(text, str):
         raise TypeError(f"text must be a str, received {type(text).__name__}")
     check_integer(top_k, "top_k")
-    vocab = _vocab_of(model, vocab)
-    encode, start_id, stop_id, to_text, no_tokens = _codec(vocab, model.dtype, "raise", False, False)
-    if no_tokens(text):
+    vocab = vocab_of(model, vocab)
+    if not vocab.has_tokens(text):
         raise ValueError(f"text {text!r} has no token to encode: nothing to look at")
-    encoder_input = encode([text])
-    if model.mask_zero:    # the model skips padded steps: leave them out of the picture too
-        encoder_input = encoder_input[:, :int(np.count_nonzero(encoder_input != words.PAD))]
-    with _recording(model.decoder, "step_forward") as decoder_steps, \
-            _recording(model, "decode_step") as outputs:
-        output_ids = greedy_decode(model, encoder_input, start_id, stop_id,
-                                   vocab.max_decoder_seq_length + 1)[0]
-    source_name, target_name = _token_namers(vocab)
+    encoder_input = vocab.encode_inputs([text], dtype=model.dtype)
     ids = as_token_ids(encoder_input, model.num_encoder_tokens, "encoder input")   # (1, Te)
-    x, _, mask = model._embed(model.encoder_embedding, ids)
-    _, encoder_cache = model.encoder.forward(x, mask=mask)
-    encoder_ids = ids[0]
-    decoder_ids = np.concatenate([[start_id], output_ids[:-1]])
-    probs = np.stack([out[0][0] for out in outputs])                      # (Td, V)
+    if model.mask_zero:    # the model skips padded steps: leave them out of the picture too
+        ids = ids[:, :int(np.count_nonzero(ids != model.config.padding_id))]
+    steps = []             # each decode_step's StepTrace
+    output_ids = greedy_decode(model, ids, vocab.start_id, vocab.stop_id,
+                               vocab.max_decoder_seq_length + 1, trace=steps)[0]
+    *_, encoder_cache = model.encoder.forward(ids)
+    decoder_ids = np.concatenate([[vocab.start_id], output_ids[:-1]])
+    probs = np.stack([step.probs[0] for step in steps])                      # (Td, V)
     top_ids = np.argsort(-probs, axis=1, kind="stable")[:, :top_k]
     attention = None
-    if getattr(model, "attention", None):
-        # the training model fed the greedy output computes the weights greedy decoding used
-        attention = model.attention_weights([encoder_input, decoder_ids[None]])[0]
+    if model.decoder.attention is not None:       # the weights each step used, (Td, Te)
+        attention = np.stack([step.attention[0] for step in steps])
+    source_name, target_name = vocab.input_token, vocab.target_token
     return Trace(
-        text=text, translation=to_text(output_ids), cell=model.cell,
-        encoder=_forward_trace(model.cell, [source_name(int(i)) for i in encoder_ids], encoder_cache),
-        decoder=_steps_trace(model.cell, [target_name(int(i)) for i in decoder_ids], decoder_steps),
+        text=text, translation=vocab.decode(output_ids), cell=model.cell,
+        encoder=_forward_trace(model.cell, [source_name(int(i)) for i in ids[0]], encoder_cache.rnn),
+        decoder=_steps_trace(model.cell, [target_name(int(i)) for i in decoder_ids], steps),
         output_tokens=[target_name(int(i)) for i in output_ids], probs=probs,
         top_tokens=[[target_name(int(i)) for i in row] for row in top_ids],
         top_probs=np.take_along_axis(probs, top_ids, axis=1), attention=attention)

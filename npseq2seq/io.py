@@ -47,6 +47,7 @@ from pathlib import Path
 import numpy as np
 
 from . import losses, optimizers
+from .model import Seq2Seq, Seq2SeqConfig
 
 FORMAT = "npseq2seq"
 FORMAT_VERSION = 1
@@ -103,7 +104,7 @@ def model_arrays(model, optimizer: bool = False, training_state: dict | None = N
     config = {
         "format": FORMAT,
         "format_version": FORMAT_VERSION,
-        "model": model.config(),
+        "model": model.get_config(),
         "vocab": model.vocab.to_config() if model.vocab is not None else None,
         "weights": weight_names(model),
         "optimizer": None,
@@ -239,12 +240,10 @@ def _restore_optimizer(path, model, config: dict, arrays: dict[str, np.ndarray])
 
 def load_model(path):
     """Read a model saved by ``save_model``; restores optimizer and RNG state if present."""
-    from .model import Seq2Seq
-
     config, arrays = read_model_file(path)
     try:
         vocab = _vocab_from_config(config["model"], config["vocab"]) if config.get("vocab") else None
-        model = Seq2Seq(**config["model"], vocab=vocab)
+        model = Seq2Seq(Seq2SeqConfig.from_dict(config["model"]), vocab=vocab)
     except (KeyError, TypeError, ValueError, AttributeError) as err:
         raise ModelFileError(path, f"invalid model config: {type(err).__name__}: {err}") from None
     expected = weight_names(model)

@@ -50,7 +50,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from .checks import check_integer
+from ..checks import check_integer
 
 DEFAULT_LENGTH_PENALTY = 0.6   # GNMT's α; see the module docstring
 

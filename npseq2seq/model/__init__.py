@@ -1,0 +1,17 @@
+"""The model as parts: a config, an encoder, a decoder, and Seq2Seq composing them.
+
+    config.py        Seq2SeqConfig: the variant, its rules, checked once
+    inputs.py        the input arrays as token ids; the Embedding (or not) in front of an RNN
+    encoder.py       ids → (Embedding) → RNN → final states (+ outputs for attention)
+    decoder.py       ids + states → (Embedding) → RNN → (attention) → Dense softmax
+    free_running.py  the FAQ's decoder fed its own outputs (training without teacher forcing)
+    seq2seq.py       Seq2Seq: builds the layers, composes encoder and decoder, Keras's methods
+"""
+from .config import Seq2SeqConfig
+from .decoder import Decoder, DecoderCache, StepTrace
+from .encoder import Encoder, EncoderCache
+from .inputs import as_token_ids
+from .seq2seq import ForwardCache, InferenceModel, Seq2Seq
+
+__all__ = ["Seq2Seq", "Seq2SeqConfig", "Encoder", "Decoder", "EncoderCache", "DecoderCache",
+           "StepTrace", "ForwardCache", "InferenceModel", "as_token_ids"]

@@ -1,0 +1,118 @@
+"""The model's variant, stated and checked once: one dataclass that everything reads.
+
+``Seq2Seq`` is built from a ``Seq2SeqConfig``; the model file stores it (``io``), the CLI
+builds one from its flags, and ``reference/`` builds the matching Keras model from one.
+The rules of which variants combine live here and nowhere else, as do the two rules of
+*training* a variant that a user would otherwise have to know (``default_loss`` and
+``training_inputs``).
+
+The variants (the tutorial's model and its FAQ)::
+
+    cell            "lstm" | "gru"       the RNN of encoder and decoder
+    level           "char" | "word"      one-hot characters, or word ids through Embedding layers
+    teacher_forcing True | False         decoder fed the targets, or its own outputs (char only)
+    mask_zero       False | True         id 0 is padding, skipped by the RNNs and the loss (word only)
+    attention       None | "luong"       Luong dot-product attention over the encoder outputs
+                                         (teacher forcing only)
+"""
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+
+import numpy as np
+
+from ..checks import check_integer
+from ..ops import resolve_dtype
+
+CELLS = ("lstm", "gru")
+LEVELS = ("char", "word")
+ATTENTION = (None, "luong")
+
+
+@dataclass(frozen=True)
+class Seq2SeqConfig:
+    """Sizes and variant of a ``Seq2Seq``; invalid combinations raise ``ValueError`` here.
+
+    ``dtype`` is stored as its name ("float32" or "float64"); ``seed`` seeds the model's one
+    random generator (initial weights, then shuffling).
+    """
+    num_encoder_tokens: int
+    num_decoder_tokens: int
+    latent_dim: int = 256
+    cell: str = "lstm"
+    dtype: str = "float32"
+    seed: int | None = None
+    level: str = "char"
+    teacher_forcing: bool = True
+    mask_zero: bool = False
+    attention: str | None = None
+
+    def __post_init__(self):
+        for name in ("num_encoder_tokens", "num_decoder_tokens", "latent_dim"):
+            object.__setattr__(self, name, check_integer(getattr(self, name), name))
+        object.__setattr__(self, "seed", check_integer(self.seed, "seed", least=0, none_ok=True))
+        object.__setattr__(self, "dtype", resolve_dtype(self.dtype).name)
+        if self.cell not in CELLS:
+            raise ValueError(f"cell must be one of {sorted(CELLS)}, received {self.cell!r}")
+        if self.level not in LEVELS:
+            raise ValueError(f"level must be 'char' or 'word', received {self.level!r}")
+        for name in ("teacher_forcing", "mask_zero"):
+            object.__setattr__(self, name, bool(getattr(self, name)))
+        if not self.teacher_forcing and self.level != "char":
+            raise ValueError("teacher_forcing=False is the FAQ's character-level model: "
+                             "it feeds softmax outputs back as one-hot-like inputs; use level='char'")
+        if self.mask_zero and self.level != "word":
+            raise ValueError("mask_zero needs level='word' (id 0 is the word vocabulary's padding)")
+        if self.attention not in ATTENTION:
+            raise ValueError(f"attention must be None or 'luong', received {self.attention!r}")
+        if self.attention and not self.teacher_forcing:
+            raise ValueError("attention='luong' needs teacher_forcing=True: the decoder's output "
+                             "sequence queries the encoder in one pass; the FAQ's model without "
+                             "teacher forcing has no attention variant here")
+
+    # --- what the variant implies ----------------------------------------------------
+    @property
+    def np_dtype(self) -> np.dtype:
+        return np.dtype(self.dtype)
+
+    @property
+    def padding_id(self) -> int:
+        """The id of a padded step in the model's id arrays: -1 (an all-zero one-hot row,
+        zero padding) at character level, 0 (the word vocabulary's PAD) at word level."""
+        return -1 if self.level == "char" else 0
+
+    @property
+    def default_loss(self) -> str:
+        """The loss the variant trains with: word targets are ids (a one-hot over thousands
+        of words would be huge), so the sparse loss, which has the same value as
+        categorical_crossentropy on their one-hot rows."""
+        return "sparse_categorical_crossentropy" if self.level == "word" else "categorical_crossentropy"
+
+    def training_inputs(self, encoder_input, decoder_input) -> list:
+        """``x`` for ``fit`` from the full teacher-forcing arrays: without teacher forcing the
+        FAQ's model is fed only the start token (``decoder_input[:, :1]``) and its own outputs
+        after that."""
+        return [encoder_input, decoder_input if self.teacher_forcing else decoder_input[:, :1]]
+
+    # --- as a file stores it -----------------------------------------------------------
+    def to_dict(self) -> dict:
+        return dataclasses.asdict(self)
+
+    @classmethod
+    def from_dict(cls, config: dict) -> Seq2SeqConfig:
+        """The config of ``to_dict``; unknown or missing keys raise ``ValueError`` naming them."""
+        if not isinstance(config, dict):
+            raise ValueError(f"a model config must be a dict, received {type(config).__name__}")
+        names = {f.name for f in dataclasses.fields(cls)}
+        unknown = sorted(set(config) - names)
+        if unknown:
+            raise ValueError(f"unknown model config keys {unknown}")
+        missing = [f.name for f in dataclasses.fields(cls)
+                   if f.default is dataclasses.MISSING and f.name not in config]
+        if missing:
+            raise ValueError(f"model config lacks the keys {missing}")
+        return cls(**config)
+
+    def replace(self, **changes) -> Seq2SeqConfig:
+        return dataclasses.replace(self, **changes)

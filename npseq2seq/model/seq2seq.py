@@ -1,0 +1,306 @@
+"""Seq2Seq: the encoder and the decoder composed, with Keras's methods.
+
+The training model (teacher forcing)::
+
+    encoder_input (N, Te) ─► Encoder ─► final states ──┐ initial_state
+    decoder_input (N, Td) ─────────────► Decoder ◄─────┘ ─► (N, Td, V) ─► loss
+
+``loss_and_gradients`` is the one chain every kind of training runs: forward through
+the encoder and the decoder, the loss, and back through the decoder (BPTT) into the
+encoder through d(initial_state), and with attention also through the encoder outputs
+the decoder attended to. Without teacher forcing the decoder runs step by step on its
+own outputs (``free_running.py``); a length-bucketed batch runs the same chain packed
+(``train/batches.py``).
+
+Inference is the tutorial's two models: ``encode`` (``encoder_model``) and
+``decode_step`` (``decoder_model``), on which greedy decoding, beam search and
+``inspect`` run (``decode/``).
+
+``params`` lists the live weight arrays in the order of Keras's ``model.get_weights()``
+for the same model (the Embeddings first, then the encoder RNN, the decoder RNN and
+the Dense layer), so weights move between the two with no conversion. The layers are
+also *built* in that order, which fixes what one seed draws for each of them.
+
+``fit``, ``evaluate``, ``predict`` and ``train_on_batch`` come from ``train.Trainer``,
+as Keras's ``Model`` inherits them from its trainer.
+"""
+from __future__ import annotations
+
+from typing import NamedTuple
+
+import numpy as np
+
+from ..decode import translate as translate_texts
+from ..layers import GRU, LSTM, Dense, DotAttention, Embedding
+from ..train import Trainer
+from . import free_running
+from .config import Seq2SeqConfig
+from .decoder import Decoder, DecoderCache
+from .encoder import Encoder, EncoderCache
+from .inputs import prepare_tokens, prepare_x, prepare_y
+
+CELLS = {"lstm": LSTM, "gru": GRU}
+
+
+class ForwardCache(NamedTuple):
+    encoder: EncoderCache
+    decoder: DecoderCache | list    # teacher forcing: one DecoderCache; free running: one per step
+
+
+class InferenceModel:
+    """A Keras-like object with ``predict`` (the tutorial's encoder_model / decoder_model)."""
+
+    def __init__(self, fn, doc):
+        self._fn = fn
+        self.__doc__ = doc
+
+    def predict(self, inputs, verbose=0):
+        return self._fn(inputs)
+
+    __call__ = predict
+
+
+def build(config: Seq2SeqConfig, rng: np.random.Generator) -> tuple[Encoder, Decoder]:
+    """The layers of ``config``'s model, created in Keras's ``get_weights()`` order (each
+    draws its initial weights from ``rng`` in turn), composed into an encoder and a decoder."""
+    rnn, units, dtype = CELLS[config.cell], config.latent_dim, config.np_dtype
+    enc_in, dec_in = config.num_encoder_tokens, config.num_decoder_tokens
+    encoder_embedding = decoder_embedding = None
+    if config.level == "word":   # FAQ: Embedding(num_tokens, latent_dim) before each RNN
+        encoder_embedding = Embedding(enc_in, units, config.mask_zero, dtype, rng, name="encoder_embedding")
+        decoder_embedding = Embedding(dec_in, units, config.mask_zero, dtype, rng, name="decoder_embedding")
+        enc_in = dec_in = units
+    # with attention the encoder's output sequence is what the decoder attends to
+    encoder_rnn = rnn(units, enc_in, return_sequences=bool(config.attention), return_state=True,
+                      dtype=dtype, rng=rng, name="encoder_" + config.cell)
+    decoder_rnn = rnn(units, dec_in, return_sequences=True, return_state=True,
+                      dtype=dtype, rng=rng, name="decoder_" + config.cell)
+    # no weights: Keras's Attention() with use_scale=False adds nothing to get_weights()
+    attention = DotAttention(dtype) if config.attention else None
+    dense = Dense(config.num_decoder_tokens, 2 * units if attention else units,   # [output; context]
+                  activation="softmax", dtype=dtype, rng=rng, name="decoder_dense")
+    return (Encoder(encoder_rnn, encoder_embedding, return_memory=attention is not None),
+            Decoder(decoder_rnn, dense, decoder_embedding, attention))
+
+
+class Seq2Seq(Trainer):
+    """The tutorial's encoder–decoder and its FAQ variants, with a Keras-shaped API.
+
+    Seq2Seq(num_encoder_tokens, num_decoder_tokens, latent_dim=256, cell="lstm",
+            dtype="float32", seed=None, vocab=None, level="char",
+            teacher_forcing=True, mask_zero=False, attention=None)
+    Seq2Seq(config, vocab=None)                    # a model.Seq2SeqConfig
+
+    The arguments are ``Seq2SeqConfig``'s (see there for the variants and which combine).
+    vocab: a ``text.CharVocab`` or ``text.WordVocab``, optional for training on arrays,
+    needed by ``translate``, saved with the model.
+
+    With attention the decoder state list (``encode``, ``decode_step``, ``decoder_model``)
+    ends with the encoder outputs (N, Te, H), and with ``mask_zero`` also their padding
+    mask (N, Te); ``attention_weights`` and ``decode_step(..., return_attention=True)``
+    give the alignments.
+    """
+
+    def __init__(self, num_encoder_tokens, num_decoder_tokens=None, latent_dim: int = 256,
+                 cell: str = "lstm", dtype="float32", seed: int | None = None, vocab=None,
+                 level: str = "char", teacher_forcing: bool = True, mask_zero: bool = False,
+                 attention: str | None = None):
+        if isinstance(num_encoder_tokens, Seq2SeqConfig):
+            config = num_encoder_tokens
+        else:
+            config = Seq2SeqConfig(num_encoder_tokens, num_decoder_tokens, latent_dim, cell, dtype,
+                                   seed, level, teacher_forcing, mask_zero, attention)
+        self.config, self.vocab = config, vocab
+        # the variant's facts, under the names Keras users and older code read
+        self.num_encoder_tokens, self.num_decoder_tokens = config.num_encoder_tokens, config.num_decoder_tokens
+        self.latent_dim, self.cell, self.level = config.latent_dim, config.cell, config.level
+        self.teacher_forcing, self.mask_zero = config.teacher_forcing, config.mask_zero
+        self.attention, self.seed, self.dtype = config.attention, config.seed, config.np_dtype
+        self.rng = np.random.default_rng(config.seed)  # the one source of randomness: init and shuffling
+        self.encoder, self.decoder = build(config, self.rng)
+        # Keras's get_weights() order: the embeddings come first in the word-level model
+        enc, dec = self.encoder, self.decoder
+        self.layers = [layer for layer in (enc.embedding, dec.embedding, enc.rnn, dec.rnn,
+                                           dec.attention, dec.dense) if layer is not None]
+        self.optimizer = self.loss = None
+        self.encoder_model = InferenceModel(self.encode, "encoder_input → states")
+        self.decoder_model = InferenceModel(
+            self._decoder_predict, "[target_seq (N, 1, Vd), *states] → [probs (N, 1, Vd), *states]")
+
+    # --- weights ----------------------------------------------------------------------
+    @property
+    def params(self) -> list[np.ndarray]:
+        """The live weight arrays, in Keras's ``get_weights()`` order."""
+        return [w for layer in self.layers for w in layer.weights]
+
+    def param_names(self) -> list[str]:
+        """``layer/weight`` for each array of ``params``, to name one in an error message."""
+        return [f"{layer.name}/{name}" for layer in self.layers for name in layer.weight_names]
+
+    def get_weights(self) -> list[np.ndarray]:
+        return [w.copy() for w in self.params]
+
+    def set_weights(self, weights) -> None:
+        expected = self.params
+        if not isinstance(weights, (list, tuple)):
+            raise ValueError(f"set_weights expected a list of {len(expected)} arrays, "
+                             f"received {type(weights).__name__}")
+        if len(weights) != len(expected):
+            raise ValueError(f"set_weights expected {len(expected)} arrays, received {len(weights)}")
+        for k, (cur, new, name) in enumerate(zip(expected, weights, self.param_names())):
+            new = np.asarray(new)
+            if new.shape != cur.shape:
+                raise ValueError(f"set_weights: array {k} ({name}) must have shape {cur.shape}, "
+                                 f"received {new.shape}")
+            if not (np.issubdtype(new.dtype, np.floating) or np.issubdtype(new.dtype, np.integer)):
+                raise ValueError(f"set_weights: array {k} ({name}) must hold real numbers, "
+                                 f"received dtype {new.dtype}")
+        for cur, new in zip(expected, weights):
+            cur[...] = new                 # in place, so optimiser slots stay attached
+
+    def count_params(self) -> int:
+        return sum(w.size for w in self.params)
+
+    def get_config(self) -> dict:
+        """The config as a dict (Keras's name); ``Seq2SeqConfig.from_dict`` reads it back."""
+        return self.config.to_dict()
+
+    # --- the training graph ----------------------------------------------------------------
+    def _prepare_x(self, x):
+        return prepare_x(self.config, x)
+
+    def _prepare_y(self, y, dec):
+        return prepare_y(self.config, y, dec)
+
+    def forward(self, enc, dec, steps=None, probabilities=True, packing=None):
+        """Training-model forward on prepared ids → (out (N, Td, Vd), ForwardCache).
+
+        steps: the number of decoder steps without teacher forcing (the targets' length).
+        probabilities=False (teacher forcing): the logits, no softmax, when only the loss
+        is wanted. packing: a length-bucketed ``train.Batch`` (its lengths and row order).
+        """
+        enc_lengths = None if packing is None else packing.enc_lengths
+        states, memory, enc_cache = self.encoder.forward(enc, lengths=enc_lengths)
+        if packing is not None:                       # encoder rows → decoder rows
+            states = [s[packing.to_decoder] for s in states]
+        if not self.teacher_forcing:
+            out, dec_cache = free_running.forward(self.decoder, dec[:, :1], states, steps or dec.shape[1])
+            return out, ForwardCache(enc_cache, dec_cache)
+        dec_lengths = None if packing is None else packing.dec_lengths
+        out, _, dec_cache = self.decoder.forward(dec, states, memory, probabilities, dec_lengths)
+        return out, ForwardCache(enc_cache, dec_cache)
+
+    def backward(self, dout, cache: ForwardCache, embedding_rows: bool = False, packing=None):
+        """loss → decoder → (through initial_state) → encoder; grads in ``params`` order.
+
+        dout: d(loss)/d(logits) with teacher forcing (Keras's fused softmax + cross-entropy),
+        d(loss)/d(probs) without (Keras's probability path). embedding_rows: the Embeddings'
+        gradients as ``RowGradient``s (one row per lookup, as TensorFlow hands them to
+        Keras's optimizers) instead of arrays.
+        """
+        if self.teacher_forcing:
+            _, dstates, dvalues, grads = self.decoder.backward(dout, cache.decoder,
+                                                               embedding_rows=embedding_rows)
+        else:
+            (dstates, grads), dvalues = free_running.backward(self.decoder, dout, cache.decoder), None
+        if packing is not None:                       # decoder rows → encoder rows
+            from_decoder = np.argsort(packing.to_decoder)
+            dstates = [d[from_decoder] for d in dstates]
+        grads.update(self.encoder.backward(dstates, dvalues, cache.encoder, embedding_rows))
+        return [g for layer in self.layers for g in grads.get(layer.name, [])]
+
+    def loss_and_gradients(self, x, y):
+        """(loss, grads) on one batch without updating anything; grads in params order."""
+        batch = self._batch(x, y)
+        loss, grads, _ = self._loss_and_grads(batch)
+        return loss, grads
+
+    def _loss_and_grads(self, batch, with_grads: bool = True, embedding_rows: bool = False):
+        """(loss, grads in params order or None, the batch's weight in an epoch's mean).
+
+        The weight is the number of samples, or of real target steps in a packed batch.
+        """
+        loss_fn, packing = self._loss_fn(), batch if batch.packed else None
+        out, cache = self.forward(batch.enc, batch.dec, steps=batch.y.shape[1],
+                                  probabilities=not self.teacher_forcing, packing=packing)
+        if not self.teacher_forcing:  # the output is a concatenation: Keras's probability path
+            loss, dout = loss_fn.from_probabilities(out, batch.y)
+        elif packing is not None:     # the real steps only, in the rows Dense saw
+            loss, dout = loss_fn(cache.decoder.dense.logits, np.swapaxes(batch.y, 0, 1)[cache.decoder.real])
+        else:                         # as Keras: the fused softmax cross-entropy on the logits
+            loss, dout = loss_fn(cache.decoder.dense.logits, batch.y, mask=cache.decoder.mask)
+        weight = len(batch.enc) if packing is None else int(cache.decoder.real.sum())
+        if not with_grads:
+            return loss, None, weight
+        return loss, self.backward(dout, cache, embedding_rows, packing), weight
+
+    # --- inference (the tutorial's encoder_model / decoder_model) --------------------------
+    def encode(self, encoder_input) -> list[np.ndarray]:
+        """The decoder's initial state for a batch of inputs: [h, c] (LSTM) or [h] (GRU), each
+        (N, H); with attention followed by the encoder outputs (N, Te, H) (and, with
+        mask_zero, their padding mask (N, Te)). Every array has the batch axis first."""
+        ids = prepare_tokens(self.config, encoder_input, self.num_encoder_tokens, "encoder_input_data")
+        return self.encoder.encode(ids)
+
+    def decode_step(self, token_ids, states, return_attention: bool = False, trace: list | None = None):
+        """One decoder step for a batch: token ids (N,) + states → (probs (N, Vd), new states).
+
+        With attention the memory at the end of ``states`` passes through unchanged, and
+        ``return_attention=True`` adds this step's attention weights (N, Te) as a third result.
+        trace: a list to append the step's ``StepTrace`` to (its gates; for ``inspect``).
+        """
+        if return_attention and self.decoder.attention is None:
+            raise ValueError("return_attention=True needs a model built with attention='luong'")
+        states, memory = self.decoder.split_state(states)
+        probs, states, step = self.decoder.step(token_ids, states, memory)
+        if trace is not None:
+            trace.append(step)
+        if return_attention:
+            return probs, states + memory, step.attention
+        return probs, states + memory
+
+    def _decoder_predict(self, inputs):
+        target_seq, *states = inputs
+        states, memory = self.decoder.split_state(states)
+        ids = prepare_tokens(self.config, target_seq, self.num_decoder_tokens, "target_seq")
+        probs, states, _ = self.decoder.forward(ids, states, memory)
+        return [probs, *states, *memory]
+
+    def attention_weights(self, x) -> np.ndarray:
+        """Alignments (N, Td, Te) of the training model on x = [encoder input, decoder input]:
+        ``[n, i, j]`` is the weight decoder step i gave encoder step j (each row sums to 1).
+
+        Fed a greedy translation's own output (start token, then the output without
+        its last token), these are the weights greedy decoding used at every step.
+        """
+        if self.decoder.attention is None:
+            raise ValueError("attention_weights needs a model built with attention='luong'")
+        enc, dec = self._prepare_x(x)
+        return self.forward(enc, dec)[1].decoder.attention.weights
+
+    def translate(self, texts, **kwargs) -> list:
+        """Translations of raw input strings (needs ``vocab``): greedy, or beam search with
+        ``beam_width=B`` (and ``n_best=k`` for the k best with their log-probabilities);
+        see ``decode.translate``."""
+        return translate_texts(self, texts, **kwargs)
+
+    # --- files --------------------------------------------------------------------------
+    def save(self, path) -> None:
+        """One ``.npz``: weights, config, vocabulary, format version; written atomically.
+        (``io`` sits above the model: imported here when called, the one such import.)"""
+        from ..io import save_model
+        save_model(self, path)
+
+    @classmethod
+    def load(cls, path) -> Seq2Seq:
+        from ..io import load_model
+        return load_model(path)
+
+    def summary(self) -> str:
+        attention = f", attention={self.attention}" if self.attention else ""
+        lines = [f"Seq2Seq ({self.cell}{attention}, latent_dim={self.latent_dim}, dtype={self.dtype.name})"]
+        for layer in self.layers:
+            shapes = ", ".join(f"{n} {tuple(w.shape)}" for n, w in zip(layer.weight_names, layer.weights))
+            lines.append(f"  {layer.name:<16} {layer.count_params():>10,}  {shapes}")
+        lines.append(f"  total params: {self.count_params():,}")
+        return "\n".join(lines)
