@@ -48,7 +48,7 @@ class NumpyTrainer:
         self.losses: list[tuple[float, float]] = []
 
     def epoch(self) -> dict[str, float]:
-        from npseq2seq import bucketing
+        from npseq2seq.train import BucketedBatches
 
         enc, dec, tgt = self.train
         start = clock()
@@ -57,7 +57,8 @@ class NumpyTrainer:
         mid = clock()
         venc, vdec, vtgt = self.val
         if self.bucket_by_length:
-            val_loss = bucketing.masked_loss(self.model, venc, vdec, vtgt, self.batch_size)
+            val_loss = self.model._mean_loss(BucketedBatches(self.model.config, self.model.vocab, venc,
+                                                             vdec, vtgt, self.batch_size))
         else:
             val_loss = self.model.evaluate([venc, vdec], vtgt, batch_size=self.batch_size)
         end = clock()
@@ -84,15 +85,15 @@ def real_steps_val_loss(model, data: Data, zero_padded: Data, batch_size: int) -
 
 
 def decode_one_at_a_time(model, encoder_inputs: np.ndarray) -> list[str]:
-    """The tutorial's ``decode_sequence`` loop (npseq2seq.decoding), one sentence per call."""
-    from npseq2seq.decoding import decode_sequence
+    """The tutorial's ``decode_sequence`` loop (npseq2seq.decode), one sentence per call."""
+    from npseq2seq.decode import decode_sequence
     return [decode_sequence(model, encoder_inputs[i:i + 1]) for i in range(len(encoder_inputs))]
 
 
 def greedy_batch(model, encoder_inputs: np.ndarray, batch_size: int) -> list[str]:
     """npseq2seq's batched ``greedy_decode`` over ``encoder_inputs`` in batches of ``batch_size``."""
     from npseq2seq.data import END, START
-    from npseq2seq.decoding import greedy_decode
+    from npseq2seq.decode import greedy_decode
 
     vocab = model.vocab
     start_id, stop_id = vocab.target_token_index[START], vocab.target_token_index[END]

@@ -77,7 +77,7 @@ def randomise_biases(np_model, seed=1, scale=0.1):
     """
     rng = np.random.default_rng(seed)
     weights = np_model.get_weights()
-    for i, name in enumerate(np_model._param_names()):
+    for i, name in enumerate(np_model.param_names()):
         if name.endswith("/bias"):
             weights[i] = (weights[i] + scale * rng.standard_normal(weights[i].shape)).astype(weights[i].dtype)
     np_model.set_weights(weights)

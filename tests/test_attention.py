@@ -6,7 +6,7 @@ from hypothesis import given, settings, strategies as st
 
 from npseq2seq import SGD, CategoricalCrossentropy, RMSprop, Seq2Seq, load_model
 from npseq2seq.data import CharVocab, number_word_pairs, one_hot, vectorize
-from npseq2seq.decoding import decode_sequence, greedy_decode
+from npseq2seq.decode import decode_sequence, greedy_decode
 from npseq2seq.layers import DotAttention
 from tests.gradutil import assert_gradient, check_all_gradients, randomised, word_batch
 
@@ -126,9 +126,9 @@ def test_layout_and_weight_order():
                                                (16,), (8, 9), (9,)]
     assert [layer.name for layer in model.layers] == ["encoder_lstm", "decoder_lstm", "attention",
                                                       "decoder_dense"]
-    assert model.encoder.return_sequences and model.config()["attention"] == "luong"
+    assert model.encoder.rnn.return_sequences and model.get_config()["attention"] == "luong"
     plain = Seq2Seq(7, 9, 4, seed=0)
-    assert not plain.encoder.return_sequences and plain.config()["attention"] is None
+    assert not plain.encoder.rnn.return_sequences and plain.get_config()["attention"] is None
     assert "attention" in model.summary()
 
 
@@ -208,7 +208,7 @@ def test_save_and_load_keep_the_attention(trained, tmp_path):
     model, inputs, _, _ = trained
     model.save(tmp_path / "att.npz")
     loaded = load_model(tmp_path / "att.npz")
-    assert loaded.attention == "luong" and loaded.attention_layer is not None
+    assert loaded.attention == "luong" and loaded.decoder.attention is not None
     for a, b in zip(model.get_weights(), loaded.get_weights()):
         np.testing.assert_array_equal(a, b)
     assert loaded.translate(inputs[:10]) == model.translate(inputs[:10])

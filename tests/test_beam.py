@@ -9,9 +9,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from npseq2seq import RMSprop, Seq2Seq, words
-from npseq2seq.beam import beam_search, length_normaliser
+from npseq2seq.decode import beam_search, length_normaliser
 from npseq2seq.data import CharVocab, addition_pairs, number_word_pairs, one_hot, vectorize
-from npseq2seq.decoding import greedy_decode
+from npseq2seq.decode import greedy_decode
 from npseq2seq.ops import softmax
 from reference.tolerances import tol
 
@@ -317,7 +317,7 @@ def test_beam_search_through_an_attention_decoder(level, mask_zero):
     ids = rng.integers(1, 6, (4, 5))
     ids[np.arange(5) >= rng.integers(1, 6, (4, 1))] = 0             # padding after 1-5 tokens
     enc = ids if level == "word" else one_hot(ids, 6, "float64")
-    assert len(model.encode(enc)) > model.decoder.state_size      # the memory is in the state list
+    assert len(model.encode(enc)) > model.decoder.rnn.state_size      # the memory is in the state list
     greedy = greedy_decode(model, enc, 0, 4, 6)
     assert [tuple(h[0].ids) for h in beam_search(model, enc, 1, 0, 4, 6)] == [tuple(g) for g in greedy]
     batched = assert_batched_equals_one_by_one(model, enc, 3, 0, 4, 6)

@@ -1,11 +1,13 @@
-"""Masked, length-bucketed training (bucketing.py) and the packed recurrent loop under it:
+"""Masked, length-bucketed training (train/batches.py) and the packed recurrent loop under it:
 the same numbers as the model run on the full padded arrays with masks, gradients against
 finite differences, and fit(bucket_by_length=True) end to end."""
 import numpy as np
 import pytest
 from hypothesis import given, settings, strategies as st
 
-from npseq2seq import GRU, LSTM, SGD, CategoricalCrossentropy, RMSprop, Seq2Seq, bucketing, words
+from npseq2seq import GRU, LSTM, SGD, CategoricalCrossentropy, RMSprop, Seq2Seq, words
+from npseq2seq.train import batches as batches_module
+from npseq2seq.train.batches import BucketedBatches, buckets, pack, sequence_lengths
 from npseq2seq.data import CharVocab, number_word_pairs, vectorize_ids
 from tests.gradutil import assert_gradient
 
@@ -38,22 +40,22 @@ def random_model(rng, cell, level, n=4, te=4, td=5, ve=5, vd=6, h=3, mask_zero=F
 def masked_reference_loss(model, enc, dec, y):
     """The model over the full padded arrays, Keras-style masks on the decoder and the loss,
     and on the encoder of a mask_zero model (the others read their input padding)."""
-    pad = bucketing.padding_id(model)
+    pad = model.config.padding_id
     enc_mask, dec_mask = (enc != pad) if model.mask_zero else None, y != pad
 
     def embed(embedding, ids):
         return ids if embedding is None else embedding.forward(ids)[0]
 
-    (_, *states), _ = model.encoder.forward(embed(model.encoder_embedding, enc), mask=enc_mask)
-    (seq, *_), _ = model.decoder.forward(embed(model.decoder_embedding, dec), initial_state=states,
-                                         mask=dec_mask)
-    _, dense_cache = model.dense.forward(seq)
+    (_, *states), _ = model.encoder.rnn.forward(embed(model.encoder.embedding, enc), mask=enc_mask)
+    (seq, *_), _ = model.decoder.rnn.forward(embed(model.decoder.embedding, dec), initial_state=states,
+                                             mask=dec_mask)
+    _, dense_cache = model.decoder.dense.forward(seq)
     return model.loss(dense_cache.logits, y, mask=dec_mask)[0]
 
 
 def whole_set_as_one_batch(model, enc, dec, y):
-    lengths = bucketing.sequence_lengths(model, enc, y)
-    return bucketing.pack(np.arange(len(enc)), enc, dec, y, *lengths)
+    batches = BucketedBatches(model.config, model.vocab, enc, dec, y, len(enc))
+    return batches.batch(np.arange(len(enc)))
 
 
 # --------------------------------------------------------------------------- the packed loop
@@ -112,11 +114,11 @@ LEVELS = pytest.mark.parametrize("level, mask_zero", [("char", False), ("word", 
 def test_packed_loss_equals_the_masked_loss_on_the_unbucketed_data(cell, level, mask_zero, seed):
     rng = np.random.default_rng(seed)
     model, enc, dec, y = random_model(rng, cell, level, mask_zero=mask_zero)
-    loss, _, rows = bucketing.loss_and_grads(model, whole_set_as_one_batch(model, enc, dec, y), False)
-    assert rows == int((y != bucketing.padding_id(model)).sum())
+    loss, _, rows = model._loss_and_grads(whole_set_as_one_batch(model, enc, dec, y), False)
+    assert rows == int((y != model.config.padding_id).sum())
     assert loss == pytest.approx(masked_reference_loss(model, enc, dec, y), rel=1e-13)
     # and over bucketed batches, weighted by real steps, it is still the same mean
-    assert bucketing.masked_loss(model, enc, dec, y, batch_size=2) == pytest.approx(loss, rel=1e-13)
+    assert model._mean_loss(BucketedBatches(model.config, model.vocab, enc, dec, y, 2)) == pytest.approx(loss, rel=1e-13)
 
 
 @CELLS
@@ -125,7 +127,7 @@ def test_word_level_packed_gradients_equal_mask_zero_models_own(cell):
     its loss and every gradient, while computing none of the padded steps."""
     rng = np.random.default_rng(7)
     model, enc, dec, y = random_model(rng, cell, "word", mask_zero=True)
-    loss, grads, _ = bucketing.loss_and_grads(model, whole_set_as_one_batch(model, enc, dec, y))
+    loss, grads, _ = model._loss_and_grads(whole_set_as_one_batch(model, enc, dec, y))
     ref_loss, ref_grads = model.loss_and_gradients([enc, dec], y)
     assert loss == pytest.approx(ref_loss, rel=1e-13)
     for g, r in zip(grads, ref_grads):
@@ -139,10 +141,10 @@ def test_packed_gradients_against_finite_differences(cell, level, mask_zero):
     model, enc, dec, y = random_model(rng, cell, level, n=3, te=3, td=4, ve=4, vd=5, h=2,
                                       mask_zero=mask_zero)
     batch = whole_set_as_one_batch(model, enc, dec, y)
-    _, grads, _ = bucketing.loss_and_grads(model, batch)
+    _, grads, _ = model._loss_and_grads(batch)
 
     def f():
-        return bucketing.loss_and_grads(model, batch, with_grads=False)[0]
+        return model._loss_and_grads(batch, with_grads=False)[0]
 
     for param, grad, k in zip(model.params, grads, range(99)):
         assert_gradient(f, param, grad, f"param {k}")
@@ -152,19 +154,19 @@ def test_pack_sorts_and_cuts_to_the_longest_sequences():
     y = np.array([[1, 2, 3, 0], [1, 0, 0, 0], [1, 2, 0, 0]])
     enc = np.array([[5, 0, 0, 0], [5, 6, 7, 0], [5, 6, 0, 0]])
     masked = Seq2Seq(8, 4, 2, level="word", mask_zero=True)
-    enc_lengths, dec_lengths = bucketing.sequence_lengths(masked, enc, y)
+    enc_lengths, dec_lengths = sequence_lengths(masked.config, masked.vocab, enc, y)
     np.testing.assert_array_equal(enc_lengths, [1, 3, 2])
     np.testing.assert_array_equal(dec_lengths, [3, 1, 2])
-    b = bucketing.pack(np.array([1, 2]), enc, y, y, enc_lengths, dec_lengths)
+    b = pack(np.array([1, 2]), enc, y, y, enc_lengths, dec_lengths)
     np.testing.assert_array_equal(b.dec_lengths, [2, 1])            # decoder order: samples 2, 1
     np.testing.assert_array_equal(b.enc_lengths, [3, 2])            # encoder order: samples 1, 2
     np.testing.assert_array_equal(b.enc[b.to_decoder], enc[[2, 1], :3])   # same samples, per row
     assert b.y.shape == (2, 2) and b.enc.shape == (2, 3)
     # without mask_zero the encoder reads its padding when translating: so it does here too
     plain = Seq2Seq(8, 4, 2, level="word")
-    enc_lengths, dec_lengths = bucketing.sequence_lengths(plain, enc, y)
+    enc_lengths, dec_lengths = sequence_lengths(plain.config, plain.vocab, enc, y)
     assert enc_lengths is None
-    b = bucketing.pack(np.array([1, 2]), enc, y, y, enc_lengths, dec_lengths)
+    b = pack(np.array([1, 2]), enc, y, y, enc_lengths, dec_lengths)
     np.testing.assert_array_equal(b.enc, enc[[2, 1]])               # full width, decoder order
     assert b.enc_lengths is None and b.y.shape == (2, 2)
 
@@ -172,7 +174,7 @@ def test_pack_sorts_and_cuts_to_the_longest_sequences():
 def test_batches_are_buckets_of_similar_length_covering_every_sample():
     rng = np.random.default_rng(0)
     dec_lengths = rng.integers(1, 30, size=200)
-    plan = bucketing.batches(np.zeros(200, int), dec_lengths, 16, rng)
+    plan = buckets(np.zeros(200, int), dec_lengths, 16, rng)
     assert sorted(np.concatenate(plan)) == list(range(200))
     spread = [np.ptp(dec_lengths[b]) for b in plan]
     assert max(spread) <= 3                                   # 200 samples, 29 lengths, 16 a batch
@@ -190,7 +192,7 @@ def zero_padded_numbers(n=200):
 @CELLS
 def test_fit_bucket_by_length_trains_and_reports_masked_losses(cell, monkeypatch):
     """fit(bucket_by_length=True, validation_split=0.2) replayed through the ordinary masked
-    path (``masked_reference_loss``, full padded arrays with masks), not through bucketing.py:
+    path (``masked_reference_loss``, full padded arrays with masks), not through train/batches.py:
 
     - every epoch trains on each of the first 80 % of the samples exactly once;
     - an epoch's ``loss`` is the mean over the real target steps of those samples of each
@@ -205,14 +207,14 @@ def test_fit_bucket_by_length_trains_and_reports_masked_losses(cell, monkeypatch
     model.compile(RMSprop(0.01), "categorical_crossentropy")
     split, epochs = 160, 3                                  # int(200 * 0.8) training samples
     trained = []            # (samples, weights before the step) of each training batch, in order
-    pack = bucketing.pack
+    real_pack = batches_module.pack
 
     def spy(sel, enc_arg, *rest):
         if len(enc_arg) == split:             # a training batch (validation packs the other 40)
             trained.append((np.array(sel), model.get_weights()))
-        return pack(sel, enc_arg, *rest)
+        return real_pack(sel, enc_arg, *rest)
 
-    monkeypatch.setattr(bucketing, "pack", spy)
+    monkeypatch.setattr(batches_module, "pack", spy)
     ends = []                                                    # weights at each epoch's end
     history = model.fit([enc, dec], y, batch_size=32, epochs=epochs, verbose=0,
                         validation_split=0.2, bucket_by_length=True,
@@ -269,7 +271,7 @@ def test_char_level_refuses_targets_that_show_no_zero_padding():
     with pytest.raises(ValueError, match="space padding and no padding cannot be told apart"):
         model.fit([enc, dec], y, epochs=1, verbose=0, bucket_by_length=True)
     with pytest.raises(ValueError, match="needs zero-padded targets"):
-        bucketing.masked_loss(model, enc, dec, y)
+        model._mean_loss(BucketedBatches(model.config, model.vocab, enc, dec, y, 64))
     vocab, (enc, dec, y) = zero_padded_numbers(20)
     with_vocab = Seq2Seq(vocab.num_encoder_tokens, vocab.num_decoder_tokens, 4, vocab=vocab)
     with_vocab.compile()
@@ -278,4 +280,4 @@ def test_char_level_refuses_targets_that_show_no_zero_padding():
         with_vocab.fit([enc_s, dec_s], y_s, epochs=1, verbose=0, bucket_by_length=True)
     # the same arrays zero-padded show their padding (vectorize_ids leaves it in the last step)
     assert (y[:, -1] == -1).all()
-    np.testing.assert_array_equal(bucketing.sequence_lengths(model, enc, y)[1], (y != -1).sum(1))
+    np.testing.assert_array_equal(sequence_lengths(model.config, model.vocab, enc, y)[1], (y != -1).sum(1))

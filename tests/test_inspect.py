@@ -109,16 +109,16 @@ def test_the_trace_is_the_models_own_computation(level, cell, attention, mask_ze
     enc = encoder_input(model, text)
     # what translate returns, and the encoder's final states are model.encode's
     assert trace.translation == model.translate([text])[0]
-    final = model.encode(enc)[:model.decoder.state_size]
+    final = model.encode(enc)[:model.decoder.rnn.state_size]
     for name, state in zip(npinspect.STATES[cell], final):
         np.testing.assert_allclose(trace.encoder.states[name][-1], state[0], rtol=0, atol=TOL)
     # every recorded step obeys the cell's equations, from zeros (encoder) and from the
     # encoder's final states (decoder): its gates from the weights, its input and the
     # previous h; its states from its gates (a mask_zero trace leaves out the <pad> steps)
-    enc_x = step_inputs(model.encoder_embedding, enc)[:len(trace.encoder.tokens)]
-    check_gates(cell, model.encoder, trace.encoder, enc_x, np.zeros(model.latent_dim))
-    check_gates(cell, model.decoder, trace.decoder,
-                step_inputs(model.decoder_embedding, decoder_input(model, trace)), final[0][0])
+    enc_x = step_inputs(model.encoder.embedding, enc)[:len(trace.encoder.tokens)]
+    check_gates(cell, model.encoder.rnn, trace.encoder, enc_x, np.zeros(model.latent_dim))
+    check_gates(cell, model.decoder.rnn, trace.decoder,
+                step_inputs(model.decoder.embedding, decoder_input(model, trace)), final[0][0])
     check_cell_equations(cell, trace.encoder, [np.zeros(model.latent_dim)] * 2)
     check_cell_equations(cell, trace.decoder, [s[0] for s in final])
     # the probabilities are those of the training model fed the greedy output

@@ -272,7 +272,7 @@ def test_every_flipped_bit_is_caught_or_harmless(checkpoint, trained, tmp_path):
             caught += 1
             continue
         assert same_weights(loaded, model)
-        assert loaded.config() == model.config() and loaded.vocab == model.vocab
+        assert loaded.get_config() == model.get_config() and loaded.vocab == model.vocab
         assert optimizers.serialize(loaded.optimizer) == optimizers.serialize(model.optimizer)
         loaded_slots = loaded.optimizer.get_state()
         assert loaded_slots.keys() == saved_slots.keys()

@@ -8,7 +8,7 @@ from hypothesis import given, settings, strategies as st
 
 from npseq2seq import SGD, CategoricalCrossentropy, ModelFileError, RMSprop, Seq2Seq, load_model
 from npseq2seq.data import CharVocab, number_word_pairs, vectorize
-from npseq2seq.decoding import decode_sequence, greedy_decode
+from npseq2seq.decode import decode_sequence, greedy_decode
 from tests.gradutil import assert_gradient, random_batch, randomised
 
 
@@ -164,10 +164,10 @@ def test_inference_models_agree_with_the_training_model(trained_numbers_model):
     dec_in[:, 1, vocab.target_token_index["v"]] = 1
     probs = model.predict([enc[:3], dec_in])
     states = model.encoder_model.predict(enc[:3])
-    assert len(states) == model.decoder.state_size         # [h, c] for LSTM, [h] for GRU
+    assert len(states) == model.decoder.rnn.state_size         # [h, c] for LSTM, [h] for GRU
     assert all(s.shape == (3, model.latent_dim) for s in states)
     p0, *states = model.decoder_model.predict([dec_in[:, :1]] + states)
-    assert len(states) == model.decoder.state_size and p0.shape == (3, 1, vocab.num_decoder_tokens)
+    assert len(states) == model.decoder.rnn.state_size and p0.shape == (3, 1, vocab.num_decoder_tokens)
     p1, *states = model.decoder_model.predict([dec_in[:, 1:]] + states)
     np.testing.assert_allclose(np.concatenate([p0, p1], 1), probs, atol=1e-6)
 

@@ -25,7 +25,7 @@ import pytest
 from npseq2seq import Seq2Seq
 from npseq2seq import optimizers as np_optimizers
 from npseq2seq.data import CharVocab, number_word_pairs, vectorize
-from npseq2seq.decoding import decode_sequence as np_decode_sequence
+from npseq2seq.decode import decode_sequence as np_decode_sequence
 from reference.tolerances import tol
 
 pytestmark = pytest.mark.parity
@@ -159,7 +159,7 @@ def test_loss_and_gradients_match_gradient_tape(keras, keras_floatx, cell, paddi
     record(f"attention loss, {cell}", keras_floatx, diff, padding)
     assert diff <= tol(keras_floatx, "loss")
     assert all(np.abs(g).max() > 1e-3 for g in theirs)    # every weight gets a real gradient
-    diffs = gradient_differences(ours, theirs, keras_floatx, nm._param_names())
+    diffs = gradient_differences(ours, theirs, keras_floatx, nm.param_names())
     record(f"attention gradients vs GradientTape, {cell}"
            + (" (rel)" if keras_floatx == "float32" else ""), keras_floatx, max(diffs.values()), padding)
     assert max(diffs.values()) <= tol(keras_floatx, "gradient"), diffs
@@ -218,7 +218,7 @@ def test_word_level_mask_zero(keras, keras_floatx, record):
     k_loss, theirs = keras_loss_and_gradients(km, x, y)
     n_loss, ours = nm.loss_and_gradients(x, y)
     assert abs(n_loss - k_loss) <= tol(keras_floatx, "loss")
-    diffs = gradient_differences(ours, theirs, keras_floatx, nm._param_names())
+    diffs = gradient_differences(ours, theirs, keras_floatx, nm.param_names())
     record("attention gradients: word level, mask_zero" + (" (rel)" if keras_floatx == "float32" else ""),
            keras_floatx, max(diffs.values()))
     assert max(diffs.values()) <= tol(keras_floatx, "gradient"), diffs

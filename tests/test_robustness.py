@@ -15,7 +15,7 @@ from npseq2seq import SGD, RMSprop, Seq2Seq
 from npseq2seq import words
 from npseq2seq.data import (CharVocab, TextTooLongError, UnknownTokenError, encode_input_texts,
                             number_word_pairs, vectorize)
-from npseq2seq.decoding import Translation
+from npseq2seq.decode import Translation
 from tests.gradutil import random_batch
 
 
@@ -283,8 +283,8 @@ def test_a_nan_in_a_later_epoch_names_it(arrays, monkeypatch):
 
     def poisoned(self, *args, **kwargs):
         calls.append(1)
-        loss, grads = real(self, *args, **kwargs)
-        return (float("inf") if len(calls) == 4 else loss), grads       # epoch 2, batch 1
+        loss, grads, weight = real(self, *args, **kwargs)
+        return (float("inf") if len(calls) == 4 else loss), grads, weight   # epoch 2, batch 1
 
     monkeypatch.setattr(Seq2Seq, "_loss_and_grads", poisoned)
     with pytest.raises(FloatingPointError, match=r"^epoch 2, batch 1: loss became inf; "):

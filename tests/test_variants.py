@@ -6,6 +6,7 @@ from hypothesis import given, settings, strategies as st
 from npseq2seq import SGD, CategoricalCrossentropy, RMSprop, Seq2Seq
 from npseq2seq.data import CharVocab, number_word_pairs, vectorize
 from npseq2seq.losses import probability_cross_entropy
+from npseq2seq.train import Batch
 from tests.gradutil import assert_gradient, check_all_gradients, randomised, word_batch
 
 
@@ -136,7 +137,7 @@ def test_variant_argument_errors():
 
 def test_word_level_model_trains_and_translates():
     from npseq2seq import words
-    from npseq2seq.decoding import greedy_decode
+    from npseq2seq.decode import greedy_decode
     inputs, targets = number_word_pairs(num_samples=100, high=99, seed=0)
     vocab = words.WordVocab.from_texts(inputs, targets)
     enc, dec, tgt = words.vectorize_words(inputs, targets, vocab)
@@ -198,7 +199,7 @@ def test_word_level_training_updates_embeddings_by_rows():
     model.compile(RMSprop())
     enc, dec, tgt = word_batch(rng, 3, 4, 5, 6, 5)
     _, dense = model.loss_and_gradients([enc, dec], tgt)
-    _, as_rows = model._loss_and_grads(enc, dec, tgt, embedding_rows=True)
+    _, as_rows, _ = model._loss_and_grads(Batch(enc, dec, tgt), embedding_rows=True)
     assert all(isinstance(g, RowGradient) for g in as_rows[:2])
     assert not any(isinstance(g, RowGradient) for g in as_rows[2:])
     for a, b in zip(as_rows, dense):
