@@ -19,6 +19,9 @@ import pytest
 
 from npseq2seq import Seq2Seq, cli, load_model
 from npseq2seq import io as npio
+from npseq2seq.cli import args as cli_args
+from npseq2seq.cli import evaluate as cli_evaluate
+from npseq2seq.cli import train as cli_train
 from npseq2seq.data import number_word_pairs
 from tests.test_data import BAD_FILES
 
@@ -218,11 +221,12 @@ def test_damaged_model_files_are_one_line_and_exit_2(model_file, tmp_path):
             dst.writestr(info, src.read(info))
         dst.writestr("extra.npy", _object_npy())
     config = npio.read_arrays(model_file)
-    config[npio.CONFIG_KEY] = np.frombuffer(
-        json.dumps({**json.loads(config[npio.CONFIG_KEY].tobytes()), "format_version": 99}).encode(), np.uint8)
+    stored = json.loads(config[npio.CONFIG_KEY].tobytes())
+    config[npio.CONFIG_KEY] = np.frombuffer(json.dumps({**stored, "format_version": 99}).encode(), np.uint8)
     np.savez(tmp_path / "future.npz", **config)
     expected = {"truncated.npz": "not a readable .npz archive", "empty.npz": "not a readable .npz archive",
-                "text.npz": "not a readable .npz archive", "evil.npz": "holds Python objects (a pickle): refused",
+                "text.npz": "not a readable .npz archive",
+                "evil.npz": "holds Python objects (a pickle): refused",
                 "future.npz": "format_version 99 is not supported", "missing.npz": "no such file"}
     for name, problem in expected.items():
         path = tmp_path / name
@@ -361,10 +365,11 @@ def test_nan_in_a_later_epoch_saves_the_last_good_epoch(corpus, tmp_path, monkey
     assert cli.main([*common, "--epochs", "1", "--out", str(tmp_path / "one.npz")]) == 0
     real, calls = Seq2Seq._loss_and_grads, []
 
-    def poisoned(self, *args, **kwargs):
-        calls.append(1)
-        loss, grads = real(self, *args, **kwargs)
-        return (float("nan") if len(calls) == 5 else loss), grads
+    def poisoned(self, batch, with_grads=True, embedding_rows=False):
+        # the validation loss goes through here too (with_grads=False): count training batches only
+        calls.extend([1] if with_grads else [])
+        loss, grads, weight = real(self, batch, with_grads, embedding_rows)
+        return (float("nan") if with_grads and len(calls) == 5 else loss), grads, weight
 
     monkeypatch.setattr(Seq2Seq, "_loss_and_grads", poisoned)
     capsys.readouterr()
@@ -384,18 +389,18 @@ def test_nan_in_a_later_epoch_saves_the_last_good_epoch(corpus, tmp_path, monkey
 def test_corpus_pairs_are_the_number_asked_for_or_a_usage_error():
     """`train`/`evaluate --corpus` once sliced the generator's default output: at most
     50,000 sums or 1,000 numbers, whatever --num-samples said."""
-    inputs, targets = cli._corpus_pairs("addition", 60_000)
+    inputs, targets = cli_args.corpus_pairs("addition", 60_000)
     assert len(inputs) == len(targets) == 60_000
-    with pytest.raises(cli.UsageError, match="--num-samples 1001: the numbers corpus has only 1000"):
-        cli._corpus_pairs("numbers", 1001)
+    with pytest.raises(cli_args.UsageError, match="--num-samples 1001: the numbers corpus has only 1000"):
+        cli_args.corpus_pairs("numbers", 1001)
 
 
 def test_train_on_a_small_corpus_defaults_to_all_of_it(tmp_path):
     parser = cli.build_parser()
     args = parser.parse_args(["train", "--corpus", "numbers", "--out", str(tmp_path / "m.npz")])
-    assert cli._train_settings(args, None)["num_samples"] == 1000
+    assert cli_train.train_settings(args, None)["num_samples"] == 1000
     args = parser.parse_args(["train", "--corpus", "addition", "--out", str(tmp_path / "m.npz")])
-    assert cli._train_settings(args, None)["num_samples"] == 10000
+    assert cli_train.train_settings(args, None)["num_samples"] == 10000
     res = subprocess.run([sys.executable, "-m", "npseq2seq", "train", "--corpus", "numbers",
                           "--num-samples", "2000", "--out", str(tmp_path / "m.npz")],
                          capture_output=True, text=True, timeout=300)
@@ -407,11 +412,11 @@ def test_evaluate_scores_the_pairs_after_skip_in_a_large_corpus():
         training_state = None
     args = cli.build_parser().parse_args(["evaluate", "--model", "m.npz", "--corpus", "addition",
                                           "--skip", "49500", "--num-samples", "1000"])
-    inputs, references, first, _ = cli._evaluation_pairs(args, Untrained())
+    inputs, references, first, _ = cli_evaluate.evaluation_pairs(args, Untrained())
     assert len(inputs) == len(references) == 1000 and first == 49501
     args = cli.build_parser().parse_args(["evaluate", "--model", "m.npz", "--corpus", "numbers",
                                           "--skip", "900"])
-    assert len(cli._evaluation_pairs(args, Untrained())[0]) == 100      # what is left of 1,000
+    assert len(cli_evaluate.evaluation_pairs(args, Untrained())[0]) == 100      # what is left of 1,000
 
 
 def test_train_show_must_not_be_negative(tmp_path):

@@ -63,7 +63,7 @@ VARIANTS = {
     "word": ["--level", "word"],
     "word-mask-gru": ["--level", "word", "--mask-zero", "--cell", "gru"],
     "no-teacher-forcing": ["--no-teacher-forcing"],
-    "bucketed": ["--padding", "zero", "--bucket-by-length"],       # beyond the FAQ (bucketing.py)
+    "bucketed": ["--padding", "zero", "--bucket-by-length"],       # beyond the FAQ (train/batches.py)
 }
 
 
@@ -109,8 +109,10 @@ def test_faq_variant_settings_survive_resume(tmp_path):
 
 
 @pytest.mark.parametrize("flags, problem", [
-    (["--level", "word", "--no-teacher-forcing"], "does not combine with --level word"),
-    (["--mask-zero"], "--mask-zero needs --level word"),
+    # the model's rules (Seq2SeqConfig's words), prefixed with the flags they are about
+    (["--level", "word", "--no-teacher-forcing"],
+     "--level word --no-teacher-forcing: teacher_forcing=False is the FAQ's character-level model"),
+    (["--mask-zero"], "--level char --mask-zero: mask_zero needs level='word'"),
     (["--level", "word", "--padding", "zero"], "--padding is for --level char"),
     (["--bucket-by-length"], "--bucket-by-length needs --padding zero"),
 ])

@@ -1,0 +1,160 @@
+"""What the commands share on the way from flags to the library: the usage error, the exit
+statuses, argument types, the training flags of ``demo`` and ``train``, and the model
+those flags describe (its rules are ``Seq2SeqConfig``'s; only the CLI's own are here)."""
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import re
+
+from ..data import CORPORA, CORPUS_SIZES, generated_corpus
+from ..decode import DEFAULT_LENGTH_PENALTY
+from ..model import Seq2Seq, Seq2SeqConfig
+from ..model.config import CELLS
+from ..optimizers import RMSprop
+from ..train.batches import check_bucketable
+
+
+class UsageError(ValueError):
+    """Flags that do not fit together (or do not fit the checkpoint being resumed)."""
+
+
+EXIT_USER_ERROR, EXIT_DIVERGED, EXIT_INTERRUPTED = 2, 1, 130
+CORPUS_NAMES = sorted(CORPORA)
+
+# `train` flags that decide the weights. A fresh run takes them from the command line
+# (these defaults where absent); a resumed run takes them from the checkpoint, and a flag
+# given again must agree with it, so the resumed run is the run that was interrupted.
+TRAIN_DEFAULTS = {"corpus": None, "num_samples": 10000, "padding": "space", "cell": "lstm",
+                  "latent_dim": 256, "batch_size": 64, "learning_rate": 0.001,
+                  "validation_split": 0.2, "dtype": "float32", "seed": 0,
+                  "clipnorm": None, "clipvalue": None,
+                  "level": "char", "teacher_forcing": True, "mask_zero": False, "attention": None,
+                  "bucket_by_length": False}
+# The flags that are fields of Seq2SeqConfig (the rest are about data and training).
+CONFIG_FLAGS = ("latent_dim", "cell", "dtype", "seed", "level", "teacher_forcing", "mask_zero", "attention")
+
+
+def positive_int(text):
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be a positive integer, got {text}")
+    return value
+
+
+def non_negative_int(text):
+    value = int(text)
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"must be a non-negative integer, got {text}")
+    return value
+
+
+def flag(key: str) -> str:
+    return "--" + key.replace("_", "-")
+
+
+def add_training_args(p, defaults):
+    p.add_argument("--cell", choices=sorted(CELLS), default=defaults["cell"])
+    p.add_argument("--latent-dim", type=positive_int, default=defaults["latent_dim"])
+    p.add_argument("--epochs", type=positive_int, default=defaults["epochs"])
+    p.add_argument("--batch-size", type=positive_int, default=defaults["batch_size"])
+    p.add_argument("--learning-rate", type=float, default=defaults["learning_rate"])
+    p.add_argument("--validation-split", type=float, default=defaults["validation_split"])
+    p.add_argument("--dtype", choices=["float32", "float64"], default=defaults["dtype"])
+    p.add_argument("--seed", type=int, default=defaults["seed"])
+    p.add_argument("--padding", choices=["space", "zero"], default=defaults["padding"],
+                   help="--level char: pad with the one-hot of ' ' (keras.io) or with all-zero rows "
+                        "(the 2017 blog)")
+    # the tutorial's FAQ variants (the GRU one is --cell gru)
+    p.add_argument("--level", choices=["char", "word"], default=defaults["level"],
+                   help="char: one-hot characters (the tutorial); word: word ids through "
+                        "Embedding layers (the FAQ's word-level model)")
+    p.add_argument("--no-teacher-forcing", dest="teacher_forcing", action="store_const",
+                   const=False, default=defaults["teacher_forcing"],
+                   help="train the decoder on its own fed-back softmax outputs from the start "
+                        "character (the FAQ's model without teacher forcing; --level char)")
+    p.add_argument("--mask-zero", action="store_const", const=True, default=defaults["mask_zero"],
+                   help="--level word: leave padded steps out of the RNNs and the loss "
+                        "(Keras's Embedding(mask_zero=True))")
+    p.add_argument("--attention", choices=["luong"], default=defaults["attention"],
+                   help="luong: the decoder attends to the encoder's outputs (dot-product "
+                        "attention, Keras's layers.Attention); needs teacher forcing")
+    p.add_argument("--bucket-by-length", action="store_const", const=True,
+                   default=defaults["bucket_by_length"],
+                   help="beyond Keras: batches of similar target lengths, padded target steps "
+                        "neither computed nor counted (--padding zero or --level word)")
+    clip = p.add_mutually_exclusive_group()
+    clip.add_argument("--clipnorm", type=float, default=None,
+                      help="clip each gradient array to this L2 norm (Keras's clipnorm)")
+    clip.add_argument("--clipvalue", type=float, default=None,
+                      help="clip each gradient element to [-v, v] (Keras's clipvalue)")
+
+
+def add_length_penalty_arg(p):
+    p.add_argument("--length-penalty", type=float, default=DEFAULT_LENGTH_PENALTY, metavar="ALPHA",
+                   help="beam search ranks log P / ((5 + length) / 6) ** ALPHA (GNMT's length "
+                        "normalisation; 0 ranks by log P itself); default %(default)s")
+
+
+def corpus_pairs(name: str, num_samples: int):
+    """The first ``num_samples`` pairs of a generated corpus; UsageError if it has fewer."""
+    size = CORPUS_SIZES[name]
+    if num_samples > size:
+        raise UsageError(f"--num-samples {num_samples}: the {name} corpus has only {size} distinct pairs")
+    return generated_corpus(name, num_samples=num_samples)
+
+
+def fingerprint(pairs) -> str:
+    """SHA-256 of the training pairs: a resumed run must train on exactly the same data."""
+    return hashlib.sha256(json.dumps(pairs).encode("ascii")).hexdigest()
+
+
+# --- the model the flags describe --------------------------------------------------------
+
+def _as_typed(key, value) -> str:
+    """A config field's value as the flag that sets it."""
+    if key == "teacher_forcing":
+        return "--no-teacher-forcing" if not value else "teacher forcing (no --no-teacher-forcing)"
+    if key == "mask_zero":
+        return "--mask-zero" if value else "no --mask-zero"
+    return f"{flag(key)} {value}"
+
+
+def _usage(err: ValueError, settings) -> UsageError:
+    """The library's ValueError about the config, prefixed with the flags it is about."""
+    named = [_as_typed(k, settings[k]) for k in CONFIG_FLAGS if re.search(rf"\b{k}\b", str(err))]
+    return UsageError(f"{' '.join(named)}: {err}" if named else str(err))
+
+
+def check_variant(settings, given=()) -> Seq2SeqConfig:
+    """The flags' variant as a config (token counts not known yet: 1), before any data is
+    read; UsageError naming the flags where the model's rules or the CLI's own refuse it."""
+    try:
+        config = Seq2SeqConfig(1, 1, **{k: settings[k] for k in CONFIG_FLAGS})
+    except ValueError as err:
+        raise _usage(err, settings) from None
+    if settings["bucket_by_length"]:
+        try:
+            check_bucketable(config)
+        except ValueError as err:
+            raise UsageError(f"--bucket-by-length: {err}") from None
+    # The library reads the padding from the arrays only once fit starts; a flag check here
+    # names the flags, and refuses before the data is read (or a checkpoint resumed).
+    if settings["bucket_by_length"] and settings["level"] == "char" and settings["padding"] != "zero":
+        raise UsageError("--bucket-by-length needs --padding zero (or --level word): with space "
+                         "padding every padded step is a real target")
+    if "padding" in given and settings["level"] == "word":
+        raise UsageError("--padding is for --level char; word ids are always padded with id 0")
+    return config
+
+
+def new_model(vocab, settings) -> Seq2Seq:
+    """A compiled model of the flags' variant, sized to ``vocab``."""
+    config = check_variant(settings).replace(num_encoder_tokens=vocab.num_encoder_tokens,
+                                             num_decoder_tokens=vocab.num_decoder_tokens)
+    model = Seq2Seq(config, vocab=vocab)
+    model.compile(optimizer=RMSprop(learning_rate=settings["learning_rate"], clipnorm=settings["clipnorm"],
+                                    clipvalue=settings["clipvalue"]),
+                  loss=config.default_loss)
+    return model

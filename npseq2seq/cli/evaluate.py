@@ -1,0 +1,131 @@
+"""``npseq2seq evaluate``: score a saved model on pairs it was not trained on, greedy decoding
+and beam search side by side (exact match, CER, chrF, BLEU: ``npseq2seq.metrics``)."""
+from __future__ import annotations
+
+import sys
+import time
+
+from .. import metrics
+from ..data import CORPUS_SIZES, load_pairs
+from ..io import load_model
+from .args import (
+    CORPUS_NAMES,
+    UsageError,
+    add_length_penalty_arg,
+    corpus_pairs,
+    fingerprint,
+    non_negative_int,
+    positive_int,
+)
+from .levels import input_problems
+
+
+def add_parser(sub):
+    ev = sub.add_parser(
+        "evaluate", help="score a saved model on pairs it was not trained on: greedy vs beam search",
+        description="Translate sentence pairs and score the translations against the references: "
+                    "exact match, character error rate (CER), corpus chrF and BLEU (sacrebleu: "
+                    "pip install 'npseq2seq[eval]'), greedy decoding and beam search side by side. "
+                    "Score on pairs the model was NOT trained on: --skip N leaves out the first N "
+                    "pairs (`train --num-samples N` trains on the first N). Without --skip, a model "
+                    "file written by `train` on the same data skips the pairs it was trained on.")
+    src = ev.add_mutually_exclusive_group(required=True)
+    src.add_argument("--data", help="tab-separated pairs file, e.g. fra.txt")
+    src.add_argument("--corpus", choices=CORPUS_NAMES, help="a generated corpus")
+    ev.add_argument("--model", required=True)
+    ev.add_argument("--skip", type=non_negative_int, metavar="N",
+                    help="leave out the first N pairs (default: the pairs the model file says it was "
+                         "trained on, else 0 with a warning)")
+    ev.add_argument("--num-samples", type=positive_int, default=1000,
+                    help="score this many pairs after the skipped ones (default %(default)s)")
+    ev.add_argument("--beam", type=positive_int, default=5, metavar="B",
+                    help="beam width compared with greedy decoding (default %(default)s)")
+    add_length_penalty_arg(ev)
+    ev.add_argument("--show", type=non_negative_int, default=5, help="print this many examples")
+    ev.set_defaults(run=run)
+
+
+def _trained_on(model, args) -> int | None:
+    """How many leading pairs of --data / --corpus the model was trained on, if its file says
+    (``train`` records its settings and a hash of its pairs); None if it does not say."""
+    state = model.training_state if isinstance(model.training_state, dict) else {}
+    settings = state.get("settings")
+    if not isinstance(settings, dict) or not isinstance(settings.get("num_samples"), int):
+        return None
+    if args.corpus:
+        return settings["num_samples"] if settings.get("corpus") == args.corpus else None
+    if not settings.get("data"):
+        return None
+    pairs = load_pairs(args.data, settings["num_samples"])    # a moved copy is still the same data
+    return settings["num_samples"] if fingerprint(pairs) == state.get("data_sha256") else None
+
+
+def evaluation_pairs(args, model):
+    """(inputs, references, number of the first pair, a note on what was skipped)."""
+    trained = _trained_on(model, args)
+    if args.skip is not None:
+        skip = args.skip
+        note = f"skipping the first {skip} pairs"
+        if trained is not None and skip < trained:
+            note += f" -- WARNING: the model was trained on the first {trained}, these overlap"
+    elif trained is not None:
+        skip, note = trained, f"skipping the {trained} pairs the model was trained on"
+    else:
+        skip, note = 0, ("WARNING: the model file does not say which pairs it was trained on; "
+                         "pass --skip N to score only pairs it has not seen")
+    if args.corpus:   # (up to all of the corpus: what is left after skipping is scored)
+        wanted = min(skip + args.num_samples, CORPUS_SIZES[args.corpus])
+        inputs, targets = corpus_pairs(args.corpus, wanted)
+    else:
+        inputs, targets = load_pairs(args.data, skip + args.num_samples)
+    if len(inputs) <= skip:
+        raise UsageError(f"{args.data or args.corpus} has {len(inputs)} pairs: none left after "
+                         f"skipping {skip}")
+    return inputs[skip:], targets[skip:], skip + 1, note
+
+
+def _scores(hypotheses, references) -> list[str]:
+    """The table's cells: exact match, CER, chrF, BLEU ('n/a' without sacrebleu)."""
+    cells = [f"{100 * metrics.exact_match(hypotheses, references):.1f}%",
+             f"{metrics.character_error_rate(hypotheses, references):.3f}"]
+    try:
+        cells += [f"{metrics.chrf(hypotheses, references):.1f}",
+                  f"{metrics.bleu(hypotheses, references):.1f}"]
+    except ImportError as err:
+        print(f"npseq2seq evaluate: chrF and BLEU not computed: {err}", file=sys.stderr)
+        cells += ["n/a", "n/a"]
+    return cells
+
+
+def run(args):
+    model = load_model(args.model)
+    if model.vocab is None:
+        raise UsageError(f"{args.model} has no vocabulary: it cannot translate text")
+    inputs, references, first, note = evaluation_pairs(args, model)
+    print(f"{args.model}: {model.cell}, latent_dim {model.latent_dim}, {model.level} level")
+    print(f"scoring pairs {first}-{first + len(inputs) - 1} of {args.data or 'corpus ' + args.corpus}; "
+          f"{note}")
+    print(f"{len(inputs)} pairs{input_problems(model.vocab, inputs)}\n")
+    header = ["decoding", "exact match", "CER", "chrF", "BLEU", "time"]
+    rows, outputs = [header], {}
+    for name, beam_width in (("greedy", None), (f"beam {args.beam}", args.beam)):
+        start = time.perf_counter()
+        outputs[name] = model.translate(inputs, errors="ignore", truncate=True, beam_width=beam_width,
+                                        length_penalty=args.length_penalty)
+        rows.append([name, *_scores(outputs[name], references), f"{time.perf_counter() - start:.1f}s"])
+    _print_table(rows)
+    print(f"(CER: edits per reference character, lower is better; beam search ranked with "
+          f"length penalty {args.length_penalty})")
+    for k in range(min(args.show, len(inputs))):
+        print(f"\n  input      {inputs[k]}\n  reference  {references[k]}")
+        for name, translations in outputs.items():
+            print(f"  {'ok ' if translations[k] == references[k] else '   '}{name:<8}{translations[k]}")
+    return 0
+
+
+def _print_table(rows):
+    """Rows of cells, the first column left-aligned, the others right-aligned."""
+    widths = [max(len(row[k]) for row in rows) for k in range(len(rows[0]))]
+    for row in rows:
+        print("  ".join(cell.ljust(w) if k == 0 else cell.rjust(w)
+                        for k, (cell, w) in enumerate(zip(row, widths))))
