@@ -94,30 +94,36 @@ class BucketedBatches:
         self.enc_lengths, self.dec_lengths = sequence_lengths(config, vocab, enc, y)
 
     def plan(self) -> list[np.ndarray]:
-        """Sample indices of each batch: bucketed by length; without rng a fixed order."""
-        rng, n = self.rng, len(self.dec_lengths)
-        ties = rng.random(n) if rng is not None else np.arange(n)
-        keys = (ties, self.dec_lengths) if self.enc_lengths is None else (ties, self.enc_lengths,
-                                                                         self.dec_lengths)
-        order = np.lexsort(keys)                                   # the last key sorts first
-        chunks = [order[i:i + self.batch_size] for i in range(0, n, self.batch_size)]
-        if rng is not None:
-            chunks = [chunks[i] for i in rng.permutation(len(chunks))]
-        return chunks
+        return buckets(self.enc_lengths, self.dec_lengths, self.batch_size, self.rng)
 
     def batch(self, sel) -> Batch:
-        """The samples ``sel``, sorted for packing and cut to their longest sequences."""
-        enc, dec, y, enc_lengths, dec_lengths = self.enc, self.dec, self.y, self.enc_lengths, self.dec_lengths
-        sel = np.asarray(sel)
-        sel = sel[np.argsort(-dec_lengths[sel], kind="stable")]                # decoder order
-        td = int(dec_lengths[sel].max())
-        if enc_lengths is None:                  # the encoder reads its whole padded input
-            return Batch(enc[sel], dec[sel, :td], y[sel, :td], None, dec_lengths[sel], np.arange(len(sel)))
-        by_encoder = np.argsort(-enc_lengths[sel], kind="stable")   # encoder row j = decoder row by_encoder[j]
-        enc_sel = sel[by_encoder]
-        te = max(int(enc_lengths[enc_sel].max()), 1)
-        return Batch(enc[enc_sel, :te], dec[sel, :td], y[sel, :td], enc_lengths[enc_sel],
-                     dec_lengths[sel], np.argsort(by_encoder))
+        return pack(sel, self.enc, self.dec, self.y, self.enc_lengths, self.dec_lengths)
+
+
+def buckets(enc_lengths, dec_lengths, batch_size: int, rng: np.random.Generator | None) -> list[np.ndarray]:
+    """Sample indices of each batch: bucketed by length; rng None keeps a fixed order."""
+    n = len(dec_lengths)
+    ties = rng.random(n) if rng is not None else np.arange(n)
+    keys = (ties, dec_lengths) if enc_lengths is None else (ties, enc_lengths, dec_lengths)
+    order = np.lexsort(keys)                                   # the last key sorts first
+    chunks = [order[i:i + batch_size] for i in range(0, n, batch_size)]
+    if rng is not None:
+        chunks = [chunks[i] for i in rng.permutation(len(chunks))]
+    return chunks
+
+
+def pack(sel, enc, dec, y, enc_lengths, dec_lengths) -> Batch:
+    """The samples ``sel`` as a packed Batch: sorted, and cut to their longest sequences."""
+    sel = np.asarray(sel)
+    sel = sel[np.argsort(-dec_lengths[sel], kind="stable")]                # decoder order
+    td = int(dec_lengths[sel].max())
+    if enc_lengths is None:                      # the encoder reads its whole padded input
+        return Batch(enc[sel], dec[sel, :td], y[sel, :td], None, dec_lengths[sel], np.arange(len(sel)))
+    by_encoder = np.argsort(-enc_lengths[sel], kind="stable")   # encoder row j = decoder row by_encoder[j]
+    enc_sel = sel[by_encoder]
+    te = max(int(enc_lengths[enc_sel].max()), 1)
+    return Batch(enc[enc_sel, :te], dec[sel, :td], y[sel, :td], enc_lengths[enc_sel],
+                 dec_lengths[sel], np.argsort(by_encoder))
 
 
 def check_bucketable(config) -> None:
