@@ -1,6 +1,6 @@
 """The integer-argument check the public functions share: one ValueError that names the
 argument, says what was expected and shows what was received. (Keras's optimiser
-arguments keep Keras's own wording, in ``optimizers.py``.)"""
+arguments keep Keras's own wording, in ``optimizers/arguments.py``.)"""
 from __future__ import annotations
 
 import numbers

@@ -180,7 +180,7 @@ class RowGradient(NamedTuple):
     """The gradient of a (V, K) table read by row lookups, one row per lookup:
     ``dtable[ids[j]] += rows[j]``, what TensorFlow hands Keras for an Embedding
     (``tf.IndexedSlices``); ``Embedding.backward(..., as_rows=True)`` returns one, and
-    ``optimizers.py``'s docstring says how Keras's optimizers update with it."""
+    ``optimizers/base.py``'s docstring says how Keras's optimizers update with it."""
     ids: np.ndarray      # (M,) table rows looked up, repeats allowed
     rows: np.ndarray     # (M, K) the gradient of each lookup
     num_rows: int        # V

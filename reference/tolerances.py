@@ -15,7 +15,7 @@ TOLERANCES = {
         "weights_1_step": 1e-12,     # weights after 1 optimizer step
         "weights_20_steps": 1e-11,   # weights after 20 optimizer steps
         "history": 1e-12,            # fit's per-epoch loss / val_loss
-        # optimizers alone (test_optimizers_parity.py), parameters (and slots) after 20 steps;
+        # optimizers alone (tests/optimizers/test_parity.py), parameters (and slots) after 20 steps;
         # every other optimizer case there is bitwise:
         "optimizer_norm_clip": 1e-12,   # clipnorm / global_clipnorm: TF's reduce_sum adds the
                                         # squares in another order (measured 4.4e-16)

@@ -54,7 +54,7 @@ class Embedding(Layer):
 
         as_rows: the gradient as TensorFlow hands it to Keras's optimizers, one row per
         lookup (a ``RowGradient``, Keras's ``tf.IndexedSlices``), instead of the (V, E) table;
-        RMSprop and Adam square those rows before summing them (``optimizers.py``).
+        RMSprop and Adam square those rows before summing them (``optimizers/base.py``).
         """
         ids, rows = cache.ids.reshape(-1), doutputs.reshape(-1, self.output_dim)
         if as_rows:

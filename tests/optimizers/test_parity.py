@@ -16,12 +16,13 @@ import numpy as np
 import pytest
 
 from npseq2seq import optimizers as npopt
+from npseq2seq.optimizers import base
 from reference.tolerances import tol
 
 pytestmark = pytest.mark.parity
 
 SHAPES = [(8,), (2, 12), (6, 16)]  # a bias, a GRU-style (2, 3*units) bias, a kernel
-# larger than npopt._PIECE: the update runs on it in cache-sized pieces (one test per rule)
+# larger than base._PIECE: the update runs on it in cache-sized pieces (one test per rule)
 LARGE_SHAPES = [(8,), (300, 250)]
 STEPS = 20
 
@@ -106,7 +107,7 @@ def test_matches_keras(keras, keras_floatx, name, kwargs, check):
                          ids=[_case_id(n, kw) for n, kw in CASES])
 def test_large_parameters_match_keras_bitwise(keras, keras_floatx, name, kwargs):
     """A parameter larger than ``_PIECE`` elements is updated in pieces: still Keras's bits."""
-    assert max(np.prod(s) for s in LARGE_SHAPES) > npopt._PIECE
+    assert max(np.prod(s) for s in LARGE_SHAPES) > base._PIECE
     ours, theirs, n_opt, k_opt = _run_both(keras, name, kwargs, keras_floatx, shapes=LARGE_SHAPES)
     state, k_vars = list(n_opt.get_state().values()), [v.numpy() for v in k_opt.variables]
     assert _max_diff(ours, theirs) == 0.0

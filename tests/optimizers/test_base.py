@@ -1,18 +1,13 @@
-"""npseq2seq.optimizers on its own (NumPy only): single steps worked out by hand,
-slots, dtypes, clipping, state and config round trips, and argument checking."""
+"""optimizers/base.py on its own (NumPy only): slots, dtypes and in-place updates,
+iterations, the state round trip, bad updates and states, and large parameters updated in
+pieces with the same bits."""
 import json
-import re
 
 import numpy as np
 import pytest
-from hypothesis import given, settings
-from hypothesis import strategies as st
 
 from npseq2seq import optimizers as opt
-from npseq2seq.optimizers import SGD, Adam, Optimizer, RMSprop
-
-F32_BETA1 = float(np.float32(0.9))    # 0.8999999761581421
-F32_BETA2 = float(np.float32(0.999))  # 0.9990000128746033
+from npseq2seq.optimizers import SGD, Adam, Optimizer, RMSprop, base
 
 
 def _params(dtype="float64", seed=0):
@@ -23,100 +18,6 @@ def _params(dtype="float64", seed=0):
 def _grads(dtype="float64", seed=1):
     return _params(dtype, seed)
 
-
-def _close(a, b):
-    np.testing.assert_allclose(a, b, rtol=1e-14, atol=1e-16)
-
-
-# --- single steps by hand -------------------------------------------------------------
-
-def test_sgd_plain_step():
-    w, g = np.array([1.0, -2.0]), np.array([0.5, 4.0])
-    SGD(learning_rate=0.1).update([w], [g])
-    _close(w, [1.0 - 0.05, -2.0 - 0.4])
-
-
-def test_sgd_momentum_two_steps():
-    w, g1, g2 = np.array([1.0]), np.array([2.0]), np.array([-1.0])
-    o = SGD(learning_rate=0.1, momentum=0.5)
-    o.update([w], [g1])
-    m1 = -0.1 * 2.0                 # m = mu*0 - lr*g
-    _close(w, [1.0 + m1])
-    o.update([w], [g2])
-    m2 = 0.5 * m1 - 0.1 * (-1.0)
-    _close(w, [1.0 + m1 + m2])
-    _close(o.get_state()["momentum_0"], [m2])
-
-
-def test_sgd_nesterov_two_steps():
-    w, g1, g2 = np.array([1.0]), np.array([2.0]), np.array([-1.0])
-    o = SGD(learning_rate=0.1, momentum=0.5, nesterov=True)
-    o.update([w], [g1])
-    m1 = -0.2
-    w1 = 1.0 + 0.5 * m1 - 0.1 * 2.0  # w += mu*m - lr*g with the new m
-    _close(w, [w1])
-    o.update([w], [g2])
-    m2 = 0.5 * m1 + 0.1
-    _close(w, [w1 + 0.5 * m2 + 0.1])
-
-
-def test_sgd_momentum_is_rounded_to_float32_as_in_keras():
-    w, g = np.array([0.0]), np.array([1.0])
-    o = SGD(learning_rate=1.0, momentum=0.9, nesterov=True)
-    o.update([w], [g])
-    assert w[0] == F32_BETA1 * -1.0 - 1.0  # not 0.9*-1 - 1
-
-
-def test_rmsprop_plain_step_eps_inside_the_root():
-    w, g = np.array([1.0, -1.0]), np.array([0.3, -2.0])
-    RMSprop(learning_rate=0.01, rho=0.9, epsilon=1e-3).update([w], [g])
-    v = 0.1 * g**2
-    _close(w, np.array([1.0, -1.0]) - 0.01 * g / np.sqrt(v + 1e-3))
-
-
-def test_rmsprop_centered_and_momentum_two_steps():
-    w = np.array([0.5, 2.0])
-    gs = [np.array([1.0, -0.5]), np.array([0.2, 0.7])]
-    o = RMSprop(learning_rate=0.01, rho=0.8, momentum=0.7, epsilon=1e-6, centered=True)
-    v, a, m, ref = np.zeros(2), np.zeros(2), np.zeros(2), w.copy()
-    for g in gs:
-        o.update([w], [g])
-        v = 0.8 * v + 0.2 * g**2
-        a = 0.8 * a + 0.2 * g
-        m = 0.7 * m + 0.01 * g / np.sqrt(v - a**2 + 1e-6)
-        ref = ref - m
-        _close(w, ref)
-    state = o.get_state()
-    _close(state["velocity_0"], v)
-    _close(state["momentum_0"], m)
-    _close(state["average_gradient_0"], a)
-
-
-def test_adam_first_step_and_float32_rounded_betas():
-    w0 = np.array([1.0, -3.0, 0.25])
-    g = np.array([0.5, 2.0, -0.1])
-    w = w0.copy()
-    Adam(learning_rate=0.01).update([w], [g])
-    alpha = 0.01 * np.sqrt(1 - F32_BETA2) / (1 - F32_BETA1)  # t = 1
-    m = (1 - 0.9) * g                                         # 1 - beta exact
-    v = (1 - 0.999) * g * g
-    _close(w, w0 - m * alpha / (np.sqrt(v) + 1e-7))
-    # Adam's first step is about lr*sign(g) whenever |g| >> eps
-    np.testing.assert_allclose(w0 - w, 0.01 * np.sign(g), rtol=1e-3)
-
-
-def test_adam_amsgrad_uses_the_running_max():
-    w = np.array([0.0])
-    o = Adam(learning_rate=0.1, beta_1=0.5, beta_2=0.5, epsilon=0.0, amsgrad=True)
-    o.update([w], [np.array([4.0])])
-    o.update([w], [np.array([0.0])])  # v falls to 4, v_hat stays at 8
-    state = o.get_state()
-    assert state["velocity_0"][0] == 4.0 and state["velocity_hat_0"][0] == 8.0
-    b = float(np.float32(0.5))
-    ref = -0.1 * np.sqrt(1 - b) / (1 - b) * 2.0 / np.sqrt(8.0)
-    alpha2 = 0.1 * np.sqrt(1 - b**2) / (1 - b**2)
-    ref -= 1.0 * alpha2 / np.sqrt(8.0)
-    _close(w, [ref])
 
 
 # --- slots, dtypes, in-place updates ----------------------------------------------------
@@ -201,62 +102,6 @@ def test_empty_update_is_a_no_op():
     assert o.update([], []) == 0 and o.iterations == 0 and not o.built
 
 
-# --- clipping (SGD with lr=1 exposes the clipped gradient as w0 - w1) -----------------
-
-def _clipped(grads, **clip):
-    params = [np.zeros_like(g) for g in grads]
-    SGD(learning_rate=1.0, **clip).update(params, grads)
-    return [-p for p in params]
-
-
-def test_clipnorm_is_per_tensor():
-    big, small = np.array([3.0, 4.0]), np.array([0.3, 0.4])
-    out_big, out_small = _clipped([big, small], clipnorm=1.0)
-    _close(out_big, [0.6, 0.8])
-    assert np.array_equal(out_small, small * 1.0 / 1.0)
-    # the TF formula: g*c / max(||g||, c), product first
-    assert np.array_equal(_clipped([big], clipnorm=2.0)[0], big * 2.0 / 5.0)
-
-
-def test_clipnorm_of_a_zero_gradient_is_zero_not_nan():
-    assert np.array_equal(_clipped([np.zeros(3)], clipnorm=1.0)[0], np.zeros(3))
-
-
-def test_global_clipnorm_scales_all_tensors_together():
-    a, b = np.array([3.0, 0.0]), np.array([[0.0], [4.0]])  # global norm 5
-    out_a, out_b = _clipped([a, b], global_clipnorm=1.0)
-    _close(out_a, a / 5)
-    _close(out_b, b / 5)
-    # unclipped gradients are scaled by c*(1/c), which is not 1 for c = 49 (Keras does too)
-    g = np.array([1.0, 1.0])
-    assert np.array_equal(_clipped([g], global_clipnorm=49.0)[0], g * (49.0 * (1 / 49.0)))
-    assert _clipped([g], global_clipnorm=49.0)[0][0] == 0.9999999999999999
-
-
-def test_clipvalue_is_elementwise():
-    out, = _clipped([np.array([-3.0, -0.2, 0.0, 0.4, 9.0])], clipvalue=0.5)
-    assert np.array_equal(out, [-0.5, -0.2, 0.0, 0.4, 0.5])
-
-
-def test_clipping_does_not_modify_the_callers_gradients():
-    g = np.array([3.0, 4.0])
-    _clipped([g], clipnorm=1.0)
-    _clipped([g], clipvalue=1.0)
-    assert np.array_equal(g, [3.0, 4.0])
-
-
-@settings(max_examples=60, deadline=None)
-@given(st.lists(st.floats(-1e3, 1e3), min_size=1, max_size=12),
-       st.floats(1e-3, 1e2), st.sampled_from(["clipnorm", "global_clipnorm"]))
-def test_norm_clipping_bounds_the_norm(values, c, kind):
-    g = np.array(values)
-    out, = _clipped([g], **{kind: c})
-    norm = np.linalg.norm(g)
-    assert np.linalg.norm(out) <= max(c, 0) * (1 + 1e-12) or norm <= c
-    if norm <= c:
-        np.testing.assert_allclose(out, g, rtol=1e-15, atol=1e-300)  # subnormals lose bits
-
-
 # --- state round trip ------------------------------------------------------------------
 
 STATEFUL = [
@@ -325,99 +170,7 @@ def test_set_state_restores_learning_rate_like_keras():
     assert o2.learning_rate == 0.5
 
 
-# --- config and get --------------------------------------------------------------------
-
-@pytest.mark.parametrize("o", [SGD(0.2, momentum=0.3, nesterov=True, clipvalue=1.0),
-                               RMSprop(0.01, rho=0.8, momentum=0.1, epsilon=1e-6,
-                                       centered=True, global_clipnorm=3.0, name="r"),
-                               Adam(0.02, beta_1=0.8, beta_2=0.99, epsilon=1e-8,
-                                    amsgrad=True, clipnorm=2.0)])
-def test_config_round_trip(o):
-    config = json.loads(json.dumps(o.get_config()))
-    again = type(o).from_config(config)
-    assert again.get_config() == o.get_config()
-    via_get = opt.get(json.loads(json.dumps(opt.serialize(o))))
-    assert type(via_get) is type(o) and via_get.get_config() == o.get_config()
-
-
-def test_from_config_takes_keras_only_arguments_only_at_their_inert_defaults():
-    """Arguments npseq2seq does not implement (weight_decay, use_ema, ...) pass through
-    from_config at their do-nothing values and are refused at any other. (That Keras's own
-    get_config() reads back, and the defaults match Keras's: test_optimizers_parity.py.)"""
-    inert = {"weight_decay": None, "use_ema": False, "ema_momentum": 0.99,
-             "ema_overwrite_frequency": None, "loss_scale_factor": None,
-             "gradient_accumulation_steps": None}
-    config = Adam(0.02, beta_2=0.99).get_config()
-    assert Adam.from_config({**config, **inert}).get_config() == config
-    for key, active in [("weight_decay", 0.01), ("use_ema", True),
-                        ("gradient_accumulation_steps", 2)]:
-        with pytest.raises(ValueError, match=f"{key}.*Received: {key}={active}"):
-            Adam.from_config({**config, **inert, key: active})
-
-
-@pytest.mark.parametrize("name,cls", [("adam", Adam), ("ADAM", Adam), ("RMSprop", RMSprop),
-                                      ("rmsprop", RMSprop), ("Sgd", SGD)])
-def test_get_by_name(name, cls):
-    o = opt.get(name)
-    assert type(o) is cls and o.get_config() == cls().get_config()
-
-
-def test_get_passes_instances_through():
-    a = Adam(0.5)
-    assert opt.get(a) is a
-
-
-@pytest.mark.parametrize("bad", ["adagrad", "", None, 3, {"class_name": "Nadam", "config": {}}])
-def test_get_rejects_anything_else_listing_the_names(bad):
-    with pytest.raises(ValueError, match=r"\['adam', 'rmsprop', 'sgd'\].*Received"):
-        opt.get(bad)
-
-
-# --- argument checking -----------------------------------------------------------------
-
-@pytest.mark.parametrize("make,arg,received", [
-    (lambda: SGD(learning_rate=0.0), "learning_rate", "0.0"),
-    (lambda: Adam(learning_rate=-1e-3), "learning_rate", "-0.001"),
-    (lambda: RMSprop(learning_rate=float("nan")), "learning_rate", "nan"),
-    (lambda: Adam(learning_rate=float("inf")), "learning_rate", "inf"),
-    (lambda: Adam(learning_rate="0.1"), "learning_rate", "'0.1'"),
-    (lambda: Adam(learning_rate=True), "learning_rate", "True"),
-    (lambda: SGD(clipnorm=0.0), "clipnorm", "0.0"),
-    (lambda: SGD(clipvalue=-1.0), "clipvalue", "-1.0"),
-    (lambda: SGD(global_clipnorm=float("inf")), "global_clipnorm", "inf"),
-    (lambda: SGD(momentum=1.5), "momentum", "1.5"),
-    (lambda: SGD(momentum=-0.1), "momentum", "-0.1"),
-    (lambda: SGD(nesterov=1), "nesterov", "1"),
-    (lambda: RMSprop(rho=1.1), "rho", "1.1"),
-    (lambda: RMSprop(momentum=2.0), "momentum", "2.0"),
-    (lambda: RMSprop(epsilon=-1e-7), "epsilon", "-1e-07"),
-    (lambda: RMSprop(centered="yes"), "centered", "'yes'"),
-    (lambda: Adam(beta_1=1.0), "beta_1", "1.0"),
-    (lambda: Adam(beta_2=-0.5), "beta_2", "-0.5"),
-    (lambda: Adam(epsilon=None), "epsilon", "None"),
-    (lambda: Adam(amsgrad=None), "amsgrad", "None"),
-    (lambda: Adam(name=3), "name", "3"),
-])
-def test_bad_arguments_name_the_argument_and_the_value(make, arg, received):
-    with pytest.raises(ValueError, match=rf"`{arg}` must be .*Received: {arg}={re.escape(received)}"):
-        make()
-
-
-def test_only_one_clipping_argument():
-    with pytest.raises(ValueError, match="Only one of `clipnorm`, `clipvalue` and "
-                                         "`global_clipnorm`.*clipnorm=1.0.*global_clipnorm=2.0"):
-        Adam(clipnorm=1.0, global_clipnorm=2.0)
-    with pytest.raises(ValueError, match="Only one"):
-        SGD(clipnorm=1.0, clipvalue=1.0)
-
-
-def test_learning_rate_setter_is_checked():
-    o = Adam()
-    o.learning_rate = 0.5
-    assert o.learning_rate == 0.5
-    with pytest.raises(ValueError, match="learning_rate=-1"):
-        o.learning_rate = -1
-
+# --- bad updates and states, pieces and rows ----------------------------------------------
 
 def test_bad_updates():
     o = Adam()
@@ -484,14 +237,14 @@ def test_optimizer_base_is_abstract():
 def test_large_parameters_are_updated_in_pieces_with_the_same_bits(make, monkeypatch):
     """A parameter larger than ``_PIECE`` elements is updated piece by piece (for the
     cache); the result must be bitwise that of one whole-array step, with dense and with
-    row (Embedding) gradients. (tests/test_optimizers_parity.py checks a large parameter
+    row (Embedding) gradients. (tests/optimizers/test_parity.py checks a large parameter
     against Keras too.)"""
     rng = np.random.default_rng(0)
     table, kernel = rng.standard_normal((700, 100)), rng.standard_normal((3, 7))
-    assert table.size > opt._PIECE
+    assert table.size > base._PIECE
     results = []
-    for piece in (opt._PIECE, table.size + 1):      # pieces, then the whole array at once
-        monkeypatch.setattr(opt, "_PIECE", piece)
+    for piece in (base._PIECE, table.size + 1):     # pieces, then the whole array at once
+        monkeypatch.setattr(base, "_PIECE", piece)
         params, optimizer = [table.copy(), kernel.copy()], make()
         steps = np.random.default_rng(1)
         for _ in range(3):
