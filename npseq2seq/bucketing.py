@@ -47,7 +47,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from . import words
+from .text import words
 
 
 class PackedBatch(NamedTuple):

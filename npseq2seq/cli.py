@@ -26,15 +26,13 @@ from pathlib import Path
 
 import numpy as np
 
-from . import data as data_mod
-from . import metrics, words
+from . import metrics
 from .beam import DEFAULT_LENGTH_PENALTY
-from .data import (CharVocab, DataError, TextTooLongError, UnknownTokenError, generated_corpus,
-                   load_pairs, vectorize)
 from .io import ModelFileError, atomic_savez, load_checkpoint, load_model, model_arrays, training_state
 from .model import CELLS, Seq2Seq
 from .optimizers import RMSprop
-from .words import WordVocab, vectorize_words
+from .text import (CharVocab, DataError, TextTooLongError, UnknownTokenError, WordVocab, corpora,
+                   generated_corpus, load_pairs, vectorize, vectorize_words, words)
 
 
 class UsageError(ValueError):
@@ -120,7 +118,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True)
 
     demo = sub.add_parser("demo", help="train on a generated corpus (no download) and translate")
-    demo.add_argument("--corpus", choices=sorted(data_mod.CORPORA), default="addition")
+    demo.add_argument("--corpus", choices=sorted(corpora.CORPORA), default="addition")
     demo.add_argument("--num-samples", type=_positive_int, default=None,
                       help="corpus size (default: 20000 sums, or all 1000 numbers 0-999)")
     # tuned to get most training sums and over half of unseen ones right in about half a minute on 2 cores
@@ -133,7 +131,7 @@ def build_parser() -> argparse.ArgumentParser:
                                        "if it agrees); --epochs, --out, --checkpoint(-every) may change.")
     src = train.add_mutually_exclusive_group()
     src.add_argument("--data", help="tab-separated pairs file, e.g. fra.txt from fra-eng.zip")
-    src.add_argument("--corpus", choices=sorted(data_mod.CORPORA), help="a generated corpus instead")
+    src.add_argument("--corpus", choices=sorted(corpora.CORPORA), help="a generated corpus instead")
     train.add_argument("--resume", metavar="CHECKPOINT",
                        help="continue from a checkpoint (or a model file written by train)")
     train.add_argument("--num-samples", type=_positive_int,
@@ -174,7 +172,7 @@ def build_parser() -> argparse.ArgumentParser:
                     "file written by `train` on the same data skips the pairs it was trained on.")
     src = ev.add_mutually_exclusive_group(required=True)
     src.add_argument("--data", help="tab-separated pairs file, e.g. fra.txt")
-    src.add_argument("--corpus", choices=sorted(data_mod.CORPORA), help="a generated corpus")
+    src.add_argument("--corpus", choices=sorted(corpora.CORPORA), help="a generated corpus")
     ev.add_argument("--model", required=True)
     ev.add_argument("--skip", type=_non_negative_int, metavar="N",
                     help="leave out the first N pairs (default: the pairs the model file says it was "
@@ -303,7 +301,7 @@ def _train_settings(args, stored: dict | None) -> dict:
             raise UsageError("--out is required (where to save the model)")
         settings = {**TRAIN_DEFAULTS, **TRAIN_RESUMABLE, "data": None, **given}
         if "corpus" in given and "num_samples" not in given:   # the default, or all of a smaller corpus
-            settings["num_samples"] = min(settings["num_samples"], data_mod.CORPUS_SIZES[given["corpus"]])
+            settings["num_samples"] = min(settings["num_samples"], corpora.CORPUS_SIZES[given["corpus"]])
     else:
         # a checkpoint from before a flag existed was trained with that flag's default
         stored = {**TRAIN_DEFAULTS, **stored}
@@ -326,7 +324,7 @@ def _train_settings(args, stored: dict | None) -> dict:
 
 def _corpus_pairs(name: str, num_samples: int):
     """The first ``num_samples`` pairs of a generated corpus; UsageError if it has fewer."""
-    size = data_mod.CORPUS_SIZES[name]
+    size = corpora.CORPUS_SIZES[name]
     if num_samples > size:
         raise UsageError(f"--num-samples {num_samples}: the {name} corpus has only {size} distinct pairs")
     return generated_corpus(name, num_samples=num_samples)
@@ -506,7 +504,7 @@ def _evaluation_pairs(args, model):
         skip, note = 0, ("WARNING: the model file does not say which pairs it was trained on; "
                          "pass --skip N to score only pairs it has not seen")
     if args.corpus:   # (up to all of the corpus: what is left after skipping is scored)
-        wanted = min(skip + args.num_samples, data_mod.CORPUS_SIZES[args.corpus])
+        wanted = min(skip + args.num_samples, corpora.CORPUS_SIZES[args.corpus])
         inputs, targets = _corpus_pairs(args.corpus, wanted)
     else:
         inputs, targets = load_pairs(args.data, skip + args.num_samples)

@@ -24,10 +24,11 @@ from typing import NamedTuple
 
 import numpy as np
 
-from . import words
 from .beam import DEFAULT_LENGTH_PENALTY, beam_search
 from .checks import check_integer
-from .data import END, START, _check_texts, encode_input_texts
+from .text import words
+from .text.chars import END, START, encode_input_texts
+from .text.checks import check_texts
 
 
 def _vocab_of(model, vocab):
@@ -136,7 +137,7 @@ def translate(model, texts, vocab=None, batch_size: int = 256, errors: str = "ra
         search with ``beam_width`` if given, else k).
     """
     vocab = _vocab_of(model, vocab)
-    texts = _check_texts(texts, "texts")
+    texts = check_texts(texts, "texts")
     check_integer(batch_size, "batch_size")
     if errors not in ("raise", "ignore"):
         raise ValueError(f"errors must be 'raise' or 'ignore', received {errors!r}")

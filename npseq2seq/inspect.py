@@ -34,11 +34,11 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from . import words
 from .checks import check_integer
 from .decoding import _codec, _vocab_of, greedy_decode
 from .layers.recurrent import split_gates
 from .model import as_token_ids
+from .text import words
 
 GATES = {"lstm": ("i", "f", "g", "o"), "gru": ("z", "r", "hh")}   # Keras's block order in the caches
 STATES = {"lstm": ("h", "c"), "gru": ("h",)}

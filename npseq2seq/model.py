@@ -129,7 +129,7 @@ class Seq2Seq:
     teacher_forcing: False trains as the FAQ's model without teacher forcing:
         the decoder runs one step at a time from the start token, each step's
         softmax output fed back as the next step's input (character level).
-    vocab: a ``data.CharVocab`` (or ``words.WordVocab``), optional for training
+    vocab: a ``text.CharVocab`` (or ``text.WordVocab``), optional for training
         on arrays, needed by ``translate``, saved with the model.
     attention: None (the tutorial) or "luong": dot-product attention of each
         decoder output over the encoder's outputs, Keras's ``Attention()``; the

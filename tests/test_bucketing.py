@@ -5,8 +5,8 @@ import numpy as np
 import pytest
 from hypothesis import given, settings, strategies as st
 
-from npseq2seq import GRU, LSTM, SGD, CategoricalCrossentropy, RMSprop, Seq2Seq, bucketing, words
-from npseq2seq.data import CharVocab, number_word_pairs, vectorize_ids
+from npseq2seq import GRU, LSTM, SGD, CategoricalCrossentropy, RMSprop, Seq2Seq, bucketing
+from npseq2seq.text import CharVocab, number_word_pairs, vectorize_ids, words
 from tests.gradutil import assert_gradient
 
 CELLS = pytest.mark.parametrize("cell", ["lstm", "gru"])
