@@ -187,6 +187,9 @@ class CharVocab(Vocab, level="char"):
 
     input_pad_id = target_pad_id   # the same rule on both sides
 
+    def tokenize(self, text: str) -> list[str]:
+        return list(text)
+
     def input_ids(self, text: str, errors: str = "raise") -> list[int]:
         return char_ids(text, self.input_token_index, check_errors(errors))
 

@@ -37,9 +37,11 @@ The interface (``v`` a vocabulary; every method checks its arguments):
   dtype="float32")``: the three training arrays; ``v.decode(ids, keep_end=False)``:
   target ids (T,) → text.
 - ``v.has_tokens(text, errors="raise")``: False when encoding ``text`` leaves no token.
-- ``v.input_ids(text, errors="raise")``, ``v.target_ids(text)``: one text's id row;
-  ``v.input_tokens(text, errors="raise", truncate=False)``: the names of its tokens as
-  encoded; ``v.input_token(id)``, ``v.target_token(id)``: the name of one id.
+- ``v.tokenize(text)``: its tokens (characters or words); ``v.unknown_tokens(text)``:
+  those the input side does not know; ``v.input_ids(text, errors="raise")``,
+  ``v.target_ids(text)``: one text's id row; ``v.input_tokens(text, errors="raise",
+  truncate=False)``: the names of its tokens as encoded; ``v.input_token(id)``,
+  ``v.target_token(id)``: the name of one id.
 - ``v.to_config()`` and ``vocab_from_config(config, level=None)``: a JSON-able dict and
   back, to the right class.
 
@@ -117,6 +119,10 @@ class Vocab(ABC):
         """The id of a padded decoder step (-1: all-zero), None if it is a real target."""
 
     @abstractmethod
+    def tokenize(self, text: str) -> list[str]:
+        """``text`` as the tokens the vocabulary looks up: its characters, or its words."""
+
+    @abstractmethod
     def input_ids(self, text: str, errors: str = "raise") -> list[int]:
         """The ids of one input text's tokens, unpadded and uncut (``errors`` as in ``encode_inputs``)."""
 
@@ -192,6 +198,12 @@ class Vocab(ABC):
     def input_tokens(self, text: str, errors: str = "raise", truncate: bool = False) -> list[str]:
         """The tokens of ``text`` as ``encode_inputs`` encodes it, padding left out."""
         return [self.input_vocabulary[i] for i in self._fitted(_check_text(text), errors, truncate)]
+
+    def unknown_tokens(self, text: str) -> list[str]:
+        """The tokens of ``text`` the input side does not know, in order: characters that
+        ``encode_inputs`` raises on (or drops), words it reads as ``<unk>``."""
+        index = self.input_token_index
+        return [token for token in self.tokenize(_check_text(text)) if token not in index]
 
     def has_tokens(self, text: str, errors: str = "raise") -> bool:
         """False when encoding ``text`` would leave no token: ``""``, or (``errors="ignore"``)

@@ -190,15 +190,19 @@ class WordVocab(Vocab, level="word"):
     reverse_input_word_index = property(lambda self: self.reverse_input_index)
     reverse_target_word_index = property(lambda self: self.reverse_target_index)
 
+    def tokenize(self, text: str) -> list[str]:
+        """``tokenizer.tokenize`` with the vocabulary's ``lower``."""
+        return tokenize(text, self.lower)
+
     def input_ids(self, text: str, errors: str = "raise") -> list[int]:
         """The ids of ``text``'s tokens, an unknown word as UNK (``errors`` changes nothing)."""
         check_errors(errors)
         index = self.input_token_index
-        return [index.get(word, UNK) for word in tokenize(text, self.lower)]
+        return [index.get(word, UNK) for word in self.tokenize(text)]
 
     def target_ids(self, text: str) -> list[int]:
         index = self.target_token_index
-        row = [START, *(index.get(word, UNK) for word in tokenize(text, self.lower)), END]
+        row = [START, *(index.get(word, UNK) for word in self.tokenize(text)), END]
         return fit_row(row, text, self.max_decoder_seq_length, unit="tokens with <start> and <end>")
 
     def encode_inputs(self, texts: Sequence[str], truncate: bool = False, errors: str = "raise",

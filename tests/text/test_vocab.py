@@ -235,6 +235,29 @@ def test_has_tokens_errors(vocab):
 # --------------------------------------------------------------------------- token names
 
 
+def test_tokenize_and_unknown_tokens():
+    char, word = make("char-space"), make("word")
+    assert char.tokenize("Go, Go!") == list("Go, Go!")
+    assert char.unknown_tokens("Go, Gox!") == [",", "x"]
+    assert word.tokenize("Go, GO!") == ["go", ",", "go", "!"]
+    assert word.unknown_tokens("Go, GO §!") == [",", "§"]
+
+
+def test_unknown_tokens_are_what_encoding_raises_on_drops_or_reads_as_unk(vocab):
+    for text in INPUTS + ["", "Go, Go §!", "§§"]:
+        unknown = vocab.unknown_tokens(text)
+        assert unknown == [t for t in vocab.tokenize(text) if t not in vocab.input_token_index]
+        if vocab.level == "word":
+            assert vocab.input_ids(text).count(words.UNK) == len(unknown)
+        else:
+            assert len(vocab.input_ids(text, errors="ignore")) == len(text) - len(unknown)
+            if unknown:
+                with pytest.raises(UnknownTokenError):
+                    vocab.input_ids(text)
+    with pytest.raises(TypeError, match="text must be str"):
+        vocab.unknown_tokens(3)
+
+
 def test_input_tokens():
     char, word = make("char-space"), make("word")
     assert char.input_tokens("Go.") == ["G", "o", "."]
