@@ -1,7 +1,7 @@
 """One vocabulary interface, whatever a token is: ``Vocab``, which ``CharVocab`` (characters,
 one-hot arrays, ``chars.py``) and ``WordVocab`` (words, id arrays, ``words.py``) both
-implement, so that decoding, inspection, files and the command line never ask which one
-they hold::
+implement, so that decoding, inspection, files and the command line need not ask which
+one they hold::
 
     texts  ──encode_inputs──▶ encoder input ──model──▶ target ids ──decode──▶ texts
     pairs  ──encode_pairs───▶ (encoder_input, decoder_input, decoder_target)   what fit eats
@@ -27,7 +27,8 @@ The interface (``v`` a vocabulary; every method checks its arguments):
 - ``v.level``: "char" or "word"; ``v.num_encoder_tokens``, ``v.num_decoder_tokens``,
   ``v.max_encoder_seq_length``, ``v.max_decoder_seq_length``; ``v.input_vocabulary``,
   ``v.target_vocabulary`` (the tokens in id order), ``v.input_token_index``,
-  ``v.target_token_index`` (token → id).
+  ``v.target_token_index`` (token → id), ``v.reverse_input_index``,
+  ``v.reverse_target_index`` (id → token).
 - ``v.start_id``, ``v.stop_id``: the target ids of the start and end tokens.
 - ``v.input_pad_id``, ``v.target_pad_id``: the id that marks a padded step in the arrays
   ``encode_inputs`` / ``encode_pairs`` return (-1 for an all-zero row), or None where a
@@ -35,7 +36,9 @@ The interface (``v`` a vocabulary; every method checks its arguments):
 - ``v.encode_inputs(texts, truncate=False, errors="raise", dtype="float32")``: the
   encoder input for new texts; ``v.encode_pairs(input_texts, target_texts,
   dtype="float32")``: the three training arrays; ``v.decode(ids, keep_end=False)``:
-  target ids (T,) → text.
+  target ids (T,) → text. Under them, the int32 id arrays: ``v.input_id_array(texts,
+  pad_id, errors, truncate)`` (N, T_e) and ``v.id_arrays(input_texts, target_texts,
+  pad_ids)`` (N, T_e), (N, T_d), (N, T_d); the character level one-hots them.
 - ``v.has_tokens(text, errors="raise")``: False when encoding ``text`` leaves no token.
 - ``v.tokenize(text)``: its tokens (characters or words); ``v.unknown_tokens(text)``:
   those the input side does not know; ``v.input_ids(text, errors="raise")``,
@@ -53,6 +56,7 @@ concrete methods use.
 from __future__ import annotations
 
 import dataclasses
+import numbers
 from abc import ABC, abstractmethod
 from collections.abc import Mapping, Sequence
 from functools import cached_property
@@ -246,7 +250,7 @@ class Vocab(ABC):
     @classmethod
     def check_pairs(cls, input_texts: Sequence[str],
                     target_texts: Sequence[str]) -> tuple[list[str], list[str]]:
-        """Both sides as lists of str that pair up (``pairs.check_pairs``); a level may check more."""
+        """Both sides as lists of str that pair up (``checks.check_pairs``); a level may check more."""
         return check_pairs(input_texts, target_texts)
 
     @classmethod
@@ -287,6 +291,8 @@ def vocab_from_config(config: Mapping, level: str | None = None) -> Vocab:
 
 
 def _token_name(tokens: tuple[str, ...], token_id: int) -> str:
+    if isinstance(token_id, bool) or not isinstance(token_id, numbers.Integral):
+        raise TypeError(f"token id must be an int, got {type(token_id).__name__}")
     token_id = int(token_id)
     if not -1 <= token_id < len(tokens):
         raise ValueError(f"token id must lie in [-1, {len(tokens)}), got {token_id}")

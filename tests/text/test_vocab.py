@@ -290,6 +290,9 @@ def test_token_names_of_ids(vocab):
         for bad in (len(tokens), -2):
             with pytest.raises(ValueError, match=rf"token id must lie in \[-1, {len(tokens)}\), got {bad}"):
                 name(bad)
+        for bad in (1.0, True, "1"):
+            with pytest.raises(TypeError, match="token id must be an int"):
+                name(bad)
 
 
 # --------------------------------------------------------------------------- padding facts
