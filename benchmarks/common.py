@@ -82,7 +82,7 @@ class Data:
         return tuple(a[self.split_at:] for a in self.ids)
 
     def one_hot(self, dtype="float32"):
-        from npseq2seq.data import one_hot
+        from npseq2seq.text import one_hot
         v = self.vocab
         sizes = (v.num_encoder_tokens, v.num_decoder_tokens, v.num_decoder_tokens)
         return tuple(one_hot(a, n, dtype) for a, n in zip(self.ids, sizes))
@@ -90,12 +90,12 @@ class Data:
 
 def load_data(cfg: Config, level: str = "char", padding: str = "space") -> Data:
     """The first ``cfg.num_lines`` pairs of fra.txt as ids: characters (the tutorial's
-    vocabulary, space or zero padding) or words (``words.WordVocab``, PAD 0)."""
-    from npseq2seq.data import CharVocab, load_pairs, vectorize_ids
+    vocabulary, space or zero padding) or words (``text.WordVocab``, PAD 0)."""
+    from npseq2seq.text import CharVocab, load_pairs, vectorize_ids
 
     input_texts, target_texts = load_pairs(cfg.data_path, cfg.num_lines)
     if level == "word":
-        from npseq2seq.words import WordVocab, vectorize_words
+        from npseq2seq.text import WordVocab, vectorize_words
         vocab = WordVocab.from_texts(input_texts, target_texts)
         ids = vectorize_words(input_texts, target_texts, vocab)
     else:

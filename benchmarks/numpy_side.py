@@ -92,7 +92,7 @@ def decode_one_at_a_time(model, encoder_inputs: np.ndarray) -> list[str]:
 
 def greedy_batch(model, encoder_inputs: np.ndarray, batch_size: int) -> list[str]:
     """npseq2seq's batched ``greedy_decode`` over ``encoder_inputs`` in batches of ``batch_size``."""
-    from npseq2seq.data import END, START
+    from npseq2seq.text.chars import END, START
     from npseq2seq.decode import greedy_decode
 
     vocab = model.vocab

@@ -89,7 +89,7 @@ def measure_decoding(cfg: Config, data: Data, np_model, with_torch: bool) -> dic
     All decoders run the same trained weights on the first sentences of the
     data; each row counts how many of its strings equal npseq2seq's.
     """
-    from npseq2seq.data import one_hot
+    from npseq2seq.text import one_hot
 
     from . import keras_side
 

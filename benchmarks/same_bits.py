@@ -27,7 +27,7 @@ from npseq2seq import RMSprop, Seq2Seq
 try:                                     # the layout after "One model, composed"
     from npseq2seq.text import CharVocab, WordVocab, load_pairs, vectorize, vectorize_words
 except ImportError:                      # the layout before it
-    from npseq2seq.data import CharVocab, load_pairs, vectorize
+    from npseq2seq.data import CharVocab, load_pairs, vectorize    # noqa: I001
     from npseq2seq.words import WordVocab, vectorize_words
 
 FRA = Path(__file__).resolve().parents[2] / "shared" / "data" / "fra-eng" / "fra.txt"

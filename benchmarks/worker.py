@@ -103,7 +103,7 @@ def startup_keras(args: dict) -> dict:
     os.environ.setdefault("KERAS_BACKEND", "tensorflow")
     import keras
 
-    from npseq2seq.data import CharVocab, encode_input_texts
+    from npseq2seq.text import CharVocab, encode_input_texts
     from reference.models import build_inference_models, decode_sequence
 
     model = keras.models.load_model(args["keras_path"])

@@ -6,13 +6,13 @@
     model.fit([encoder_input_data, decoder_input_data], decoder_target_data,
               batch_size=64, epochs=100, validation_split=0.2)
 """
-from .data import CharVocab, DataError, UnknownTokenError
 from .io import ModelFileError, load_model
 from .layers import GRU, LSTM, Dense, DotAttention
 from .losses import CategoricalCrossentropy, SparseCategoricalCrossentropy
 from .model import Seq2Seq, Seq2SeqConfig
 from .train import Callback, History
 from .optimizers import SGD, Adam, RMSprop
+from .text import CharVocab, DataError, UnknownTokenError
 
 __version__ = "0.1.0"
 

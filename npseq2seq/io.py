@@ -48,6 +48,7 @@ import numpy as np
 
 from . import losses, optimizers
 from .model import Seq2Seq, Seq2SeqConfig
+from .text import vocab_from_config
 
 FORMAT = "npseq2seq"
 FORMAT_VERSION = 1
@@ -208,14 +209,6 @@ def read_model_file(path) -> tuple[dict, dict[str, np.ndarray]]:
     return config, arrays
 
 
-def _vocab_from_config(model_config: dict, vocab_config: dict):
-    if model_config.get("level", "char") == "word":
-        from .words import WordVocab
-        return WordVocab.from_config(vocab_config)
-    from .data import CharVocab
-    return CharVocab.from_config(vocab_config)
-
-
 def _check_array(path, name: str, arr: np.ndarray, like: np.ndarray) -> None:
     if arr.shape != like.shape or arr.dtype != like.dtype:
         raise ModelFileError(path, f"array {name!r} is {arr.dtype}{list(arr.shape)}, "
@@ -242,7 +235,8 @@ def load_model(path):
     """Read a model saved by ``save_model``; restores optimizer and RNG state if present."""
     config, arrays = read_model_file(path)
     try:
-        vocab = _vocab_from_config(config["model"], config["vocab"]) if config.get("vocab") else None
+        vocab = (vocab_from_config(config["vocab"], level=config["model"].get("level", "char"))
+                 if config.get("vocab") else None)
         model = Seq2Seq(Seq2SeqConfig.from_dict(config["model"]), vocab=vocab)
     except (KeyError, TypeError, ValueError, AttributeError) as err:
         raise ModelFileError(path, f"invalid model config: {type(err).__name__}: {err}") from None

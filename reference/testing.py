@@ -45,7 +45,7 @@ def random_batch(rng, n, te, td, ve, vd, padding, dtype):
 
 
 def random_word_batch(rng, n, te, td, ve, vd, targets="onehot", dtype="float32"):
-    """([encoder ids (n, te), decoder ids (n, td)], decoder targets) as ``words.vectorize_words``
+    """([encoder ids (n, te), decoder ids (n, td)], decoder targets) as ``text.vectorize_words``
     makes them: int32 ids, padding id 0 at the end only (other ids drawn from [1, V)),
     decoder rows START (2) ... END (3), targets the decoder ids one step ahead padded with 0.
 

@@ -2,7 +2,7 @@
 one-hot batches of the whole-model tests."""
 import numpy as np
 
-from npseq2seq.data import one_hot
+from npseq2seq.text import one_hot
 from npseq2seq.gradcheck import numerical_gradient
 
 

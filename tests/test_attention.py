@@ -5,7 +5,7 @@ import pytest
 from hypothesis import given, settings, strategies as st
 
 from npseq2seq import SGD, CategoricalCrossentropy, RMSprop, Seq2Seq, load_model
-from npseq2seq.data import CharVocab, number_word_pairs, one_hot, vectorize
+from npseq2seq.text import CharVocab, number_word_pairs, one_hot, vectorize
 from npseq2seq.decode import decode_sequence, greedy_decode
 from npseq2seq.layers import DotAttention
 from tests.gradutil import assert_gradient, check_all_gradients, randomised, word_batch
@@ -217,7 +217,7 @@ def test_save_and_load_keep_the_attention(trained, tmp_path):
 def test_word_level_with_mask_zero_trains_and_decodes():
     """The padding mask travels in the state list: batched greedy equals one at a time,
     though the batch pads short inputs that a batch of one does not."""
-    from npseq2seq import words
+    from npseq2seq.text import words
     inputs, targets = number_word_pairs(num_samples=100, high=99, seed=0)
     vocab = words.WordVocab.from_texts(inputs, targets)
     enc, dec, tgt = words.vectorize_words(inputs, targets, vocab)

@@ -8,10 +8,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from npseq2seq import RMSprop, Seq2Seq, words
-from npseq2seq.decode import beam_search, length_normaliser
-from npseq2seq.data import CharVocab, addition_pairs, number_word_pairs, one_hot, vectorize
-from npseq2seq.decode import greedy_decode
+from npseq2seq import RMSprop, Seq2Seq
+from npseq2seq.decode import beam_search, greedy_decode, length_normaliser
+from npseq2seq.text import CharVocab, addition_pairs, number_word_pairs, one_hot, vectorize, words
 from npseq2seq.ops import softmax
 from reference.tolerances import tol
 

@@ -5,10 +5,10 @@ import numpy as np
 import pytest
 from hypothesis import given, settings, strategies as st
 
-from npseq2seq import GRU, LSTM, SGD, CategoricalCrossentropy, RMSprop, Seq2Seq, words
+from npseq2seq import GRU, LSTM, SGD, CategoricalCrossentropy, RMSprop, Seq2Seq
+from npseq2seq.text import CharVocab, number_word_pairs, vectorize_ids, words
 from npseq2seq.train import batches as batches_module
 from npseq2seq.train.batches import BucketedBatches, buckets, pack, sequence_lengths
-from npseq2seq.data import CharVocab, number_word_pairs, vectorize_ids
 from tests.gradutil import assert_gradient
 
 CELLS = pytest.mark.parametrize("cell", ["lstm", "gru"])

@@ -9,9 +9,9 @@ import sys
 import numpy as np
 import pytest
 
-from npseq2seq import Seq2Seq, UnknownTokenError, words
+from npseq2seq import Seq2Seq, UnknownTokenError
 from npseq2seq import inspect as npinspect
-from npseq2seq.data import CharVocab, addition_pairs, one_hot
+from npseq2seq.text import CharVocab, addition_pairs, one_hot, words
 from reference.tolerances import tol
 
 TOL = tol("float64", "forward")
@@ -35,7 +35,7 @@ def random_model(level="char", cell="lstm", attention=None, mask_zero=False, see
 def encoder_input(model, text):
     if model.level == "word":
         return words.encode_input_words([text], model.vocab)
-    from npseq2seq.data import encode_input_texts
+    from npseq2seq.text import encode_input_texts
     return encode_input_texts([text], model.vocab, dtype="float64")
 
 

@@ -119,7 +119,7 @@ def run(*args):
 @pytest.fixture(scope="module")
 def pairs_file_and_model(tmp_path_factory):
     """A model trained by `npseq2seq train` on the first 300 pairs of a pairs file."""
-    from npseq2seq.data import addition_pairs
+    from npseq2seq.text import addition_pairs
     folder = tmp_path_factory.mktemp("evaluate")
     inputs, targets = addition_pairs(num_samples=400, digits=2, seed=0)
     pairs = folder / "pairs.txt"

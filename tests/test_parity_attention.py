@@ -24,7 +24,7 @@ import pytest
 
 from npseq2seq import Seq2Seq
 from npseq2seq import optimizers as np_optimizers
-from npseq2seq.data import CharVocab, number_word_pairs, vectorize
+from npseq2seq.text import CharVocab, number_word_pairs, vectorize
 from npseq2seq.decode import decode_sequence as np_decode_sequence
 from reference.tolerances import tol
 

@@ -22,7 +22,7 @@ import numpy as np
 import pytest
 
 from npseq2seq import optimizers as np_optimizers
-from npseq2seq.data import CharVocab, load_pairs, vectorize
+from npseq2seq.text import CharVocab, load_pairs, vectorize
 from npseq2seq.decode import decode_sequence as np_decode_sequence
 from npseq2seq import Seq2Seq
 from reference.tolerances import tol
@@ -144,7 +144,7 @@ for name in ("tensorflow", "keras", "tf_keras", "jax", "torch"):
     sys.modules[name] = None
 import npseq2seq
 from npseq2seq import load_model
-from npseq2seq.data import encode_input_texts
+from npseq2seq.text import encode_input_texts
 from npseq2seq.decode import decode_sequence
 
 model_path, texts_path = sys.argv[1], sys.argv[2]

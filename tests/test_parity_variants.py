@@ -41,8 +41,8 @@ import pytest
 
 from npseq2seq import Seq2Seq
 from npseq2seq import optimizers as np_optimizers
-from npseq2seq import words
-from npseq2seq.data import CharVocab, load_pairs, one_hot, vectorize
+from npseq2seq.text import words
+from npseq2seq.text import CharVocab, load_pairs, one_hot, vectorize
 from npseq2seq.decode import decode_sequence as np_decode_sequence
 from npseq2seq.decode import greedy_decode
 from reference.tolerances import tol

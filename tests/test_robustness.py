@@ -1,7 +1,7 @@
 """Bad input to the library: translation input, API misuse, NaN/Inf during training,
 reproducibility, and property-based tests of translate with arbitrary text.
 
-(Data files: tests/test_data.py; model files: tests/test_io.py; the command line:
+(Data files: tests/text/test_pairs.py; model files: tests/test_io.py; the command line:
 tests/test_cli_robustness.py.)
 """
 import re
@@ -12,9 +12,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from npseq2seq import SGD, RMSprop, Seq2Seq
-from npseq2seq import words
-from npseq2seq.data import (CharVocab, TextTooLongError, UnknownTokenError, encode_input_texts,
-                            number_word_pairs, vectorize)
+from npseq2seq.text import (CharVocab, TextTooLongError, UnknownTokenError, encode_input_texts,
+                            number_word_pairs, vectorize, words)
 from npseq2seq.decode import Translation
 from tests.gradutil import random_batch
 

@@ -4,7 +4,7 @@ import pytest
 from hypothesis import given, settings, strategies as st
 
 from npseq2seq import SGD, CategoricalCrossentropy, RMSprop, Seq2Seq
-from npseq2seq.data import CharVocab, number_word_pairs, vectorize
+from npseq2seq.text import CharVocab, number_word_pairs, vectorize
 from npseq2seq.losses import probability_cross_entropy
 from npseq2seq.train import Batch
 from tests.gradutil import assert_gradient, check_all_gradients, randomised, word_batch
@@ -136,7 +136,7 @@ def test_variant_argument_errors():
 
 
 def test_word_level_model_trains_and_translates():
-    from npseq2seq import words
+    from npseq2seq.text import words
     from npseq2seq.decode import greedy_decode
     inputs, targets = number_word_pairs(num_samples=100, high=99, seed=0)
     vocab = words.WordVocab.from_texts(inputs, targets)

@@ -11,7 +11,7 @@
 A file per command (``demo.py``, ``train.py``, ...), each ``add_parser(sub)`` and
 ``run(args)``: parse, call the library, print. ``args.py`` holds what they share: the
 training flags and the config they describe (whose rules are ``Seq2SeqConfig``'s).
-``levels.py`` is the one place that asks "character or word?".
+No command asks "character or word?": the vocabulary answers for its level (``text.Vocab``).
 
 Errors in the user's input (files, arguments, text) end with a one-line
 message on stderr and exit status 2, never a traceback. A loss that becomes
@@ -23,7 +23,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from ..data import DataError, UnknownTokenError
+from ..text import DataError, UnknownTokenError
 from ..io import ModelFileError
 from . import demo, evaluate, inspect, train, translate
 from .args import EXIT_DIVERGED, EXIT_INTERRUPTED, EXIT_USER_ERROR, UsageError

@@ -8,11 +8,11 @@ import hashlib
 import json
 import re
 
-from ..data import CORPORA, CORPUS_SIZES, generated_corpus
 from ..decode import DEFAULT_LENGTH_PENALTY
 from ..model import Seq2Seq, Seq2SeqConfig
 from ..model.config import CELLS
 from ..optimizers import RMSprop
+from ..text import CORPORA, CORPUS_SIZES, CharVocab, WordVocab, generated_corpus
 from ..train.batches import check_bucketable
 
 
@@ -158,3 +158,20 @@ def new_model(vocab, settings) -> Seq2Seq:
                                     clipvalue=settings["clipvalue"]),
                   loss=config.default_loss)
     return model
+
+
+VOCABS = {"char": CharVocab, "word": WordVocab}   # --level's vocabulary
+
+
+def new_vocab(pairs, settings):
+    """The vocabulary of ``--level`` built from the training pairs (``--padding`` at char level)."""
+    options = {"padding": settings["padding"]} if settings["level"] == "char" else {}
+    return VOCABS[settings["level"]].from_texts(*pairs, **options)
+
+
+def training_arrays(model, pairs):
+    """(x, y) for ``model.fit``: the pairs encoded as the vocabulary's level trains on them
+    (``Vocab.encode_pairs``), the decoder input as the variant takes it
+    (``Seq2SeqConfig.training_inputs``)."""
+    enc, dec, tgt = model.vocab.encode_pairs(*pairs, dtype=model.dtype)
+    return model.config.training_inputs(enc, dec), tgt

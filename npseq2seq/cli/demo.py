@@ -7,6 +7,8 @@ import time
 import numpy as np
 
 from .args import (
+    new_vocab,
+    training_arrays,
     CORPUS_NAMES,
     TRAIN_DEFAULTS,
     add_training_args,
@@ -15,7 +17,6 @@ from .args import (
     new_model,
     positive_int,
 )
-from .levels import new_vocab, training_arrays
 
 DEMO_SIZES = {"addition": 20000, "numbers": 1000}
 

@@ -6,7 +6,7 @@ import sys
 import time
 
 from .. import metrics
-from ..data import CORPUS_SIZES, load_pairs
+from ..text import CORPUS_SIZES, load_pairs
 from ..io import load_model
 from .args import (
     CORPUS_NAMES,
@@ -17,7 +17,6 @@ from .args import (
     non_negative_int,
     positive_int,
 )
-from .levels import input_problems
 
 
 def add_parser(sub):
@@ -129,3 +128,18 @@ def _print_table(rows):
     for row in rows:
         print("  ".join(cell.ljust(w) if k == 0 else cell.rjust(w)
                         for k, (cell, w) in enumerate(zip(row, widths))))
+
+
+# what translating changes in an input, as each level words it
+_CHANGES = {"char": ("unknown characters dropped", "characters"),
+            "word": ("unknown words read as <unk>", "words")}
+
+
+def input_problems(vocab, texts) -> str:
+    """What translating will change in the inputs to fit the model: a note, or ''."""
+    unknown = sum(bool(vocab.unknown_tokens(t)) for t in texts)
+    long = sum(len(vocab.input_ids(t, errors="ignore")) > vocab.max_encoder_seq_length for t in texts)
+    changed, unit = _CHANGES[vocab.level]
+    notes = ([f"{unknown} with {changed}"] if unknown else []) + \
+        ([f"{long} cut to the model's {vocab.max_encoder_seq_length} {unit}"] if long else [])
+    return f" ({'; '.join(notes)})" if notes else ""

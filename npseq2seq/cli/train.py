@@ -10,9 +10,11 @@ from pathlib import Path
 import numpy as np
 
 from ..checkpointing import Checkpointer
-from ..data import CORPUS_SIZES, DataError, load_pairs
+from ..text import CORPUS_SIZES, DataError, load_pairs
 from ..io import load_checkpoint
 from .args import (
+    new_vocab,
+    training_arrays,
     CORPUS_NAMES,
     EXIT_DIVERGED,
     EXIT_INTERRUPTED,
@@ -27,7 +29,6 @@ from .args import (
     non_negative_int,
     positive_int,
 )
-from .levels import new_vocab, training_arrays
 
 # `train` flags a resumed run may change (default: the checkpoint's): how long, and where to.
 TRAIN_RESUMABLE = {"epochs": 100, "out": None, "checkpoint": None, "checkpoint_every": None}

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 
-from ..data import DataError, TextTooLongError, UnknownTokenError
+from ..text import DataError, TextTooLongError, UnknownTokenError
 from ..io import load_model
 from .args import UsageError, add_length_penalty_arg, positive_int
 

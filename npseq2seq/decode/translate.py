@@ -8,7 +8,7 @@ from __future__ import annotations
 from typing import NamedTuple
 
 from ..checks import check_integer
-from ..text import check_texts
+from ..text.checks import check_texts
 from .beam import DEFAULT_LENGTH_PENALTY, beam_search
 from .greedy import greedy_decode, vocab_of
 

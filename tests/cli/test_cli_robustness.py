@@ -22,8 +22,8 @@ from npseq2seq import io as npio
 from npseq2seq.cli import args as cli_args
 from npseq2seq.cli import evaluate as cli_evaluate
 from npseq2seq.cli import train as cli_train
-from npseq2seq.data import number_word_pairs
-from tests.test_data import BAD_FILES
+from npseq2seq.text import number_word_pairs
+from tests.text.test_pairs import BAD_FILES
 
 # A tiny run: 60 pairs, 48 for training in 3 batches of 16, latent_dim 8; ~0.1 s an epoch.
 # --clipnorm is given so that the optimizer's clipping setting also goes through a resume.

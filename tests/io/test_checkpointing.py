@@ -7,7 +7,7 @@ import pytest
 from npseq2seq import Callback, RMSprop, Seq2Seq
 from npseq2seq import io as npio
 from npseq2seq.checkpointing import Checkpointer
-from npseq2seq.data import CharVocab, number_word_pairs, vectorize
+from npseq2seq.text import CharVocab, number_word_pairs, vectorize
 
 # 40 pairs, 32 for training in 4 batches of 8, latent_dim 8: a few milliseconds an epoch
 FIT = {"batch_size": 8, "validation_split": 0.2, "verbose": 0}

@@ -1,0 +1,43 @@
+"""Text in and out of the model: sentence pairs, the two vocabularies behind one interface,
+and the arrays they encode.
+
+- ``pairs.py``: read ``fra.txt``-style files; ``corpora.py``: generated corpora (number
+  words, additions).
+- ``vocab.py``: ``Vocab``, the interface both vocabularies implement, and ``vocab_from_config``.
+- ``ids.py``: tokens to id arrays and one-hot rows, the steps both levels encode with.
+- ``chars.py``: ``CharVocab`` and one-hot arrays (the tutorial's character level).
+- ``tokenizer.py``, ``words.py``: words from sentences and back; ``WordVocab`` and id
+  arrays (the FAQ's word level).
+- ``errors.py``: ``DataError``, ``UnknownTokenError``, ``TextTooLongError``; ``checks.py``:
+  the argument checks every function shares.
+
+The start/end/padding constants are not re-exported here: ``chars.START`` is a character
+(``"\\t"``), ``words.START`` an id (2); a vocabulary's ``start_id`` is either.
+"""
+
+from .chars import PADDINGS, CharVocab, encode_input_texts, vectorize, vectorize_ids
+from .corpora import (
+                      CORPORA,
+                      CORPUS_SIZES,
+                      addition_pairs,
+                      english_number,
+                      french_number,
+                      generated_corpus,
+                      number_word_pairs,
+)
+from .errors import DataError, TextTooLongError, UnknownTokenError, training_side
+from .ids import char_ids, one_hot, texts_to_ids
+from .pairs import load_pairs
+from .tokenizer import LANGUAGES, detokenize, tokenize
+from .vocab import Vocab, vocab_from_config
+from .words import RESERVED_TOKENS, WordVocab, decode_ids, encode_input_words, ids_to_words, vectorize_words
+
+__all__ = [
+    "Vocab", "vocab_from_config", "CharVocab", "WordVocab",
+    "load_pairs", "DataError", "UnknownTokenError", "TextTooLongError", "training_side",
+    "PADDINGS", "one_hot", "char_ids", "texts_to_ids", "vectorize_ids", "vectorize", "encode_input_texts",
+    "LANGUAGES", "tokenize", "detokenize",
+    "RESERVED_TOKENS", "vectorize_words", "encode_input_words", "ids_to_words", "decode_ids",
+    "english_number", "french_number", "number_word_pairs", "addition_pairs", "CORPORA", "CORPUS_SIZES",
+    "generated_corpus",
+]

@@ -1,0 +1,302 @@
+"""The word level of the tutorial's FAQ: ``WordVocab`` and its id arrays.
+
+The FAQ's word-level model reads integer sequences, one id per word, through
+``Embedding(num_tokens, latent_dim)`` layers. Data flows one way, as at the character
+level (``chars.py``)::
+
+    text pairs ──load_pairs───────────────▶ (input_texts, target_texts)  raw strings
+               ──tokenize─────────────────▶ lists of words               "I'm cold." → ["i'm", "cold", "."]
+               ──WordVocab.from_texts─────▶ vocab                        words ↔ ids, max lengths
+               ──vectorize_words──────────▶ three int32 id arrays        what model.fit eats
+
+and back, at translation time::
+
+    new texts ──encode_input_words──▶ (N, T_e) ids ──model──▶ ids ──decode_ids──▶ sentence
+
+    >>> inputs, targets = ["I'm cold.", "Go."], ["J'ai froid.", "Va !"]
+    >>> vocab = WordVocab.from_texts(inputs, targets)
+    >>> encoder_input_ids, decoder_input_ids, decoder_target_ids = vectorize_words(inputs, targets, vocab)
+    >>> decode_ids(decoder_target_ids[0], vocab)
+    "j'ai froid."
+
+Shapes use letters: N samples, T time steps (T_e encoder, T_d decoder), V tokens
+(V_e = num_encoder_tokens, V_d = num_decoder_tokens).
+
+Differences from the character level (``chars.py``), each for a reason:
+
+* Four reserved ids, the same on both sides: ``PAD = 0`` (``"<pad>"``), ``UNK = 1``
+  (``"<unk>"``), ``START = 2`` (``"<start>"``), ``END = 3`` (``"<end>"``). The input
+  side only needs PAD and UNK, but one layout for both sides means one set of
+  constants and no "which side?" bugs; the two unused input rows of the encoder
+  Embedding simply never receive a gradient.
+* Padding is id 0 (PAD), the convention of Keras's ``Embedding(mask_zero=True)``,
+  where the character level uses -1 (an all-zero one-hot row).
+* Words outside the vocabulary are not an error: they become UNK. A word vocabulary
+  never covers every word a user may type, and capping it (``max_words``) is normal.
+
+One convention as in ``chars.py``: target texts are passed *raw*; ``<start>`` and
+``<end>`` are added inside ``WordVocab.from_texts`` and ``vectorize_words``.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from .checks import check_count, check_errors
+from .ids import fit_row
+from .tokenizer import detokenize, tokenize
+from .vocab import Vocab
+
+__all__ = [
+    "PAD",
+    "UNK",
+    "START",
+    "END",
+    "RESERVED_TOKENS",
+    "WordVocab",
+    "vectorize_words",
+    "encode_input_words",
+    "ids_to_words",
+    "decode_ids",
+]
+
+# reserved ids, the same on the input and target sides (``chars.START`` etc. are characters)
+PAD, UNK, START, END = 0, 1, 2, 3
+# Their words. tokenize never yields them: "<" and ">" are split off as punctuation.
+RESERVED_TOKENS = ("<pad>", "<unk>", "<start>", "<end>")
+
+
+def _check_bool(value, name: str) -> bool:
+    if not isinstance(value, bool):
+        raise ValueError(f"{name} must be True or False, got {value!r}")
+    return value
+
+
+def _ranked_words(
+    token_lists: list[list[str]], max_words: int | None, min_count: int
+) -> tuple[str, ...]:
+    """The reserved tokens, then the words seen at least ``min_count`` times, most frequent
+    first, ties in alphabetical (code point) order, at most ``max_words`` of them."""
+    counts = Counter(itertools.chain.from_iterable(token_lists))
+    kept = (word for word, n in counts.items() if n >= min_count)
+    ranked = sorted(kept, key=lambda word: (-counts[word], word))
+    return RESERVED_TOKENS + tuple(ranked[:max_words])
+
+
+@dataclass(frozen=True, repr=False)
+class WordVocab(Vocab, level="word"):
+    """Word vocabularies of both sides and the padded sequence lengths, in tokens.
+
+    Build it with ``WordVocab.from_texts``; save/restore it with ``to_config`` /
+    ``from_config``. Two vocabularies are equal when all five fields are equal. It
+    implements ``Vocab`` (``vocab.py``).
+
+    Fields:
+        input_words: the input side's words in id order: ``RESERVED_TOKENS`` (ids 0-3),
+            then the words by descending frequency (V_e in all).
+        target_words: the same for the targets (V_d).
+        max_encoder_seq_length: T_e, the most tokens in an input text.
+        max_decoder_seq_length: T_d, the most tokens in a target text plus 2 (START, END).
+        lower: whether texts are lower-cased before tokenising, here and at translation.
+
+    The tutorial's derived names are properties: ``num_encoder_tokens``,
+    ``num_decoder_tokens``, ``input_token_index``, ``target_token_index`` (word → id),
+    ``reverse_input_word_index``, ``reverse_target_word_index`` (id → word). The four
+    indexes are read-only dicts (``MappingProxyType``), computed once.
+    """
+
+    input_words: tuple[str, ...]
+    target_words: tuple[str, ...]
+    max_encoder_seq_length: int
+    max_decoder_seq_length: int
+    lower: bool = True
+
+    start_token, end_token, unit = RESERVED_TOKENS[START], RESERVED_TOKENS[END], "tokens"
+    input_pad_id = target_pad_id = PAD    # PAD marks padding on both sides, never a word
+
+    def __post_init__(self):
+        # Accept any sequence of words (a list from JSON) but store tuples, so the
+        # vocabulary is immutable and hashable.
+        for name in ("input_words", "target_words"):
+            words = getattr(self, name)
+            if isinstance(words, str) or not isinstance(words, Sequence):
+                raise TypeError(f"{name} must be a sequence of str, got {type(words).__name__}")
+            words = tuple(words)
+            if not all(isinstance(w, str) and w for w in words):
+                raise ValueError(f"{name} must hold non-empty strings")
+            # The model's ids 0-3 mean PAD, UNK, START, END whatever the data.
+            if words[: len(RESERVED_TOKENS)] != RESERVED_TOKENS:
+                raise ValueError(
+                    f"{name} must start with {RESERVED_TOKENS}, got {words[: len(RESERVED_TOKENS)]}"
+                )
+            if len(set(words)) != len(words):
+                repeated = sorted(w for w, n in Counter(words).items() if n > 1)
+                raise ValueError(f"{name} must not repeat words, got repeats {repeated[:5]}")
+            object.__setattr__(self, name, words)
+        super().__post_init__()
+        _check_bool(self.lower, "lower")
+
+    @classmethod
+    def from_texts(
+        cls,
+        input_texts: Sequence[str],
+        target_texts: Sequence[str],
+        lower: bool = True,
+        max_words: int | None = None,
+        min_count: int = 1,
+    ) -> WordVocab:
+        """Build the vocabularies of N raw text pairs.
+
+        Each side keeps, after the 4 reserved tokens, its words seen at least
+        ``min_count`` times, most frequent first and ties alphabetically, so the ids
+        depend only on the texts. ``max_words`` (None: no cap) caps the number of words
+        of each side, reserved tokens not counted: V <= max_words + 4. Words left out
+        become UNK when vectorising. The maximum lengths count every token, UNK or not.
+        """
+        _check_bool(lower, "lower")
+        if max_words is not None:
+            max_words = check_count(max_words, "max_words", 1)
+        min_count = check_count(min_count, "min_count", 1)
+        input_texts, target_texts = cls.check_pairs(input_texts, target_texts)
+        input_tokens = [tokenize(t, lower) for t in input_texts]
+        target_tokens = [tokenize(t, lower) for t in target_texts]
+        if not input_tokens:
+            raise ValueError("cannot build a vocabulary from zero text pairs")
+        max_encoder_seq_length = max(map(len, input_tokens))
+        if max_encoder_seq_length == 0:
+            raise ValueError("all input texts are empty (no tokens)")
+        return cls(
+            input_words=_ranked_words(input_tokens, max_words, min_count),
+            target_words=_ranked_words(target_tokens, max_words, min_count),
+            max_encoder_seq_length=max_encoder_seq_length,
+            max_decoder_seq_length=max(map(len, target_tokens)) + 2,  # + START and END
+            lower=lower,
+        )
+
+    @property
+    def input_vocabulary(self) -> tuple[str, ...]:
+        return self.input_words
+
+    @property
+    def target_vocabulary(self) -> tuple[str, ...]:
+        return self.target_words
+
+    # the word-level names of Vocab's id → token dicts
+    reverse_input_word_index = property(lambda self: self.reverse_input_index)
+    reverse_target_word_index = property(lambda self: self.reverse_target_index)
+
+    def tokenize(self, text: str) -> list[str]:
+        """``tokenizer.tokenize`` with the vocabulary's ``lower``."""
+        return tokenize(text, self.lower)
+
+    def input_ids(self, text: str, errors: str = "raise") -> list[int]:
+        """The ids of ``text``'s tokens, an unknown word as UNK (``errors`` changes nothing)."""
+        check_errors(errors)
+        index = self.input_token_index
+        return [index.get(word, UNK) for word in self.tokenize(text)]
+
+    def target_ids(self, text: str) -> list[int]:
+        index = self.target_token_index
+        row = [START, *(index.get(word, UNK) for word in self.tokenize(text)), END]
+        return fit_row(row, text, self.max_decoder_seq_length, unit="tokens with <start> and <end>")
+
+    def encode_inputs(self, texts: Sequence[str], truncate: bool = False, errors: str = "raise",
+                      dtype="float32") -> np.ndarray:
+        """(N, T_e) int32 ids: ``encode_input_words``. ``errors`` is checked but changes
+        nothing: no word is unknown (it becomes ``<unk>``). ``dtype`` is unused: ids are int32."""
+        check_errors(errors)
+        return encode_input_words(texts, self, truncate=truncate)
+
+    def encode_pairs(self, input_texts: Sequence[str], target_texts: Sequence[str],
+                     dtype="float32") -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Three int32 id arrays: ``vectorize_words`` (``dtype`` is unused: ids are int32)."""
+        return vectorize_words(input_texts, target_texts, self)
+
+    def decode(self, ids, keep_end: bool = False) -> str:
+        """``decode_ids``: the words before the first END as a sentence. ``keep_end`` changes
+        nothing: the words stop before ``<end>``, which is no word to show."""
+        return decode_ids(ids, self)
+
+    def to_config(self) -> dict:
+        """A JSON-serialisable dict; ``WordVocab.from_config(v.to_config()) == v``."""
+        return {
+            "input_words": list(self.input_words),
+            "target_words": list(self.target_words),
+            "max_encoder_seq_length": self.max_encoder_seq_length,
+            "max_decoder_seq_length": self.max_decoder_seq_length,
+            "lower": self.lower,
+        }
+
+
+# --------------------------------------------------------------------------- encoding
+
+
+def vectorize_words(
+    input_texts: Sequence[str],
+    target_texts: Sequence[str],
+    vocab: WordVocab,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Three int32 id arrays for training the word-level model, PAD (0) after each sequence.
+
+    Returns:
+        encoder_input_ids: (N, T_e), the input words.
+        decoder_input_ids: (N, T_d), START + target words + END.
+        decoder_target_ids: (N, T_d), decoder_input_ids one step ahead (teacher forcing):
+            target words + END, then PAD from step len(target) + 1 on.
+
+    ``target_texts`` are raw: START and END are added here. Words outside the
+    vocabulary become UNK. A text with more tokens than the vocabulary's maximum
+    lengths raises ``ValueError``; a bare str or a non-str item raises ``TypeError``.
+    For one-hot targets, ``ids.one_hot(decoder_target_ids, vocab.num_decoder_tokens)``.
+    Unless the loss leaves the padded steps out (``mask_zero``-style masking), PAD is a
+    class like any other and the model also learns to predict it after END.
+    """
+    return vocab.id_arrays(input_texts, target_texts, (PAD, PAD))
+
+
+def encode_input_words(texts: Sequence[str], vocab: WordVocab, truncate: bool = False) -> np.ndarray:
+    """(N, T_e) int32 encoder input ids for new texts, e.g. at translation time.
+
+    Unknown words become UNK, never an error. A text with more than
+    ``max_encoder_seq_length`` tokens raises ``ValueError`` naming it and the limit,
+    unless ``truncate=True`` keeps its first T_e tokens. ``texts`` must be a list of str
+    (a bare str or a non-str item raises ``TypeError``).
+    """
+    return vocab.input_id_array(texts, PAD, truncate=truncate)
+
+
+def ids_to_words(ids, vocab: WordVocab, side: str = "target") -> list[str]:
+    """The words of one id sequence (T,), up to and without the first END.
+
+    PAD and START are left out; UNK stays as ``"<unk>"``. ``side`` is ``"target"`` or
+    ``"input"`` (which vocabulary reads the ids). Raises ``TypeError`` for non-integer
+    ids, ``ValueError`` for ids outside [0, V) or an array that is not 1-D.
+    """
+    if side not in ("input", "target"):
+        raise ValueError(f"side must be 'input' or 'target', got {side!r}")
+    words = vocab.input_words if side == "input" else vocab.target_words
+    ids = np.asarray(ids)
+    if ids.size == 0:
+        ids = ids.astype(np.intp)  # np.asarray([]) is float, yet a fine empty id sequence
+    if not np.issubdtype(ids.dtype, np.integer):
+        raise TypeError(f"ids must be integers, got dtype {ids.dtype}")
+    if ids.ndim != 1:
+        raise ValueError(f"ids must be one sequence of shape (T,), got shape {ids.shape}")
+    if ids.size and (ids.min() < 0 or ids.max() >= len(words)):
+        raise ValueError(f"ids must lie in [0, {len(words)}), got [{ids.min()}, {ids.max()}]")
+    stop = np.flatnonzero(ids == END)
+    ids = ids[: stop[0]] if stop.size else ids
+    return [words[i] for i in ids[(ids != PAD) & (ids != START)]]
+
+
+def decode_ids(ids, vocab: WordVocab, language: str = "fr", side: str = "target") -> str:
+    """``detokenize(ids_to_words(ids, vocab, side), language)``: one id sequence as a sentence.
+
+    ``language`` defaults to French, the tutorial's target side.
+    """
+    return detokenize(ids_to_words(ids, vocab, side), language)
