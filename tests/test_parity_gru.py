@@ -40,7 +40,7 @@ def test_gru_model_is_keras_default_gru(keras, keras_floatx):
     to_keras(nm, km)
     rnns = [layer for layer in km.layers if isinstance(layer, keras.layers.GRU)]
     assert len(rnns) == 2 and all(layer.reset_after for layer in rnns)
-    assert nm.encoder.reset_after and nm.decoder.reset_after
+    assert nm.encoder.rnn.reset_after and nm.decoder.rnn.reset_after
     gh = 3 * H
     assert [w.shape for w in nm.get_weights()] == [(VE, gh), (H, gh), (2, gh), (VD, gh),
                                                    (H, gh), (2, gh), (H, VD), (VD,)]
