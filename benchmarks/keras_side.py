@@ -17,8 +17,7 @@ import numpy as np  # noqa: E402
 import tensorflow as tf  # noqa: E402
 
 from reference.bridge import to_keras  # noqa: E402
-from reference.models import (build_inference_models, build_training_model,  # noqa: E402
-                              build_word_training_model, floatx)
+from reference.models import build_inference_models, build_training_model, build_word_training_model, floatx  # noqa: E402
 
 from .common import Config, Data, clock  # noqa: E402
 

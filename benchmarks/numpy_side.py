@@ -92,8 +92,8 @@ def decode_one_at_a_time(model, encoder_inputs: np.ndarray) -> list[str]:
 
 def greedy_batch(model, encoder_inputs: np.ndarray, batch_size: int) -> list[str]:
     """npseq2seq's batched ``greedy_decode`` over ``encoder_inputs`` in batches of ``batch_size``."""
-    from npseq2seq.text.chars import END, START
     from npseq2seq.decode import greedy_decode
+    from npseq2seq.text.chars import END, START
 
     vocab = model.vocab
     start_id, stop_id = vocab.target_token_index[START], vocab.target_token_index[END]

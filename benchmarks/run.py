@@ -24,8 +24,20 @@ from pathlib import Path
 import numpy as np
 
 from . import numpy_side, report, torch_side
-from .common import (BLAS_ENV_VARS, REPO, Config, Data, alternate, blas_info, clock, env_without_blas_pins,
-                     load_data, machine_info, run_worker, summarize)
+from .common import (
+    BLAS_ENV_VARS,
+    REPO,
+    Config,
+    Data,
+    alternate,
+    blas_info,
+    clock,
+    env_without_blas_pins,
+    load_data,
+    machine_info,
+    run_worker,
+    summarize,
+)
 from .flops import gemm_rates, total_flops, training_step_gemms, validation_batch_gemms
 
 RESULTS = REPO / "benchmarks" / "results"

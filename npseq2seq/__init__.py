@@ -10,12 +10,13 @@ from .io import ModelFileError, load_model
 from .layers import GRU, LSTM, Dense, DotAttention
 from .losses import CategoricalCrossentropy, SparseCategoricalCrossentropy
 from .model import Seq2Seq, Seq2SeqConfig
-from .train import Callback, History
 from .optimizers import SGD, Adam, RMSprop
 from .text import CharVocab, DataError, UnknownTokenError
+from .train import Callback, History
 
 __version__ = "0.1.0"
 
-__all__ = ["Seq2Seq", "Seq2SeqConfig", "History", "Callback", "LSTM", "GRU", "Dense", "DotAttention", "SGD", "RMSprop", "Adam",
+__all__ = ["Seq2Seq", "Seq2SeqConfig", "History", "Callback", "LSTM", "GRU", "Dense", "DotAttention",
+           "SGD", "RMSprop", "Adam",
            "CategoricalCrossentropy", "SparseCategoricalCrossentropy", "CharVocab",
            "DataError", "UnknownTokenError", "ModelFileError", "load_model", "__version__"]

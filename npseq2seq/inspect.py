@@ -36,7 +36,6 @@ from .checks import check_integer
 from .decode.greedy import greedy_decode, vocab_of
 from .layers.recurrent import split_gates
 from .model import as_token_ids
-from .text import words
 
 GATES = {"lstm": ("i", "f", "g", "o"), "gru": ("z", "r", "hh")}   # Keras's block order in the caches
 STATES = {"lstm": ("h", "c"), "gru": ("h",)}

@@ -176,7 +176,7 @@ def _training_layers(model):
     if not (isinstance(encoder_rnn, rnn_types) and isinstance(decoder_rnn, rnn_types)
             and isinstance(decoder_dense, keras.layers.Dense)
             and encoder_rnn.return_state and decoder_rnn.return_sequences):
-        raise ValueError(f"not a tutorial training model: layers {[l.name for l in layers]}")
+        raise ValueError(f"not a tutorial training model: layers {[layer.name for layer in layers]}")
     return encoder_rnn, decoder_rnn, decoder_dense
 
 
@@ -310,8 +310,8 @@ def build_word_inference_models(model: keras.Model):
     ``decoder_model([ids (N, 1), h, c]) -> [probs (N, 1, V), h, c]`` (GRU: one state).
     """
     encoder_rnn, decoder_rnn, dense = _rnn_layers(model)
-    decoder_embedding = next(l for l in model.layers if isinstance(l, keras.layers.Embedding)
-                             and l.input is model.inputs[1])
+    decoder_embedding = next(layer for layer in model.layers if isinstance(layer, keras.layers.Embedding)
+                             and layer.input is model.inputs[1])
     return _sampling_models(model.input[0], encoder_rnn, model.input[1], decoder_rnn, dense,
                             decoder_embedding)
 
@@ -319,12 +319,12 @@ def build_word_inference_models(model: keras.Model):
 def _rnn_layers(model):
     """(encoder RNN, decoder RNN, Dense) of a seq2seq model of this module, found by role:
     the encoder RNN returns its last output, the decoder RNN its sequence."""
-    rnns = [l for l in model.layers if isinstance(l, (keras.layers.LSTM, keras.layers.GRU))]
-    dense = [l for l in model.layers if isinstance(l, keras.layers.Dense)]
-    encoders = [l for l in rnns if not l.return_sequences and l.return_state]
-    decoders = [l for l in rnns if l.return_sequences and l.return_state]
+    rnns = [layer for layer in model.layers if isinstance(layer, (keras.layers.LSTM, keras.layers.GRU))]
+    dense = [layer for layer in model.layers if isinstance(layer, keras.layers.Dense)]
+    encoders = [layer for layer in rnns if not layer.return_sequences and layer.return_state]
+    decoders = [layer for layer in rnns if layer.return_sequences and layer.return_state]
     if len(rnns) != 2 or len(encoders) != 1 or len(decoders) != 1 or len(dense) != 1:
-        raise ValueError(f"not a seq2seq model of reference.models: {[l.name for l in model.layers]}")
+        raise ValueError(f"not a seq2seq model of reference.models: {[layer.name for layer in model.layers]}")
     return encoders[0], decoders[0], dense[0]
 
 

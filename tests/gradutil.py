@@ -2,8 +2,8 @@
 one-hot batches of the whole-model tests."""
 import numpy as np
 
-from npseq2seq.text import one_hot
 from npseq2seq.gradcheck import numerical_gradient
+from npseq2seq.text import one_hot
 
 
 def assert_gradient(f, x, analytic, name="", rtol=1e-5, atol=1e-8):

@@ -2,12 +2,13 @@
 and Seq2Seq(attention="luong"): whole-model gradients, inference, files, training."""
 import numpy as np
 import pytest
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from npseq2seq import SGD, CategoricalCrossentropy, RMSprop, Seq2Seq, load_model
-from npseq2seq.text import CharVocab, number_word_pairs, one_hot, vectorize
 from npseq2seq.decode import decode_sequence, greedy_decode
 from npseq2seq.layers import DotAttention
+from npseq2seq.text import CharVocab, number_word_pairs, one_hot, vectorize
 from tests.gradutil import assert_gradient, check_all_gradients, randomised, word_batch
 
 sizes = st.integers(min_value=1, max_value=3)

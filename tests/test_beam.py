@@ -10,8 +10,8 @@ from hypothesis import strategies as st
 
 from npseq2seq import RMSprop, Seq2Seq
 from npseq2seq.decode import beam_search, greedy_decode, length_normaliser
-from npseq2seq.text import CharVocab, addition_pairs, number_word_pairs, one_hot, vectorize, words
 from npseq2seq.ops import softmax
+from npseq2seq.text import CharVocab, addition_pairs, number_word_pairs, one_hot, vectorize, words
 from reference.tolerances import tol
 
 CONFIGS = [("char", "lstm"), ("char", "gru"), ("word", "lstm"), ("word", "gru")]

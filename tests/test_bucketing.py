@@ -3,7 +3,8 @@ the same numbers as the model run on the full padded arrays with masks, gradient
 finite differences, and fit(bucket_by_length=True) end to end."""
 import numpy as np
 import pytest
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from npseq2seq import GRU, LSTM, SGD, CategoricalCrossentropy, RMSprop, Seq2Seq
 from npseq2seq.text import CharVocab, number_word_pairs, vectorize_ids, words

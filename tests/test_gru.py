@@ -3,7 +3,8 @@ differences (both reset_after modes). Seq2Seq(cell="gru") trained end to end: th
 trained-model and whole-model gradient tests of test_model.py, parametrised over the cell."""
 import numpy as np
 import pytest
-from hypothesis import example, given, settings, strategies as st
+from hypothesis import example, given, settings
+from hypothesis import strategies as st
 
 from npseq2seq import GRU, Seq2Seq
 from tests.gradutil import assert_gradient

@@ -15,11 +15,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from npseq2seq import ModelFileError, RMSprop, Seq2Seq, load_model
+from npseq2seq import ModelFileError, RMSprop, Seq2Seq, load_model, optimizers
 from npseq2seq import io as npio
-from npseq2seq import optimizers
-from npseq2seq.text import CharVocab, generated_corpus, vectorize
 from npseq2seq.losses import CategoricalCrossentropy
+from npseq2seq.text import CharVocab, generated_corpus, vectorize
 
 REPO = Path(__file__).resolve().parents[1]
 

@@ -3,11 +3,11 @@ import math
 
 import numpy as np
 import pytest
-from hypothesis import example, given, settings, strategies as st
+from hypothesis import example, given, settings
+from hypothesis import strategies as st
 
 from npseq2seq.layers import GRU, LSTM, Dense
-from npseq2seq.ops import (GateActivation, glorot_uniform, matmul_rows, orthogonal, scatter_add_rows,
-                          sigmoid, softmax)
+from npseq2seq.ops import GateActivation, glorot_uniform, matmul_rows, orthogonal, scatter_add_rows, sigmoid, softmax
 from tests.gradutil import assert_gradient
 
 sizes = st.integers(min_value=1, max_value=3)

@@ -2,8 +2,13 @@
 import numpy as np
 import pytest
 
-from npseq2seq.losses import (CategoricalCrossentropy, SparseCategoricalCrossentropy,
-                              categorical_crossentropy, get, softmax_cross_entropy)
+from npseq2seq.losses import (
+    CategoricalCrossentropy,
+    SparseCategoricalCrossentropy,
+    categorical_crossentropy,
+    get,
+    softmax_cross_entropy,
+)
 from npseq2seq.ops import softmax
 from tests.gradutil import assert_gradient
 

@@ -4,11 +4,12 @@
 """
 import numpy as np
 import pytest
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from npseq2seq import SGD, CategoricalCrossentropy, ModelFileError, RMSprop, Seq2Seq, load_model
-from npseq2seq.text import CharVocab, number_word_pairs, vectorize
 from npseq2seq.decode import decode_sequence, greedy_decode
+from npseq2seq.text import CharVocab, number_word_pairs, vectorize
 from tests.gradutil import assert_gradient, random_batch, randomised
 
 

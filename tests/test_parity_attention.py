@@ -24,8 +24,8 @@ import pytest
 
 from npseq2seq import Seq2Seq
 from npseq2seq import optimizers as np_optimizers
-from npseq2seq.text import CharVocab, number_word_pairs, vectorize
 from npseq2seq.decode import decode_sequence as np_decode_sequence
+from npseq2seq.text import CharVocab, number_word_pairs, vectorize
 from reference.tolerances import tol
 
 pytestmark = pytest.mark.parity
@@ -202,8 +202,12 @@ def test_word_level_mask_zero(keras, keras_floatx, record):
     argument) where npseq2seq skips it; those steps are outside the loss on both sides."""
     from reference import build_attention_inference_models
     from reference.models import _call
-    from reference.testing import (gradient_differences, keras_loss_and_gradients, max_abs_diff,
-                                   train_on_batch_side_by_side)
+    from reference.testing import (
+        gradient_differences,
+        keras_loss_and_gradients,
+        max_abs_diff,
+        train_on_batch_side_by_side,
+    )
 
     km, nm = _pair(keras, keras_floatx, "lstm", level="word", mask_zero=True)
     x, y = _word_batch(keras_floatx)

@@ -23,10 +23,10 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from npseq2seq import optimizers as np_optimizers
-from npseq2seq.losses import CategoricalCrossentropy, categorical_crossentropy
 from npseq2seq import Seq2Seq
+from npseq2seq import optimizers as np_optimizers
 from npseq2seq.gradcheck import numerical_gradient
+from npseq2seq.losses import CategoricalCrossentropy, categorical_crossentropy
 from reference.tolerances import FINITE_DIFFERENCE_RELATIVE, FINITE_DIFFERENCE_STEP, tol
 
 pytestmark = pytest.mark.parity

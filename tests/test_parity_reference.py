@@ -58,8 +58,7 @@ def test_inference_models_reproduce_training_model(keras, keras_floatx, cell, re
 @pytest.mark.parametrize("cell, mask_zero", [("lstm", False), ("gru", False), ("lstm", True)])
 def test_word_level_inference_models_reproduce_training_model(keras, keras_floatx, cell,
                                                               mask_zero, record):
-    from reference import (build_word_inference_models, build_word_training_model,
-                           decode_word_sequence)
+    from reference import build_word_inference_models, build_word_training_model, decode_word_sequence
     from reference.models import _call
     from reference.testing import max_abs_diff
 
@@ -130,7 +129,7 @@ def test_floatx_context_sets_layer_dtypes(keras):
         with floatx(dtype):
             km = build_training_model(3, 4, 2, compile=False)
         assert {w.dtype for w in km.get_weights()} == {np.dtype(dtype)}
-        assert all(l.dtype_policy.name == dtype for l in km.layers[2:])
+        assert all(layer.dtype_policy.name == dtype for layer in km.layers[2:])
 
 
 def test_package_re_exports_every_builder(keras):

@@ -21,10 +21,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from npseq2seq import optimizers as np_optimizers
-from npseq2seq.text import CharVocab, load_pairs, vectorize
-from npseq2seq.decode import decode_sequence as np_decode_sequence
 from npseq2seq import Seq2Seq
+from npseq2seq import optimizers as np_optimizers
+from npseq2seq.decode import decode_sequence as np_decode_sequence
+from npseq2seq.text import CharVocab, load_pairs, vectorize
 from reference.tolerances import tol
 
 pytestmark = pytest.mark.parity

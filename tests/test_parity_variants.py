@@ -41,10 +41,9 @@ import pytest
 
 from npseq2seq import Seq2Seq
 from npseq2seq import optimizers as np_optimizers
-from npseq2seq.text import words
-from npseq2seq.text import CharVocab, load_pairs, one_hot, vectorize
 from npseq2seq.decode import decode_sequence as np_decode_sequence
 from npseq2seq.decode import greedy_decode
+from npseq2seq.text import CharVocab, load_pairs, one_hot, vectorize, words
 from reference.tolerances import tol
 
 pytestmark = pytest.mark.parity
@@ -98,8 +97,7 @@ def _keras_model(variant, ve, vd, latent_dim, steps):
 
 
 def _keras_inference_models(variant, km):
-    from reference.models import (build_no_teacher_forcing_inference_models,
-                                  build_word_inference_models)
+    from reference.models import build_no_teacher_forcing_inference_models, build_word_inference_models
 
     if _level(variant) == "word":
         return build_word_inference_models(km)

@@ -12,9 +12,16 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from npseq2seq import SGD, RMSprop, Seq2Seq
-from npseq2seq.text import (CharVocab, TextTooLongError, UnknownTokenError, encode_input_texts,
-                            number_word_pairs, vectorize, words)
 from npseq2seq.decode import Translation
+from npseq2seq.text import (
+    CharVocab,
+    TextTooLongError,
+    UnknownTokenError,
+    encode_input_texts,
+    number_word_pairs,
+    vectorize,
+    words,
+)
 from tests.gradutil import random_batch
 
 

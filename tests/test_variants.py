@@ -1,11 +1,12 @@
 """The FAQ variants of Seq2Seq: word level (Embedding, optional masking) and no teacher forcing."""
 import numpy as np
 import pytest
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from npseq2seq import SGD, CategoricalCrossentropy, RMSprop, Seq2Seq
-from npseq2seq.text import CharVocab, number_word_pairs, vectorize
 from npseq2seq.losses import probability_cross_entropy
+from npseq2seq.text import CharVocab, number_word_pairs, vectorize
 from npseq2seq.train import Batch
 from tests.gradutil import assert_gradient, check_all_gradients, randomised, word_batch
 
@@ -136,8 +137,8 @@ def test_variant_argument_errors():
 
 
 def test_word_level_model_trains_and_translates():
-    from npseq2seq.text import words
     from npseq2seq.decode import greedy_decode
+    from npseq2seq.text import words
     inputs, targets = number_word_pairs(num_samples=100, high=99, seed=0)
     vocab = words.WordVocab.from_texts(inputs, targets)
     enc, dec, tgt = words.vectorize_words(inputs, targets, vocab)

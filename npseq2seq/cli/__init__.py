@@ -23,8 +23,8 @@ from __future__ import annotations
 import argparse
 import sys
 
-from ..text import DataError, UnknownTokenError
 from ..io import ModelFileError
+from ..text import DataError, UnknownTokenError
 from . import demo, evaluate, inspect, train, translate
 from .args import EXIT_DIVERGED, EXIT_INTERRUPTED, EXIT_USER_ERROR, UsageError
 

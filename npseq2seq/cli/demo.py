@@ -7,15 +7,15 @@ import time
 import numpy as np
 
 from .args import (
-    new_vocab,
-    training_arrays,
     CORPUS_NAMES,
     TRAIN_DEFAULTS,
     add_training_args,
     check_variant,
     corpus_pairs,
     new_model,
+    new_vocab,
     positive_int,
+    training_arrays,
 )
 
 DEMO_SIZES = {"addition": 20000, "numbers": 1000}

@@ -6,8 +6,8 @@ import sys
 import time
 
 from .. import metrics
-from ..text import CORPUS_SIZES, load_pairs
 from ..io import load_model
+from ..text import CORPUS_SIZES, load_pairs
 from .args import (
     CORPUS_NAMES,
     UsageError,

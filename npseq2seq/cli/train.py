@@ -10,11 +10,9 @@ from pathlib import Path
 import numpy as np
 
 from ..checkpointing import Checkpointer
-from ..text import CORPUS_SIZES, DataError, load_pairs
 from ..io import load_checkpoint
+from ..text import CORPUS_SIZES, DataError, load_pairs
 from .args import (
-    new_vocab,
-    training_arrays,
     CORPUS_NAMES,
     EXIT_DIVERGED,
     EXIT_INTERRUPTED,
@@ -26,8 +24,10 @@ from .args import (
     fingerprint,
     flag,
     new_model,
+    new_vocab,
     non_negative_int,
     positive_int,
+    training_arrays,
 )
 
 # `train` flags a resumed run may change (default: the checkpoint's): how long, and where to.

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import sys
 
-from ..text import DataError, TextTooLongError, UnknownTokenError
 from ..io import load_model
+from ..text import DataError, TextTooLongError, UnknownTokenError
 from .args import UsageError, add_length_penalty_arg, positive_int
 
 
