@@ -55,7 +55,7 @@ FORMAT_VERSION = 1
 CONFIG_KEY = "__config__"
 
 # What zipfile and numpy's .npy parser raise on bytes that are not a valid archive;
-# found by flipping every byte of a model file (tests/test_io.py).
+# found by flipping every byte of a model file (tests/io/test_io.py).
 _CORRUPT = (zipfile.BadZipFile, NotImplementedError, RuntimeError, EOFError, OSError,
             ValueError, struct.error, zlib.error, OverflowError)
 _NPY_HEADERS = {(1, 0): np.lib.format.read_array_header_1_0,

@@ -10,7 +10,8 @@ import pytest
 PACKAGE = Path(__file__).resolve().parent.parent / "npseq2seq"
 
 # Each module's level: a module-level import must point to a lower level. Within
-# layers/, a cell (lstm, gru) sits on the shared time loop (recurrent), which sits on base.
+# layers/, a cell (lstm, gru) sits on the shared time loop (recurrent), which sits on base
+# and the input projection.
 # Within optimizers/, a rule (sgd, rmsprop, adam) sits on base, which sits on clipping,
 # which sits on arguments (the hyper-parameter checks and dtype conversions, imports none).
 # text/ sits low beside them (it imports nothing of the model): errors and argument checks,
@@ -18,7 +19,7 @@ PACKAGE = Path(__file__).resolve().parent.parent / "npseq2seq"
 # vocabularies that implement it.
 LEVELS = {
     "ops": 0, "memory": 0, "gradcheck": 0, "metrics": 0, "checks": 0,
-    "layers.base": 1, "layers.recurrent": 2, "layers.lstm": 3, "layers.gru": 3,
+    "layers.base": 1, "layers.projection": 1, "layers.recurrent": 2, "layers.lstm": 3, "layers.gru": 3,
     "layers.dense": 2, "layers.embedding": 2, "layers.attention": 2, "layers.__init__": 4,
     "layers": 4, "losses": 1,
     "optimizers.arguments": 0, "optimizers.clipping": 1, "optimizers.base": 2,

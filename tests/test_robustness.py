@@ -1,8 +1,8 @@
 """Bad input to the library: translation input, API misuse, NaN/Inf during training,
 reproducibility, and property-based tests of translate with arbitrary text.
 
-(Data files: tests/text/test_pairs.py; model files: tests/test_io.py; the command line:
-tests/test_cli_robustness.py.)
+(Data files: tests/text/test_pairs.py; model files: tests/io/test_io.py; the command line:
+tests/cli/test_cli_robustness.py.)
 """
 import re
 

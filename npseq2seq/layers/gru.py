@@ -33,7 +33,8 @@ from __future__ import annotations
 import numpy as np
 
 from ..ops import GateActivation
-from .recurrent import Recurrent, RecurrentCache, _gemm_over_time, split_gates
+from .projection import gemm_over_time
+from .recurrent import Recurrent, RecurrentCache, split_gates
 
 
 def gru_step_forward(a, h_prev, recurrent_kernel, recurrent_bias, reset_after,
@@ -142,11 +143,11 @@ class GRU(Recurrent):
         dkernel, dbias_input = self._input_side_gradients(cache.inputs, dxw)   # a = x W + b₀ + …
         if self.reset_after:
             return [dkernel,
-                    _gemm_over_time(cache.hs[:-1], drec),         # m = h₋₁ U + b₁  ->  dU = Σ_t h₋₁ᵀ dm
+                    gemm_over_time(cache.hs[:-1], drec),         # m = h₋₁ U + b₁  ->  dU = Σ_t h₋₁ᵀ dm
                     np.stack([dbias_input, drec.sum(axis=(0, 1))])]   # m = … + b₁  ->  db₁ = Σ dm
         units = self.units
         drecurrent = np.concatenate(
-            [_gemm_over_time(cache.hs[:-1], dxw[..., :2 * units]),   # a_zr = … + h₋₁ U_zr
-             _gemm_over_time(cache.extras[0], dxw[..., 2 * units:])],  # a_h = … + (r·h₋₁) U_h
+            [gemm_over_time(cache.hs[:-1], dxw[..., :2 * units]),   # a_zr = … + h₋₁ U_zr
+             gemm_over_time(cache.extras[0], dxw[..., 2 * units:])],  # a_h = … + (r·h₋₁) U_h
             axis=1)
         return [dkernel, drecurrent, dbias_input]

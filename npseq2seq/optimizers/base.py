@@ -16,7 +16,7 @@ linear in ``g``, but squares each row *before* summing where it squares ``g``:
 RMSprop's and Adam's ``g**2`` becomes ``Σ_j rows_j**2`` per table row, not
 ``(Σ_j rows_j)**2``. (Clipping works on the rows: clipping.py.) ``RowGradient``
 carries such a gradient so that the update is the same (measured against keras
-3.15.1; ``tests/test_parity_variants.py``): a rule's step receives the dense sum as
+3.15.1; ``tests/model/test_parity_variants.py``): a rule's step receives the dense sum as
 ``g`` and the summed squares as ``g2``.
 
 Not implemented: weight_decay, EMA, loss scaling, gradient accumulation and

@@ -29,7 +29,7 @@ from reference.tolerances import tol
 
 pytestmark = pytest.mark.parity
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 NUM_SAMPLES = 300     # the first lines of fra.txt
 LATENT_DIM = 32
 BATCH_SIZE = 50       # 240 training samples: 4 x 50 + 40; 60 validation: 50 + 10

@@ -20,7 +20,7 @@ from npseq2seq import io as npio
 from npseq2seq.losses import CategoricalCrossentropy
 from npseq2seq.text import CharVocab, generated_corpus, vectorize
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture(scope="module")

@@ -1,0 +1,64 @@
+"""The input projection of a recurrent layer: x_t @ kernel + b for every step at once.
+
+``x_t @ kernel`` does not depend on the previous state, so ``Recurrent`` computes it for
+all time steps before its loop: one GEMM of (T·N, D) × (D, G·H), or, for one-hot inputs
+given as token ids, a row gather from the kernel (one-hot × W *is* picking rows of W,
+exactly, with no multiplications). Its backward is a GEMM, or the transpose of the
+gather: a scatter-add.
+
+Letters: T time steps, N batch, D input features, G·H the fused gate width.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from ..ops import matmul_rows, scatter_add_rows
+
+
+def gemm_over_time(a_tm: np.ndarray, b_tm: np.ndarray) -> np.ndarray:
+    """Σ_t a_tᵀ b_t as a single GEMM over the (T·N) rows: (T, N, P), (T, N, Q) → (P, Q)."""
+    return a_tm.reshape(-1, a_tm.shape[-1]).T @ b_tm.reshape(-1, b_tm.shape[-1])
+
+
+class InputProjection:
+    """Mixed into ``Recurrent``: reads ``kernel`` (D, G·H), ``input_dim`` and ``input_bias()``."""
+
+    def project_inputs(self, inputs_tm: np.ndarray) -> np.ndarray:
+        """x_t @ kernel + bias for every step at once: (T, N, D) or (T, N) ids → (T, N, G·H)."""
+        b = self.input_bias()
+        if np.issubdtype(inputs_tm.dtype, np.integer):
+            # one-hot × kernel + b = a row of kernel, plus b; id -1 (an all-zero row, zero
+            # padding) gives b alone
+            if self._few_ids(inputs_tm):                # gather, add b
+                rows = self.kernel[np.maximum(inputs_tm, 0)]
+                rows[inputs_tm < 0] = 0
+                rows += b
+                return rows
+            return self._input_table()[inputs_tm]        # many ids: one pass over them
+        xw = matmul_rows(inputs_tm, self.kernel)
+        xw += b                         # in place: no second (T, N, G·H) array
+        return xw
+
+    def _few_ids(self, ids) -> bool:
+        """Fewer ids than the kernel has rows: gathering them from the kernel costs less
+        than building the input table (for one sentence, the table took 32 µs of a 0.43 ms
+        encoder)."""
+        return ids.size < len(self.kernel)
+
+    def _input_table(self) -> np.ndarray:
+        """[kernel + b; b] (D+1, G·H): row k is one-hot(k) @ kernel + b, and the last row,
+        which id -1 (an all-zero row, zero padding) picks, is b alone."""
+        b = self.input_bias()
+        return np.vstack([self.kernel + b, b])
+
+    def _input_side_gradients(self, inputs_tm, dxw):
+        """(dkernel, d(input bias)) of xw = x W + b, from dxw (T, N, G·H)."""
+        dbias = dxw.sum(axis=(0, 1))                  # z = x W + b  ->  db = Σ_t Σ_n dz
+        if np.issubdtype(inputs_tm.dtype, np.integer):
+            # xw gathered rows of kernel (project_inputs): the transpose of a gather is a
+            # scatter-add, repeated ids accumulating. Id -1 (zero padding) is sent to an extra
+            # row that is dropped, which spares copying the other rows out
+            ids = np.where(inputs_tm < 0, self.input_dim, inputs_tm).reshape(-1)
+            dtable = scatter_add_rows(self.input_dim + 1, ids, dxw.reshape(-1, dxw.shape[-1]))
+            return dtable[:-1], dbias
+        return gemm_over_time(inputs_tm, dxw), dbias  # z = x W + b  ->  dW = Σ_t x_tᵀ dz_t

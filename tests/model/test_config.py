@@ -1,0 +1,59 @@
+"""Seq2SeqConfig: the variant rules stated once, the file form, and the two training rules."""
+import numpy as np
+import pytest
+
+from npseq2seq import Seq2Seq, Seq2SeqConfig
+
+RULES = [   # (arguments, the error's text)
+    (dict(cell="rnn"), "cell must be one of"),
+    (dict(level="byte"), "level must be 'char' or 'word'"),
+    (dict(level="word", teacher_forcing=False), "teacher_forcing=False is the FAQ's character-level"),
+    (dict(mask_zero=True), "mask_zero needs level='word'"),
+    (dict(attention="bahdanau"), "attention must be None or 'luong'"),
+    (dict(attention="luong", teacher_forcing=False), "attention='luong' needs teacher_forcing=True"),
+    (dict(latent_dim=0), "latent_dim must be a positive integer"),
+    (dict(seed=-1), "seed must be None or a non-negative integer"),
+    (dict(dtype="float16"), "dtype"),
+]
+
+
+@pytest.mark.parametrize("kwargs, message", RULES, ids=[m for _, m in RULES])
+def test_the_config_and_the_model_refuse_the_same_variants(kwargs, message):
+    with pytest.raises(ValueError, match=message):
+        Seq2SeqConfig(5, 6, **kwargs)
+    with pytest.raises(ValueError, match=message):
+        Seq2Seq(5, 6, **kwargs)
+
+
+def test_the_dict_form_round_trips_and_names_bad_keys():
+    config = Seq2SeqConfig(5, 6, 4, cell="gru", dtype=np.float64, seed=3, level="word", mask_zero=True)
+    assert config.dtype == "float64" and config.np_dtype == np.dtype("float64")
+    assert Seq2SeqConfig.from_dict(config.to_dict()) == config
+    with pytest.raises(ValueError, match=r"unknown model config keys \['units'\]"):
+        Seq2SeqConfig.from_dict({**config.to_dict(), "units": 4})
+    with pytest.raises(ValueError, match=r"lacks the keys \['num_decoder_tokens'\]"):
+        Seq2SeqConfig.from_dict({"num_encoder_tokens": 5})
+    with pytest.raises(ValueError, match="must be a dict"):
+        Seq2SeqConfig.from_dict([5, 6])
+
+
+def test_what_the_variant_implies_for_training():
+    char, word = Seq2SeqConfig(5, 6), Seq2SeqConfig(5, 6, level="word")
+    assert (char.default_loss, word.default_loss) == ("categorical_crossentropy",
+                                                      "sparse_categorical_crossentropy")
+    assert (char.padding_id, word.padding_id) == (-1, 0)
+    enc, dec = np.zeros((2, 3)), np.arange(8).reshape(2, 4)
+    x = char.training_inputs(enc, dec)
+    assert x[0] is enc and x[1] is dec
+    x = char.replace(teacher_forcing=False).training_inputs(enc, dec)
+    np.testing.assert_array_equal(x[1], dec[:, :1])      # the start token alone (FAQ)
+
+
+@pytest.mark.parametrize("kwargs", [dict(), dict(cell="gru", level="word", mask_zero=True),
+                                    dict(attention="luong"), dict(teacher_forcing=False)])
+def test_a_model_built_from_a_config_is_the_model_built_from_its_arguments(kwargs):
+    by_args = Seq2Seq(7, 9, 4, seed=5, **kwargs)
+    by_config = Seq2Seq(Seq2SeqConfig(7, 9, 4, seed=5, **kwargs))
+    assert by_config.get_config() == by_args.get_config() == by_args.config.to_dict()
+    for a, b in zip(by_args.get_weights(), by_config.get_weights(), strict=True):
+        np.testing.assert_array_equal(a, b)
