@@ -76,7 +76,7 @@ def real_steps_val_loss(model, data: Data, zero_padded: Data, batch_size: int) -
     for s in range(0, len(enc), batch_size):
         _, cache = model.forward(enc[s:s + batch_size], dec[s:s + batch_size])
         mask = real[s:s + batch_size]
-        loss, _ = model.loss(cache.decoder[2].logits, y[s:s + batch_size], mask=mask)
+        loss, _ = model.loss(cache.decoder.dense.logits, y[s:s + batch_size], mask=mask)
         total, count = total + loss * mask.sum(), count + mask.sum()
     return float(total / count)
 

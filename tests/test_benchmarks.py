@@ -139,3 +139,27 @@ def test_plot_draws_the_ratios(tmp_path):
     pytest.importorskip("matplotlib")      # the bench extra; the PNG is skipped without it
     report.plot(fake_results(), tmp_path / "r.png")
     assert (tmp_path / "r.png").read_bytes()[:4] == b"\x89PNG"
+
+
+def test_the_numpy_side_runs_on_the_models_caches():
+    """The benchmark reads the model's named caches (a positional read broke a full run):
+    the real-steps validation loss of a space-padded model equals the masked loss computed
+    here from the model's own logits."""
+    from benchmarks.common import Data
+    from benchmarks.numpy_side import real_steps_val_loss
+    from npseq2seq import Seq2Seq
+    from npseq2seq.text import CharVocab, number_word_pairs, vectorize_ids
+
+    inputs, targets = number_word_pairs(num_samples=12)
+    space, zero = CharVocab.from_texts(inputs, targets), CharVocab.from_texts(inputs, targets, padding="zero")
+    data = Data(space, inputs, targets, vectorize_ids(inputs, targets, space), 8)
+    zero_data = Data(zero, inputs, targets, vectorize_ids(inputs, targets, zero), 8)
+    model = Seq2Seq(space.num_encoder_tokens, space.num_decoder_tokens, 4, seed=0, dtype="float64")
+    model.compile()
+    enc, dec, y = data.val_ids()
+    real = zero_data.val_ids()[2] >= 0
+    _, cache = model.forward(enc, dec)
+    logits = cache.decoder.dense.logits
+    log_probs = logits - np.log(np.exp(logits).sum(-1, keepdims=True))
+    expected = -np.take_along_axis(log_probs, y[..., None], -1)[..., 0][real].mean()
+    assert real_steps_val_loss(model, data, zero_data, batch_size=3) == pytest.approx(expected, rel=1e-12)
