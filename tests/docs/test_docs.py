@@ -37,15 +37,8 @@ def run_block(block, namespace, path):
     exec(compile("\n" * (block.line - 1) + code, str(path), "exec"), namespace)
 
 
-def run_file(path: Path, request, tmp_path, monkeypatch) -> dict[str, int]:
-    blocks = [b for b in parse_blocks(path.read_text(encoding="utf-8"), path.name) if b.language == "python"]
-    if any("FRA_PATH" in new for b in blocks for _, new in b.replacements):
-        request.getfixturevalue("fra_path")             # skip (or fail) without the data
-    has_keras = importlib.util.find_spec("keras") is not None
-    if has_keras and any(b.keras for b in blocks):
-        request.getfixturevalue("keras")                # TensorFlow backend, quiet logs
-    monkeypatch.chdir(tmp_path)
-    session = {"__name__": "__docs__", "FRA_PATH": str(FRA_PATH)}
+def run_blocks(blocks, path, has_keras: bool, session: dict) -> dict[str, int]:
+    """Run the python ``blocks`` in order (see the module docstring); returns the counts."""
     keras_own: dict = {}                                # what the Keras blocks defined
     counts = {"run": 0, "not run": 0, "Keras skipped": 0}
     for block in blocks:
@@ -62,6 +55,17 @@ def run_file(path: Path, request, tmp_path, monkeypatch) -> dict[str, int]:
             keras_own.update({k: v for k, v in namespace.items() if k not in session or session[k] is not v})
             counts["run"] += 1
     return counts
+
+
+def run_file(path: Path, request, tmp_path, monkeypatch) -> dict[str, int]:
+    blocks = [b for b in parse_blocks(path.read_text(encoding="utf-8"), path.name) if b.language == "python"]
+    if any("FRA_PATH" in new for b in blocks for _, new in b.replacements):
+        request.getfixturevalue("fra_path")             # skip (or fail) without the data
+    has_keras = importlib.util.find_spec("keras") is not None
+    if has_keras and any(b.keras for b in blocks):
+        request.getfixturevalue("keras")                # TensorFlow backend, quiet logs
+    monkeypatch.chdir(tmp_path)
+    return run_blocks(blocks, path, has_keras, {"__name__": "__docs__", "FRA_PATH": str(FRA_PATH)})
 
 
 @pytest.mark.parametrize("name", FILES)
