@@ -31,6 +31,12 @@ assert model == "keras"
 
 ```python
 assert model == "npseq2seq" and "seen_by_keras" not in globals()
+later = 1
+```
+
+<!-- test: keras -->
+```python
+assert "later" not in globals()
 ```
 
 <!-- test: no-run -->
@@ -42,26 +48,26 @@ raise RuntimeError("never run")
 
 def test_blocks_and_their_directives():
     blocks = parse_blocks(DOC, "doc.md")
-    assert [b.language for b in blocks] == ["text"] + ["python"] * 5
-    assert [b.line for b in blocks] == [4, 10, 16, 22, 26, 31]
+    assert [b.language for b in blocks] == ["text"] + ["python"] * 6
+    assert [b.line for b in blocks] == [4, 10, 16, 22, 26, 32, 37]
     assert blocks[1].replacements == [("epochs = 100", "epochs = 1"), ("epochs = 1", "epochs = 2")]
     assert blocks[1].runnable_code().startswith("epochs = 2\n")    # applied in the written order
-    assert [b.keras for b in blocks] == [False, False, True, True, False, False]
-    assert [b.run for b in blocks] == [True] * 5 + [False]
+    assert [b.keras for b in blocks] == [False, False, True, True, False, True, False]
+    assert [b.run for b in blocks] == [True] * 6 + [False]
 
 
-def test_keras_blocks_see_the_session_and_keep_their_own_names(tmp_path):
+def test_keras_blocks_run_in_a_second_session_copied_at_the_first(tmp_path):
     python = [b for b in parse_blocks(DOC, "doc.md") if b.language == "python"]
     session = {}
     counts = run_blocks(python, tmp_path / "doc.md", True, session)
-    assert counts == {"run": 4, "not run": 1, "Keras skipped": 0}
+    assert counts == {"run": 5, "not run": 1, "Keras skipped": 0}
     assert session["model"] == "npseq2seq" and session["epochs"] == 2
 
 
 def test_without_keras_the_numpy_blocks_still_run(tmp_path):
     python = [b for b in parse_blocks(DOC, "doc.md") if b.language == "python"]
     counts = run_blocks(python, tmp_path / "doc.md", False, {})
-    assert counts == {"run": 2, "not run": 1, "Keras skipped": 2}
+    assert counts == {"run": 2, "not run": 1, "Keras skipped": 3}
 
 
 def test_a_failing_block_names_the_markdown_line(tmp_path):

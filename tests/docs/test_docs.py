@@ -8,11 +8,13 @@ this test, ``../shared/data/fra-eng/fra.txt``), mark the blocks that need Keras,
 few that are not meant to run. The blocks run in a temporary working directory, so the
 files they write (models, plots) go there.
 
-Keras blocks run in a namespace of their own: a copy of the session so far plus what
-earlier Keras blocks defined. So the Keras side of a side-by-side can use the tutorial's
-names (``model``) without replacing npseq2seq's, and no NumPy block can depend on a Keras
-one: without Keras, the NumPy blocks still run, and the test is then skipped (failed under
-``NPSEQ2SEQ_REQUIRE_PARITY=1``) for the Keras blocks it could not run.
+Keras blocks run in a second session, as the docs tell the reader to: it starts as a
+copy of the first session at the first Keras block (so it has the data made before), and
+the Keras blocks share it from then on. So the Keras side of a side-by-side uses the
+tutorial's names (``model``) without replacing npseq2seq's, a Keras block cannot use what
+an npseq2seq block defines after the first Keras block, and no npseq2seq block can depend
+on a Keras one: without Keras, the npseq2seq blocks still run, and the test is then
+skipped (failed under ``NPSEQ2SEQ_REQUIRE_PARITY=1``) for the Keras blocks it could not run.
 
 A failing block's traceback names the Markdown file and the line in it.
 """
@@ -39,7 +41,7 @@ def run_block(block, namespace, path):
 
 def run_blocks(blocks, path, has_keras: bool, session: dict) -> dict[str, int]:
     """Run the python ``blocks`` in order (see the module docstring); returns the counts."""
-    keras_own: dict = {}                                # what the Keras blocks defined
+    keras_session = None                                # the second session, from the first Keras block on
     counts = {"run": 0, "not run": 0, "Keras skipped": 0}
     for block in blocks:
         if not block.run:
@@ -50,9 +52,9 @@ def run_blocks(blocks, path, has_keras: bool, session: dict) -> dict[str, int]:
         elif not has_keras:
             counts["Keras skipped"] += 1
         else:
-            namespace = {**session, **keras_own}
-            run_block(block, namespace, path)
-            keras_own.update({k: v for k, v in namespace.items() if k not in session or session[k] is not v})
+            if keras_session is None:
+                keras_session = dict(session)
+            run_block(block, keras_session, path)
             counts["run"] += 1
     return counts
 
