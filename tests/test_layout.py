@@ -30,7 +30,8 @@ LEVELS = {
     # the training loop and decoding sit below the model: Seq2Seq inherits its Trainer (as
     # Keras's Model does) and offers translate(); neither knows the layers
     "train.callbacks": 5, "train.batches": 5, "train.trainer": 6, "train.__init__": 7, "train": 7,
-    "decode.greedy": 5, "decode.beam": 5, "decode.translate": 6, "decode.__init__": 7, "decode": 7,
+    "decode.greedy": 5, "decode.beam": 5, "decode.sampling": 5, "decode.translate": 6,
+    "decode.__init__": 7, "decode": 7,
     # the model: its config, the inputs to its RNNs, encoder and decoder, their composition
     "model.config": 8, "model.inputs": 9, "model.encoder": 10, "model.decoder": 10,
     "model.free_running": 11, "model.seq2seq": 12, "model.__init__": 13, "model": 13,
