@@ -265,12 +265,13 @@ def test_translate_n_best_and_argument_errors(trained):
     assert model.translate([], beam_width=3) == []
 
 
+@pytest.mark.parametrize("attention", ["luong", "additive"])
 @pytest.mark.parametrize("level, mask_zero", [("char", False), ("word", False), ("word", True)])
-def test_beam_search_through_an_attention_decoder(level, mask_zero):
+def test_beam_search_through_an_attention_decoder(level, mask_zero, attention):
     """Seq2Seq(attention="luong") appends the encoder outputs (N, Te, H), and with mask_zero
     their mask (N, Te), to the state list: beam search carries them along by rows."""
     rng = np.random.default_rng(11)
-    model = Seq2Seq(6, 5, 4, level=level, mask_zero=mask_zero, attention="luong", dtype="float64", seed=1)
+    model = Seq2Seq(6, 5, 4, level=level, mask_zero=mask_zero, attention=attention, dtype="float64", seed=1)
     model.set_weights([rng.normal(0, 1.5, w.shape) for w in model.get_weights()])
     ids = rng.integers(1, 6, (4, 5))
     ids[np.arange(5) >= rng.integers(1, 6, (4, 1))] = 0             # padding after 1-5 tokens
