@@ -282,9 +282,10 @@ class Seq2Seq(Trainer):
         return self.forward(enc, dec)[1].decoder.attention.weights
 
     def translate(self, texts, **kwargs) -> list:
-        """Translations of raw input strings (needs ``vocab``): greedy, or beam search with
-        ``beam_width=B`` (and ``n_best=k`` for the k best with their log-probabilities);
-        see ``decode.translate``."""
+        """Translations of raw input strings (needs ``vocab``): greedy, beam search with
+        ``beam_width=B`` (and ``n_best=k`` for the k best with their log-probabilities), or
+        sampling with ``sampling="temperature" | "top_k" | "top_p"`` (and ``seed``,
+        ``num_samples``); see ``decode.translate``."""
         return translate_texts(self, texts, **kwargs)
 
     # --- files --------------------------------------------------------------------------
