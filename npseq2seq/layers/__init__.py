@@ -1,6 +1,7 @@
 """Layers: each a forward/backward pair with Keras's weight names and order."""
 from .additive_attention import AdditiveAttention
 from .attention import DotAttention, ScoreAttention
+from .bahdanau_attention import BahdanauAttention, GeneralAttention
 from .base import Layer
 from .dense import Dense
 from .embedding import Embedding
@@ -9,4 +10,4 @@ from .lstm import LSTM
 from .recurrent import Recurrent
 
 __all__ = ["Layer", "Dense", "DotAttention", "AdditiveAttention", "ScoreAttention", "Embedding", "GRU",
-           "LSTM", "Recurrent"]
+           "LSTM", "Recurrent", "BahdanauAttention", "GeneralAttention"]

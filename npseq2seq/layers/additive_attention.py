@@ -37,9 +37,7 @@ class AdditiveAttention(ScoreAttention):
         self.scale = rng.uniform(-limit, limit, size=self.dim).astype(self.dtype)
 
     def _scores(self, query, keys):
-        if query.shape[2] != self.dim:
-            raise ValueError(f"{self.name}: query and values must have dim {self.dim} (the scale's "
-                             f"size), received {query.shape[2]}")
+        self._check_dim(query, self.dim)
         t = np.tanh(query[:, :, None, :] + keys[:, None, :, :])     # (N, Tq, Tv, H)
         return t @ self.scale, t                                     # S = Σ_d s_d T_d
 

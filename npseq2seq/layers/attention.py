@@ -92,6 +92,12 @@ class ScoreAttention(Layer):
         """d(loss)/d(scores) → (dquery, dkeys, weight grads in ``weight_names`` order)."""
         raise NotImplementedError
 
+    def _check_dim(self, query, dim: int) -> None:
+        """For a layer whose weights fix the features' size: ValueError unless it is dim."""
+        if query.shape[2] != dim:
+            raise ValueError(f"{self.name}: query and values must have dim {dim} (the layer's "
+                             f"weights'), received {query.shape[2]}")
+
     def _check(self, query, values):
         query, values = np.asarray(query, self.dtype), np.asarray(values, self.dtype)
         if query.ndim != 3 or values.ndim != 3 or query.shape[0] != values.shape[0] \
