@@ -7,7 +7,7 @@
               batch_size=64, epochs=100, validation_split=0.2)
 """
 from .io import ModelFileError, load_model
-from .layers import GRU, LSTM, Dense, DotAttention
+from .layers import GRU, LSTM, AdditiveAttention, Dense, DotAttention
 from .losses import CategoricalCrossentropy, SparseCategoricalCrossentropy
 from .model import Seq2Seq, Seq2SeqConfig
 from .optimizers import SGD, Adam, RMSprop
@@ -17,6 +17,6 @@ from .train import Callback, History
 __version__ = "0.1.0"
 
 __all__ = ["Seq2Seq", "Seq2SeqConfig", "History", "Callback", "LSTM", "GRU", "Dense", "DotAttention",
-           "SGD", "RMSprop", "Adam",
+           "AdditiveAttention", "SGD", "RMSprop", "Adam",
            "CategoricalCrossentropy", "SparseCategoricalCrossentropy", "CharVocab",
            "DataError", "UnknownTokenError", "ModelFileError", "load_model", "__version__"]

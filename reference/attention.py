@@ -1,5 +1,5 @@
-"""The tutorial's model with Luong (dot-product) attention, in Keras 3: the reference for
-``Seq2Seq(..., attention="luong")``.
+"""The tutorial's model with Luong (dot-product) or additive attention after the decoder RNN,
+in Keras 3: the reference for ``Seq2Seq(..., attention="luong")`` and ``attention="additive"``.
 
 Not in the tutorial. Built from its model with the smallest change that gives the
 decoder attention, using Keras's own ``keras.layers.Attention`` (Luong-style
@@ -12,6 +12,11 @@ dot-product attention) with its defaults (``score_mode="dot"``, ``use_scale=Fals
     context = Attention()([decoder_outputs, encoder_outputs])     # query; value (= key)
     decoder_outputs = Dense(num_decoder_tokens, activation="softmax")(
         Concatenate()([decoder_outputs, context]))
+
+With ``attention="additive"`` the one change is the layer:
+``AdditiveAttention(use_scale=True)`` (Keras's "Bahdanau-style" scores
+``reduce_sum(scale * tanh(query + key))``, no projections, one weight ``scale`` (H,)) in
+place of ``Attention()``; everything else, masks and inference models included, is the same.
 
 This is Luong et al.'s (2015) global attention with the "dot" score, the context
 concatenated to the decoder output and fed straight to the softmax layer, without
@@ -33,7 +38,8 @@ masks out.)
 
 Weight order (``get_weights()``): the tutorial model's, with the Dense kernel
 ``(2 * latent_dim, num_decoder_tokens)`` (rows 0..H-1 read the decoder output, rows
-H..2H-1 the context); the Attention layer has no weights.
+H..2H-1 the context); the Attention layer has no weights, AdditiveAttention's ``scale``
+(H,) comes between the decoder RNN's weights and the Dense layer's.
 
 Inference models follow npseq2seq's state convention, so the tutorial's
 ``decode_sequence`` (``reference.decode_sequence``) runs them unchanged: the encoder
@@ -54,6 +60,10 @@ from .models import CELLS, _rnn
 
 __all__ = ["build_attention_training_model", "build_attention_inference_models"]
 
+# Seq2Seq's attention names -> the Keras layer after the decoder RNN
+ATTENTION_LAYERS = {"luong": lambda name: keras.layers.Attention(name=name),
+                    "additive": lambda name: keras.layers.AdditiveAttention(use_scale=True, name=name)}
+
 # layer names, so the inference builder finds the trained layers by name
 ENCODER, DECODER, ATTENTION, CONCAT, DENSE = "encoder", "decoder", "attention", "concatenate", "dense"
 ENCODER_EMBEDDING, DECODER_EMBEDDING = "encoder_embedding", "decoder_embedding"
@@ -61,15 +71,19 @@ ENCODER_EMBEDDING, DECODER_EMBEDDING = "encoder_embedding", "decoder_embedding"
 
 def build_attention_training_model(num_encoder_tokens: int, num_decoder_tokens: int,
                                    latent_dim: int = 256, cell: str = "lstm", level: str = "char",
-                                   mask_zero: bool = False, compile: bool = True) -> keras.Model:
-    """([encoder_input, decoder_input]) -> decoder_target, with dot-product attention.
+                                   mask_zero: bool = False, compile: bool = True,
+                                   attention: str = "luong") -> keras.Model:
+    """([encoder_input, decoder_input]) -> decoder_target, with attention: "luong" (Keras's
+    ``Attention()``, dot-product) or "additive" (``AdditiveAttention(use_scale=True)``).
 
     level "char": one-hot inputs (N, T, V), as the tutorial; "word": integer ids (N, T)
     through ``Embedding(num_tokens, latent_dim, mask_zero=mask_zero)``, as the FAQ.
     Weights in ``get_weights()`` order: [enc embedding, dec embedding (word level),
     enc kernel, recurrent_kernel, bias, dec kernel, recurrent_kernel, bias,
-    dense kernel (2·latent_dim, Vd), dense bias].
+    (additive: attention scale (latent_dim,)), dense kernel (2·latent_dim, Vd), dense bias].
     """
+    if attention not in ATTENTION_LAYERS:
+        raise ValueError(f"attention must be one of {sorted(ATTENTION_LAYERS)}, got {attention!r}")
     if cell not in CELLS:
         raise ValueError(f"cell must be one of {CELLS}, got {cell!r}")
     if level not in ("char", "word"):
@@ -94,7 +108,7 @@ def build_attention_training_model(num_encoder_tokens: int, num_decoder_tokens: 
                                name=DECODER)(x_dec, initial_state=encoder_states)
     # query = the decoder outputs; value = key = the encoder outputs (masks, if any, are
     # picked up from the tensors by Keras itself)
-    context = keras.layers.Attention(name=ATTENTION)([decoder_outputs, encoder_outputs])
+    context = ATTENTION_LAYERS[attention](ATTENTION)([decoder_outputs, encoder_outputs])
     features = keras.layers.Concatenate(name=CONCAT)([decoder_outputs, context])
     outputs = keras.layers.Dense(num_decoder_tokens, activation="softmax", name=DENSE)(features)
 

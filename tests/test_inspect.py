@@ -98,7 +98,8 @@ def check_cell_equations(cell, rnn, initial):
 
 
 CASES = [("char", "lstm", None, False), ("char", "gru", None, False), ("word", "lstm", None, True),
-         ("word", "gru", None, False), ("char", "lstm", "luong", False), ("word", "gru", "luong", True)]
+         ("word", "gru", None, False), ("char", "lstm", "luong", False), ("word", "gru", "luong", True),
+         ("char", "gru", "additive", False), ("word", "lstm", "additive", True)]
 
 
 @pytest.mark.parametrize("level, cell, attention, mask_zero", CASES)
@@ -137,8 +138,9 @@ def test_the_trace_is_the_models_own_computation(level, cell, attention, mask_ze
         assert trace.attention is None
 
 
-def test_attention_weights_are_those_decoding_used():
-    model, inputs = random_model("char", "gru", "luong")
+@pytest.mark.parametrize("attention", ["luong", "additive"])
+def test_attention_weights_are_those_decoding_used(attention):
+    model, inputs = random_model("char", "gru", attention)
     trace = npinspect.record(model, inputs[5])
     states = model.encode(encoder_input(model, inputs[5]))
     index = model.vocab.target_token_index

@@ -77,9 +77,10 @@ def add_training_args(p, defaults):
     p.add_argument("--mask-zero", action="store_const", const=True, default=defaults["mask_zero"],
                    help="--level word: leave padded steps out of the RNNs and the loss "
                         "(Keras's Embedding(mask_zero=True))")
-    p.add_argument("--attention", choices=["luong"], default=defaults["attention"],
-                   help="luong: the decoder attends to the encoder's outputs (dot-product "
-                        "attention, Keras's layers.Attention); needs teacher forcing")
+    p.add_argument("--attention", choices=["luong", "additive"], default=defaults["attention"],
+                   help="the decoder attends to the encoder's outputs: luong (dot-product scores, "
+                        "Keras's layers.Attention) or additive (Keras's layers.AdditiveAttention); "
+                        "needs teacher forcing")
     p.add_argument("--bucket-by-length", action="store_const", const=True,
                    default=defaults["bucket_by_length"],
                    help="beyond Keras: batches of similar target lengths, padded target steps "

@@ -1,9 +1,10 @@
 """``npseq2seq translate``: sentences in (arguments or stdin lines), translations out, one
-line per input line; greedy decoding, or beam search with its n best."""
+line per input line; greedy decoding, beam search with its n best, or sampling."""
 from __future__ import annotations
 
 import sys
 
+from ..decode import SAMPLING
 from ..io import load_model
 from ..text import DataError, TextTooLongError, UnknownTokenError
 from .args import UsageError, add_length_penalty_arg, positive_int
@@ -22,9 +23,19 @@ def add_parser(sub):
                     help="print the K best translations of each input (beam search, B >= K), one per "
                          "line as: input number <TAB> log-probability <TAB> translation")
     add_length_penalty_arg(tr)
+    sample = tr.add_argument_group("sampling", "draw each token instead of taking the most probable")
+    sample.add_argument("--sample", choices=SAMPLING, help="temperature: from softmax(logits / T); "
+                        "top_k: from the K most probable tokens; top_p: from the nucleus of mass P")
+    sample.add_argument("--temperature", type=float, metavar="T", help="> 0; default 1")
+    sample.add_argument("--top-k", type=positive_int, metavar="K", help="with --sample top_k")
+    sample.add_argument("--top-p", type=float, metavar="P", help="in (0, 1], with --sample top_p")
+    sample.add_argument("--seed", type=int, help="the same seed gives the same translations")
+    sample.add_argument("--num-samples", type=positive_int, metavar="S",
+                        help="S samples per input, one per line as: input number <TAB> "
+                             "log-probability <TAB> translation")
     tr.add_argument("texts", nargs="*", help="sentences (default: one per line on stdin; "
                                              "an empty line gives an empty line, or with "
-                                             "--n-best no line)")
+                                             "--n-best or --num-samples no line)")
     tr.set_defaults(run=run)
 
 
@@ -41,6 +52,28 @@ def _stdin_lines() -> list[str]:
     return lines
 
 
+def _sampling(args) -> dict:
+    """translate's sampling arguments from the flags; UsageError naming the flags that do
+    not fit together (the values themselves are checked by ``decode.make_sampler``)."""
+    given = {"--temperature": args.temperature, "--top-k": args.top_k, "--top-p": args.top_p,
+             "--seed": args.seed, "--num-samples": args.num_samples}
+    if args.sample is None:
+        flags = [flag for flag, value in given.items() if value is not None]
+        if flags:
+            raise UsageError(f"{', '.join(flags)}: sampling flags, for use with --sample")
+        return {}
+    if args.beam or args.n_best:
+        raise UsageError("--sample draws tokens; --beam and --n-best are beam search's: pass one or "
+                         "the other (--num-samples S gives S samples per input)")
+    for flag, mode in (("--top-k", "top_k"), ("--top-p", "top_p")):
+        if given[flag] is not None and args.sample != mode:
+            raise UsageError(f"{flag} goes with --sample {mode}, not --sample {args.sample}")
+        if given[flag] is None and args.sample == mode:
+            raise UsageError(f"--sample {mode} needs {flag}")
+    return {"sampling": args.sample, "temperature": args.temperature, "k": args.top_k, "p": args.top_p,
+            "seed": args.seed, "num_samples": args.num_samples}
+
+
 def run(args):
     model = load_model(args.model)
     texts = args.texts or _stdin_lines()
@@ -51,13 +84,13 @@ def run(args):
     try:
         done = iter(model.translate(todo, errors="ignore" if args.ignore_unknown else "raise",
                                     truncate=args.truncate, beam_width=args.beam, n_best=args.n_best,
-                                    length_penalty=args.length_penalty))
+                                    length_penalty=args.length_penalty, **_sampling(args)))
     except UnknownTokenError as err:
         raise UsageError(f"{err} (--ignore-unknown drops unknown characters)") from None
     except TextTooLongError as err:
         raise UsageError(f"text {err.text!r} has {err.length} {err.unit}, more than the model's "
                          f"limit of {err.limit} (--truncate cuts it)") from None
-    if args.n_best:
+    if args.n_best or args.num_samples:
         for number, text in enumerate(texts, start=1):
             for translation in (next(done) if text else ()):
                 print(f"{number}\t{translation.log_prob:.4f}\t{translation.text}")

@@ -1,4 +1,5 @@
-"""Text in, text out: ``translate`` for any vocabulary, by greedy decoding or beam search.
+"""Text in, text out: ``translate`` for any vocabulary, by greedy decoding, beam search or
+sampling.
 
 The vocabulary (``text.Vocab``) turns texts into the encoder's input and output ids
 back into text; this module only batches the texts and picks the search.
@@ -9,8 +10,9 @@ from typing import NamedTuple
 
 from ..checks import check_integer
 from ..text.checks import check_texts
-from .beam import DEFAULT_LENGTH_PENALTY, beam_search
+from .beam import DEFAULT_LENGTH_PENALTY, beam_search, length_normaliser
 from .greedy import greedy_decode, vocab_of
+from .sampling import make_rng, make_sampler, sample_decode
 
 
 class Translation(NamedTuple):
@@ -21,8 +23,11 @@ class Translation(NamedTuple):
 
 def translate(model, texts, vocab=None, batch_size: int = 256, errors: str = "raise",
               truncate: bool = False, keep_end: bool = False, beam_width: int | None = None,
-              n_best: int | None = None, length_penalty: float = DEFAULT_LENGTH_PENALTY):
-    """Translate raw strings: batched greedy decoding, or beam search with ``beam_width``.
+              n_best: int | None = None, length_penalty: float = DEFAULT_LENGTH_PENALTY,
+              sampling: str | None = None, temperature: float | None = None, k: int | None = None,
+              p: float | None = None, seed=None, num_samples: int | None = None):
+    """Translate raw strings: batched greedy decoding, beam search with ``beam_width``, or
+    sampling with ``sampling``.
 
     Character level: greedy returns the strings ``decode_sequence`` would return for
     the same inputs, without the final ``'\\n'`` unless ``keep_end``; characters outside
@@ -33,8 +38,8 @@ def translate(model, texts, vocab=None, batch_size: int = 256, errors: str = "ra
 
     A text that leaves nothing to encode (``""``; at the character level with
     ``errors="ignore"``, only unknown characters; at the word level, no word or
-    punctuation mark) translates to ``""`` (with ``n_best``, one
-    ``Translation("", 0.0, 0.0)``) without running the model: decoding an
+    punctuation mark) translates to ``""`` (with ``n_best`` or ``num_samples``,
+    one ``Translation("", 0.0, 0.0)``) without running the model: decoding an
     all-padding input would only show what the model makes of no input at all.
     ``texts`` must be a list (or any iterable but a str, bytes or dict) of str,
     else ``TypeError``.
@@ -44,31 +49,69 @@ def translate(model, texts, vocab=None, batch_size: int = 256, errors: str = "ra
     n_best: None returns one string per input. An integer k returns, per input, a
         list of its k best ``Translation(text, log_prob, score)``, best first (beam
         search with ``beam_width`` if given, else k).
+    sampling: None, or "temperature", "top_k" or "top_p" to draw each token (see
+        ``sampling.py``) with ``temperature`` (default 1), top_k's ``k``, top_p's ``p``,
+        from ``np.random.default_rng(seed)``: the same seed (and texts, batch_size) gives
+        the same strings. ``num_samples``: None returns one string per input; an integer
+        S returns, per input, S ``Translation(text, log_prob, score)`` in the order drawn
+        (log_prob the model's log P(text | input), score as beam search's).
+        Not with ``beam_width`` / ``n_best``.
     """
     vocab = vocab_of(model, vocab)
     texts = check_texts(texts, "texts")
     check_integer(batch_size, "batch_size")
     if errors not in ("raise", "ignore"):
         raise ValueError(f"errors must be 'raise' or 'ignore', received {errors!r}")
-    if n_best is not None and beam_width is None:
-        beam_width = n_best
+    search = _search(sampling, beam_width, n_best, temperature, k, p, seed, num_samples)
     empty = [not vocab.has_tokens(text, errors=errors) for text in texts]
     todo = [text for text, skip in zip(texts, empty) if not skip]
-    max_steps = vocab.max_decoder_seq_length + 1
     results = []
     for first in range(0, len(todo), batch_size):
         batch = vocab.encode_inputs(todo[first:first + batch_size], truncate=truncate, errors=errors,
                                     dtype=model.dtype)
-        if beam_width is None:
-            results += [vocab.decode(ids, keep_end=keep_end) for ids in
-                        greedy_decode(model, batch, vocab.start_id, vocab.stop_id, max_steps)]
-            continue
-        found = beam_search(model, batch, beam_width, vocab.start_id, vocab.stop_id, max_steps,
-                            n_best=n_best or 1, length_penalty=length_penalty)
-        if n_best is None:
-            results += [vocab.decode(hypotheses[0].ids, keep_end=keep_end) for hypotheses in found]
-        else:
-            results += [[Translation(vocab.decode(h.ids, keep_end=keep_end), h.log_prob, h.score)
-                         for h in hypotheses] for hypotheses in found]
-    done, nothing = iter(results), "" if n_best is None else [Translation("", 0.0, 0.0)]
+        results += _decode(model, vocab, batch, search, keep_end, length_penalty)
+    listed = search.get("n_best") or search.get("num_samples")
+    done, nothing = iter(results), "" if listed is None else [Translation("", 0.0, 0.0)]
     return [nothing if skip else next(done) for skip in empty]
+
+
+def _search(sampling, beam_width, n_best, temperature, k, p, seed, num_samples) -> dict:
+    """The search asked for, checked: {"greedy"}, {"beam_width", "n_best"} or {"sampler",
+    "rng", "num_samples"}; ValueError for the sampling arguments without ``sampling`` or
+    ``sampling`` with beam search's."""
+    if sampling is None:
+        given = {"temperature": temperature, "k": k, "p": p, "seed": seed, "num_samples": num_samples}
+        for name, value in given.items():
+            if value is not None:
+                raise ValueError(f"{name}={value!r} is a sampling argument: pass sampling='temperature', "
+                                 "'top_k' or 'top_p' with it")
+        if n_best is not None and beam_width is None:
+            beam_width = n_best
+        return {"greedy": True} if beam_width is None else {"beam_width": beam_width, "n_best": n_best}
+    if beam_width is not None or n_best is not None:
+        raise ValueError(f"sampling={sampling!r} draws tokens; beam_width and n_best belong to beam "
+                         "search: pass one or the other (num_samples=S gives S samples per input)")
+    return {"sampler": make_sampler(sampling, temperature, k, p), "rng": make_rng(seed),
+            "num_samples": check_integer(num_samples, "num_samples", none_ok=True)}
+
+
+def _decode(model, vocab, batch, search: dict, keep_end: bool, length_penalty: float) -> list:
+    """One batch of encoded inputs -> its strings, or its lists of ``Translation``."""
+    max_steps = vocab.max_decoder_seq_length + 1
+    if "greedy" in search:
+        return [vocab.decode(ids, keep_end=keep_end)
+                for ids in greedy_decode(model, batch, vocab.start_id, vocab.stop_id, max_steps)]
+    if "sampler" in search:
+        found = sample_decode(model, batch, search["sampler"], vocab.start_id, vocab.stop_id, max_steps,
+                              search["rng"], num_samples=search["num_samples"] or 1)
+        if search["num_samples"] is None:
+            return [vocab.decode(samples[0].ids, keep_end=keep_end) for samples in found]
+        return [[Translation(vocab.decode(s.ids, keep_end=keep_end), s.log_prob,
+                             s.log_prob / float(length_normaliser(len(s.ids), length_penalty)))
+                 for s in samples] for samples in found]
+    found = beam_search(model, batch, search["beam_width"], vocab.start_id, vocab.stop_id, max_steps,
+                        n_best=search["n_best"] or 1, length_penalty=length_penalty)
+    if search["n_best"] is None:
+        return [vocab.decode(hypotheses[0].ids, keep_end=keep_end) for hypotheses in found]
+    return [[Translation(vocab.decode(h.ids, keep_end=keep_end), h.log_prob, h.score)
+             for h in hypotheses] for hypotheses in found]

@@ -1,5 +1,7 @@
 """Layers: each a forward/backward pair with Keras's weight names and order."""
-from .attention import DotAttention
+from .additive_attention import AdditiveAttention
+from .attention import DotAttention, ScoreAttention
+from .bahdanau_attention import BahdanauAttention, GeneralAttention
 from .base import Layer
 from .dense import Dense
 from .embedding import Embedding
@@ -7,4 +9,5 @@ from .gru import GRU
 from .lstm import LSTM
 from .recurrent import Recurrent
 
-__all__ = ["Layer", "Dense", "DotAttention", "Embedding", "GRU", "LSTM", "Recurrent"]
+__all__ = ["Layer", "Dense", "DotAttention", "AdditiveAttention", "ScoreAttention", "Embedding", "GRU",
+           "LSTM", "Recurrent", "BahdanauAttention", "GeneralAttention"]

@@ -13,6 +13,8 @@ The variants (the tutorial's model and its FAQ)::
     teacher_forcing True | False         decoder fed the targets, or its own outputs (char only)
     mask_zero       False | True         id 0 is padding, skipped by the RNNs and the loss (word only)
     attention       None | "luong"       Luong dot-product attention over the encoder outputs
+                    | "additive"         (Keras's Attention()), or additive scores (Keras's
+                                         AdditiveAttention()), after the decoder RNN
                                          (teacher forcing only)
 """
 from __future__ import annotations
@@ -27,7 +29,7 @@ from ..ops import resolve_dtype
 
 CELLS = ("lstm", "gru")
 LEVELS = ("char", "word")
-ATTENTION = (None, "luong")
+ATTENTION = (None, "luong", "additive")
 
 
 @dataclass(frozen=True)
@@ -65,9 +67,9 @@ class Seq2SeqConfig:
         if self.mask_zero and self.level != "word":
             raise ValueError("mask_zero needs level='word' (id 0 is the word vocabulary's padding)")
         if self.attention not in ATTENTION:
-            raise ValueError(f"attention must be None or 'luong', received {self.attention!r}")
+            raise ValueError(f"attention must be None, 'luong' or 'additive', received {self.attention!r}")
         if self.attention and not self.teacher_forcing:
-            raise ValueError("attention='luong' needs teacher_forcing=True: the decoder's output "
+            raise ValueError(f"attention={self.attention!r} needs teacher_forcing=True: the decoder's output "
                              "sequence queries the encoder in one pass; the FAQ's model without "
                              "teacher forcing has no attention variant here")
 

@@ -114,11 +114,11 @@ class Decoder:
             full = np.zeros(cache.real.shape + dfeatures.shape[1:], dfeatures.dtype)   # (Td, N, H)
             full[cache.real] = dfeatures
             dfeatures = np.swapaxes(full, 0, 1)
-        dseq, dvalues = self._attend_backward(dfeatures, cache.attention)
+        dseq, dvalues, attention_grads = self._attend_backward(dfeatures, cache.attention)
         dstates = [None] * self.rnn.state_size if dstates is None else dstates
         dx, dinitial, rnn_grads = self.rnn.backward([dseq, *dstates], cache.rnn)
         grads = {**embed_backward(self.embedding, dx, cache.embedding, embedding_rows),
-                 self.rnn.name: rnn_grads, self.dense.name: dense_grads}
+                 self.rnn.name: rnn_grads, self.dense.name: dense_grads, **attention_grads}
         return (None if self.embedding is not None else dx), dinitial, dvalues, grads
 
     # --- step: one step, nothing kept --------------------------------------------------
@@ -149,10 +149,12 @@ class Decoder:
         return np.concatenate([seq, context], axis=-1), cache
 
     def _attend_backward(self, dfeatures, att_cache):
-        """Reverse of ``_attend`` → (d decoder outputs, d encoder outputs or None)."""
+        """Reverse of ``_attend`` → (d decoder outputs, d encoder outputs or None, {the
+        attention's name: its weight grads} or {})."""
         if att_cache is None:
-            return dfeatures, None
+            return dfeatures, None, {}
         h = self.rnn.units
         # features = [seq; context]: the context half goes back through the attention
-        dquery, dvalues = self.attention.backward(dfeatures[..., h:], att_cache)
-        return dfeatures[..., :h] + dquery, dvalues   # seq reaches the Dense directly and as the query
+        dquery, dvalues, grads = self.attention.backward(dfeatures[..., h:], att_cache)
+        # seq reaches the Dense directly and as the query
+        return dfeatures[..., :h] + dquery, dvalues, {self.attention.name: grads}

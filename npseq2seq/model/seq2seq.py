@@ -31,7 +31,7 @@ from typing import NamedTuple
 import numpy as np
 
 from ..decode import translate as translate_texts
-from ..layers import GRU, LSTM, Dense, DotAttention, Embedding
+from ..layers import GRU, LSTM, AdditiveAttention, Dense, DotAttention, Embedding
 from ..train import Trainer
 from . import free_running
 from .config import Seq2SeqConfig
@@ -75,8 +75,9 @@ def build(config: Seq2SeqConfig, rng: np.random.Generator) -> tuple[Encoder, Dec
                       dtype=dtype, rng=rng, name="encoder_" + config.cell)
     decoder_rnn = rnn(units, dec_in, return_sequences=True, return_state=True,
                       dtype=dtype, rng=rng, name="decoder_" + config.cell)
-    # no weights: Keras's Attention() with use_scale=False adds nothing to get_weights()
-    attention = DotAttention(dtype) if config.attention else None
+    # Keras's Attention() (use_scale=False) adds no weights; AdditiveAttention() its scale (H,)
+    attention = (AdditiveAttention(units, dtype, rng) if config.attention == "additive"
+                 else DotAttention(dtype) if config.attention else None)
     dense = Dense(config.num_decoder_tokens, 2 * units if attention else units,   # [output; context]
                   activation="softmax", dtype=dtype, rng=rng, name="decoder_dense")
     return (Encoder(encoder_rnn, encoder_embedding, return_memory=attention is not None),
@@ -250,7 +251,8 @@ class Seq2Seq(Trainer):
         trace: a list to append the step's ``StepTrace`` to (its gates; for ``inspect``).
         """
         if return_attention and self.decoder.attention is None:
-            raise ValueError("return_attention=True needs a model built with attention='luong'")
+            raise ValueError("return_attention=True needs a model built with attention='luong' "
+                             "or attention='additive'")
         states, memory = self.decoder.split_state(states)
         probs, states, step = self.decoder.step(token_ids, states, memory)
         if trace is not None:
@@ -274,14 +276,16 @@ class Seq2Seq(Trainer):
         its last token), these are the weights greedy decoding used at every step.
         """
         if self.decoder.attention is None:
-            raise ValueError("attention_weights needs a model built with attention='luong'")
+            raise ValueError("attention_weights needs a model built with attention='luong' "
+                             "or attention='additive'")
         enc, dec = self._prepare_x(x)
         return self.forward(enc, dec)[1].decoder.attention.weights
 
     def translate(self, texts, **kwargs) -> list:
-        """Translations of raw input strings (needs ``vocab``): greedy, or beam search with
-        ``beam_width=B`` (and ``n_best=k`` for the k best with their log-probabilities);
-        see ``decode.translate``."""
+        """Translations of raw input strings (needs ``vocab``): greedy, beam search with
+        ``beam_width=B`` (and ``n_best=k`` for the k best with their log-probabilities), or
+        sampling with ``sampling="temperature" | "top_k" | "top_p"`` (and ``seed``,
+        ``num_samples``); see ``decode.translate``."""
         return translate_texts(self, texts, **kwargs)
 
     # --- files --------------------------------------------------------------------------

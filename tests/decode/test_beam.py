@@ -8,52 +8,11 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from npseq2seq import RMSprop, Seq2Seq
+from npseq2seq import Seq2Seq
 from npseq2seq.decode import beam_search, greedy_decode, length_normaliser
 from npseq2seq.ops import softmax
-from npseq2seq.text import CharVocab, addition_pairs, number_word_pairs, one_hot, vectorize, words
+from npseq2seq.text import one_hot
 from reference.tolerances import tol
-
-CONFIGS = [("char", "lstm"), ("char", "gru"), ("word", "lstm"), ("word", "gru")]
-
-
-def train_small(level, cell):
-    """A model trained about a second: far from perfect, but its outputs vary and are not
-    uniform. Character level on 2-digit sums; word level on number words split at the
-    hyphens ("quatre vingt deux"), so that words repeat across sentences."""
-    if level == "char":
-        inputs, targets = addition_pairs(num_samples=400, digits=2, seed=0)
-        vocab = CharVocab.from_texts(inputs, targets)
-        enc, dec, tgt = vectorize(inputs, targets, vocab)
-        start, stop, loss = vocab.target_token_index["\t"], vocab.target_token_index["\n"], \
-            "categorical_crossentropy"
-    else:   # without mask_zero: a <pad> fed back to decode_step is a token like any other
-        inputs, targets = ([t.replace("-", " ") for t in side]
-                           for side in number_word_pairs(num_samples=100, high=99, seed=0))
-        vocab = words.WordVocab.from_texts(inputs, targets)
-        enc, dec, tgt = words.vectorize_words(inputs, targets, vocab)
-        start, stop, loss = words.START, words.END, "sparse_categorical_crossentropy"
-    model = Seq2Seq(vocab.num_encoder_tokens, vocab.num_decoder_tokens, 32, cell=cell, level=level,
-                    seed=0, vocab=vocab)
-    model.compile(RMSprop(learning_rate=0.01), loss)
-    model.fit([enc, dec], tgt, batch_size=20, epochs=10, verbose=0)
-    n = 60                     # sentences decoded by the tests
-    assert len(set(model.translate(inputs[:n]))) > 5, "a degenerate model would test little"
-    return model, inputs[:n], enc[:n], start, stop
-
-
-@pytest.fixture(scope="module")
-def char_lstm():
-    """train_small("char", "lstm"), trained once per module: the char-lstm ``trained``
-    model is this one, and so is the CLI test's."""
-    return train_small("char", "lstm")
-
-
-@pytest.fixture(scope="module", params=CONFIGS, ids=["-".join(c) for c in CONFIGS])
-def trained(request):
-    if request.param == ("char", "lstm"):
-        return request.getfixturevalue("char_lstm")
-    return train_small(*request.param)
 
 
 def gnmt_lp(length, alpha):
@@ -306,12 +265,13 @@ def test_translate_n_best_and_argument_errors(trained):
     assert model.translate([], beam_width=3) == []
 
 
+@pytest.mark.parametrize("attention", ["luong", "additive"])
 @pytest.mark.parametrize("level, mask_zero", [("char", False), ("word", False), ("word", True)])
-def test_beam_search_through_an_attention_decoder(level, mask_zero):
+def test_beam_search_through_an_attention_decoder(level, mask_zero, attention):
     """Seq2Seq(attention="luong") appends the encoder outputs (N, Te, H), and with mask_zero
     their mask (N, Te), to the state list: beam search carries them along by rows."""
     rng = np.random.default_rng(11)
-    model = Seq2Seq(6, 5, 4, level=level, mask_zero=mask_zero, attention="luong", dtype="float64", seed=1)
+    model = Seq2Seq(6, 5, 4, level=level, mask_zero=mask_zero, attention=attention, dtype="float64", seed=1)
     model.set_weights([rng.normal(0, 1.5, w.shape) for w in model.get_weights()])
     ids = rng.integers(1, 6, (4, 5))
     ids[np.arange(5) >= rng.integers(1, 6, (4, 1))] = 0             # padding after 1-5 tokens

@@ -1,5 +1,7 @@
 """Luong (dot-product) attention: the layer against its equations and finite differences,
-and Seq2Seq(attention="luong"): whole-model gradients, inference, files, training."""
+and Seq2Seq(attention="luong") and attention="additive" (the layer's own tests are in
+tests/layers/test_additive_attention.py): whole-model gradients, inference, files,
+training, the CLI."""
 import numpy as np
 import pytest
 from hypothesis import given, settings
@@ -12,6 +14,7 @@ from npseq2seq.text import CharVocab, number_word_pairs, one_hot, vectorize
 from tests.gradutil import assert_gradient, check_all_gradients, randomised, word_batch
 
 sizes = st.integers(min_value=1, max_value=3)
+KINDS = ["luong", "additive"]
 
 
 def random_masks(rng, n, tq, tv, with_masks):
@@ -64,7 +67,8 @@ def test_attention_gradients(n, tq, tv, h, with_masks, seed):
     def f():
         return np.sum(layer.forward(q, v, query_mask, value_mask)[0] * dcontext)
 
-    dq, dv = layer.backward(dcontext, layer.forward(q, v, query_mask, value_mask)[1])
+    dq, dv, grads = layer.backward(dcontext, layer.forward(q, v, query_mask, value_mask)[1])
+    assert grads == []
     assert_gradient(f, q, dq, "query")
     assert_gradient(f, v, dv, "values")
 
@@ -96,25 +100,26 @@ def char_batch(rng, n, te, td, ve, vd, zero_pad):
 
 @settings(max_examples=10, deadline=None)
 @given(cell=st.sampled_from(["lstm", "gru"]), n=sizes, te=sizes, td=sizes, ve=sizes,
-       vd=st.integers(2, 3), h=sizes, zero_pad=st.booleans(), seed=st.integers(0, 999))
-def test_char_model_gradients_through_attention(cell, n, te, td, ve, vd, h, zero_pad, seed):
-    """Every weight, with the loss reaching the encoder through its final states *and*
-    through the attention over its outputs."""
+       vd=st.integers(2, 3), h=sizes, zero_pad=st.booleans(), seed=st.integers(0, 999),
+       kind=st.sampled_from(KINDS))
+def test_char_model_gradients_through_attention(cell, n, te, td, ve, vd, h, zero_pad, seed, kind):
+    """Every weight (the additive scale too), with the loss reaching the encoder through its
+    final states *and* through the attention over its outputs."""
     rng = np.random.default_rng(seed)
-    model = randomised(Seq2Seq(ve, vd, h, cell=cell, dtype="float64", attention="luong"), rng)
+    model = randomised(Seq2Seq(ve, vd, h, cell=cell, dtype="float64", attention=kind), rng)
     model.compile(SGD(), CategoricalCrossentropy(exact_gradient=True))
     check_all_gradients(model, *char_batch(rng, n, te, td, ve, vd, zero_pad))
 
 
 @settings(max_examples=8, deadline=None)
 @given(cell=st.sampled_from(["lstm", "gru"]), n=sizes, te=sizes, td=sizes, h=sizes,
-       mask_zero=st.booleans(), seed=st.integers(0, 999))
-def test_word_model_gradients_through_attention(cell, n, te, td, h, mask_zero, seed):
+       mask_zero=st.booleans(), seed=st.integers(0, 999), kind=st.sampled_from(KINDS))
+def test_word_model_gradients_through_attention(cell, n, te, td, h, mask_zero, seed, kind):
     """Word level, with mask_zero: padded encoder steps masked out of the attention,
     padded decoder steps' contexts zeroed and left out of the loss."""
     rng = np.random.default_rng(seed)
     model = randomised(Seq2Seq(5, 4, h, cell=cell, level="word", mask_zero=mask_zero,
-                               dtype="float64", attention="luong"), rng)
+                               dtype="float64", attention=kind), rng)
     model.compile(SGD(), CategoricalCrossentropy(exact_gradient=True))
     enc, dec, tgt = word_batch(rng, n, te, td, 5, 4)
     check_all_gradients(model, [enc, dec], np.eye(4)[tgt])
@@ -131,10 +136,19 @@ def test_layout_and_weight_order():
     plain = Seq2Seq(7, 9, 4, seed=0)
     assert not plain.encoder.rnn.return_sequences and plain.get_config()["attention"] is None
     assert "attention" in model.summary()
+    # additive: Keras's AdditiveAttention scale (H,) after the decoder RNN, before the Dense
+    additive = Seq2Seq(7, 9, 4, attention="additive", seed=0)
+    assert [w.shape for w in additive.params] == [(7, 16), (4, 16), (16,), (9, 16), (4, 16),
+                                                  (16,), (4,), (8, 9), (9,)]
+    assert [layer.name for layer in additive.layers] == [layer.name for layer in model.layers]
+    assert additive.param_names()[6] == "attention/scale"
+    # the weights drawn before the scale are luong's: the same seed, the same arrays
+    for a, b in zip(additive.params[:6], model.params[:6]):
+        np.testing.assert_array_equal(a, b)
 
 
 def test_argument_errors():
-    with pytest.raises(ValueError, match="attention must be None or 'luong'"):
+    with pytest.raises(ValueError, match="attention must be None, 'luong' or 'additive'"):
         Seq2Seq(3, 4, 5, attention="bahdanau")
     with pytest.raises(ValueError, match="teacher_forcing=True"):
         Seq2Seq(3, 4, 5, attention="luong", teacher_forcing=False)
@@ -145,14 +159,14 @@ def test_argument_errors():
         plain.attention_weights([np.zeros((2, 3), int), np.zeros((2, 3), int)])
 
 
-@pytest.fixture(scope="module")
-def trained():
+@pytest.fixture(scope="module", params=KINDS)
+def trained(request):
     """A small attention model trained on number words (enough to decode distinct strings)."""
     inputs, targets = number_word_pairs(num_samples=100, high=99, seed=0)
     vocab = CharVocab.from_texts(inputs, targets)
     enc, dec, tgt = vectorize(inputs, targets, vocab)
     model = Seq2Seq(vocab.num_encoder_tokens, vocab.num_decoder_tokens, 32, seed=0, vocab=vocab,
-                    attention="luong")
+                    attention=request.param)
     model.compile(RMSprop(learning_rate=0.01))
     hist = model.fit([enc, dec], tgt, batch_size=16, epochs=8, verbose=0)
     return model, inputs, enc, hist
@@ -209,13 +223,14 @@ def test_save_and_load_keep_the_attention(trained, tmp_path):
     model, inputs, _, _ = trained
     model.save(tmp_path / "att.npz")
     loaded = load_model(tmp_path / "att.npz")
-    assert loaded.attention == "luong" and loaded.decoder.attention is not None
+    assert loaded.attention == model.attention and type(loaded.decoder.attention) is type(model.decoder.attention)
     for a, b in zip(model.get_weights(), loaded.get_weights()):
         np.testing.assert_array_equal(a, b)
     assert loaded.translate(inputs[:10]) == model.translate(inputs[:10])
 
 
-def test_word_level_with_mask_zero_trains_and_decodes():
+@pytest.mark.parametrize("kind", KINDS)
+def test_word_level_with_mask_zero_trains_and_decodes(kind):
     """The padding mask travels in the state list: batched greedy equals one at a time,
     though the batch pads short inputs that a batch of one does not."""
     from npseq2seq.text import words
@@ -223,7 +238,7 @@ def test_word_level_with_mask_zero_trains_and_decodes():
     vocab = words.WordVocab.from_texts(inputs, targets)
     enc, dec, tgt = words.vectorize_words(inputs, targets, vocab)
     model = Seq2Seq(vocab.num_encoder_tokens, vocab.num_decoder_tokens, 24, level="word",
-                    mask_zero=True, seed=0, vocab=vocab, attention="luong")
+                    mask_zero=True, seed=0, vocab=vocab, attention=kind)
     model.compile(RMSprop(learning_rate=0.01), "sparse_categorical_crossentropy")
     hist = model.fit([enc, dec], tgt, batch_size=20, epochs=4, verbose=0)
     assert hist.history["loss"][-1] < hist.history["loss"][0]
@@ -246,14 +261,15 @@ def test_a_state_list_without_the_encoder_outputs_is_refused():
         model.decoder_model.predict([np.zeros((2, 1), int)] + states[:2])
 
 
-def test_cli_trains_and_translates_with_attention(tmp_path, capsys):
+@pytest.mark.parametrize("kind", KINDS)
+def test_cli_trains_and_translates_with_attention(tmp_path, capsys, kind):
     from npseq2seq import cli
 
     out = tmp_path / "att.npz"
     common = ["train", "--corpus", "numbers", "--num-samples", "100", "--latent-dim", "8",
               "--batch-size", "50", "--show", "0"]
-    assert cli.main([*common, "--epochs", "1", "--attention", "luong", "--out", str(out)]) == 0
-    assert load_model(out).attention == "luong"
+    assert cli.main([*common, "--epochs", "1", "--attention", kind, "--out", str(out)]) == 0
+    assert load_model(out).attention == kind
     assert cli.main(["train", "--resume", str(out), "--epochs", "2"]) == 0     # kept through resume
     assert cli.main(["translate", "--model", str(out), "seven"]) == 0
     capsys.readouterr()

@@ -9,7 +9,7 @@ RULES = [   # (arguments, the error's text)
     (dict(level="byte"), "level must be 'char' or 'word'"),
     (dict(level="word", teacher_forcing=False), "teacher_forcing=False is the FAQ's character-level"),
     (dict(mask_zero=True), "mask_zero needs level='word'"),
-    (dict(attention="bahdanau"), "attention must be None or 'luong'"),
+    (dict(attention="bahdanau"), "attention must be None, 'luong' or 'additive'"),
     (dict(attention="luong", teacher_forcing=False), "attention='luong' needs teacher_forcing=True"),
     (dict(latent_dim=0), "latent_dim must be a positive integer"),
     (dict(seed=-1), "seed must be None or a non-negative integer"),
