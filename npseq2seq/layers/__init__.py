@@ -1,10 +1,11 @@
 """Layers: each a forward/backward pair with Keras's weight names and order."""
 from .attention import DotAttention
 from .base import Layer
+from .bidirectional import Bidirectional
 from .dense import Dense
 from .embedding import Embedding
 from .gru import GRU
 from .lstm import LSTM
 from .recurrent import Recurrent
 
-__all__ = ["Layer", "Dense", "DotAttention", "Embedding", "GRU", "LSTM", "Recurrent"]
+__all__ = ["Layer", "Bidirectional", "Dense", "DotAttention", "Embedding", "GRU", "LSTM", "Recurrent"]
