@@ -41,7 +41,9 @@ from .models import CELLS, _rnn
 
 __all__ = ["build_deep_training_model", "build_deep_inference_models"]
 
-ATTENTION, CONCAT, DENSE = "attention", "concatenate", "dense"
+# layer names, unique in a model: the states' Concatenate layers take Keras's automatic
+# names ("concatenate", "concatenate_1", ...), so the features' one is named otherwise
+ATTENTION, CONCAT, DENSE = "attention", "attention_features", "dense"
 ENCODER_EMBEDDING, DECODER_EMBEDDING = "encoder_embedding", "decoder_embedding"
 
 

@@ -163,3 +163,25 @@ def test_translate_greedy_beam_and_inspect(trained):
     steps = []
     model.decode_step(np.array([model.vocab.start_id]), encoded, trace=steps)
     np.testing.assert_array_equal(trace.decoder.states["h"][0], steps[0].states[-1][0])
+
+
+@pytest.mark.parametrize("kwargs", [dict(num_layers=2, cell="gru"), dict(bidirectional=True, num_layers=2)],
+                         ids=_id)
+def test_length_bucketed_batches_give_the_mask_zero_models_loss_and_gradients(kwargs):
+    """A packed batch (``fit(bucket_by_length=True)``) runs every encoder layer packed (the
+    backward direction on the reversed real steps as a mask) and every decoder layer packed:
+    the mask_zero model's own loss and gradients."""
+    from npseq2seq.train.batches import BucketedBatches
+
+    rng = np.random.default_rng(7)
+    model = randomised(Seq2Seq(7, 6, 3, level="word", mask_zero=True, dtype="float64", **kwargs), rng)
+    model.compile(SGD(), CategoricalCrossentropy(exact_gradient=True))
+    enc, dec, tgt = word_batch(rng, 5, 4, 5, 7, 6)
+    tgt[0, -1], tgt[:, 0] = 0, np.maximum(tgt[:, 0], 1)   # some padding to cut, no empty row
+    dec = np.where(tgt == 0, 0, dec)
+    batch = BucketedBatches(model.config, None, enc, dec, tgt, len(enc)).batch(np.arange(len(enc)))
+    loss, grads, _ = model._loss_and_grads(batch)
+    ref_loss, ref_grads = model.loss_and_gradients([enc, dec], tgt)
+    assert loss == pytest.approx(ref_loss, rel=1e-13)
+    for g, r in zip(grads, ref_grads, strict=True):
+        np.testing.assert_allclose(g, r, rtol=0, atol=1e-13)
