@@ -82,22 +82,19 @@ class Decoder:
         """How many arrays the RNNs' states are: the sum over the layers."""
         return sum(rnn.state_size for rnn in self.rnns)
 
-    def per_layer(self, states) -> list[list]:
+    def per_layer(self, states) -> list:
         """A flat list of the RNNs' states (or None) → one list per layer, bottom first."""
         if states is None:
             return [None] * len(self.rnns)
         states = list(states)
-        if len(self.rnns) > 1 and len(states) != self.state_size:
+        if len(self.rnns) == 1:
+            return [states]                  # the layer checks their number, naming itself
+        if len(states) != self.state_size:
             raise ValueError(f"the decoder's states must be a list of {self.state_size} arrays "
                              f"({len(self.rnns)} layers of {self.rnn.state_size}, layer 1's first), "
                              f"received {len(states)}")
-        out, k = [], 0
-        for rnn in self.rnns:
-            out.append(states[k:k + rnn.state_size])
-            k += rnn.state_size
-        if len(self.rnns) == 1:
-            out[0] = states                  # (its own count is checked by the layer)
-        return out
+        k = self.rnn.state_size              # the layers are of one cell
+        return [states[i:i + k] for i in range(0, len(states), k)]
 
     @property
     def memory_size(self) -> int:

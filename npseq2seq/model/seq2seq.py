@@ -74,10 +74,10 @@ class Seq2Seq(Trainer):
 
     The decoder state list (``encode``, ``decode_step``, ``decoder_model``) holds every
     layer's states, layer 1's first ([h1, c1, h2, c2, …] for LSTM); each (N, latent_dim),
-    or (N, 2·latent_dim) after a bidirectional encoder. With attention it
-    ends with the encoder outputs (N, Te, H), and with ``mask_zero`` also their padding
-    mask (N, Te); ``attention_weights`` and ``decode_step(..., return_attention=True)``
-    give the alignments.
+    or (N, 2·latent_dim) after a bidirectional encoder. With attention it ends with the
+    encoder outputs (N, Te, H) (H: the top encoder layer's output width), and with
+    ``mask_zero`` also their padding mask (N, Te); ``attention_weights`` and
+    ``decode_step(..., return_attention=True)`` give the alignments.
     """
 
     def __init__(self, num_encoder_tokens, num_decoder_tokens=None, latent_dim: int = 256,
