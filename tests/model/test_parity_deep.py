@@ -15,7 +15,8 @@ check runs in float64 and float32 (``keras_floatx``) with ``reference.tolerances
 * loss and every weight's gradient against ``tf.GradientTape``;
 * weights after 1 and 20 ``train_on_batch`` steps (RMSprop; Adam on one variant);
 * a 3-epoch ``fit`` (shuffle off, validation split): per-epoch loss and val_loss;
-* decoded strings of a model Keras trained, moved to npseq2seq.
+* decoded strings of a model Keras trained, moved to npseq2seq; at word level, the
+  greedy ids of the same random weights.
 
 With ``mask_zero`` the probabilities are compared at real decoder steps only: Keras 3
 runs its decoder layers over padding (an RNN called with ``initial_state`` is not handed
@@ -63,8 +64,9 @@ def _word(variant):
     return VARIANTS[variant].get("level") == "word"
 
 
-def _pair(keras, dtype, variant, optimizer="rmsprop", keras_optimizer="rmsprop", seed=0):
-    """(Keras model, npseq2seq model) of a variant, compiled, with the same random weights."""
+def _pair(keras, dtype, variant, optimizer="rmsprop", keras_optimizer="rmsprop", seed=0, scale=0.5):
+    """(Keras model, npseq2seq model) of a variant, compiled, with the same random weights
+    (normal, standard deviation ``scale``)."""
     from reference.bridge import to_keras
     from reference.deep import build_deep_training_model
     from reference.testing import random_weights
@@ -79,7 +81,8 @@ def _pair(keras, dtype, variant, optimizer="rmsprop", keras_optimizer="rmsprop",
     km.compile(optimizer=keras_optimizer, loss=loss)
     nm = Seq2Seq(VE, VD, H, dtype=dtype, seed=seed, **spec)
     nm.compile(optimizer=optimizer, loss=loss)
-    nm.set_weights(random_weights(np.random.default_rng(seed), [w.shape for w in nm.get_weights()], dtype))
+    nm.set_weights(random_weights(np.random.default_rng(seed), [w.shape for w in nm.get_weights()], dtype,
+                                  scale))
     to_keras(nm, km)
     return km, nm
 
@@ -283,3 +286,23 @@ def test_decoded_strings_of_a_keras_trained_model(keras, keras_floatx, variant):
     assert [np_decode_sequence(nm, enc[i:i + 1]) for i in some] == theirs
     assert nm.translate([inputs[i] for i in some], keep_end=True) == theirs
     assert len(set(theirs)) > 3       # the decoder reads the encoder: not one constant string
+
+
+@pytest.mark.parametrize("variant", [p for p in variants(fast=("bi2-word",))
+                                     if _word(p.values[0]) and not VARIANTS[p.values[0]].get("mask_zero")])
+def test_decoded_word_ids_of_the_same_weights(keras, keras_floatx, variant):
+    """Word level, the same random weights: Keras's greedy loop on its inference models
+    (``reference.decode_word_sequence``) and npseq2seq's batched greedy decoding give the
+    same ids for every input (without mask_zero: a fed-back padding id would be a real
+    step in Keras's one-step decoder and a skipped one here, see test_parity_variants.py)."""
+    from npseq2seq.decode import greedy_decode
+    from reference import decode_word_sequence
+    from reference.deep import build_deep_inference_models
+
+    km, nm = _pair(keras, keras_floatx, variant, scale=1.0)   # (at 0.5 one string for all inputs)
+    (enc, _), _ = _batch(variant, keras_floatx, n=12)
+    k_enc, k_dec = build_deep_inference_models(km)
+    theirs = [decode_word_sequence(enc[i:i + 1], k_enc, k_dec, 2, 3, TD) for i in range(len(enc))]
+    ours = [list(ids) for ids in greedy_decode(nm, enc, 2, 3, TD + 1)]
+    assert ours == theirs
+    assert len({tuple(ids) for ids in theirs}) > 3      # the decoder reads the encoder
