@@ -6,6 +6,10 @@
 - the gate activations, read from what the cells themselves stored (the fused gate
   arrays: input i, forget f, candidate g, output o for LSTM; update z, reset r,
   candidate hh for GRU), so nothing of the cell is computed a second time;
+  of a stacked model, the *top* layer of the encoder and of the decoder (what the
+  decoder's Dense layer, and attention, read); of a bidirectional encoder both
+  directions side by side, units [forward; backward] (2H rows), the backward direction's
+  steps put back in the input's order;
 - the states after the step: h and c (LSTM) or h (GRU);
 - at each decoder step, the probabilities of the next token: the whole distribution
   and its ``top_k`` most probable tokens;
@@ -34,6 +38,7 @@ import numpy as np
 
 from .checks import check_integer
 from .decode.greedy import greedy_decode, vocab_of
+from .layers.bidirectional import BidirectionalCache
 from .layers.recurrent import split_gates
 from .model import as_token_ids
 
@@ -76,14 +81,25 @@ def _rnn_trace(cell: str, tokens: list[str], gates: np.ndarray, states: list[np.
 
 
 def _forward_trace(cell, tokens, cache) -> RNNTrace:
-    """``cache``: a layer's ``forward`` cache, batch of one."""
+    """``cache``: a layer's ``forward`` cache, batch of one; a Bidirectional's cache gives
+    both directions, units side by side, the backward one in the input's step order."""
+    if isinstance(cache, BidirectionalCache):
+        fw, bw = _forward_trace(cell, tokens, cache.forward), _forward_trace(cell, tokens, cache.backward)
+        return RNNTrace(tokens, _side_by_side(fw.gates, bw.gates), _side_by_side(fw.states, bw.states))
     return _rnn_trace(cell, tokens, cache.gates[:, 0], [s[1:, 0] for s in cache.states])
 
 
+def _side_by_side(forward: dict, backward: dict) -> dict:
+    """name → (T, 2H): the forward units, then the backward ones (its steps reversed back)."""
+    return {name: np.concatenate([forward[name], backward[name][::-1]], axis=1) for name in forward}
+
+
 def _steps_trace(cell, tokens, steps) -> RNNTrace:
-    """``steps``: the ``StepTrace`` of each ``decode_step``, batch of one."""
+    """``steps``: the ``StepTrace`` of each ``decode_step``, batch of one; the top layer's
+    gates and states (the last of each step's states)."""
+    top = len(steps[0].states) - len(STATES[cell])
     return _rnn_trace(cell, tokens, np.stack([step.gates[0] for step in steps]),
-                      [np.stack([step.states[k][0] for step in steps]) for k in range(len(STATES[cell]))])
+                      [np.stack([step.states[top + k][0] for step in steps]) for k in range(len(STATES[cell]))])
 
 
 def record(model, text: str, top_k: int = 5, vocab=None) -> Trace:

@@ -26,7 +26,12 @@ _ATTENTION = (
     "build_attention_training_model",
 )
 
-__all__ = list(_MODELS) + list(_ATTENTION)
+_DEEP = (
+    "build_deep_inference_models",
+    "build_deep_training_model",
+)
+
+__all__ = list(_MODELS) + list(_ATTENTION) + list(_DEEP)
 
 
 def __getattr__(name):
@@ -34,4 +39,6 @@ def __getattr__(name):
         return getattr(importlib.import_module(".models", __name__), name)
     if name in _ATTENTION:
         return getattr(importlib.import_module(".attention", __name__), name)
+    if name in _DEEP:
+        return getattr(importlib.import_module(".deep", __name__), name)
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

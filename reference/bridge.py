@@ -41,10 +41,36 @@ def from_keras(keras_model, np_model) -> None:
     np_model.set_weights([np.asarray(w, dtype=t.dtype) for w, t in zip(source, target)])
 
 
+def _deep_sizes(keras_model, rnns) -> dict:
+    """Seq2Seq's arguments of a training model of ``reference.deep``: num_layers from the
+    RNN layers (half of them the encoder's), bidirectional from a Bidirectional among them;
+    the weights' shapes are checked when they are copied (``from_keras``)."""
+    bidirectional = any(type(layer).__name__ == "Bidirectional" for layer in rnns)
+    first = rnns[0].forward_layer if bidirectional else rnns[0]
+    embeddings = [layer for layer in keras_model.layers if type(layer).__name__ == "Embedding"]
+    dense = [layer for layer in keras_model.layers if type(layer).__name__ == "Dense"]
+    if len(rnns) % 2 or len(dense) != 1 or len(embeddings) not in (0, 2):
+        raise ValueError(f"unsupported model: {[layer.name for layer in keras_model.layers]}")
+    sizes = dict(num_decoder_tokens=dense[0].units, latent_dim=first.units,
+                 cell=type(first).__name__.lower(), dtype=keras_model.get_weights()[0].dtype.name,
+                 level="word" if embeddings else "char",
+                 attention="luong" if any(type(layer).__name__ == "Attention" for layer in keras_model.layers)
+                 else None, num_layers=len(rnns) // 2, bidirectional=bidirectional)
+    if embeddings:        # the encoder's Embedding is listed first
+        sizes.update(num_encoder_tokens=embeddings[0].input_dim, mask_zero=embeddings[0].mask_zero)
+    else:                 # one-hot rows (N, T, Ve)
+        sizes["num_encoder_tokens"] = keras_model.inputs[0].shape[-1]
+    return sizes
+
+
 def _sizes_from_keras(keras_model) -> dict:
     """Seq2Seq's arguments (sizes, cell, dtype, level, mask_zero, attention) read off a Keras
     training model of ``reference.models`` or ``reference.attention`` (see
     ``seq2seq_from_keras``); ValueError naming what else it finds."""
+    rnns = [layer for layer in keras_model.layers
+            if type(layer).__name__ in ("LSTM", "GRU", "Bidirectional")]
+    if len(rnns) > 2 or any(type(layer).__name__ == "Bidirectional" for layer in rnns):
+        return _deep_sizes(keras_model, rnns)
     weights = keras_model.get_weights()
     level = {8: "char", 10: "word"}.get(len(weights))
     if level is None:
@@ -83,11 +109,12 @@ def _sizes_from_keras(keras_model) -> dict:
 
 def seq2seq_from_keras(keras_model, vocab=None):
     """A new npseq2seq ``Seq2Seq`` of the Keras model's sizes, cell, dtype and level (and
-    mask_zero, and attention), with its weights.
+    mask_zero, attention, num_layers and bidirectional), with its weights.
 
-    Supported: the training models of ``reference.models`` (the tutorial's, LSTM or GRU,
-    and the word-level one, with or without mask_zero; the FAQ's model without teacher
-    forcing has the same weights and comes back teacher-forced) and of
+    Supported: the training models of ``reference.deep`` (stacked layers, bidirectional
+    encoders), of ``reference.models`` (the tutorial's, LSTM or GRU, and the word-level
+    one, with or without mask_zero; the FAQ's model without teacher forcing has the same
+    weights and comes back teacher-forced) and of
     ``reference.attention`` (``attention="luong"``). The weights' count and shapes and
     the layers' types tell them apart; what they show to be another model (a GRU with
     ``reset_after=False``, an attention layer with weights, a Dense of another width) is

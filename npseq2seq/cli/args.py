@@ -31,9 +31,10 @@ TRAIN_DEFAULTS = {"corpus": None, "num_samples": 10000, "padding": "space", "cel
                   "validation_split": 0.2, "dtype": "float32", "seed": 0,
                   "clipnorm": None, "clipvalue": None,
                   "level": "char", "teacher_forcing": True, "mask_zero": False, "attention": None,
-                  "bucket_by_length": False}
+                  "bucket_by_length": False, "num_layers": 1, "bidirectional": False}
 # The flags that are fields of Seq2SeqConfig (the rest are about data and training).
-CONFIG_FLAGS = ("latent_dim", "cell", "dtype", "seed", "level", "teacher_forcing", "mask_zero", "attention")
+CONFIG_FLAGS = ("latent_dim", "cell", "dtype", "seed", "level", "teacher_forcing", "mask_zero", "attention",
+                "num_layers", "bidirectional")
 
 
 def positive_int(text):
@@ -81,6 +82,12 @@ def add_training_args(p, defaults):
                    help="the decoder attends to the encoder's outputs: luong (dot-product scores, "
                         "Keras's layers.Attention) or additive (Keras's layers.AdditiveAttention); "
                         "needs teacher forcing")
+    p.add_argument("--num-layers", type=positive_int, default=defaults["num_layers"],
+                   help="stacked RNN layers in the encoder and in the decoder (encoder layer k "
+                        "starts decoder layer k); default 1, the tutorial's")
+    p.add_argument("--bidirectional", action="store_const", const=True, default=defaults["bidirectional"],
+                   help="a bidirectional encoder (Keras's Bidirectional): --latent-dim units a "
+                        "direction, a decoder of twice as many")
     p.add_argument("--bucket-by-length", action="store_const", const=True,
                    default=defaults["bucket_by_length"],
                    help="beyond Keras: batches of similar target lengths, padded target steps "
@@ -117,8 +124,8 @@ def _as_typed(key, value) -> str:
     """A config field's value as the flag that sets it."""
     if key == "teacher_forcing":
         return "--no-teacher-forcing" if not value else "teacher forcing (no --no-teacher-forcing)"
-    if key == "mask_zero":
-        return "--mask-zero" if value else "no --mask-zero"
+    if key in ("mask_zero", "bidirectional"):
+        return flag(key) if value else f"no {flag(key)}"
     return f"{flag(key)} {value}"
 
 

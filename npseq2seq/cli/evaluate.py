@@ -101,7 +101,9 @@ def run(args):
     if model.vocab is None:
         raise UsageError(f"{args.model} has no vocabulary: it cannot translate text")
     inputs, references, first, note = evaluation_pairs(args, model)
-    print(f"{args.model}: {model.cell}, latent_dim {model.latent_dim}, {model.level} level")
+    deep = (f", {model.num_layers} layers" if model.num_layers > 1 else "") + \
+        (", bidirectional encoder" if model.bidirectional else "")
+    print(f"{args.model}: {model.cell}, latent_dim {model.latent_dim}{deep}, {model.level} level")
     print(f"scoring pairs {first}-{first + len(inputs) - 1} of {args.data or 'corpus ' + args.corpus}; "
           f"{note}")
     print(f"{len(inputs)} pairs{input_problems(model.vocab, inputs)}\n")

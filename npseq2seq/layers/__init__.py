@@ -3,11 +3,12 @@ from .additive_attention import AdditiveAttention
 from .attention import DotAttention, ScoreAttention
 from .bahdanau_attention import BahdanauAttention, GeneralAttention
 from .base import Layer
+from .bidirectional import Bidirectional
 from .dense import Dense
 from .embedding import Embedding
 from .gru import GRU
 from .lstm import LSTM
 from .recurrent import Recurrent
 
-__all__ = ["Layer", "Dense", "DotAttention", "AdditiveAttention", "ScoreAttention", "Embedding", "GRU",
-           "LSTM", "Recurrent", "BahdanauAttention", "GeneralAttention"]
+__all__ = ["Layer", "Bidirectional", "Dense", "DotAttention", "AdditiveAttention", "ScoreAttention",
+           "Embedding", "GRU", "LSTM", "Recurrent", "BahdanauAttention", "GeneralAttention"]

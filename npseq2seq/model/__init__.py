@@ -2,9 +2,11 @@
 
     config.py        Seq2SeqConfig: the variant, its rules, checked once
     inputs.py        the input arrays as token ids; the Embedding (or not) in front of an RNN
-    encoder.py       ids → (Embedding) → RNN → final states (+ outputs for attention)
-    decoder.py       ids + states → (Embedding) → RNN → (attention) → Dense softmax
+    encoder.py       ids → (Embedding) → RNN stack (uni- or bidirectional) → final states
+                     (+ outputs for attention)
+    decoder.py       ids + states → (Embedding) → RNN stack → (attention) → Dense softmax
     free_running.py  the FAQ's decoder fed its own outputs (training without teacher forcing)
+    build.py         the layers of a config, in Keras's get_weights() order
     seq2seq.py       Seq2Seq: builds the layers, composes encoder and decoder, Keras's methods
 """
 from .config import Seq2SeqConfig

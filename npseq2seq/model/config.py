@@ -16,6 +16,11 @@ The variants (the tutorial's model and its FAQ)::
                     | "additive"         (Keras's Attention()), or additive scores (Keras's
                                          AdditiveAttention()), after the decoder RNN
                                          (teacher forcing only)
+    num_layers      1, 2, ...            stacked RNN layers in the encoder and in the decoder;
+                                         encoder layer k hands its final states to decoder layer k
+    bidirectional   False | True         each encoder layer reads forwards and backwards
+                                         (latent_dim units a direction); the decoder has
+                                         2·latent_dim units, started from [forward; backward] states
 """
 from __future__ import annotations
 
@@ -49,9 +54,11 @@ class Seq2SeqConfig:
     teacher_forcing: bool = True
     mask_zero: bool = False
     attention: str | None = None
+    num_layers: int = 1
+    bidirectional: bool = False
 
     def __post_init__(self):
-        for name in ("num_encoder_tokens", "num_decoder_tokens", "latent_dim"):
+        for name in ("num_encoder_tokens", "num_decoder_tokens", "latent_dim", "num_layers"):
             object.__setattr__(self, name, check_integer(getattr(self, name), name))
         object.__setattr__(self, "seed", check_integer(self.seed, "seed", least=0, none_ok=True))
         object.__setattr__(self, "dtype", resolve_dtype(self.dtype).name)
@@ -59,7 +66,7 @@ class Seq2SeqConfig:
             raise ValueError(f"cell must be one of {sorted(CELLS)}, received {self.cell!r}")
         if self.level not in LEVELS:
             raise ValueError(f"level must be 'char' or 'word', received {self.level!r}")
-        for name in ("teacher_forcing", "mask_zero"):
+        for name in ("teacher_forcing", "mask_zero", "bidirectional"):
             object.__setattr__(self, name, bool(getattr(self, name)))
         if not self.teacher_forcing and self.level != "char":
             raise ValueError("teacher_forcing=False is the FAQ's character-level model: "
@@ -77,6 +84,12 @@ class Seq2SeqConfig:
     @property
     def np_dtype(self) -> np.dtype:
         return np.dtype(self.dtype)
+
+    @property
+    def decoder_units(self) -> int:
+        """The decoder's units: latent_dim, or 2·latent_dim after a bidirectional encoder
+        (its [forward; backward] states are the decoder's initial states)."""
+        return self.latent_dim * (2 if self.bidirectional else 1)
 
     @property
     def padding_id(self) -> int:

@@ -1,8 +1,11 @@
 """The decoder: the previous token and the states → the next token's probabilities.
 
-    ids (N, Td) ─► [Embedding, word level] ─► RNN (initial state: the encoder's) ─► outputs (N, Td, H)
+    ids (N, Td) ─► [Embedding, word level] ─► RNN 1 ─► … ─► RNN L ─► outputs (N, Td, H)
+                   (layer k's initial state: encoder layer k's final states)
         outputs ─► [attention over the encoder outputs: [outputs; context] (N, Td, 2H)]
                 ─► Dense softmax ─► (N, Td, V)
+
+Each RNN layer reads the output sequence of the one below; the top layer's outputs go on.
 
 One set of parts, two ways to run them:
 
@@ -15,9 +18,10 @@ One set of parts, two ways to run them:
   cache-free ``step_forward`` (a decoding step costs ~40 µs, of which a cache's arrays
   would be a noticeable part), and it returns the same numbers to the last bit.
 
-The decoder's *state* at inference is a list: the RNN's states ([h, c] or [h]) and,
-with attention, the memory it reads after them (the encoder outputs, and their padding
-mask with mask_zero), so that greedy and beam search handle any decoder alike.
+The decoder's *state* at inference is a list: the RNNs' states, layer 1's first
+([h1, c1, h2, c2, …] or [h1, h2, …]) and, with attention, the memory it reads after
+them (the encoder outputs, and their padding mask with mask_zero), so that greedy and
+beam search handle any decoder alike.
 """
 from __future__ import annotations
 
@@ -30,18 +34,23 @@ from .inputs import embed, embed_backward
 
 class DecoderCache(NamedTuple):
     embedding: object | None     # EmbeddingCache (word level) or None
-    rnn: object                  # RecurrentCache
+    rnns: list                   # each layer's RecurrentCache, bottom first
     attention: object | None     # AttentionCache: the weights (N, Td, Te), or None
     dense: object                # DenseCache: the logits (N, Td, V) or (R, V) packed
     mask: np.ndarray | None      # (N, Td) the steps that count (mask_zero), or None
     real: np.ndarray | None      # (Td, N) packed: the real steps, the only rows Dense saw
 
+    @property
+    def rnn(self):
+        """The top layer's cache (the only one of a one-layer decoder)."""
+        return self.rnns[-1]
+
 
 class StepTrace(NamedTuple):
     """What one ``step`` computed, for ``inspect`` (``decode_step(..., trace=[])``)."""
     probs: np.ndarray            # (N, V) the next token's probabilities
-    states: list                 # the RNN's new states, each (N, H)
-    gates: np.ndarray            # (N, G·H) the RNN's fused gate activations
+    states: list                 # every layer's new states, each (N, H), as decode_step returns them
+    gates: np.ndarray            # (N, G·H) the top RNN layer's fused gate activations
     attention: np.ndarray | None  # (N, Te) this step's attention weights, or None
 
 
@@ -51,15 +60,41 @@ def real_steps(lengths: np.ndarray, steps: int) -> np.ndarray:
 
 
 class Decoder:
-    """``Decoder(rnn, dense, embedding=None, attention=None)``, layers built by ``Seq2Seq``."""
+    """``Decoder(rnns, dense, embedding=None, attention=None)``, layers built by
+    ``model.build``; rnns: the RNN layers bottom first (a single layer may be passed as itself)."""
 
-    def __init__(self, rnn, dense, embedding=None, attention=None):
-        self.rnn, self.dense, self.embedding, self.attention = rnn, dense, embedding, attention
+    def __init__(self, rnns, dense, embedding=None, attention=None):
+        self.rnns = list(rnns) if isinstance(rnns, (list, tuple)) else [rnns]
+        self.dense, self.embedding, self.attention = dense, embedding, attention
+
+    @property
+    def rnn(self):
+        """The top RNN layer (the only one of a one-layer decoder): its outputs go on."""
+        return self.rnns[-1]
 
     @property
     def layers(self) -> list:
-        return [layer for layer in (self.embedding, self.rnn, self.attention, self.dense)
+        return [layer for layer in (self.embedding, *self.rnns, self.attention, self.dense)
                 if layer is not None]
+
+    @property
+    def state_size(self) -> int:
+        """How many arrays the RNNs' states are: the sum over the layers."""
+        return sum(rnn.state_size for rnn in self.rnns)
+
+    def per_layer(self, states) -> list:
+        """A flat list of the RNNs' states (or None) → one list per layer, bottom first."""
+        if states is None:
+            return [None] * len(self.rnns)
+        states = list(states)
+        if len(self.rnns) == 1:
+            return [states]                  # the layer checks their number, naming itself
+        if len(states) != self.state_size:
+            raise ValueError(f"the decoder's states must be a list of {self.state_size} arrays "
+                             f"({len(self.rnns)} layers of {self.rnn.state_size}, layer 1's first), "
+                             f"received {len(states)}")
+        k = self.rnn.state_size              # the layers are of one cell
+        return [states[i:i + k] for i in range(0, len(states), k)]
 
     @property
     def memory_size(self) -> int:
@@ -73,7 +108,7 @@ class Decoder:
         """A decoder state list → (the RNN's states, the attention memory: [] without)."""
         if self.attention is None:
             return list(states), []          # the RNN checks the number of its states
-        k, memory = self.rnn.state_size, self.memory_size
+        k, memory = self.state_size, self.memory_size
         if len(states) != k + memory:
             cell = type(self.rnn).__name__.lower()
             raise ValueError(f"the decoder state of an attention model must be a list of "
@@ -89,16 +124,20 @@ class Decoder:
         ``probabilities`` (the loss reads the logits). lengths: (N,) decreasing, to run
         packed: the RNN computes only the running rows, and only the real steps reach the
         Dense layer (out is then (R, V), R = Σ lengths)."""
-        x, emb_cache, mask = embed(self.embedding, inputs)
-        (seq, *states), rnn_cache = self.rnn.forward(x, initial_state=states, lengths=lengths,
-                                                     mask=mask if lengths is None else None)
+        seq, emb_cache, mask = embed(self.embedding, inputs)
+        new_states, rnn_caches = [], []
+        for rnn, initial in zip(self.rnns, self.per_layer(states)):
+            (seq, *layer_states), cache = rnn.forward(seq, initial_state=initial, lengths=lengths,
+                                                      mask=mask if lengths is None else None)
+            new_states += layer_states
+            rnn_caches.append(cache)
         features, att_cache = self._attend(seq, memory, mask)
         real = None if lengths is None else real_steps(lengths, seq.shape[1])
         if real is not None:                 # the real steps only, (R, H)
             features = np.swapaxes(features, 0, 1)[real]
         out, dense_cache = self.dense.forward(features, activate=probabilities)
         mask = None if lengths is not None else mask
-        return out, states, DecoderCache(emb_cache, rnn_cache, att_cache, dense_cache, mask, real)
+        return out, new_states, DecoderCache(emb_cache, rnn_caches, att_cache, dense_cache, mask, real)
 
     def backward(self, dout, cache: DecoderCache, dstates=None, from_logits: bool = True,
                  embedding_rows: bool = False):
@@ -114,29 +153,36 @@ class Decoder:
             full = np.zeros(cache.real.shape + dfeatures.shape[1:], dfeatures.dtype)   # (Td, N, H)
             full[cache.real] = dfeatures
             dfeatures = np.swapaxes(full, 0, 1)
-        dseq, dvalues, attention_grads = self._attend_backward(dfeatures, cache.attention)
-        dstates = [None] * self.rnn.state_size if dstates is None else dstates
-        dx, dinitial, rnn_grads = self.rnn.backward([dseq, *dstates], cache.rnn)
-        grads = {**embed_backward(self.embedding, dx, cache.embedding, embedding_rows),
-                 self.rnn.name: rnn_grads, self.dense.name: dense_grads, **attention_grads}
+        dx, dvalues, attention_grads = self._attend_backward(dfeatures, cache.attention)
+        dfinal = self.per_layer([None] * self.state_size if dstates is None else dstates)
+        grads, dinitial = {self.dense.name: dense_grads, **attention_grads}, []
+        for k in reversed(range(len(self.rnns))):      # the top layer first
+            # its outputs were the next layer's inputs (the top's, the features'): dx
+            dx, dlayer, grads[self.rnns[k].name] = self.rnns[k].backward([dx, *dfinal[k]], cache.rnns[k])
+            dinitial = dlayer + dinitial
+        grads.update(embed_backward(self.embedding, dx, cache.embedding, embedding_rows))
         return (None if self.embedding is not None else dx), dinitial, dvalues, grads
 
     # --- step: one step, nothing kept --------------------------------------------------
     def step(self, token_ids, states, memory=()):
-        """token ids (N,) and the RNN's states → (probabilities (N, V), new states, StepTrace).
+        """token ids (N,) and the RNNs' states → (probabilities (N, V), new states, StepTrace).
 
         With mask_zero a fed-back padding id is a masked step, as in the training model:
         the states carry over (and the attention's query is masked).
         """
         ids = np.asarray(token_ids)[None]                    # (1, N): one step, time-major
         x, _, mask = embed(self.embedding, ids)
-        states, gates = self.rnn.step_forward(self.rnn.project_inputs(x)[0], states,
-                                              None if mask is None else mask[0])
-        seq = states[0][:, None]                             # (N, 1, H): the step's output
+        new_states = []
+        for rnn, prev in zip(self.rnns, self.per_layer(states)):
+            layer_states, gates = rnn.step_forward(rnn.project_inputs(x)[0], prev,
+                                                   None if mask is None else mask[0])
+            new_states += layer_states
+            x = layer_states[0][None]                        # (1, N, H): the next layer's input
+        seq = layer_states[0][:, None]                       # (N, 1, H): the top layer's output
         features, att_cache = self._attend(seq, memory, None if mask is None else mask.T)
         probs, _ = self.dense.forward(features)
         weights = None if att_cache is None else att_cache.weights[:, 0]
-        return probs[:, 0], states, StepTrace(probs[:, 0], states, gates, weights)
+        return probs[:, 0], new_states, StepTrace(probs[:, 0], new_states, gates, weights)
 
     # --- attention: the Dense layer's input ----------------------------------------------
     def _attend(self, seq, memory, query_mask=None):

@@ -32,7 +32,7 @@ def backward(decoder, dprobs: np.ndarray, caches) -> tuple[list, dict[str, list]
     """d(loss)/d(probabilities) (N, steps, V) → (d initial states, {layer name: grads})."""
     dstates = None
     dfed_back = 0.0
-    grads = {layer.name: [np.zeros_like(w) for w in layer.weights] for layer in (decoder.rnn, decoder.dense)}
+    grads = {layer.name: [np.zeros_like(w) for w in layer.weights] for layer in (*decoder.rnns, decoder.dense)}
     for t in reversed(range(len(caches))):
         dp = dprobs[:, t:t + 1] + dfed_back
         dfed_back, dstates, _, step_grads = decoder.backward(dp, caches[t], dstates, from_logits=False)

@@ -18,8 +18,9 @@ Inference is the tutorial's two models: ``encode`` (``encoder_model``) and
 
 ``params`` lists the live weight arrays in the order of Keras's ``model.get_weights()``
 for the same model (the Embeddings first, then the encoder RNN, the decoder RNN and
-the Dense layer), so weights move between the two with no conversion. The layers are
-also *built* in that order, which fixes what one seed draws for each of them.
+the Dense layer; stacked layers interleaved as Keras orders them, see ``build.py``), so
+weights move between the two with no conversion. The layers are also *built* in that
+order, which fixes what one seed draws for each of them.
 
 ``fit``, ``evaluate``, ``predict`` and ``train_on_batch`` come from ``train.Trainer``,
 as Keras's ``Model`` inherits them from its trainer.
@@ -31,15 +32,13 @@ from typing import NamedTuple
 import numpy as np
 
 from ..decode import translate as translate_texts
-from ..layers import GRU, LSTM, AdditiveAttention, Dense, DotAttention, Embedding
 from ..train import Trainer
 from . import free_running
+from .build import build
 from .config import Seq2SeqConfig
-from .decoder import Decoder, DecoderCache
-from .encoder import Encoder, EncoderCache
+from .decoder import DecoderCache
+from .encoder import EncoderCache
 from .inputs import prepare_tokens, prepare_x, prepare_y
-
-CELLS = {"lstm": LSTM, "gru": GRU}
 
 
 class ForwardCache(NamedTuple):
@@ -60,57 +59,37 @@ class InferenceModel:
     __call__ = predict
 
 
-def build(config: Seq2SeqConfig, rng: np.random.Generator) -> tuple[Encoder, Decoder]:
-    """The layers of ``config``'s model, created in Keras's ``get_weights()`` order (each
-    draws its initial weights from ``rng`` in turn), composed into an encoder and a decoder."""
-    rnn, units, dtype = CELLS[config.cell], config.latent_dim, config.np_dtype
-    enc_in, dec_in = config.num_encoder_tokens, config.num_decoder_tokens
-    encoder_embedding = decoder_embedding = None
-    if config.level == "word":   # FAQ: Embedding(num_tokens, latent_dim) before each RNN
-        encoder_embedding = Embedding(enc_in, units, config.mask_zero, dtype, rng, name="encoder_embedding")
-        decoder_embedding = Embedding(dec_in, units, config.mask_zero, dtype, rng, name="decoder_embedding")
-        enc_in = dec_in = units
-    # with attention the encoder's output sequence is what the decoder attends to
-    encoder_rnn = rnn(units, enc_in, return_sequences=bool(config.attention), return_state=True,
-                      dtype=dtype, rng=rng, name="encoder_" + config.cell)
-    decoder_rnn = rnn(units, dec_in, return_sequences=True, return_state=True,
-                      dtype=dtype, rng=rng, name="decoder_" + config.cell)
-    # Keras's Attention() (use_scale=False) adds no weights; AdditiveAttention() its scale (H,)
-    attention = (AdditiveAttention(units, dtype, rng) if config.attention == "additive"
-                 else DotAttention(dtype) if config.attention else None)
-    dense = Dense(config.num_decoder_tokens, 2 * units if attention else units,   # [output; context]
-                  activation="softmax", dtype=dtype, rng=rng, name="decoder_dense")
-    return (Encoder(encoder_rnn, encoder_embedding, return_memory=attention is not None),
-            Decoder(decoder_rnn, dense, decoder_embedding, attention))
-
-
 class Seq2Seq(Trainer):
     """The tutorial's encoder–decoder and its FAQ variants, with a Keras-shaped API.
 
     Seq2Seq(num_encoder_tokens, num_decoder_tokens, latent_dim=256, cell="lstm",
             dtype="float32", seed=None, vocab=None, level="char",
-            teacher_forcing=True, mask_zero=False, attention=None)
+            teacher_forcing=True, mask_zero=False, attention=None,
+            num_layers=1, bidirectional=False)
     Seq2Seq(config, vocab=None)                    # a model.Seq2SeqConfig
 
     The arguments are ``Seq2SeqConfig``'s (see there for the variants and which combine).
     vocab: a ``text.CharVocab`` or ``text.WordVocab``, optional for training on arrays,
     needed by ``translate``, saved with the model.
 
-    With attention the decoder state list (``encode``, ``decode_step``, ``decoder_model``)
-    ends with the encoder outputs (N, Te, H), and with ``mask_zero`` also their padding
-    mask (N, Te); ``attention_weights`` and ``decode_step(..., return_attention=True)``
-    give the alignments.
+    The decoder state list (``encode``, ``decode_step``, ``decoder_model``) holds every
+    layer's states, layer 1's first ([h1, c1, h2, c2, …] for LSTM); each (N, latent_dim),
+    or (N, 2·latent_dim) after a bidirectional encoder. With attention it ends with the
+    encoder outputs (N, Te, H) (H: the top encoder layer's output width), and with
+    ``mask_zero`` also their padding mask (N, Te); ``attention_weights`` and
+    ``decode_step(..., return_attention=True)`` give the alignments.
     """
 
     def __init__(self, num_encoder_tokens, num_decoder_tokens=None, latent_dim: int = 256,
                  cell: str = "lstm", dtype="float32", seed: int | None = None, vocab=None,
                  level: str = "char", teacher_forcing: bool = True, mask_zero: bool = False,
-                 attention: str | None = None):
+                 attention: str | None = None, num_layers: int = 1, bidirectional: bool = False):
         if isinstance(num_encoder_tokens, Seq2SeqConfig):
             config = num_encoder_tokens
         else:
             config = Seq2SeqConfig(num_encoder_tokens, num_decoder_tokens, latent_dim, cell, dtype,
-                                   seed, level, teacher_forcing, mask_zero, attention)
+                                   seed, level, teacher_forcing, mask_zero, attention,
+                                   num_layers, bidirectional)
         self.config, self.vocab = config, vocab
         # the variant's facts, under the names Keras users and older code read
         self.num_encoder_tokens, self.num_decoder_tokens = config.num_encoder_tokens, config.num_decoder_tokens
@@ -118,11 +97,9 @@ class Seq2Seq(Trainer):
         self.teacher_forcing, self.mask_zero = config.teacher_forcing, config.mask_zero
         self.attention, self.seed, self.dtype = config.attention, config.seed, config.np_dtype
         self.rng = np.random.default_rng(config.seed)  # the one source of randomness: init and shuffling
-        self.encoder, self.decoder = build(config, self.rng)
-        # Keras's get_weights() order: the embeddings come first in the word-level model
-        enc, dec = self.encoder, self.decoder
-        self.layers = [layer for layer in (enc.embedding, dec.embedding, enc.rnn, dec.rnn,
-                                           dec.attention, dec.dense) if layer is not None]
+        self.num_layers, self.bidirectional = config.num_layers, config.bidirectional
+        # the layers in Keras's get_weights() order (model/build.py)
+        self.encoder, self.decoder, self.layers = build(config, self.rng)
         self.optimizer = self.loss = None
         self.encoder_model = InferenceModel(self.encode, "encoder_input → states")
         self.decoder_model = InferenceModel(
@@ -238,7 +215,7 @@ class Seq2Seq(Trainer):
     # --- inference (the tutorial's encoder_model / decoder_model) --------------------------
     def encode(self, encoder_input) -> list[np.ndarray]:
         """The decoder's initial state for a batch of inputs: [h, c] (LSTM) or [h] (GRU), each
-        (N, H); with attention followed by the encoder outputs (N, Te, H) (and, with
+        (N, H), for each layer (layer 1's first); with attention followed by the encoder outputs (N, Te, H) (and, with
         mask_zero, their padding mask (N, Te)). Every array has the batch axis first."""
         ids = prepare_tokens(self.config, encoder_input, self.num_encoder_tokens, "encoder_input_data")
         return self.encoder.encode(ids)
@@ -302,7 +279,10 @@ class Seq2Seq(Trainer):
 
     def summary(self) -> str:
         attention = f", attention={self.attention}" if self.attention else ""
-        lines = [f"Seq2Seq ({self.cell}{attention}, latent_dim={self.latent_dim}, dtype={self.dtype.name})"]
+        deep = (f", num_layers={self.num_layers}" if self.num_layers > 1 else "") + \
+            (", bidirectional" if self.bidirectional else "")
+        lines = [f"Seq2Seq ({self.cell}{attention}{deep}, latent_dim={self.latent_dim}, "
+                 f"dtype={self.dtype.name})"]
         for layer in self.layers:
             shapes = ", ".join(f"{n} {tuple(w.shape)}" for n, w in zip(layer.weight_names, layer.weights))
             lines.append(f"  {layer.name:<16} {layer.count_params():>10,}  {shapes}")

@@ -64,6 +64,10 @@ VARIANTS = {
     "word-mask-gru": ["--level", "word", "--mask-zero", "--cell", "gru"],
     "no-teacher-forcing": ["--no-teacher-forcing"],
     "bucketed": ["--padding", "zero", "--bucket-by-length"],       # beyond the FAQ (train/batches.py)
+    # deeper models (issue 13): a stack, a bidirectional encoder, both with masks and buckets
+    "stacked-bidirectional-attention": ["--num-layers", "2", "--bidirectional", "--attention", "luong"],
+    "bidirectional-word-mask-bucketed": ["--level", "word", "--mask-zero", "--bidirectional",
+                                         "--bucket-by-length", "--num-layers", "2"],
 }
 
 
@@ -89,6 +93,8 @@ def test_each_faq_variant_trains_saves_and_translates(variant, tmp_path):
     assert model.level == ("word" if "word" in flags else "char")
     assert model.mask_zero == ("--mask-zero" in flags)
     assert model.teacher_forcing == ("--no-teacher-forcing" not in flags)
+    assert model.num_layers == (2 if "--num-layers" in flags else 1)
+    assert model.bidirectional == ("--bidirectional" in flags)
     texts = ["seven", "twelve"] + (["zillion"] if model.level == "word" else [])  # unknown word → <unk>
     tr = run("translate", "--model", str(out), *texts)
     assert tr.returncode == 0, tr.stderr
@@ -124,6 +130,7 @@ def test_faq_variant_flags_that_do_not_combine(flags, problem, tmp_path):
 
 def test_demo_takes_the_variant_flags():
     res = run("demo", "--corpus", "numbers", "--num-samples", "100", "--epochs", "1",
-              "--latent-dim", "8", "--level", "word", "--mask-zero", "--cell", "gru")
+              "--latent-dim", "8", "--level", "word", "--mask-zero", "--cell", "gru",
+              "--num-layers", "2", "--bidirectional")
     assert res.returncode == 0, res.stderr
     assert "held-out pairs translated exactly right" in res.stdout

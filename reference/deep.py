@@ -1,0 +1,166 @@
+"""Deeper tutorial models in Keras 3: stacked layers and a bidirectional encoder, the
+reference for ``Seq2Seq(..., num_layers=N, bidirectional=True)``.
+
+Written as a Keras user extends the tutorial (keras-io ``examples/nlp/lstm_seq2seq.py``):
+an encoder loop, then a decoder loop whose layer k starts from encoder layer k's final
+states (the pattern ``encoder_state_h1, encoder_state_c1, …``)::
+
+    x = encoder_inputs
+    encoder_states = []
+    for k in range(num_layers):
+        x, *states = LSTM(latent_dim, return_sequences=k < num_layers - 1,
+                          return_state=True)(x)
+        encoder_states.append(states)
+    y = decoder_inputs
+    for k in range(num_layers):
+        y, *_ = LSTM(latent_dim, return_sequences=True, return_state=True)(
+            y, initial_state=encoder_states[k])
+    decoder_outputs = Dense(num_decoder_tokens, activation="softmax")(y)
+
+Bidirectional: each encoder layer is ``Bidirectional(LSTM(latent_dim, return_state=True))``
+(merge_mode "concat"), which returns ``[outputs, h_fw, c_fw, h_bw, c_bw]``; the decoder
+layer of ``2 * latent_dim`` units starts from ``Concatenate()([h_fw, h_bw])`` and
+``Concatenate()([c_fw, c_bw])`` (keras#8823, rstudio/keras3#624). Attention (as
+``reference.attention``) reads the top encoder layer's outputs. Word level (the FAQ):
+``Embedding(num_tokens, latent_dim, mask_zero=...)`` before each stack.
+
+Weight order (``get_weights()``): Keras orders a functional model's layers by depth,
+see ``npseq2seq/model/build.py`` (tests/model/test_parity_deep.py reads it off the
+weights' paths here).
+
+Inference models: ``encoder_model(x) -> [*states of every layer, (encoder_outputs,
+(encoder_mask))]`` (the bidirectional states concatenated), ``decoder_model([target,
+*states, *memory]) -> [probs, *states, *memory]``: the list npseq2seq's ``encode`` /
+``decode_step`` use, so ``reference.decode_sequence`` drives them unchanged.
+"""
+from __future__ import annotations
+
+import keras
+
+from .models import CELLS, _rnn
+
+__all__ = ["build_deep_training_model", "build_deep_inference_models"]
+
+# layer names, unique in a model: the states' Concatenate layers take Keras's automatic
+# names ("concatenate", "concatenate_1", ...), so the features' one is named otherwise
+ATTENTION, CONCAT, DENSE = "attention", "attention_features", "dense"
+ENCODER_EMBEDDING, DECODER_EMBEDDING = "encoder_embedding", "decoder_embedding"
+
+
+def encoder_name(k: int) -> str:
+    return f"encoder_{k + 1}"
+
+
+def decoder_name(k: int) -> str:
+    return f"decoder_{k + 1}"
+
+
+def build_deep_training_model(num_encoder_tokens: int, num_decoder_tokens: int, latent_dim: int = 256,
+                              cell: str = "lstm", num_layers: int = 2, bidirectional: bool = False,
+                              level: str = "char", mask_zero: bool = False, attention: bool = False,
+                              compile: bool = True) -> keras.Model:
+    """([encoder_input, decoder_input]) -> decoder_target, ``num_layers`` RNN layers a side.
+
+    level "char": one-hot inputs (N, T, V); "word": ids (N, T) through Embeddings.
+    latent_dim: units of each encoder layer (of each direction when ``bidirectional``);
+    the decoder layers have 2·latent_dim units after a bidirectional encoder.
+    """
+    if cell not in CELLS or level not in ("char", "word") or (mask_zero and level != "word"):
+        raise ValueError(f"unsupported variant: cell={cell!r}, level={level!r}, mask_zero={mask_zero}")
+    if level == "char":
+        encoder_inputs = keras.Input(shape=(None, num_encoder_tokens))
+        decoder_inputs = keras.Input(shape=(None, num_decoder_tokens))
+        x, y = encoder_inputs, decoder_inputs
+    else:
+        encoder_inputs, decoder_inputs = keras.Input(shape=(None,)), keras.Input(shape=(None,))
+        x = keras.layers.Embedding(num_encoder_tokens, latent_dim, mask_zero=mask_zero,
+                                   name=ENCODER_EMBEDDING)(encoder_inputs)
+        y = keras.layers.Embedding(num_decoder_tokens, latent_dim, mask_zero=mask_zero,
+                                   name=DECODER_EMBEDDING)(decoder_inputs)
+
+    # The encoder: every layer but the top returns its sequence to the next one (with
+    # attention the top one too: the decoder attends to it); each keeps its states.
+    encoder_states = []
+    for k in range(num_layers):
+        rnn = _rnn(cell, latent_dim, return_sequences=k < num_layers - 1 or attention,
+                   return_state=True, name=encoder_name(k))
+        if bidirectional:
+            x, *states = keras.layers.Bidirectional(rnn, name=encoder_name(k))(x)
+            half = len(states) // 2     # [h_fw, c_fw, h_bw, c_bw]: forward's, then backward's
+            states = [keras.layers.Concatenate()([f, b]) for f, b in zip(states[:half], states[half:])]
+        else:
+            x, *states = rnn(x)
+        encoder_states.append(states)
+
+    # The decoder: layer k starts from encoder layer k's states.
+    units = 2 * latent_dim if bidirectional else latent_dim
+    for k in range(num_layers):
+        y, *_ = _rnn(cell, units, return_sequences=True, return_state=True,
+                     name=decoder_name(k))(y, initial_state=encoder_states[k])
+    if attention:
+        context = keras.layers.Attention(name=ATTENTION)([y, x])
+        y = keras.layers.Concatenate(name=CONCAT)([y, context])
+    outputs = keras.layers.Dense(num_decoder_tokens, activation="softmax", name=DENSE)(y)
+
+    model = keras.Model([encoder_inputs, decoder_inputs], outputs)
+    if compile:
+        model.compile(optimizer="rmsprop", loss="categorical_crossentropy")
+    return model
+
+
+def _layers(model, prefix):
+    """The model's layers named prefix_1, prefix_2, … in order."""
+    found, k = [], 0
+    names = {layer.name for layer in model.layers}
+    while f"{prefix}_{k + 1}" in names:
+        found.append(model.get_layer(f"{prefix}_{k + 1}"))
+        k += 1
+    return found
+
+
+def build_deep_inference_models(model: keras.Model):
+    """(encoder_model, decoder_model) reusing the trained layers of ``model`` (see the
+    module docstring for their inputs and outputs)."""
+    encoders, decoders = _layers(model, "encoder"), _layers(model, "decoder")
+    bidirectional = isinstance(encoders[0], keras.layers.Bidirectional)
+    names = {layer.name for layer in model.layers}
+    word, attention = DECODER_EMBEDDING in names, ATTENTION in names
+    mask_zero = word and model.get_layer(DECODER_EMBEDDING).mask_zero
+
+    encoder_inputs = model.input[0]
+    encoder_states = []
+    for layer in encoders:
+        outputs, *states = layer.output
+        if bidirectional:
+            half = len(states) // 2
+            states = [keras.layers.Concatenate()([f, b]) for f, b in zip(states[:half], states[half:])]
+        encoder_states += states
+    memory = [encoders[-1].output[0]] if attention else []
+    if attention and mask_zero:   # the mask Keras derived from the encoder's ids, as a tensor
+        memory.append(keras.ops.not_equal(encoder_inputs, 0))
+    encoder_model = keras.Model(encoder_inputs, encoder_states + memory)
+
+    dense = model.get_layer(DENSE)
+    decoder_inputs = keras.Input(shape=(None,) if word else (None, dense.units))
+    y = model.get_layer(DECODER_EMBEDDING)(decoder_inputs) if word else decoder_inputs
+    state_inputs, decoder_states = [], []
+    for layer in decoders:
+        inputs = [keras.Input(shape=(layer.units,)) for _ in range(len(encoder_states) // len(decoders))]
+        y, *states = layer(y, initial_state=inputs)
+        state_inputs += inputs
+        decoder_states += states
+    memory_inputs = []
+    if attention:
+        memory_inputs.append(keras.Input(shape=(None, memory[0].shape[-1])))
+        if mask_zero:
+            memory_inputs.append(keras.Input(shape=(None,), dtype="bool"))
+            # an Input carries no Keras mask: hand both masks over as training did implicitly
+            context = model.get_layer(ATTENTION)([y, memory_inputs[0]],
+                                                 mask=[keras.ops.not_equal(decoder_inputs, 0), memory_inputs[1]])
+        else:
+            context = model.get_layer(ATTENTION)([y, memory_inputs[0]])
+        y = model.get_layer(CONCAT)([y, context])
+    probs = dense(y)
+    decoder_model = keras.Model([decoder_inputs, *state_inputs, *memory_inputs],
+                                [probs, *decoder_states, *memory_inputs])
+    return encoder_model, decoder_model
