@@ -1,0 +1,64 @@
+"""What EarlyStopping, ReduceLROnPlateau and ModelCheckpoint share, as Keras's
+``MonitorCallback`` (``keras/src/callbacks/monitor_callback.py``): the quantity they
+watch in the logs (``monitor``), which way is better (``mode``), and when a value counts
+as an improvement (``min_delta``).
+
+The rule, Keras's to the letter: in "min" mode a value v improves on the best b when
+``v - min_delta < b`` with ``min_delta`` made negative, i.e. ``v < b - |min_delta|``;
+in "max" mode when ``v - |min_delta| > b``. The first value always improves (b is None).
+"auto" reads the direction from the name: a loss goes down, a compiled metric goes the
+way it declares (accuracy: up); any other name is refused, as Keras refuses it.
+"""
+from __future__ import annotations
+
+import warnings
+
+from .callback import Callback
+
+
+def _less(a, b):
+    return a < b
+
+
+def _greater(a, b):
+    return a > b
+
+
+class MonitorCallback(Callback):
+    """A ``Callback`` that watches ``logs[monitor]``; ``best`` starts at ``baseline``."""
+
+    def __init__(self, monitor="val_loss", mode="auto", baseline=None, min_delta=0):
+        super().__init__()
+        if mode not in ("auto", "min", "max"):
+            warnings.warn(f"{type(self).__name__} mode '{mode}' is unknown, fallback to auto mode.",
+                          stacklevel=3)
+            mode = "auto"
+        self.monitor, self.mode, self.best = monitor, mode, baseline
+        self.min_delta = abs(min_delta)
+        self.monitor_op = None   # chosen at the first epoch's end, when the model is known
+
+    def _set_monitor_op(self) -> None:
+        if self.mode == "min":
+            self.monitor_op = _less
+        elif self.mode == "max":
+            self.monitor_op = _greater
+        else:
+            name = self.monitor.removeprefix("val_")
+            if name == "loss":
+                self.monitor_op = _less
+            for metric in getattr(self.model, "compiled_metrics", None) or ():
+                if metric.name == name:
+                    self.monitor_op = _greater if metric.direction == "up" else _less
+            if self.monitor_op is None:
+                raise ValueError(
+                    f"{type(self).__name__} callback received monitor={self.monitor}, but "
+                    "npseq2seq (like Keras) can't determine whether that metric should be maximized "
+                    "or minimized. Pass `mode='max'` in order to monitor based on the highest "
+                    "metric value, or pass `mode='min'` in order to use the lowest value.")
+        if self.monitor_op is _less:
+            self.min_delta *= -1
+
+    def _is_improvement(self, monitor_value, reference_value) -> bool:
+        if reference_value is None:
+            return True
+        return bool(self.monitor_op(monitor_value - self.min_delta, reference_value))
