@@ -3,8 +3,10 @@ decisions: the epoch EarlyStopping stops at and the weights it restores, ReduceL
 and LearningRateScheduler's learning-rate traces (in the logs and in the optimizer),
 the epochs and batches ModelCheckpoint saves at, CSVLogger's bytes, TerminateOnNaN's stop.
 
-The logs are random walks with plateaus and ties (values on a coarse grid), so that
-min_delta, patience, cooldown, baseline and start_from_epoch all decide somewhere. Each
+The logs are random walks with plateaus and ties (values on a coarse grid, some nudged
+by less than float32 resolves), so that min_delta, patience, cooldown, baseline and
+start_from_epoch all decide somewhere, and Keras's float32 comparisons of Python floats
+(``MonitorCallback``) with them. Each
 side's model is a real model (Keras: a one-Dense model; npseq2seq: a tiny Seq2Seq) whose
 weights are set to a distinct array per epoch, so the restored weights name their epoch.
 """
@@ -26,11 +28,15 @@ EPOCHS = 12
 
 
 def _walk(rng, key="val_loss", epochs=EPOCHS):
-    """Per-epoch logs whose ``key`` wanders on a 0.05 grid (plateaus and exact ties)."""
+    """Per-epoch logs whose ``key`` wanders on a 0.05 grid (plateaus and exact ties), some
+    values moved by 1e-9 (a difference float32 does not see), as Python floats (what a
+    real fit logs) or as NumPy float64 scalars (which Keras compares in float64)."""
     value, logs = 1.0, []
+    kind = float if rng.random() < 0.5 else np.float64
     for _ in range(epochs):
         value = max(0.05, value + 0.05 * rng.integers(-2, 2))
-        logs.append({"loss": round(value + 0.1, 2), key: round(value, 2)})
+        nudge = rng.choice([0.0, 0.0, 1e-9, -1e-9])
+        logs.append({"loss": kind(round(value + 0.1, 2)), key: kind(round(value, 2) + nudge)})
     return logs
 
 

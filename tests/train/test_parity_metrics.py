@@ -47,7 +47,7 @@ def test_char_accuracy_as_keras(keras, keras_floatx, fra_path, padding, record):
     nm = Seq2Seq(vocab.num_encoder_tokens, vocab.num_decoder_tokens, 16, dtype=keras_floatx, seed=0)
     km = build_training_model(vocab.num_encoder_tokens, vocab.num_decoder_tokens, 16, compile=False)
     n_hist, k_hist, diff = _fit_both(keras, km, nm, [enc, dec], tgt, "categorical_crossentropy")
-    record("fit/evaluate: accuracy and val_accuracy, char", keras_floatx, diff, padding)
+    record("fit/evaluate: loss and accuracy (and val_), char", keras_floatx, diff, padding)
     assert diff <= tol(keras_floatx, "history"), (n_hist, k_hist)
     assert 0 < k_hist["accuracy"][-1] < 1
 
@@ -62,7 +62,7 @@ def test_word_accuracy_as_keras(keras, keras_floatx, mask_zero, record):
     nm = Seq2Seq(ve, vd, h, level="word", mask_zero=mask_zero, dtype=keras_floatx, seed=0)
     km = build_word_training_model(ve, vd, h, mask_zero=mask_zero, compile=False)
     n_hist, k_hist, diff = _fit_both(keras, km, nm, x, y, "sparse_categorical_crossentropy")
-    record("fit/evaluate: accuracy and val_accuracy, word", keras_floatx, diff,
+    record("fit/evaluate: loss and accuracy (and val_), word", keras_floatx, diff,
            "mask_zero" if mask_zero else "")
     assert diff <= tol(keras_floatx, "history"), (n_hist, k_hist)
     # the mask changes the number: the padded steps (target 0) are left out of it

@@ -8,10 +8,19 @@ The rule, Keras's to the letter: in "min" mode a value v improves on the best b 
 in "max" mode when ``v - |min_delta| > b``. The first value always improves (b is None).
 "auto" reads the direction from the name: a loss goes down, a compiled metric goes the
 way it declares (accuracy: up); any other name is refused, as Keras refuses it.
+
+Keras compares through its ops (``ops.less``), which turn a Python float into a float32
+tensor, and a NumPy scalar into one of its own dtype, then compare in the wider of the
+two. The logs of a fit hold Python floats, so Keras decides at float32 precision: a
+val_loss of 0.8 + 1e-9 does not improve on 0.8, and a NumPy float64 0.8 does improve on
+a Python 0.8 (which became 0.800000011920929). ``_keras_scalar`` makes the same
+conversion, so that every decision is Keras's, tie for tie.
 """
 from __future__ import annotations
 
 import warnings
+
+import numpy as np
 
 from .callback import Callback
 
@@ -61,4 +70,11 @@ class MonitorCallback(Callback):
     def _is_improvement(self, monitor_value, reference_value) -> bool:
         if reference_value is None:
             return True
-        return bool(self.monitor_op(monitor_value - self.min_delta, reference_value))
+        return bool(self.monitor_op(_keras_scalar(monitor_value - self.min_delta),
+                                    _keras_scalar(reference_value)))
+
+
+def _keras_scalar(value):
+    """A value as Keras's ops take it: a Python float becomes float32 (TensorFlow's default
+    for Python floats); NumPy scalars and arrays keep their dtype."""
+    return np.float32(value) if type(value) is float else value
