@@ -86,3 +86,16 @@ def test_early_stopping_reads_the_direction_of_a_compiled_metric():
     model.compile(SGD())                                   # no metrics: Keras cannot tell either
     with pytest.raises(ValueError, match="monitor=val_accuracy.*mode='max'"):
         model.fit(x, y, epochs=1, validation_split=0.5, verbose=0, callbacks=[EarlyStopping("val_accuracy")])
+
+
+def test_a_model_file_keeps_the_compiled_metrics(tmp_path):
+    from npseq2seq import load_model
+    from npseq2seq.io import save_model
+
+    model, x, y = _char_model(np.random.default_rng(6), False)
+    save_model(model, tmp_path / "m.npz", optimizer=True)
+    loaded = load_model(tmp_path / "m.npz")
+    assert loaded.evaluate(x, y) == model.evaluate(x, y) and len(loaded.evaluate(x, y)) == 2
+    model.compile(SGD())
+    save_model(model, tmp_path / "plain.npz", optimizer=True)
+    assert isinstance(load_model(tmp_path / "plain.npz").evaluate(x, y), float)
