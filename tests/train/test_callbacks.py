@@ -2,7 +2,7 @@
 import numpy as np
 import pytest
 
-from npseq2seq import Callback, RMSprop, Seq2Seq
+from npseq2seq import Callback, History, RMSprop, Seq2Seq
 from tests.gradutil import random_batch
 
 
@@ -191,3 +191,51 @@ def test_csv_logger_and_scheduler_in_a_real_fit(data, tmp_path):
     assert rows[0] == "epoch,learning_rate,loss,val_loss"
     assert [float(r.split(",")[2]) for r in rows[1:]] == history.history["loss"]
     assert history.history["learning_rate"] == [float(np.float32(r)) for r in (0.001, 0.0005, 0.00025)]
+
+
+class EvaluationHooks(Callback):
+    """Records the evaluate/predict hooks and fit's params."""
+
+    def __init__(self):
+        super().__init__()
+        self.calls = []
+
+    def on_test_begin(self, logs=None):
+        self.calls.append("test_begin")
+
+    def on_test_batch_end(self, batch, logs=None):
+        self.calls.append(("test_batch", batch, sorted(logs)))
+
+    def on_test_end(self, logs=None):
+        self.calls.append(("test_end", sorted(logs)))
+
+    def on_predict_begin(self, logs=None):
+        self.calls.append("predict_begin")
+
+    def on_predict_batch_end(self, batch, logs=None):
+        self.calls.append(("predict_batch", batch, logs["outputs"].shape))
+
+    def on_predict_end(self, logs=None):
+        self.calls.append("predict_end")
+
+
+def test_validation_evaluate_and_predict_run_keras_test_and_predict_hooks(data):
+    model, hooks = compiled(), EvaluationHooks()
+    model.fit(*data, batch_size=4, epochs=1, verbose=0, validation_split=0.5, callbacks=[hooks])
+    assert hooks.params == {"verbose": 0, "epochs": 1, "steps": 2}
+    # fit's validation is an evaluate on the same callbacks, as in Keras: 5 samples, 2 batches
+    assert hooks.calls == ["test_begin", ("test_batch", 0, ["loss"]), ("test_batch", 1, ["loss"]),
+                           ("test_end", ["loss"])]
+    hooks.calls = []
+    model.evaluate(*data, batch_size=8, callbacks=[hooks])
+    model.predict(data[0], batch_size=8, callbacks=[hooks])
+    assert hooks.calls == ["test_begin", ("test_batch", 0, ["loss"]), ("test_batch", 1, ["loss"]),
+                           ("test_end", ["loss"]), "predict_begin", ("predict_batch", 0, (8, 3, 5)),
+                           ("predict_batch", 1, (2, 3, 5)), "predict_end"]
+
+
+def test_a_history_passed_in_is_the_one_fit_fills_and_returns(data):
+    model, history = compiled(), History()
+    assert model.fit(*data, epochs=2, verbose=0, callbacks=[history]) is history
+    model.fit(*data, epochs=1, verbose=0, callbacks=[history])
+    assert history.epoch == [0] and len(history.history["loss"]) == 3   # as Keras's History

@@ -3,6 +3,7 @@
 
 * character level, one-hot targets (Keras's CategoricalAccuracy), both paddings: with
   zero padding the all-zero target rows count as steps whose target is token 0;
+* the FAQ's model without teacher forcing (probabilities, not logits);
 * word level with integer targets (SparseCategoricalAccuracy), without and with
   ``mask_zero``: with the mask, only the real steps count (Keras takes the mask from
   the Dense output).
@@ -68,3 +69,22 @@ def test_word_accuracy_as_keras(keras, keras_floatx, mask_zero, record):
     # the mask changes the number: the padded steps (target 0) are left out of it
     real = (y != 0).mean()
     assert 0 < real < 1
+
+
+def test_no_teacher_forcing_accuracy_as_keras(keras, keras_floatx, record):
+    """The FAQ's free-running model: its output is a concatenation of softmax steps, and the
+    accuracy reads their argmax (Keras's CategoricalAccuracy on the probabilities); zero
+    padding, so the all-zero target rows count (target token 0). Keras builds this model
+    slowly: one padding only."""
+    padding = "zero"
+    from reference.models import build_no_teacher_forcing_model, start_token_input
+    from reference.testing import random_batch
+
+    ve, vd, h, n, te, td = 9, 11, 8, 48, 5, 6
+    (enc, _), tgt = random_batch(np.random.default_rng(8), n, te, td, ve, vd, padding, keras_floatx)
+    x = [enc, start_token_input(n, vd, 1, keras_floatx)]
+    nm = Seq2Seq(ve, vd, h, teacher_forcing=False, dtype=keras_floatx, seed=0)
+    km = build_no_teacher_forcing_model(ve, vd, td, h, compile=False)
+    n_hist, k_hist, diff = _fit_both(keras, km, nm, x, tgt, "categorical_crossentropy")
+    record("fit/evaluate: loss and accuracy (and val_), no teacher forcing", keras_floatx, diff, padding)
+    assert diff <= tol(keras_floatx, "history"), (n_hist, k_hist)
