@@ -7,9 +7,10 @@ Layout of the zip archive (each member an ``.npy`` array)::
                                      vocab (or null without one), weights
                                      (names), optimizer (config,
                                      or null), loss (config; only saved with the
-                                     optimizer), metrics (compile's, if any; only
-                                     with the optimizer), training_state (epoch,
-                                     history, RNG state; or null)
+                                     optimizer), metrics (compile's names, [] for
+                                     none; only saved with the optimizer),
+                                     training_state (epoch, history, RNG state;
+                                     or null)
     weights/<layer>/<weight>         the model's arrays, in get_weights() order
     optimizer/iterations             optimizer state (only saved with the
     optimizer/learning_rate          optimizer, as a checkpoint is): the step
@@ -116,8 +117,8 @@ def model_arrays(model, optimizer: bool = False, training_state: dict | None = N
     if optimizer and model.optimizer is not None:
         config["optimizer"] = optimizers.serialize(model.optimizer)
         config["loss"] = model.loss.get_config() if model.loss is not None else None
-        if getattr(model, "compiled_metrics", None):   # compile(metrics=...), as Keras's compile_config
-            config["metrics"] = [m.name for m in model.compiled_metrics]
+        # compile(metrics=...)'s names, as Keras keeps them in its compile_config
+        config["metrics"] = [m.name for m in getattr(model, "compiled_metrics", ())]
         arrays.update({f"optimizer/{k}": v for k, v in model.optimizer.get_state().items()})
     arrays[CONFIG_KEY] = np.frombuffer(json.dumps(config).encode("utf-8"), dtype=np.uint8)
     return arrays

@@ -60,10 +60,18 @@ class Trainer:
         self._check_compiled()
         return self._train_step(self._batch(x, y))[0]
 
-    def _train_step(self, batch: Batch, metrics=()) -> tuple[float, int]:
+    def _forward_batch(self, batch: Batch, with_grads: bool, embedding_rows: bool = False):
+        """The model's ``_loss_and_grads``, updating the compiled metrics from the same
+        forward pass; without metrics called as before they existed (a model, or a test's
+        stand-in, that does not take ``metrics`` keeps working)."""
+        if self.compiled_metrics:
+            return self._loss_and_grads(batch, with_grads, embedding_rows, metrics=self.compiled_metrics)
+        return self._loss_and_grads(batch, with_grads, embedding_rows)
+
+    def _train_step(self, batch: Batch) -> tuple[float, int]:
         """One optimiser step → (pre-update loss, the batch's weight in the epoch's mean)."""
         # the Embeddings' gradients as rows: Keras's optimizers square them row by row
-        loss, grads, weight = self._loss_and_grads(batch, embedding_rows=True, metrics=metrics)
+        loss, grads, weight = self._forward_batch(batch, True, embedding_rows=True)
         if not math.isfinite(loss):
             raise NonFiniteLoss(loss, weight)
         self._apply_gradients(grads)
@@ -111,8 +119,7 @@ class Trainer:
         total, count = 0.0, 0
         for step, sel in enumerate(batches.plan()):
             callbacks.on_test_batch_begin(step)
-            loss, _, n = self._loss_and_grads(batches.batch(sel), with_grads=False,
-                                              metrics=self.compiled_metrics)
+            loss, _, n = self._forward_batch(batches.batch(sel), with_grads=False)
             total, count = total + loss * n, count + n
             callbacks.on_test_batch_end(step, self._logs(total / count))
         logs = self._logs(total / count)
@@ -216,7 +223,7 @@ class Trainer:
             callbacks.on_train_batch_begin(step)
             refused = None
             try:
-                loss, weight = self._train_step(training.batch(sel), self.compiled_metrics)
+                loss, weight = self._train_step(training.batch(sel))
             except NonFiniteLoss as err:   # the callbacks see it first (TerminateOnNaN)
                 loss, weight, refused = err.loss, err.weight, err
             except FloatingPointError as err:
