@@ -20,7 +20,8 @@ PACKAGE = Path(__file__).resolve().parent.parent / "npseq2seq"
 LEVELS = {
     "ops": 0, "memory": 0, "gradcheck": 0, "metrics": 0, "checks": 0,
     "layers.base": 1, "layers.projection": 1, "layers.recurrent": 2, "layers.lstm": 3, "layers.gru": 3,
-    "layers.dense": 2, "layers.embedding": 2, "layers.attention": 2, "layers.__init__": 4,
+    "layers.dense": 2, "layers.embedding": 2, "layers.attention": 2, "layers.dropout": 2,
+    "layers.__init__": 4,
     "layers": 4, "losses": 1,
     "optimizers.arguments": 0, "optimizers.clipping": 1, "optimizers.base": 2,
     "optimizers.sgd": 3, "optimizers.rmsprop": 3, "optimizers.adam": 3,
