@@ -20,7 +20,7 @@ import pytest
 
 from npseq2seq import Seq2Seq
 from npseq2seq import callbacks as np_callbacks
-from npseq2seq.optimizers import SGD
+from npseq2seq.optimizers import SGD, RMSprop
 
 pytestmark = pytest.mark.parity
 
@@ -205,3 +205,42 @@ def test_terminate_on_nan_stops_where_keras_stops(keras, keras_floatx):
             with pytest.raises(RuntimeError, match="NaN or Inf loss encountered at batch 2"):
                 lib.TerminateOnNaN(raise_error=True).on_train_batch_end(2, {"loss": bad})
         assert traces[0] == traces[1] == [False, False, True, True]
+
+
+def test_a_real_fit_with_keras_callbacks_ends_as_keras(keras, record):
+    """Side by side from the same weights (float64, shuffle=False): EarlyStopping with
+    restore_best_weights and ReduceLROnPlateau stop at the same epoch, trace the same
+    learning rates and end with the same weights, in a real fit of the tutorial's model."""
+    from reference import build_training_model, floatx
+    from reference.bridge import to_keras
+    from reference.testing import max_abs_diff, random_batch, randomise_biases
+    from reference.tolerances import tol
+
+    with floatx("float64"):
+        x, y = random_batch(np.random.default_rng(9), 40, 5, 6, 7, 8, "space", "float64")
+        nm = Seq2Seq(7, 8, 12, dtype="float64", seed=0)
+        randomise_biases(nm)
+        km = build_training_model(7, 8, 12, compile=False)
+        to_keras(nm, km)
+        nm.compile(RMSprop(learning_rate=0.05), metrics=["accuracy"])
+        km.compile(keras.optimizers.RMSprop(learning_rate=0.05), loss="categorical_crossentropy",
+                   metrics=["accuracy"])
+        fits = {}
+        for lib, model in ((keras.callbacks, km), (np_callbacks, nm)):
+            fits[lib] = [lib.ReduceLROnPlateau(factor=0.5, patience=0, min_delta=0.01),
+                         lib.EarlyStopping(monitor="val_accuracy", patience=5, restore_best_weights=True)]
+        k_hist = km.fit(x, y, batch_size=10, epochs=30, validation_split=0.25, shuffle=False, verbose=0,
+                        callbacks=fits[keras.callbacks]).history
+        n_hist = nm.fit(x, y, batch_size=10, epochs=30, validation_split=0.25, shuffle=False, verbose=0,
+                        callbacks=fits[np_callbacks]).history
+    assert sorted(n_hist) == sorted(k_hist) and "learning_rate" in n_hist
+    assert len(n_hist["loss"]) == len(k_hist["loss"]) < 30                 # the same early stop
+    assert n_hist["learning_rate"] == k_hist["learning_rate"]              # the same reductions
+    assert len(set(n_hist["learning_rate"])) > 1
+    assert fits[np_callbacks][1].best_epoch == fits[keras.callbacks][1].best_epoch
+    diff = max(max(abs(a - b) for a, b in zip(n_hist[k], k_hist[k])) for k in n_hist)
+    wdiff = max_abs_diff(nm.get_weights(), km.get_weights())              # the restored weights
+    record("fit with EarlyStopping + ReduceLROnPlateau: history, restored weights", "float64", max(diff, wdiff))
+    assert diff <= tol("float64", "history") and wdiff <= tol("float64", "weights_20_steps")
+
+
