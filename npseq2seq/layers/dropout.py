@@ -16,6 +16,16 @@ The masks come from a NumPy Generator (``rng``, seeded by the model), so runs ar
 reproducible; Keras's come from TensorFlow's stateless RNG, which NumPy cannot replay:
 parity is checked given the same mask (``tests/layers/test_dropout.py`` reads Keras's
 mask from its output). Not yet wired into the model: issue 19, part 1.
+
+For the RNNs' ``dropout`` / ``recurrent_dropout`` (not built yet), Keras 3.15's rules, read
+from ``layers/rnn/{dropout_rnn_cell,lstm,gru}.py``: the masks are ``dropout(ones_like(x_t))``
+(0 or 1/(1 − rate)), drawn at the layer call's first step and reused at every step (reset
+by ``RNN.call``), training only. With ``recurrent_dropout == 0`` the cell keeps
+implementation 2: one (N, D) mask multiplies x_t before the fused kernel. With
+``recurrent_dropout > 0`` the cell switches to implementation 1 and draws one mask per
+gate (4 for LSTM, 3 for GRU) for x_t (if ``dropout > 0``) and 4 / 3 for h_{t-1}:
+z_g = (x_t·m_g) W_g + b_g + (h_{t-1}·r_g) U_g; the carry c is never masked; in a GRU
+with reset_after the h block is r ⊙ ((h_{t-1}·r_h) U_h + b_h).
 """
 from __future__ import annotations
 
