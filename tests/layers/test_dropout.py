@@ -67,3 +67,51 @@ def test_keras_numbers_given_keras_mask(keras, keras_floatx, noise_shape):
     out, cache = ours.forward(x, training=True, keep=keep)
     assert out.dtype == k_out.dtype and np.array_equal(out, k_out)
     assert np.array_equal(ours.backward(w, cache)[0], k_dx)
+
+
+@pytest.mark.parity
+@pytest.mark.parametrize("cell", ["lstm", "gru"])
+def test_rnn_input_dropout_is_a_dropout_shared_over_time_as_keras(keras, keras_floatx, cell):
+    """Keras's ``LSTM(dropout=rate)`` / ``GRU(dropout=rate)`` without recurrent_dropout
+    multiplies every step's input by one (N, D) mask: the same numbers as this Dropout with
+    noise_shape (N, 1, D) in front of npseq2seq's layer, given Keras's mask (injected into
+    its cell), outputs and gradients alike. (recurrent_dropout, which switches Keras to one
+    mask per gate, is not built yet.)"""
+    import tensorflow as tf
+
+    from npseq2seq.layers import GRU, LSTM
+    from reference.testing import max_abs_diff
+    from reference.tolerances import tol
+
+    n, t, d, h, rate = 5, 4, 6, 3, 0.4
+    rng = np.random.default_rng(5)
+    x = rng.normal(size=(n, t, d)).astype(keras_floatx)
+    w = rng.normal(size=(n, t, h)).astype(keras_floatx)
+    keep = rng.random((n, d)) >= rate
+    scale = np.asarray(1 / (1 - rate), keras_floatx)
+    ours = (LSTM if cell == "lstm" else GRU)(h, d, return_sequences=True, dtype=keras_floatx,
+                                            rng=np.random.default_rng(6))
+    ours.set_weights([rng.normal(scale=0.5, size=v.shape) for v in ours.weights])   # biases too
+    layer = getattr(keras.layers, cell.upper())(h, dropout=rate, return_sequences=True)
+    layer.build((n, t, d))
+    layer.set_weights(ours.get_weights())
+    # Keras draws its mask with dropout(ones_like(x_t)): 0 or 1/(1 - rate); this one is ours
+    layer.cell._create_dropout_mask = lambda step_input, dropout_rate: tf.constant(np.where(keep, scale, 0))
+    xt = tf.constant(x)
+    with tf.GradientTape() as tape:
+        tape.watch(xt)
+        k_out = layer(xt, training=True)
+        k_loss = tf.reduce_sum(k_out * w)
+    k_grads = tape.gradient(k_loss, [xt, *layer.trainable_weights])
+
+    drop = Dropout(rate, noise_shape=(None, 1, None), dtype=keras_floatx)
+    dropped, dcache = drop.forward(x, training=True, keep=keep[:, None, :])
+    out, cache = ours.forward(dropped)
+    ddropped, _, grads = ours.backward(w, cache)
+    dx = drop.backward(ddropped, dcache)[0]
+    assert max_abs_diff(out, k_out.numpy()) <= tol(keras_floatx, "forward")
+    assert max_abs_diff([dx, *grads], [g.numpy() for g in k_grads]) <= tol(keras_floatx, "forward")
+    # and without training Keras's layer ignores the mask, as npseq2seq's path skips the Dropout
+    undropped = ours.forward(x)[0]
+    assert max_abs_diff(undropped, layer(xt, training=False).numpy()) <= tol(keras_floatx, "forward")
+    assert max_abs_diff(undropped, out) > 0.01    # the mask did act, on both sides
