@@ -1,8 +1,11 @@
 """fit's callbacks: Keras's hooks in Keras's order, the older plain-function form, History."""
+import re
+
 import numpy as np
 import pytest
 
 from npseq2seq import Callback, History, RMSprop, Seq2Seq
+from npseq2seq import callbacks as cb
 from tests.gradutil import random_batch
 
 
@@ -239,3 +242,24 @@ def test_a_history_passed_in_is_the_one_fit_fills_and_returns(data):
     assert model.fit(*data, epochs=2, verbose=0, callbacks=[history]) is history
     model.fit(*data, epochs=1, verbose=0, callbacks=[history])
     assert history.epoch == [0] and len(history.history["loss"]) == 3   # as Keras's History
+
+
+@pytest.mark.parametrize("make, message", [
+    (lambda: cb.EarlyStopping(patience=-1),
+     "EarlyStopping patience must be a non-negative integer, received -1"),
+    (lambda: cb.EarlyStopping(baseline="0.5"),
+     "EarlyStopping baseline must be a finite number, received '0.5'"),
+    (lambda: cb.EarlyStopping(monitor=None),
+     "EarlyStopping: monitor must be the name of a logged quantity"),
+    (lambda: cb.ReduceLROnPlateau(cooldown=1.5),
+     "ReduceLROnPlateau cooldown must be a non-negative integer, received 1.5"),
+    (lambda: cb.ReduceLROnPlateau(factor=1.0),
+     "does not support a factor >= 1.0"),
+    (lambda: cb.ReduceLROnPlateau(min_delta=float("nan")),
+     "ReduceLROnPlateau min_delta must be a finite number, received nan"),
+    (lambda: cb.ModelCheckpoint("m.npz", save_freq="batch"),
+     "Unrecognized save_freq: batch"),
+])
+def test_bad_callback_arguments_are_refused_when_made(make, message):
+    with pytest.raises(ValueError, match=re.escape(message)):
+        make()

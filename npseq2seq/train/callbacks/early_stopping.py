@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import warnings
 
-from .monitor_callback import MonitorCallback
+from .monitor_callback import MonitorCallback, check_count, check_real
 
 
 class EarlyStopping(MonitorCallback):
@@ -29,7 +29,11 @@ class EarlyStopping(MonitorCallback):
 
     def __init__(self, monitor="val_loss", min_delta=0, patience=0, verbose=0, mode="auto",
                  baseline=None, restore_best_weights=False, start_from_epoch=0):
-        super().__init__(monitor, mode, min_delta=min_delta)
+        super().__init__(monitor, mode, min_delta=min_delta)   # as Keras: best starts at None
+        if baseline is not None:
+            check_real(baseline, "EarlyStopping baseline")
+        check_count(patience, "EarlyStopping patience")
+        check_count(start_from_epoch, "EarlyStopping start_from_epoch")
         self.patience, self.verbose, self.baseline = patience, verbose, baseline
         self.restore_best_weights, self.start_from_epoch = restore_best_weights, start_from_epoch
         self.wait, self.stopped_epoch, self.best_weights = 0, 0, None

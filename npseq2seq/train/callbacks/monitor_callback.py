@@ -18,10 +18,13 @@ conversion, so that every decision is Keras's, tie for tie.
 """
 from __future__ import annotations
 
+import math
+import numbers
 import warnings
 
 import numpy as np
 
+from ...checks import check_integer
 from .callback import Callback
 
 
@@ -38,6 +41,13 @@ class MonitorCallback(Callback):
 
     def __init__(self, monitor="val_loss", mode="auto", baseline=None, min_delta=0):
         super().__init__()
+        name = type(self).__name__
+        if not isinstance(monitor, str):
+            raise ValueError(f"{name}: monitor must be the name of a logged quantity such as "
+                             f"'val_loss', received {monitor!r}")
+        check_real(min_delta, f"{name} min_delta")
+        if baseline is not None:
+            check_real(baseline, f"{name} baseline")
         if mode not in ("auto", "min", "max"):
             warnings.warn(f"{type(self).__name__} mode '{mode}' is unknown, fallback to auto mode.",
                           stacklevel=3)
@@ -72,6 +82,17 @@ class MonitorCallback(Callback):
             return True
         return bool(self.monitor_op(_keras_scalar(monitor_value - self.min_delta),
                                     _keras_scalar(reference_value)))
+
+
+def check_real(value, name: str) -> None:
+    """A finite real number, or ValueError naming the argument (Keras fails later, mid-fit)."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Real) or not math.isfinite(value):
+        raise ValueError(f"{name} must be a finite number, received {value!r}")
+
+
+def check_count(value, name: str) -> int:
+    """A non-negative integer (patience, cooldown, start_from_epoch), or ValueError."""
+    return check_integer(value, name, least=0)
 
 
 def _keras_scalar(value):

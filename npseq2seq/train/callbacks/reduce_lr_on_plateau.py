@@ -18,7 +18,7 @@ import warnings
 import numpy as np
 
 from .learning_rate import read_learning_rate
-from .monitor_callback import MonitorCallback
+from .monitor_callback import MonitorCallback, check_count, check_real
 
 
 class ReduceLROnPlateau(MonitorCallback):
@@ -28,6 +28,10 @@ class ReduceLROnPlateau(MonitorCallback):
     def __init__(self, monitor="val_loss", factor=0.1, patience=10, verbose=0, mode="auto",
                  min_delta=1e-4, cooldown=0, min_lr=0.0):
         super().__init__(monitor, mode, min_delta=min_delta)
+        check_real(factor, "ReduceLROnPlateau factor")
+        check_real(min_lr, "ReduceLROnPlateau min_lr")
+        check_count(patience, "ReduceLROnPlateau patience")
+        check_count(cooldown, "ReduceLROnPlateau cooldown")
         if factor >= 1.0:
             raise ValueError(f"ReduceLROnPlateau does not support a factor >= 1.0. Received factor={factor}")
         if factor <= 0.0:   # Keras would set a rate of 0 or below; the optimizer refuses one
