@@ -7,8 +7,10 @@ Layout of the zip archive (each member an ``.npy`` array)::
                                      vocab (or null without one), weights
                                      (names), optimizer (config,
                                      or null), loss (config; only saved with the
-                                     optimizer), training_state (epoch, history,
-                                     RNG state; or null)
+                                     optimizer), metrics (compile's names, [] for
+                                     none; only saved with the optimizer),
+                                     training_state (epoch, history, RNG state;
+                                     or null)
     weights/<layer>/<weight>         the model's arrays, in get_weights() order
     optimizer/iterations             optimizer state (only saved with the
     optimizer/learning_rate          optimizer, as a checkpoint is): the step
@@ -115,6 +117,8 @@ def model_arrays(model, optimizer: bool = False, training_state: dict | None = N
     if optimizer and model.optimizer is not None:
         config["optimizer"] = optimizers.serialize(model.optimizer)
         config["loss"] = model.loss.get_config() if model.loss is not None else None
+        # compile(metrics=...)'s names, as Keras keeps them in its compile_config
+        config["metrics"] = [m.name for m in getattr(model, "compiled_metrics", ())]
         arrays.update({f"optimizer/{k}": v for k, v in model.optimizer.get_state().items()})
     arrays[CONFIG_KEY] = np.frombuffer(json.dumps(config).encode("utf-8"), dtype=np.uint8)
     return arrays
@@ -221,7 +225,8 @@ def _restore_optimizer(path, model, config: dict, arrays: dict[str, np.ndarray])
     state = {k[len("optimizer/"):]: v for k, v in arrays.items() if k.startswith("optimizer/")}
     try:
         model.compile(optimizers.get(config["optimizer"]),
-                      losses.get(config.get("loss") or "categorical_crossentropy"))
+                      losses.get(config.get("loss") or "categorical_crossentropy"),
+                      metrics=config.get("metrics"))
         model.optimizer.set_state(state, model.params)   # checks the slot names and shapes
     except (KeyError, TypeError, ValueError) as err:
         raise ModelFileError(path, f"invalid optimizer state: {err}") from None

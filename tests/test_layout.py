@@ -21,7 +21,7 @@ LEVELS = {
     "ops": 0, "memory": 0, "gradcheck": 0, "metrics": 0, "checks": 0,
     "layers.base": 1, "layers.projection": 1, "layers.recurrent": 2, "layers.lstm": 3, "layers.gru": 3,
     "layers.bidirectional": 3,
-    "layers.dense": 2, "layers.embedding": 2, "layers.attention": 2,
+    "layers.dense": 2, "layers.embedding": 2, "layers.attention": 2, "layers.dropout": 2,
     "layers.additive_attention": 3, "layers.bahdanau_attention": 3, "layers.__init__": 4,
     "layers": 4, "losses": 1,
     "optimizers.arguments": 0, "optimizers.clipping": 1, "optimizers.base": 2,
@@ -31,7 +31,17 @@ LEVELS = {
     "text.ids": 1, "text.vocab": 2, "text.chars": 3, "text.words": 3, "text.__init__": 4, "text": 4,
     # the training loop and decoding sit below the model: Seq2Seq inherits its Trainer (as
     # Keras's Model does) and offers translate(); neither knows the layers
-    "train.callbacks": 5, "train.batches": 5, "train.trainer": 6, "train.__init__": 7, "train": 7,
+    # within train/: the callbacks as Keras files them (the base, History and the learning
+    # rate's reading; the list and MonitorCallback's rule; the callbacks deciding with it),
+    # the metrics and the validation split, then the loop over them all
+    "train.callbacks.callback": 5, "train.callbacks.history": 5.1, "train.callbacks.learning_rate": 5,
+    "train.callbacks.callback_list": 5.2, "train.callbacks.monitor_callback": 5.1,
+    "train.callbacks.csv_logger": 5.1, "train.callbacks.terminate_on_nan": 5.1,
+    "train.callbacks.learning_rate_scheduler": 5.1,
+    "train.callbacks.early_stopping": 5.2, "train.callbacks.reduce_lr_on_plateau": 5.2,
+    "train.callbacks.__init__": 5.5, "train.callbacks": 5.5,
+    "train.batches": 5, "train.metrics": 5, "train.validation": 5,
+    "train.trainer": 6, "train.__init__": 7, "train": 7,
     "decode.greedy": 5, "decode.beam": 5, "decode.sampling": 5, "decode.translate": 6,
     "decode.__init__": 7, "decode": 7,
     # the model: its config, the inputs to its RNNs, encoder and decoder, their composition
@@ -40,6 +50,8 @@ LEVELS = {
     "io": 14, "inspect": 15,
     # the checkpoint writer: one step above io, as it writes through io
     "checkpointing": 15,
+    # Keras's callbacks gathered, as keras.callbacks (ModelCheckpoint from checkpointing)
+    "callbacks": 16,
     # the command line on top: the shared helpers, a file per command, the parser over them
     "cli.args": 16,
     "cli.demo": 17, "cli.train": 17, "cli.translate": 17, "cli.evaluate": 17, "cli.inspect": 17,
@@ -83,7 +95,7 @@ def _modules():
 
 
 def test_every_module_has_a_level():
-    packages = {"layers", "optimizers", "text", "train", "decode", "model", "cli"}
+    packages = {"layers", "optimizers", "text", "train", "train.callbacks", "decode", "model", "cli"}
     assert sorted(m for m, _ in _modules()) == sorted(set(LEVELS) - packages)
 
 

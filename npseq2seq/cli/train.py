@@ -1,5 +1,8 @@
 """``npseq2seq train``: train on fra.txt (or a generated corpus) and save; checkpoint every N
-epochs, on Ctrl-C and on a NaN/Inf loss; ``--resume`` continues such a run bit-equal."""
+epochs, on Ctrl-C and on a NaN/Inf loss; ``--resume`` continues such a run bit-equal.
+``--early-stopping`` and ``--reduce-lr-on-plateau`` add Keras's callbacks (their counters
+restart on ``--resume``, as Keras's restart with each ``fit``; the optimizer's reduced
+learning rate is in the checkpoint)."""
 from __future__ import annotations
 
 import os
@@ -9,6 +12,7 @@ from pathlib import Path
 
 import numpy as np
 
+from ..callbacks import EarlyStopping, ReduceLROnPlateau
 from ..checkpointing import Checkpointer
 from ..io import load_checkpoint
 from ..text import CORPUS_SIZES, DataError, load_pairs
@@ -31,7 +35,8 @@ from .args import (
 )
 
 # `train` flags a resumed run may change (default: the checkpoint's): how long, and where to.
-TRAIN_RESUMABLE = {"epochs": 100, "out": None, "checkpoint": None, "checkpoint_every": None}
+TRAIN_RESUMABLE = {"epochs": 100, "out": None, "checkpoint": None, "checkpoint_every": None,
+                   "early_stopping": None, "reduce_lr_on_plateau": None}
 
 
 def add_parser(sub):
@@ -51,6 +56,14 @@ def add_parser(sub):
                        help="checkpoint file (default: the --out path with .ckpt.npz)")
     train.add_argument("--checkpoint-every", type=positive_int, metavar="N",
                        help="save a checkpoint every N epochs (atomically)")
+    train.add_argument("--early-stopping", type=non_negative_int, metavar="PATIENCE",
+                       help="stop when the validation loss (the loss, with --validation-split 0) "
+                            "has not improved for PATIENCE epochs, and keep the best epoch's "
+                            "weights (Keras's EarlyStopping, restore_best_weights=True)")
+    train.add_argument("--reduce-lr-on-plateau", type=non_negative_int, nargs="?", const=10,
+                       metavar="PATIENCE", help="divide the learning rate by 10 when the validation "
+                                                "loss has not improved for PATIENCE epochs (default "
+                                                "10; Keras's ReduceLROnPlateau and its defaults)")
     train.add_argument("--show", type=non_negative_int, default=5,
                        help="decode this many training sentences at the end")
     # None everywhere: `train_settings` tells a flag the user gave from one left out
@@ -128,6 +141,18 @@ def _start(args):
     return model, settings, pairs, ckpt
 
 
+def keras_callbacks(settings) -> list:
+    """The Keras callbacks the flags ask for, watching val_loss (loss without validation)."""
+    monitor = "val_loss" if settings["validation_split"] else "loss"
+    callbacks = []
+    if settings.get("reduce_lr_on_plateau") is not None:
+        callbacks.append(ReduceLROnPlateau(monitor, patience=settings["reduce_lr_on_plateau"], verbose=1))
+    if settings.get("early_stopping") is not None:
+        callbacks.append(EarlyStopping(monitor, patience=settings["early_stopping"],
+                                       restore_best_weights=True, verbose=1))
+    return callbacks
+
+
 def _say(message):
     print(f"npseq2seq train: {message}", file=sys.stderr)
 
@@ -144,7 +169,9 @@ def run(args):
         with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
             model.fit(x, y, batch_size=settings["batch_size"], epochs=settings["epochs"],
                       validation_split=settings["validation_split"], shuffle=True, verbose=2,
-                      initial_epoch=ckpt.epoch, callbacks=[ckpt],
+                      initial_epoch=ckpt.epoch,
+                      # the checkpoint last: at the end it keeps the weights EarlyStopping restored
+                      callbacks=[*keras_callbacks(settings), ckpt],
                       bucket_by_length=settings["bucket_by_length"])
         ckpt.save(settings["out"])   # the last epoch's checkpoint is the model
     except KeyboardInterrupt:

@@ -5,10 +5,11 @@ from .bahdanau_attention import BahdanauAttention, GeneralAttention
 from .base import Layer
 from .bidirectional import Bidirectional
 from .dense import Dense
+from .dropout import Dropout
 from .embedding import Embedding
 from .gru import GRU
 from .lstm import LSTM
 from .recurrent import Recurrent
 
-__all__ = ["Layer", "Bidirectional", "Dense", "DotAttention", "AdditiveAttention", "ScoreAttention",
+__all__ = ["Layer", "Bidirectional", "Dense", "Dropout", "DotAttention", "AdditiveAttention", "ScoreAttention",
            "Embedding", "GRU", "LSTM", "Recurrent", "BahdanauAttention", "GeneralAttention"]

@@ -193,20 +193,28 @@ class Seq2Seq(Trainer):
         loss, grads, _ = self._loss_and_grads(batch)
         return loss, grads
 
-    def _loss_and_grads(self, batch, with_grads: bool = True, embedding_rows: bool = False):
+    def _loss_and_grads(self, batch, with_grads: bool = True, embedding_rows: bool = False,
+                        metrics=()):
         """(loss, grads in params order or None, the batch's weight in an epoch's mean).
 
         The weight is the number of samples, or of real target steps in a packed batch.
+        metrics: ``train.metrics`` accumulators, updated from this forward pass.
         """
         loss_fn, packing = self._loss_fn(), batch if batch.packed else None
         out, cache = self.forward(batch.enc, batch.dec, steps=batch.y.shape[1],
                                   probabilities=not self.teacher_forcing, packing=packing)
+        mask = None
         if not self.teacher_forcing:  # the output is a concatenation: Keras's probability path
-            loss, dout = loss_fn.from_probabilities(out, batch.y)
+            scores, y = out, batch.y
+            loss, dout = loss_fn.from_probabilities(scores, y)
         elif packing is not None:     # the real steps only, in the rows Dense saw
-            loss, dout = loss_fn(cache.decoder.dense.logits, np.swapaxes(batch.y, 0, 1)[cache.decoder.real])
+            scores, y = cache.decoder.dense.logits, np.swapaxes(batch.y, 0, 1)[cache.decoder.real]
+            loss, dout = loss_fn(scores, y)
         else:                         # as Keras: the fused softmax cross-entropy on the logits
-            loss, dout = loss_fn(cache.decoder.dense.logits, batch.y, mask=cache.decoder.mask)
+            scores, y, mask = cache.decoder.dense.logits, batch.y, cache.decoder.mask
+            loss, dout = loss_fn(scores, y, mask=mask)
+        for metric in metrics:
+            metric.update(scores, y, mask, from_logits=self.teacher_forcing, packed=packing is not None)
         weight = len(batch.enc) if packing is None else int(cache.decoder.real.sum())
         if not with_grads:
             return loss, None, weight

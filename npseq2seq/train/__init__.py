@@ -1,8 +1,10 @@
 """Training: the loop (``Trainer``, which ``Seq2Seq`` inherits, as Keras's ``Model`` inherits
-its trainer), the batches it feeds the model, and the callbacks it calls."""
+its trainer), the batches it feeds the model, its metrics, and the callbacks it calls
+(Keras's callbacks are gathered in ``npseq2seq.callbacks``)."""
 from .batches import Batch, BucketedBatches, PaddedBatches
 from .callbacks import Callback, CallbackList, FunctionCallback, History
-from .trainer import Trainer
+from .metrics import Accuracy
+from .trainer import NonFiniteLoss, Trainer
 
-__all__ = ["Trainer", "Batch", "PaddedBatches", "BucketedBatches", "Callback", "CallbackList",
-           "FunctionCallback", "History"]
+__all__ = ["Trainer", "NonFiniteLoss", "Batch", "PaddedBatches", "BucketedBatches", "Accuracy",
+           "Callback", "CallbackList", "FunctionCallback", "History"]

@@ -5,15 +5,15 @@
 the same way). It knows nothing of the layers: it asks the model for
 
 - ``_prepare_x(x)`` / ``_prepare_y(y, dec)``: the checked id arrays;
-- ``_loss_and_grads(batch, with_grads, embedding_rows)``: the loss of a ``Batch``, the
-  gradients in ``params`` order and the batch's weight in an epoch's mean;
+- ``_loss_and_grads(batch, with_grads, embedding_rows, metrics)``: the loss of a ``Batch``,
+  the gradients in ``params`` order and the batch's weight in an epoch's mean (and the
+  compiled metrics updated from the same forward pass);
 - ``forward(enc, dec, steps)``: the probabilities, for ``predict``;
 - ``params``, ``param_names()``, ``rng``, ``config`` and ``vocab``.
 """
 from __future__ import annotations
 
 import math
-import numbers
 import sys
 import time
 
@@ -24,17 +24,31 @@ from .. import optimizers as optimizers_mod
 from ..checks import check_integer
 from ..memory import retain_freed_memory
 from ..ops import RowGradient
+from . import metrics as metrics_mod
 from .batches import Batch, BucketedBatches, PaddedBatches
 from .callbacks import CallbackList, History
+from .validation import check_validation_split, split_validation
+
+
+class NonFiniteLoss(FloatingPointError):
+    """A batch's loss is NaN or infinite: its step is not applied (``fit`` passes the loss
+    to the callbacks first, so that ``TerminateOnNaN`` can stop training instead)."""
+
+    def __init__(self, loss: float, weight: int):
+        super().__init__(f"loss became {loss}; weights left as they were before this batch")
+        self.loss, self.weight = loss, weight
 
 
 class Trainer:
     optimizer = None
     loss = None
+    compiled_metrics = ()         # compile(metrics=...)'s accumulators (train/metrics.py)
+    stop_training = False         # a callback sets it to end fit, as in Keras
 
-    def compile(self, optimizer="rmsprop", loss="categorical_crossentropy") -> None:
-        self.optimizer = optimizers_mod.get(optimizer)
-        self.loss = losses_mod.get(loss)
+    def compile(self, optimizer="rmsprop", loss="categorical_crossentropy", *, metrics=None) -> None:
+        """Keras's compile: the optimizer, the loss and ``metrics`` (None or ["accuracy"])."""
+        compiled = optimizers_mod.get(optimizer), losses_mod.get(loss), metrics_mod.get(metrics)
+        self.optimizer, self.loss, self.compiled_metrics = compiled
 
     # --- one batch ------------------------------------------------------------------------
     def _batch(self, x, y) -> Batch:
@@ -46,17 +60,25 @@ class Trainer:
         self._check_compiled()
         return self._train_step(self._batch(x, y))[0]
 
+    def _forward_batch(self, batch: Batch, with_grads: bool, embedding_rows: bool = False):
+        """The model's ``_loss_and_grads``, updating the compiled metrics from the same
+        forward pass; without metrics called as before they existed (a model, or a test's
+        stand-in, that does not take ``metrics`` keeps working)."""
+        if self.compiled_metrics:
+            return self._loss_and_grads(batch, with_grads, embedding_rows, metrics=self.compiled_metrics)
+        return self._loss_and_grads(batch, with_grads, embedding_rows)
+
     def _train_step(self, batch: Batch) -> tuple[float, int]:
         """One optimiser step → (pre-update loss, the batch's weight in the epoch's mean)."""
         # the Embeddings' gradients as rows: Keras's optimizers square them row by row
-        loss, grads, weight = self._loss_and_grads(batch, embedding_rows=True)
-        self._apply_gradients(loss, grads)
+        loss, grads, weight = self._forward_batch(batch, True, embedding_rows=True)
+        if not math.isfinite(loss):
+            raise NonFiniteLoss(loss, weight)
+        self._apply_gradients(grads)
         return loss, weight
 
-    def _apply_gradients(self, loss, grads) -> None:
-        """One optimiser step, refused (weights untouched) if the loss or a gradient is not finite."""
-        if not math.isfinite(loss):
-            raise FloatingPointError(f"loss became {loss}; weights left as they were before this batch")
+    def _apply_gradients(self, grads) -> None:
+        """One optimiser step, refused (weights untouched) if a gradient is not finite."""
         # A finite loss can still overflow on the way back. Checking gradients and weights
         # costs about 0.7 % of a char-level step and 3 % of a word-level one (cProfile).
         bad = [name for name, g in zip(self.param_names(), grads)
@@ -81,30 +103,61 @@ class Trainer:
                              "call model.compile(optimizer=..., loss=...)")
         return self.loss
 
+    def _logs(self, loss: float) -> dict[str, float]:
+        """{"loss": ..., then each compiled metric's result}, Keras's order."""
+        return {"loss": loss, **{m.name: m.result() for m in self.compiled_metrics}}
+
     # --- many batches -----------------------------------------------------------------------
-    def _mean_loss(self, batches) -> float:
-        """The loss over all of ``batches``' data: each batch's mean weighted by its size
-        (samples, or real target steps when packed), as Keras's ``Mean`` metric."""
+    def _evaluate_batches(self, batches, callbacks=None) -> dict[str, float]:
+        """The loss over all of ``batches``' data, each batch's mean weighted by its size
+        (samples, or real target steps when packed), as Keras's ``Mean`` metric; and the
+        compiled metrics over the same data. Keras's test hooks run on ``callbacks``."""
+        callbacks = callbacks or CallbackList([], self, add_history=False)
+        for metric in self.compiled_metrics:
+            metric.reset()
+        callbacks.on_test_begin()
         total, count = 0.0, 0
-        for sel in batches.plan():
-            loss, _, n = self._loss_and_grads(batches.batch(sel), with_grads=False)
+        for step, sel in enumerate(batches.plan()):
+            callbacks.on_test_batch_begin(step)
+            loss, _, n = self._forward_batch(batches.batch(sel), with_grads=False)
             total, count = total + loss * n, count + n
-        return total / count
+            callbacks.on_test_batch_end(step, self._logs(total / count))
+        logs = self._logs(total / count)
+        callbacks.on_test_end(logs)
+        return logs
 
-    def evaluate(self, x, y, batch_size: int = 64, verbose: int = 0) -> float:
-        """Mean loss over batches, weighted by batch size (Keras's ``Mean`` metric).
-        ``verbose`` is accepted, for Keras's signature, and ignored: nothing is printed."""
+    def _mean_loss(self, batches) -> float:
+        return self._evaluate_batches(batches)["loss"]
+
+    def evaluate(self, x, y, batch_size: int = 64, verbose: int = 0, callbacks=None,
+                 return_dict: bool = False):
+        """Keras's evaluate: the mean loss over batches, weighted by batch size (Keras's
+        ``Mean`` metric); with compiled metrics ``[loss, metric, ...]`` (or, ``return_dict``,
+        ``{"loss": ..., "accuracy": ...}``). ``verbose`` is accepted, for Keras's signature,
+        and ignored: nothing is printed."""
         batch = self._batch(x, y)
-        return self._mean_loss(PaddedBatches(*batch[:3], check_integer(batch_size, "batch_size")))
+        batches = PaddedBatches(*batch[:3], check_integer(batch_size, "batch_size"))
+        logs = self._evaluate_batches(batches, CallbackList(callbacks, self, add_history=False))
+        if return_dict:
+            return logs
+        return logs["loss"] if len(logs) == 1 else list(logs.values())
 
-    def predict(self, x, batch_size: int = 64, verbose: int = 0, steps: int | None = None) -> np.ndarray:
+    def predict(self, x, batch_size: int = 64, verbose: int = 0, steps: int | None = None,
+                callbacks=None) -> np.ndarray:
         """The training model's probabilities (N, Td, Vd); without teacher forcing the decoder
         runs ``steps`` steps (default: the decoder input's length). ``verbose`` is accepted,
-        for Keras's signature, and ignored."""
+        for Keras's signature, and ignored; ``callbacks`` get Keras's predict hooks."""
         enc, dec = self._prepare_x(x)
         batch_size = check_integer(batch_size, "batch_size")
-        return np.concatenate([self.forward(enc[s:s + batch_size], dec[s:s + batch_size], steps)[0]
-                               for s in range(0, len(enc), batch_size)], axis=0)
+        callbacks = CallbackList(callbacks, self, add_history=False)
+        callbacks.on_predict_begin()
+        outputs = []
+        for k, s in enumerate(range(0, len(enc), batch_size)):
+            callbacks.on_predict_batch_begin(k)
+            outputs.append(self.forward(enc[s:s + batch_size], dec[s:s + batch_size], steps)[0])
+            callbacks.on_predict_batch_end(k, {"outputs": outputs[-1]})
+        callbacks.on_predict_end()
+        return np.concatenate(outputs, axis=0)
 
     # --- fit ------------------------------------------------------------------------------
     def fit(self, x, y, batch_size: int = 64, epochs: int = 1, verbose: int = 1,
@@ -115,8 +168,9 @@ class Trainer:
         validation_split takes the *last* fraction of the samples, before any
         shuffling; each epoch's ``loss`` is the batch-size-weighted mean of the
         batches' pre-update losses, ``val_loss`` uses the end-of-epoch weights.
-        callbacks: ``train.Callback`` objects (Keras's hooks), or functions
-        ``f(epoch, logs, model)`` run after each epoch.
+        callbacks: ``train.Callback`` objects (Keras's hooks; one that sets
+        ``model.stop_training`` ends the run after the batch or epoch, as in Keras), or
+        functions ``f(epoch, logs, model)`` run after each epoch.
         bucket_by_length: beyond Keras, train on batches of similar target lengths with the
         padded target steps neither computed nor counted in the loss (zero-padded or
         word-level data; see ``train/batches.py``).
@@ -124,11 +178,11 @@ class Trainer:
         self._check_compiled()
         batch_size = check_integer(batch_size, "batch_size")
         check_integer(epochs, "epochs", least=0)
-        if (isinstance(validation_split, bool) or not isinstance(validation_split, numbers.Real)
-                or not 0.0 <= validation_split < 1.0):
-            raise ValueError(f"validation_split must be a number in [0, 1), received {validation_split!r}")
+        check_validation_split(validation_split)
         check_integer(initial_epoch, "initial_epoch", least=0)
-        train, val = self._split(self._batch(x, y), validation_data, validation_split)
+        data = self._batch(x, y)[:3]
+        validation = None if validation_data is None else self._batch(*_pair(validation_data))[:3]
+        train, val = split_validation(data, validation, validation_split)
         retain_freed_memory()   # each batch reuses the last one's memory (memory.py: no page faults)
 
         def batches(data, rng):
@@ -138,56 +192,63 @@ class Trainer:
 
         training = batches(train, self.rng if shuffle else None)
         validation = None if val is None else batches(val, None)
-        history = History()
-        callbacks = CallbackList([history, *(callbacks or ())], self)
+        params = {"verbose": verbose, "epochs": epochs, "steps": -(-len(train[0]) // batch_size)}
+        callbacks = CallbackList(callbacks, self, params)
         label = " (bucketed)" if bucket_by_length else ""
+        self.stop_training, logs = False, None
         callbacks.on_train_begin()
         for epoch in range(initial_epoch, epochs):
             callbacks.on_epoch_begin(epoch)
-            logs = self._run_epoch(epoch, epochs, training, validation, verbose, callbacks, label)
+            logs, steps, seconds = self._run_epoch(epoch, training, validation, verbose, callbacks)
             callbacks.on_epoch_end(epoch, logs)
-        callbacks.on_train_end({k: v[-1] for k, v in history.history.items()})
-        return history
+            if verbose:   # after the callbacks, as Keras's progress bar: learning_rate shows
+                metrics = " - ".join(f"{k}: {v:.4f}" for k, v in logs.items())
+                # "Epoch k/n" at the epoch's end too (cli's tests read it as "epoch k done")
+                print(f"\rEpoch {epoch + 1}/{epochs}{label}\n{steps}/{steps} - {seconds:.1f}s - "
+                      f"{1000 * seconds / steps:.0f}ms/step - {metrics}", flush=True)
+            if self.stop_training:
+                break
+        callbacks.on_train_end(logs)
+        return callbacks.history
 
-    def _split(self, data: Batch, validation_data, validation_split):
-        """(training arrays, validation arrays or None) as Keras's ``fit`` takes them."""
-        if validation_data is not None:
-            if not isinstance(validation_data, (list, tuple)) or len(validation_data) != 2:
-                raise ValueError("validation_data must be a pair ([encoder_input, decoder_input], "
-                                 f"decoder_target), received {type(validation_data).__name__}"
-                                 + (f" of length {len(validation_data)}"
-                                    if isinstance(validation_data, (list, tuple)) else ""))
-            return data[:3], self._batch(*validation_data)[:3]
-        if validation_split == 0:
-            return data[:3], None
-        n = len(data.enc)
-        split_at = int(math.floor(n * (1.0 - validation_split)))
-        if split_at == 0 or split_at == n:
-            raise ValueError(f"validation_split={validation_split} leaves no samples for "
-                             f"{'training' if split_at == 0 else 'validation'} out of {n}")
-        return tuple(a[:split_at] for a in data[:3]), tuple(a[split_at:] for a in data[:3])
-
-    def _run_epoch(self, epoch, epochs, training, validation, verbose, callbacks, label) -> dict:
-        """One epoch: every batch's optimiser step, then the validation loss → the epoch's logs."""
+    def _run_epoch(self, epoch, training, validation, verbose, callbacks) -> tuple[dict, int, float]:
+        """One epoch: every batch's optimiser step, then the validation loss → (the epoch's
+        logs, the batches run, seconds)."""
         start_time = time.perf_counter()
+        for metric in self.compiled_metrics:
+            metric.reset()
         plan = training.plan()
         total, count = 0.0, 0
         for step, sel in enumerate(plan):
             callbacks.on_train_batch_begin(step)
+            refused = None
             try:
                 loss, weight = self._train_step(training.batch(sel))
+            except NonFiniteLoss as err:   # the callbacks see it first (TerminateOnNaN)
+                loss, weight, refused = err.loss, err.weight, err
             except FloatingPointError as err:
                 raise FloatingPointError(f"epoch {epoch + 1}, batch {step + 1}: {err}") from None
             total, count = total + loss * weight, count + weight
-            callbacks.on_train_batch_end(step, {"loss": total / count})
+            logs = self._logs(total / count)
+            callbacks.on_train_batch_end(step, logs)
+            if refused is not None and not self.stop_training:
+                raise FloatingPointError(f"epoch {epoch + 1}, batch {step + 1}: {refused}") from None
             if verbose == 1 and sys.stdout.isatty():
-                print(f"\r{step + 1}/{len(plan)} - loss: {total / count:.4f}", end="", flush=True)
-        logs = {"loss": total / count}
+                running = " - ".join(f"{k}: {v:.4f}" for k, v in logs.items())
+                print(f"\r{step + 1}/{len(plan)} - {running}", end="", flush=True)
+            if self.stop_training:
+                break
+        logs = self._logs(total / count)
         if validation is not None:
-            logs["val_loss"] = self._mean_loss(validation)
-        if verbose:
-            seconds = time.perf_counter() - start_time
-            metrics = " - ".join(f"{k}: {v:.4f}" for k, v in logs.items())
-            print(f"\rEpoch {epoch + 1}/{epochs}{label}\n{len(plan)}/{len(plan)} - {seconds:.1f}s - "
-                  f"{1000 * seconds / len(plan):.0f}ms/step - {metrics}", flush=True)
-        return logs
+            logs.update({f"val_{k}": v for k, v in self._evaluate_batches(validation, callbacks).items()})
+        return logs, step + 1, time.perf_counter() - start_time
+
+
+def _pair(validation_data):
+    """validation_data as Keras takes it: ([encoder_input, decoder_input], decoder_target)."""
+    if not isinstance(validation_data, (list, tuple)) or len(validation_data) != 2:
+        raise ValueError("validation_data must be a pair ([encoder_input, decoder_input], "
+                         f"decoder_target), received {type(validation_data).__name__}"
+                         + (f" of length {len(validation_data)}"
+                            if isinstance(validation_data, (list, tuple)) else ""))
+    return validation_data

@@ -134,3 +134,23 @@ def test_demo_takes_the_variant_flags():
               "--num-layers", "2", "--bidirectional")
     assert res.returncode == 0, res.stderr
     assert "held-out pairs translated exactly right" in res.stdout
+
+
+def test_early_stopping_and_reduce_lr_on_plateau_flags(tmp_path):
+    from npseq2seq import load_model
+
+    out = tmp_path / "m.npz"
+    res = run("train", "--corpus", "numbers", "--num-samples", "200", "--epochs", "15",
+              "--latent-dim", "16", "--batch-size", "32", "--learning-rate", "0.05",
+              "--reduce-lr-on-plateau", "0", "--early-stopping", "1", "--out", str(out))
+    assert res.returncode == 0, res.stderr
+    lines = [line for line in res.stdout.splitlines() if "- val_loss: " in line]
+    val_losses = [float(line.split("- val_loss: ")[1].split()[0]) for line in lines]
+    assert all("- learning_rate: 0.0500" in line for line in lines)              # History's rate
+    assert len(val_losses) < 15 and "early stopping" in res.stdout, res.stdout   # it stopped
+    assert "ReduceLROnPlateau reducing learning rate to 0.005" in res.stdout     # and cut the rate
+    best = val_losses.index(min(val_losses)) + 1
+    assert f"Restoring model weights from the end of the best epoch: {best}." in res.stdout
+    assert load_model(out).count_params() > 0
+    bad = run("train", "--corpus", "numbers", "--out", str(out), "--early-stopping", "-1")
+    assert bad.returncode == 2 and "must be a non-negative integer" in bad.stderr

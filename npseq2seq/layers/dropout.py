@@ -1,0 +1,89 @@
+"""Dropout as Keras 3 has it: in training each entry is kept with probability 1 − rate and
+scaled by 1/(1 − rate), or set to 0; at inference the layer is the identity.
+
+Keras's ``Dropout`` layer calls ``backend.random.dropout``, which on TensorFlow is
+``tf.nn.experimental.stateless_dropout``; that computes (``nn_ops._dropout``)
+
+    scale = 1 / (1 - rate)                  in Python (float64), then cast to x's dtype
+    out   = where(keep, x * scale, 0)       keep = uniform(noise_shape) >= rate
+
+and its gradient is ``where(keep, dout * scale, 0)`` (TensorFlow's gradients of Mul and
+Select). This file computes the same expressions, so that given the same ``keep`` mask
+the numbers are Keras's bit for bit. ``noise_shape`` is Keras's: an axis of size 1 in it
+shares one mask along that axis ((N, 1, H): the same mask at every time step).
+
+The masks come from a NumPy Generator (``rng``, seeded by the model), so runs are
+reproducible; Keras's come from TensorFlow's stateless RNG, which NumPy cannot replay:
+parity is checked given the same mask (``tests/layers/test_dropout.py`` reads Keras's
+mask from its output). Not yet wired into the model: issue 19, part 1.
+
+For the RNNs' ``dropout`` / ``recurrent_dropout`` (not built yet), Keras 3.15's rules, read
+from ``layers/rnn/{dropout_rnn_cell,lstm,gru}.py``: the masks are ``dropout(ones_like(x_t))``
+(0 or 1/(1 − rate)), drawn at the layer call's first step and reused at every step (reset
+by ``RNN.call``), training only. With ``recurrent_dropout == 0`` the cell keeps
+implementation 2: one (N, D) mask multiplies x_t before the fused kernel, which is this
+``Dropout(rate, noise_shape=(None, 1, None))`` in front of the RNN (tested against Keras's
+LSTM and GRU given the same mask). With
+``recurrent_dropout > 0`` the cell switches to implementation 1 and draws one mask per
+gate (4 for LSTM, 3 for GRU) for x_t (if ``dropout > 0``) and 4 / 3 for h_{t-1}:
+z_g = (x_t·m_g) W_g + b_g + (h_{t-1}·r_g) U_g; the carry c is never masked; in a GRU
+with reset_after the h block is r ⊙ ((h_{t-1}·r_h) U_h + b_h).
+"""
+from __future__ import annotations
+
+import numbers
+from typing import NamedTuple
+
+import numpy as np
+
+from .base import Layer
+
+
+class DropoutCache(NamedTuple):
+    keep: np.ndarray | None   # bool, broadcastable to the input: None at inference (identity)
+    scale: np.generic         # 1/(1 − rate) in the input's dtype
+
+
+class Dropout(Layer):
+    """``Dropout(rate, noise_shape=None)``: no weights; ``forward(x, training, rng, keep)``."""
+
+    def __init__(self, rate: float, noise_shape=None, dtype="float32", name: str = "dropout"):
+        super().__init__(dtype, name)
+        if isinstance(rate, bool) or not isinstance(rate, numbers.Real) or not 0 <= rate < 1:
+            raise ValueError(f"{self.name}: rate must be a number in [0, 1), received {rate!r}")
+        self.rate, self.noise_shape = float(rate), noise_shape
+
+    def mask_shape(self, shape) -> tuple:
+        """Keras's noise_shape filled in: its None entries take the input's sizes."""
+        if self.noise_shape is None:
+            return tuple(shape)
+        if len(self.noise_shape) != len(shape):
+            raise ValueError(f"{self.name}: noise_shape {self.noise_shape} does not fit inputs of shape {shape}")
+        return tuple(s if k is None else int(k) for k, s in zip(self.noise_shape, shape))
+
+    def draw(self, shape, rng: np.random.Generator) -> np.ndarray:
+        """A keep mask for inputs of ``shape``: uniform draws ≥ rate, as TensorFlow's."""
+        return rng.random(self.mask_shape(shape)) >= self.rate
+
+    def forward(self, x, training: bool = False, rng: np.random.Generator | None = None,
+                keep: np.ndarray | None = None):
+        """(out, cache). In training with rate > 0 the mask is ``keep`` if given, else drawn
+        from ``rng``; otherwise out is x itself (not a copy)."""
+        x = np.asarray(x, self.dtype)
+        scale = self.dtype.type(1 / (1 - self.rate))   # Python's division, then x's dtype (TF)
+        if not training or self.rate == 0:
+            return x, DropoutCache(None, scale)
+        if keep is None:
+            if rng is None:
+                raise ValueError(f"{self.name}: training needs an rng (or a keep mask)")
+            keep = self.draw(x.shape, rng)
+        keep = np.asarray(keep, bool)
+        if np.broadcast_shapes(keep.shape, x.shape) != x.shape:
+            raise ValueError(f"{self.name}: keep mask of shape {keep.shape} does not fit inputs {x.shape}")
+        return np.where(keep, x * scale, 0).astype(self.dtype, copy=False), DropoutCache(keep, scale)
+
+    def backward(self, dout, cache: DropoutCache):
+        """(dx, []): out = where(keep, x·scale, 0) → dx = where(keep, dout·scale, 0)."""
+        if cache.keep is None:
+            return dout, []
+        return np.where(cache.keep, dout * cache.scale, 0).astype(self.dtype, copy=False), []
