@@ -1,0 +1,69 @@
+"""The signals that end a run, all handled as Ctrl-C is: SIGTERM (``kill``, ``timeout``,
+systemd, ``docker stop``) and SIGHUP (the terminal closed) raise ``Terminated``, a
+``KeyboardInterrupt``, so that ``train`` saves its checkpoint and says so whichever of
+them arrives; its exit status is 128 + the signal's number (130, 143, 129), as a shell
+reports a process the signal killed.
+
+    with interrupts():            # SIGTERM and SIGHUP raise Terminated from here on
+        train()
+    ...
+    except KeyboardInterrupt as stop:
+        with held():              # a second signal must not cut the save short
+            save()
+        return exit_status(stop)
+"""
+from __future__ import annotations
+
+import signal
+from contextlib import contextmanager
+
+__all__ = ["Terminated", "interrupts", "held", "exit_status", "signal_name"]
+
+CAUGHT = tuple(getattr(signal, name) for name in ("SIGTERM", "SIGHUP") if hasattr(signal, name))
+ENDING = (signal.SIGINT, *CAUGHT)
+
+
+class Terminated(KeyboardInterrupt):
+    """A signal asked the run to end (``signum``: which one)."""
+
+    def __init__(self, signum: int):
+        super().__init__(signal_name(signum))
+        self.signum = signum
+
+
+def signal_name(signum: int) -> str:
+    try:
+        return signal.Signals(signum).name
+    except ValueError:
+        return f"signal {signum}"
+
+
+def _raise(signum, frame):
+    raise Terminated(signum)
+
+
+@contextmanager
+def interrupts():
+    """SIGTERM and SIGHUP raise ``Terminated`` inside the block (the main thread only)."""
+    previous = {s: signal.signal(s, _raise) for s in CAUGHT}
+    try:
+        yield
+    finally:
+        for s, handler in previous.items():
+            signal.signal(s, handler)
+
+
+@contextmanager
+def held():
+    """SIGINT, SIGTERM and SIGHUP ignored inside the block: a save in progress finishes."""
+    previous = {s: signal.signal(s, signal.SIG_IGN) for s in ENDING}
+    try:
+        yield
+    finally:
+        for s, handler in previous.items():
+            signal.signal(s, handler)
+
+
+def exit_status(stop: KeyboardInterrupt) -> int:
+    """128 + the signal's number: 130 for Ctrl-C, 143 for SIGTERM, 129 for SIGHUP."""
+    return 128 + getattr(stop, "signum", signal.SIGINT)
