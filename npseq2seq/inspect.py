@@ -36,6 +36,7 @@ from .checks import check_integer
 from .decode.greedy import greedy_decode, vocab_of
 from .layers.recurrent import split_gates
 from .model import as_token_ids
+from .text import excerpt
 
 GATES = {"lstm": ("i", "f", "g", "o"), "gru": ("z", "r", "hh")}   # Keras's block order in the caches
 STATES = {"lstm": ("h", "c"), "gru": ("h",)}
@@ -96,7 +97,7 @@ def record(model, text: str, top_k: int = 5, vocab=None) -> Trace:
     check_integer(top_k, "top_k")
     vocab = vocab_of(model, vocab)
     if not vocab.has_tokens(text):
-        raise ValueError(f"text {text!r} has no token to encode: nothing to look at")
+        raise ValueError(f"text {excerpt(text)} has no token to encode: nothing to look at")
     encoder_input = vocab.encode_inputs([text], dtype=model.dtype)
     ids = as_token_ids(encoder_input, model.num_encoder_tokens, "encoder input")   # (1, Te)
     if model.mask_zero:    # the model skips padded steps: leave them out of the picture too

@@ -41,31 +41,35 @@ set, and the optimizer's state as it is restored. Any problem is a
 from __future__ import annotations
 
 import json
-import os
-import stat
-from pathlib import Path
+import os  # noqa: F401  (io.os: where callers and tests have always reached os.fsync/os.replace)
 
 import numpy as np
 
 from . import losses, optimizers
-from .atomic import atomic_write, file_kind
+from .atomic import atomic_write
 from .model import Seq2Seq, Seq2SeqConfig
-from .npz import CORRUPT, Archive, ArchiveError, parse_json, parse_npy
+from .npz import (
+    CORRUPT,
+    Archive,
+    ArchiveError,
+    ModelFileError,
+    corrupt,
+    parse_json,
+    parse_npy,
+    read_arrays,
+)
+from .npz import open_regular as _open
 from .text import excerpt, vocab_from_config
+
+__all__ = ["ModelFileError", "FORMAT", "FORMAT_VERSION", "CONFIG_KEY", "MAX_SEQ_LENGTH", "weight_names",
+           "atomic_savez", "model_arrays", "save_model", "training_state", "save_checkpoint",
+           "read_arrays", "read_model_file", "min_weight_count", "load_model", "load_checkpoint"]
 
 FORMAT = "npseq2seq"
 FORMAT_VERSION = 1
 CONFIG_KEY = "__config__"
 
 MAX_SEQ_LENGTH = 10_000   # the most tokens a model file's vocabulary may say a text has
-
-
-class ModelFileError(ValueError):
-    """A model file that cannot be read: names the file and what is wrong."""
-
-    def __init__(self, path, problem: str):
-        super().__init__(f"{path}: {problem}")
-        self.path, self.problem = str(path), problem
 
 
 def weight_names(model) -> list[str]:
@@ -133,41 +137,6 @@ def save_checkpoint(model, path, epoch: int, history: dict[str, list[float]], **
 
 # --- reading ------------------------------------------------------------------------------
 
-def _open(path) -> tuple[Path, int]:
-    """``path`` and its size, if it is a regular file (a FIFO or a device is never read)."""
-    path = Path(path)
-    try:
-        info = os.stat(path)
-    except FileNotFoundError:
-        raise ModelFileError(path, "no such file") from None
-    except OSError as err:
-        raise ModelFileError(path, f"cannot be read: {err.strerror}") from None
-    if not stat.S_ISREG(info.st_mode):
-        raise ModelFileError(path, f"is a {file_kind(info.st_mode)}, expected a model file (.npz)")
-    return path, info.st_size
-
-
-def _corrupt(path, err) -> ModelFileError:
-    if isinstance(err, PermissionError):
-        return ModelFileError(path, f"cannot be read: {err.strerror}")
-    return ModelFileError(path, f"not a readable .npz archive (truncated or corrupted?): "
-                                f"{type(err).__name__}: {excerpt(str(err), 100)}")
-
-
-def read_arrays(path, names=None) -> dict[str, np.ndarray]:
-    """Every array of the ``.npz`` at ``path`` (or those of ``names``), by name, read without
-    unpickling anything and at a cost bounded by the file's size (``npz.py``)."""
-    path, size = _open(path)
-    try:
-        with Archive(path, size) as archive:
-            return {name: parse_npy(name, archive.read(name))
-                    for name in (archive.names if names is None else names)}
-    except ArchiveError as err:
-        raise ModelFileError(path, str(err)) from None
-    except CORRUPT as err:
-        raise _corrupt(path, err) from None
-
-
 def _member_names(path, config, names) -> list[str]:
     """The members to read: those the config lists, checked before any is inflated."""
     listed = config.get("weights")
@@ -214,7 +183,7 @@ def read_model_file(path) -> tuple[dict, dict[str, np.ndarray]]:
     except CORRUPT as err:
         if isinstance(err, ModelFileError):
             raise
-        raise _corrupt(path, err) from None
+        raise corrupt(path, err) from None
     return config, arrays
 
 

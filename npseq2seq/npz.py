@@ -12,24 +12,29 @@ the header's shape must account for exactly the bytes that follow.
 
 JSON read from an archive is parsed only if it nests at most ``MAX_JSON_DEPTH`` deep.
 
-Every problem raises ``ArchiveError(problem)``; ``io`` adds the file's name.
+Every problem raises ``ArchiveError(problem)``, which ``io`` (and ``read_arrays`` here)
+turn into a ``ModelFileError`` naming the file.
 """
 from __future__ import annotations
 
 import io
 import json
 import math
+import os
 import re
+import stat
 import struct
 import zipfile
 import zlib
+from pathlib import Path
 
 import numpy as np
 
+from .atomic import file_kind
 from .text.errors import excerpt
 
-__all__ = ["ArchiveError", "Archive", "parse_npy", "parse_json", "MAX_MEMBERS", "MAX_INFLATION",
-           "MAX_JSON_DEPTH"]
+__all__ = ["ModelFileError", "ArchiveError", "Archive", "parse_npy", "parse_json", "read_arrays",
+           "open_regular", "MAX_MEMBERS", "MAX_INFLATION", "MAX_JSON_DEPTH"]
 
 MAX_MEMBERS = 10_000
 MAX_INFLATION = 4          # np.savez stores (1x); np.savez_compressed of weights gets ~1.1x
@@ -42,6 +47,14 @@ CORRUPT = (zipfile.BadZipFile, NotImplementedError, RuntimeError, EOFError, OSEr
            ValueError, struct.error, zlib.error, OverflowError)
 _NPY_HEADERS = {(1, 0): np.lib.format.read_array_header_1_0,
                 (2, 0): np.lib.format.read_array_header_2_0}
+
+
+class ModelFileError(ValueError):
+    """A model file that cannot be read: names the file and what is wrong."""
+
+    def __init__(self, path, problem: str):
+        super().__init__(f"{path}: {problem}")
+        self.path, self.problem = str(path), problem
 
 
 class ArchiveError(ValueError):
@@ -144,3 +157,38 @@ def parse_json(raw: bytes, what: str):
         return json.loads(text)
     except (json.JSONDecodeError, RecursionError, ValueError) as err:
         raise ArchiveError(f"{what} is not valid JSON: {excerpt(str(err), 120)}") from None
+
+
+def open_regular(path) -> tuple[Path, int]:
+    """``path`` and its size, if it is a regular file (a FIFO or a device is never read)."""
+    path = Path(path)
+    try:
+        info = os.stat(path)
+    except FileNotFoundError:
+        raise ModelFileError(path, "no such file") from None
+    except OSError as err:
+        raise ModelFileError(path, f"cannot be read: {err.strerror}") from None
+    if not stat.S_ISREG(info.st_mode):
+        raise ModelFileError(path, f"is a {file_kind(info.st_mode)}, expected a model file (.npz)")
+    return path, info.st_size
+
+
+def corrupt(path, err) -> ModelFileError:
+    if isinstance(err, PermissionError):
+        return ModelFileError(path, f"cannot be read: {err.strerror}")
+    return ModelFileError(path, f"not a readable .npz archive (truncated or corrupted?): "
+                                f"{type(err).__name__}: {' '.join(str(err).split())[:100]}")
+
+
+def read_arrays(path, names=None) -> dict[str, np.ndarray]:
+    """Every array of the ``.npz`` at ``path`` (or those of ``names``), by name, read without
+    unpickling anything and at a cost bounded by the file's size (``npz.py``)."""
+    path, size = open_regular(path)
+    try:
+        with Archive(path, size) as archive:
+            return {name: parse_npy(name, archive.read(name))
+                    for name in (archive.names if names is None else names)}
+    except ArchiveError as err:
+        raise ModelFileError(path, str(err)) from None
+    except CORRUPT as err:
+        raise corrupt(path, err) from None

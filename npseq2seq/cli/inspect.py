@@ -2,9 +2,12 @@
 tokens, and plot the gates, states and probabilities (``npseq2seq.inspect``) as PNG files."""
 from __future__ import annotations
 
+import os
+
 from .. import inspect
 from ..io import load_model
 from .args import UsageError, positive_int
+from .outputs import check_output
 
 
 def add_parser(sub):
@@ -25,7 +28,12 @@ def add_parser(sub):
     ins.set_defaults(run=run)
 
 
+PLOTS = ("encoder", "decoder", "probabilities", "attention")   # the files save_plots may write
+
+
 def run(args):
+    for name in PLOTS:   # checked before any work, as every output is (outputs.py)
+        check_output(os.path.join(args.out_dir, f"{name}.png"), "--out-dir", inputs={"--model": args.model})
     trace = inspect.record(load_model(args.model), args.text, top_k=args.top_k)
     print(inspect.summary(trace))
     try:

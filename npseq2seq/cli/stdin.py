@@ -68,8 +68,12 @@ def _decode(number: int, raw: bytes, limit: int) -> str:
 
 
 def stdin_batches(size: int = 256, limit: int = MAX_LINE_CHARS):
-    """Lists of (line number, text): stdin's lines, as described in the module docstring."""
-    read, fd = _source()
+    """Lists of (line number, text): stdin's lines, as described in the module docstring
+    (StdinClosedError now, not at the first line, if there is no stdin)."""
+    return _batches(*_source(), size, limit)
+
+
+def _batches(read, fd, size: int, limit: int):
     most = 4 * limit + 4          # the bytes of `limit` characters of UTF-8, a BOM and a CR
     buf, start, number, batch, ended = b"", 0, 0, [], False
     while True:

@@ -20,6 +20,7 @@ import stat
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -140,6 +141,16 @@ def test_long_names_fit_or_are_refused_before_training(corpus, tmp_path):
             "the file name has 256 bytes, more than the 255 this file system takes")
     # the default checkpoint name (.ckpt.npz) is the one too long here
     refused(train(corpus, "--out", tmp_path / ("m" * 247 + ".npz")), "--checkpoint", "256 bytes")
+
+
+def test_inspect_and_demo_check_their_outputs_first(model_file, tmp_path):
+    plain = tmp_path / "plain"
+    plain.write_text("x")
+    line = one_line_error(run("inspect", "--model", model_file, "--out-dir", plain, "one"), command="inspect")
+    assert line.endswith(f"--out-dir {plain}/encoder.png: {plain} is not a directory")
+    line = one_line_error(run("demo", "--out", "/dev/null", "--epochs", 1), command="demo")
+    assert line.endswith("--out /dev/null: is a character device, expected a regular file to replace "
+                         "(or a new name)")
 
 
 def test_the_model_and_its_checkpoint_need_a_file_each(corpus, tmp_path):
@@ -378,7 +389,7 @@ def test_messages_quote_at_most_a_short_escaped_excerpt(model_file):
 
 
 def test_every_exit_status_is_documented_in_the_readme():
-    readme = (npio.Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
     section = readme.split("**Exit statuses.**")[1].split("\n\n")[0]
     statuses = {getattr(exits, n) for n in exits.__all__ if n.startswith("EXIT_")} | {129, 130, 143}
     assert statuses == {0, 1, 2, 3, 4, 70, 129, 130, 141, 143}
