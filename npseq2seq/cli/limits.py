@@ -18,12 +18,34 @@ try:
 except ImportError:   # not on Windows: physical memory only
     resource = None
 
+import argparse
+
 import numpy as np
 
-from ..io import min_weight_count
+from ..io import load_model, min_weight_count
 from .exits import TooBigError
 
-__all__ = ["available_memory", "check_memory", "too_big", "describe_bytes", "check_training_memory"]
+__all__ = ["available_memory", "check_memory", "too_big", "describe_bytes", "check_training_memory",
+           "MAX_BEAM", "beam_width", "loaded_model"]
+
+MAX_BEAM = 1000   # hypotheses per sentence: 5-10 is usual; more only costs memory and time
+
+
+def beam_width(text: str) -> int:
+    """The argparse type of --beam and --n-best: an integer in [1, MAX_BEAM]."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be an integer, got {text[:40]!r}") from None
+    if not 1 <= value <= MAX_BEAM:
+        raise argparse.ArgumentTypeError(f"must be from 1 to {MAX_BEAM}, got {value}")
+    return value
+
+
+def loaded_model(path):
+    """``io.load_model(path)``, running out of memory on the way said as such."""
+    with too_big(f"loading the model file {path}"):
+        return load_model(path)
 
 
 def describe_bytes(n: float) -> str:

@@ -3,25 +3,14 @@
 with its n best. --beam is bounded (``MAX_BEAM``) and checked against memory first."""
 from __future__ import annotations
 
-import argparse
 import sys
 
-from ..io import load_model
 from ..text import TextTooLongError, UnknownTokenError, excerpt
-from .args import UsageError, add_length_penalty_arg, positive_int
+from .args import UsageError, add_length_penalty_arg
 from .exits import EXIT_STDOUT_CLOSED
-from .limits import check_memory, too_big
+from .limits import MAX_BEAM, beam_width, check_memory, loaded_model, too_big
 from .stdin import stdin_batches
 from .streams import stdout_failed
-
-MAX_BEAM = 1000   # hypotheses per sentence: 5-10 is usual; more only costs memory and time
-
-
-def beam_width(text):
-    value = positive_int(text)
-    if value > MAX_BEAM:
-        raise argparse.ArgumentTypeError(f"must be at most {MAX_BEAM}, got {value}")
-    return value
 
 
 def add_parser(sub):
@@ -75,7 +64,7 @@ def run(args):
     if args.n_best and args.beam and args.n_best > args.beam:
         raise UsageError(f"--n-best {args.n_best} is more than the --beam {args.beam} hypotheses kept")
     batches = [list(enumerate(args.texts, start=1))] if args.texts else stdin_batches()
-    model = load_model(args.model)
+    model = loaded_model(args.model)
     if model.vocab is None:
         raise UsageError(f"{args.model} has no vocabulary: it cannot translate text")
     _check_beam(model, args)

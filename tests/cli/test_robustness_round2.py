@@ -357,10 +357,40 @@ def test_sizes_too_big_for_the_machine_are_refused_before_allocating(corpus, tmp
     assert len(line) < 200
 
 
-def test_beam_and_n_best_are_bounded(model_file):
+def test_running_out_of_memory_mid_training_saves_a_checkpoint(corpus, tmp_path, monkeypatch, capsys):
+    real, calls = Seq2Seq._loss_and_grads, []
+
+    def hungry(self, batch, with_grads=True, embedding_rows=False):
+        calls.extend([1] if with_grads else [])
+        if len(calls) == 5:                     # epoch 2, batch 2
+            raise MemoryError()
+        return real(self, batch, with_grads, embedding_rows)
+
+    monkeypatch.setattr(Seq2Seq, "_loss_and_grads", hungry)
+    out, ckpt = tmp_path / "m.npz", tmp_path / "m.ckpt.npz"
+    status = cli.main(["train", "--data", str(corpus), "--epochs", "3", *map(str, TINY), "--out", str(out)])
+    err = capsys.readouterr().err
+    assert status == exits.EXIT_TOO_BIG and len(err.strip().splitlines()) == 1, err
+    assert err.startswith("npseq2seq train: error: out of memory training 60 pairs in batches of 16 at "
+                          f"--latent-dim 8; epoch 1 saved to {ckpt}; continue with: ")
+    assert npio.load_checkpoint(ckpt)[1]["epoch"] == 1 and not out.exists()
+
+
+def test_running_out_of_memory_loading_a_model_names_it(model_file, monkeypatch, capsys):
+    def hungry(path):
+        raise MemoryError()
+    monkeypatch.setattr(cli.limits, "load_model", hungry)
+    assert cli.main(["translate", "--model", str(model_file), "one"]) == exits.EXIT_TOO_BIG
+    assert capsys.readouterr().err == (f"npseq2seq translate: error: out of memory loading the model "
+                                       f"file {model_file}\n")
+
+
+def test_beam_and_n_best_are_bounded(model_file, corpus):
+    res = run("evaluate", "--model", model_file, "--data", corpus, "--beam", 1001)
+    assert res.returncode == 2 and "must be from 1 to 1000, got 1001" in res.stderr.decode()
     for flag in ("--beam", "--n-best"):
         res = run("translate", "--model", model_file, flag, 1_000_000, "one")
-        assert res.returncode == 2 and "must be at most 1000, got 1000000" in res.stderr.decode()
+        assert res.returncode == 2 and "must be from 1 to 1000, got 1000000" in res.stderr.decode()
         assert len(res.stderr.decode().strip().splitlines()) == 1
     res = run("translate", "--model", model_file, "--beam", 1000, "one", "two")
     assert res.returncode == 0 and len(res.stdout.splitlines()) == 2, res.stderr
