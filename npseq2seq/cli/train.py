@@ -100,6 +100,10 @@ def train_settings(args, stored: dict | None) -> dict:
         settings = {**stored, **{k: given[k] for k in (*TRAIN_RESUMABLE, "data") if k in given}}
         if settings["out"] is None:
             settings["out"] = default_out(args.resume)
+        if "data" not in given and settings["data"] and not os.path.isfile(settings["data"]):
+            # a path from the file: read only if it is a regular file (a FIFO would hang the run)
+            raise UsageError(f"the data file the checkpoint names, {settings['data']}, is not a regular "
+                             "file (moved?): give it with --data")
     check_variant(settings, given)
     if settings["checkpoint"] is None:
         out = Path(check_name(settings["out"], "--out")[0])

@@ -68,6 +68,14 @@ def model_file(corpus, tmp_path_factory):
     return path
 
 
+@pytest.fixture(scope="module")
+def trained(corpus, tmp_path_factory):
+    """A model file written by one epoch of `train` (a checkpoint, with its settings)."""
+    path = tmp_path_factory.mktemp("trained") / "m.npz"
+    assert train(corpus, "--out", path).returncode == 0
+    return path
+
+
 def train(corpus, *args, epochs=1, **kw):
     return run("train", "--data", corpus, "--epochs", epochs, *TINY, *args, **kw)
 
@@ -287,12 +295,11 @@ def forged(source, path, **settings):
     return rewrite(source, path, config=lambda c: c["training_state"]["settings"].update(settings))
 
 
-def test_a_checkpoint_never_chooses_where_to_write(corpus, tmp_path):
+def test_a_checkpoint_never_chooses_where_to_write(trained, tmp_path):
     run_dir, victim = tmp_path / "run", tmp_path / "victim.txt"
     run_dir.mkdir()
     victim.write_text("precious")
-    assert train(corpus, "--out", run_dir / "m.npz").returncode == 0
-    ckpt = forged(run_dir / "m.npz", run_dir / "x.ckpt.npz", out=str(victim), checkpoint=str(victim))
+    ckpt = forged(trained, run_dir / "x.ckpt.npz", out=str(victim), checkpoint=str(victim))
     res = run("train", "--resume", ckpt, "--epochs", 2)
     assert res.returncode == 0, res.stderr.decode()
     assert victim.read_text() == "precious"
@@ -311,6 +318,17 @@ def test_resume_writes_by_the_stated_rule_or_where_told(corpus, tmp_path):
     assert npio.load_checkpoint(model)[1]["epoch"] == 2
 
 
+def test_a_checkpoint_naming_a_data_path_that_is_not_a_regular_file_is_refused(trained, corpus, tmp_path):
+    model, fifo = trained, tmp_path / "fifo"
+    os.mkfifo(fifo)
+    for data in (fifo, tmp_path / "gone.txt"):
+        bad = forged(model, tmp_path / "bad.npz", data=str(data))
+        refused(run("train", "--resume", bad, "--epochs", 2, timeout=30),
+                f"the data file the checkpoint names, {data}, is not a regular file (moved?): give it "
+                "with --data")
+    assert run("train", "--resume", bad, "--epochs", 2, "--data", corpus).returncode == 0
+
+
 @pytest.mark.parametrize("setting, value, problem", [
     ("latent_dim", "8", "'latent_dim' must be int"),
     ("batch_size", 0, "'batch_size' must be a positive integer"),
@@ -320,10 +338,8 @@ def test_resume_writes_by_the_stated_rule_or_where_told(corpus, tmp_path):
     ("data", ["a"], "'data' must be str"),
     ("num_samples", True, "'num_samples' must be int"),
 ])
-def test_broken_settings_in_a_checkpoint_are_one_line_errors(corpus, tmp_path, setting, value, problem):
-    model = tmp_path / "m.npz"
-    assert train(corpus, "--out", model).returncode == 0
-    bad = forged(model, tmp_path / "bad.npz", **{setting: value})
+def test_broken_settings_in_a_checkpoint_are_one_line_errors(trained, tmp_path, setting, value, problem):
+    bad = forged(trained, tmp_path / "bad.npz", **{setting: value})
     refused(run("train", "--resume", bad, "--epochs", 2), f"{bad}: training setting {problem}")
 
 
