@@ -16,7 +16,7 @@ from .args import (
     non_negative_int,
     positive_int,
 )
-from .limits import MAX_BEAM, loaded_model, too_big
+from .limits import MAX_BEAM, check_length_penalty, loaded_model, too_big
 from .limits import beam_width as beam_width_arg
 
 
@@ -98,6 +98,7 @@ def _scores(hypotheses, references) -> list[str]:
 
 
 def run(args):
+    check_length_penalty(args.length_penalty)
     model = loaded_model(args.model)
     if model.vocab is None:
         raise UsageError(f"{args.model} has no vocabulary: it cannot translate text")

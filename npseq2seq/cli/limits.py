@@ -1,4 +1,6 @@
-"""Sizes against the machine's memory, checked before the allocation they decide:
+"""The limits the commands keep to: --beam / --n-best at most ``MAX_BEAM``, --length-penalty
+finite and at most 10 either way, and sizes against the machine's memory, checked before
+the allocation they decide:
 
     check_memory(nbytes, "a model of --latent-dim 100000")     # TooBigError if it cannot fit
     with too_big("translating with --beam 1000000"):            # MemoryError -> TooBigError
@@ -19,6 +21,7 @@ except ImportError:   # not on Windows: physical memory only
     resource = None
 
 import argparse
+import math
 
 import numpy as np
 
@@ -26,7 +29,7 @@ from ..io import load_model, min_weight_count
 from .exits import TooBigError
 
 __all__ = ["available_memory", "check_memory", "too_big", "describe_bytes", "check_training_memory",
-           "MAX_BEAM", "beam_width", "loaded_model"]
+           "MAX_BEAM", "beam_width", "loaded_model", "check_length_penalty"]
 
 MAX_BEAM = 1000   # hypotheses per sentence: 5-10 is usual; more only costs memory and time
 
@@ -40,6 +43,16 @@ def beam_width(text: str) -> int:
     if not 1 <= value <= MAX_BEAM:
         raise argparse.ArgumentTypeError(f"must be from 1 to {MAX_BEAM}, got {value}")
     return value
+
+
+MAX_LENGTH_PENALTY = 10.0   # GNMT's alpha is 0 to 1; beyond +-10 the ranking only overflows
+
+
+def check_length_penalty(alpha: float) -> None:
+    """ValueError unless --length-penalty is a finite number in [-10, 10]."""
+    if not math.isfinite(alpha) or abs(alpha) > MAX_LENGTH_PENALTY:
+        raise ValueError(f"--length-penalty {alpha}: expected a number from -{MAX_LENGTH_PENALTY:g} to "
+                         f"{MAX_LENGTH_PENALTY:g} (GNMT uses 0 to 1)")
 
 
 def loaded_model(path):

@@ -8,7 +8,7 @@ import sys
 from ..text import TextTooLongError, UnknownTokenError, excerpt
 from .args import UsageError, add_length_penalty_arg
 from .exits import EXIT_STDOUT_CLOSED
-from .limits import MAX_BEAM, beam_width, check_memory, loaded_model, too_big
+from .limits import MAX_BEAM, beam_width, check_length_penalty, check_memory, loaded_model, too_big
 from .stdin import stdin_batches
 from .streams import stdout_failed
 
@@ -63,6 +63,7 @@ def _translate(model, batch, args):
 def run(args):
     if args.n_best and args.beam and args.n_best > args.beam:
         raise UsageError(f"--n-best {args.n_best} is more than the --beam {args.beam} hypotheses kept")
+    check_length_penalty(args.length_penalty)
     batches = [list(enumerate(args.texts, start=1))] if args.texts else stdin_batches()
     model = loaded_model(args.model)
     if model.vocab is None:

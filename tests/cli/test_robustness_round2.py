@@ -408,6 +408,10 @@ def test_beam_and_n_best_are_bounded(model_file, corpus):
         res = run("translate", "--model", model_file, flag, 1_000_000, "one")
         assert res.returncode == 2 and "must be from 1 to 1000, got 1000000" in res.stderr.decode()
         assert len(res.stderr.decode().strip().splitlines()) == 1
+    for alpha in ("nan", "1e308"):
+        res = run("translate", "--model", model_file, "--beam", 3, "--length-penalty", alpha, "one")
+        assert one_line_error(res, command="translate").endswith(f"--length-penalty {float(alpha)}: expected a "
+                                                                 "number from -10 to 10 (GNMT uses 0 to 1)")
     res = run("translate", "--model", model_file, "--beam", 1000, "one", "two")
     assert res.returncode == 0 and len(res.stdout.splitlines()) == 2, res.stderr
 
