@@ -37,7 +37,7 @@ from .exits import (
     TooBigError,
     WriteFailedError,
 )
-from .signals import exit_status, interrupts, signal_name
+from .signals import exit_status, interrupted, interrupts
 from .streams import guard_streams, say, stdout_failed
 
 __all__ = ["main", "build_parser", "UsageError", "EXIT_USER_ERROR", "EXIT_DIVERGED", "EXIT_INTERRUPTED"]
@@ -113,8 +113,7 @@ def _main(argv) -> int:
                      "for this machine)")
         return EXIT_TOO_BIG
     except KeyboardInterrupt as stop:
-        name = getattr(stop, "signum", None)
-        say(command, "interrupted" + (f" by {signal_name(name)}" if name else ""))
+        say(command, interrupted(stop))
         return exit_status(stop)
     except Exception as err:   # a bug: one line, and how to see where
         if os.environ.get("NPSEQ2SEQ_TRACEBACK"):

@@ -17,14 +17,14 @@ from __future__ import annotations
 import signal
 from contextlib import contextmanager
 
-__all__ = ["Terminated", "interrupts", "held", "exit_status", "signal_name"]
+__all__ = ["Terminated", "interrupts", "held", "exit_status", "signal_name", "interrupted"]
 
 CAUGHT = tuple(getattr(signal, name) for name in ("SIGTERM", "SIGHUP") if hasattr(signal, name))
 ENDING = (signal.SIGINT, *CAUGHT)
 
 
 class Terminated(KeyboardInterrupt):
-    """A signal asked the run to end (``signum``: which one)."""
+    """A signal asked the run to end (``signum``: which one; SIGINT is Ctrl-C)."""
 
     def __init__(self, signum: int):
         super().__init__(signal_name(signum))
@@ -38,14 +38,24 @@ def signal_name(signum: int) -> str:
         return f"signal {signum}"
 
 
+def _ignore(signum, frame):
+    """A Python handler that does nothing. (Not SIG_IGN: a signal already caught but not
+    yet handled when SIG_IGN is set makes Python raise "Signal N ignored due to race
+    condition" at some later line.)"""
+
+
 def _raise(signum, frame):
+    # the first signal ends the run; one more (a second Ctrl-C) must not cut its save short
+    for s in ENDING:
+        signal.signal(s, _ignore)
     raise Terminated(signum)
 
 
 @contextmanager
 def interrupts():
-    """SIGTERM and SIGHUP raise ``Terminated`` inside the block (the main thread only)."""
-    previous = {s: signal.signal(s, _raise) for s in CAUGHT}
+    """SIGINT, SIGTERM and SIGHUP raise ``Terminated`` inside the block (the main thread
+    only); once one has, all three are ignored until the block ends."""
+    previous = {s: signal.signal(s, _raise) for s in ENDING}
     try:
         yield
     finally:
@@ -56,12 +66,18 @@ def interrupts():
 @contextmanager
 def held():
     """SIGINT, SIGTERM and SIGHUP ignored inside the block: a save in progress finishes."""
-    previous = {s: signal.signal(s, signal.SIG_IGN) for s in ENDING}
+    previous = {s: signal.signal(s, _ignore) for s in ENDING}
     try:
         yield
     finally:
         for s, handler in previous.items():
             signal.signal(s, handler)
+
+
+def interrupted(stop: KeyboardInterrupt) -> str:
+    """ "interrupted" (Ctrl-C), or "interrupted by SIGTERM" / "by SIGHUP"."""
+    signum = getattr(stop, "signum", signal.SIGINT)
+    return "interrupted" if signum == signal.SIGINT else f"interrupted by {signal_name(signum)}"
 
 
 def exit_status(stop: KeyboardInterrupt) -> int:

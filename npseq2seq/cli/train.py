@@ -34,7 +34,7 @@ from .exits import EXIT_TOO_BIG, WriteFailedError
 from .limits import check_training_memory
 from .outputs import check_name, check_outputs
 from .resume import RESUME_RULE, checked_settings, default_out
-from .signals import exit_status, held, signal_name
+from .signals import exit_status, held, interrupted
 from .streams import say, stdout_failed
 
 # `train` flags a resumed run may change (default: the checkpoint's): how long, and where to.
@@ -224,8 +224,7 @@ def run(args):
     try:
         _fit(model, ckpt, settings, pairs)
     except KeyboardInterrupt as stop:   # Ctrl-C, and SIGTERM / SIGHUP (signals.py)
-        name = getattr(stop, "signum", None)
-        _say(_saved_after("interrupted" + (f" by {signal_name(name)}" if name else ""), ckpt, settings))
+        _say(_saved_after(interrupted(stop), ckpt, settings))
         return exit_status(stop)
     except FloatingPointError as err:
         _say(_saved_after(f"error: {err}", ckpt, settings,

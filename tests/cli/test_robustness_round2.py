@@ -239,6 +239,26 @@ def test_sigterm_and_sighup_save_a_checkpoint_as_ctrl_c_does(corpus, tmp_path, s
                            f"saved to {ckpt}; continue with: npseq2seq train --resume {ckpt}")
 
 
+def test_more_signals_during_the_save_do_not_cut_it_short(corpus, tmp_path):
+    """A second Ctrl-C, a SIGTERM and a SIGHUP right after the first signal: ignored."""
+    out = tmp_path / "m.npz"
+    proc = start("train", "--data", corpus, "--epochs", 1000, *TINY, "--out", out)
+    try:
+        wait_for_epoch(proc, 2)
+        for signum in (signal.SIGINT, signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+            proc.send_signal(signum)
+        err = proc.stderr.read()
+        proc.wait(timeout=60)
+    finally:
+        proc.kill()
+    # (signals pending together are handled lowest number first: whichever ends the run, its
+    # status and its line agree, and the others are ignored)
+    said = {129: "interrupted by SIGHUP; ", 130: "interrupted; ", 143: "interrupted by SIGTERM; "}
+    assert proc.returncode in said, err
+    assert err.startswith(f"npseq2seq train: {said[proc.returncode]}epoch ") and len(err.strip().splitlines()) == 1
+    assert npio.load_checkpoint(tmp_path / "m.ckpt.npz")[1]["epoch"] >= 1
+
+
 def test_a_broken_stdout_loses_no_training(corpus, tmp_path):
     """`train ... | head -1`: the reader goes away after one line; training goes on and saves."""
     out = tmp_path / "m.npz"
