@@ -13,8 +13,9 @@ in: checked by creating and removing an empty temporary file there, which also f
 a read-only file system. The temporary files a killed run left beside it are removed
 (``atomic.remove_stale_temps``). What an overwrite keeps: see ``atomic.py``.
 
-A free-space check cannot be made before training (the disk is shared); a failed save
-after training is handled by the command (``train`` then saves a checkpoint elsewhere).
+Free space cannot be promised before training (the disk is shared): ``space_warning``
+says when it is already too little for the files to come, and a failed save after
+training is handled by the command (``train`` then saves a checkpoint elsewhere).
 """
 from __future__ import annotations
 
@@ -25,7 +26,7 @@ from pathlib import Path
 from ..atomic import file_kind, name_max, remove_stale_temps, temp_name
 from ..text import excerpt
 
-__all__ = ["OutputError", "check_name", "check_output", "check_outputs", "same_file"]
+__all__ = ["OutputError", "check_name", "check_output", "check_outputs", "same_file", "space_warning"]
 
 
 class OutputError(ValueError):
@@ -122,3 +123,25 @@ def check_outputs(outputs: dict[str, str], inputs: dict[str, str | None] | None 
             if same_file(outputs[a], outputs[b]):
                 raise OutputError(f"{a} and {b} name the same file {outputs[a]}: the model and "
                                   "its checkpoint need a file each")
+
+
+def space_warning(paths, nbytes: int) -> str | None:
+    """A warning if the file systems of ``paths`` have less free space than ``nbytes``
+    each file will take (files on one file system counted together), else None."""
+    needed: dict[int, list] = {}
+    for path in paths:
+        folder = Path(os.path.realpath(path)).parent
+        while not folder.exists():
+            folder = folder.parent
+        try:
+            info = os.statvfs(folder)
+        except (OSError, AttributeError):
+            continue
+        entry = needed.setdefault(info.f_fsid or hash(str(folder)), [info.f_bavail * info.f_frsize, 0, folder])
+        entry[1] += nbytes
+    for free, need, folder in needed.values():
+        if free < need:
+            return (f"warning: {folder} has {free / 2**20:.1f} MiB free, and the model and its checkpoint "
+                    f"need about {need / 2**20:.1f} MiB: the final save may fail (a checkpoint is then "
+                    "saved elsewhere)")
+    return None

@@ -32,7 +32,7 @@ from .args import (
 )
 from .exits import EXIT_TOO_BIG, WriteFailedError
 from .limits import check_training_memory
-from .outputs import check_name, check_outputs
+from .outputs import check_name, check_outputs, space_warning
 from .resume import RESUME_RULE, checked_settings, default_out
 from .signals import exit_status, held, interrupted
 from .streams import say, stdout_failed
@@ -156,6 +156,10 @@ def _start(args):
                              f"the checkpoint has already trained")
         check_training_memory(model.config, model.vocab, pairs, settings)
         print(f"resuming from {args.resume} after epoch {start_epoch} of {settings['epochs']}")
+    size = sum(p.nbytes for p in model.params) * 3 + 65536   # weights, up to two slots, the config
+    warning = space_warning([settings["out"], settings["checkpoint"]], size)
+    if warning:
+        _say(warning)
     ckpt = Checkpointer(settings["checkpoint"], settings["checkpoint_every"], start_epoch, history,
                         on_error=_checkpoint_failed, settings=settings, data_sha256=data_sha256)
     ckpt.set_model(model)   # now, not at fit's start: a Ctrl-C while the arrays are made saves too

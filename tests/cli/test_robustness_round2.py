@@ -204,6 +204,21 @@ def test_a_failed_final_save_leaves_a_checkpoint_and_says_where(corpus, tmp_path
     os.unlink(fallback)
 
 
+def test_too_little_free_space_is_a_warning_before_training(corpus, tmp_path, monkeypatch, capsys):
+    real = os.statvfs
+
+    def nearly_full(path):
+        info = real(path)
+        return os.statvfs_result((info.f_bsize, 1024, info.f_blocks, 10, 10, *tuple(info)[5:]))
+    monkeypatch.setattr(os, "statvfs", nearly_full)
+    out = tmp_path / "m.npz"
+    assert cli.main(["train", "--data", str(corpus), "--epochs", "1", *map(str, TINY), "--out", str(out)]) == 0
+    err = capsys.readouterr().err
+    assert err.startswith(f"npseq2seq train: warning: {tmp_path} has 0.0 MiB free, and the model and its "
+                          "checkpoint need about "), err
+    assert "the final save may fail (a checkpoint is then saved elsewhere)" in err and out.exists()
+
+
 def test_a_failed_periodic_checkpoint_warns_and_training_goes_on(corpus, tmp_path, monkeypatch, capsys):
     out, ckpt = tmp_path / "m.npz", tmp_path / "every.npz"
     failing_writes(monkeypatch, [ckpt], errno.EROFS)
