@@ -3,6 +3,7 @@
     npseq2seq demo                                  train on a generated corpus, show translations
     npseq2seq train --data fra.txt --num-samples 10000 --epochs 30 --out model.npz
     npseq2seq train --resume model.ckpt.npz         continue an interrupted run where it stopped
+                                                    (saving model.npz beside it, unless --out)
     npseq2seq translate --model model.npz "Go." "Run!"    (or one sentence per line on stdin)
     npseq2seq translate --model model.npz --beam 5 --n-best 3 "Go."    beam search, 3 best
     npseq2seq evaluate --model model.npz --data fra.txt    score on pairs it was not trained on

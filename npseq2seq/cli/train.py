@@ -231,13 +231,13 @@ def run(args):
         _say(_saved_after(interrupted(stop), ckpt, settings))
         return exit_status(stop)
     except FloatingPointError as err:
-        _say(_saved_after(f"error: {err}", ckpt, settings,
-                          " (a lower --learning-rate, or --clipnorm / --clipvalue, may help)"))
+        _say("error: " + _saved_after(str(err), ckpt, settings,
+                                      " (a lower --learning-rate, or --clipnorm / --clipvalue, may help)"))
         return EXIT_DIVERGED
     except MemoryError:
-        _say(_saved_after(f"error: out of memory training {len(pairs[0])} pairs in batches of "
-                          f"{settings['batch_size']} at --latent-dim {settings['latent_dim']}",
-                          ckpt, settings))
+        what = (f"out of memory training {len(pairs[0])} pairs in batches of {settings['batch_size']} "
+                f"at --latent-dim {settings['latent_dim']}")
+        _say("error: " + _saved_after(what, ckpt, settings))
         return EXIT_TOO_BIG
     try:
         with held():

@@ -175,11 +175,11 @@ def test_stale_temporary_files_are_removed_before_training(corpus, tmp_path):
 
 
 def failing_writes(monkeypatch, failing, code=errno.ENOSPC):
-    """Every atomic write to a path in ``failing`` fails as a full disk does."""
+    """Every atomic write to a path in ``failing`` (all, if None) fails as a full disk does."""
     real = npio.atomic_write
 
     def write(path, fn):
-        if str(path) in map(str, failing):
+        if failing is None or str(path) in map(str, failing):
             raise OSError(code, os.strerror(code), str(path))
         return real(path, fn)
     monkeypatch.setattr(npio, "atomic_write", write)
@@ -217,6 +217,26 @@ def test_too_little_free_space_is_a_warning_before_training(corpus, tmp_path, mo
     assert err.startswith(f"npseq2seq train: warning: {tmp_path} has 0.0 MiB free, and the model and its "
                           "checkpoint need about "), err
     assert "the final save may fail (a checkpoint is then saved elsewhere)" in err and out.exists()
+
+
+def test_a_nan_on_a_full_disk_says_both(corpus, tmp_path, monkeypatch, capsys):
+    real, calls = Seq2Seq._loss_and_grads, []
+
+    def poisoned(self, batch, with_grads=True, embedding_rows=False):
+        calls.extend([1] if with_grads else [])
+        loss, grads, weight = real(self, batch, with_grads, embedding_rows)
+        return (float("nan") if len(calls) == 5 else loss), grads, weight
+
+    monkeypatch.setattr(Seq2Seq, "_loss_and_grads", poisoned)
+    failing_writes(monkeypatch, None)
+    ckpt = tmp_path / "m.ckpt.npz"
+    args = ["train", "--data", str(corpus), "--epochs", "3", *map(str, TINY), "--out", str(tmp_path / "m.npz")]
+    assert cli.main(args) == exits.EXIT_WRITE_FAILED
+    err = capsys.readouterr().err
+    assert len(err.strip().splitlines()) == 1, err
+    assert err.startswith("npseq2seq train: error: epoch 2, batch 2: loss became nan; ")
+    assert f"; epoch 1 could not be saved anywhere ({ckpt}: No space left on device; " in err
+    assert sorted(p.name for p in tmp_path.iterdir()) == []
 
 
 def test_a_failed_periodic_checkpoint_warns_and_training_goes_on(corpus, tmp_path, monkeypatch, capsys):
