@@ -8,7 +8,7 @@ reports a process the signal killed.
         train()
     ...
     except KeyboardInterrupt as stop:
-        with held():              # a second signal must not cut the save short
+        with held():              # a signal now waits until the save is done
             save()
         return exit_status(stop)
 """
@@ -65,13 +65,18 @@ def interrupts():
 
 @contextmanager
 def held():
-    """SIGINT, SIGTERM and SIGHUP ignored inside the block: a save in progress finishes."""
-    previous = {s: signal.signal(s, _ignore) for s in ENDING}
+    """SIGINT, SIGTERM and SIGHUP held back inside the block: a save in progress finishes.
+    The first that arrived is raised after it, if the block was inside ``interrupts()`` and
+    no signal had ended the run yet (else it is dropped: the run is ending anyway)."""
+    arrived = []
+    previous = {s: signal.signal(s, lambda signum, frame: arrived.append(signum)) for s in ENDING}
     try:
         yield
     finally:
         for s, handler in previous.items():
             signal.signal(s, handler)
+    if arrived and previous[signal.SIGINT] is _raise:
+        _raise(arrived[0], None)
 
 
 def interrupted(stop: KeyboardInterrupt) -> str:

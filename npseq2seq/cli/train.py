@@ -170,8 +170,9 @@ def _say(message):
     say("train", message)
 
 
-def _why(err: OSError) -> str:
-    return err.strerror or str(err) if isinstance(err, OSError) else str(err)
+def _why(err: BaseException) -> str:
+    """An OSError's reason without its [Errno N] and file name (the message names the file)."""
+    return getattr(err, "strerror", None) or str(err) or type(err).__name__
 
 
 def _checkpoint_failed(err, epoch):

@@ -274,6 +274,19 @@ def test_sigterm_and_sighup_save_a_checkpoint_as_ctrl_c_does(corpus, tmp_path, s
                            f"saved to {ckpt}; continue with: npseq2seq train --resume {ckpt}")
 
 
+def test_a_signal_during_a_held_save_ends_the_run_after_it():
+    from npseq2seq.cli.signals import Terminated, held, interrupts
+    saved, before = [], signal.getsignal(signal.SIGTERM)
+    with pytest.raises(Terminated) as stop:
+        with interrupts():
+            with held():
+                os.kill(os.getpid(), signal.SIGTERM)
+                time.sleep(0.01)                  # (Python runs handlers between bytecodes)
+                saved.append("whole")
+    assert saved == ["whole"] and stop.value.signum == signal.SIGTERM
+    assert signal.getsignal(signal.SIGTERM) is before
+
+
 def test_more_signals_during_the_save_do_not_cut_it_short(corpus, tmp_path):
     """A second Ctrl-C, a SIGTERM and a SIGHUP right after the first signal: ignored."""
     out = tmp_path / "m.npz"
