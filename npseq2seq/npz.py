@@ -31,7 +31,7 @@ from pathlib import Path
 import numpy as np
 
 from .atomic import file_kind
-from .text.errors import excerpt
+from .text.errors import excerpt, shown_path
 
 __all__ = ["ModelFileError", "ArchiveError", "Archive", "parse_npy", "parse_json", "read_arrays",
            "open_regular", "MAX_MEMBERS", "MAX_INFLATION", "MAX_JSON_DEPTH"]
@@ -53,7 +53,7 @@ class ModelFileError(ValueError):
     """A model file that cannot be read: names the file and what is wrong."""
 
     def __init__(self, path, problem: str):
-        super().__init__(f"{path}: {problem}")
+        super().__init__(f"{shown_path(path)}: {problem}")
         self.path, self.problem = str(path), problem
 
 

@@ -39,7 +39,7 @@ from .exits import (
     WriteFailedError,
 )
 from .signals import exit_status, interrupted, interrupts
-from .streams import guard_streams, say, stdout_failed
+from .streams import guard_streams, printable, say, stdout_failed
 
 __all__ = ["main", "build_parser", "UsageError", "EXIT_USER_ERROR", "EXIT_DIVERGED", "EXIT_INTERRUPTED"]
 
@@ -51,7 +51,8 @@ class Parser(argparse.ArgumentParser):
     """argparse's parser, its errors in one line (the usage is one ``--help`` away)."""
 
     def error(self, message):
-        self.exit(EXIT_USER_ERROR, f"{self.prog}: error: {_short(message)} (see {self.prog} --help)\n")
+        self.exit(EXIT_USER_ERROR, printable(f"{self.prog}: error: {_short(message)} (see {self.prog} --help)")
+                  + "\n")
 
 
 def _short(message: str, limit: int = 300) -> str:

@@ -24,7 +24,7 @@ import stat
 from pathlib import Path
 
 from ..atomic import file_kind, name_max, remove_stale_temps, temp_name
-from ..text import excerpt
+from ..text import excerpt, shown_path
 
 __all__ = ["OutputError", "check_name", "check_output", "check_outputs", "same_file", "space_warning"]
 
@@ -76,7 +76,7 @@ def _probe(folder: Path, target: Path, flag: str, shown: str) -> None:
 def check_name(path, flag: str) -> tuple[str, str]:
     """(path, how a message shows it) if ``path`` names a file, else OutputError."""
     text = os.fspath(path)
-    shown = excerpt(text, 80) if len(text) > 80 else text
+    shown = shown_path(text, 80)
     if not text or os.path.basename(text) in ("", ".", "..") or text.endswith(os.sep):
         raise OutputError(f"{flag} {shown or repr(text)}: names a directory, expected a file name "
                           "such as model.npz")

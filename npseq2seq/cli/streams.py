@@ -15,7 +15,7 @@ from __future__ import annotations
 import os
 import sys
 
-__all__ = ["Guarded", "guard_streams", "stdout_failed", "say"]
+__all__ = ["Guarded", "guard_streams", "stdout_failed", "say", "printable"]
 
 
 class Guarded:
@@ -83,6 +83,12 @@ def stdout_failed():
     return getattr(sys.stdout, "failed", None)
 
 
+def printable(text: str) -> str:
+    """``text`` with every character that is not printable escaped (a newline, a terminal's
+    escape codes, an undecodable byte of a file name): a message stays one harmless line."""
+    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
+
+
 def say(command: str, message: str) -> None:
     """One line on stderr, ``npseq2seq <command>: <message>`` (dropped if stderr is gone)."""
-    print(f"npseq2seq {command}: {message}", file=sys.stderr, flush=True)
+    print(printable(f"npseq2seq {command}: {message}"), file=sys.stderr, flush=True)

@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from contextlib import contextmanager
 
-__all__ = ["DataError", "UnknownTokenError", "TextTooLongError", "training_side", "excerpt"]
+__all__ = ["DataError", "UnknownTokenError", "TextTooLongError", "training_side", "excerpt", "shown_path"]
 
 
 class DataError(ValueError):
@@ -18,7 +18,7 @@ class DataError(ValueError):
     """
 
     def __init__(self, path: str, line: int | None, problem: str):
-        where = f"{path}, line {line}" if line is not None else path
+        where = f"{shown_path(path)}, line {line}" if line is not None else shown_path(path)
         super().__init__(f"{where}: {problem}")
         self.path = path
         self.line = line
@@ -75,3 +75,10 @@ def excerpt(value, limit: int = 40) -> str:
         return f"{value[:limit]!r}... ({len(value)} {'characters' if isinstance(value, str) else 'bytes'})"
     text = repr(value)
     return text if len(text) <= 2 * limit else f"{text[:2 * limit]}... ({len(text)} characters)"
+
+
+def shown_path(path, limit: int = 200) -> str:
+    """A path as a one-line message shows it: itself if printable and short, else an
+    escaped excerpt (a name may hold a newline or a terminal's escape codes)."""
+    text = str(path)
+    return text if text.isprintable() and len(text) <= limit else excerpt(text, limit)

@@ -506,6 +506,16 @@ def test_messages_quote_at_most_a_short_escaped_excerpt(model_file):
     assert res.returncode == 2 and len(err) < 500 and len(err.strip().splitlines()) == 1, err
 
 
+def test_names_with_newlines_and_escape_codes_stay_one_harmless_line(corpus, tmp_path):
+    folder = tmp_path / "a\nb\x1b[2J"
+    folder.mkdir()
+    (folder / "m.npz").mkdir()
+    line = refused(train(corpus, "--out", folder / "m.npz"), "is a directory")
+    assert "\x1b" not in line and "a\\nb\\x1b[2J" in line
+    res = run("translate", "--model", folder / "nothing.npz", "one")
+    assert "\\x1b[2J/nothing.npz" in one_line_error(res, command="translate")
+
+
 def test_every_exit_status_is_documented_in_the_readme():
     readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
     section = readme.split("**Exit statuses.**")[1].split("\n\n")[0]
