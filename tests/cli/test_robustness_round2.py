@@ -423,6 +423,19 @@ def test_a_huge_line_in_the_data_is_refused_naming_it(corpus, tmp_path):
             "/dev/zero, line 1: a line longer than 10000 characters")
 
 
+def test_training_arrays_too_big_for_memory_name_the_longest_line(tmp_path):
+    """Lines within the limit, but one-hot arrays of some GiB: refused before encoding."""
+    data = tmp_path / "long.txt"
+    letters = "abcdefghijklmnopqrstuvwxyz"
+    lines = [f"{letters[k % 26]}\t{letters[(k + 1) % 26]}" for k in range(4000)]
+    lines[123] = f"{letters * 150}\t{letters * 150}"              # 3900 characters each side
+    data.write_text("\n".join(lines) + "\n")
+    line = refused(train(data, "--out", tmp_path / "m.npz", address_space=GiB),
+                   f"encoding 4000 pairs padded to 3900 input and 3902 target characters (the longest "
+                   f"at {data}, line 124) needs at least ", status=exits.EXIT_TOO_BIG)
+    assert "of memory available" in line
+
+
 def test_translate_reads_stdin_a_line_at_a_time_within_a_limit(model_file):
     with open("/dev/zero", "rb") as zero:
         res = subprocess.run([sys.executable, "-m", "npseq2seq", "translate", "--model", str(model_file)],
