@@ -5,6 +5,7 @@ checked before any work (``outputs.py``); a resumed run writes where the user sa
 ``resume.RESUME_RULE``, never where the checkpoint says."""
 from __future__ import annotations
 
+import contextlib
 import os
 import tempfile
 from pathlib import Path
@@ -183,14 +184,20 @@ def _checkpoint_failed(err, epoch):
 def _save_somewhere(ckpt, first):
     """Save the checkpoint to ``first``, else to the temporary directory; return the path
     written and the failures on the way (WriteFailedError if nowhere could be written)."""
-    failures = []
-    for path in (first, os.path.join(tempfile.gettempdir(), f"npseq2seq-{os.getpid()}.ckpt.npz")):
+    failures, made = [], None
+    for path in (first, None):
         try:
-            with held():    # a second signal must not cut the save short
+            if path is None:   # a new private directory: a name in /tmp could be another's symlink
+                made = tempfile.mkdtemp(prefix="npseq2seq-")
+                path = os.path.join(made, "rescued.ckpt.npz")
+            with held():    # a signal now waits until the save is done
                 ckpt.save(path)
             return path, failures
         except OSError as err:
-            failures.append(f"{path}: {_why(err)}")
+            failures.append(f"{path or tempfile.gettempdir()}: {_why(err)}")
+    if made:
+        with contextlib.suppress(OSError):
+            os.rmdir(made)
     raise WriteFailedError(f"{ckpt.describe()} could not be saved anywhere ({'; '.join(failures)})")
 
 

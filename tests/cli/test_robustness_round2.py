@@ -201,7 +201,9 @@ def test_a_failed_final_save_leaves_a_checkpoint_and_says_where(corpus, tmp_path
     fallback = err.split(" saved to ")[1].split(" ")[0]
     assert f"(not to {ckpt}: No space left on device)" in err and fallback != str(ckpt)
     assert npio.load_checkpoint(fallback)[1]["epoch"] == 2
+    assert stat.S_IMODE(os.stat(os.path.dirname(fallback)).st_mode) == 0o700     # a private directory
     os.unlink(fallback)
+    os.rmdir(os.path.dirname(fallback))
 
 
 def test_too_little_free_space_is_a_warning_before_training(corpus, tmp_path, monkeypatch, capsys):
