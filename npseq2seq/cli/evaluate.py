@@ -50,8 +50,9 @@ def _trained_on(model, args) -> int | None:
     (``train`` records its settings and a hash of its pairs); None if it does not say."""
     state = model.training_state if isinstance(model.training_state, dict) else {}
     settings = state.get("settings")
-    if not isinstance(settings, dict) or not isinstance(settings.get("num_samples"), int):
-        return None
+    trained = settings.get("num_samples") if isinstance(settings, dict) else None
+    if not isinstance(trained, int) or isinstance(trained, bool) or trained < 1:
+        return None   # (the file's own word, checked: it is data)
     if args.corpus:
         return settings["num_samples"] if settings.get("corpus") == args.corpus else None
     if not settings.get("data"):
