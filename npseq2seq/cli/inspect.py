@@ -6,6 +6,7 @@ import os
 
 from .. import inspect
 from .args import UsageError, positive_int
+from .exits import WriteFailedError
 from .limits import loaded_model
 from .outputs import check_output
 
@@ -40,5 +41,8 @@ def run(args):
         paths = inspect.save_plots(trace, args.out_dir, units=args.units)
     except ImportError as err:
         raise UsageError(str(err)) from None
+    except OSError as err:   # a full disk after the work: exit 3, not a usage error
+        raise WriteFailedError(f"could not write the plots in --out-dir {args.out_dir}: "
+                               f"{err.strerror or err}") from None
     print("wrote " + ", ".join(paths))
     return 0

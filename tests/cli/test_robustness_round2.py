@@ -241,6 +241,16 @@ def test_a_nan_on_a_full_disk_says_both(corpus, tmp_path, monkeypatch, capsys):
     assert sorted(p.name for p in tmp_path.iterdir()) == []
 
 
+def test_inspect_on_a_full_disk_is_a_failed_write(model_file, tmp_path, monkeypatch, capsys):
+    def full(*args, **kwargs):
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), str(tmp_path / "encoder.png"))
+    monkeypatch.setattr(cli.inspect.inspect, "save_plots", full)
+    args = ["inspect", "--model", str(model_file), "--out-dir", str(tmp_path), "one"]
+    assert cli.main(args) == exits.EXIT_WRITE_FAILED
+    assert capsys.readouterr().err == (f"npseq2seq inspect: error: could not write the plots in --out-dir "
+                                       f"{tmp_path}: No space left on device\n")
+
+
 def test_a_failed_periodic_checkpoint_warns_and_training_goes_on(corpus, tmp_path, monkeypatch, capsys):
     out, ckpt = tmp_path / "m.npz", tmp_path / "every.npz"
     failing_writes(monkeypatch, [ckpt], errno.EROFS)
