@@ -95,7 +95,8 @@ def remove_stale_temps(path) -> list[str]:
             continue
         try:
             info = entry.stat(follow_symlinks=False)
-            if (stat.S_ISREG(info.st_mode) and info.st_uid == os.getuid()
+            ours = not hasattr(os, "getuid") or info.st_uid == os.getuid()   # (Windows: no owners)
+            if (stat.S_ISREG(info.st_mode) and ours
                     and time.time() - info.st_mtime > STALE_AFTER):
                 os.unlink(entry.path)
                 removed.append(entry.name)
