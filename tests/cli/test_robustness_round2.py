@@ -319,6 +319,29 @@ def test_more_signals_during_the_save_do_not_cut_it_short(corpus, tmp_path):
     assert npio.load_checkpoint(tmp_path / "m.ckpt.npz")[1]["epoch"] >= 1
 
 
+def test_a_closed_terminal_loses_no_training(corpus, tmp_path):
+    """The run writes to a terminal that goes away (every write then fails with EIO) and gets
+    SIGHUP: it saves its checkpoint all the same, saying so to nobody."""
+    import pty
+    master, slave = pty.openpty()
+    out = tmp_path / "m.npz"
+    proc = subprocess.Popen([sys.executable, "-m", "npseq2seq", "train", "--data", str(corpus), "--epochs", "1000",
+                             *map(str, TINY), "--out", str(out)], stdout=slave, stderr=slave,
+                            preexec_fn=limited(2 * GiB))
+    os.close(slave)
+    try:
+        seen, deadline = b"", time.monotonic() + 60
+        while b"Epoch 2/" not in seen and time.monotonic() < deadline:
+            seen += os.read(master, 4096)
+        os.close(master)                      # the terminal is gone
+        time.sleep(0.2)
+        proc.send_signal(signal.SIGHUP)
+        assert proc.wait(timeout=60) == 129
+    finally:
+        proc.kill()
+    assert npio.load_checkpoint(tmp_path / "m.ckpt.npz")[1]["epoch"] >= 1
+
+
 def test_a_broken_stdout_loses_no_training(corpus, tmp_path):
     """`train ... | head -1`: the reader goes away after one line; training goes on and saves."""
     out = tmp_path / "m.npz"
