@@ -32,6 +32,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .atomic import atomic_write
 from .checks import check_integer
 from .decode.greedy import greedy_decode, vocab_of
 from .layers.recurrent import split_gates
@@ -245,6 +246,6 @@ def save_plots(trace: Trace, out_dir, units: int | None = None, dpi: int = 100) 
     paths = []
     for name, fig in figures.items():
         path = os.path.join(out_dir, f"{name}.png")
-        fig.savefig(path, dpi=dpi)
+        atomic_write(path, lambda f, fig=fig: fig.savefig(f, format="png", dpi=dpi))   # as model files are
         paths.append(path)
     return paths
