@@ -52,13 +52,15 @@ class Checkpointer(Callback):
     initial_epoch, history: where a resumed run starts (``io.load_checkpoint``'s state),
     so the file keeps counting epochs and the history from there. ``extra``: more
     JSON-able keys for the file's training state (the CLI stores its settings and a hash
-    of its data there).
+    of its data there). on_error: None lets an error writing an every-N-epochs file
+    (``OSError``: a full disk) stop ``fit``; a function ``on_error(error, epoch)`` is told
+    instead and training goes on (the state stays in memory for the next ``save()``).
     """
 
     def __init__(self, path, every: int | None = None, initial_epoch: int = 0,
-                 history: dict[str, list[float]] | None = None, **extra):
+                 history: dict[str, list[float]] | None = None, on_error=None, **extra):
         super().__init__()
-        self.path, self.every, self.extra = path, every, extra
+        self.path, self.every, self.extra, self.on_error = path, every, extra, on_error
         self.epoch, self.history, self.snapshot = initial_epoch, dict(history or {}), None
 
     def set_model(self, model) -> None:
@@ -71,7 +73,12 @@ class Checkpointer(Callback):
     def on_epoch_end(self, epoch, logs=None):
         self._remember(epoch + 1, {k: self.history.get(k, []) + [v] for k, v in (logs or {}).items()})
         if self.every and self.epoch % self.every == 0:
-            self.save()
+            try:
+                self.save()
+            except OSError as error:
+                if self.on_error is None:
+                    raise
+                self.on_error(error, self.epoch)
 
     def on_train_end(self, logs=None):
         """A callback before this one may have changed the weights at the end (EarlyStopping

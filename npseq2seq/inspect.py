@@ -36,11 +36,13 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .atomic import atomic_write
 from .checks import check_integer
 from .decode.greedy import greedy_decode, vocab_of
 from .layers.bidirectional import BidirectionalCache
 from .layers.recurrent import split_gates
 from .model import as_token_ids
+from .text import excerpt
 
 GATES = {"lstm": ("i", "f", "g", "o"), "gru": ("z", "r", "hh")}   # Keras's block order in the caches
 STATES = {"lstm": ("h", "c"), "gru": ("h",)}
@@ -112,7 +114,7 @@ def record(model, text: str, top_k: int = 5, vocab=None) -> Trace:
     check_integer(top_k, "top_k")
     vocab = vocab_of(model, vocab)
     if not vocab.has_tokens(text):
-        raise ValueError(f"text {text!r} has no token to encode: nothing to look at")
+        raise ValueError(f"text {excerpt(text)} has no token to encode: nothing to look at")
     encoder_input = vocab.encode_inputs([text], dtype=model.dtype)
     ids = as_token_ids(encoder_input, model.num_encoder_tokens, "encoder input")   # (1, Te)
     if model.mask_zero:    # the model skips padded steps: leave them out of the picture too
@@ -260,6 +262,6 @@ def save_plots(trace: Trace, out_dir, units: int | None = None, dpi: int = 100) 
     paths = []
     for name, fig in figures.items():
         path = os.path.join(out_dir, f"{name}.png")
-        fig.savefig(path, dpi=dpi)
+        atomic_write(path, lambda f, fig=fig: fig.savefig(f, format="png", dpi=dpi))   # as model files are
         paths.append(path)
     return paths

@@ -22,54 +22,56 @@ A *checkpoint* is a model file with the optimizer's slots and a training state
 can use.
 
 Writing goes to a temporary file in the same directory, which is flushed,
-fsynced and renamed over the target: a crash mid-write leaves the previous file
-intact (and at worst a hidden ``.<name>.*.tmp`` file, which can be deleted).
+fsynced and renamed over the target (``atomic.py``: what an overwrite keeps, and
+how a killed run's hidden ``.<name>.*.tmp`` file is cleaned up): a crash mid-write
+leaves the previous file intact.
 
-Reading trusts nothing in the file. Each member is read whole, which checks its
-CRC-32 (a flipped bit fails there); then its ``.npy`` header is parsed as a
-literal, a dtype that holds Python objects (a pickle) is refused before the data
-is parsed (nothing is ever unpickled), and the header's shape must account for
-exactly the bytes that follow. Then the format version, and every weight array's
-name, shape, dtype and finiteness, are checked before the weights are set; the
-optimizer's state is checked as it is restored. Any problem is a
+Reading trusts nothing in the file, and costs at most a small multiple of its size
+(``npz.py``): the archive's table of contents is checked before any member is
+inflated; then the config alone is read (JSON nested at most 32 deep), and the
+members' names must be the ones it lists before any array is read. Each member is
+read whole, which checks its CRC-32 (a flipped bit fails there); its ``.npy``
+header is parsed as a literal, a dtype that holds Python objects (a pickle) is
+refused before the data is parsed (nothing is ever unpickled), and the header's
+shape must account for exactly the bytes that follow. The config's sizes must fit
+the arrays in the file before a model is built (``check_sizes``), the vocabulary
+must fit the weights and its lengths be at most ``MAX_SEQ_LENGTH``; then every
+weight array's name, shape, dtype and finiteness are checked before the weights are
+set, and the optimizer's state as it is restored. Any problem is a
 ``ModelFileError`` naming the file, and no model is returned.
 """
 from __future__ import annotations
 
-import io
 import json
-import math
-import os
-import secrets
-import struct
-import zipfile
-import zlib
-from pathlib import Path
+import os  # noqa: F401  (io.os: where callers and tests have always reached os.fsync/os.replace)
 
 import numpy as np
 
 from . import losses, optimizers
+from .atomic import atomic_write
 from .model import Seq2Seq, Seq2SeqConfig
-from .text import vocab_from_config
+from .npz import (
+    CORRUPT,
+    Archive,
+    ArchiveError,
+    ModelFileError,
+    corrupt,
+    parse_json,
+    parse_npy,
+    read_arrays,
+)
+from .npz import open_regular as _open
+from .text import excerpt, vocab_from_config
+
+__all__ = ["ModelFileError", "FORMAT", "FORMAT_VERSION", "CONFIG_KEY", "MAX_SEQ_LENGTH", "weight_names",
+           "atomic_savez", "model_arrays", "save_model", "training_state", "save_checkpoint",
+           "read_arrays", "read_model_file", "min_weight_count", "load_model", "load_checkpoint"]
 
 FORMAT = "npseq2seq"
 FORMAT_VERSION = 1
 CONFIG_KEY = "__config__"
 
-# What zipfile and numpy's .npy parser raise on bytes that are not a valid archive;
-# found by flipping every byte of a model file (tests/io/test_io.py).
-_CORRUPT = (zipfile.BadZipFile, NotImplementedError, RuntimeError, EOFError, OSError,
-            ValueError, struct.error, zlib.error, OverflowError)
-_NPY_HEADERS = {(1, 0): np.lib.format.read_array_header_1_0,
-                (2, 0): np.lib.format.read_array_header_2_0}
-
-
-class ModelFileError(ValueError):
-    """A model file that cannot be read: names the file and what is wrong."""
-
-    def __init__(self, path, problem: str):
-        super().__init__(f"{path}: {problem}")
-        self.path, self.problem = str(path), problem
+MAX_SEQ_LENGTH = 10_000   # the most tokens a model file's vocabulary may say a text has
 
 
 def weight_names(model) -> list[str]:
@@ -79,23 +81,8 @@ def weight_names(model) -> list[str]:
 # --- writing ------------------------------------------------------------------------------
 
 def atomic_savez(path, arrays: dict[str, np.ndarray]) -> None:
-    """np.savez to a temporary sibling file, then rename it over ``path``."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}.tmp")
-    # os.open with mode 0o666 lets the umask decide the permissions, as for any new file
-    # (tempfile.mkstemp would make every model file private to its owner)
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), 0o666)
-    try:
-        with os.fdopen(fd, "wb") as f:
-            np.savez(f, **arrays)
-            f.flush()
-            os.fsync(f.fileno())   # the bytes are on disk before the name points at them
-        os.replace(tmp, path)      # atomic on POSIX and Windows
-    except BaseException:          # KeyboardInterrupt too: never leave a half-written temp file
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
+    """np.savez to a temporary sibling file, then rename it over ``path`` (``atomic.py``)."""
+    atomic_write(path, lambda f: np.savez(f, **arrays))
 
 
 def model_arrays(model, optimizer: bool = False, training_state: dict | None = None) -> dict[str, np.ndarray]:
@@ -154,62 +141,53 @@ def save_checkpoint(model, path, epoch: int, history: dict[str, list[float]], **
 
 # --- reading ------------------------------------------------------------------------------
 
-def _parse_npy(path, name: str, data: bytes) -> np.ndarray:
-    """One ``.npy`` member → array, refusing object dtypes and sizes that do not add up."""
-    buf = io.BytesIO(data)
-    version = np.lib.format.read_magic(buf)
-    if version not in _NPY_HEADERS:
-        raise ModelFileError(path, f"array {name!r}: .npy format version {version} is not supported")
-    shape, _, dtype = _NPY_HEADERS[version](buf)   # the header is read as a literal, never eval'd
-    if dtype.hasobject:
-        raise ModelFileError(path, f"array {name!r} holds Python objects (a pickle): refused; "
-                                   "npseq2seq model files hold numbers only and are never unpickled")
-    expected, found = math.prod(shape) * dtype.itemsize, len(data) - buf.tell()
-    if expected != found:   # checked before numpy allocates what the header asks for
-        raise ModelFileError(path, f"array {name!r}: header says {dtype}{list(shape)} "
-                                   f"({expected} bytes) but {found} bytes follow")
-    buf.seek(0)
-    return np.lib.format.read_array(buf, allow_pickle=False)
+def _member_names(path, config, names) -> list[str]:
+    """The members to read: those the config lists, checked before any is inflated."""
+    listed = config.get("weights")
+    if not isinstance(listed, list) or not all(isinstance(n, str) for n in listed):
+        raise ModelFileError(path, f"config 'weights' must list the weight arrays' names, found "
+                                   f"{excerpt(listed)}")
+    optimizer = bool(config.get("optimizer"))
+    unexpected = sorted(n for n in names if n != CONFIG_KEY and n not in listed
+                        and not (optimizer and n.startswith("optimizer/")))
+    if unexpected:
+        raise ModelFileError(path, f"unexpected arrays {excerpt(unexpected, 100)}")
+    missing = [n for n in listed if n not in names]
+    if missing:
+        raise ModelFileError(path, f"missing array {excerpt(missing[0])}")
+    return [n for n in names if n != CONFIG_KEY]
 
 
-def read_arrays(path) -> dict[str, np.ndarray]:
-    """Every array of the ``.npz`` at ``path``, by name, read without unpickling anything."""
-    path = Path(path)
-    if not path.is_file():
-        raise ModelFileError(path, "is a directory" if path.is_dir() else "no such file")
-    arrays = {}
-    try:
-        with zipfile.ZipFile(path) as archive:
-            for info in archive.infolist():
-                name = info.filename.removesuffix(".npy")
-                if name in arrays:
-                    raise ModelFileError(path, f"array {name!r} appears twice")
-                arrays[name] = _parse_npy(path, name, archive.read(info))   # read() checks the CRC-32
-    except ModelFileError:
-        raise
-    except _CORRUPT as err:
-        raise ModelFileError(path, f"not a readable .npz archive (truncated or corrupted?): "
-                                   f"{type(err).__name__}: {err}") from None
-    return arrays
-
-
-def read_model_file(path) -> tuple[dict, dict[str, np.ndarray]]:
-    """(config, arrays) from a model file, after checking the archive and the config."""
-    arrays = read_arrays(path)
-    raw = arrays.pop(CONFIG_KEY, None)
-    if raw is None:
+def _read_config(path, archive: Archive) -> dict:
+    if CONFIG_KEY not in archive.infos:
         raise ModelFileError(path, f"no {CONFIG_KEY} entry: not an npseq2seq model file")
+    raw = parse_npy(CONFIG_KEY, archive.read(CONFIG_KEY))
     if raw.dtype != np.uint8 or raw.ndim != 1:
         raise ModelFileError(path, f"{CONFIG_KEY} must be 1-D uint8 bytes, found {raw.dtype}{list(raw.shape)}")
-    try:
-        config = json.loads(raw.tobytes().decode("utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as err:
-        raise ModelFileError(path, f"config is not valid JSON: {err}") from None
+    config = parse_json(raw.tobytes(), "config")
     if not isinstance(config, dict) or config.get("format") != FORMAT:
         raise ModelFileError(path, "config does not describe an npseq2seq model")
     if config.get("format_version") != FORMAT_VERSION:
-        raise ModelFileError(path, f"format_version {config.get('format_version')!r} is not supported "
-                                   f"(this npseq2seq reads version {FORMAT_VERSION})")
+        raise ModelFileError(path, f"format_version {excerpt(config.get('format_version'))} is not "
+                                   f"supported (this npseq2seq reads version {FORMAT_VERSION})")
+    return config
+
+
+def read_model_file(path) -> tuple[dict, dict[str, np.ndarray]]:
+    """(config, arrays) from a model file: the archive's table, then the config, then the
+    members' names against the config, and only then the arrays are read."""
+    path, size = _open(path)
+    try:
+        with Archive(path, size) as archive:
+            config = _read_config(path, archive)
+            names = _member_names(path, config, archive.names)
+            arrays = {name: parse_npy(name, archive.read(name)) for name in names}
+    except ArchiveError as err:
+        raise ModelFileError(path, str(err)) from None
+    except CORRUPT as err:
+        if isinstance(err, ModelFileError):
+            raise
+        raise corrupt(path, err) from None
     return config, arrays
 
 
@@ -229,43 +207,69 @@ def _restore_optimizer(path, model, config: dict, arrays: dict[str, np.ndarray])
                       metrics=config.get("metrics"))
         model.optimizer.set_state(state, model.params)   # checks the slot names and shapes
     except (KeyError, TypeError, ValueError) as err:
-        raise ModelFileError(path, f"invalid optimizer state: {err}") from None
+        raise ModelFileError(path, f"invalid optimizer state: {excerpt(str(err), 200)}") from None
     slots = {k: v for k, v in state.items() if k not in ("iterations", "learning_rate")}
     for key, value in slots.items():
         index = int(key.rsplit("_", 1)[1])   # set_state has checked the key ends in a parameter number
         _check_array(path, f"optimizer/{key}", value, model.params[index])
 
 
+def min_weight_count(config: Seq2SeqConfig) -> int:
+    """A lower bound on the weights of a model of ``config``, from its sizes alone: the two
+    recurrent kernels (H, G*H) with G >= 3 gates, the encoder's and decoder's inputs (V_e
+    and V_d rows of at least H) and the Dense kernel (H or 2H, V_d). Every variant has at
+    least these, so a file whose arrays hold fewer numbers lies about its sizes."""
+    h = config.latent_dim
+    return 6 * h * h + h * config.num_encoder_tokens + 2 * h * config.num_decoder_tokens
+
+
+def _model_config(path, config: dict, arrays: dict[str, np.ndarray]) -> tuple[Seq2SeqConfig, object]:
+    """The file's Seq2SeqConfig and vocabulary, checked against its arrays before any
+    model is built: a config that claims huge sizes costs nothing."""
+    try:
+        model_config = Seq2SeqConfig.from_dict(config["model"])
+        vocab = (vocab_from_config(config["vocab"], level=model_config.level)
+                 if config.get("vocab") else None)
+    except (KeyError, TypeError, ValueError, AttributeError) as err:
+        raise ModelFileError(path, f"invalid model config: {type(err).__name__}: {excerpt(str(err), 200)}") from None
+    held = sum(a.size for name, a in arrays.items() if name.startswith("weights/"))
+    if min_weight_count(model_config) > held:
+        sizes = ", ".join(f"{k} {getattr(model_config, k)}"
+                          for k in ("latent_dim", "num_encoder_tokens", "num_decoder_tokens"))
+        raise ModelFileError(path, f"config says {sizes}: at least {min_weight_count(model_config)} "
+                                   f"weights, but its arrays hold {held} numbers")
+    if vocab is not None:
+        for side in ("encoder", "decoder"):
+            tokens, length = f"num_{side}_tokens", f"max_{side}_seq_length"
+            if getattr(vocab, tokens) != getattr(model_config, tokens):
+                raise ModelFileError(path, f"the vocabulary has {getattr(vocab, tokens)} {side} tokens, "
+                                           f"the weights {getattr(model_config, tokens)}")
+            if getattr(vocab, length) > MAX_SEQ_LENGTH:
+                raise ModelFileError(path, f"the vocabulary's {length} is {getattr(vocab, length)}, "
+                                           f"more than the {MAX_SEQ_LENGTH} this npseq2seq decodes")
+    return model_config, vocab
+
+
 def load_model(path):
     """Read a model saved by ``save_model``; restores optimizer and RNG state if present."""
     config, arrays = read_model_file(path)
-    try:
-        vocab = (vocab_from_config(config["vocab"], level=config["model"].get("level", "char"))
-                 if config.get("vocab") else None)
-        model = Seq2Seq(Seq2SeqConfig.from_dict(config["model"]), vocab=vocab)
-    except (KeyError, TypeError, ValueError, AttributeError) as err:
-        raise ModelFileError(path, f"invalid model config: {type(err).__name__}: {err}") from None
+    model_config, vocab = _model_config(path, config, arrays)
+    model = Seq2Seq(model_config, vocab=vocab)
     expected = weight_names(model)
     if config.get("weights") != expected:
-        raise ModelFileError(path, f"weight names {config.get('weights')} do not match the model's {expected}")
+        raise ModelFileError(path, f"weight names {excerpt(config.get('weights'), 100)} do not match "
+                                   f"the model's {excerpt(expected, 100)}")
     for name, param in zip(expected, model.params):
-        if name not in arrays:
-            raise ModelFileError(path, f"missing array {name!r}")
         _check_array(path, name, arrays[name], param)
-    has_optimizer = bool(config.get("optimizer"))
-    unexpected = sorted(k for k in arrays if k not in expected
-                        and not (has_optimizer and k.startswith("optimizer/")))
-    if unexpected:
-        raise ModelFileError(path, f"unexpected arrays {unexpected}")
     model.set_weights([arrays[n] for n in expected])
-    if has_optimizer:
+    if config.get("optimizer"):
         _restore_optimizer(path, model, config, arrays)
     state = config.get("training_state")
     if isinstance(state, dict) and "rng" in state:
         try:
             model.rng.bit_generator.state = state["rng"]
-        except (KeyError, TypeError, ValueError) as err:
-            raise ModelFileError(path, f"invalid RNG state in training_state: {err}") from None
+        except (KeyError, TypeError, ValueError, AttributeError, OverflowError) as err:
+            raise ModelFileError(path, f"invalid RNG state in training_state: {excerpt(str(err), 100)}") from None
     model.training_state = state
     return model
 
@@ -283,7 +287,7 @@ def load_checkpoint(path):
                                    "written by save_model / model.save, not save_checkpoint")
     epoch, history = state["epoch"], state["history"]
     if not isinstance(epoch, int) or isinstance(epoch, bool) or epoch < 0:
-        raise ModelFileError(path, f"training_state epoch must be a non-negative integer, found {epoch!r}")
+        raise ModelFileError(path, f"training_state epoch must be a non-negative integer, found {excerpt(epoch)}")
     if not (isinstance(history, dict)
             and all(isinstance(v, list) and all(isinstance(x, (int, float)) for x in v)
                     for v in history.values())):

@@ -47,6 +47,7 @@ LEVELS = {
     # the model: its config, the inputs to its RNNs, encoder and decoder, their composition
     "model.config": 8, "model.inputs": 9, "model.encoder": 10, "model.decoder": 10,
     "model.free_running": 11, "model.build": 11, "model.seq2seq": 12, "model.__init__": 13, "model": 13,
+    "atomic": 0, "npz": 1,   # writing a file atomically; reading an untrusted .npz within bounds
     "io": 14, "inspect": 15,
     # the checkpoint writer: one step above io, as it writes through io
     "checkpointing": 15,
@@ -54,6 +55,10 @@ LEVELS = {
     "callbacks": 16,
     # the command line on top: the shared helpers, a file per command, the parser over them
     "cli.args": 16,
+    # the commands' robustness helpers: exit statuses, then paths to write, signals, streams,
+    # stdin, memory limits and what a resumed run may take from its checkpoint
+    "cli.exits": 15, "cli.outputs": 16, "cli.signals": 16, "cli.streams": 16, "cli.stdin": 16,
+    "cli.limits": 16, "cli.resume": 16,
     "cli.demo": 17, "cli.train": 17, "cli.translate": 17, "cli.evaluate": 17, "cli.inspect": 17,
     "cli.__init__": 18, "cli": 18, "__init__": 19, "__main__": 19,
 }

@@ -17,6 +17,8 @@ from .args import (
     positive_int,
     training_arrays,
 )
+from .limits import check_training_memory
+from .outputs import check_output
 
 DEMO_SIZES = {"addition": 20000, "numbers": 1000}
 
@@ -34,9 +36,15 @@ def add_parser(sub):
 
 def run(args):
     settings = vars(args)
-    check_variant(settings)
+    config = check_variant(settings)
+    if args.out:
+        check_output(args.out, "--out")   # before training, not after it
     inputs, targets = corpus_pairs(args.corpus, args.num_samples or DEMO_SIZES[args.corpus])
-    model = new_model(new_vocab((inputs, targets), settings), settings)
+    vocab = new_vocab((inputs, targets), settings)
+    check_training_memory(config.replace(num_encoder_tokens=vocab.num_encoder_tokens,
+                                         num_decoder_tokens=vocab.num_decoder_tokens),
+                          vocab, (inputs, targets), settings)
+    model = new_model(vocab, settings)
     split_at = int(len(inputs) * (1 - args.validation_split))
     print(f"corpus '{args.corpus}': {len(inputs)} pairs, e.g. {inputs[0]!r} -> {targets[0]!r}; "
           f"training on {split_at}, holding out {len(inputs) - split_at}")

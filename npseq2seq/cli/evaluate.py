@@ -6,7 +6,6 @@ import sys
 import time
 
 from .. import metrics
-from ..io import load_model
 from ..text import CORPUS_SIZES, load_pairs
 from .args import (
     CORPUS_NAMES,
@@ -17,6 +16,8 @@ from .args import (
     non_negative_int,
     positive_int,
 )
+from .limits import MAX_BEAM, check_length_penalty, loaded_model, too_big
+from .limits import beam_width as beam_width_arg
 
 
 def add_parser(sub):
@@ -37,8 +38,8 @@ def add_parser(sub):
                          "trained on, else 0 with a warning)")
     ev.add_argument("--num-samples", type=positive_int, default=1000,
                     help="score this many pairs after the skipped ones (default %(default)s)")
-    ev.add_argument("--beam", type=positive_int, default=5, metavar="B",
-                    help="beam width compared with greedy decoding (default %(default)s)")
+    ev.add_argument("--beam", type=beam_width_arg, default=5, metavar="B",
+                    help=f"beam width compared with greedy decoding, at most {MAX_BEAM} (default %(default)s)")
     add_length_penalty_arg(ev)
     ev.add_argument("--show", type=non_negative_int, default=5, help="print this many examples")
     ev.set_defaults(run=run)
@@ -49,8 +50,9 @@ def _trained_on(model, args) -> int | None:
     (``train`` records its settings and a hash of its pairs); None if it does not say."""
     state = model.training_state if isinstance(model.training_state, dict) else {}
     settings = state.get("settings")
-    if not isinstance(settings, dict) or not isinstance(settings.get("num_samples"), int):
-        return None
+    trained = settings.get("num_samples") if isinstance(settings, dict) else None
+    if not isinstance(trained, int) or isinstance(trained, bool) or trained < 1:
+        return None   # (the file's own word, checked: it is data)
     if args.corpus:
         return settings["num_samples"] if settings.get("corpus") == args.corpus else None
     if not settings.get("data"):
@@ -97,7 +99,8 @@ def _scores(hypotheses, references) -> list[str]:
 
 
 def run(args):
-    model = load_model(args.model)
+    check_length_penalty(args.length_penalty)
+    model = loaded_model(args.model)
     if model.vocab is None:
         raise UsageError(f"{args.model} has no vocabulary: it cannot translate text")
     inputs, references, first, note = evaluation_pairs(args, model)
@@ -111,8 +114,9 @@ def run(args):
     rows, outputs = [header], {}
     for name, beam_width in (("greedy", None), (f"beam {args.beam}", args.beam)):
         start = time.perf_counter()
-        outputs[name] = model.translate(inputs, errors="ignore", truncate=True, beam_width=beam_width,
-                                        length_penalty=args.length_penalty)
+        with too_big(f"translating {len(inputs)} pairs" + (f" with --beam {args.beam}" if beam_width else "")):
+            outputs[name] = model.translate(inputs, errors="ignore", truncate=True, beam_width=beam_width,
+                                            length_penalty=args.length_penalty)
         rows.append([name, *_scores(outputs[name], references), f"{time.perf_counter() - start:.1f}s"])
     _print_table(rows)
     print(f"(CER: edits per reference character, lower is better; beam search ranked with "

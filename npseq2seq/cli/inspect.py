@@ -2,9 +2,13 @@
 tokens, and plot the gates, states and probabilities (``npseq2seq.inspect``) as PNG files."""
 from __future__ import annotations
 
+import os
+
 from .. import inspect
-from ..io import load_model
 from .args import UsageError, positive_int
+from .exits import WriteFailedError
+from .limits import loaded_model
+from .outputs import check_output
 
 
 def add_parser(sub):
@@ -25,12 +29,20 @@ def add_parser(sub):
     ins.set_defaults(run=run)
 
 
+PLOTS = ("encoder", "decoder", "probabilities", "attention")   # the files save_plots may write
+
+
 def run(args):
-    trace = inspect.record(load_model(args.model), args.text, top_k=args.top_k)
+    for name in PLOTS:   # checked before any work, as every output is (outputs.py)
+        check_output(os.path.join(args.out_dir, f"{name}.png"), "--out-dir", inputs={"--model": args.model})
+    trace = inspect.record(loaded_model(args.model), args.text, top_k=args.top_k)
     print(inspect.summary(trace))
     try:
         paths = inspect.save_plots(trace, args.out_dir, units=args.units)
     except ImportError as err:
         raise UsageError(str(err)) from None
+    except OSError as err:   # a full disk after the work: exit 3, not a usage error
+        raise WriteFailedError(f"could not write the plots in --out-dir {args.out_dir}: "
+                               f"{err.strerror or err}") from None
     print("wrote " + ", ".join(paths))
     return 0

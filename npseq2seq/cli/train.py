@@ -1,25 +1,27 @@
 """``npseq2seq train``: train on fra.txt (or a generated corpus) and save; checkpoint every N
-epochs, on Ctrl-C and on a NaN/Inf loss; ``--resume`` continues such a run bit-equal.
-``--early-stopping`` and ``--reduce-lr-on-plateau`` add Keras's callbacks (their counters
-restart on ``--resume``, as Keras's restart with each ``fit``; the optimizer's reduced
-learning rate is in the checkpoint)."""
+epochs, on Ctrl-C, SIGTERM, SIGHUP, a NaN/Inf loss, running out of memory and a failed
+final save; ``--resume`` continues such a run bit-equal. Every path it will write is
+checked before any work (``outputs.py``); a resumed run writes where the user says or by
+``resume.RESUME_RULE``, never where the checkpoint says. ``--early-stopping`` and
+``--reduce-lr-on-plateau`` add Keras's callbacks (their counters restart on ``--resume``,
+as Keras's restart with each ``fit``; the optimizer's reduced learning rate is in the
+checkpoint)."""
 from __future__ import annotations
 
+import contextlib
 import os
-import signal
-import sys
+import tempfile
 from pathlib import Path
 
 import numpy as np
 
 from ..callbacks import EarlyStopping, ReduceLROnPlateau
 from ..checkpointing import Checkpointer
-from ..io import load_checkpoint
+from ..io import ModelFileError, load_checkpoint
 from ..text import CORPUS_SIZES, DataError, load_pairs
 from .args import (
     CORPUS_NAMES,
     EXIT_DIVERGED,
-    EXIT_INTERRUPTED,
     TRAIN_DEFAULTS,
     UsageError,
     add_training_args,
@@ -33,6 +35,12 @@ from .args import (
     positive_int,
     training_arrays,
 )
+from .exits import EXIT_TOO_BIG, WriteFailedError
+from .limits import check_training_memory
+from .outputs import check_name, check_outputs, space_warning
+from .resume import RESUME_RULE, checked_settings, default_out
+from .signals import exit_status, held, interrupted
+from .streams import say, stdout_failed
 
 # `train` flags a resumed run may change (default: the checkpoint's): how long, and where to.
 TRAIN_RESUMABLE = {"epochs": 100, "out": None, "checkpoint": None, "checkpoint_every": None,
@@ -43,7 +51,10 @@ def add_parser(sub):
     train = sub.add_parser("train", help="train on fra.txt (or a generated corpus) and save",
                            description="Train and save. With --resume, every flag that decides the "
                                        "weights comes from the checkpoint (giving it again is allowed "
-                                       "if it agrees); --epochs, --out, --checkpoint(-every) may change.")
+                                       "if it agrees); --epochs, --out, --checkpoint(-every) may change. "
+                                       + RESUME_RULE + " Every path to write is checked before "
+                                       "training starts. Ctrl-C, SIGTERM and SIGHUP save a checkpoint "
+                                       "first; exit statuses: see the README.")
     src = train.add_mutually_exclusive_group()
     src.add_argument("--data", help="tab-separated pairs file, e.g. fra.txt from fra-eng.zip")
     src.add_argument("--corpus", choices=CORPUS_NAMES, help="a generated corpus instead")
@@ -51,7 +62,8 @@ def add_parser(sub):
                        help="continue from a checkpoint (or a model file written by train)")
     train.add_argument("--num-samples", type=positive_int,
                        help="train on the first N pairs (default 10000, or all of a smaller --corpus)")
-    train.add_argument("--out", help="where to save the model (.npz)")
+    train.add_argument("--out", help="where to save the model (.npz); with --resume, by default "
+                                     "beside the checkpoint (see above)")
     train.add_argument("--checkpoint", metavar="PATH",
                        help="checkpoint file (default: the --out path with .ckpt.npz)")
     train.add_argument("--checkpoint-every", type=positive_int, metavar="N",
@@ -86,8 +98,12 @@ def train_settings(args, stored: dict | None) -> dict:
         if "corpus" in given and "num_samples" not in given:   # the default, or all of a smaller corpus
             settings["num_samples"] = min(settings["num_samples"], CORPUS_SIZES[given["corpus"]])
     else:
-        # a checkpoint from before a flag existed was trained with that flag's default
-        stored = {**TRAIN_DEFAULTS, **stored}
+        # a checkpoint from before a flag existed was trained with that flag's default; its
+        # settings are data, checked, and never say where to write (resume.py)
+        stored = {**TRAIN_DEFAULTS, "epochs": TRAIN_RESUMABLE["epochs"], "data": None,
+                  "checkpoint_every": None,
+                  **checked_settings(args.resume, stored, TRAIN_DEFAULTS, CORPUS_NAMES),
+                  "out": None, "checkpoint": None}
         for key in TRAIN_DEFAULTS:
             if key in given and given[key] != stored[key]:
                 raise UsageError(f"{flag(key)} {given[key]} does not match the checkpoint's "
@@ -96,11 +112,15 @@ def train_settings(args, stored: dict | None) -> dict:
             raise UsageError(f"--data given, but the checkpoint was trained on --corpus {stored['corpus']}")
         # --data may name a moved copy: the pairs are checked against the checkpoint's hash instead
         settings = {**stored, **{k: given[k] for k in (*TRAIN_RESUMABLE, "data") if k in given}}
-        if "out" in given and "checkpoint" not in given:
-            settings["checkpoint"] = None      # follow the new --out
+        if settings["out"] is None:
+            settings["out"] = default_out(args.resume)
+        if "data" not in given and settings["data"] and not os.path.isfile(settings["data"]):
+            # a path from the file: read only if it is a regular file (a FIFO would hang the run)
+            raise UsageError(f"the data file the checkpoint names, {settings['data']}, is not a regular "
+                             "file (moved?): give it with --data")
     check_variant(settings, given)
     if settings["checkpoint"] is None:
-        out = Path(settings["out"])
+        out = Path(check_name(settings["out"], "--out")[0])
         settings["checkpoint"] = str(out.with_name(out.name.removesuffix(".npz") + ".ckpt.npz"))
     return settings
 
@@ -111,19 +131,33 @@ def _load_training_pairs(settings):
     return corpus_pairs(settings["corpus"], settings["num_samples"])
 
 
+def _resumed(path):
+    """(model, training state) of the checkpoint at ``path``, if `train` wrote it."""
+    model, state = load_checkpoint(path)
+    if "settings" not in state or "data_sha256" not in state:
+        raise UsageError(f"{path}: not written by `npseq2seq train` (no training "
+                         "settings); resume it in Python with io.load_checkpoint")
+    if not isinstance(state["data_sha256"], str):
+        raise ModelFileError(path, "training state data_sha256 must be a string")
+    return model, state
+
+
 def _start(args):
-    """(model, settings, pairs, Checkpointer): a new compiled model, or the checkpoint's."""
-    model = state = None
-    if args.resume:
-        model, state = load_checkpoint(args.resume)
-        if "settings" not in state or "data_sha256" not in state:
-            raise UsageError(f"{args.resume}: not written by `npseq2seq train` (no training "
-                             "settings); resume it in Python with io.load_checkpoint")
+    """(model, settings, pairs, Checkpointer): a new compiled model, or the checkpoint's;
+    every path to write checked first."""
+    model, state = _resumed(args.resume) if args.resume else (None, None)
     settings = train_settings(args, state and state["settings"])
+    check_outputs({"--out": settings["out"], "--checkpoint": settings["checkpoint"]},
+                  inputs={"--data": settings["data"], "--resume": args.resume},
+                  allowed={"--resume": args.resume})
     pairs = _load_training_pairs(settings)
     data_sha256 = fingerprint(pairs)
     if state is None:
-        model = new_model(new_vocab(pairs, settings), settings)
+        vocab = new_vocab(pairs, settings)
+        sized = check_variant(settings).replace(num_encoder_tokens=vocab.num_encoder_tokens,
+                                                num_decoder_tokens=vocab.num_decoder_tokens)
+        check_training_memory(sized, vocab, pairs, settings)
+        model = new_model(vocab, settings)
         start_epoch, history = 0, {}
     else:
         if data_sha256 != state["data_sha256"]:
@@ -134,9 +168,14 @@ def _start(args):
         if settings["epochs"] < start_epoch:
             raise UsageError(f"--epochs {settings['epochs']} is fewer than the {start_epoch} epochs "
                              f"the checkpoint has already trained")
+        check_training_memory(model.config, model.vocab, pairs, settings)
         print(f"resuming from {args.resume} after epoch {start_epoch} of {settings['epochs']}")
+    size = sum(p.nbytes for p in model.params) * 3 + 65536   # weights, up to two slots, the config
+    warning = space_warning([settings["out"], settings["checkpoint"]], size)
+    if warning:
+        _say(warning)
     ckpt = Checkpointer(settings["checkpoint"], settings["checkpoint_every"], start_epoch, history,
-                        settings=settings, data_sha256=data_sha256)
+                        on_error=_checkpoint_failed, settings=settings, data_sha256=data_sha256)
     ckpt.set_model(model)   # now, not at fit's start: a Ctrl-C while the arrays are made saves too
     return model, settings, pairs, ckpt
 
@@ -154,7 +193,66 @@ def keras_callbacks(settings) -> list:
 
 
 def _say(message):
-    print(f"npseq2seq train: {message}", file=sys.stderr)
+    say("train", message)
+
+
+def _why(err: BaseException) -> str:
+    """An OSError's reason without its [Errno N] and file name (the message names the file)."""
+    return getattr(err, "strerror", None) or str(err) or type(err).__name__
+
+
+def _checkpoint_failed(err, epoch):
+    _say(f"warning: the checkpoint of epoch {epoch} could not be written: {_why(err)}; "
+         "training goes on, and the next save tries again")
+
+
+def _save_somewhere(ckpt, first):
+    """Save the checkpoint to ``first``, else to the temporary directory; return the path
+    written and the failures on the way (WriteFailedError if nowhere could be written)."""
+    failures, made = [], None
+    for path in (first, None):
+        try:
+            if path is None:   # a new private directory: a name in /tmp could be another's symlink
+                made = tempfile.mkdtemp(prefix="npseq2seq-")
+                path = os.path.join(made, "rescued.ckpt.npz")
+            with held():    # a signal now waits until the save is done
+                ckpt.save(path)
+            return path, failures
+        except OSError as err:
+            failures.append(f"{path or tempfile.gettempdir()}: {_why(err)}")
+    if made:
+        with contextlib.suppress(OSError):
+            os.rmdir(made)
+    raise WriteFailedError(f"{ckpt.describe()} could not be saved anywhere ({'; '.join(failures)})")
+
+
+def _resume_hint(path, out) -> str:
+    return f"npseq2seq train --resume {path}" + ("" if default_out(path) == out else f" --out {out}")
+
+
+def _saved_after(problem, ckpt, settings, hint=None) -> str:
+    """Save the checkpoint after ``problem`` ended the run; the line that says where (and
+    ``hint``, else how to continue)."""
+    try:
+        path, failures = _save_somewhere(ckpt, settings["checkpoint"])
+    except WriteFailedError as err:
+        raise WriteFailedError(f"{problem}; {err}") from None
+    failed = f" (not to {'; '.join(failures)})" if failures else ""
+    hint = hint or f"; continue with: {_resume_hint(path, settings['out'])}"
+    return f"{problem}; {ckpt.describe()} saved to {path}{failed}{hint}"
+
+
+def _fit(model, ckpt, settings, pairs):
+    x, y = training_arrays(model, pairs)
+    # overflow on the way to a non-finite loss is reported once, by fit's loss check, not
+    # as a screen of NumPy warnings
+    with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+        model.fit(x, y, batch_size=settings["batch_size"], epochs=settings["epochs"],
+                  validation_split=settings["validation_split"], shuffle=True, verbose=2,
+                  initial_epoch=ckpt.epoch,
+                  # the checkpoint last: at the end it keeps the weights EarlyStopping restored
+                  callbacks=[*keras_callbacks(settings), ckpt],
+                  bucket_by_length=settings["bucket_by_length"])
 
 
 def run(args):
@@ -162,35 +260,30 @@ def run(args):
     vocab = model.vocab
     print(f"{len(pairs[0])} pairs; {vocab.num_encoder_tokens} input / {vocab.num_decoder_tokens} target "
           f"tokens; max lengths {vocab.max_encoder_seq_length} / {vocab.max_decoder_seq_length}")
-    x, y = training_arrays(model, pairs)
     try:
-        # overflow on the way to a non-finite loss is reported once, by fit's loss check, not
-        # as a screen of NumPy warnings
-        with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
-            model.fit(x, y, batch_size=settings["batch_size"], epochs=settings["epochs"],
-                      validation_split=settings["validation_split"], shuffle=True, verbose=2,
-                      initial_epoch=ckpt.epoch,
-                      # the checkpoint last: at the end it keeps the weights EarlyStopping restored
-                      callbacks=[*keras_callbacks(settings), ckpt],
-                      bucket_by_length=settings["bucket_by_length"])
-        ckpt.save(settings["out"])   # the last epoch's checkpoint is the model
-    except KeyboardInterrupt:
-        # a second Ctrl-C must not cut the save short
-        previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
-        try:
-            ckpt.save()
-        finally:
-            signal.signal(signal.SIGINT, previous)
-        _say(f"interrupted; {ckpt.describe()} saved to {ckpt.path}; "
-             f"continue with: npseq2seq train --resume {ckpt.path}")
-        return EXIT_INTERRUPTED
+        _fit(model, ckpt, settings, pairs)
+    except KeyboardInterrupt as stop:   # Ctrl-C, and SIGTERM / SIGHUP (signals.py)
+        _say(_saved_after(interrupted(stop), ckpt, settings))
+        return exit_status(stop)
     except FloatingPointError as err:
-        ckpt.save()
-        _say(f"error: {err}; {ckpt.describe()} saved to {ckpt.path} "
-             "(a lower --learning-rate, or --clipnorm / --clipvalue, may help)")
+        _say("error: " + _saved_after(str(err), ckpt, settings,
+                                      " (a lower --learning-rate, or --clipnorm / --clipvalue, may help)"))
         return EXIT_DIVERGED
-    print(f"saved to {settings['out']} (train it further with: npseq2seq train --resume "
-          f"{settings['out']} --epochs N)")
+    except MemoryError:
+        what = (f"out of memory training {len(pairs[0])} pairs in batches of {settings['batch_size']} "
+                f"at --latent-dim {settings['latent_dim']}")
+        _say("error: " + _saved_after(what, ckpt, settings))
+        return EXIT_TOO_BIG
+    try:
+        with held():
+            ckpt.save(settings["out"])   # the last epoch's checkpoint is the model
+    except OSError as err:
+        raise WriteFailedError(_saved_after(f"could not write --out {settings['out']}: {_why(err)}",
+                                            ckpt, settings)) from None
+    done = f"saved to {settings['out']} (train it further with: npseq2seq train --resume {settings['out']} --epochs N)"
+    print(done)
+    if stdout_failed():
+        _say(f"stdout failed ({_why(stdout_failed())}); training went on: {done}")
     for text in pairs[0][:args.show]:
         print(f"  {text!r} -> {model.translate([text])[0]!r}")
     return 0

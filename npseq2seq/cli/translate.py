@@ -1,13 +1,17 @@
-"""``npseq2seq translate``: sentences in (arguments or stdin lines), translations out, one
-line per input line; greedy decoding, beam search with its n best, or sampling."""
+"""``npseq2seq translate``: sentences in (arguments or stdin lines, translated as they come:
+``stdin.py``), translations out, one line per input line; greedy decoding, beam search with
+its n best, or sampling. --beam is bounded (``MAX_BEAM``) and checked against memory first."""
 from __future__ import annotations
 
 import sys
 
 from ..decode import SAMPLING
-from ..io import load_model
-from ..text import DataError, TextTooLongError, UnknownTokenError
+from ..text import TextTooLongError, UnknownTokenError, excerpt
 from .args import UsageError, add_length_penalty_arg, positive_int
+from .exits import EXIT_STDOUT_CLOSED
+from .limits import MAX_BEAM, beam_width, check_length_penalty, check_memory, loaded_model, too_big
+from .stdin import stdin_batches
+from .streams import stdout_failed
 
 
 def add_parser(sub):
@@ -17,9 +21,10 @@ def add_parser(sub):
                     help="drop characters the model does not know (character level; at word level "
                          "unknown words are always read as <unk>)")
     tr.add_argument("--truncate", action="store_true", help="cut inputs longer than the model's maximum")
-    tr.add_argument("--beam", type=positive_int, metavar="B",
-                    help="beam search with B hypotheses per sentence (default: greedy decoding)")
-    tr.add_argument("--n-best", type=positive_int, metavar="K",
+    tr.add_argument("--beam", type=beam_width, metavar="B",
+                    help=f"beam search with B hypotheses per sentence, at most {MAX_BEAM} (default: "
+                         "greedy decoding)")
+    tr.add_argument("--n-best", type=beam_width, metavar="K",
                     help="print the K best translations of each input (beam search, B >= K), one per "
                          "line as: input number <TAB> log-probability <TAB> translation")
     add_length_penalty_arg(tr)
@@ -39,17 +44,31 @@ def add_parser(sub):
     tr.set_defaults(run=run)
 
 
-def _stdin_lines() -> list[str]:
-    """stdin, one text per line (LF or CRLF), decoded as UTF-8 line by line to name a bad line."""
-    lines = []
-    for number, raw in enumerate(sys.stdin.buffer, start=1):
-        try:
-            # utf-8-sig on line 1: drop the byte-order mark some Windows tools write first
-            text = raw.decode("utf-8-sig" if number == 1 else "utf-8")
-            lines.append(text.removesuffix("\n").removesuffix("\r"))
-        except UnicodeDecodeError:
-            raise DataError("<stdin>", number, "bytes that are not valid UTF-8") from None
-    return lines
+def _check_beam(model, args):
+    """--beam against the machine, before any decoding."""
+    width = args.beam or args.n_best
+    if width:
+        # per sentence, each step: B hypotheses' probabilities (V), states (a few H) and the
+        # candidates kept (up to B x V ids and scores), in float64
+        per_step = width * (3 * model.vocab.num_decoder_tokens + 4 * model.latent_dim) * 8
+        check_memory(per_step, f"--beam {width} with {model.vocab.num_decoder_tokens} target tokens")
+
+
+def _translate(model, batch, args, sampling):
+    """The translations of one batch of (line number, text), as translate returns them."""
+    texts = [text for _, text in batch]
+    try:
+        with too_big(f"translating with --beam {args.beam}" if args.beam else "translating"):
+            return model.translate(texts, errors="ignore" if args.ignore_unknown else "raise",
+                                   truncate=args.truncate, beam_width=args.beam, n_best=args.n_best,
+                                   length_penalty=args.length_penalty, **sampling)
+    except (UnknownTokenError, TextTooLongError) as err:
+        number = next(n for n, text in batch if text == err.text)
+        where = f"text {number}" if args.texts else f"<stdin>, line {number}"
+        if isinstance(err, UnknownTokenError):
+            raise UsageError(f"{where}: {err} (--ignore-unknown drops unknown characters)") from None
+        raise UsageError(f"{where}: {excerpt(err.text)} has {err.length} {err.unit}, more than "
+                         f"the model's limit of {err.limit} (--truncate cuts it)") from None
 
 
 def _sampling(args) -> dict:
@@ -75,26 +94,25 @@ def _sampling(args) -> dict:
 
 
 def run(args):
-    model = load_model(args.model)
-    texts = args.texts or _stdin_lines()
-    # an empty input gives an empty output, so output line i always answers input line i
-    todo = [t for t in texts if t]
     if args.n_best and args.beam and args.n_best > args.beam:
         raise UsageError(f"--n-best {args.n_best} is more than the --beam {args.beam} hypotheses kept")
-    try:
-        done = iter(model.translate(todo, errors="ignore" if args.ignore_unknown else "raise",
-                                    truncate=args.truncate, beam_width=args.beam, n_best=args.n_best,
-                                    length_penalty=args.length_penalty, **_sampling(args)))
-    except UnknownTokenError as err:
-        raise UsageError(f"{err} (--ignore-unknown drops unknown characters)") from None
-    except TextTooLongError as err:
-        raise UsageError(f"text {err.text!r} has {err.length} {err.unit}, more than the model's "
-                         f"limit of {err.limit} (--truncate cuts it)") from None
-    if args.n_best or args.num_samples:
-        for number, text in enumerate(texts, start=1):
-            for translation in (next(done) if text else ()):
-                print(f"{number}\t{translation.log_prob:.4f}\t{translation.text}")
-        return 0
-    for text in texts:
-        print(next(done) if text else "")
+    check_length_penalty(args.length_penalty)
+    sampling = _sampling(args)
+    batches = [list(enumerate(args.texts, start=1))] if args.texts else stdin_batches()
+    model = loaded_model(args.model)
+    if model.vocab is None:
+        raise UsageError(f"{args.model} has no vocabulary: it cannot translate text")
+    _check_beam(model, args)
+    for batch in batches:
+        # an empty input gives an empty output, so output line i always answers input line i
+        done = iter(_translate(model, [(n, t) for n, t in batch if t], args, sampling))
+        for number, text in batch:
+            if args.n_best or args.num_samples:
+                for translation in (next(done) if text else ()):
+                    print(f"{number}\t{translation.log_prob:.4f}\t{translation.text}")
+            else:
+                print(next(done) if text else "")
+        sys.stdout.flush()
+        if stdout_failed():       # the translations have nowhere to go: stop
+            return EXIT_STDOUT_CLOSED
     return 0

@@ -25,7 +25,7 @@ from .corpora import (
                       generated_corpus,
                       number_word_pairs,
 )
-from .errors import DataError, TextTooLongError, UnknownTokenError, training_side
+from .errors import DataError, TextTooLongError, UnknownTokenError, excerpt, shown_path, training_side
 from .ids import char_ids, one_hot, texts_to_ids
 from .pairs import load_pairs
 from .tokenizer import LANGUAGES, detokenize, tokenize
@@ -34,7 +34,7 @@ from .words import RESERVED_TOKENS, WordVocab, decode_ids, encode_input_words, i
 
 __all__ = [
     "Vocab", "vocab_from_config", "CharVocab", "WordVocab",
-    "load_pairs", "DataError", "UnknownTokenError", "TextTooLongError", "training_side",
+    "load_pairs", "DataError", "UnknownTokenError", "TextTooLongError", "training_side", "excerpt", "shown_path",
     "PADDINGS", "one_hot", "char_ids", "texts_to_ids", "vectorize_ids", "vectorize", "encode_input_texts",
     "LANGUAGES", "tokenize", "detokenize",
     "RESERVED_TOKENS", "vectorize_words", "encode_input_words", "ids_to_words", "decode_ids",

@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from contextlib import contextmanager
 
-__all__ = ["DataError", "UnknownTokenError", "TextTooLongError", "training_side"]
+__all__ = ["DataError", "UnknownTokenError", "TextTooLongError", "training_side", "excerpt", "shown_path"]
 
 
 class DataError(ValueError):
@@ -18,7 +18,7 @@ class DataError(ValueError):
     """
 
     def __init__(self, path: str, line: int | None, problem: str):
-        where = f"{path}, line {line}" if line is not None else path
+        where = f"{shown_path(path)}, line {line}" if line is not None else shown_path(path)
         super().__init__(f"{where}: {problem}")
         self.path = path
         self.line = line
@@ -34,8 +34,9 @@ class UnknownTokenError(ValueError):
     def __init__(self, chars: Sequence[str], text: str):
         self.chars = sorted(set(chars))
         self.text = text
-        shown = ", ".join(repr(c) for c in self.chars)
-        super().__init__(f"unknown character(s) {shown} in text {text!r}")
+        shown = ", ".join(repr(c) for c in self.chars[:10])
+        more = f", ... ({len(self.chars)} in all)" if len(self.chars) > 10 else ""
+        super().__init__(f"unknown character(s) {shown}{more} in text {excerpt(text)}")
 
 
 class TextTooLongError(ValueError):
@@ -48,7 +49,7 @@ class TextTooLongError(ValueError):
 
     def __init__(self, text: str, length: int, limit: int, unit: str = "characters",
                  hint: str | None = None):
-        message = f"text {text!r} has {length} {unit}, more than the limit of {limit}"
+        message = f"text {excerpt(text)} has {length} {unit}, more than the limit of {limit}"
         super().__init__(message if hint is None else f"{message} ({hint})")
         self.text, self.length, self.limit, self.unit = text, length, limit, unit
 
@@ -65,3 +66,19 @@ def training_side(side: str):
                 else "a target text, counted with its start and end tokens")
         raise TextTooLongError(error.text, error.length, error.limit, error.unit,
                                hint=f"{what}; the vocabulary's max_{side}_seq_length is the limit") from None
+
+
+def excerpt(value, limit: int = 40) -> str:
+    """What a message quotes of an input: ``repr(value)``, escaped (one line, whatever the
+    input holds) and cut after ``limit`` characters, noting how long the whole is."""
+    if isinstance(value, (str, bytes)) and len(value) > limit:
+        return f"{value[:limit]!r}... ({len(value)} {'characters' if isinstance(value, str) else 'bytes'})"
+    text = repr(value)
+    return text if len(text) <= 2 * limit else f"{text[:2 * limit]}... ({len(text)} characters)"
+
+
+def shown_path(path, limit: int = 200) -> str:
+    """A path as a one-line message shows it: itself if printable and short, else an
+    escaped excerpt (a name may hold a newline or a terminal's escape codes)."""
+    text = str(path)
+    return text if text.isprintable() and len(text) <= limit else excerpt(text, limit)

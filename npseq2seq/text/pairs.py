@@ -8,13 +8,18 @@ Texts come back *raw*: the start and end tokens are the vocabulary's business
 
 from __future__ import annotations
 
+import itertools
 import os
 import re
 
 from .checks import check_num_samples
-from .errors import DataError
+from .errors import DataError, excerpt
 
-__all__ = ["load_pairs"]
+__all__ = ["load_pairs", "read_lines", "MAX_LINE_CHARS"]
+
+# The longest line read (characters, without its end): a sentence pair is far shorter, and a
+# line that is not one (a binary file, /dev/zero) is refused naming it, before it fills memory.
+MAX_LINE_CHARS = 10_000
 
 # Text is decoded with errors="surrogateescape": undecodable bytes become lone surrogates
 # U+DC80..U+DCFF (which valid UTF-8 never yields), so we can report the line they are on.
@@ -26,6 +31,7 @@ def load_pairs(
     num_samples: int | None = None,
     *,
     encoding: str = "utf-8",
+    max_line_chars: int = MAX_LINE_CHARS,
 ) -> tuple[list[str], list[str]]:
     """Read the first ``num_samples`` sentence pairs of a Tatoeba/manythings ``fra.txt``.
 
@@ -41,7 +47,8 @@ def load_pairs(
     Raises ``DataError`` (a ``ValueError``) naming the file and line for: a missing file,
     a path that cannot be read (a directory, no permission), a file without any pair, a
     line without a tab, more than 3 columns, an empty (or whitespace-only) side, a blank
-    line before the end, bytes that are not valid ``encoding``. ``num_samples`` that is
+    line before the end, bytes that are not valid ``encoding``, a line longer than
+    ``max_line_chars`` (read no further than that). ``num_samples`` that is
     not a positive int or None raises ``ValueError``.
 
     (Over 50 lines: one pass over the file, each line's checks in the order they apply;
@@ -57,10 +64,9 @@ def load_pairs(
         # newline="\n": split on LF only (a stray CR inside a sentence must not cut it);
         # the CR of a CRLF ending is removed below.
         with open(path, encoding=encoding, errors="surrogateescape", newline="\n") as f:
-            for lineno, line in enumerate(f, start=1):
+            for lineno, line in read_lines(f, path, max_line_chars):
                 if num_samples is not None and len(input_texts) == num_samples:
                     break
-                line = line.removesuffix("\n").removesuffix("\r")
                 if lineno == 1:
                     line = line.removeprefix("\ufeff")  # a byte-order mark left by some editors
                 if _BAD_BYTES.search(line):
@@ -98,3 +104,18 @@ def load_pairs(
     if not input_texts:
         raise DataError(path, None, "no sentence pairs (the file is empty or blank)")
     return input_texts, target_texts
+
+
+def read_lines(f, path, max_line_chars: int = MAX_LINE_CHARS, first: int = 1):
+    """(number, line without its LF or CRLF) for each line of the text stream ``f``, reading
+    no more than ``max_line_chars`` (+2) characters at a time: a longer line raises
+    DataError naming it, before the rest of it is read."""
+    for lineno in itertools.count(first):
+        line = f.readline(max_line_chars + 2)
+        if not line:
+            return
+        text = line.removesuffix("\n").removesuffix("\r")
+        if len(text) > max_line_chars:
+            raise DataError(path, lineno, f"a line longer than {max_line_chars} characters: expected "
+                                          f"one sentence pair per line, starting {excerpt(text, 30)}")
+        yield lineno, text

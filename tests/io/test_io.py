@@ -424,9 +424,15 @@ def test_pickle_bearing_files_are_refused_and_never_unpickled(checkpoint, tmp_pa
     assert marker.exists()
     marker.unlink()
 
-    with pytest.raises(ModelFileError, match=r"evil.npz: array '.*' holds Python objects \(a pickle\): refused"):
+    # an extra member is refused by its name, before its bytes are even read (issue 18)
+    problem = (r"unexpected arrays \['evil'\]" if where == "extra"
+               else r"array '.*' holds Python objects \(a pickle\): refused")
+    with pytest.raises(ModelFileError, match=f"evil.npz: {problem}"):
         load_model(bad)
     assert not marker.exists()
+    if where == "extra":      # read as a bare archive, it is refused as a pickle
+        with pytest.raises(ModelFileError, match=r"array 'evil' holds Python objects \(a pickle\)"):
+            npio.read_arrays(bad)
 
 
 def _documented_layout():
