@@ -20,7 +20,7 @@ PACKAGE = Path(__file__).resolve().parent.parent / "npseq2seq"
 LEVELS = {
     "ops": 0, "memory": 0, "gradcheck": 0, "metrics": 0, "checks": 0,
     "layers.base": 1, "layers.projection": 1, "layers.recurrent": 2, "layers.lstm": 3, "layers.gru": 3,
-    "layers.dense": 2, "layers.embedding": 2, "layers.attention": 2, "layers.__init__": 4,
+    "layers.dense": 2, "layers.embedding": 2, "layers.masking": 2, "layers.attention": 2, "layers.__init__": 4,
     "layers": 4, "losses": 1,
     "optimizers.arguments": 0, "optimizers.clipping": 1, "optimizers.base": 2,
     "optimizers.sgd": 3, "optimizers.rmsprop": 3, "optimizers.adam": 3,
@@ -32,7 +32,7 @@ LEVELS = {
     "train.callbacks": 5, "train.batches": 5, "train.trainer": 6, "train.__init__": 7, "train": 7,
     "decode.greedy": 5, "decode.beam": 5, "decode.translate": 6, "decode.__init__": 7, "decode": 7,
     # the model: its config, the inputs to its RNNs, encoder and decoder, their composition
-    "model.config": 8, "model.inputs": 9, "model.encoder": 10, "model.decoder": 10,
+    "model.config": 8, "model.inputs": 9, "model.masking": 9, "model.encoder": 10, "model.decoder": 10,
     "model.free_running": 11, "model.seq2seq": 12, "model.__init__": 13, "model": 13,
     "io": 14, "inspect": 15,
     # the checkpoint writer: one step above io, as it writes through io

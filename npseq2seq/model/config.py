@@ -14,6 +14,9 @@ The variants (the tutorial's model and its FAQ)::
     mask_zero       False | True         id 0 is padding, skipped by the RNNs and the loss (word only)
     attention       None | "luong"       Luong dot-product attention over the encoder outputs
                                          (teacher forcing only)
+    mask_padding    False | True         Keras's Masking() over zero-padded one-hot inputs: padded
+                                         encoder steps skipped, padded decoder steps out of the
+                                         loss (char only; see model/masking.py)
 """
 from __future__ import annotations
 
@@ -47,6 +50,7 @@ class Seq2SeqConfig:
     teacher_forcing: bool = True
     mask_zero: bool = False
     attention: str | None = None
+    mask_padding: bool = False
 
     def __post_init__(self):
         for name in ("num_encoder_tokens", "num_decoder_tokens", "latent_dim"):
@@ -57,13 +61,17 @@ class Seq2SeqConfig:
             raise ValueError(f"cell must be one of {sorted(CELLS)}, received {self.cell!r}")
         if self.level not in LEVELS:
             raise ValueError(f"level must be 'char' or 'word', received {self.level!r}")
-        for name in ("teacher_forcing", "mask_zero"):
+        for name in ("teacher_forcing", "mask_zero", "mask_padding"):
             object.__setattr__(self, name, bool(getattr(self, name)))
         if not self.teacher_forcing and self.level != "char":
             raise ValueError("teacher_forcing=False is the FAQ's character-level model: "
                              "it feeds softmax outputs back as one-hot-like inputs; use level='char'")
         if self.mask_zero and self.level != "word":
             raise ValueError("mask_zero needs level='word' (id 0 is the word vocabulary's padding)")
+        if self.mask_padding and (self.level != "char" or not self.teacher_forcing or self.attention):
+            raise ValueError("mask_padding is Keras's Masking() over zero-padded one-hot rows: it "
+                             "needs level='char' and teacher_forcing=True, without attention "
+                             "(word level: use mask_zero)")
         if self.attention not in ATTENTION:
             raise ValueError(f"attention must be None or 'luong', received {self.attention!r}")
         if self.attention and not self.teacher_forcing:

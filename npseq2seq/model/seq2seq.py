@@ -32,12 +32,14 @@ import numpy as np
 
 from ..decode import translate as translate_texts
 from ..layers import GRU, LSTM, Dense, DotAttention, Embedding
+from ..layers.masking import Masking
 from ..train import Trainer
 from . import free_running
 from .config import Seq2SeqConfig
 from .decoder import Decoder, DecoderCache
 from .encoder import Encoder, EncoderCache
 from .inputs import prepare_tokens, prepare_x, prepare_y
+from .masking import loss_mask
 
 CELLS = {"lstm": LSTM, "gru": GRU}
 
@@ -70,6 +72,8 @@ def build(config: Seq2SeqConfig, rng: np.random.Generator) -> tuple[Encoder, Dec
         encoder_embedding = Embedding(enc_in, units, config.mask_zero, dtype, rng, name="encoder_embedding")
         decoder_embedding = Embedding(dec_in, units, config.mask_zero, dtype, rng, name="decoder_embedding")
         enc_in = dec_in = units
+    if config.mask_padding:      # Masking() before the encoder; the decoder: see model/masking.py
+        encoder_embedding = Masking(dtype, name="encoder_masking")
     # with attention the encoder's output sequence is what the decoder attends to
     encoder_rnn = rnn(units, enc_in, return_sequences=bool(config.attention), return_state=True,
                       dtype=dtype, rng=rng, name="encoder_" + config.cell)
@@ -88,7 +92,7 @@ class Seq2Seq(Trainer):
 
     Seq2Seq(num_encoder_tokens, num_decoder_tokens, latent_dim=256, cell="lstm",
             dtype="float32", seed=None, vocab=None, level="char",
-            teacher_forcing=True, mask_zero=False, attention=None)
+            teacher_forcing=True, mask_zero=False, attention=None, mask_padding=False)
     Seq2Seq(config, vocab=None)                    # a model.Seq2SeqConfig
 
     The arguments are ``Seq2SeqConfig``'s (see there for the variants and which combine).
@@ -104,12 +108,15 @@ class Seq2Seq(Trainer):
     def __init__(self, num_encoder_tokens, num_decoder_tokens=None, latent_dim: int = 256,
                  cell: str = "lstm", dtype="float32", seed: int | None = None, vocab=None,
                  level: str = "char", teacher_forcing: bool = True, mask_zero: bool = False,
-                 attention: str | None = None):
+                 attention: str | None = None, mask_padding: bool = False):
         if isinstance(num_encoder_tokens, Seq2SeqConfig):
             config = num_encoder_tokens
         else:
             config = Seq2SeqConfig(num_encoder_tokens, num_decoder_tokens, latent_dim, cell, dtype,
-                                   seed, level, teacher_forcing, mask_zero, attention)
+                                   seed, level, teacher_forcing, mask_zero, attention, mask_padding)
+        if config.mask_padding and getattr(vocab, "padding", None) == "space":
+            raise ValueError("mask_padding needs zero padding (CharVocab.from_texts(..., padding='zero')): "
+                             "a space that pads is a real one-hot row, which Masking() cannot tell")
         self.config, self.vocab = config, vocab
         # the variant's facts, under the names Keras users and older code read
         self.num_encoder_tokens, self.num_decoder_tokens = config.num_encoder_tokens, config.num_decoder_tokens
@@ -228,7 +235,8 @@ class Seq2Seq(Trainer):
         elif packing is not None:     # the real steps only, in the rows Dense saw
             loss, dout = loss_fn(cache.decoder.dense.logits, np.swapaxes(batch.y, 0, 1)[cache.decoder.real])
         else:                         # as Keras: the fused softmax cross-entropy on the logits
-            loss, dout = loss_fn(cache.decoder.dense.logits, batch.y, mask=cache.decoder.mask)
+            mask = loss_mask(self.config, batch.dec, cache.decoder.mask)
+            loss, dout = loss_fn(cache.decoder.dense.logits, batch.y, mask=mask)
         weight = len(batch.enc) if packing is None else int(cache.decoder.real.sum())
         if not with_grads:
             return loss, None, weight
