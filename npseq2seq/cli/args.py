@@ -31,9 +31,10 @@ TRAIN_DEFAULTS = {"corpus": None, "num_samples": 10000, "padding": "space", "cel
                   "validation_split": 0.2, "dtype": "float32", "seed": 0,
                   "clipnorm": None, "clipvalue": None,
                   "level": "char", "teacher_forcing": True, "mask_zero": False, "attention": None,
-                  "bucket_by_length": False}
+                  "bucket_by_length": False, "mask_padding": False}
 # The flags that are fields of Seq2SeqConfig (the rest are about data and training).
-CONFIG_FLAGS = ("latent_dim", "cell", "dtype", "seed", "level", "teacher_forcing", "mask_zero", "attention")
+CONFIG_FLAGS = ("latent_dim", "cell", "dtype", "seed", "level", "teacher_forcing", "mask_zero", "attention",
+                "mask_padding")
 
 
 def positive_int(text):
@@ -77,6 +78,10 @@ def add_training_args(p, defaults):
     p.add_argument("--mask-zero", action="store_const", const=True, default=defaults["mask_zero"],
                    help="--level word: leave padded steps out of the RNNs and the loss "
                         "(Keras's Embedding(mask_zero=True))")
+    p.add_argument("--mask-padding", action="store_const", const=True,
+                   default=defaults.get("mask_padding", False),
+                   help="--level char --padding zero: Keras's Masking() on both inputs, so the "
+                        "encoder skips padded steps and the loss leaves them out")
     p.add_argument("--attention", choices=["luong"], default=defaults["attention"],
                    help="luong: the decoder attends to the encoder's outputs (dot-product "
                         "attention, Keras's layers.Attention); needs teacher forcing")
@@ -116,8 +121,8 @@ def _as_typed(key, value) -> str:
     """A config field's value as the flag that sets it."""
     if key == "teacher_forcing":
         return "--no-teacher-forcing" if not value else "teacher forcing (no --no-teacher-forcing)"
-    if key == "mask_zero":
-        return "--mask-zero" if value else "no --mask-zero"
+    if key in ("mask_zero", "mask_padding"):
+        return flag(key) if value else f"no {flag(key)}"
     return f"{flag(key)} {value}"
 
 
@@ -144,6 +149,8 @@ def check_variant(settings, given=()) -> Seq2SeqConfig:
     if settings["bucket_by_length"] and settings["level"] == "char" and settings["padding"] != "zero":
         raise UsageError("--bucket-by-length needs --padding zero (or --level word): with space "
                          "padding every padded step is a real target")
+    if settings.get("mask_padding") and settings["padding"] != "zero":
+        raise UsageError("--mask-padding needs --padding zero: a space that pads is a real character")
     if "padding" in given and settings["level"] == "word":
         raise UsageError("--padding is for --level char; word ids are always padded with id 0")
     return config
