@@ -17,6 +17,7 @@ from .args import (
     positive_int,
     training_arrays,
 )
+from .demo_repeat import run_repeat
 
 DEMO_SIZES = {"addition": 20000, "numbers": 1000}
 
@@ -28,6 +29,11 @@ def add_parser(sub):
                       help="corpus size (default: 20000 sums, or all 1000 numbers 0-999)")
     # tuned to get most training sums and over half of unseen ones right in about half a minute on 2 cores
     add_training_args(demo, {**TRAIN_DEFAULTS, "epochs": 12, "latent_dim": 128, "learning_rate": 0.005})
+    demo.add_argument("--model", choices=["seq2seq", "repeat"], default="seq2seq",
+                      help="seq2seq: the encoder-decoder; repeat: the tutorial's trivial case, "
+                           "Keras's addition_rnn model (--corpus addition)")
+    demo.add_argument("--reverse", action="store_true",
+                      help="--model repeat: read each question backwards, as addition_rnn's REVERSE")
     demo.add_argument("--out", default=None, help="also save the trained model here (.npz)")
     demo.set_defaults(run=run)
 
@@ -35,6 +41,8 @@ def add_parser(sub):
 def run(args):
     settings = vars(args)
     check_variant(settings)
+    if args.model == "repeat":
+        return run_repeat(args, args.num_samples or DEMO_SIZES[args.corpus])
     inputs, targets = corpus_pairs(args.corpus, args.num_samples or DEMO_SIZES[args.corpus])
     model = new_model(new_vocab((inputs, targets), settings), settings)
     split_at = int(len(inputs) * (1 - args.validation_split))
