@@ -31,7 +31,7 @@ TRAIN_DEFAULTS = {"corpus": None, "num_samples": 10000, "padding": "space", "cel
                   "validation_split": 0.2, "dtype": "float32", "seed": 0,
                   "clipnorm": None, "clipvalue": None,
                   "level": "char", "teacher_forcing": True, "mask_zero": False, "attention": None,
-                  "bucket_by_length": False, "mask_padding": False}
+                  "bucket_by_length": False, "mask_padding": False, "reverse_input": False}
 # The flags that are fields of Seq2SeqConfig (the rest are about data and training).
 CONFIG_FLAGS = ("latent_dim", "cell", "dtype", "seed", "level", "teacher_forcing", "mask_zero", "attention",
                 "mask_padding")
@@ -82,6 +82,10 @@ def add_training_args(p, defaults):
                    default=defaults.get("mask_padding", False),
                    help="--level char --padding zero: Keras's Masking() on both inputs, so the "
                         "encoder skips padded steps and the loss leaves them out")
+    p.add_argument("--reverse-input", action="store_const", const=True,
+                   default=defaults.get("reverse_input", False),
+                   help="read each input backwards, padding first (as Keras's addition_rnn); "
+                        "stored with the vocabulary, so translate reverses too")
     p.add_argument("--attention", choices=["luong"], default=defaults["attention"],
                    help="luong: the decoder attends to the encoder's outputs (dot-product "
                         "attention, Keras's layers.Attention); needs teacher forcing")
@@ -173,7 +177,8 @@ VOCABS = {"char": CharVocab, "word": WordVocab}   # --level's vocabulary
 def new_vocab(pairs, settings):
     """The vocabulary of ``--level`` built from the training pairs (``--padding`` at char level)."""
     options = {"padding": settings["padding"]} if settings["level"] == "char" else {}
-    return VOCABS[settings["level"]].from_texts(*pairs, **options)
+    return VOCABS[settings["level"]].from_texts(*pairs, **options,
+                                                reverse_input=settings.get("reverse_input", False))
 
 
 def training_arrays(model, pairs):

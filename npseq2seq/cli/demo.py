@@ -32,8 +32,6 @@ def add_parser(sub):
     demo.add_argument("--model", choices=["seq2seq", "repeat"], default="seq2seq",
                       help="seq2seq: the encoder-decoder; repeat: the tutorial's trivial case, "
                            "Keras's addition_rnn model (--corpus addition)")
-    demo.add_argument("--reverse", action="store_true",
-                      help="--model repeat: read each question backwards, as addition_rnn's REVERSE")
     demo.add_argument("--out", default=None, help="also save the trained model here (.npz)")
     demo.set_defaults(run=run)
 

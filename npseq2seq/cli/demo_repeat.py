@@ -3,7 +3,7 @@ model, ``model.RepeatSeq2Seq``) trained on the addition corpus, then the share o
 and held-out sums it gets exactly right.
 
 Data as ``addition_rnn`` makes it (``text.CharTable``): questions space-padded to
-2·digits + 1 characters (read backwards with ``--reverse``, the padding then first),
+2·digits + 1 characters (read backwards with ``--reverse-input``, the padding then first),
 answers padded to digits + 1; the answer is each step's most probable character.
 """
 from __future__ import annotations
@@ -27,7 +27,7 @@ def run_repeat(args, num_samples: int) -> int:
         raise UsageError("--model repeat does not save its model (--out is for the encoder-decoder)")
     inputs, targets = corpus_pairs("addition", num_samples)
     table, width = CharTable("0123456789+"), 2 * DIGITS + 1
-    x = table.one_hot(inputs, width, reverse=args.reverse, dtype=args.dtype)
+    x = table.one_hot(inputs, width, reverse=args.reverse_input, dtype=args.dtype)
     y = table.one_hot(targets, DIGITS + 1, dtype=args.dtype)
     model = RepeatSeq2Seq(len(table), len(table), DIGITS + 1, args.latent_dim, cell=args.cell,
                           dtype=args.dtype, seed=args.seed)
@@ -35,7 +35,7 @@ def run_repeat(args, num_samples: int) -> int:
                           clipvalue=args.clipvalue))
     split_at = int(len(inputs) * (1 - args.validation_split))
     print(f"corpus 'addition': {len(inputs)} sums, e.g. {inputs[0]!r} -> {targets[0]!r}, "
-          f"as rows {table.decode(table.encode(inputs[:1], width, args.reverse)[0])!r} -> "
+          f"as rows {table.decode(table.encode(inputs[:1], width, args.reverse_input)[0])!r} -> "
           f"{table.decode(table.encode(targets[:1], DIGITS + 1)[0])!r}; "
           f"training on {split_at}, holding out {len(inputs) - split_at}")
     print(model.summary())

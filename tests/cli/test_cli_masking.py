@@ -1,4 +1,4 @@
-"""``--mask-padding`` on the command line: a masked model trained, saved and translating;
+"""``--mask-padding`` and ``--reverse-input`` on the command line: a masked model trained, saved and translating;
 the flag refused (one line, exit 2) without zero padding or at word level."""
 from npseq2seq import load_model
 from tests.cli.test_cli import run
@@ -19,3 +19,11 @@ def test_mask_padding_refused_without_zero_padding(tmp_path):
         res = run("train", "--corpus", "numbers", "--mask-padding", *extra, "--out", str(tmp_path / "m.npz"))
         assert res.returncode == 2, res.stderr
         assert "--mask-padding" in res.stderr and "Traceback" not in res.stderr
+
+
+def test_reverse_input_is_stored_with_the_vocabulary(tmp_path):
+    out = tmp_path / "r.npz"
+    res = run("train", "--corpus", "numbers", "--num-samples", "100", "--epochs", "1",
+              "--latent-dim", "8", "--reverse-input", "--out", str(out))
+    assert res.returncode == 0, res.stderr
+    assert load_model(out).vocab.reverse_input

@@ -5,7 +5,7 @@ from tests.cli.test_cli import run
 
 def test_demo_repeat_runs():
     res = run("demo", "--model", "repeat", "--num-samples", "300", "--epochs", "1",
-              "--latent-dim", "8", "--reverse")
+              "--latent-dim", "8", "--reverse-input")
     assert res.returncode == 0, res.stderr
     assert "RepeatSeq2Seq" in res.stdout and "held-out sums answered exactly right" in res.stdout
     assert "as rows '" in res.stdout      # the reversed row shown, padding first
