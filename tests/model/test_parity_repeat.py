@@ -52,7 +52,7 @@ def test_forward_loss_gradients(keras, keras_floatx, cell, num_layers, record):
     fdiff = max_abs_diff(nm.predict(x), np.asarray(km(x)))
     record(f"repeat: forward, {cell} x{num_layers}", keras_floatx, fdiff)
     assert fdiff <= tol(keras_floatx, "forward")
-    k_loss, theirs = keras_loss_and_gradients(km, [x], y)
+    k_loss, theirs = keras_loss_and_gradients(km, x, y)
     loss, ours = nm.loss_and_gradients(x, y)
     ldiff = max(abs(loss - k_loss), abs(nm.evaluate(x, y) - km.evaluate(x, y, verbose=0)))
     record(f"repeat: loss, {cell} x{num_layers}", keras_floatx, ldiff)
@@ -87,15 +87,14 @@ def _addition(dtype, n=400):
 
 @pytest.mark.slow
 def test_fit_and_predictions(keras, keras_floatx, record):
-    """3 epochs of fit(shuffle=False, validation_split=0.1) from the same weights (Keras's
-    initialisers' zero biases randomised): per-epoch loss and val_loss, weights; then the
+    """3 epochs of fit(shuffle=False, validation_split=0.1) from the same random weights
+    (biases included): per-epoch loss and val_loss, weights; then the
     predicted answers (argmax per step) agree on every held-out sum."""
     from reference.testing import fit_side_by_side, max_abs_diff, randomise_biases
 
     table, x, y = _addition(keras_floatx)
     sizes = (len(table), len(table), 4, 32)
     km, nm = _pair(keras, keras_floatx, sizes=sizes)
-    km.set_weights(nm.get_weights())   # (random weights above: a trained-like spread)
     randomise_biases(nm)
     km.set_weights(nm.get_weights())
     n_hist, k_hist, diff = fit_side_by_side(km, nm, x, y, batch_size=32, epochs=3,
