@@ -119,3 +119,18 @@ def test_old_config_loads_unmasked():
     config = Seq2SeqConfig(VE, VD, H).to_dict()
     del config["mask_padding"]       # a file written before the option
     assert Seq2SeqConfig.from_dict(config).mask_padding is False
+
+
+@pytest.mark.parametrize("reverse_input", [False, True])
+def test_inspect_shows_the_real_steps(reverse_input):
+    """inspect leaves the skipped padding out of the encoder's picture, wherever it sits
+    (at the end, or first with reverse_input); the translation is translate's."""
+    from npseq2seq import inspect
+
+    inputs, targets = ["go.", "wait!"], ["va !", "attends !"]
+    vocab = CharVocab.from_texts(inputs, targets, padding="zero", reverse_input=reverse_input)
+    model = Seq2Seq(vocab.num_encoder_tokens, vocab.num_decoder_tokens, 6, seed=0, vocab=vocab,
+                    mask_padding=True)
+    trace = inspect.record(model, "go.")
+    assert "".join(trace.encoder.tokens) == ("go."[::-1] if reverse_input else "go.")
+    assert "".join(trace.output_tokens[:-1]) == model.translate(["go."])[0][:len(trace.output_tokens) - 1]
