@@ -1,6 +1,7 @@
 """The tutorial's trivial case against its encoder-decoder on the addition corpus, at equal CPU time.
 
     OMP_NUM_THREADS=1 python -m benchmarks.repeat_vs_seq2seq [--budget 120] [--num-samples 20000]
+    OMP_NUM_THREADS=1 python -m benchmarks.repeat_vs_seq2seq --corpus numbers   # words, 1,000 pairs
 
 Each model (``RepeatSeq2Seq``: Keras's addition_rnn; ``Seq2Seq``: the tutorial's
 encoder-decoder), with and without reversed input, trains epoch by epoch on the first
@@ -9,6 +10,9 @@ process CPU time (``time.process_time``, every thread counted) passes the budget
 the held-out 10 % (at most 1,000 sums) are answered: argmax per output step (repeat),
 greedy decoding (seq2seq), and a sum counts when the answer is exactly right. Same
 sizes for both (latent 128, RMSprop lr 0.005, batch 64: the demo's settings), one seed.
+``--corpus numbers``: English number words → French ones (``text.number_word_pairs``,
+0-999, in a shuffled order), outputs of 2 to 30 characters: the repeat model's table and
+widths are then read from the data (inputs padded to the longest, outputs to the longest).
 Prints one line per model: epochs done, CPU seconds, final loss, held-out exact match.
 """
 from __future__ import annotations
@@ -20,17 +24,18 @@ import numpy as np
 
 from npseq2seq import RMSprop, Seq2Seq
 from npseq2seq.model import RepeatSeq2Seq
-from npseq2seq.text import CharTable, CharVocab, addition_pairs
+from npseq2seq.text import CharTable, CharVocab, addition_pairs, number_word_pairs
 
-LATENT, LR, BATCH, DIGITS = 128, 0.005, 64, 3
+LATENT, LR, BATCH = 128, 0.005, 64
 
 
 def _repeat(train, held, reverse):
-    table = CharTable("0123456789+")
-    x = lambda texts: table.one_hot(texts, 2 * DIGITS + 1, reverse=reverse)   # noqa: E731
-    model = RepeatSeq2Seq(len(table), len(table), DIGITS + 1, LATENT, seed=0)
+    table = CharTable.from_texts(*train, *held)
+    width, out = max(map(len, train[0] + held[0])), max(map(len, train[1] + held[1]))
+    x = lambda texts: table.one_hot(texts, width, reverse=reverse)   # noqa: E731
+    model = RepeatSeq2Seq(len(table), len(table), out, LATENT, seed=0)
     model.compile(RMSprop(learning_rate=LR))
-    step = lambda: model.fit(x(train[0]), table.one_hot(train[1], DIGITS + 1), batch_size=BATCH,  # noqa: E731
+    step = lambda: model.fit(x(train[0]), table.one_hot(train[1], out), batch_size=BATCH,  # noqa: E731
                              epochs=1, verbose=0).history["loss"][-1]
     answer = lambda: [table.decode(r).strip() for r in model.predict_ids(x(held[0]))]  # noqa: E731
     return step, answer
@@ -50,11 +55,17 @@ def main(argv=None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--budget", type=float, default=120.0, help="CPU seconds per model")
     parser.add_argument("--num-samples", type=int, default=20000)
+    parser.add_argument("--corpus", choices=["addition", "numbers"], default="addition")
     args = parser.parse_args(argv)
-    inputs, targets = addition_pairs(args.num_samples)
+    if args.corpus == "addition":
+        inputs, targets = addition_pairs(args.num_samples)
+    else:
+        inputs, targets = number_word_pairs()
+        order = np.random.default_rng(0).permutation(len(inputs))   # held-out numbers of every size
+        inputs, targets = [inputs[k] for k in order], [targets[k] for k in order]
     split = int(0.9 * len(inputs))
     train, held = (inputs[:split], targets[:split]), (inputs[split:split + 1000], targets[split:split + 1000])
-    print(f"addition corpus: {split} training sums, {len(held[0])} held out; "
+    print(f"{args.corpus} corpus: {split} training pairs, {len(held[0])} held out; "
           f"budget {args.budget:.0f} CPU-s per model")
     for name, build in (("repeat", _repeat), ("seq2seq", _seq2seq)):
         for reverse in (False, True):
