@@ -111,6 +111,7 @@ def test_fit_translate_save_load(tmp_path):
     loaded = load_model(tmp_path / "m.npz")
     assert loaded.config.mask_padding
     assert loaded.translate(inputs) == model.translate(inputs)
+    assert model.translate(inputs, beam_width=1) == model.translate(inputs)   # beam search too
     for a, b in zip(loaded.encode(enc), model.encode(enc)):
         np.testing.assert_array_equal(a, b)
 
