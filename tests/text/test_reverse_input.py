@@ -54,3 +54,21 @@ def test_model_file_keeps_it_and_translate_follows(tmp_path):
     backwards = forwards.encode_inputs([".og"])          # padded at the end, as usual
     np.testing.assert_array_equal(model.encode(vocab.encode_inputs(["go."]))[0],
                                   model.encode(backwards)[0])
+
+
+def test_bucketed_training_of_a_reversed_mask_zero_model():
+    """Length buckets pack a mask_zero encoder by its lengths, which need the padding last;
+    a reversed input has it first: its encoder then reads its mask over the whole row, and
+    the bucketed loss is the padded model's mean over the real target steps."""
+    vocab = WordVocab.from_texts(["go now .", "run !"], ["va !", "cours vite !"], reverse_input=True)
+    enc, dec, tgt = words.vectorize_words(["go now .", "run !"], ["va !", "cours vite !"], vocab)
+    model = Seq2Seq(vocab.num_encoder_tokens, vocab.num_decoder_tokens, 6, level="word",
+                    mask_zero=True, dtype="float64", seed=0, vocab=vocab)
+    model.compile("rmsprop", "sparse_categorical_crossentropy")
+    probs = model.predict([enc, dec])                # before the step: the padded model's forward
+    real = tgt != words.PAD                          # the real target steps, which buckets count
+    expected = -np.log(np.take_along_axis(probs, tgt[..., None], -1)[..., 0][real]).mean()
+    bucketed = model.fit([enc, dec], tgt, batch_size=2, epochs=1, verbose=0, shuffle=False,
+                         bucket_by_length=True).history["loss"][0]   # one batch: its pre-update loss
+    assert enc[1, 0] == words.PAD                    # "run !" is padded first
+    np.testing.assert_allclose(bucketed, expected, rtol=1e-12)
