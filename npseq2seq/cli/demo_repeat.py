@@ -23,6 +23,13 @@ DIGITS = 3      # addition_pairs' default: sums of numbers below 1,000
 def run_repeat(args, num_samples: int) -> int:
     if args.corpus != "addition":
         raise UsageError("--model repeat needs --corpus addition: its outputs have one fixed length")
+    options = (("--attention", args.attention), ("--mask-padding", args.mask_padding),
+               ("--mask-zero", args.mask_zero), ("--level word", args.level == "word"),
+               ("--no-teacher-forcing", not args.teacher_forcing),
+               ("--bucket-by-length", args.bucket_by_length))
+    given = [name for name, on in options if on]
+    if given:
+        raise UsageError(f"--model repeat has no {', '.join(given)}: options of the encoder-decoder")
     if args.out:
         raise UsageError("--model repeat does not save its model (--out is for the encoder-decoder)")
     inputs, targets = corpus_pairs("addition", num_samples)

@@ -1,5 +1,5 @@
 """``npseq2seq demo --model repeat``: the addition_rnn model trains and scores held-out sums;
-refused (one line, exit 2) on another corpus or with --out."""
+refused (one line, exit 2) on another corpus, with --out or an encoder-decoder option."""
 from tests.cli.test_cli import run
 
 
@@ -12,7 +12,7 @@ def test_demo_repeat_runs():
 
 
 def test_demo_repeat_refusals(tmp_path):
-    for extra in (["--corpus", "numbers"], ["--out", str(tmp_path / "m.npz")]):
+    for extra in (["--corpus", "numbers"], ["--out", str(tmp_path / "m.npz")], ["--attention", "luong"]):
         res = run("demo", "--model", "repeat", "--num-samples", "300", *extra)
         assert res.returncode == 2 and "--model repeat" in res.stderr, res.stderr
         assert "Traceback" not in res.stderr
