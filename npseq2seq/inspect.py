@@ -117,8 +117,8 @@ def record(model, text: str, top_k: int = 5, vocab=None) -> Trace:
         raise ValueError(f"text {excerpt(text)} has no token to encode: nothing to look at")
     encoder_input = vocab.encode_inputs([text], dtype=model.dtype)
     ids = as_token_ids(encoder_input, model.num_encoder_tokens, "encoder input")   # (1, Te)
-    if model.mask_zero:    # the model skips padded steps: leave them out of the picture too
-        ids = ids[:, :int(np.count_nonzero(ids != model.config.padding_id))]
+    if model.mask_zero or model.config.mask_padding:   # the model skips padded steps: leave them out too
+        ids = ids[:, ids[0] != model.config.padding_id]     # (first, with reverse_input)
     steps = []             # each decode_step's StepTrace
     output_ids = greedy_decode(model, ids, vocab.start_id, vocab.stop_id,
                                vocab.max_decoder_seq_length + 1, trace=steps)[0]

@@ -99,7 +99,8 @@ def keras_loss_and_gradients(model, x, y):
         a = np.asarray(a)
         return tf.constant(a, a.dtype if np.issubdtype(a.dtype, np.integer) else dtype)
 
-    x = [constant(a) for a in x]
+    # a list of inputs (functional models), or one array (a Sequential model's one input)
+    x = [constant(a) for a in x] if isinstance(x, (list, tuple)) else constant(x)
     y = constant(y)
     weights = model.trainable_weights
     with tf.GradientTape() as tape:

@@ -21,14 +21,14 @@ LEVELS = {
     "ops": 0, "memory": 0, "gradcheck": 0, "metrics": 0, "checks": 0,
     "layers.base": 1, "layers.projection": 1, "layers.recurrent": 2, "layers.lstm": 3, "layers.gru": 3,
     "layers.bidirectional": 3,
-    "layers.dense": 2, "layers.embedding": 2, "layers.attention": 2, "layers.dropout": 2,
+    "layers.dense": 2, "layers.embedding": 2, "layers.attention": 2, "layers.dropout": 2, "layers.masking": 2,
     "layers.additive_attention": 3, "layers.bahdanau_attention": 3, "layers.__init__": 4,
     "layers": 4, "losses": 1,
     "optimizers.arguments": 0, "optimizers.clipping": 1, "optimizers.base": 2,
     "optimizers.sgd": 3, "optimizers.rmsprop": 3, "optimizers.adam": 3,
     "optimizers.__init__": 4, "optimizers": 4,
     "text.errors": 0, "text.checks": 0, "text.pairs": 1, "text.corpora": 1, "text.tokenizer": 1,
-    "text.ids": 1, "text.vocab": 2, "text.chars": 3, "text.words": 3, "text.__init__": 4, "text": 4,
+    "text.ids": 1, "text.table": 2, "text.vocab": 2, "text.chars": 3, "text.words": 3, "text.__init__": 4, "text": 4,
     # the training loop and decoding sit below the model: Seq2Seq inherits its Trainer (as
     # Keras's Model does) and offers translate(); neither knows the layers
     # within train/: the callbacks as Keras files them (the base, History and the learning
@@ -45,8 +45,8 @@ LEVELS = {
     "decode.greedy": 5, "decode.beam": 5, "decode.sampling": 5, "decode.translate": 6,
     "decode.__init__": 7, "decode": 7,
     # the model: its config, the inputs to its RNNs, encoder and decoder, their composition
-    "model.config": 8, "model.inputs": 9, "model.encoder": 10, "model.decoder": 10,
-    "model.free_running": 11, "model.build": 11, "model.seq2seq": 12, "model.__init__": 13, "model": 13,
+    "model.config": 8, "model.inputs": 9, "model.masking": 9, "model.encoder": 10, "model.decoder": 10,
+    "model.free_running": 11, "model.build": 11, "model.seq2seq": 12, "model.repeat": 10, "model.__init__": 13, "model": 13,
     "atomic": 0, "npz": 1,   # writing a file atomically; reading an untrusted .npz within bounds
     "io": 14, "inspect": 15,
     # the checkpoint writer: one step above io, as it writes through io
@@ -59,7 +59,7 @@ LEVELS = {
     # stdin, memory limits and what a resumed run may take from its checkpoint
     "cli.exits": 15, "cli.outputs": 16, "cli.signals": 16, "cli.streams": 16, "cli.stdin": 16,
     "cli.limits": 16, "cli.resume": 16,
-    "cli.demo": 17, "cli.train": 17, "cli.translate": 17, "cli.evaluate": 17, "cli.inspect": 17,
+    "cli.demo_repeat": 16.5, "cli.demo": 17, "cli.train": 17, "cli.translate": 17, "cli.evaluate": 17, "cli.inspect": 17,
     "cli.__init__": 18, "cli": 18, "__init__": 19, "__main__": 19,
 }
 # The one import inside a function that points up: ``Seq2Seq.save`` / ``Seq2Seq.load``, the

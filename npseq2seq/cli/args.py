@@ -31,10 +31,11 @@ TRAIN_DEFAULTS = {"corpus": None, "num_samples": 10000, "padding": "space", "cel
                   "validation_split": 0.2, "dtype": "float32", "seed": 0,
                   "clipnorm": None, "clipvalue": None,
                   "level": "char", "teacher_forcing": True, "mask_zero": False, "attention": None,
-                  "bucket_by_length": False, "num_layers": 1, "bidirectional": False}
+                  "bucket_by_length": False, "num_layers": 1, "bidirectional": False,
+                  "mask_padding": False, "reverse_input": False}
 # The flags that are fields of Seq2SeqConfig (the rest are about data and training).
 CONFIG_FLAGS = ("latent_dim", "cell", "dtype", "seed", "level", "teacher_forcing", "mask_zero", "attention",
-                "num_layers", "bidirectional")
+                "num_layers", "bidirectional", "mask_padding")
 
 
 def positive_int(text):
@@ -78,6 +79,14 @@ def add_training_args(p, defaults):
     p.add_argument("--mask-zero", action="store_const", const=True, default=defaults["mask_zero"],
                    help="--level word: leave padded steps out of the RNNs and the loss "
                         "(Keras's Embedding(mask_zero=True))")
+    p.add_argument("--mask-padding", action="store_const", const=True,
+                   default=defaults.get("mask_padding", False),
+                   help="--level char --padding zero: Keras's Masking() on both inputs, so the "
+                        "encoder skips padded steps and the loss leaves them out")
+    p.add_argument("--reverse-input", action="store_const", const=True,
+                   default=defaults.get("reverse_input", False),
+                   help="read each input backwards, padding first (as Keras's addition_rnn); "
+                        "stored with the vocabulary, so translate reverses too")
     p.add_argument("--attention", choices=["luong", "additive"], default=defaults["attention"],
                    help="the decoder attends to the encoder's outputs: luong (dot-product scores, "
                         "Keras's layers.Attention) or additive (Keras's layers.AdditiveAttention); "
@@ -124,7 +133,7 @@ def _as_typed(key, value) -> str:
     """A config field's value as the flag that sets it."""
     if key == "teacher_forcing":
         return "--no-teacher-forcing" if not value else "teacher forcing (no --no-teacher-forcing)"
-    if key in ("mask_zero", "bidirectional"):
+    if key in ("mask_zero", "bidirectional", "mask_padding"):
         return flag(key) if value else f"no {flag(key)}"
     return f"{flag(key)} {value}"
 
@@ -152,6 +161,8 @@ def check_variant(settings, given=()) -> Seq2SeqConfig:
     if settings["bucket_by_length"] and settings["level"] == "char" and settings["padding"] != "zero":
         raise UsageError("--bucket-by-length needs --padding zero (or --level word): with space "
                          "padding every padded step is a real target")
+    if settings.get("mask_padding") and settings["padding"] != "zero":
+        raise UsageError("--mask-padding needs --padding zero: a space that pads is a real character")
     if "padding" in given and settings["level"] == "word":
         raise UsageError("--padding is for --level char; word ids are always padded with id 0")
     return config
@@ -174,7 +185,8 @@ VOCABS = {"char": CharVocab, "word": WordVocab}   # --level's vocabulary
 def new_vocab(pairs, settings):
     """The vocabulary of ``--level`` built from the training pairs (``--padding`` at char level)."""
     options = {"padding": settings["padding"]} if settings["level"] == "char" else {}
-    return VOCABS[settings["level"]].from_texts(*pairs, **options)
+    return VOCABS[settings["level"]].from_texts(*pairs, **options,
+                                                reverse_input=settings.get("reverse_input", False))
 
 
 def training_arrays(model, pairs):

@@ -17,6 +17,7 @@ from .args import (
     positive_int,
     training_arrays,
 )
+from .demo_repeat import run_repeat
 from .limits import check_training_memory
 from .outputs import check_output
 
@@ -30,6 +31,9 @@ def add_parser(sub):
                       help="corpus size (default: 20000 sums, or all 1000 numbers 0-999)")
     # tuned to get most training sums and over half of unseen ones right in about half a minute on 2 cores
     add_training_args(demo, {**TRAIN_DEFAULTS, "epochs": 12, "latent_dim": 128, "learning_rate": 0.005})
+    demo.add_argument("--model", choices=["seq2seq", "repeat"], default="seq2seq",
+                      help="seq2seq: the encoder-decoder; repeat: the tutorial's trivial case, "
+                           "Keras's addition_rnn model (--corpus addition)")
     demo.add_argument("--out", default=None, help="also save the trained model here (.npz)")
     demo.set_defaults(run=run)
 
@@ -37,6 +41,8 @@ def add_parser(sub):
 def run(args):
     settings = vars(args)
     config = check_variant(settings)
+    if args.model == "repeat":
+        return run_repeat(args, args.num_samples or DEMO_SIZES[args.corpus])
     if args.out:
         check_output(args.out, "--out")   # before training, not after it
     inputs, targets = corpus_pairs(args.corpus, args.num_samples or DEMO_SIZES[args.corpus])

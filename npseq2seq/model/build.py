@@ -26,6 +26,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..layers import GRU, LSTM, AdditiveAttention, Bidirectional, Dense, DotAttention, Embedding
+from ..layers.masking import Masking
 from .config import Seq2SeqConfig
 from .decoder import Decoder
 from .encoder import Encoder
@@ -104,7 +105,10 @@ def build(config: Seq2SeqConfig, rng: np.random.Generator) -> tuple[Encoder, Dec
         made[key] = _make(config, rng, *key)
     encoder_rnns = [made["encoder", k] for k in range(config.num_layers)]
     decoder_rnns = [made["decoder", k] for k in range(config.num_layers)]
-    encoder = Encoder(encoder_rnns, made.get(("encoder_embedding", 0)), return_memory=attention is not None)
+    encoder_input = made.get(("encoder_embedding", 0))
+    if config.mask_padding:      # Masking() before the encoder; the decoder: see model/masking.py
+        encoder_input = Masking(config.np_dtype, name="encoder_masking")
+    encoder = Encoder(encoder_rnns, encoder_input, return_memory=attention is not None)
     decoder = Decoder(decoder_rnns, made["dense", 0], made.get(("decoder", -1)), attention)
     layers = [made[key] for key in order]
     if attention is not None:       # Keras lists it (no weights) just before the Dense

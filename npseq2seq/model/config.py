@@ -21,6 +21,9 @@ The variants (the tutorial's model and its FAQ)::
     bidirectional   False | True         each encoder layer reads forwards and backwards
                                          (latent_dim units a direction); the decoder has
                                          2·latent_dim units, started from [forward; backward] states
+    mask_padding    False | True         Keras's Masking() over zero-padded one-hot inputs: padded
+                                         encoder steps skipped, padded decoder steps out of the
+                                         loss (char only; see model/masking.py)
 """
 from __future__ import annotations
 
@@ -56,6 +59,7 @@ class Seq2SeqConfig:
     attention: str | None = None
     num_layers: int = 1
     bidirectional: bool = False
+    mask_padding: bool = False
 
     def __post_init__(self):
         for name in ("num_encoder_tokens", "num_decoder_tokens", "latent_dim", "num_layers"):
@@ -66,13 +70,21 @@ class Seq2SeqConfig:
             raise ValueError(f"cell must be one of {sorted(CELLS)}, received {self.cell!r}")
         if self.level not in LEVELS:
             raise ValueError(f"level must be 'char' or 'word', received {self.level!r}")
-        for name in ("teacher_forcing", "mask_zero", "bidirectional"):
+        for name in ("teacher_forcing", "mask_zero", "bidirectional", "mask_padding"):
             object.__setattr__(self, name, bool(getattr(self, name)))
         if not self.teacher_forcing and self.level != "char":
             raise ValueError("teacher_forcing=False is the FAQ's character-level model: "
                              "it feeds softmax outputs back as one-hot-like inputs; use level='char'")
         if self.mask_zero and self.level != "word":
             raise ValueError("mask_zero needs level='word' (id 0 is the word vocabulary's padding)")
+        if self.mask_padding and (self.level != "char" or not self.teacher_forcing or self.attention):
+            raise ValueError("mask_padding is Keras's Masking() over zero-padded one-hot rows: it "
+                             "needs level='char' and teacher_forcing=True, without attention "
+                             "(word level: use mask_zero)")
+        if self.mask_padding and (self.num_layers > 1 or self.bidirectional):
+            # built and checked against Keras for one unidirectional layer only so far
+            raise ValueError("mask_padding is built for one unidirectional layer so far: "
+                             "use num_layers=1 and bidirectional=False with it")
         if self.attention not in ATTENTION:
             raise ValueError(f"attention must be None, 'luong' or 'additive', received {self.attention!r}")
         if self.attention and not self.teacher_forcing:

@@ -39,6 +39,7 @@ from .config import Seq2SeqConfig
 from .decoder import DecoderCache
 from .encoder import EncoderCache
 from .inputs import prepare_tokens, prepare_x, prepare_y
+from .masking import loss_mask
 
 
 class ForwardCache(NamedTuple):
@@ -65,7 +66,7 @@ class Seq2Seq(Trainer):
     Seq2Seq(num_encoder_tokens, num_decoder_tokens, latent_dim=256, cell="lstm",
             dtype="float32", seed=None, vocab=None, level="char",
             teacher_forcing=True, mask_zero=False, attention=None,
-            num_layers=1, bidirectional=False)
+            num_layers=1, bidirectional=False, mask_padding=False)
     Seq2Seq(config, vocab=None)                    # a model.Seq2SeqConfig
 
     The arguments are ``Seq2SeqConfig``'s (see there for the variants and which combine).
@@ -83,13 +84,17 @@ class Seq2Seq(Trainer):
     def __init__(self, num_encoder_tokens, num_decoder_tokens=None, latent_dim: int = 256,
                  cell: str = "lstm", dtype="float32", seed: int | None = None, vocab=None,
                  level: str = "char", teacher_forcing: bool = True, mask_zero: bool = False,
-                 attention: str | None = None, num_layers: int = 1, bidirectional: bool = False):
+                 attention: str | None = None, num_layers: int = 1, bidirectional: bool = False,
+                 mask_padding: bool = False):
         if isinstance(num_encoder_tokens, Seq2SeqConfig):
             config = num_encoder_tokens
         else:
             config = Seq2SeqConfig(num_encoder_tokens, num_decoder_tokens, latent_dim, cell, dtype,
                                    seed, level, teacher_forcing, mask_zero, attention,
-                                   num_layers, bidirectional)
+                                   num_layers, bidirectional, mask_padding)
+        if config.mask_padding and getattr(vocab, "padding", None) == "space":
+            raise ValueError("mask_padding needs zero padding (CharVocab.from_texts(..., padding='zero')): "
+                             "a space that pads is a real one-hot row, which Masking() cannot tell")
         self.config, self.vocab = config, vocab
         # the variant's facts, under the names Keras users and older code read
         self.num_encoder_tokens, self.num_decoder_tokens = config.num_encoder_tokens, config.num_decoder_tokens
@@ -211,7 +216,8 @@ class Seq2Seq(Trainer):
             scores, y = cache.decoder.dense.logits, np.swapaxes(batch.y, 0, 1)[cache.decoder.real]
             loss, dout = loss_fn(scores, y)
         else:                         # as Keras: the fused softmax cross-entropy on the logits
-            scores, y, mask = cache.decoder.dense.logits, batch.y, cache.decoder.mask
+            scores, y = cache.decoder.dense.logits, batch.y
+            mask = loss_mask(self.config, batch.dec, cache.decoder.mask)
             loss, dout = loss_fn(scores, y, mask=mask)
         for metric in metrics:
             metric.update(scores, y, mask, from_logits=self.teacher_forcing, packed=packing is not None)

@@ -8,6 +8,8 @@ and the arrays they encode.
 - ``chars.py``: ``CharVocab`` and one-hot arrays (the tutorial's character level).
 - ``tokenizer.py``, ``words.py``: words from sentences and back; ``WordVocab`` and id
   arrays (the FAQ's word level).
+- ``table.py``: ``CharTable``, the fixed-width character table of Keras's ``addition_rnn``
+  (the repeat model's text, optionally reversed).
 - ``errors.py``: ``DataError``, ``UnknownTokenError``, ``TextTooLongError``; ``checks.py``:
   the argument checks every function shares.
 
@@ -28,12 +30,13 @@ from .corpora import (
 from .errors import DataError, TextTooLongError, UnknownTokenError, excerpt, shown_path, training_side
 from .ids import char_ids, one_hot, texts_to_ids
 from .pairs import load_pairs
+from .table import CharTable
 from .tokenizer import LANGUAGES, detokenize, tokenize
 from .vocab import Vocab, vocab_from_config
 from .words import RESERVED_TOKENS, WordVocab, decode_ids, encode_input_words, ids_to_words, vectorize_words
 
 __all__ = [
-    "Vocab", "vocab_from_config", "CharVocab", "WordVocab",
+    "Vocab", "vocab_from_config", "CharVocab", "WordVocab", "CharTable",
     "load_pairs", "DataError", "UnknownTokenError", "TextTooLongError", "training_side", "excerpt", "shown_path",
     "PADDINGS", "one_hot", "char_ids", "texts_to_ids", "vectorize_ids", "vectorize", "encode_input_texts",
     "LANGUAGES", "tokenize", "detokenize",

@@ -72,7 +72,7 @@ class CharVocab(Vocab, level="char"):
 
     Build it with ``CharVocab.from_texts``; save/restore it with ``to_config`` /
     ``from_config`` (the character lists may be a str or a list). Two vocabularies are
-    equal when all five fields are equal. It implements ``Vocab`` (``vocab.py``).
+    equal when all six fields are equal. It implements ``Vocab`` (``vocab.py``).
 
     Fields:
         input_characters: sorted unique characters of the inputs (V_e of them).
@@ -80,6 +80,7 @@ class CharVocab(Vocab, level="char"):
         max_encoder_seq_length: T_e, the longest input text.
         max_decoder_seq_length: T_d, the longest target text including START and END.
         padding: ``"space"`` or ``"zero"``, the default padding of ``vectorize``.
+        reverse_input: encode inputs backwards, padding first (Keras's addition_rnn).
 
     The tutorial's derived names are properties: ``num_encoder_tokens``,
     ``num_decoder_tokens``, ``input_token_index``, ``target_token_index`` (char → id),
@@ -92,6 +93,7 @@ class CharVocab(Vocab, level="char"):
     max_encoder_seq_length: int
     max_decoder_seq_length: int
     padding: str = "space"
+    reverse_input: bool = False
 
     start_token, end_token, unit = START, END, "characters"
 
@@ -113,6 +115,8 @@ class CharVocab(Vocab, level="char"):
             raise ValueError("target_characters must contain START '\\t' and END '\\n'")
         super().__post_init__()
         _check_padding(self.padding)
+        if not isinstance(self.reverse_input, bool):
+            raise ValueError(f"reverse_input must be True or False, got {self.reverse_input!r}")
         if self.padding == "space" and (
             PAD not in self.input_characters or PAD not in self.target_characters
         ):
@@ -124,6 +128,7 @@ class CharVocab(Vocab, level="char"):
         input_texts: Sequence[str],
         target_texts: Sequence[str],
         padding: str = "space",
+        reverse_input: bool = False,
     ) -> CharVocab:
         """Build the vocabulary of N raw text pairs as keras-io ``lstm_seq2seq.py`` does.
 
@@ -131,6 +136,7 @@ class CharVocab(Vocab, level="char"):
         lengths. One deviation from the tutorial: with ``padding="space"``, ``" "`` is
         added to a side whose texts contain no space, because its one-hot is the padding
         (the tutorial never needs this: its sentences always contain a space).
+        ``reverse_input``: encode each input backwards (``Vocab.input_id_array``).
         """
         _check_padding(padding)
         input_texts, target_texts = cls.check_pairs(input_texts, target_texts)
@@ -151,6 +157,7 @@ class CharVocab(Vocab, level="char"):
             max_encoder_seq_length=max_encoder_seq_length,
             max_decoder_seq_length=max(map(len, wrapped_targets)),
             padding=padding,
+            reverse_input=reverse_input,
         )
 
     @classmethod
@@ -217,13 +224,13 @@ class CharVocab(Vocab, level="char"):
 
         The character lists are stored as strings (each character is one code point).
         """
-        return {
+        return self._with_reverse({
             "input_characters": "".join(self.input_characters),
             "target_characters": "".join(self.target_characters),
             "max_encoder_seq_length": self.max_encoder_seq_length,
             "max_decoder_seq_length": self.max_decoder_seq_length,
             "padding": self.padding,
-        }
+        })
 
 
 # --------------------------------------------------------------------------- encoding

@@ -88,6 +88,7 @@ class Vocab(ABC):
     unit: str
     max_encoder_seq_length: int   # T_e, the most tokens of an input
     max_decoder_seq_length: int   # T_d, the most tokens of a target with its start and end
+    reverse_input: bool           # encoder inputs read backwards (a field of each level, last)
 
     def __init_subclass__(cls, level: str | None = None, **kwargs):
         super().__init_subclass__(**kwargs)
@@ -221,11 +222,16 @@ class Vocab(ABC):
     def input_id_array(self, texts: Sequence[str], pad_id: int, errors: str = "raise",
                        truncate: bool = False) -> np.ndarray:
         """(N, T_e) int32 ids of N input texts, padded at the end with ``pad_id``: what
-        ``encode_inputs`` encodes (TextTooLongError for a text over T_e unless ``truncate``)."""
+        ``encode_inputs`` encodes (TextTooLongError for a text over T_e unless ``truncate``).
+        With ``reverse_input`` each padded row is reversed: the text backwards, after its
+        padding. Every encoder input (training, translate, inspect) is made here."""
         check_errors(errors)
         texts = check_texts(texts, "texts")
-        return pad_rows([self._fitted(text, errors, truncate) for text in texts],
-                        self.max_encoder_seq_length, pad_id)
+        ids = pad_rows([self._fitted(text, errors, truncate) for text in texts],
+                       self.max_encoder_seq_length, pad_id)
+        # reverse_input: the padded row read backwards, as Keras's addition_rnn reverses its
+        # space-padded queries ('12+345 ' -> ' 543+21'): the padding comes first
+        return ids[:, ::-1].copy() if self.reverse_input else ids
 
     def id_arrays(self, input_texts: Sequence[str], target_texts: Sequence[str],
                   pad_ids: tuple[int, int]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -257,6 +263,7 @@ class Vocab(ABC):
     def from_config(cls, config: Mapping) -> Vocab:
         """Rebuild a vocabulary from ``to_config()`` output."""
         expected = set(cls.__dataclass_fields__)
+        config = {"reverse_input": False, **config}   # a file written before the option
         if set(config) != expected:
             raise ValueError(
                 f"vocabulary config needs exactly the keys {sorted(expected)}, got {sorted(config)}"
@@ -264,13 +271,19 @@ class Vocab(ABC):
         return cls(**config)
 
     def __repr__(self) -> str:
-        setting = dataclasses.fields(self)[-1].name   # the level's own option: padding, lower
+        setting = dataclasses.fields(self)[-2].name   # the level's own option: padding, lower
         return (
             f"{type(self).__name__}(num_encoder_tokens={self.num_encoder_tokens}, "
             f"num_decoder_tokens={self.num_decoder_tokens}, "
             f"max_encoder_seq_length={self.max_encoder_seq_length}, "
-            f"max_decoder_seq_length={self.max_decoder_seq_length}, {setting}={getattr(self, setting)!r})"
+            f"max_decoder_seq_length={self.max_decoder_seq_length}, {setting}={getattr(self, setting)!r}"
+            + (", reverse_input=True)" if self.reverse_input else ")")
         )
+
+    def _with_reverse(self, config: dict) -> dict:
+        """A ``to_config`` dict with ``reverse_input`` when set (left out otherwise, so a file
+        of an unreversed vocabulary is the same as before the option existed)."""
+        return {**config, "reverse_input": True} if self.reverse_input else config
 
     def _fitted(self, text: str, errors: str, truncate: bool) -> list[int]:
         return fit_row(self.input_ids(text, errors), text, self.max_encoder_seq_length, truncate, self.unit)

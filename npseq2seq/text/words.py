@@ -115,6 +115,7 @@ class WordVocab(Vocab, level="word"):
     max_encoder_seq_length: int
     max_decoder_seq_length: int
     lower: bool = True
+    reverse_input: bool = False
 
     start_token, end_token, unit = RESERVED_TOKENS[START], RESERVED_TOKENS[END], "tokens"
     input_pad_id = target_pad_id = PAD    # PAD marks padding on both sides, never a word
@@ -140,6 +141,7 @@ class WordVocab(Vocab, level="word"):
             object.__setattr__(self, name, words)
         super().__post_init__()
         _check_bool(self.lower, "lower")
+        _check_bool(self.reverse_input, "reverse_input")
 
     @classmethod
     def from_texts(
@@ -149,6 +151,7 @@ class WordVocab(Vocab, level="word"):
         lower: bool = True,
         max_words: int | None = None,
         min_count: int = 1,
+        reverse_input: bool = False,
     ) -> WordVocab:
         """Build the vocabularies of N raw text pairs.
 
@@ -157,6 +160,7 @@ class WordVocab(Vocab, level="word"):
         depend only on the texts. ``max_words`` (None: no cap) caps the number of words
         of each side, reserved tokens not counted: V <= max_words + 4. Words left out
         become UNK when vectorising. The maximum lengths count every token, UNK or not.
+        ``reverse_input``: encode each input backwards (``Vocab.input_id_array``).
         """
         _check_bool(lower, "lower")
         if max_words is not None:
@@ -176,6 +180,7 @@ class WordVocab(Vocab, level="word"):
             max_encoder_seq_length=max_encoder_seq_length,
             max_decoder_seq_length=max(map(len, target_tokens)) + 2,  # + START and END
             lower=lower,
+            reverse_input=reverse_input,
         )
 
     @property
@@ -224,13 +229,13 @@ class WordVocab(Vocab, level="word"):
 
     def to_config(self) -> dict:
         """A JSON-serialisable dict; ``WordVocab.from_config(v.to_config()) == v``."""
-        return {
+        return self._with_reverse({
             "input_words": list(self.input_words),
             "target_words": list(self.target_words),
             "max_encoder_seq_length": self.max_encoder_seq_length,
             "max_decoder_seq_length": self.max_decoder_seq_length,
             "lower": self.lower,
-        }
+        })
 
 
 # --------------------------------------------------------------------------- encoding

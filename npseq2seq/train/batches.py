@@ -157,7 +157,10 @@ def sequence_lengths(config, vocab, enc: np.ndarray, y: np.ndarray) -> tuple[np.
                          "space padding and no padding cannot be told apart. Vectorize with "
                          "padding='zero'")
     lengths = []
-    sides = [("encoder_input_data", enc)] if config.mask_zero else []
+    # a reversed input (reverse_input) has its padding first: its encoder is not packed but
+    # reads its mask over the whole row, as a mask_padding model's does
+    pack_encoder = config.mask_zero and not getattr(vocab, "reverse_input", False)
+    sides = [("encoder_input_data", enc)] if pack_encoder else []
     for name, ids in sides + [("decoder_target_data", y)]:
         real = ids != config.padding_id
         length = real.sum(axis=1)
@@ -169,4 +172,4 @@ def sequence_lengths(config, vocab, enc: np.ndarray, y: np.ndarray) -> tuple[np.
     if not lengths[-1].all():
         raise ValueError("decoder_target_data: every sample needs at least one target token, "
                          f"received {int((lengths[-1] == 0).sum())} empty target rows")
-    return (lengths[0] if config.mask_zero else None), lengths[-1]
+    return (lengths[0] if pack_encoder else None), lengths[-1]
