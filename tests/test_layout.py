@@ -45,7 +45,7 @@ LEVELS = {
     "decode.greedy": 5, "decode.beam": 5, "decode.sampling": 5, "decode.translate": 6,
     "decode.__init__": 7, "decode": 7,
     # the model: its config, the inputs to its RNNs, encoder and decoder, their composition
-    "model.config": 8, "model.inputs": 9, "model.masking": 9, "model.encoder": 10, "model.decoder": 10,
+    "model.config": 8, "model.weights": 8, "model.inputs": 9, "model.masking": 9, "model.encoder": 10, "model.decoder": 10,
     "model.free_running": 11, "model.build": 11, "model.seq2seq": 12, "model.repeat": 10, "model.__init__": 13, "model": 13,
     "atomic": 0, "npz": 1,   # writing a file atomically; reading an untrusted .npz within bounds
     "io": 14, "inspect": 15,

@@ -36,6 +36,7 @@ from ..layers import GRU, LSTM, Dense
 from ..ops import resolve_dtype
 from ..train import Trainer
 from .inputs import as_token_ids
+from .weights import LayeredWeights
 
 CELLS = {"lstm": LSTM, "gru": GRU}
 
@@ -71,7 +72,7 @@ class RepeatCache(NamedTuple):
     dense: object                # DenseCache: the logits (N, Td, V)
 
 
-class RepeatSeq2Seq(Trainer):
+class RepeatSeq2Seq(LayeredWeights, Trainer):
     """``RepeatSeq2Seq(num_input_tokens, num_output_tokens, output_length, latent_dim=128,
     num_layers=1, cell="lstm", dtype="float32", seed=None)`` or ``RepeatSeq2Seq(config)``."""
 
@@ -93,27 +94,6 @@ class RepeatSeq2Seq(Trainer):
         self.dense = Dense(config.num_output_tokens, units, activation="softmax", dtype=self.dtype,
                            rng=self.rng, name="dense")
         self.layers = [self.encoder, *self.decoder, self.dense]
-
-    # --- weights ----------------------------------------------------------------------
-    @property
-    def params(self) -> list[np.ndarray]:
-        return [w for layer in self.layers for w in layer.weights]
-
-    def param_names(self) -> list[str]:
-        return [f"{layer.name}/{name}" for layer in self.layers for name in layer.weight_names]
-
-    def get_weights(self) -> list[np.ndarray]:
-        return [w.copy() for w in self.params]
-
-    def set_weights(self, weights) -> None:
-        weights = list(weights)
-        if len(weights) != len(self.params):
-            raise ValueError(f"set_weights expected {len(self.params)} arrays, received {len(weights)}")
-        for layer in self.layers:
-            layer.set_weights([weights.pop(0) for _ in layer.weight_names])
-
-    def count_params(self) -> int:
-        return sum(w.size for w in self.params)
 
     # --- what the Trainer asks for -------------------------------------------------------
     def _prepare_x(self, x):

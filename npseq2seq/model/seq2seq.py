@@ -40,6 +40,7 @@ from .decoder import DecoderCache
 from .encoder import EncoderCache
 from .inputs import prepare_tokens, prepare_x, prepare_y
 from .masking import loss_mask
+from .weights import LayeredWeights
 
 
 class ForwardCache(NamedTuple):
@@ -60,7 +61,7 @@ class InferenceModel:
     __call__ = predict
 
 
-class Seq2Seq(Trainer):
+class Seq2Seq(LayeredWeights, Trainer):
     """The tutorial's encoder–decoder and its FAQ variants, with a Keras-shaped API.
 
     Seq2Seq(num_encoder_tokens, num_decoder_tokens, latent_dim=256, cell="lstm",
@@ -109,40 +110,6 @@ class Seq2Seq(Trainer):
         self.encoder_model = InferenceModel(self.encode, "encoder_input → states")
         self.decoder_model = InferenceModel(
             self._decoder_predict, "[target_seq (N, 1, Vd), *states] → [probs (N, 1, Vd), *states]")
-
-    # --- weights ----------------------------------------------------------------------
-    @property
-    def params(self) -> list[np.ndarray]:
-        """The live weight arrays, in Keras's ``get_weights()`` order."""
-        return [w for layer in self.layers for w in layer.weights]
-
-    def param_names(self) -> list[str]:
-        """``layer/weight`` for each array of ``params``, to name one in an error message."""
-        return [f"{layer.name}/{name}" for layer in self.layers for name in layer.weight_names]
-
-    def get_weights(self) -> list[np.ndarray]:
-        return [w.copy() for w in self.params]
-
-    def set_weights(self, weights) -> None:
-        expected = self.params
-        if not isinstance(weights, (list, tuple)):
-            raise ValueError(f"set_weights expected a list of {len(expected)} arrays, "
-                             f"received {type(weights).__name__}")
-        if len(weights) != len(expected):
-            raise ValueError(f"set_weights expected {len(expected)} arrays, received {len(weights)}")
-        for k, (cur, new, name) in enumerate(zip(expected, weights, self.param_names())):
-            new = np.asarray(new)
-            if new.shape != cur.shape:
-                raise ValueError(f"set_weights: array {k} ({name}) must have shape {cur.shape}, "
-                                 f"received {new.shape}")
-            if not (np.issubdtype(new.dtype, np.floating) or np.issubdtype(new.dtype, np.integer)):
-                raise ValueError(f"set_weights: array {k} ({name}) must hold real numbers, "
-                                 f"received dtype {new.dtype}")
-        for cur, new in zip(expected, weights):
-            cur[...] = new                 # in place, so optimiser slots stay attached
-
-    def count_params(self) -> int:
-        return sum(w.size for w in self.params)
 
     def get_config(self) -> dict:
         """The config as a dict (Keras's name); ``Seq2SeqConfig.from_dict`` reads it back."""
