@@ -45,6 +45,11 @@ __all__ = ["main", "build_parser", "UsageError", "EXIT_USER_ERROR", "EXIT_DIVERG
 
 COMMANDS = (demo, train, translate, evaluate, inspect)
 USER_ERRORS = (DataError, UnknownTokenError, ModelFileError, ValueError, OSError)
+# the errors a command ends on with a one-line message, and the exit status each means
+ERROR_STATUSES = ((USER_ERRORS, EXIT_USER_ERROR), (FloatingPointError, EXIT_DIVERGED),
+                  (WriteFailedError, EXIT_WRITE_FAILED), (TooBigError, EXIT_TOO_BIG))
+ERROR_TYPES = tuple(kind for kinds, _ in ERROR_STATUSES
+                    for kind in (kinds if isinstance(kinds, tuple) else (kinds,)))
 
 
 class Parser(argparse.ArgumentParser):
@@ -98,18 +103,10 @@ def _main(argv) -> int:
         if status == 0 and command != "train" and stdout_failed():
             return EXIT_STDOUT_CLOSED
         return status
-    except USER_ERRORS as err:
+    except ERROR_TYPES as err:
         say(command, f"error: {_message(err)}")
-        return EXIT_USER_ERROR
-    except FloatingPointError as err:
-        say(command, f"error: {_message(err)}")
-        return EXIT_DIVERGED
-    except WriteFailedError as err:
-        say(command, f"error: {_message(err)}")
-        return EXIT_WRITE_FAILED
-    except TooBigError as err:
-        say(command, f"error: {_message(err)}")
-        return EXIT_TOO_BIG
+        # the first kind that matches decides, in the order of ERROR_STATUSES
+        return next(status for kinds, status in ERROR_STATUSES if isinstance(err, kinds))
     except MemoryError:
         say(command, f"error: out of memory (a size given to or read by `{command}` is too big "
                      "for this machine)")

@@ -151,11 +151,6 @@ class RepeatSeq2Seq(LayeredWeights, Trainer):
         """(N, Td) the most probable token at each output step (addition_rnn's argmax)."""
         return self.predict(x, batch_size=batch_size).argmax(axis=-1)
 
-    def summary(self) -> str:
-        lines = [f"RepeatSeq2Seq ({self.config.cell}, latent_dim={self.config.latent_dim}, "
-                 f"RepeatVector({self.config.output_length}), dtype={self.dtype.name})"]
-        for layer in self.layers:
-            shapes = ", ".join(f"{n} {tuple(w.shape)}" for n, w in zip(layer.weight_names, layer.weights))
-            lines.append(f"  {layer.name:<16} {layer.count_params():>10,}  {shapes}")
-        lines.append(f"  total params: {self.count_params():,}")
-        return "\n".join(lines)
+    def _summary_title(self) -> str:
+        return (f"RepeatSeq2Seq ({self.config.cell}, latent_dim={self.config.latent_dim}, "
+                f"RepeatVector({self.config.output_length}), dtype={self.dtype.name})")

@@ -258,14 +258,8 @@ class Seq2Seq(LayeredWeights, Trainer):
         from ..io import load_model
         return load_model(path)
 
-    def summary(self) -> str:
+    def _summary_title(self) -> str:
         attention = f", attention={self.attention}" if self.attention else ""
         deep = (f", num_layers={self.num_layers}" if self.num_layers > 1 else "") + \
             (", bidirectional" if self.bidirectional else "")
-        lines = [f"Seq2Seq ({self.cell}{attention}{deep}, latent_dim={self.latent_dim}, "
-                 f"dtype={self.dtype.name})"]
-        for layer in self.layers:
-            shapes = ", ".join(f"{n} {tuple(w.shape)}" for n, w in zip(layer.weight_names, layer.weights))
-            lines.append(f"  {layer.name:<16} {layer.count_params():>10,}  {shapes}")
-        lines.append(f"  total params: {self.count_params():,}")
-        return "\n".join(lines)
+        return f"Seq2Seq ({self.cell}{attention}{deep}, latent_dim={self.latent_dim}, dtype={self.dtype.name})"

@@ -3,7 +3,7 @@
 ``Seq2Seq`` and ``RepeatSeq2Seq`` both keep a ``layers`` list in the order of Keras's
 ``model.get_weights()`` for the same model; this mixin turns it into ``params``,
 ``get_weights`` / ``set_weights`` (checked, and written in place so that optimiser slots stay
-attached) and ``count_params``.
+attached), ``count_params`` and ``summary``.
 """
 from __future__ import annotations
 
@@ -45,3 +45,12 @@ class LayeredWeights:
 
     def count_params(self) -> int:
         return sum(w.size for w in self.params)
+
+    def summary(self) -> str:
+        """One line for the model (``_summary_title()``), one per layer, then the total."""
+        lines = [self._summary_title()]
+        for layer in self.layers:
+            shapes = ", ".join(f"{n} {tuple(w.shape)}" for n, w in zip(layer.weight_names, layer.weights))
+            lines.append(f"  {layer.name:<16} {layer.count_params():>10,}  {shapes}")
+        lines.append(f"  total params: {self.count_params():,}")
+        return "\n".join(lines)
