@@ -64,6 +64,7 @@ LEVELS = {
     "cli.exits": 15, "cli.outputs": 16, "cli.signals": 16, "cli.streams": 16, "cli.stdin": 16,
     "cli.limits": 16, "cli.resume": 16,
     "cli.demo_repeat": 16.5, "cli.demo": 17, "cli.train": 17, "cli.translate": 17, "cli.evaluate": 17, "cli.inspect": 17,
+    "cli.export_keras": 17,
     "cli.__init__": 18, "cli": 18, "__init__": 19, "__main__": 19,
 }
 # The one import inside a function that points up: ``Seq2Seq.save`` / ``Seq2Seq.load``, the
