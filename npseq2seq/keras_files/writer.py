@@ -84,28 +84,20 @@ def keras_config(model, steps: int | None = None) -> tuple[dict, list[Layer]]:
 
 
 def _write_h5(h5py, target, layers: list[Layer]) -> None:
-    """The weight file's groups and arrays, as Keras's H5IOStore writes them."""
+    """The weight file's groups and arrays, as Keras's H5IOStore writes them: for each layer
+    of model.layers, its vars group (named after the layer, its own arrays 0, 1, …), then
+    those of the saveables below it (writer_layers.py lists them); the model's own last."""
     with h5py.File(target, "w") as f:
         used: dict[str, int] = {}
         for layer in layers:
             kind = _snake_case(layer.class_name)
             key = kind if kind not in used else f"{kind}_{used[kind]}"
             used[kind] = used.get(kind, 0) + 1
-            group = f.create_group(f"layers/{key}")
-            group.create_group("vars").attrs["name"] = layer.name
-            for path, arrays in layer.weights.items():
-                if path.endswith("cell"):           # an RNN: its own (empty) vars, then its cell's
-                    rnn_path = path[:-len("cell")].rstrip("/")
-                    if rnn_path:                    # a Bidirectional's direction
-                        direction = rnn_path.split("_")[0]
-                        group.create_group(f"{rnn_path}/vars").attrs["name"] = f"{direction}_{layer.name}"
-                    cell = layer.config.get("layer", {}).get("class_name", layer.class_name).lower()
-                    target_group = group.create_group(f"{path}/vars")
-                    target_group.attrs["name"] = f"{cell}_cell"
-                else:
-                    target_group = group["vars"]
+            for path, name, arrays in [("", layer.name, layer.weights), *layer.variables]:
+                group = f.create_group(f"layers/{key}/{path}/vars".replace("//", "/"))
+                group.attrs["name"] = name
                 for k, array in enumerate(arrays):
-                    target_group[str(k)] = array
+                    group[str(k)] = array
         f.create_group("vars").attrs["name"] = "functional"
 
 

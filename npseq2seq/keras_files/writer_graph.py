@@ -38,9 +38,10 @@ class Tensor:
 class Layer:
     """A Keras layer (or op) as config.json holds it, and what the weight file holds of it.
 
-    ``weights``: {h5 group path under the layer's group: [arrays]}, e.g.
-    {"cell": [kernel, recurrent_kernel, bias]} or {"": [kernel, bias]}; ``build_config``
-    None for the layers Keras writes without one (InputLayer, Masking, ops).
+    ``variables``: [(path under the layer's h5 group, the name Keras stores with it, arrays)]
+    for the saveables below the layer itself (an RNN's cell; a Bidirectional's two layers
+    and their cells), the layer's own arrays in ``weights``; ``build_config`` None for the
+    layers Keras writes without one (InputLayer, Masking, ops).
     """
     name: str
     class_name: str
@@ -48,7 +49,8 @@ class Layer:
     module: str = "keras.layers"
     registered_name: str | None = None
     build_config: dict | None = None
-    weights: dict = field(default_factory=dict)
+    weights: list = field(default_factory=list)
+    variables: list = field(default_factory=list)
     nodes: list = field(default_factory=list)       # [(args, kwargs)], in call order
     is_input: bool = False
 

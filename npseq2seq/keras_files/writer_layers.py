@@ -64,9 +64,15 @@ def rnn_config(cell: str, name: str, units: int, dtype: str, return_sequences: b
     return config
 
 
+def _cell(cell: str, weights: list, path: str = "") -> list:
+    """The h5 entries of an RNN layer below its own: its three arrays live in its cell,
+    which Keras names ``lstm_cell`` / ``gru_cell`` whatever the layer's name."""
+    return [(f"{path}cell", f"{cell}_cell", list(weights))]
+
+
 def rnn(cell: str, config: dict, weights: list, build_config: dict) -> Layer:
-    """An LSTM or GRU layer; its three arrays live in its cell (h5 ``<layer>/cell/vars``)."""
-    return Layer(config["name"], cell.upper(), config, build_config=build_config, weights={"cell": weights})
+    """An LSTM or GRU layer (h5: ``<layer>/vars`` empty, ``<layer>/cell/vars/0..2``)."""
+    return Layer(config["name"], cell.upper(), config, build_config=build_config, variables=_cell(cell, weights))
 
 
 def bidirectional(cell: str, name: str, forward: dict, backward: dict, dtype: str, input_shape: list,
@@ -80,8 +86,9 @@ def bidirectional(cell: str, name: str, forward: dict, backward: dict, dtype: st
 
     config = {**_base(name, dtype), "merge_mode": "concat", "layer": inner(forward),
               "backward_layer": inner(backward)}
-    return Layer(name, "Bidirectional", config, build_config={"input_shape": input_shape},
-                 weights={"forward_layer/cell": forward_weights, "backward_layer/cell": backward_weights})
+    variables = [("forward_layer", forward["name"], []), *_cell(cell, forward_weights, "forward_layer/"),
+                 ("backward_layer", backward["name"], []), *_cell(cell, backward_weights, "backward_layer/")]
+    return Layer(name, "Bidirectional", config, build_config={"input_shape": input_shape}, variables=variables)
 
 
 def embedding(name: str, input_dim: int, output_dim: int, mask_zero: bool, dtype: str, table) -> Layer:
@@ -89,7 +96,7 @@ def embedding(name: str, input_dim: int, output_dim: int, mask_zero: bool, dtype
               "embeddings_initializer": _initializer("RandomUniform", seed=None, minval=-0.05, maxval=0.05),
               "embeddings_regularizer": None, "activity_regularizer": None, "embeddings_constraint": None,
               "mask_zero": mask_zero, "quantization_config": None}
-    return Layer(name, "Embedding", config, build_config={"input_shape": [None, None]}, weights={"": [table]})
+    return Layer(name, "Embedding", config, build_config={"input_shape": [None, None]}, weights=[table])
 
 
 def dense(name: str, units: int, dtype: str, input_shape: list, kernel, bias) -> Layer:
@@ -97,7 +104,7 @@ def dense(name: str, units: int, dtype: str, input_shape: list, kernel, bias) ->
               "kernel_initializer": glorot_uniform(), "bias_initializer": _initializer("Zeros"),
               "kernel_regularizer": None, "bias_regularizer": None, "kernel_constraint": None,
               "bias_constraint": None, "quantization_config": None}
-    return Layer(name, "Dense", config, build_config={"input_shape": input_shape}, weights={"": [kernel, bias]})
+    return Layer(name, "Dense", config, build_config={"input_shape": input_shape}, weights=[kernel, bias])
 
 
 def concatenate(name: str, dtype: str, input_shapes: list, axis: int = -1) -> Layer:
@@ -112,7 +119,7 @@ def attention(kind: str, name: str, dtype: str, input_shapes: list, scale=None) 
                                          "dropout": 0.0, "seed": None},
                      build_config={"input_shape": input_shapes})
     return Layer(name, "AdditiveAttention", {**_base(name, dtype), "use_scale": True, "dropout": 0.0, "seed": None},
-                 build_config={"input_shape": input_shapes}, weights={"": [scale]})
+                 build_config={"input_shape": input_shapes}, weights=[scale])
 
 
 def masking(name: str, dtype: str) -> Layer:
