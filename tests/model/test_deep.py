@@ -147,11 +147,12 @@ def test_an_old_file_without_the_new_keys_loads_as_one_layer(tmp_path):
     model.save(tmp_path / "m.npz")
     arrays = read_arrays(tmp_path / "m.npz")
     config = json.loads(arrays[CONFIG_KEY].tobytes())
-    del config["model"]["num_layers"], config["model"]["bidirectional"]   # as files before them
+    for key in ("num_layers", "bidirectional", "reset_after"):   # as files before them
+        del config["model"][key]
     arrays[CONFIG_KEY] = np.frombuffer(json.dumps(config).encode(), np.uint8)
     atomic_savez(tmp_path / "old.npz", arrays)
     loaded = load_model(tmp_path / "old.npz")
-    assert (loaded.num_layers, loaded.bidirectional) == (1, False)
+    assert (loaded.num_layers, loaded.bidirectional, loaded.config.reset_after) == (1, False, True)
     np.testing.assert_array_equal(loaded.predict([enc, dec]), model.predict([enc, dec]))
 
 
@@ -189,8 +190,8 @@ def test_translate_greedy_beam_and_inspect(trained):
     np.testing.assert_array_equal(trace.decoder.states["h"][0], steps[0].states[-1][0])
 
 
-@pytest.mark.parametrize("kwargs", [dict(num_layers=2, cell="gru"), dict(bidirectional=True, num_layers=2)],
-                         ids=_id)
+@pytest.mark.parametrize("kwargs", [dict(num_layers=2, cell="gru"), dict(bidirectional=True, num_layers=2),
+                                    dict(bidirectional=True, cell="gru", reset_after=False)], ids=_id)
 def test_length_bucketed_batches_give_the_mask_zero_models_loss_and_gradients(kwargs):
     """A packed batch (``fit(bucket_by_length=True)``) runs every encoder layer packed (the
     backward direction on the reversed real steps as a mask) and every decoder layer packed:
