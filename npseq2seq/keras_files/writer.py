@@ -34,6 +34,7 @@ from __future__ import annotations
 
 import io
 import json
+import re
 import time
 import zipfile
 from pathlib import Path
@@ -49,14 +50,10 @@ SUFFIXES = (".keras", ".weights.h5")
 
 
 def _snake_case(name: str) -> str:
-    """Keras's ``naming.to_snake_case`` for the class names written here (LSTM → lstm,
-    AdditiveAttention → additive_attention, InputLayer → input_layer)."""
-    out = ""
-    for k, ch in enumerate(name):
-        if ch.isupper() and k and (name[k - 1].islower() or (k + 1 < len(name) and name[k + 1].islower())):
-            out += "_"
-        out += ch.lower()
-    return out
+    """Keras's ``naming.to_snake_case`` (LSTM → lstm, AdditiveAttention → additive_attention)."""
+    name = re.sub(r"\W+", "", name)
+    name = re.sub("(.)([A-Z][a-z]+)", r"\1_\2", name)
+    return re.sub("([a-z])([A-Z])", r"\1_\2", name).lower()
 
 
 def _steps(model, steps):

@@ -1,9 +1,9 @@
 """The config of each Keras 3 layer a Seq2Seq model uses, as ``layer.get_config()`` gives it.
 
 Read off the ``config.json`` that keras 3.15.1 writes for the ``reference/`` models (key
-order included; tests/keras_files/test_writer.py compares every variant's whole config
-with Keras's). The initialisers are Keras's defaults: the file says how Keras would
-initialise a fresh layer, the weight file holds the trained arrays.
+order included; tests/keras_files/test_writer.py compares the whole config of every
+variant reference/ builds with Keras's). The initialisers are Keras's defaults: the file
+says how Keras would initialise a fresh layer, the weight file holds the trained arrays.
 
 One thing is left out on purpose: ``shared_object_id``. Keras numbers an object it
 serialises twice (the global dtype policy, an RNN's initialisers, which its cell shares)

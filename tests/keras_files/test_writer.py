@@ -152,8 +152,10 @@ def _h5_tree(data: bytes) -> list:
     import h5py
     items = []
     with h5py.File(io.BytesIO(data), "r") as f:
+        # a vars group's name: the layer's (names differ), a cell's (lstm_cell, gru_cell: compared)
         f.visititems(lambda name, obj: items.append(
-            (name, getattr(obj, "shape", None), str(getattr(obj, "dtype", "")), "name" in obj.attrs)))
+            (name, getattr(obj, "shape", None), str(getattr(obj, "dtype", "")),
+             obj.attrs.get("name") if name.endswith("cell/vars") else "name" in obj.attrs)))
     return items
 
 
