@@ -5,8 +5,10 @@
     model.compile(optimizer=RMSprop(), loss="categorical_crossentropy")
     model.fit([encoder_input_data, decoder_input_data], decoder_target_data,
               batch_size=64, epochs=100, validation_split=0.2)
+    save_keras(model, "s2s.keras")        # for keras.models.load_model (needs h5py)
 """
 from .io import ModelFileError, load_model
+from .keras_files import save_keras
 from .layers import GRU, LSTM, AdditiveAttention, Dense, DotAttention
 from .losses import CategoricalCrossentropy, SparseCategoricalCrossentropy
 from .model import Seq2Seq, Seq2SeqConfig
@@ -19,4 +21,4 @@ __version__ = "0.1.0"
 __all__ = ["Seq2Seq", "Seq2SeqConfig", "History", "Callback", "LSTM", "GRU", "Dense", "DotAttention",
            "AdditiveAttention", "SGD", "RMSprop", "Adam",
            "CategoricalCrossentropy", "SparseCategoricalCrossentropy", "CharVocab",
-           "DataError", "UnknownTokenError", "ModelFileError", "load_model", "__version__"]
+           "DataError", "UnknownTokenError", "ModelFileError", "load_model", "save_keras", "__version__"]

@@ -72,7 +72,7 @@ ENCODER_EMBEDDING, DECODER_EMBEDDING = "encoder_embedding", "decoder_embedding"
 def build_attention_training_model(num_encoder_tokens: int, num_decoder_tokens: int,
                                    latent_dim: int = 256, cell: str = "lstm", level: str = "char",
                                    mask_zero: bool = False, compile: bool = True,
-                                   attention: str = "luong") -> keras.Model:
+                                   attention: str = "luong", reset_after: bool = True) -> keras.Model:
     """([encoder_input, decoder_input]) -> decoder_target, with attention: "luong" (Keras's
     ``Attention()``, dot-product) or "additive" (``AdditiveAttention(use_scale=True)``).
 
@@ -102,9 +102,9 @@ def build_attention_training_model(num_encoder_tokens: int, num_decoder_tokens: 
                                        name=DECODER_EMBEDDING)(decoder_inputs)
 
     # The encoder now keeps its outputs: they are what the decoder attends to.
-    encoder_outputs, *encoder_states = _rnn(cell, latent_dim, return_sequences=True,
+    encoder_outputs, *encoder_states = _rnn(cell, latent_dim, reset_after, return_sequences=True,
                                             return_state=True, name=ENCODER)(x_enc)
-    decoder_outputs, *_ = _rnn(cell, latent_dim, return_sequences=True, return_state=True,
+    decoder_outputs, *_ = _rnn(cell, latent_dim, reset_after, return_sequences=True, return_state=True,
                                name=DECODER)(x_dec, initial_state=encoder_states)
     # query = the decoder outputs; value = key = the encoder outputs (masks, if any, are
     # picked up from the tensors by Keras itself)

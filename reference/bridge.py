@@ -56,6 +56,13 @@ def _deep_sizes(keras_model, rnns) -> dict:
                  level="word" if embeddings else "char",
                  attention="luong" if any(type(layer).__name__ == "Attention" for layer in keras_model.layers)
                  else None, num_layers=len(rnns) // 2, bidirectional=bidirectional)
+    cells = [getattr(layer, "forward_layer", layer) for layer in rnns]
+    if sizes["cell"] == "gru":
+        modes = {layer.reset_after for layer in cells}
+        if len(modes) > 1:
+            raise ValueError("unsupported model: GRUs with and without reset_after; Seq2Seq's GRUs "
+                             "share one mode")
+        sizes["reset_after"] = modes.pop()
     if embeddings:        # the encoder's Embedding is listed first
         sizes.update(num_encoder_tokens=embeddings[0].input_dim, mask_zero=embeddings[0].mask_zero)
     else:                 # one-hot rows (N, T, Ve)
@@ -85,11 +92,10 @@ def _sizes_from_keras(keras_model) -> dict:
     cell = {4: "lstm", 3: "gru"}.get(gates)
     if cell is None or gates * latent_dim != gates_units:
         raise ValueError(f"recurrent kernel shape {enc_rec.shape} is neither LSTM nor GRU")
-    if cell == "gru" and (enc_bias.ndim, dec_bias.ndim) != (2, 2):
-        # without reset_after a GRU has one bias (3H,) and another candidate formula
-        raise ValueError(f"unsupported model: a GRU with reset_after=False (biases {enc_bias.shape}, "
-                         f"{dec_bias.shape}); Seq2Seq's GRU is Keras's default, reset_after=True "
-                         "(bias (2, 3*units))")
+    # a GRU's bias tells its mode: (2, 3H) with reset_after (Keras 3's default), (3H,) without
+    if cell == "gru" and enc_bias.ndim != dec_bias.ndim:
+        raise ValueError(f"unsupported model: one GRU with reset_after and one without (biases "
+                         f"{enc_bias.shape}, {dec_bias.shape}); Seq2Seq's GRUs share one mode")
     # Keras's Attention() adds no weights: its layer, and the Dense reading [decoder output;
     # context], are what tell the attention model from the tutorial's
     attention = any(type(layer).__name__ == "Attention" for layer in keras_model.layers)
@@ -102,6 +108,8 @@ def _sizes_from_keras(keras_model) -> dict:
     sizes = dict(num_encoder_tokens=enc_input.shape[0], num_decoder_tokens=dec_input.shape[0],
                  latent_dim=latent_dim, cell=cell, dtype=enc_kernel.dtype.name, level=level,
                  attention="luong" if attention else None)
+    if cell == "gru":
+        sizes["reset_after"] = enc_bias.ndim == 2
     if level == "word":
         sizes["mask_zero"] = any(getattr(layer, "mask_zero", False) for layer in keras_model.layers)
     return sizes
@@ -115,10 +123,10 @@ def seq2seq_from_keras(keras_model, vocab=None):
     encoders), of ``reference.models`` (the tutorial's, LSTM or GRU, and the word-level
     one, with or without mask_zero; the FAQ's model without teacher forcing has the same
     weights and comes back teacher-forced) and of
-    ``reference.attention`` (``attention="luong"``). The weights' count and shapes and
-    the layers' types tell them apart; what they show to be another model (a GRU with
-    ``reset_after=False``, an attention layer with weights, a Dense of another width) is
-    refused with a ValueError.
+    ``reference.attention`` (``attention="luong"``), with LSTMs or GRUs (``reset_after``
+    True or False, read off the GRUs). The weights' count and shapes and the layers'
+    types tell them apart; what they show to be another model (GRUs of two modes, an
+    attention layer with weights, a Dense of another width) is refused with a ValueError.
     """
     from npseq2seq import Seq2Seq
 

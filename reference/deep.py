@@ -65,7 +65,7 @@ def build_deep_training_model(num_encoder_tokens: int, num_decoder_tokens: int, 
                               cell: str = "lstm", num_layers: int = 2, bidirectional: bool = False,
                               level: str = "char", mask_zero: bool = False, attention: bool = False,
                               compile: bool = True, dropout: float = 0.0,
-                              recurrent_dropout: float = 0.0) -> keras.Model:
+                              recurrent_dropout: float = 0.0, reset_after: bool = True) -> keras.Model:
     """([encoder_input, decoder_input]) -> decoder_target, ``num_layers`` RNN layers a side.
 
     level "char": one-hot inputs (N, T, V); "word": ids (N, T) through Embeddings.
@@ -91,7 +91,7 @@ def build_deep_training_model(num_encoder_tokens: int, num_decoder_tokens: int, 
     # attention the top one too: the decoder attends to it); each keeps its states.
     encoder_states = []
     for k in range(num_layers):
-        rnn = _rnn(cell, latent_dim, return_sequences=k < num_layers - 1 or attention,
+        rnn = _rnn(cell, latent_dim, reset_after, return_sequences=k < num_layers - 1 or attention,
                    return_state=True, name=encoder_name(k), **rates)
         if bidirectional:
             x, *states = keras.layers.Bidirectional(rnn, name=encoder_name(k))(x)
@@ -104,7 +104,7 @@ def build_deep_training_model(num_encoder_tokens: int, num_decoder_tokens: int, 
     # The decoder: layer k starts from encoder layer k's states.
     units = 2 * latent_dim if bidirectional else latent_dim
     for k in range(num_layers):
-        y, *_ = _rnn(cell, units, return_sequences=True, return_state=True,
+        y, *_ = _rnn(cell, units, reset_after, return_sequences=True, return_state=True,
                      name=decoder_name(k), **rates)(y, initial_state=encoder_states[k])
     if attention:
         context = keras.layers.Attention(name=ATTENTION)([y, x])

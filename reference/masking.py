@@ -38,16 +38,16 @@ ENCODER_MASKING, DECODER_MASKING = "encoder_masking", "decoder_masking"
 
 def build_masked_training_model(num_encoder_tokens: int, num_decoder_tokens: int,
                                 latent_dim: int = 256, cell: str = "lstm",
-                                compile: bool = True) -> keras.Model:
+                                compile: bool = True, reset_after: bool = True) -> keras.Model:
     """The tutorial's ``model`` with ``Masking()`` after each input (LSTM or GRU)."""
     encoder_inputs = keras.Input(shape=(None, num_encoder_tokens))
     x = keras.layers.Masking(mask_value=0.0, name=ENCODER_MASKING)(encoder_inputs)
     # We discard `encoder_outputs` and only keep the states.
-    _, *encoder_states = _rnn(cell, latent_dim, return_state=True)(x)
+    _, *encoder_states = _rnn(cell, latent_dim, reset_after, return_state=True)(x)
 
     decoder_inputs = keras.Input(shape=(None, num_decoder_tokens))
     x = keras.layers.Masking(mask_value=0.0, name=DECODER_MASKING)(decoder_inputs)
-    x, *_ = _rnn(cell, latent_dim, return_sequences=True, return_state=True)(
+    x, *_ = _rnn(cell, latent_dim, reset_after, return_sequences=True, return_state=True)(
         x, initial_state=encoder_states)
     decoder_outputs = keras.layers.Dense(num_decoder_tokens, activation="softmax")(x)
 

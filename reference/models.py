@@ -58,13 +58,16 @@ def floatx(dtype: str):
         keras.config.set_dtype_policy(old_policy)
 
 
-def _rnn(cell: str, latent_dim: int, **kwargs):
+def _rnn(cell: str, latent_dim: int, reset_after: bool = True, **kwargs):
     if cell == "lstm":
+        if not reset_after:
+            raise ValueError("reset_after=False is a GRU option, not an LSTM one")
         return keras.layers.LSTM(latent_dim, **kwargs)
     if cell == "gru":
         # FAQ "What if I want to use a GRU layer instead of a LSTM?": same model, one state.
-        # Keras 3 default reset_after=True (bias shape (2, 3*units)), as npseq2seq's GRU.
-        return keras.layers.GRU(latent_dim, **kwargs)
+        # Keras 3 default reset_after=True (bias shape (2, 3*units)), as npseq2seq's GRU;
+        # reset_after=False is Keras 2's default (bias (3*units,)), Seq2Seq(reset_after=False).
+        return keras.layers.GRU(latent_dim, reset_after=reset_after, **kwargs)
     raise ValueError(f"cell must be one of {CELLS}, got {cell!r}")
 
 
@@ -73,7 +76,7 @@ def _rnn(cell: str, latent_dim: int, **kwargs):
 
 def build_training_model(num_encoder_tokens: int, num_decoder_tokens: int,
                          latent_dim: int = 256, cell: str = "lstm",
-                         compile: bool = True) -> keras.Model:
+                         compile: bool = True, reset_after: bool = True) -> keras.Model:
     """The tutorial's ``model``: ([encoder_input_data, decoder_input_data]) -> decoder_target_data.
 
     LSTM: weights in ``get_weights()`` order [enc kernel, enc recurrent_kernel, enc bias,
@@ -84,7 +87,7 @@ def build_training_model(num_encoder_tokens: int, num_decoder_tokens: int,
     """
     # Define an input sequence and process it.
     encoder_inputs = keras.Input(shape=(None, num_encoder_tokens))
-    encoder = _rnn(cell, latent_dim, return_state=True)
+    encoder = _rnn(cell, latent_dim, reset_after, return_state=True)
     if cell == "lstm":
         encoder_outputs, state_h, state_c = encoder(encoder_inputs)
         # We discard `encoder_outputs` and only keep the states.
@@ -104,7 +107,7 @@ def build_training_model(num_encoder_tokens: int, num_decoder_tokens: int,
     # return_state; return_state=True is added here so that the inference decoder can
     # reuse the layer, as the LSTM version does. It does not change the weights or the
     # outputs.)
-    decoder_rnn = _rnn(cell, latent_dim, return_sequences=True, return_state=True)
+    decoder_rnn = _rnn(cell, latent_dim, reset_after, return_sequences=True, return_state=True)
     decoder_outputs, *_ = decoder_rnn(decoder_inputs, initial_state=encoder_states)
     decoder_dense = keras.layers.Dense(num_decoder_tokens, activation="softmax")
     decoder_outputs = decoder_dense(decoder_outputs)
@@ -259,7 +262,7 @@ def _call(model, inputs):
 
 def build_word_training_model(num_encoder_tokens: int, num_decoder_tokens: int,
                               latent_dim: int = 256, cell: str = "lstm", mask_zero: bool = False,
-                              compile: bool = True) -> keras.Model:
+                              compile: bool = True, reset_after: bool = True) -> keras.Model:
     """FAQ "What if I want to use a word-level model with integer sequences?".
 
     Inputs are integer token ids (N, T); targets one-hot (N, T, num_decoder_tokens) as in
@@ -278,7 +281,7 @@ def build_word_training_model(num_encoder_tokens: int, num_decoder_tokens: int,
     encoder_inputs = keras.Input(shape=(None,))
     x = keras.layers.Embedding(num_encoder_tokens, latent_dim, mask_zero=mask_zero)(encoder_inputs)
     # FAQ: `x, state_h, state_c = LSTM(latent_dim, return_state=True)(x)`
-    x, *encoder_states = _rnn(cell, latent_dim, return_state=True)(x)
+    x, *encoder_states = _rnn(cell, latent_dim, reset_after, return_state=True)(x)
 
     # Set up the decoder, using `encoder_states` as initial state.
     decoder_inputs = keras.Input(shape=(None,))
@@ -286,7 +289,7 @@ def build_word_training_model(num_encoder_tokens: int, num_decoder_tokens: int,
     # FAQ: `x = LSTM(latent_dim, return_sequences=True)(x, initial_state=encoder_states)`;
     # return_state=True is added so the inference decoder can reuse the layer (same weights
     # and outputs).
-    x, *_ = _rnn(cell, latent_dim, return_sequences=True, return_state=True)(
+    x, *_ = _rnn(cell, latent_dim, reset_after, return_sequences=True, return_state=True)(
         x, initial_state=encoder_states)
     decoder_outputs = keras.layers.Dense(num_decoder_tokens, activation="softmax")(x)
 
@@ -365,7 +368,8 @@ def decode_word_sequence(input_seq, encoder_model, decoder_model, start_id, end_
 
 def build_no_teacher_forcing_model(num_encoder_tokens: int, num_decoder_tokens: int,
                                    max_decoder_seq_length: int, latent_dim: int = 256,
-                                   cell: str = "lstm", compile: bool = True) -> keras.Model:
+                                   cell: str = "lstm", compile: bool = True,
+                                   reset_after: bool = True) -> keras.Model:
     """FAQ "What if I don't want to use teacher forcing for training?".
 
     The decoder runs one step at a time, its softmax output fed back as the next input;
@@ -380,13 +384,13 @@ def build_no_teacher_forcing_model(num_encoder_tokens: int, num_decoder_tokens: 
     """
     # The first part is unchanged
     encoder_inputs = keras.Input(shape=(None, num_encoder_tokens))
-    encoder = _rnn(cell, latent_dim, return_state=True)
+    encoder = _rnn(cell, latent_dim, reset_after, return_state=True)
     # FAQ: `encoder_outputs, state_h, state_c = encoder(encoder_inputs)`
     encoder_outputs, *states = encoder(encoder_inputs)
 
     # Set up the decoder, which will only process one timestep at a time.
     decoder_inputs = keras.Input(shape=(1, num_decoder_tokens))
-    decoder_rnn = _rnn(cell, latent_dim, return_sequences=True, return_state=True)
+    decoder_rnn = _rnn(cell, latent_dim, reset_after, return_sequences=True, return_state=True)
     decoder_dense = keras.layers.Dense(num_decoder_tokens, activation="softmax")
 
     all_outputs = []

@@ -49,6 +49,10 @@ LEVELS = {
     "model.free_running": 11, "model.build": 11, "model.seq2seq": 12, "model.repeat": 10, "model.__init__": 13, "model": 13,
     "atomic": 0, "npz": 1,   # writing a file atomically; reading an untrusted .npz within bounds
     "io": 14, "inspect": 15,
+    # Keras 3 files written without Keras (h5py, the [keras] extra): a functional graph and
+    # Keras's layer configs, the Seq2Seq graph on them, the writer
+    "keras_files.writer_graph": 14, "keras_files.writer_layers": 14.1, "keras_files.writer_model": 14.2,
+    "keras_files.writer": 14.3, "keras_files.__init__": 14.5, "keras_files": 14.5,
     # the checkpoint writer: one step above io, as it writes through io
     "checkpointing": 15,
     # Keras's callbacks gathered, as keras.callbacks (ModelCheckpoint from checkpointing)
@@ -60,13 +64,14 @@ LEVELS = {
     "cli.exits": 15, "cli.outputs": 16, "cli.signals": 16, "cli.streams": 16, "cli.stdin": 16,
     "cli.limits": 16, "cli.resume": 16,
     "cli.demo_repeat": 16.5, "cli.demo": 17, "cli.train": 17, "cli.translate": 17, "cli.evaluate": 17, "cli.inspect": 17,
+    "cli.export_keras": 17,
     "cli.__init__": 18, "cli": 18, "__init__": 19, "__main__": 19,
 }
 # The one import inside a function that points up: ``Seq2Seq.save`` / ``Seq2Seq.load``, the
 # Keras-style conveniences for the file format that io, above the model, implements.
 LAZY_UPWARDS = {("model.seq2seq", "io")}
 # Third-party packages of the optional extras, imported inside the functions that need them.
-OPTIONAL = {"matplotlib": "plot", "sacrebleu": "eval"}
+OPTIONAL = {"matplotlib": "plot", "sacrebleu": "eval", "h5py": "keras"}
 
 
 def _imports(path: Path, module: str):
@@ -100,7 +105,7 @@ def _modules():
 
 
 def test_every_module_has_a_level():
-    packages = {"layers", "optimizers", "text", "train", "train.callbacks", "decode", "model", "cli"}
+    packages = {"layers", "optimizers", "text", "train", "train.callbacks", "decode", "model", "cli", "keras_files"}
     assert sorted(m for m, _ in _modules()) == sorted(set(LEVELS) - packages)
 
 

@@ -33,10 +33,11 @@ TRAIN_DEFAULTS = {"corpus": None, "num_samples": 10000, "padding": "space", "cel
                   "clipnorm": None, "clipvalue": None,
                   "level": "char", "teacher_forcing": True, "mask_zero": False, "attention": None,
                   "bucket_by_length": False, "num_layers": 1, "bidirectional": False,
-                  "mask_padding": False, "reverse_input": False, "dropout": 0.0, "recurrent_dropout": 0.0}
+                  "mask_padding": False, "reverse_input": False, "dropout": 0.0, "recurrent_dropout": 0.0,
+                  "reset_after": True}
 # The flags that are fields of Seq2SeqConfig (the rest are about data and training).
 CONFIG_FLAGS = ("latent_dim", "cell", "dtype", "seed", "level", "teacher_forcing", "mask_zero", "attention",
-                "num_layers", "bidirectional", "mask_padding", "dropout", "recurrent_dropout")
+                "num_layers", "bidirectional", "mask_padding", "dropout", "recurrent_dropout", "reset_after")
 
 
 def positive_int(text):
@@ -67,6 +68,11 @@ def flag(key: str) -> str:
 
 def add_training_args(p, defaults):
     p.add_argument("--cell", choices=sorted(CELLS), default=defaults["cell"])
+    p.add_argument("--no-reset-after", dest="reset_after", action="store_const", const=False,
+                   default=defaults.get("reset_after", True),
+                   help="--cell gru: Keras 2's GRU (reset_after=False: the reset gate applied to "
+                        "the state before the recurrent kernel, one bias (3*units,)) instead of "
+                        "Keras 3's default")
     p.add_argument("--latent-dim", type=positive_int, default=defaults["latent_dim"])
     p.add_argument("--epochs", type=positive_int, default=defaults["epochs"])
     p.add_argument("--batch-size", type=positive_int, default=defaults["batch_size"])
@@ -149,6 +155,8 @@ def _as_typed(key, value) -> str:
     """A config field's value as the flag that sets it."""
     if key == "teacher_forcing":
         return "--no-teacher-forcing" if not value else "teacher forcing (no --no-teacher-forcing)"
+    if key == "reset_after":
+        return "--no-reset-after" if not value else "reset_after (no --no-reset-after)"
     if key in ("mask_zero", "bidirectional", "mask_padding"):
         return flag(key) if value else f"no {flag(key)}"
     return f"{flag(key)} {value}"

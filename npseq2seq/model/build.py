@@ -60,10 +60,13 @@ def _make(config: Seq2SeqConfig, rng, role: str, k: int):
     word, top = config.level == "word", config.num_layers - 1
     hd = config.decoder_units
 
+    # the GRU's one variant option (Keras 2's default reset_after=False), for every GRU layer
+    options = {"reset_after": config.reset_after} if cell == "gru" else {}
+
     def recurrent(units, input_dim, return_sequences, name):
         return rnn(units, input_dim, return_sequences=return_sequences, return_state=True,
                    dtype=dtype, rng=rng, name=name, dropout=config.dropout,
-                   recurrent_dropout=config.recurrent_dropout)
+                   recurrent_dropout=config.recurrent_dropout, **options)
 
     if role == "encoder_embedding":   # FAQ: Embedding(num_tokens, latent_dim) before each RNN
         return Embedding(config.num_encoder_tokens, h, config.mask_zero, dtype, rng, name="encoder_embedding")

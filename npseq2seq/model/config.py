@@ -27,6 +27,9 @@ The variants (the tutorial's model and its FAQ)::
     dropout         0.0 ≤ rate < 1       Keras's LSTM/GRU(dropout=, recurrent_dropout=) on every
     recurrent_dropout                    encoder and decoder RNN layer, in training only
                                          (layers/rnn_dropout.py); any variant
+    reset_after     True | False         the GRU's candidate: Keras 3's default (r applied after
+                                         U_h, bias (2, 3H)) or Keras 2's (r applied to h_{t-1}
+                                         before U_h, bias (3H,)); GRU only
 """
 from __future__ import annotations
 
@@ -65,6 +68,7 @@ class Seq2SeqConfig:
     mask_padding: bool = False
     dropout: float = 0.0
     recurrent_dropout: float = 0.0
+    reset_after: bool = True
 
     def __post_init__(self):
         for name in ("num_encoder_tokens", "num_decoder_tokens", "latent_dim", "num_layers"):
@@ -79,6 +83,12 @@ class Seq2SeqConfig:
             raise ValueError(f"level must be 'char' or 'word', received {self.level!r}")
         for name in ("teacher_forcing", "mask_zero", "bidirectional", "mask_padding"):
             object.__setattr__(self, name, bool(getattr(self, name)))
+        if not isinstance(self.reset_after, (bool, np.bool_)):   # as the GRU layer checks it
+            raise ValueError(f"reset_after must be True or False, received {self.reset_after!r}")
+        object.__setattr__(self, "reset_after", bool(self.reset_after))
+        if not self.reset_after and self.cell != "gru":
+            raise ValueError(f"reset_after=False is a GRU option (Keras 2's GRU), but cell={self.cell!r}; "
+                             "use cell='gru' or leave reset_after at True")
         if not self.teacher_forcing and self.level != "char":
             raise ValueError("teacher_forcing=False is the FAQ's character-level model: "
                              "it feeds softmax outputs back as one-hot-like inputs; use level='char'")

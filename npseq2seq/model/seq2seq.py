@@ -68,7 +68,7 @@ class Seq2Seq(LayeredWeights, Trainer):
             dtype="float32", seed=None, vocab=None, level="char",
             teacher_forcing=True, mask_zero=False, attention=None,
             num_layers=1, bidirectional=False, mask_padding=False,
-            dropout=0.0, recurrent_dropout=0.0)
+            dropout=0.0, recurrent_dropout=0.0, reset_after=True)
     Seq2Seq(config, vocab=None)                    # a model.Seq2SeqConfig
 
     The arguments are ``Seq2SeqConfig``'s (see there for the variants and which combine).
@@ -87,13 +87,15 @@ class Seq2Seq(LayeredWeights, Trainer):
                  cell: str = "lstm", dtype="float32", seed: int | None = None, vocab=None,
                  level: str = "char", teacher_forcing: bool = True, mask_zero: bool = False,
                  attention: str | None = None, num_layers: int = 1, bidirectional: bool = False,
-                 mask_padding: bool = False, dropout: float = 0.0, recurrent_dropout: float = 0.0):
+                 mask_padding: bool = False, dropout: float = 0.0, recurrent_dropout: float = 0.0,
+                 reset_after: bool = True):
         if isinstance(num_encoder_tokens, Seq2SeqConfig):
             config = num_encoder_tokens
         else:
             config = Seq2SeqConfig(num_encoder_tokens, num_decoder_tokens, latent_dim, cell, dtype,
                                    seed, level, teacher_forcing, mask_zero, attention,
-                                   num_layers, bidirectional, mask_padding, dropout, recurrent_dropout)
+                                   num_layers, bidirectional, mask_padding, dropout, recurrent_dropout,
+                                   reset_after)
         if config.mask_padding and getattr(vocab, "padding", None) == "space":
             raise ValueError("mask_padding needs zero padding (CharVocab.from_texts(..., padding='zero')): "
                              "a space that pads is a real one-hot row, which Masking() cannot tell")
@@ -271,7 +273,8 @@ class Seq2Seq(LayeredWeights, Trainer):
     def _summary_title(self) -> str:
         attention = f", attention={self.attention}" if self.attention else ""
         deep = (f", num_layers={self.num_layers}" if self.num_layers > 1 else "") + \
-            (", bidirectional" if self.bidirectional else "")
+            (", bidirectional" if self.bidirectional else "") + \
+            (", reset_after=False" if not self.config.reset_after else "")
         drop = "".join(f", {k}={getattr(self.config, k)}" for k in ("dropout", "recurrent_dropout")
                        if getattr(self.config, k))
         return f"Seq2Seq ({self.cell}{attention}{deep}{drop}, latent_dim={self.latent_dim}, dtype={self.dtype.name})"

@@ -119,6 +119,7 @@ def test_faq_variant_settings_survive_resume(tmp_path):
     (["--level", "word", "--no-teacher-forcing"],
      "--level word --no-teacher-forcing: teacher_forcing=False is the FAQ's character-level model"),
     (["--mask-zero"], "--level char --mask-zero: mask_zero needs level='word'"),
+    (["--no-reset-after"], "--cell lstm --no-reset-after: reset_after=False is a GRU option"),
     (["--level", "word", "--padding", "zero"], "--padding is for --level char"),
     (["--bucket-by-length"], "--bucket-by-length needs --padding zero"),
 ])

@@ -14,6 +14,8 @@ RULES = [   # (arguments, the error's text)
     (dict(latent_dim=0), "latent_dim must be a positive integer"),
     (dict(seed=-1), "seed must be None or a non-negative integer"),
     (dict(dtype="float16"), "dtype"),
+    (dict(reset_after=False), "reset_after=False is a GRU option"),
+    (dict(cell="gru", reset_after="no"), "reset_after must be True or False"),
 ]
 
 
@@ -50,10 +52,24 @@ def test_what_the_variant_implies_for_training():
 
 
 @pytest.mark.parametrize("kwargs", [dict(), dict(cell="gru", level="word", mask_zero=True),
-                                    dict(attention="luong"), dict(teacher_forcing=False)])
+                                    dict(attention="luong"), dict(teacher_forcing=False),
+                                    dict(cell="gru", reset_after=False, num_layers=2)])
 def test_a_model_built_from_a_config_is_the_model_built_from_its_arguments(kwargs):
     by_args = Seq2Seq(7, 9, 4, seed=5, **kwargs)
     by_config = Seq2Seq(Seq2SeqConfig(7, 9, 4, seed=5, **kwargs))
     assert by_config.get_config() == by_args.get_config() == by_args.config.to_dict()
     for a, b in zip(by_args.get_weights(), by_config.get_weights(), strict=True):
         np.testing.assert_array_equal(a, b)
+
+
+def test_reset_after_reaches_every_gru_and_old_configs_load_as_keras_3s_default():
+    """reset_after=False gives every GRU (encoder, decoder, each layer and direction) a bias
+    (3H,); a config written before the field existed is Keras 3's default, True."""
+    model = Seq2Seq(7, 9, 4, cell="gru", reset_after=False, num_layers=2, bidirectional=True)
+    rnns = [d for r in model.encoder.rnns for d in (r.forward_layer, r.backward_layer)] + model.decoder.rnns
+    assert len(rnns) == 6 and not any(rnn.reset_after for rnn in rnns)
+    assert all(w.shape == (12,) or w.shape == (24,) for n, w in zip(model.param_names(), model.params)
+               if n.endswith("/bias") and "dense" not in n)
+    assert "reset_after=False" in model.summary()
+    old = {k: v for k, v in Seq2SeqConfig(7, 9, 4, cell="gru").to_dict().items() if k != "reset_after"}
+    assert Seq2SeqConfig.from_dict(old).reset_after is True

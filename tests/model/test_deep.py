@@ -21,7 +21,9 @@ DEEP = [dict(num_layers=2), dict(num_layers=3, cell="gru"), dict(num_layers=2, a
         dict(bidirectional=True), dict(bidirectional=True, num_layers=2, cell="gru", attention="luong"),
         dict(bidirectional=True, num_layers=2, level="word", mask_zero=True),
         dict(num_layers=2, level="word", mask_zero=True, attention="luong", cell="gru"),
-        dict(bidirectional=True, level="word", mask_zero=True, attention="luong")]
+        dict(bidirectional=True, level="word", mask_zero=True, attention="luong"),
+        dict(num_layers=2, cell="gru", reset_after=False),     # Keras 2's GRU in every layer
+        dict(bidirectional=True, cell="gru", reset_after=False, level="word", mask_zero=True, attention="luong")]
 
 
 def _id(kwargs):
@@ -54,13 +56,16 @@ def test_layer_shapes_stack_and_bidirectional():
 
 @settings(max_examples=10, deadline=None)
 @given(n=st.integers(1, 3), te=st.integers(1, 3), td=st.integers(1, 3), h=st.integers(1, 2),
-       layers=st.integers(1, 3), bidirectional=st.booleans(), cell=st.sampled_from(["lstm", "gru"]),
+       layers=st.integers(1, 3), bidirectional=st.booleans(),
+       cell=st.sampled_from(["lstm", "gru", "gru-reset-before"]),
        kind=st.sampled_from(["char", "char-attention", "char-no-tf", "word", "word-mask-attention"]),
        seed=st.integers(0, 999))
 def test_every_gradient_matches_finite_differences(n, te, td, h, layers, bidirectional, cell, kind, seed):
     rng = np.random.default_rng(seed)
     kwargs = dict(level="word" if kind.startswith("word") else "char", attention="luong" if "attention" in kind
                   else None, mask_zero="mask" in kind, teacher_forcing=kind != "char-no-tf")
+    if cell == "gru-reset-before":       # Keras 2's GRU: reset_after=False, bias (3H,)
+        cell, kwargs["reset_after"] = "gru", False
     model = randomised(Seq2Seq(4, 5, h, cell=cell, num_layers=layers, bidirectional=bidirectional,
                                dtype="float64", **kwargs), rng)
     model.compile(SGD(), CategoricalCrossentropy(exact_gradient=True))
@@ -69,6 +74,25 @@ def test_every_gradient_matches_finite_differences(n, te, td, h, layers, bidirec
         check_all_gradients(model, [enc, dec], np.eye(5)[tgt])
     else:
         enc, dec, tgt = random_batch(rng, n, te, td, 4, 5, zero_pad=bool(seed % 2))
+        check_all_gradients(model, model.config.training_inputs(enc, dec), tgt)
+
+
+@pytest.mark.parametrize("kwargs", [
+    dict(),                                                           # the tutorial's model
+    dict(num_layers=2, bidirectional=True, teacher_forcing=False),    # the FAQ's free-running decoder
+    dict(level="word", mask_zero=True, attention="additive", num_layers=2),
+    dict(mask_padding=True)], ids=_id)
+def test_every_gradient_of_a_reset_before_gru_model_matches_finite_differences(kwargs):
+    """The whole model with Keras 2's GRU (reset_after=False) in every layer, every weight,
+    float64 centred differences (the hypothesis test above draws it among others)."""
+    rng = np.random.default_rng(11)
+    model = randomised(Seq2Seq(4, 5, 3, cell="gru", reset_after=False, dtype="float64", **kwargs), rng)
+    model.compile(SGD(), CategoricalCrossentropy(exact_gradient=True))
+    if kwargs.get("level") == "word":
+        enc, dec, tgt = word_batch(rng, 3, 4, 3, 4, 5)
+        check_all_gradients(model, [enc, dec], np.eye(5)[tgt])
+    else:
+        enc, dec, tgt = random_batch(rng, 3, 4, 3, 4, 5, zero_pad=True)
         check_all_gradients(model, model.config.training_inputs(enc, dec), tgt)
 
 
@@ -107,7 +131,7 @@ def test_a_wrong_number_of_stacked_states_is_refused():
         model.decode_step(dec[:, 0], model.encode(enc)[:3])
 
 
-@pytest.mark.parametrize("kwargs", DEEP[:2] + DEEP[4:6], ids=_id)
+@pytest.mark.parametrize("kwargs", DEEP[:2] + DEEP[4:6] + DEEP[8:], ids=_id)
 def test_model_files_round_trip(kwargs, tmp_path):
     model, enc, dec = _model_and_ids(kwargs)
     model.save(tmp_path / "m.npz")
@@ -123,11 +147,12 @@ def test_an_old_file_without_the_new_keys_loads_as_one_layer(tmp_path):
     model.save(tmp_path / "m.npz")
     arrays = read_arrays(tmp_path / "m.npz")
     config = json.loads(arrays[CONFIG_KEY].tobytes())
-    del config["model"]["num_layers"], config["model"]["bidirectional"]   # as files before them
+    for key in ("num_layers", "bidirectional", "reset_after"):   # as files before them
+        del config["model"][key]
     arrays[CONFIG_KEY] = np.frombuffer(json.dumps(config).encode(), np.uint8)
     atomic_savez(tmp_path / "old.npz", arrays)
     loaded = load_model(tmp_path / "old.npz")
-    assert (loaded.num_layers, loaded.bidirectional) == (1, False)
+    assert (loaded.num_layers, loaded.bidirectional, loaded.config.reset_after) == (1, False, True)
     np.testing.assert_array_equal(loaded.predict([enc, dec]), model.predict([enc, dec]))
 
 
@@ -165,8 +190,8 @@ def test_translate_greedy_beam_and_inspect(trained):
     np.testing.assert_array_equal(trace.decoder.states["h"][0], steps[0].states[-1][0])
 
 
-@pytest.mark.parametrize("kwargs", [dict(num_layers=2, cell="gru"), dict(bidirectional=True, num_layers=2)],
-                         ids=_id)
+@pytest.mark.parametrize("kwargs", [dict(num_layers=2, cell="gru"), dict(bidirectional=True, num_layers=2),
+                                    dict(bidirectional=True, cell="gru", reset_after=False)], ids=_id)
 def test_length_bucketed_batches_give_the_mask_zero_models_loss_and_gradients(kwargs):
     """A packed batch (``fit(bucket_by_length=True)``) runs every encoder layer packed (the
     backward direction on the reversed real steps as a mask) and every decoder layer packed:

@@ -1,7 +1,7 @@
 """npseq2seq's character-level seq2seq against the tutorial's Keras model, number for number.
 
-Every check runs for the tutorial's LSTM and for the FAQ's GRU variant (``cell``
-fixture); the GRU-only checks (Keras's default GRU, the layer in both ``reset_after``
+Every check runs for the tutorial's LSTM, for the FAQ's GRU variant and (slow) for
+Keras 2's GRU, ``reset_after=False`` (``cell`` fixture); the GRU-only checks (Keras's default GRU, the layer in both ``reset_after``
 modes) are in ``test_parity_gru.py``, the word-level and no-teacher-forcing variants in
 ``test_parity_variants.py``, fit / decoding on fra.txt in ``test_parity_training.py``.
 
@@ -37,7 +37,16 @@ N, TE, TD = 6, 5, 7
 WEIGHT_NAMES = ["encoder kernel", "encoder recurrent_kernel", "encoder bias",
                 "decoder kernel", "decoder recurrent_kernel", "decoder bias",
                 "dense kernel", "dense bias"]
-GATES = {"lstm": 4, "gru": 3}
+GATES = {"lstm": 4, "gru": 3, "gru-reset-before": 3}
+# the ``cell`` of each case: the tutorial's LSTM, the FAQ's GRU (Keras 3's default), and
+# Keras 2's GRU (reset_after=False: r before the recurrent kernel, one bias (3H,))
+CELLS = {"lstm": dict(cell="lstm"), "gru": dict(cell="gru"), "gru-reset-before": dict(cell="gru", reset_after=False)}
+
+
+@pytest.fixture(params=["lstm", "gru", pytest.param("gru-reset-before", marks=pytest.mark.slow)])
+def cell(request):
+    """conftest's ``cell``, and Keras 2's GRU (slow: test_parity_deep.py has a fast case)."""
+    return request.param
 
 
 def _build_pair(keras, dtype, seed=0, exact_gradient=False, optimizer="rmsprop",
@@ -48,9 +57,9 @@ def _build_pair(keras, dtype, seed=0, exact_gradient=False, optimizer="rmsprop",
     from reference.testing import random_weights
 
     rng = np.random.default_rng(seed)
-    km = build_training_model(VE, VD, H, cell=cell, compile=False)
+    km = build_training_model(VE, VD, H, compile=False, **CELLS[cell])
     km.compile(optimizer=keras_optimizer, loss="categorical_crossentropy")
-    nm = Seq2Seq(VE, VD, H, cell=cell, dtype=dtype, seed=seed)
+    nm = Seq2Seq(VE, VD, H, dtype=dtype, seed=seed, **CELLS[cell])
     nm.compile(optimizer=optimizer, loss=CategoricalCrossentropy(exact_gradient=exact_gradient))
     nm.set_weights(random_weights(rng, [w.shape for w in nm.get_weights()], dtype))
     to_keras(nm, km)
@@ -74,7 +83,7 @@ def test_weight_layout_and_bridge(keras, keras_floatx, cell):
     kw, nw = km.get_weights(), nm.get_weights()
     check_same_layout(nw, kw)
     gh = GATES[cell] * H
-    bias = (gh,) if cell == "lstm" else (2, gh)   # GRU reset_after: input and recurrent bias
+    bias = (2, gh) if cell == "gru" else (gh,)   # GRU reset_after: input and recurrent bias
     assert [w.shape for w in nw] == [(VE, gh), (H, gh), bias, (VD, gh), (H, gh), bias,
                                      (H, VD), (VD,)]
     assert all(w.dtype == np.dtype(keras_floatx) for w in kw + nw)
@@ -85,7 +94,7 @@ def test_weight_layout_and_bridge(keras, keras_floatx, cell):
     # the bridge copies bit for bit, both ways
     for a, b in zip(nw, kw):
         np.testing.assert_array_equal(a, b)
-    other = Seq2Seq(VE, VD, H, cell=cell, dtype=keras_floatx, seed=123)
+    other = Seq2Seq(VE, VD, H, dtype=keras_floatx, seed=123, **CELLS[cell])
     from_keras(km, other)
     for a, b in zip(other.get_weights(), kw):
         np.testing.assert_array_equal(a, b)
@@ -94,7 +103,7 @@ def test_weight_layout_and_bridge(keras, keras_floatx, cell):
     for a, b in zip(other.get_weights(), km.get_weights()):
         np.testing.assert_array_equal(a, b)
     with pytest.raises(ValueError):
-        from_keras(km, Seq2Seq(VE, VD, H + 1, cell=cell, dtype=keras_floatx))
+        from_keras(km, Seq2Seq(VE, VD, H + 1, dtype=keras_floatx, **CELLS[cell]))
 
 
 def test_default_initialisation_matches_keras_statistics(keras, keras_floatx, cell, uniform_draws):
@@ -107,8 +116,8 @@ def test_default_initialisation_matches_keras_statistics(keras, keras_floatx, ce
     from reference import build_training_model
 
     ve, vd, h = 60, 70, 32      # glorot kernels of 5760 to 8960 entries, the Dense's 2240
-    km = build_training_model(ve, vd, h, cell=cell, compile=False)
-    nm = Seq2Seq(ve, vd, h, cell=cell, dtype=keras_floatx, seed=0)
+    km = build_training_model(ve, vd, h, compile=False, **CELLS[cell])
+    nm = Seq2Seq(ve, vd, h, dtype=keras_floatx, seed=0, **CELLS[cell])
     for k, (a, b) in enumerate(zip(nm.get_weights(), km.get_weights())):
         name = WEIGHT_NAMES[k]
         if k in (2, 5, 7):  # biases: deterministic
@@ -155,7 +164,7 @@ def test_forward_inference_models(keras, keras_floatx, padding, cell, record):
     k_states = _call(k_enc, enc)
     k_states = k_states if isinstance(k_states, list) else [k_states]   # GRU: one state
     n_states = list(nm.encoder_model.predict(enc))
-    assert len(n_states) == len(k_states) == {"lstm": 2, "gru": 1}[cell]
+    assert len(n_states) == len(k_states) == {"lstm": 2, "gru": 1, "gru-reset-before": 1}[cell]
     assert all(s.shape == (N, H) for s in n_states)
     diff = max(max_abs_diff(n_states, k_states),
                greedy_steps_difference(k_dec, nm, k_states, n_states, VD, keras_floatx))

@@ -52,8 +52,13 @@ VARIANTS = {
                                     attention="luong"),
     "bi3-attention": dict(bidirectional=True, num_layers=3, attention="luong"),
     "bi2-word": dict(bidirectional=True, num_layers=2, level="word"),
+    # Keras 2's GRU (reset_after=False, bias (3H,)) in every GRU of the model
+    "gru-reset-before-attention": dict(cell="gru", reset_after=False, attention="luong"),
+    "stack2-word-mask-gru-reset-before-attention": dict(num_layers=2, level="word", mask_zero=True, cell="gru",
+                                                        attention="luong", reset_after=False),
+    "bi2-gru-reset-before": dict(bidirectional=True, num_layers=2, cell="gru", reset_after=False),
 }
-FAST = ("stack2", "bi2-word-mask-attention")     # the default run; the others are slow
+FAST = ("stack2", "bi2-word-mask-attention", "gru-reset-before-attention")     # the default run; the others are slow
 
 
 def variants(fast=FAST):
@@ -77,7 +82,8 @@ def _pair(keras, dtype, variant, optimizer="rmsprop", keras_optimizer="rmsprop",
                                    num_layers=spec.get("num_layers", 1),
                                    bidirectional=spec.get("bidirectional", False),
                                    level=spec.get("level", "char"), mask_zero=spec.get("mask_zero", False),
-                                   attention=bool(spec.get("attention")), compile=False)
+                                   attention=bool(spec.get("attention")), compile=False,
+                                   reset_after=spec.get("reset_after", True))
     km.compile(optimizer=keras_optimizer, loss=loss)
     nm = Seq2Seq(VE, VD, H, dtype=dtype, seed=seed, **spec)
     nm.compile(optimizer=optimizer, loss=loss)
@@ -273,7 +279,8 @@ def test_decoded_strings_of_a_keras_trained_model(keras, keras_floatx, variant):
     km = build_deep_training_model(vocab.num_encoder_tokens, vocab.num_decoder_tokens, 12,
                                    cell=spec.get("cell", "lstm"), num_layers=spec.get("num_layers", 1),
                                    bidirectional=spec.get("bidirectional", False),
-                                   attention=bool(spec.get("attention")), compile=False)
+                                   attention=bool(spec.get("attention")), compile=False,
+                                   reset_after=spec.get("reset_after", True))
     km.compile(optimizer=keras.optimizers.RMSprop(learning_rate=0.02), loss="categorical_crossentropy")
     km.fit([enc, dec], tgt, batch_size=20, epochs=20, verbose=0)
     nm = Seq2Seq(vocab.num_encoder_tokens, vocab.num_decoder_tokens, 12, dtype=keras_floatx, vocab=vocab, **spec)

@@ -163,12 +163,28 @@ def test_bridge_reads_the_attention_model_off_keras(keras, cell, level, mask_zer
                                rtol=0, atol=tol(nm.dtype, "forward"))
 
 
-def test_bridge_refuses_a_gru_without_reset_after(keras):
+def test_bridge_reads_a_gru_without_reset_after_and_refuses_mixed_modes(keras):
+    """A GRU model of Keras 2's default (reset_after=False, bias (3H,)) comes back as
+    Seq2Seq(reset_after=False) with the same probabilities; GRUs of two modes are refused."""
     from reference.bridge import seq2seq_from_keras
 
-    enc_in, dec_in = keras.Input(shape=(None, VE)), keras.Input(shape=(None, VD))
-    _, h = keras.layers.GRU(H, return_state=True, reset_after=False)(enc_in)
-    seq = keras.layers.GRU(H, return_sequences=True, reset_after=False)(dec_in, initial_state=[h])
-    km = keras.Model([enc_in, dec_in], keras.layers.Dense(VD, activation="softmax")(seq))
-    with pytest.raises(ValueError, match="GRU with reset_after=False"):
-        seq2seq_from_keras(km)
+    def model(encoder_reset_after, decoder_reset_after):
+        enc_in, dec_in = keras.Input(shape=(None, VE)), keras.Input(shape=(None, VD))
+        _, h = keras.layers.GRU(H, return_state=True, reset_after=encoder_reset_after)(enc_in)
+        seq = keras.layers.GRU(H, return_sequences=True, reset_after=decoder_reset_after)(
+            dec_in, initial_state=[h])
+        return keras.Model([enc_in, dec_in], keras.layers.Dense(VD, activation="softmax")(seq))
+
+    km = model(False, False)
+    weights = _random_weights(km)
+    nm = seq2seq_from_keras(km)
+    assert (nm.cell, nm.config.reset_after) == ("gru", False)
+    for a, b in zip(nm.get_weights(), weights, strict=True):
+        np.testing.assert_array_equal(a, b)
+    rng = np.random.default_rng(3)
+    x = [np.eye(VE, dtype=nm.dtype)[rng.integers(0, VE, (N, TE))],
+         np.eye(VD, dtype=nm.dtype)[rng.integers(0, VD, (N, TD))]]
+    np.testing.assert_allclose(nm.predict(x, batch_size=N), np.asarray(km(x, training=False)),
+                               rtol=0, atol=tol(nm.dtype, "forward"))
+    with pytest.raises(ValueError, match="one GRU with reset_after and one without"):
+        seq2seq_from_keras(model(True, False))
