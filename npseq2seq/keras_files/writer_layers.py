@@ -43,9 +43,9 @@ def input_layer(name: str, batch_shape: tuple, dtype: str) -> Layer:
 
 def rnn_config(cell: str, name: str, units: int, dtype: str, return_sequences: bool,
                go_backwards: bool = False, zero_output_for_mask: bool = False,
-               reset_after: bool = True) -> dict:
+               reset_after: bool = True, dropout: float = 0.0, recurrent_dropout: float = 0.0) -> dict:
     """``LSTM(units, return_state=True, ...)`` / ``GRU(...)``'s config (every RNN here returns
-    its states)."""
+    its states; the dropout rates go with it, so that a Keras user who trains on trains as we did)."""
     config = {**_base(name, dtype), "return_sequences": return_sequences, "return_state": True,
               "go_backwards": go_backwards, "stateful": False, "unroll": False,
               "zero_output_for_mask": zero_output_for_mask, "units": units, "activation": "tanh",
@@ -57,7 +57,7 @@ def rnn_config(cell: str, name: str, units: int, dtype: str, return_sequences: b
     config.update(dict.fromkeys(("kernel_regularizer", "recurrent_regularizer", "bias_regularizer",
                                  "activity_regularizer", "kernel_constraint", "recurrent_constraint",
                                  "bias_constraint")))
-    config.update(dropout=0.0, recurrent_dropout=0.0)
+    config.update(dropout=float(dropout), recurrent_dropout=float(recurrent_dropout))
     if cell == "gru":
         config["reset_after"] = reset_after
     config["seed"] = None

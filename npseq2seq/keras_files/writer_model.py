@@ -38,6 +38,9 @@ class _Builder:
         self.dtype = self.config.dtype
         self.graph = Graph()
         self.count: dict[str, int] = {}
+        # every RNN layer's options beyond its size: the GRU's variant and the dropout rates
+        c = self.config
+        self._options = dict(reset_after=c.reset_after, dropout=c.dropout, recurrent_dropout=c.recurrent_dropout)
 
     def name(self, base: str) -> str:
         """Keras's automatic names: base, base_1, base_2, … in creation order."""
@@ -74,7 +77,7 @@ class _Builder:
 
     def _encoder_rnn(self, rnn, x, mask, sequences):
         c, h = self.config, self.config.latent_dim
-        config = kl.rnn_config(c.cell, rnn.name, h, self.dtype, sequences, reset_after=c.reset_after)
+        config = kl.rnn_config(c.cell, rnn.name, h, self.dtype, sequences, **self._options)
         layer = kl.rnn(c.cell, config, rnn.weights, {"input_shape": list(x.shape)})
         out_shape = (None, None, h) if sequences else (None, h)
         out, *states = self.call(layer, [x], {"training": False, "mask": mask},
@@ -85,7 +88,7 @@ class _Builder:
         c, h = self.config, self.config.latent_dim
         fw, bw = rnn.forward_layer, rnn.backward_layer
         inner = dict(units=h, dtype=self.dtype, return_sequences=sequences, zero_output_for_mask=sequences,
-                     reset_after=c.reset_after)
+                     **self._options)
         layer = kl.bidirectional(c.cell, rnn.name, kl.rnn_config(c.cell, f"forward_{rnn.name}", **inner),
                                  kl.rnn_config(c.cell, f"backward_{rnn.name}", go_backwards=True, **inner),
                                  self.dtype, list(x.shape), fw.weights, bw.weights)
@@ -105,7 +108,7 @@ class _Builder:
         c, hd = self.config, self.config.decoder_units
         new = []
         for rnn, initial in zip(self.model.decoder.rnns, states):
-            config = kl.rnn_config(c.cell, rnn.name, hd, self.dtype, True, reset_after=c.reset_after)
+            config = kl.rnn_config(c.cell, rnn.name, hd, self.dtype, True, **self._options)
             build = {"shapes_dict": {"sequences_shape": list(y.shape),
                                      "initial_state_shape": [list(s.shape) for s in initial]}}
             layer = self.graph.layers.get(rnn.name) or kl.rnn(c.cell, config, rnn.weights, build)

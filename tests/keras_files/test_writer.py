@@ -48,9 +48,11 @@ VARIANTS = {
     "mask-padding-gru-reset-before": dict(mask_padding=True, cell="gru", reset_after=False),
     "ntf": dict(teacher_forcing=False),
     "ntf-gru-stack2-bi": dict(teacher_forcing=False, cell="gru", num_layers=2, bidirectional=True),
+    # the rates are in the config, so that a Keras user who trains on trains as we did
+    "stack2-bi-dropout": dict(num_layers=2, bidirectional=True, dropout=0.25, recurrent_dropout=0.125),
 }
 FAST = ("char-lstm", "bi2-word-mask-luong-gru-reset-before", "ntf", "mask-padding-gru-reset-before",
-        "word-mask-additive")
+        "word-mask-additive", "stack2-bi-dropout")
 
 
 def variants():
@@ -114,6 +116,10 @@ def _keras_model(variant):
 
     spec = dict(VARIANTS[variant])
     common = dict(cell=spec.get("cell", "lstm"), reset_after=spec.get("reset_after", True), compile=False)
+    if spec.get("dropout") or spec.get("recurrent_dropout"):
+        return build_deep_training_model(VE, VD, H, num_layers=spec["num_layers"], bidirectional=spec["bidirectional"],
+                                         dropout=spec["dropout"], recurrent_dropout=spec["recurrent_dropout"],
+                                         **common)
     if spec.get("mask_padding"):
         return build_masked_training_model(VE, VD, H, **common)
     if spec.get("attention") == "additive":
