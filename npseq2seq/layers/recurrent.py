@@ -42,7 +42,7 @@ from ..checks import check_rate
 from ..ops import glorot_uniform, orthogonal
 from .base import Layer
 from .projection import InputProjection, gemm_over_time
-from .rnn_dropout import RNNDropoutMasks, check_masks, draw_masks, dropped_gemm_over_time
+from .rnn_dropout import RNNDropoutMasks, call_masks, dropped_gemm_over_time
 
 
 class RecurrentCache(NamedTuple):
@@ -71,9 +71,10 @@ class Recurrent(InputProjection, Layer):
     ``cell_backward``. Both work in place on views of per-sequence arrays that
     the loop allocates once per call; a step makes only a few temporaries.
 
-    (At ~250 lines the class is over the ~200 the project aims for: its forward, backward,
+    (At ~290 lines the class is over the ~200 the project aims for: its forward, backward,
     final_states and step_forward are the one time loop run four ways, and read best side
-    by side; the input projection, a separate idea, lives in ``projection.py``.)
+    by side; the input projection and the dropout masks' algebra, separate ideas, live in
+    ``projection.py`` and ``rnn_dropout.py``.)
     """
     weight_names = ("kernel", "recurrent_kernel", "bias")
     num_gates: int
@@ -141,16 +142,6 @@ class Recurrent(InputProjection, Layer):
         """Keras's: 1 (one dropout mask per gate) when recurrent_dropout > 0, else 2."""
         return 1 if self.recurrent_dropout else 2
 
-    def dropout_masks(self, n: int, training: bool, rng, masks=None) -> RNNDropoutMasks | None:
-        """The masks of a call on n rows: None unless training with a rate > 0; else
-        ``masks`` if given (checked), or drawn from rng."""
-        if not training or not (self.dropout or self.recurrent_dropout):
-            return None
-        if masks is not None:
-            return check_masks(self, RNNDropoutMasks(*masks), n)
-        if rng is None:
-            raise ValueError(f"{self.name}: training with dropout needs an rng (or dropout_masks)")
-        return draw_masks(self, n, rng)
 
     # --- the time loop ----------------------------------------------------------------
     def zero_state(self, batch: int) -> list[np.ndarray]:
@@ -234,7 +225,7 @@ class Recurrent(InputProjection, Layer):
         initial = self._check_initial_state(initial_state, n)
         mask_tm = None if mask is None else np.swapaxes(self._check_mask(mask, inputs.shape[:2]), 0, 1)
         running = None if lengths is None else self._running_rows(lengths, inputs.shape[:2], mask)
-        drop = self.dropout_masks(n, training, rng, dropout_masks)
+        drop = call_masks(self, n, training, rng, dropout_masks)   # None: no dropout
         rec = None if drop is None else drop.recurrent          # (G, N, H): implementation 1
         # x_t W + b for all t (x_t ⊙ m_g with dropout); each step turns its slice into gates
         gates = self.project_inputs(inputs_tm, None if drop is None else drop.inputs)
