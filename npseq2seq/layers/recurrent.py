@@ -142,18 +142,15 @@ class Recurrent(InputProjection, Layer):
         """Keras's: 1 (one dropout mask per gate) when recurrent_dropout > 0, else 2."""
         return 1 if self.recurrent_dropout else 2
 
-
     # --- the time loop ----------------------------------------------------------------
     def zero_state(self, batch: int) -> list[np.ndarray]:
         return [np.zeros((batch, self.units), self.dtype) for _ in range(self.state_size)]
 
     def _step(self, z, prev, new, extras, mask, rec_masks=None) -> None:
         """``cell_forward``, then rows where mask (N,) is False keep their previous states
-        (Keras's masking: the step is skipped). mask None: no row is skipped."""
-        if rec_masks is None:
-            self.cell_forward(z, prev, new, extras)
-        else:
-            self.cell_forward(z, prev, new, extras, rec_masks)
+        (Keras's masking: the step is skipped). mask None: no row is skipped. rec_masks:
+        recurrent dropout's (G, N, H), or None."""
+        self.cell_forward(z, prev, new, extras, rec_masks)
         if mask is not None:
             skip = ~mask[:, None]
             for s, p in zip(new, prev):
@@ -286,13 +283,10 @@ class Recurrent(InputProjection, Layer):
                 dxw[t, k:] = 0
                 if drec is not None:
                     drec[t, k:] = 0
-            step = ([d[:k] for d in dstates], cache.gates[t, :k], [s[t, :k] for s in cache.states],
-                    [e[t, :k] for e in cache.extras], recurrent_kernel_t, dxw[t, :k],
-                    None if drec is None else drec[t, :k])
-            if drop.recurrent is None:
-                self.cell_backward(*step)
-            else:
-                self.cell_backward(*step, drop.recurrent[:, :k])
+            self.cell_backward([d[:k] for d in dstates], cache.gates[t, :k],
+                               [s[t, :k] for s in cache.states], [e[t, :k] for e in cache.extras],
+                               recurrent_kernel_t, dxw[t, :k], None if drec is None else drec[t, :k],
+                               None if drop.recurrent is None else drop.recurrent[:, :k])
             if cache.mask is not None:
                 keep = cache.mask[t][:, None]
                 dxw[t] *= keep
