@@ -42,7 +42,7 @@ from ..checks import check_rate
 from ..ops import glorot_uniform, orthogonal
 from .base import Layer
 from .projection import InputProjection, gemm_over_time
-from .rnn_dropout import RNNDropoutMasks, check_masks, draw_masks, dropped_gemm_over_time
+from .rnn_dropout import RNNDropoutMasks, call_masks, dropped_gemm_over_time
 
 
 class RecurrentCache(NamedTuple):
@@ -71,9 +71,10 @@ class Recurrent(InputProjection, Layer):
     ``cell_backward``. Both work in place on views of per-sequence arrays that
     the loop allocates once per call; a step makes only a few temporaries.
 
-    (At ~250 lines the class is over the ~200 the project aims for: its forward, backward,
+    (At ~290 lines the class is over the ~200 the project aims for: its forward, backward,
     final_states and step_forward are the one time loop run four ways, and read best side
-    by side; the input projection, a separate idea, lives in ``projection.py``.)
+    by side; the input projection and the dropout masks' algebra, separate ideas, live in
+    ``projection.py`` and ``rnn_dropout.py``.)
     """
     weight_names = ("kernel", "recurrent_kernel", "bias")
     num_gates: int
@@ -141,28 +142,15 @@ class Recurrent(InputProjection, Layer):
         """Keras's: 1 (one dropout mask per gate) when recurrent_dropout > 0, else 2."""
         return 1 if self.recurrent_dropout else 2
 
-    def dropout_masks(self, n: int, training: bool, rng, masks=None) -> RNNDropoutMasks | None:
-        """The masks of a call on n rows: None unless training with a rate > 0; else
-        ``masks`` if given (checked), or drawn from rng."""
-        if not training or not (self.dropout or self.recurrent_dropout):
-            return None
-        if masks is not None:
-            return check_masks(self, RNNDropoutMasks(*masks), n)
-        if rng is None:
-            raise ValueError(f"{self.name}: training with dropout needs an rng (or dropout_masks)")
-        return draw_masks(self, n, rng)
-
     # --- the time loop ----------------------------------------------------------------
     def zero_state(self, batch: int) -> list[np.ndarray]:
         return [np.zeros((batch, self.units), self.dtype) for _ in range(self.state_size)]
 
     def _step(self, z, prev, new, extras, mask, rec_masks=None) -> None:
         """``cell_forward``, then rows where mask (N,) is False keep their previous states
-        (Keras's masking: the step is skipped). mask None: no row is skipped."""
-        if rec_masks is None:
-            self.cell_forward(z, prev, new, extras)
-        else:
-            self.cell_forward(z, prev, new, extras, rec_masks)
+        (Keras's masking: the step is skipped). mask None: no row is skipped. rec_masks:
+        recurrent dropout's (G, N, H), or None."""
+        self.cell_forward(z, prev, new, extras, rec_masks)
         if mask is not None:
             skip = ~mask[:, None]
             for s, p in zip(new, prev):
@@ -234,7 +222,7 @@ class Recurrent(InputProjection, Layer):
         initial = self._check_initial_state(initial_state, n)
         mask_tm = None if mask is None else np.swapaxes(self._check_mask(mask, inputs.shape[:2]), 0, 1)
         running = None if lengths is None else self._running_rows(lengths, inputs.shape[:2], mask)
-        drop = self.dropout_masks(n, training, rng, dropout_masks)
+        drop = call_masks(self, n, training, rng, dropout_masks)   # None: no dropout
         rec = None if drop is None else drop.recurrent          # (G, N, H): implementation 1
         # x_t W + b for all t (x_t ⊙ m_g with dropout); each step turns its slice into gates
         gates = self.project_inputs(inputs_tm, None if drop is None else drop.inputs)
@@ -295,13 +283,10 @@ class Recurrent(InputProjection, Layer):
                 dxw[t, k:] = 0
                 if drec is not None:
                     drec[t, k:] = 0
-            step = ([d[:k] for d in dstates], cache.gates[t, :k], [s[t, :k] for s in cache.states],
-                    [e[t, :k] for e in cache.extras], recurrent_kernel_t, dxw[t, :k],
-                    None if drec is None else drec[t, :k])
-            if drop.recurrent is None:
-                self.cell_backward(*step)
-            else:
-                self.cell_backward(*step, drop.recurrent[:, :k])
+            self.cell_backward([d[:k] for d in dstates], cache.gates[t, :k],
+                               [s[t, :k] for s in cache.states], [e[t, :k] for e in cache.extras],
+                               recurrent_kernel_t, dxw[t, :k], None if drec is None else drec[t, :k],
+                               None if drop.recurrent is None else drop.recurrent[:, :k])
             if cache.mask is not None:
                 keep = cache.mask[t][:, None]
                 dxw[t] *= keep

@@ -61,6 +61,18 @@ def draw_masks(layer, n: int, rng: np.random.Generator) -> RNNDropoutMasks:
     return RNNDropoutMasks(inputs, recurrent)
 
 
+def call_masks(layer, n: int, training: bool, rng, given=None) -> RNNDropoutMasks | None:
+    """The masks of one call of ``layer`` on n rows: None unless training with a rate > 0;
+    else ``given`` (checked) or drawn from rng."""
+    if not training or not (layer.dropout or layer.recurrent_dropout):
+        return None
+    if given is not None:
+        return check_masks(layer, RNNDropoutMasks(*given), n)
+    if rng is None:
+        raise ValueError(f"{layer.name}: training with dropout needs an rng (or dropout_masks)")
+    return draw_masks(layer, n, rng)
+
+
 def check_masks(layer, masks: RNNDropoutMasks, n: int) -> RNNDropoutMasks:
     """Given masks, checked against the layer's rates and the batch (ValueError naming them)."""
     count = layer.num_gates if layer.recurrent_dropout else 1

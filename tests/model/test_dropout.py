@@ -110,3 +110,33 @@ def test_whole_model_gradients_with_fixed_masks(variant):
     assert loss != drop.loss_and_gradients(x, y)[0]            # the masks acted
     for name, param, grad in zip(drop.param_names(), drop.params, grads):
         assert_gradient(lambda: loss_grads()[0], param, grad, name)
+
+
+def test_bucketed_fit_and_a_resumed_run_draw_the_same_masks(tmp_path):
+    """The masks come from the model's generator, whose state a checkpoint keeps: a run
+    resumed from one ends bit-equal to the uninterrupted run; length-bucketed (packed)
+    batches train with dropout too."""
+    from npseq2seq import io as npio
+    from npseq2seq.checkpointing import Checkpointer
+    from npseq2seq.text import CharVocab, number_word_pairs, vectorize
+
+    pairs = number_word_pairs(40, seed=3)
+    vocab = CharVocab.from_texts(*pairs, padding="zero")
+    enc, dec, tgt = vectorize(*pairs, vocab, padding="zero")
+    fit = dict(batch_size=8, validation_split=0.2, verbose=0, bucket_by_length=True)
+
+    def new():
+        model = Seq2Seq(vocab.num_encoder_tokens, vocab.num_decoder_tokens, 8, seed=5, vocab=vocab,
+                        num_layers=2, dropout=0.2, recurrent_dropout=0.3)
+        model.compile(optimizer="rmsprop", loss="categorical_crossentropy")
+        return model
+    whole = new()
+    history = whole.fit([enc, dec], tgt, epochs=3, **fit).history
+    path = tmp_path / "run.ckpt.npz"
+    new().fit([enc, dec], tgt, epochs=1, callbacks=[Checkpointer(path, every=1)], **fit)
+    model, state = npio.load_checkpoint(path)
+    assert model.config.recurrent_dropout == 0.3
+    ckpt = Checkpointer(path, every=1, initial_epoch=state["epoch"], history=state["history"])
+    model.fit([enc, dec], tgt, epochs=3, initial_epoch=state["epoch"], callbacks=[ckpt], **fit)
+    assert all(a.tobytes() == b.tobytes() for a, b in zip(whole.get_weights(), model.get_weights()))
+    assert npio.load_checkpoint(path)[1]["history"] == history
