@@ -49,6 +49,12 @@ LEVELS = {
     "model.free_running": 11, "model.build": 11, "model.seq2seq": 12, "model.repeat": 10, "model.__init__": 13, "model": 13,
     "atomic": 0, "npz": 1,   # writing a file atomically; reading an untrusted .npz within bounds
     "io": 14, "inspect": 15,
+    # Keras model files (h5py, the [keras] extra): beside io, building a Seq2Seq from a file;
+    # the safe readers of the zip and the HDF5, the era layouts and the architecture, then
+    # the vocabulary (which reads npseq2seq model files through io) and load_keras over them
+    "keras_files.h5": 14, "keras_files.archive": 14, "keras_files.layouts": 14.1,
+    "keras_files.architecture": 14, "keras_files.vocabulary": 14.5, "keras_files.reader": 14.6,
+    "keras_files.__init__": 14.7, "keras_files": 14.7,
     # the checkpoint writer: one step above io, as it writes through io
     "checkpointing": 15,
     # Keras's callbacks gathered, as keras.callbacks (ModelCheckpoint from checkpointing)
@@ -66,7 +72,7 @@ LEVELS = {
 # Keras-style conveniences for the file format that io, above the model, implements.
 LAZY_UPWARDS = {("model.seq2seq", "io")}
 # Third-party packages of the optional extras, imported inside the functions that need them.
-OPTIONAL = {"matplotlib": "plot", "sacrebleu": "eval"}
+OPTIONAL = {"matplotlib": "plot", "sacrebleu": "eval", "h5py": "keras"}
 
 
 def _imports(path: Path, module: str):
@@ -100,7 +106,7 @@ def _modules():
 
 
 def test_every_module_has_a_level():
-    packages = {"layers", "optimizers", "text", "train", "train.callbacks", "decode", "model", "cli"}
+    packages = {"layers", "optimizers", "text", "train", "train.callbacks", "decode", "model", "cli", "keras_files"}
     assert sorted(m for m, _ in _modules()) == sorted(set(LEVELS) - packages)
 
 

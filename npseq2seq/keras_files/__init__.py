@@ -1,0 +1,13 @@
+"""Keras model files without TensorFlow: ``load_keras`` reads ``.keras``, ``.h5`` and
+``.weights.h5`` files of npseq2seq's models with h5py alone (``pip install 'npseq2seq[keras]'``).
+
+- ``archive.py``: the ``.keras`` zip, checked before any member is inflated.
+- ``h5.py``: HDF5 read within bounds (hard links only, float datasets of the expected shape).
+- ``layouts.py``: where each layer's arrays sit, in Keras 3, tf.keras 2.x and Keras 2.0–2.2 files.
+- ``architecture.py``: ``config.json`` / ``model_config`` → Seq2SeqConfig and the layer of each part.
+- ``vocabulary.py``: the vocabulary, from the training data or a file, checked against the weights.
+- ``reader.py``: ``load_keras``, the steps in order.
+"""
+from .reader import load_keras
+
+__all__ = ["load_keras"]
