@@ -7,6 +7,7 @@
               batch_size=64, epochs=100, validation_split=0.2)
 """
 from .io import ModelFileError, load_model
+from .keras_files import load_keras
 from .layers import GRU, LSTM, AdditiveAttention, Dense, DotAttention
 from .losses import CategoricalCrossentropy, SparseCategoricalCrossentropy
 from .model import Seq2Seq, Seq2SeqConfig
@@ -19,4 +20,4 @@ __version__ = "0.1.0"
 __all__ = ["Seq2Seq", "Seq2SeqConfig", "History", "Callback", "LSTM", "GRU", "Dense", "DotAttention",
            "AdditiveAttention", "SGD", "RMSprop", "Adam",
            "CategoricalCrossentropy", "SparseCategoricalCrossentropy", "CharVocab",
-           "DataError", "UnknownTokenError", "ModelFileError", "load_model", "__version__"]
+           "DataError", "UnknownTokenError", "ModelFileError", "load_model", "load_keras", "__version__"]
