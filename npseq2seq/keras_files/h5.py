@@ -84,6 +84,8 @@ class H5File:
                 if not isinstance(link, h5py.HardLink):
                     raise self.error(f"{path!r} is a {type(link).__name__}: refused (Keras writes hard links only)")
                 node = node[part]
+        except ModelFileError:
+            raise
         except _BROKEN as err:
             raise self.error(f"{path!r} cannot be read (truncated or corrupted?): {_reason(err)}") from None
         want = {"group": h5py.Group, "dataset": h5py.Dataset, "any": object}[kind]
@@ -112,7 +114,7 @@ class H5File:
             raise self.error(f"weight {path!r} is a virtual dataset (made of other files): refused")
         if external:
             raise self.error(f"weight {path!r} keeps its data in the external file "
-                             f"{excerpt(str(external[0][0]))}: refused")
+                             f"{excerpt(str(external[0][0]), 200)}: refused")
         if shape is None or dtype.kind != "f" or dtype.itemsize not in (4, 8):
             shown = "a string" if dtype.kind in "SUO" or self.h5py.check_string_dtype(dtype) else f"{dtype}"
             raise self.error(f"weight {path!r} holds {shown} data, expected float32 or float64 numbers")
