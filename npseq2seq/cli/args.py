@@ -11,6 +11,7 @@ import re
 from ..decode import DEFAULT_LENGTH_PENALTY
 from ..model import Seq2Seq, Seq2SeqConfig
 from ..model.config import CELLS
+from ..ops import RECURRENT_ACTIVATIONS
 from ..optimizers import RMSprop
 from ..text import CORPORA, CORPUS_SIZES, CharVocab, WordVocab, generated_corpus
 from ..train.batches import check_bucketable
@@ -32,10 +33,10 @@ TRAIN_DEFAULTS = {"corpus": None, "num_samples": 10000, "padding": "space", "cel
                   "clipnorm": None, "clipvalue": None,
                   "level": "char", "teacher_forcing": True, "mask_zero": False, "attention": None,
                   "bucket_by_length": False, "num_layers": 1, "bidirectional": False,
-                  "mask_padding": False, "reverse_input": False}
+                  "mask_padding": False, "reverse_input": False, "recurrent_activation": "sigmoid"}
 # The flags that are fields of Seq2SeqConfig (the rest are about data and training).
 CONFIG_FLAGS = ("latent_dim", "cell", "dtype", "seed", "level", "teacher_forcing", "mask_zero", "attention",
-                "num_layers", "bidirectional", "mask_padding")
+                "num_layers", "bidirectional", "mask_padding", "recurrent_activation")
 
 
 def positive_int(text):
@@ -97,6 +98,10 @@ def add_training_args(p, defaults):
     p.add_argument("--bidirectional", action="store_const", const=True, default=defaults["bidirectional"],
                    help="a bidirectional encoder (Keras's Bidirectional): --latent-dim units a "
                         "direction, a decoder of twice as many")
+    p.add_argument("--recurrent-activation", choices=sorted(RECURRENT_ACTIVATIONS),
+                   default=defaults.get("recurrent_activation", "sigmoid"),
+                   help="the LSTM/GRU gates' activation: sigmoid (Keras 3's default) or hard_sigmoid, "
+                        "Keras 2's clip(0.2x + 0.5, 0, 1) (standalone Keras 2.0-2.2's default)")
     p.add_argument("--bucket-by-length", action="store_const", const=True,
                    default=defaults["bucket_by_length"],
                    help="beyond Keras: batches of similar target lengths, padded target steps "

@@ -25,13 +25,16 @@ input: Keras 2.2.4 ``keras/layers/recurrent.py`` ``RNN.__call__`` calls the laye
 """
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 
+from ..model.config import Seq2SeqConfig
 from ..text.errors import excerpt
 
 __all__ = ["Architecture", "read_architecture", "LAYERS", "RNNS"]
 
 RNNS = ("LSTM", "GRU")
+CONFIG_FIELDS = {field.name for field in dataclasses.fields(Seq2SeqConfig)}
 LAYERS = ("InputLayer", "Embedding", "Masking", "LSTM", "GRU", "Bidirectional", "Concatenate",
           "Attention", "AdditiveAttention", "Dense")
 # Keras 3 ops a model's config holds beside its layers: the mask of a Masking layer or an
@@ -276,8 +279,7 @@ class _Graph:
         return owner
 
     def _rnn_sizes(self, encoders, decoders, bidirectional) -> dict:
-        cells = set()
-        units = set()
+        cells, units, activations, resets = set(), set(), set(), set()
         for name in encoders + decoders:
             kind, config = self.layers[name][:2]
             if kind == "Bidirectional":
@@ -294,10 +296,14 @@ class _Graph:
                                                                               self.error)))
             cells.add(kind)
             self._expect(name, kind, config, **DEFAULTS)
-            self._recurrent_activation(name, kind, config)
+            activations.add(self._recurrent_activation(name, kind, config))
             if kind == "GRU" and not config.get("reset_after", self.era != "keras2"):
-                raise self.fail(name, kind, "reset_after=False (Keras 2's GRU default, bias (3*units,)) is not "
-                                            "supported yet: npseq2seq's GRU is Keras 3's reset_after=True")
+                if "reset_after" not in CONFIG_FIELDS:
+                    raise self.fail(name, kind, "reset_after=False (Keras 2's GRU default, bias (3*units,)) is not "
+                                                "supported yet: npseq2seq's GRU is Keras 3's reset_after=True")
+                resets.add(False)
+            elif kind == "GRU":
+                resets.add(True)
             if name in encoders and not config.get("return_state"):
                 raise self.fail(name, kind, "an encoder layer must return_state")
         if len(cells) != 1:
@@ -308,15 +314,25 @@ class _Graph:
             raise self.error(f"encoder units {sorted(enc)} and decoder units {sorted(dec)}: npseq2seq's models have "
                              "latent_dim in every encoder layer (each direction) and in the decoder "
                              "(2*latent_dim after a Bidirectional encoder)")
-        return {"cell": cells.pop().lower(), "latent_dim": enc.pop(), "num_layers": len(decoders),
-                "bidirectional": bidirectional}
+        if len(activations) > 1 or len(resets) > 1:
+            raise self.error("the RNN layers differ in recurrent_activation or reset_after; npseq2seq's models "
+                             "use one cell throughout")
+        sizes = {"cell": cells.pop().lower(), "latent_dim": enc.pop(), "num_layers": len(decoders),
+                 "bidirectional": bidirectional, "recurrent_activation": activations.pop()}
+        if resets == {False}:
+            sizes["reset_after"] = False
+        return sizes
 
-    def _recurrent_activation(self, name, kind, config):
+    def _recurrent_activation(self, name, kind, config) -> str:
+        """The gates' activation as npseq2seq names it. "hard_sigmoid" is Keras 2's
+        clip(0.2x + 0.5, 0, 1) in Keras 2 and tf.keras files (the default until Keras 2.3);
+        Keras 3 redefined the name as clip(x/6 + 0.5, 0, 1), which npseq2seq does not have."""
         value = config.get("recurrent_activation", "hard_sigmoid" if self.era == "keras2" else "sigmoid")
-        if value != "sigmoid":
-            raise self.fail(name, kind, f"recurrent_activation {excerpt(value)} is not supported yet: npseq2seq's "
-                                        "cells use 'sigmoid' (Keras 3's and tf.keras's default; Keras 2.0-2.2 "
-                                        "defaulted to 'hard_sigmoid')")
+        if value == "sigmoid" or (value == "hard_sigmoid" and self.era != "keras3"):
+            return value
+        shown = "Keras 3's 'hard_sigmoid' (x/6 + 0.5)" if value == "hard_sigmoid" else excerpt(value)
+        raise self.fail(name, kind, f"recurrent_activation {shown} is not supported: npseq2seq's cells have "
+                                    "'sigmoid' and Keras 2's 'hard_sigmoid' (0.2x + 0.5)")
 
     def _input_side(self, first, side, roles, sizes) -> dict:
         """The layers between an Input and the side's first RNN: nothing (one-hot

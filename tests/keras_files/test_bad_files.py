@@ -292,3 +292,12 @@ def test_metadata_is_read_as_data(tmp_path, weights):
     path = write_keras3(tmp_path / "meta.keras", weights, VE, VD, H,
                         members={"metadata.json": json.dumps({"keras_version": "1.0.0"})})
     refused(path, "keras_version")
+
+
+def test_keras_3s_hard_sigmoid_is_not_keras_2s(tmp_path, weights):
+    """Keras 3 redefined "hard_sigmoid" (x/6 + 0.5): a Keras 3 file with it is refused, where
+    a Keras 2 file's "hard_sigmoid" (0.2x + 0.5) is read (test_blog_era.py)."""
+    config = keras3_config(VE, VD, H)
+    config["config"]["layers"][2]["config"]["recurrent_activation"] = "hard_sigmoid"
+    refused(write_keras3(tmp_path / "hs.keras", weights, VE, VD, H, config=config),
+            "config.json", "'lstm'", "Keras 3's 'hard_sigmoid'")

@@ -8,7 +8,7 @@ import json
 import numpy as np
 import pytest
 
-from npseq2seq import Seq2Seq, load_model
+from npseq2seq import Seq2Seq, Seq2SeqConfig, load_model
 from npseq2seq.cli import main
 from npseq2seq.text import CharVocab, number_word_pairs
 
@@ -28,7 +28,7 @@ def files(tmp_path):
                               vocab.num_decoder_tokens, 5)
     expected = Seq2Seq(vocab.num_encoder_tokens, vocab.num_decoder_tokens, 5, vocab=vocab)
     expected.set_weights(weights)
-    return dict(data=data, keras=keras_file, inputs=inputs[:N], vocab=vocab, expected=expected, weights=weights)
+    return dict(data=data, keras=keras_file, inputs=inputs[:N], targets=targets[:N], vocab=vocab, expected=expected, weights=weights)
 
 
 def test_import_keras_writes_a_model_file_that_translates(files, tmp_path, capsys):
@@ -68,14 +68,19 @@ def test_a_wrong_num_samples_is_named(files, capsys):
     assert "the file's encoder has" in err and "first 3 lines give" in err and "Traceback" not in err
 
 
-def test_the_blog_models_hard_sigmoid_is_refused_in_one_line(files, tmp_path, capsys):
-    vocab = files["vocab"]
-    path = write_blog_h5(tmp_path / "s2s.h5", files["weights"], vocab.num_encoder_tokens, vocab.num_decoder_tokens, 5)
-    status = main(["import-keras", str(path), "--data", str(files["data"]), "--num-samples", str(N),
-                   "--out", str(tmp_path / "m.npz")])
-    err = capsys.readouterr().err
-    assert status == 2 and "s2s.h5" in err and "'lstm_1'" in err and "hard_sigmoid" in err
-    assert not (tmp_path / "m.npz").exists()
+def test_the_2017_blogs_s2s_h5_translates(files, tmp_path, capsys):
+    """Keras 2.0's layout, hard_sigmoid gates and zero padding (the blog's), all taken from
+    the file: the same strings as a Seq2Seq built with that config and those weights."""
+    vocab = CharVocab.from_texts(files["inputs"], files["targets"], padding="zero")
+    weights = tutorial_weights(vocab.num_encoder_tokens, vocab.num_decoder_tokens, 5, seed=4)
+    path = write_blog_h5(tmp_path / "s2s.h5", weights, vocab.num_encoder_tokens, vocab.num_decoder_tokens, 5)
+    texts = files["inputs"][:5]
+    assert main(["translate", "--model", str(path), "--data", str(files["data"]), "--num-samples", str(N),
+                 *texts]) == 0
+    expected = Seq2Seq(Seq2SeqConfig(vocab.num_encoder_tokens, vocab.num_decoder_tokens, 5,
+                                     recurrent_activation="hard_sigmoid"), vocab=vocab)
+    expected.set_weights(weights)
+    assert capsys.readouterr().out.splitlines() == expected.translate(texts)
 
 
 @pytest.mark.parametrize("argv, message", [
