@@ -97,11 +97,13 @@ class _Graph:
         if not isinstance(layers, list) or not all(isinstance(layer, dict) for layer in layers):
             raise error("the model config has no list of layers")
         self.layers, self.order = {}, []
-        for entry in layers:
-            name, kind = entry.get("name") or entry.get("config", {}).get("name"), entry.get("class_name")
+        named = [(entry, entry.get("name") or (entry.get("config") or {}).get("name"), entry.get("class_name"))
+                 for entry in layers]
+        for entry, name, kind in named:     # every layer's class first: code is refused before anything
             if not isinstance(name, str) or not isinstance(kind, str):
                 raise error(f"a layer without a name or class_name: {excerpt(entry)}")
             self._check_class(entry, name, kind)
+        for entry, name, kind in named:
             if name in self.layers:
                 raise error(f"two layers are named {name!r}")
             inputs, states = self._node(entry, name, kind)

@@ -166,7 +166,7 @@ def _load(path, size, h5: H5File, model_config, era, config, text) -> Seq2Seq:
     held, nbytes = sum(ds.size for ds in datasets), sum(ds.size * ds.dtype.itemsize for ds in datasets)
     if nbytes > MAX_INFLATION * size + _SLACK:
         raise h5.error(f"its weights would take {nbytes} bytes from a {size}-byte file: refused before reading them")
-    model_config = shaped.replace(dtype=dtypes.pop())
+    model_config = shaped.replace(dtype=dtypes.pop(), seed=given.seed if given is not None else None)
     if min_weight_count(model_config) > held:
         raise h5.error(f"the architecture needs at least {min_weight_count(model_config)} weights, "
                        f"the file holds {held}")

@@ -164,7 +164,7 @@ def keras3_config(ve: int, vd: int, h: int, dtype: str = "float32") -> dict:
     return {"module": "keras.src.models.functional", "class_name": "Functional", "registered_name": "Functional",
             "config": {"name": "functional", "trainable": True, "layers": layers,
                        "input_layers": [["input_layer", 0, 0], ["input_layer_1", 0, 0]],
-                       "output_layers": [["dense", 0, 0]]}}
+                       "output_layers": ["dense", 0, 0]}}     # one output: unnested, as Keras 3 writes it
 
 
 KERAS3_GROUPS = ("layers/lstm/cell/vars", "layers/lstm_1/cell/vars", "layers/dense/vars")

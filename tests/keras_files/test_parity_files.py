@@ -11,6 +11,8 @@ pairs (``data=``), as a user of the tutorial would.
 """
 from __future__ import annotations
 
+import json
+
 import numpy as np
 import pytest
 
@@ -127,3 +129,52 @@ def test_keras_files_read_without_tensorflow(keras, keras_floatx, kind, tmp_path
         assert_bit_equal(result["weights"], theirs, f"{kind} {name}")
         assert result["config"]["dtype"] == keras_floatx
         assert result["translations"] == expected, name
+
+
+def test_the_faqs_model_without_teacher_forcing_is_refused_for_its_lambda(keras, tmp_path):
+    """The FAQ's model concatenates its outputs in a Lambda: Keras stores marshalled
+    bytecode for it, which npseq2seq refuses to run (Keras too, unless safe_mode=False)."""
+    import reference
+    from npseq2seq import ModelFileError, load_keras
+
+    km = reference.build_no_teacher_forcing_model(5, 6, 3, latent_dim=4)
+    km.save(tmp_path / "ntf.keras")
+    with pytest.raises(ModelFileError, match=r"ntf.keras: config.json: layer 'lambda\w*' \(class_name 'Lambda'\) "
+                                             "holds Python code"):
+        load_keras(tmp_path / "ntf.keras")
+
+
+def test_save_weights_with_the_config_and_the_hand_written_fixture(keras, tmp_path):
+    """``save_weights("x.weights.h5")`` read with the model's Seq2SeqConfig; and the
+    h5py-written ``.keras`` of fixtures.py (the bad-file tests' base) has the datasets, shapes
+    and layer classes Keras writes."""
+    import zipfile
+
+    import h5py
+
+    import reference
+    from npseq2seq import Seq2SeqConfig, load_keras
+
+    from .fixtures import keras3_config, tutorial_weights, write_keras3
+
+    km = reference.build_training_model(5, 6, 4)
+    theirs = _randomise(km, word=False)
+    km.save_weights(tmp_path / "s2s.weights.h5")
+    model = load_keras(tmp_path / "s2s.weights.h5", config=Seq2SeqConfig(5, 6, 4))
+    assert_bit_equal(model.get_weights(), theirs, "save_weights")
+    km.save(tmp_path / "real.keras")
+    write_keras3(tmp_path / "fixture.keras", tutorial_weights(5, 6, 4), 5, 6, 4)
+
+    def datasets(path):
+        with zipfile.ZipFile(path) as z, h5py.File(__import__("io").BytesIO(z.read("model.weights.h5"))) as f:
+            found = {}
+            f.visititems(lambda name, obj: found.__setitem__(name, obj.shape) if isinstance(obj, h5py.Dataset)
+                         else None)
+            return {k: v for k, v in found.items() if k.startswith("layers/")}, \
+                [layer["class_name"] for layer in json.loads(z.read("config.json"))["config"]["layers"]]
+
+    real, fixture = datasets(tmp_path / "real.keras"), datasets(tmp_path / "fixture.keras")
+    assert real == fixture
+    ours = keras3_config(5, 6, 4)["config"]["output_layers"]
+    real_outputs = json.loads(zipfile.ZipFile(tmp_path / "real.keras").read("config.json"))["config"]["output_layers"]
+    assert [type(v) for v in ours] == [type(v) for v in real_outputs] and ours[1:] == real_outputs[1:]
