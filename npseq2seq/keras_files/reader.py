@@ -56,7 +56,8 @@ def load_keras(path, data=None, num_samples=None, vocab=None, config=None, paddi
     if magic.startswith(ZIP_MAGIC):
         with KerasArchive(path, size) as archive:
             model_config, metadata = archive.json(CONFIG), archive.json(METADATA)
-            era = keras_era(path, metadata.get("keras_version") if isinstance(metadata, dict) else None)
+            version = metadata.get("keras_version") if isinstance(metadata, dict) else None
+            era = keras_era(path, version) if version is not None else "keras3"   # only Keras 3 writes .keras
             with H5File(path, archive.read(WEIGHTS), part=WEIGHTS) as h5:
                 return _load(path, size, h5, (model_config, CONFIG), era, config,
                              dict(data=data, num_samples=num_samples, vocab=vocab, padding=padding))
@@ -147,12 +148,13 @@ def _load(path, size, h5: H5File, model_config, era, config, text) -> Seq2Seq:
     sizes = dict(arch.sizes) if arch is not None else given.to_dict()
     sizes.pop("dtype", None)
     sizes.pop("seed", None)
+    part = model_config[1] if arch is not None else None
     try:
         shaped = Seq2SeqConfig(**sizes, dtype="float32")
     except ValueError as err:
-        raise h5.error(f"the architecture is not a model npseq2seq builds: {err}") from None
+        raise ModelFileError(path, f"{part}: the architecture is not a model npseq2seq builds: {err}") from None
     if given is None and config is not None:
-        _check_given(h5, shaped, config)
+        _check_given(path, part, shaped, config)
     wanted = _wanted(shaped, _roles(shaped), arch)
     if "layers" in h5.file and legacy_group(h5) is None:
         order = arch.order if arch is not None else [(n, k) for n, k, _ in wanted]
@@ -183,11 +185,12 @@ def _load(path, size, h5: H5File, model_config, era, config, text) -> Seq2Seq:
     return model
 
 
-def _check_given(h5: H5File, found: Seq2SeqConfig, config) -> None:
+def _check_given(path, part: str, found: Seq2SeqConfig, config) -> None:
     """A config passed with a file that has its own architecture must agree with it."""
     if not isinstance(config, Seq2SeqConfig):
         raise ValueError(f"config must be a Seq2SeqConfig, received {type(config).__name__}")
     differ = [f"{key} {getattr(config, key)!r} (the file: {value!r})" for key, value in found.to_dict().items()
               if key not in ("dtype", "seed") and getattr(config, key) != value]
     if differ:
-        raise h5.error(f"the config passed differs from the file's architecture: {', '.join(differ)}")
+        raise ModelFileError(path, f"{part}: the config passed differs from the file's architecture: "
+                                   f"{', '.join(differ)}")
