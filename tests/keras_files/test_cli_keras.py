@@ -98,3 +98,14 @@ def test_keras_flags_with_an_npz_model_are_refused(files, tmp_path, capsys):
     files["expected"].save(out)
     status = main(["translate", "--model", str(out), "--data", str(files["data"]), "one"])
     assert status == 2 and "for a Keras model file" in capsys.readouterr().err
+
+
+def test_data_lines_when_num_samples_means_samples(files, capsys):
+    """With --sample, --num-samples is samples per input: --data-lines counts the data."""
+    assert main(["translate", "--model", str(files["keras"]), "--data", str(files["data"]), "--data-lines", str(N),
+                 "--sample", "temperature", "--seed", "1", "--num-samples", "2", "one"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert len(lines) == 2 and all(line.startswith("1\t") for line in lines)
+    status = main(["translate", "--model", str(files["keras"]), "--data", str(files["data"]), "--data-lines", str(N),
+                   "--num-samples", str(N), "one"])
+    assert status == 2 and "pass one" in capsys.readouterr().err
