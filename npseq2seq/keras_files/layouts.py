@@ -5,8 +5,8 @@ keras 3.15 ``saving/saving_lib.py`` ``_save_state`` / ``_save_container_state``)
 per layer under ``layers/``, keyed not by the layer's name but by its class in snake case
 with a counter per class in ``model.layers`` order (``lstm``, ``lstm_1``, ...; the
 ``_get_unique_name`` rule), each with a ``vars`` group whose attribute ``name`` is the
-layer's name (written since keras 3.? as metadata; we use it when present and fall back
-to the counter). The arrays are ``vars/0``, ``vars/1``, ... in the layer's variable order;
+layer's name (keras 3.15.1 writes it as the group's metadata; a file without it falls
+back to the counter). The arrays are ``vars/0``, ``vars/1``, ... in the layer's variable order;
 an RNN keeps them in its cell (``lstm/cell/vars/0`` kernel, ``1`` recurrent_kernel,
 ``2`` bias), a Bidirectional in ``forward_layer/cell/vars`` then ``backward_layer/cell/vars``.
 

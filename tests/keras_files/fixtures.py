@@ -67,7 +67,8 @@ def write_weights_h5(target, weights, names=("lstm", "lstm_1", "dense")):
     with h5py.File(target, "w") as f:
         for group, count, name in zip(KERAS3_GROUPS, (3, 3, 2), names):
             g = f.create_group(group)
-            g.attrs["name"] = name
+            if name is not None:      # None: a file without the name metadata
+                g.attrs["name"] = name
             for i in range(count):
                 value = next(arrays)
                 g.create_dataset(str(i), data=value)

@@ -118,3 +118,24 @@ def test_a_vocabulary_from_an_npseq2seq_model_file(tmp_path, weights):
         ve = vocab.num_encoder_tokens
         load_keras(write_blog_h5(tmp_path / "x.h5", tutorial_weights(ve, 7, H), ve, 7, H),
                    data=write_pairs(tmp_path / "d.txt", inputs, targets), num_samples=20)
+
+
+def test_keras_3_groups_without_their_name_attribute(tmp_path, weights):
+    """Without ``vars``'s name metadata the groups are found by Keras's per-class counter
+    over model.layers (saving_lib ``_get_unique_name``): layers named encoder, decoder and
+    out are the groups lstm, lstm_1 and dense."""
+    import io
+    import zipfile
+
+    from .fixtures import keras3_config, write_keras3
+
+    text = json.dumps(keras3_config(VE, VD, H))
+    for old, new in (('"lstm_1"', '"decoder"'), ('"lstm"', '"encoder"'), ('"dense"', '"out"')):
+        text = text.replace(old, new)
+    buffer = io.BytesIO()
+    write_weights_h5(buffer, weights, names=(None, None, None))
+    path = write_keras3(tmp_path / "old.keras", weights, VE, VD, H, config=json.loads(text),
+                        weights_bytes=buffer.getvalue())
+    with zipfile.ZipFile(path) as z, h5py.File(io.BytesIO(z.read("model.weights.h5"))) as f:
+        assert "name" not in f["layers/lstm/cell/vars"].attrs
+    assert same(load_keras(path), weights)
