@@ -53,7 +53,7 @@ LEVELS = {
     # the safe readers of the zip and the HDF5, the era layouts and the architecture, then
     # the vocabulary (which reads npseq2seq model files through io) and load_keras over them
     "keras_files.h5": 14, "keras_files.archive": 14, "keras_files.layouts": 14.1,
-    "keras_files.architecture": 14, "keras_files.vocabulary": 14.5, "keras_files.reader": 14.6,
+    "keras_files.graph": 14, "keras_files.architecture": 14.1, "keras_files.vocabulary": 14.5, "keras_files.reader": 14.6,
     "keras_files.__init__": 14.7, "keras_files": 14.7,
     # the checkpoint writer: one step above io, as it writes through io
     "checkpointing": 15,

@@ -4,7 +4,8 @@
 - ``archive.py``: the ``.keras`` zip, checked before any member is inflated.
 - ``h5.py``: HDF5 read within bounds (hard links only, float datasets of the expected shape).
 - ``layouts.py``: where each layer's arrays sit, in Keras 3, tf.keras 2.x and Keras 2.0–2.2 files.
-- ``architecture.py``: ``config.json`` / ``model_config`` → Seq2SeqConfig and the layer of each part.
+- ``graph.py``: the config as a graph of layers, classes checked (no Lambda, no custom objects).
+- ``architecture.py``: that graph walked → Seq2SeqConfig and the Keras layer of each part.
 - ``vocabulary.py``: the vocabulary, from the training data or a file, checked against the weights.
 - ``reader.py``: ``load_keras``, the steps in order.
 """
