@@ -8,7 +8,7 @@
     save_keras(model, "s2s.keras")        # for keras.models.load_model (needs h5py)
 """
 from .io import ModelFileError, load_model
-from .keras_files import save_keras
+from .keras_files import load_keras, save_keras
 from .layers import GRU, LSTM, AdditiveAttention, Dense, DotAttention
 from .losses import CategoricalCrossentropy, SparseCategoricalCrossentropy
 from .model import Seq2Seq, Seq2SeqConfig
@@ -21,4 +21,5 @@ __version__ = "0.1.0"
 __all__ = ["Seq2Seq", "Seq2SeqConfig", "History", "Callback", "LSTM", "GRU", "Dense", "DotAttention",
            "AdditiveAttention", "SGD", "RMSprop", "Adam",
            "CategoricalCrossentropy", "SparseCategoricalCrossentropy", "CharVocab",
-           "DataError", "UnknownTokenError", "ModelFileError", "load_model", "save_keras", "__version__"]
+           "DataError", "UnknownTokenError", "ModelFileError", "load_model", "load_keras", "save_keras",
+           "__version__"]

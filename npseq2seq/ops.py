@@ -13,7 +13,8 @@ from typing import NamedTuple
 import numpy as np
 
 __all__ = [
-    "sigmoid", "GateActivation", "softmax", "logsumexp",
+    "sigmoid", "GateActivation", "HardGateActivation", "gate_activation", "RECURRENT_ACTIVATIONS",
+    "softmax", "logsumexp",
     "glorot_uniform", "orthogonal", "lstm_bias", "resolve_dtype", "matmul_rows", "scatter_add_rows",
     "RowGradient",
 ]
@@ -82,6 +83,57 @@ class GateActivation(NamedTuple):
         out *= a
         out += self.one_minus_gamma
         return out
+
+
+class HardGateActivation(NamedTuple):
+    """Keras 2's ``hard_sigmoid`` on the gate blocks, tanh on the others, in place: the
+    recurrent activation of standalone Keras 2.0–2.2's LSTM and GRU by default (the 2017
+    blog post's ``s2s.h5``), and what tf.keras 2 calls "hard_sigmoid".
+
+    hard_σ(x) = clip(0.2·x + 0.5, 0, 1), computed as Keras 2.2.4's TensorFlow backend
+    (``keras/backend/tensorflow_backend.py``) and tf_keras 2.21 (``src/backend.py``) do it:
+    multiply by 0.2 (rounded to the dtype), add 0.5, clip; so the same floats come out.
+    Keras 3 redefined ``hard_sigmoid`` as relu6(x + 3)/6 = clip(x/6 + 0.5, 0, 1): not this one.
+
+    Its derivative in terms of the activation a: 0.2 where 0 < a < 1, else 0 (the clipped
+    ends are flat); tanh' = 1 − a² on the other blocks.
+    """
+    hard: np.ndarray     # (G·H,) bool: True on the gate (hard σ) columns
+
+    @classmethod
+    def for_blocks(cls, kinds: str, units: int, dtype) -> "HardGateActivation":
+        """kinds: one letter per block of ``units`` columns, "s" for hard σ, "t" for tanh."""
+        return cls(np.repeat([k == "s" for k in kinds], units))
+
+    def __call__(self, z: np.ndarray) -> np.ndarray:
+        """z (N, G·H) pre-activations → activations, in place (and returned)."""
+        hard = z * z.dtype.type(0.2)
+        hard += z.dtype.type(0.5)
+        np.clip(hard, 0.0, 1.0, out=hard)
+        np.tanh(z, out=z)
+        np.copyto(z, hard, where=self.hard)
+        return z
+
+    def derivative(self, a: np.ndarray, out: np.ndarray) -> np.ndarray:
+        """d(activation)/d(pre-activation) from the activations a."""
+        np.multiply(a, a, out=out)
+        np.subtract(1.0, out, out=out)                       # tanh' = 1 − a²
+        slope = np.where((a > 0) & (a < 1), a.dtype.type(0.2), a.dtype.type(0))
+        np.copyto(out, slope, where=self.hard)               # hard σ' = 0.2 inside (0, 1)
+        return out
+
+
+RECURRENT_ACTIVATIONS = {"sigmoid": GateActivation, "hard_sigmoid": HardGateActivation}
+
+
+def gate_activation(kinds: str, units: int, dtype, recurrent_activation: str = "sigmoid"):
+    """The cell's activation of its fused gate array: ``recurrent_activation`` ("sigmoid",
+    Keras 3's and tf.keras's default, or "hard_sigmoid", Keras 2's) on the "s" blocks, tanh
+    on the "t" blocks."""
+    if recurrent_activation not in RECURRENT_ACTIVATIONS:
+        raise ValueError(f"recurrent_activation must be one of {sorted(RECURRENT_ACTIVATIONS)}, "
+                         f"received {recurrent_activation!r}")
+    return RECURRENT_ACTIVATIONS[recurrent_activation].for_blocks(kinds, units, dtype)
 
 
 def logsumexp(z: np.ndarray, axis: int = -1) -> np.ndarray:

@@ -49,10 +49,14 @@ LEVELS = {
     "model.free_running": 11, "model.build": 11, "model.seq2seq": 12, "model.repeat": 10, "model.__init__": 13, "model": 13,
     "atomic": 0, "npz": 1,   # writing a file atomically; reading an untrusted .npz within bounds
     "io": 14, "inspect": 15,
-    # Keras 3 files written without Keras (h5py, the [keras] extra): a functional graph and
-    # Keras's layer configs, the Seq2Seq graph on them, the writer
+    # Keras model files (h5py, the [keras] extra): beside io, building a Seq2Seq from a file;
+    # reading: the safe readers of the zip and the HDF5, the era layouts and the architecture, then
+    # the vocabulary (which reads npseq2seq model files through io) and load_keras over them;
+    # writing: a functional graph and Keras's layer configs, the Seq2Seq graph on them, the writer
+    "keras_files.h5": 14, "keras_files.archive": 14, "keras_files.layouts": 14.1,
+    "keras_files.graph": 14, "keras_files.architecture": 14.1, "keras_files.vocabulary": 14.5, "keras_files.reader": 14.6,
     "keras_files.writer_graph": 14, "keras_files.writer_layers": 14.1, "keras_files.writer_model": 14.2,
-    "keras_files.writer": 14.3, "keras_files.__init__": 14.5, "keras_files": 14.5,
+    "keras_files.writer": 14.3, "keras_files.__init__": 14.7, "keras_files": 14.7,
     # the checkpoint writer: one step above io, as it writes through io
     "checkpointing": 15,
     # Keras's callbacks gathered, as keras.callbacks (ModelCheckpoint from checkpointing)
@@ -62,9 +66,9 @@ LEVELS = {
     # the commands' robustness helpers: exit statuses, then paths to write, signals, streams,
     # stdin, memory limits and what a resumed run may take from its checkpoint
     "cli.exits": 15, "cli.outputs": 16, "cli.signals": 16, "cli.streams": 16, "cli.stdin": 16,
-    "cli.limits": 16, "cli.resume": 16,
+    "cli.limits": 16, "cli.resume": 16, "cli.keras_source": 16.5,
     "cli.demo_repeat": 16.5, "cli.demo": 17, "cli.train": 17, "cli.translate": 17, "cli.evaluate": 17, "cli.inspect": 17,
-    "cli.export_keras": 17,
+    "cli.export_keras": 17, "cli.import_keras": 17,
     "cli.__init__": 18, "cli": 18, "__init__": 19, "__main__": 19,
 }
 # The one import inside a function that points up: ``Seq2Seq.save`` / ``Seq2Seq.load``, the

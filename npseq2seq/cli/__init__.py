@@ -1,4 +1,4 @@
-"""The ``npseq2seq`` command: demo, train, translate, evaluate, inspect, export-keras.
+"""The ``npseq2seq`` command: demo, train, translate, evaluate, inspect, import-keras, export-keras.
 
     npseq2seq demo                                  train on a generated corpus, show translations
     npseq2seq train --data fra.txt --num-samples 10000 --epochs 30 --out model.npz
@@ -9,6 +9,9 @@
     npseq2seq evaluate --model model.npz --data fra.txt    score on pairs it was not trained on
     npseq2seq inspect --model model.npz "Go." --out-dir plots/    gates, states, probabilities
     npseq2seq export-keras model.npz --out s2s.keras     the model as a Keras 3 file
+    npseq2seq import-keras s2s_model.keras --data fra.txt --num-samples 10000 --out model.npz
+    npseq2seq translate --model s2s_model.keras --data fra.txt --num-samples 10000 "Go."
+                                                    (a Keras file, read without TensorFlow)
 
 A file per command (``demo.py``, ``train.py``, ...), each ``add_parser(sub)`` and
 ``run(args)``: parse, call the library, print. ``args.py`` holds what they share: the
@@ -29,7 +32,7 @@ import sys
 
 from ..io import ModelFileError
 from ..text import DataError, UnknownTokenError, excerpt
-from . import demo, evaluate, export_keras, inspect, train, translate
+from . import demo, evaluate, export_keras, import_keras, inspect, train, translate
 from .args import EXIT_DIVERGED, EXIT_INTERRUPTED, EXIT_USER_ERROR, UsageError
 from .exits import (
     EXIT_INTERNAL,
@@ -44,7 +47,7 @@ from .streams import guard_streams, printable, say, stdout_failed
 
 __all__ = ["main", "build_parser", "UsageError", "EXIT_USER_ERROR", "EXIT_DIVERGED", "EXIT_INTERRUPTED"]
 
-COMMANDS = (demo, train, translate, evaluate, inspect, export_keras)
+COMMANDS = (demo, train, translate, evaluate, inspect, import_keras, export_keras)
 USER_ERRORS = (DataError, UnknownTokenError, ModelFileError, ValueError, OSError)
 # the errors a command ends on with a one-line message, and the exit status each means
 ERROR_STATUSES = ((USER_ERRORS, EXIT_USER_ERROR), (FloatingPointError, EXIT_DIVERGED),

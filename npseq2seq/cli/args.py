@@ -12,6 +12,7 @@ from ..checks import check_rate
 from ..decode import DEFAULT_LENGTH_PENALTY
 from ..model import Seq2Seq, Seq2SeqConfig
 from ..model.config import CELLS
+from ..ops import RECURRENT_ACTIVATIONS
 from ..optimizers import RMSprop
 from ..text import CORPORA, CORPUS_SIZES, CharVocab, WordVocab, generated_corpus
 from ..train.batches import check_bucketable
@@ -34,10 +35,11 @@ TRAIN_DEFAULTS = {"corpus": None, "num_samples": 10000, "padding": "space", "cel
                   "level": "char", "teacher_forcing": True, "mask_zero": False, "attention": None,
                   "bucket_by_length": False, "num_layers": 1, "bidirectional": False,
                   "mask_padding": False, "reverse_input": False, "dropout": 0.0, "recurrent_dropout": 0.0,
-                  "reset_after": True}
+                  "reset_after": True, "recurrent_activation": "sigmoid"}
 # The flags that are fields of Seq2SeqConfig (the rest are about data and training).
 CONFIG_FLAGS = ("latent_dim", "cell", "dtype", "seed", "level", "teacher_forcing", "mask_zero", "attention",
-                "num_layers", "bidirectional", "mask_padding", "dropout", "recurrent_dropout", "reset_after")
+                "num_layers", "bidirectional", "mask_padding", "dropout", "recurrent_dropout", "reset_after",
+                "recurrent_activation")
 
 
 def positive_int(text):
@@ -119,6 +121,10 @@ def add_training_args(p, defaults):
                    metavar="RATE",
                    help="Keras's recurrent_dropout=RATE: the previous output dropped, one mask per "
                         "gate and sequence, in training only (slower: a product per gate); default 0")
+    p.add_argument("--recurrent-activation", choices=sorted(RECURRENT_ACTIVATIONS),
+                   default=defaults.get("recurrent_activation", "sigmoid"),
+                   help="the LSTM/GRU gates' activation: sigmoid (Keras 3's default) or hard_sigmoid, "
+                        "Keras 2's clip(0.2x + 0.5, 0, 1) (standalone Keras 2.0-2.2's default)")
     p.add_argument("--bucket-by-length", action="store_const", const=True,
                    default=defaults["bucket_by_length"],
                    help="beyond Keras: batches of similar target lengths, padded target steps "

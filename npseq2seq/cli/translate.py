@@ -9,6 +9,7 @@ from ..decode import SAMPLING
 from ..text import TextTooLongError, UnknownTokenError, excerpt
 from .args import UsageError, add_length_penalty_arg, positive_int
 from .exits import EXIT_STDOUT_CLOSED
+from .keras_source import add_keras_args, is_keras_file, keras_model
 from .limits import MAX_BEAM, beam_width, check_length_penalty, check_memory, loaded_model, too_big
 from .stdin import stdin_batches
 from .streams import stdout_failed
@@ -16,7 +17,8 @@ from .streams import stdout_failed
 
 def add_parser(sub):
     tr = sub.add_parser("translate", help="translate sentences with a saved model")
-    tr.add_argument("--model", required=True)
+    tr.add_argument("--model", required=True, help="an npseq2seq model file (.npz), or a Keras one (.keras, "
+                                                   ".h5) with --data and --num-samples (or --vocab)")
     tr.add_argument("--ignore-unknown", action="store_true",
                     help="drop characters the model does not know (character level; at word level "
                          "unknown words are always read as <unk>)")
@@ -38,6 +40,7 @@ def add_parser(sub):
     sample.add_argument("--num-samples", type=positive_int, metavar="S",
                         help="S samples per input, one per line as: input number <TAB> "
                              "log-probability <TAB> translation")
+    add_keras_args(tr, lines="--data-lines")
     tr.add_argument("texts", nargs="*", help="sentences (default: one per line on stdin; "
                                              "an empty line gives an empty line, or with "
                                              "--n-best or --num-samples no line)")
@@ -93,13 +96,38 @@ def _sampling(args) -> dict:
             "seed": args.seed, "num_samples": args.num_samples}
 
 
+def _data_lines(args):
+    """--data's line count. With --data, --num-samples counts its lines (the tutorial's
+    num_samples, as ``import-keras`` takes it) unless --sample gives it its sampling
+    meaning; --data-lines says it either way."""
+    lines = args.data_lines
+    if args.data is not None and args.sample is None and args.num_samples is not None:
+        if lines is not None:
+            raise UsageError("--num-samples and --data-lines both count --data's lines: pass one")
+        lines, args.num_samples = args.num_samples, None
+    return lines
+
+
+def _model(args, lines):
+    """The model of --model: an npseq2seq file, or a Keras one with its vocabulary's flags."""
+    keras_flags = [f for f, v in (("--data", args.data), ("--data-lines", args.data_lines), ("--vocab", args.vocab),
+                                  ("--padding", args.padding), ("--config", args.config)) if v is not None]
+    if not is_keras_file(args.model):
+        if keras_flags:
+            raise UsageError(f"{', '.join(keras_flags)}: for a Keras model file (.keras, .h5); {args.model} "
+                             "is an npseq2seq one, which holds its vocabulary")
+        return loaded_model(args.model)
+    return keras_model(args.model, args, num_samples=lines)
+
+
 def run(args):
     if args.n_best and args.beam and args.n_best > args.beam:
         raise UsageError(f"--n-best {args.n_best} is more than the --beam {args.beam} hypotheses kept")
     check_length_penalty(args.length_penalty)
+    lines = _data_lines(args)
     sampling = _sampling(args)
     batches = [list(enumerate(args.texts, start=1))] if args.texts else stdin_batches()
-    model = loaded_model(args.model)
+    model = _model(args, lines)
     if model.vocab is None:
         raise UsageError(f"{args.model} has no vocabulary: it cannot translate text")
     _check_beam(model, args)

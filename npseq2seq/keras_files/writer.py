@@ -73,6 +73,11 @@ def _steps(model, steps):
 def keras_config(model, steps: int | None = None) -> tuple[dict, list[Layer]]:
     """(config.json's document, the layers in model.layers order) of ``model``'s Keras
     training model."""
+    if model.config.recurrent_activation != "sigmoid":
+        # Keras 3 has the name but not the function: its hard_sigmoid is clip(x/6 + 0.5, 0, 1)
+        raise ValueError(f"recurrent_activation={model.config.recurrent_activation!r} (Keras 2's clip(0.2x + 0.5, "
+                         "0, 1)) has no Keras 3 equivalent: a Keras 3 file of this model would compute "
+                         "other numbers; Keras 3 files hold models with recurrent_activation='sigmoid'")
     graph, inputs, output = training_graph(model, _steps(model, steps))
     config, layers = graph.config("functional", inputs, [output])
     document = {"module": "keras.src.models.functional", "class_name": "Functional", "config": config,

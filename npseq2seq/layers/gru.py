@@ -21,7 +21,8 @@ h_{t-1} ⊙ r_g wherever h_{t-1} meets U: m_g = (h_{t-1} ⊙ r_g) U_g + b₁_g w
 (r ⊙ h_{t-1} ⊙ r_h) U_h without; h_t = z ⊙ h_{t-1} + … reads the unmasked h_{t-1}.
 
 σ is the plain logistic (Keras's "sigmoid"), computed as ½ + ½·tanh(x/2)
-(``ops.GateActivation``). In both modes ``x_t W + b₀`` is computed for all time
+(``ops.GateActivation``), or with ``recurrent_activation="hard_sigmoid"`` Keras 2's
+clip(0.2·x + 0.5, 0, 1) (``ops.HardGateActivation``). In both modes ``x_t W + b₀`` is computed for all time
 steps before the loop (``recurrent.py``); this file is only the cell. h_t is
 computed as hh + z ⊙ (h_{t-1} − hh): equal in exact arithmetic, one pass fewer, and
 within an ulp of Keras's z ⊙ h_{t-1} + (1 − z) ⊙ hh in floating point.
@@ -36,7 +37,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..ops import GateActivation
+from ..ops import GateActivation, gate_activation
 from .projection import gemm_over_time
 from .recurrent import Recurrent, RecurrentCache, split_gates
 from .rnn_dropout import dropped_gemm_over_time, dropped_product, dropped_product_backward
@@ -139,7 +140,7 @@ class GRU(Recurrent):
 
     def __init__(self, units, input_dim, return_sequences=False, return_state=False,
                  reset_after=True, dtype="float32", rng=None, name="gru",
-                 dropout=0.0, recurrent_dropout=0.0):
+                 dropout=0.0, recurrent_dropout=0.0, recurrent_activation="sigmoid"):
         if not isinstance(reset_after, (bool, np.bool_)):
             raise ValueError(f"reset_after must be True or False, received {reset_after!r}")
         self.reset_after = bool(reset_after)
@@ -147,7 +148,8 @@ class GRU(Recurrent):
         self.separate_recurrent_grad = self.reset_after
         super().__init__(units, input_dim, return_sequences, return_state, dtype, rng, name,
                          dropout, recurrent_dropout)
-        self.activation = GateActivation.for_blocks("ss", self.units, self.dtype)   # z r
+        self.recurrent_activation = recurrent_activation    # of z, r; the candidate is tanh
+        self.activation = gate_activation("ss", self.units, self.dtype, recurrent_activation)   # z r
 
     def _initial_bias(self):
         shape = (2, 3 * self.units) if self.reset_after else (3 * self.units,)

@@ -18,7 +18,9 @@ its own masked copy of the previous output: z_g = x_t W_g + b_g + (h_{t-1} ⊙ r
 g in i, f, g, o; c_{t-1} is not masked.
 
 σ is the plain logistic (Keras's "sigmoid"), computed as ½ + ½·tanh(x/2) so
-that one tanh pass covers all four gates (``ops.GateActivation``). The time
+that one tanh pass covers all four gates (``ops.GateActivation``); with
+``recurrent_activation="hard_sigmoid"`` it is Keras 2's clip(0.2·x + 0.5, 0, 1), the
+default of standalone Keras 2.0–2.2 (``ops.HardGateActivation``). The time
 loop, the per-sequence arrays the steps write into, and the weight gradients
 live in ``recurrent.py``; this file is only the cell.
 """
@@ -26,7 +28,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..ops import GateActivation, lstm_bias
+from ..ops import GateActivation, gate_activation, lstm_bias
 from .recurrent import Recurrent, split_gates
 from .rnn_dropout import dropped_product, dropped_product_backward
 
@@ -90,11 +92,12 @@ class LSTM(Recurrent):
 
     def __init__(self, units, input_dim, return_sequences=False, return_state=False,
                  unit_forget_bias=True, dtype="float32", rng=None, name="lstm",
-                 dropout=0.0, recurrent_dropout=0.0):
+                 dropout=0.0, recurrent_dropout=0.0, recurrent_activation="sigmoid"):
         self.unit_forget_bias = unit_forget_bias
         super().__init__(units, input_dim, return_sequences, return_state, dtype, rng, name,
                          dropout, recurrent_dropout)
-        self.activation = GateActivation.for_blocks("ssts", self.units, self.dtype)   # i f g o
+        self.recurrent_activation = recurrent_activation    # of i, f, o; g is tanh
+        self.activation = gate_activation("ssts", self.units, self.dtype, recurrent_activation)   # i f g o
 
     def _initial_bias(self):
         return lstm_bias(self.units, self.dtype, self.unit_forget_bias)

@@ -30,6 +30,11 @@ The variants (the tutorial's model and its FAQ)::
     reset_after     True | False         the GRU's candidate: Keras 3's default (r applied after
                                          U_h, bias (2, 3H)) or Keras 2's (r applied to h_{t-1}
                                          before U_h, bias (3H,)); GRU only
+    recurrent_activation "sigmoid"       the gates' activation in every LSTM/GRU layer: the
+                    | "hard_sigmoid"     logistic (Keras 3's and tf.keras's default), or Keras 2's
+                                         clip(0.2·x + 0.5, 0, 1), standalone Keras 2.0–2.2's
+                                         default (the 2017 blog's s2s.h5; Keras 3's own
+                                         "hard_sigmoid" is x/6 + 0.5, another function)
 """
 from __future__ import annotations
 
@@ -39,7 +44,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..checks import check_integer, check_rate
-from ..ops import resolve_dtype
+from ..ops import RECURRENT_ACTIVATIONS, resolve_dtype
 
 CELLS = ("lstm", "gru")
 LEVELS = ("char", "word")
@@ -69,6 +74,7 @@ class Seq2SeqConfig:
     dropout: float = 0.0
     recurrent_dropout: float = 0.0
     reset_after: bool = True
+    recurrent_activation: str = "sigmoid"
 
     def __post_init__(self):
         for name in ("num_encoder_tokens", "num_decoder_tokens", "latent_dim", "num_layers"):
@@ -102,6 +108,9 @@ class Seq2SeqConfig:
             # built and checked against Keras for one unidirectional layer only so far
             raise ValueError("mask_padding is built for one unidirectional layer so far: "
                              "use num_layers=1 and bidirectional=False with it")
+        if self.recurrent_activation not in RECURRENT_ACTIVATIONS:
+            raise ValueError(f"recurrent_activation must be one of {sorted(RECURRENT_ACTIVATIONS)}, "
+                             f"received {self.recurrent_activation!r}")
         if self.attention not in ATTENTION:
             raise ValueError(f"attention must be None, 'luong' or 'additive', received {self.attention!r}")
         if self.attention and not self.teacher_forcing:
