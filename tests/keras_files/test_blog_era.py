@@ -64,12 +64,7 @@ def test_a_keras_2_gru_without_reset_after(tmp_path, weights):
          np.zeros((VD, 3 * H), "float32"), np.zeros((H, 3 * H), "float32"), np.zeros(3 * H, "float32"),
          weights[6], weights[7]]
     path = write_blog_h5(tmp_path / "gru.h5", w, VE, VD, H, model_config=config)
-    if "reset_after" in Seq2SeqConfig.__dataclass_fields__:
-        assert load_keras(path).config.reset_after is False
-    else:
-        with pytest.raises(ModelFileError, match=r"'lstm_1' \(class_name 'GRU'\): reset_after=False .* not "
-                                                 "supported yet"):
-            load_keras(path)
+    assert load_keras(path).config.reset_after is False
 
 
 def test_a_legacy_weights_only_file_with_a_config(tmp_path, weights):

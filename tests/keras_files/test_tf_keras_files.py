@@ -15,7 +15,6 @@ lists, not the names.
 """
 from __future__ import annotations
 
-import dataclasses
 import json
 import os
 import subprocess
@@ -25,7 +24,6 @@ import h5py
 import numpy as np
 import pytest
 
-from npseq2seq import Seq2SeqConfig
 from tests.conftest import missing
 
 from .helpers import ROOT, assert_bit_equal, read_without_tensorflow
@@ -107,7 +105,6 @@ KINDS = {
     "masking-gru": dict(cell="gru", masking=True),
 }
 FAST = ("lstm-hard_sigmoid", "bi2-gru-luong")
-RESET_AFTER = "reset_after" in {f.name for f in dataclasses.fields(Seq2SeqConfig)}
 
 
 def _write(tmp_path, kinds):
@@ -128,9 +125,6 @@ def _check(tmp_path, kinds):
     jobs = [{"path": str(tmp_path / f"{name}.h5"),
              "probabilities": [str(tmp_path / f"{name}.x{i}.npy") for i in range(2)]} for name in spec]
     for name, result in zip(spec, read_without_tensorflow(tmp_path, jobs)):
-        if name.startswith("gru-reset_after_false") and not RESET_AFTER:
-            assert "reset_after=False" in result["error"] and "not supported yet" in result["error"]
-            continue
         assert "error" not in result, f"{name}: {result['error']}"
         with np.load(tmp_path / f"{name}.npz") as theirs:
             assert_bit_equal(result["weights"], [theirs[f"arr_{i}"] for i in range(len(theirs) - 1)], name)

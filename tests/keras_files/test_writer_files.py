@@ -109,3 +109,28 @@ def test_save_keras_errors_and_atomic_write(tmp_path, monkeypatch):
         save_keras(model, tmp_path / "s2s.keras")
     assert (tmp_path / "s2s.keras").read_bytes() == before
     assert sorted(p.name for p in tmp_path.iterdir()) == ["free.keras", "s2s.keras"]
+
+
+@pytest.mark.parametrize("kwargs", [dict(num_layers=2, bidirectional=True, dropout=0.25, recurrent_dropout=0.125),
+                                    dict(cell="gru", reset_after=False, dropout=0.5)])
+def test_save_keras_then_load_keras_gives_back_the_model(kwargs, tmp_path):
+    """Both halves of the Keras files without Keras: the config (cell variant and the
+    training-only dropout rates) and the weights come back as they went."""
+    from npseq2seq import load_keras
+
+    model = Seq2Seq(7, 9, 4, dtype="float64", seed=3, **kwargs)
+    model.set_weights([w + 0.25 for w in model.get_weights()])
+    save_keras(model, tmp_path / "s2s.keras")
+    back = load_keras(tmp_path / "s2s.keras")
+    assert back.config == model.config.replace(seed=back.config.seed)
+    for ours, theirs in zip(model.get_weights(), back.get_weights(), strict=True):
+        np.testing.assert_array_equal(theirs, ours)
+
+
+def test_save_keras_refuses_keras_2s_hard_sigmoid(tmp_path):
+    from npseq2seq import Seq2SeqConfig
+
+    model = Seq2Seq(Seq2SeqConfig(7, 9, 4, recurrent_activation="hard_sigmoid"))
+    with pytest.raises(ValueError, match=r"recurrent_activation='hard_sigmoid' .* no Keras 3 equivalent"):
+        save_keras(model, tmp_path / "s2s.keras")
+    assert not (tmp_path / "s2s.keras").exists()
