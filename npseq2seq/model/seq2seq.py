@@ -82,6 +82,8 @@ class Seq2Seq(LayeredWeights, Trainer):
     ``decode_step(..., return_attention=True)`` give the alignments.
     """
 
+    kind = "seq2seq"    # the model file's name for this model (io)
+
     def __init__(self, num_encoder_tokens, num_decoder_tokens=None, latent_dim: int = 256,
                  cell: str = "lstm", dtype="float32", seed: int | None = None, vocab=None,
                  level: str = "char", teacher_forcing: bool = True, mask_zero: bool = False,
@@ -255,8 +257,9 @@ class Seq2Seq(LayeredWeights, Trainer):
 
     @classmethod
     def load(cls, path) -> Seq2Seq:
+        """A file of ``save``; a file holding a ``RepeatSeq2Seq`` is a ``ModelFileError`` saying so."""
         from ..io import load_model
-        return load_model(path)
+        return load_model(path, kind=cls.kind)
 
     def _summary_title(self) -> str:
         attention = f", attention={self.attention}" if self.attention else ""
