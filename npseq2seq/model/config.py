@@ -22,8 +22,10 @@ The variants (the tutorial's model and its FAQ)::
                                          (latent_dim units a direction); the decoder has
                                          2·latent_dim units, started from [forward; backward] states
     mask_padding    False | True         Keras's Masking() over zero-padded one-hot inputs: padded
-                                         encoder steps skipped, padded decoder steps out of the
-                                         loss (char only; see model/masking.py)
+                                         encoder steps skipped (every layer, both directions),
+                                         padded decoder steps out of the loss and, with
+                                         attention, out of its keys and queries (char and
+                                         teacher forcing only; see model/masking.py)
 """
 from __future__ import annotations
 
@@ -77,14 +79,9 @@ class Seq2SeqConfig:
                              "it feeds softmax outputs back as one-hot-like inputs; use level='char'")
         if self.mask_zero and self.level != "word":
             raise ValueError("mask_zero needs level='word' (id 0 is the word vocabulary's padding)")
-        if self.mask_padding and (self.level != "char" or not self.teacher_forcing or self.attention):
+        if self.mask_padding and (self.level != "char" or not self.teacher_forcing):
             raise ValueError("mask_padding is Keras's Masking() over zero-padded one-hot rows: it "
-                             "needs level='char' and teacher_forcing=True, without attention "
-                             "(word level: use mask_zero)")
-        if self.mask_padding and (self.num_layers > 1 or self.bidirectional):
-            # built and checked against Keras for one unidirectional layer only so far
-            raise ValueError("mask_padding is built for one unidirectional layer so far: "
-                             "use num_layers=1 and bidirectional=False with it")
+                             "needs level='char' and teacher_forcing=True (word level: use mask_zero)")
         if self.attention not in ATTENTION:
             raise ValueError(f"attention must be None, 'luong' or 'additive', received {self.attention!r}")
         if self.attention and not self.teacher_forcing:
