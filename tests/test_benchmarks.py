@@ -187,3 +187,24 @@ def test_the_deep_row_builds_the_same_model_on_both_sides(keras):
         np.testing.assert_array_equal(ours, theirs)
     x, y = trainer.val
     assert trainer.model.evaluate(x, y, verbose=0) == pytest.approx(model.evaluate(x, y), rel=1e-5)
+
+
+def test_the_side_by_side_counts_real_characters_only():
+    """benchmarks.deeper_side_by_side's val_loss: the mean -log p over each target's
+    characters and its end character, the steps a zero-padded target marks as real; the
+    same number for a space-padded model's own probabilities at those steps."""
+    from benchmarks.deeper_side_by_side import real_val_loss
+    from npseq2seq import Seq2Seq
+    from npseq2seq.text import CharVocab, number_word_pairs
+
+    inputs, targets = number_word_pairs(num_samples=12)
+    for padding in ("zero", "space"):
+        vocab = CharVocab.from_texts(inputs, targets, padding=padding)
+        model = Seq2Seq(vocab.num_encoder_tokens, vocab.num_decoder_tokens, 4, seed=0, dtype="float64",
+                        vocab=vocab)
+        enc, dec, tgt = vocab.encode_pairs(inputs, targets, dtype="float64")
+        zero = CharVocab.from_texts(inputs, targets, padding="zero").encode_pairs(inputs, targets)[2]
+        real = zero.any(-1)                          # the rows a zero-padded target fills
+        probs = model.predict([enc, dec])
+        expected = -np.log((probs * tgt).sum(-1)[real]).mean()
+        assert real_val_loss(model, vocab, (inputs, targets)) == pytest.approx(expected, rel=1e-12)
