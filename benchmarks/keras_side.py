@@ -42,7 +42,15 @@ class KerasTrainer:
         self.dtype, self.batch_size = str(np.dtype(dtype)), cfg.batch_size
         vocab = data.vocab
         with floatx(self.dtype):
-            if level == "word":
+            if np_model.num_layers > 1 or np_model.bidirectional:    # reference.deep, the same sizes
+                from reference.deep import build_deep_training_model
+
+                self.model = build_deep_training_model(
+                    vocab.num_encoder_tokens, vocab.num_decoder_tokens, np_model.latent_dim, cell=cell,
+                    num_layers=np_model.num_layers, bidirectional=np_model.bidirectional, level=level,
+                    compile=False)
+                self.model.compile(optimizer="rmsprop", loss=np_model.config.default_loss)
+            elif level == "word":
                 self.model = build_word_training_model(vocab.num_encoder_tokens, vocab.num_decoder_tokens,
                                                        cfg.latent_dim, cell=cell, compile=False)
                 self.model.compile(optimizer="rmsprop", loss="sparse_categorical_crossentropy")

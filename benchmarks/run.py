@@ -50,9 +50,15 @@ def log(message: str) -> None:
 # --------------------------------------------------------------------------- training
 
 
+# The deeper model's row: a 2-layer bidirectional encoder (Keras's Bidirectional) and a
+# 2-layer decoder; half the latent units a direction, so that its decoder has the
+# tutorial's width (2 x 128 = 256 at full size).
+DEEP_ROW = {"num_layers": 2, "bidirectional": True}
+
+
 def measure_training(cfg: Config, data: Data, cell: str, dtype: str, rounds: int, with_torch: bool,
                      level: str = "char", bucketed: Data | None = None,
-                     warmup: int | None = None) -> tuple[dict, object, list]:
+                     warmup: int | None = None, deep: dict | None = None) -> tuple[dict, object, list]:
     """Seconds per epoch (train part, validation part) of each framework, alternating.
 
     All frameworks start from npseq2seq's initial weights. ``bucketed`` (zero-padded
@@ -63,10 +69,13 @@ def measure_training(cfg: Config, data: Data, cell: str, dtype: str, rounds: int
     from . import keras_side
 
     row = {"model": f"{level} {cell.upper()}", "dtype": dtype}
+    if deep:
+        row["model"] += (f", {deep['num_layers']} layers" + (", bidirectional" if deep.get("bidirectional") else "")
+                         + f", {deep['latent_dim']} units" + (" a direction" if deep.get("bidirectional") else ""))
     reason = numpy_side.cell_available(cell)
     if reason:
         return {**row, "status": "not available", "reason": reason}, None, []
-    np_model = numpy_side.build_model(data, cfg, cell, dtype, level)
+    np_model = numpy_side.build_model(data, cfg, cell, dtype, level, deep)
     initial = np_model.get_weights()
     trainers = {"numpy": numpy_side.NumpyTrainer(np_model, data, cfg),
                 "keras": keras_side.KerasTrainer(np_model, data, cfg, cell, dtype, level)}
@@ -323,7 +332,7 @@ def measure_startup(cfg: Config, data: Data, np_model, tmp: Path) -> dict:
 # --------------------------------------------------------------------------- main
 
 
-SKIPPABLE = ("gru", "word", "bucketed", "float64", "torch", "decoding", "blas-variant", "memory",
+SKIPPABLE = ("gru", "word", "deep", "bucketed", "float64", "torch", "decoding", "blas-variant", "memory",
              "startup")
 
 
@@ -385,6 +394,9 @@ def run(cfg: Config, skip: set[str], out: Path) -> dict:
         word_data = load_data(cfg, level="word")
         log(f"word level: {word_data.vocab}")
         rows.append(measure_training(cfg, word_data, "lstm", "float32", cfg.rounds, False, level="word")[0])
+    if "deep" not in skip:
+        deep = {**DEEP_ROW, "latent_dim": max(1, cfg.latent_dim // 2)}
+        rows.append(measure_training(cfg, data, "lstm", "float32", cfg.rounds, False, deep=deep)[0])
     if "float64" not in skip:
         # for information; quick mode only checks that it runs (no warm-up: Keras traces in the timed epoch)
         rows.append(measure_training(cfg, data, "lstm", "float64", cfg.float64_rounds, False,

@@ -3,8 +3,11 @@
 Layout of the zip archive (each member an ``.npy`` array)::
 
     __config__                       uint8 bytes of a UTF-8 JSON document, keys
-                                     format, format_version, model (config),
-                                     vocab (or null without one), weights
+                                     format, format_version, kind ("seq2seq" or
+                                     "repeat"; files without it hold a Seq2Seq),
+                                     model (config), vocab (Seq2Seq: the
+                                     vocabulary; repeat: the CharTable; or null
+                                     without one), weights
                                      (names), optimizer (config,
                                      or null), loss (config; only saved with the
                                      optimizer), metrics (compile's names, [] for
@@ -49,7 +52,7 @@ import numpy as np
 
 from . import losses, optimizers
 from .atomic import atomic_write
-from .model import Seq2Seq, Seq2SeqConfig
+from .model import RepeatConfig, RepeatSeq2Seq, Seq2Seq, Seq2SeqConfig
 from .npz import (
     CORRUPT,
     Archive,
@@ -61,17 +64,19 @@ from .npz import (
     read_arrays,
 )
 from .npz import open_regular as _open
-from .text import excerpt, vocab_from_config
+from .text import CharTable, excerpt, vocab_from_config
 
 __all__ = ["ModelFileError", "FORMAT", "FORMAT_VERSION", "CONFIG_KEY", "MAX_SEQ_LENGTH", "weight_names",
            "atomic_savez", "model_arrays", "save_model", "training_state", "save_checkpoint",
-           "read_arrays", "read_model_file", "min_weight_count", "load_model", "load_checkpoint"]
+           "read_arrays", "read_model_file", "min_weight_count", "load_model", "load_checkpoint", "KINDS"]
 
 FORMAT = "npseq2seq"
 FORMAT_VERSION = 1
 CONFIG_KEY = "__config__"
 
 MAX_SEQ_LENGTH = 10_000   # the most tokens a model file's vocabulary may say a text has
+# the model kinds a file may hold: their classes, and what their text side is called
+KINDS = {"seq2seq": Seq2Seq, "repeat": RepeatSeq2Seq}
 
 
 def weight_names(model) -> list[str]:
@@ -91,11 +96,13 @@ def model_arrays(model, optimizer: bool = False, training_state: dict | None = N
     This is how a training loop keeps the state of its last completed epoch in
     memory, to save it when an interrupt arrives in the middle of the next one.
     """
+    text = model.table if model.kind == "repeat" else model.vocab    # how it reads and writes text
     config = {
         "format": FORMAT,
         "format_version": FORMAT_VERSION,
+        "kind": model.kind,
         "model": model.get_config(),
-        "vocab": model.vocab.to_config() if model.vocab is not None else None,
+        "vocab": text.to_config() if text is not None else None,
         "weights": weight_names(model),
         "optimizer": None,
         "training_state": training_state,
@@ -223,6 +230,48 @@ def min_weight_count(config: Seq2SeqConfig) -> int:
     return 6 * h * h + h * config.num_encoder_tokens + 2 * h * config.num_decoder_tokens
 
 
+def min_repeat_weight_count(config: RepeatConfig) -> int:
+    """The same lower bound for a ``RepeatSeq2Seq``: its RNNs' kernels (3 gates at least)
+    and the Dense kernel."""
+    h = config.latent_dim
+    return 3 * h * (config.num_input_tokens + h) + 6 * h * h * config.num_layers + h * config.num_output_tokens
+
+
+def _repeat_config(path, config: dict, held: int) -> tuple[RepeatConfig, CharTable | None]:
+    """The file's RepeatConfig and CharTable, checked against its arrays (as ``_model_config``)."""
+    try:
+        model_config = RepeatConfig.from_dict(config["model"])
+        table = CharTable.from_config(config["vocab"]) if config.get("vocab") else None
+    except (KeyError, TypeError, ValueError, AttributeError) as err:
+        raise ModelFileError(path, f"invalid model config: {type(err).__name__}: {excerpt(str(err), 200)}") from None
+    if min_repeat_weight_count(model_config) > held:
+        raise ModelFileError(path, f"config says latent_dim {model_config.latent_dim}, "
+                                   f"num_layers {model_config.num_layers}: at least "
+                                   f"{min_repeat_weight_count(model_config)} weights, but its arrays hold "
+                                   f"{held} numbers")
+    if table is not None and not len(table) == model_config.num_input_tokens == model_config.num_output_tokens:
+        raise ModelFileError(path, f"the table has {len(table)} characters, the weights "
+                                   f"{model_config.num_input_tokens} input and "
+                                   f"{model_config.num_output_tokens} output tokens")
+    if (model_config.input_length or 0) > MAX_SEQ_LENGTH:
+        raise ModelFileError(path, f"input_length {model_config.input_length} is more than the "
+                                   f"{MAX_SEQ_LENGTH} this npseq2seq reads")
+    return model_config, table
+
+
+def _model_kind(path, config: dict, kind: str | None) -> str:
+    """The kind of model the file holds, checked against the ``kind`` asked for (None: any)."""
+    held = config.get("kind", "seq2seq")        # files written before RepeatSeq2Seq had one kind
+    if held not in KINDS:
+        raise ModelFileError(path, f"unknown model kind {excerpt(held)} (this npseq2seq reads "
+                                   f"{', '.join(map(repr, KINDS))})")
+    if kind is not None and held != kind:
+        raise ModelFileError(path, f"holds a {KINDS[held].__name__} (kind {held!r}), not a "
+                                   f"{KINDS[kind].__name__}: load it with {KINDS[held].__name__}.load "
+                                   "or npseq2seq.load_model")
+    return held
+
+
 def _model_config(path, config: dict, arrays: dict[str, np.ndarray]) -> tuple[Seq2SeqConfig, object]:
     """The file's Seq2SeqConfig and vocabulary, checked against its arrays before any
     model is built: a config that claims huge sizes costs nothing."""
@@ -250,11 +299,19 @@ def _model_config(path, config: dict, arrays: dict[str, np.ndarray]) -> tuple[Se
     return model_config, vocab
 
 
-def load_model(path):
-    """Read a model saved by ``save_model``; restores optimizer and RNG state if present."""
+def load_model(path, kind: str | None = None):
+    """Read a model saved by ``save_model``; restores optimizer and RNG state if present.
+
+    kind: None for whichever model the file holds (a ``Seq2Seq`` or a ``RepeatSeq2Seq``),
+    or "seq2seq" / "repeat" to accept only that one (``ModelFileError`` naming the other)."""
     config, arrays = read_model_file(path)
-    model_config, vocab = _model_config(path, config, arrays)
-    model = Seq2Seq(model_config, vocab=vocab)
+    if _model_kind(path, config, kind) == "repeat":
+        held = sum(a.size for name, a in arrays.items() if name.startswith("weights/"))
+        model_config, table = _repeat_config(path, config, held)
+        model = RepeatSeq2Seq(model_config, table=table)
+    else:
+        model_config, vocab = _model_config(path, config, arrays)
+        model = Seq2Seq(model_config, vocab=vocab)
     expected = weight_names(model)
     if config.get("weights") != expected:
         raise ModelFileError(path, f"weight names {excerpt(config.get('weights'), 100)} do not match "

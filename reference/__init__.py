@@ -28,6 +28,7 @@ _ATTENTION = (
 
 _DEEP = (
     "build_deep_inference_models",
+    "build_deep_no_teacher_forcing_model",
     "build_deep_training_model",
 )
 

@@ -28,7 +28,17 @@ Dropout (issue 19): ``dropout=`` / ``recurrent_dropout=`` go to every RNN layer,
 Keras user adds them to the tutorial's ``LSTM(latent_dim, return_state=True, dropout=0.2,
 recurrent_dropout=0.2)``; Keras applies them when the model is called with
 ``training=True`` (``fit``, ``train_on_batch``, a ``GradientTape`` around
-``model(x, training=True)``).
+``model(x, training=True)``). ``reset_after=False``: Keras 2's GRU, in every GRU layer.
+
+Masked padding (``mask_padding=True``, character level): ``Masking(mask_value=0.0)`` after
+each ``Input``, as ``reference.masking`` for one layer; what Keras 3 then does with the
+mask in stacks, bidirectional layers and attention is written down in
+``npseq2seq/model/masking.py``.
+
+Without teacher forcing (``build_deep_no_teacher_forcing_model``): the FAQ's loop, one
+decoder step at a time through the whole decoder stack, the softmax output fed back;
+its weights are listed in the teacher-forced model's order (each decoder layer is one
+layer, shared by the unrolled steps), and ``build_deep_inference_models`` reads it too.
 
 Weight order (``get_weights()``): Keras orders a functional model's layers by depth,
 see ``npseq2seq/model/build.py`` (tests/model/test_parity_deep.py reads it off the
@@ -45,12 +55,14 @@ import keras
 
 from .models import CELLS, _rnn
 
-__all__ = ["build_deep_training_model", "build_deep_inference_models"]
+__all__ = ["build_deep_training_model", "build_deep_inference_models",
+           "build_deep_no_teacher_forcing_model"]
 
 # layer names, unique in a model: the states' Concatenate layers take Keras's automatic
 # names ("concatenate", "concatenate_1", ...), so the features' one is named otherwise
 ATTENTION, CONCAT, DENSE = "attention", "attention_features", "dense"
 ENCODER_EMBEDDING, DECODER_EMBEDDING = "encoder_embedding", "decoder_embedding"
+ENCODER_MASKING, DECODER_MASKING = "encoder_masking", "decoder_masking"
 
 
 def encoder_name(k: int) -> str:
@@ -61,38 +73,30 @@ def decoder_name(k: int) -> str:
     return f"decoder_{k + 1}"
 
 
-def build_deep_training_model(num_encoder_tokens: int, num_decoder_tokens: int, latent_dim: int = 256,
-                              cell: str = "lstm", num_layers: int = 2, bidirectional: bool = False,
-                              level: str = "char", mask_zero: bool = False, attention: bool = False,
-                              compile: bool = True, dropout: float = 0.0,
-                              recurrent_dropout: float = 0.0, reset_after: bool = True) -> keras.Model:
-    """([encoder_input, decoder_input]) -> decoder_target, ``num_layers`` RNN layers a side.
+def _options(cell, dropout, recurrent_dropout, reset_after) -> dict:
+    """The RNN layers' options beyond their size (``_rnn`` refuses reset_after=False on an LSTM)."""
+    options = dict(dropout=dropout, recurrent_dropout=recurrent_dropout)
+    return {**options, "reset_after": reset_after} if cell == "gru" or not reset_after else options
 
-    level "char": one-hot inputs (N, T, V); "word": ids (N, T) through Embeddings.
-    latent_dim: units of each encoder layer (of each direction when ``bidirectional``);
-    the decoder layers have 2·latent_dim units after a bidirectional encoder.
-    dropout, recurrent_dropout: every RNN layer's (Keras's LSTM/GRU arguments).
-    """
-    rates = dict(dropout=dropout, recurrent_dropout=recurrent_dropout)
-    if cell not in CELLS or level not in ("char", "word") or (mask_zero and level != "word"):
-        raise ValueError(f"unsupported variant: cell={cell!r}, level={level!r}, mask_zero={mask_zero}")
+
+def _encoder(num_encoder_tokens, latent_dim, cell, num_layers, bidirectional, level, mask_zero,
+             mask_padding, return_top_sequences, options):
+    """(encoder_inputs, the top layer's outputs, [each layer's states]) of the encoder loop;
+    options: every RNN layer's reset_after, dropout and recurrent_dropout."""
     if level == "char":
         encoder_inputs = keras.Input(shape=(None, num_encoder_tokens))
-        decoder_inputs = keras.Input(shape=(None, num_decoder_tokens))
-        x, y = encoder_inputs, decoder_inputs
+        x = keras.layers.Masking(mask_value=0.0, name=ENCODER_MASKING)(encoder_inputs) \
+            if mask_padding else encoder_inputs
     else:
-        encoder_inputs, decoder_inputs = keras.Input(shape=(None,)), keras.Input(shape=(None,))
+        encoder_inputs = keras.Input(shape=(None,))
         x = keras.layers.Embedding(num_encoder_tokens, latent_dim, mask_zero=mask_zero,
                                    name=ENCODER_EMBEDDING)(encoder_inputs)
-        y = keras.layers.Embedding(num_decoder_tokens, latent_dim, mask_zero=mask_zero,
-                                   name=DECODER_EMBEDDING)(decoder_inputs)
-
-    # The encoder: every layer but the top returns its sequence to the next one (with
-    # attention the top one too: the decoder attends to it); each keeps its states.
+    # Every layer but the top returns its sequence to the next one (with attention the top
+    # one too: the decoder attends to it); each keeps its states.
     encoder_states = []
     for k in range(num_layers):
-        rnn = _rnn(cell, latent_dim, reset_after, return_sequences=k < num_layers - 1 or attention,
-                   return_state=True, name=encoder_name(k), **rates)
+        rnn = _rnn(cell, latent_dim, return_sequences=k < num_layers - 1 or return_top_sequences,
+                   return_state=True, name=encoder_name(k), **options)
         if bidirectional:
             x, *states = keras.layers.Bidirectional(rnn, name=encoder_name(k))(x)
             half = len(states) // 2     # [h_fw, c_fw, h_bw, c_bw]: forward's, then backward's
@@ -100,17 +104,82 @@ def build_deep_training_model(num_encoder_tokens: int, num_decoder_tokens: int, 
         else:
             x, *states = rnn(x)
         encoder_states.append(states)
+    return encoder_inputs, x, encoder_states
+
+
+def build_deep_training_model(num_encoder_tokens: int, num_decoder_tokens: int, latent_dim: int = 256,
+                              cell: str = "lstm", num_layers: int = 2, bidirectional: bool = False,
+                              level: str = "char", mask_zero: bool = False, attention: bool = False,
+                              compile: bool = True, mask_padding: bool = False, dropout: float = 0.0,
+                              recurrent_dropout: float = 0.0, reset_after: bool = True) -> keras.Model:
+    """([encoder_input, decoder_input]) -> decoder_target, ``num_layers`` RNN layers a side.
+
+    level "char": one-hot inputs (N, T, V); "word": ids (N, T) through Embeddings.
+    latent_dim: units of each encoder layer (of each direction when ``bidirectional``);
+    the decoder layers have 2·latent_dim units after a bidirectional encoder.
+    mask_padding (char level): ``Masking(mask_value=0.0)`` after each input, as
+    ``reference.masking`` does for one layer.
+    dropout, recurrent_dropout, reset_after: every RNN layer's (Keras's LSTM/GRU arguments).
+    """
+    options = _options(cell, dropout, recurrent_dropout, reset_after)
+    if cell not in CELLS or level not in ("char", "word") or (mask_zero and level != "word") \
+            or (mask_padding and level != "char"):
+        raise ValueError(f"unsupported variant: cell={cell!r}, level={level!r}, mask_zero={mask_zero}, "
+                         f"mask_padding={mask_padding}")
+    encoder_inputs, x, encoder_states = _encoder(num_encoder_tokens, latent_dim, cell, num_layers,
+                                                 bidirectional, level, mask_zero, mask_padding, attention, options)
+    if level == "char":
+        decoder_inputs = keras.Input(shape=(None, num_decoder_tokens))
+        y = keras.layers.Masking(mask_value=0.0, name=DECODER_MASKING)(decoder_inputs) \
+            if mask_padding else decoder_inputs
+    else:
+        decoder_inputs = keras.Input(shape=(None,))
+        y = keras.layers.Embedding(num_decoder_tokens, latent_dim, mask_zero=mask_zero,
+                                   name=DECODER_EMBEDDING)(decoder_inputs)
 
     # The decoder: layer k starts from encoder layer k's states.
     units = 2 * latent_dim if bidirectional else latent_dim
     for k in range(num_layers):
-        y, *_ = _rnn(cell, units, reset_after, return_sequences=True, return_state=True,
-                     name=decoder_name(k), **rates)(y, initial_state=encoder_states[k])
+        y, *_ = _rnn(cell, units, return_sequences=True, return_state=True,
+                     name=decoder_name(k), **options)(y, initial_state=encoder_states[k])
     if attention:
         context = keras.layers.Attention(name=ATTENTION)([y, x])
         y = keras.layers.Concatenate(name=CONCAT)([y, context])
     outputs = keras.layers.Dense(num_decoder_tokens, activation="softmax", name=DENSE)(y)
 
+    model = keras.Model([encoder_inputs, decoder_inputs], outputs)
+    if compile:
+        model.compile(optimizer="rmsprop", loss="categorical_crossentropy")
+    return model
+
+
+def build_deep_no_teacher_forcing_model(num_encoder_tokens: int, num_decoder_tokens: int,
+                                        max_decoder_seq_length: int, latent_dim: int = 256,
+                                        cell: str = "lstm", num_layers: int = 2,
+                                        bidirectional: bool = False, compile: bool = True,
+                                        dropout: float = 0.0, recurrent_dropout: float = 0.0,
+                                        reset_after: bool = True) -> keras.Model:
+    """The FAQ's model without teacher forcing (``reference.models.build_no_teacher_forcing_model``)
+    on the deep encoder: each of ``max_decoder_seq_length`` steps runs the decoder stack on
+    one step (layer k carrying its own states, started from encoder layer k's), and the
+    Dense softmax output is the next step's input. Input 2: the start character only,
+    (N, 1, num_decoder_tokens); the output: the steps' probabilities concatenated."""
+    options = _options(cell, dropout, recurrent_dropout, reset_after)
+    encoder_inputs, _, states = _encoder(num_encoder_tokens, latent_dim, cell, num_layers, bidirectional,
+                                         "char", False, False, False, options)
+    decoder_inputs = keras.Input(shape=(1, num_decoder_tokens))
+    units = 2 * latent_dim if bidirectional else latent_dim
+    decoder_rnns = [_rnn(cell, units, return_sequences=True, return_state=True, name=decoder_name(k), **options)
+                    for k in range(num_layers)]
+    decoder_dense = keras.layers.Dense(num_decoder_tokens, activation="softmax", name=DENSE)
+    all_outputs, inputs = [], decoder_inputs
+    for _ in range(max_decoder_seq_length):
+        y = inputs
+        for k, rnn in enumerate(decoder_rnns):     # one step through the stack
+            y, *states[k] = rnn(y, initial_state=states[k])
+        inputs = decoder_dense(y)                  # fed back as the next step's input
+        all_outputs.append(inputs)
+    outputs = keras.layers.Lambda(lambda t: keras.ops.concatenate(t, axis=1))(all_outputs)
     model = keras.Model([encoder_inputs, decoder_inputs], outputs)
     if compile:
         model.compile(optimizer="rmsprop", loss="categorical_crossentropy")
@@ -134,6 +203,7 @@ def build_deep_inference_models(model: keras.Model):
     bidirectional = isinstance(encoders[0], keras.layers.Bidirectional)
     names = {layer.name for layer in model.layers}
     word, attention = DECODER_EMBEDDING in names, ATTENTION in names
+    mask_padding = DECODER_MASKING in names
     mask_zero = word and model.get_layer(DECODER_EMBEDDING).mask_zero
 
     encoder_inputs = model.input[0]
@@ -147,11 +217,15 @@ def build_deep_inference_models(model: keras.Model):
     memory = [encoders[-1].output[0]] if attention else []
     if attention and mask_zero:   # the mask Keras derived from the encoder's ids, as a tensor
         memory.append(keras.ops.not_equal(encoder_inputs, 0))
+    if attention and mask_padding:   # Masking()'s: a row with any non-zero entry
+        memory.append(keras.ops.any(keras.ops.not_equal(encoder_inputs, 0.0), axis=-1))
     encoder_model = keras.Model(encoder_inputs, encoder_states + memory)
 
     dense = model.get_layer(DENSE)
     decoder_inputs = keras.Input(shape=(None,) if word else (None, dense.units))
     y = model.get_layer(DECODER_EMBEDDING)(decoder_inputs) if word else decoder_inputs
+    if mask_padding:
+        y = model.get_layer(DECODER_MASKING)(y)
     state_inputs, decoder_states = [], []
     for layer in decoders:
         inputs = [keras.Input(shape=(layer.units,)) for _ in range(len(encoder_states) // len(decoders))]
@@ -161,11 +235,12 @@ def build_deep_inference_models(model: keras.Model):
     memory_inputs = []
     if attention:
         memory_inputs.append(keras.Input(shape=(None, memory[0].shape[-1])))
-        if mask_zero:
+        if mask_zero or mask_padding:
             memory_inputs.append(keras.Input(shape=(None,), dtype="bool"))
             # an Input carries no Keras mask: hand both masks over as training did implicitly
-            context = model.get_layer(ATTENTION)([y, memory_inputs[0]],
-                                                 mask=[keras.ops.not_equal(decoder_inputs, 0), memory_inputs[1]])
+            query_mask = keras.ops.not_equal(decoder_inputs, 0) if mask_zero else \
+                keras.ops.any(keras.ops.not_equal(decoder_inputs, 0.0), axis=-1)
+            context = model.get_layer(ATTENTION)([y, memory_inputs[0]], mask=[query_mask, memory_inputs[1]])
         else:
             context = model.get_layer(ATTENTION)([y, memory_inputs[0]])
         y = model.get_layer(CONCAT)([y, context])

@@ -163,3 +163,48 @@ def test_the_numpy_side_runs_on_the_models_caches():
     log_probs = logits - np.log(np.exp(logits).sum(-1, keepdims=True))
     expected = -np.take_along_axis(log_probs, y[..., None], -1)[..., 0][real].mean()
     assert real_steps_val_loss(model, data, zero_data, batch_size=3) == pytest.approx(expected, rel=1e-12)
+
+
+@pytest.mark.parity
+def test_the_deep_row_builds_the_same_model_on_both_sides(keras):
+    """The stacked bidirectional row (``run.DEEP_ROW``): npseq2seq's model and the Keras one
+    the benchmark trains (``reference.deep``) start from the same weights and give the
+    same validation loss, so their epochs time the same computation."""
+    from benchmarks.common import Config, Data
+    from benchmarks.keras_side import KerasTrainer
+    from benchmarks.numpy_side import build_model
+    from benchmarks.run import DEEP_ROW
+    from npseq2seq.text import CharVocab, number_word_pairs, vectorize_ids
+
+    inputs, targets = number_word_pairs(num_samples=12)
+    vocab = CharVocab.from_texts(inputs, targets)
+    data = Data(vocab, inputs, targets, vectorize_ids(inputs, targets, vocab), 8)
+    cfg = Config.quick_mode(latent_dim=8, batch_size=4)
+    model = build_model(data, cfg, deep={**DEEP_ROW, "latent_dim": 4})
+    assert (model.num_layers, model.bidirectional, model.decoder.rnn.units) == (2, True, 8)
+    trainer = KerasTrainer(model, data, cfg)
+    for ours, theirs in zip(model.get_weights(), trainer.model.get_weights(), strict=True):
+        np.testing.assert_array_equal(ours, theirs)
+    x, y = trainer.val
+    assert trainer.model.evaluate(x, y, verbose=0) == pytest.approx(model.evaluate(x, y), rel=1e-5)
+
+
+def test_the_side_by_side_counts_real_characters_only():
+    """benchmarks.deeper_side_by_side's val_loss: the mean -log p over each target's
+    characters and its end character, the steps a zero-padded target marks as real; the
+    same number for a space-padded model's own probabilities at those steps."""
+    from benchmarks.deeper_side_by_side import real_val_loss
+    from npseq2seq import Seq2Seq
+    from npseq2seq.text import CharVocab, number_word_pairs
+
+    inputs, targets = number_word_pairs(num_samples=12)
+    for padding in ("zero", "space"):
+        vocab = CharVocab.from_texts(inputs, targets, padding=padding)
+        model = Seq2Seq(vocab.num_encoder_tokens, vocab.num_decoder_tokens, 4, seed=0, dtype="float64",
+                        vocab=vocab)
+        enc, dec, tgt = vocab.encode_pairs(inputs, targets, dtype="float64")
+        zero = CharVocab.from_texts(inputs, targets, padding="zero").encode_pairs(inputs, targets)[2]
+        real = zero.any(-1)                          # the rows a zero-padded target fills
+        probs = model.predict([enc, dec])
+        expected = -np.log((probs * tgt).sum(-1)[real]).mean()
+        assert real_val_loss(model, vocab, (inputs, targets)) == pytest.approx(expected, rel=1e-12)

@@ -71,9 +71,10 @@ LEVELS = {
     "cli.export_keras": 17, "cli.import_keras": 17,
     "cli.__init__": 18, "cli": 18, "__init__": 19, "__main__": 19,
 }
-# The one import inside a function that points up: ``Seq2Seq.save`` / ``Seq2Seq.load``, the
+# The imports inside a function that point up: ``Seq2Seq.save`` / ``Seq2Seq.load`` (and
+# ``RepeatSeq2Seq``'s), the
 # Keras-style conveniences for the file format that io, above the model, implements.
-LAZY_UPWARDS = {("model.seq2seq", "io")}
+LAZY_UPWARDS = {("model.seq2seq", "io"), ("model.repeat", "io")}
 # Third-party packages of the optional extras, imported inside the functions that need them.
 OPTIONAL = {"matplotlib": "plot", "sacrebleu": "eval", "h5py": "keras"}
 

@@ -5,6 +5,9 @@ and held-out sums it gets exactly right.
 Data as ``addition_rnn`` makes it (``text.CharTable``): questions space-padded to
 2·digits + 1 characters (read backwards with ``--reverse-input``, the padding then first),
 answers padded to digits + 1; the answer is each step's most probable character.
+``--out`` saves the model with its table and input width, so that ``npseq2seq translate
+--model FILE "12+345"`` answers sums; ``--num-layers`` stacks the decoder (addition_rnn's
+``num_layers``).
 """
 from __future__ import annotations
 
@@ -16,6 +19,7 @@ from ..model import RepeatSeq2Seq
 from ..optimizers import RMSprop
 from ..text import CharTable
 from .args import UsageError, corpus_pairs
+from .outputs import check_output
 
 DIGITS = 3      # addition_pairs' default: sums of numbers below 1,000
 
@@ -26,20 +30,21 @@ def run_repeat(args, num_samples: int) -> int:
     options = (("--attention", args.attention), ("--mask-padding", args.mask_padding),
                ("--mask-zero", args.mask_zero), ("--level word", args.level == "word"),
                ("--no-teacher-forcing", not args.teacher_forcing),
-               ("--bucket-by-length", args.bucket_by_length),
+               ("--bucket-by-length", args.bucket_by_length), ("--bidirectional", args.bidirectional),
                ("--dropout", args.dropout), ("--recurrent-dropout", args.recurrent_dropout),
                ("--no-reset-after", not args.reset_after))
     given = [name for name, on in options if on]
     if given:
         raise UsageError(f"--model repeat has no {', '.join(given)}: options of the encoder-decoder")
     if args.out:
-        raise UsageError("--model repeat does not save its model (--out is for the encoder-decoder)")
+        check_output(args.out, "--out")   # before training, not after it
     inputs, targets = corpus_pairs("addition", num_samples)
-    table, width = CharTable("0123456789+"), 2 * DIGITS + 1
+    table, width = CharTable("0123456789+", reverse_input=args.reverse_input), 2 * DIGITS + 1
     x = table.one_hot(inputs, width, reverse=args.reverse_input, dtype=args.dtype)
     y = table.one_hot(targets, DIGITS + 1, dtype=args.dtype)
-    model = RepeatSeq2Seq(len(table), len(table), DIGITS + 1, args.latent_dim, cell=args.cell,
-                          dtype=args.dtype, seed=args.seed)
+    model = RepeatSeq2Seq(len(table), len(table), DIGITS + 1, args.latent_dim, args.num_layers,
+                          cell=args.cell, dtype=args.dtype, seed=args.seed, input_length=width,
+                          table=table)
     model.compile(RMSprop(learning_rate=args.learning_rate, clipnorm=args.clipnorm,
                           clipvalue=args.clipvalue))
     split_at = int(len(inputs) * (1 - args.validation_split))
@@ -61,4 +66,7 @@ def run_repeat(args, num_samples: int) -> int:
         print(f"\n{name} sums answered exactly right: {sum(right)}/{len(right)} ({100 * np.mean(right):.0f}%)")
         for text, target, g, ok in list(zip(inputs[lo:hi], targets[lo:hi], got, right))[:6]:
             print(f"  {'ok ' if ok else 'BAD'} {text:<8} -> {g}" + ("" if ok else f"   (expected {target})"))
+    if args.out:
+        model.save(args.out)
+        print(f"\nsaved to {args.out} (npseq2seq translate --model {args.out} \"12+345\")")
     return 0

@@ -100,7 +100,7 @@ def _scores(hypotheses, references) -> list[str]:
 
 def run(args):
     check_length_penalty(args.length_penalty)
-    model = loaded_model(args.model)
+    model = loaded_model(args.model, "evaluate")
     if model.vocab is None:
         raise UsageError(f"{args.model} has no vocabulary: it cannot translate text")
     inputs, references, first, note = evaluation_pairs(args, model)

@@ -35,7 +35,7 @@ PLOTS = ("encoder", "decoder", "probabilities", "attention")   # the files save_
 def run(args):
     for name in PLOTS:   # checked before any work, as every output is (outputs.py)
         check_output(os.path.join(args.out_dir, f"{name}.png"), "--out-dir", inputs={"--model": args.model})
-    trace = inspect.record(loaded_model(args.model), args.text, top_k=args.top_k)
+    trace = inspect.record(loaded_model(args.model, "inspect"), args.text, top_k=args.top_k)
     print(inspect.summary(trace))
     try:
         paths = inspect.save_plots(trace, args.out_dir, units=args.units)

@@ -55,10 +55,15 @@ def check_length_penalty(alpha: float) -> None:
                          f"{MAX_LENGTH_PENALTY:g} (GNMT uses 0 to 1)")
 
 
-def loaded_model(path):
-    """``io.load_model(path)``, running out of memory on the way said as such."""
+def loaded_model(path, command: str | None = None):
+    """``io.load_model(path)``, running out of memory on the way said as such. command: a
+    command that reads encoder-decoders only (``ValueError`` for the repeat model's file)."""
     with too_big(f"loading the model file {path}"):
-        return load_model(path)
+        model = load_model(path)
+    if command is not None and model.kind != "seq2seq":
+        raise ValueError(f"{path} holds a RepeatSeq2Seq (demo --model repeat): `{command}` reads "
+                         "encoder-decoder models; `translate` reads both")
+    return model
 
 
 def describe_bytes(n: float) -> str:

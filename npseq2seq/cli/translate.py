@@ -57,14 +57,27 @@ def _check_beam(model, args):
         check_memory(per_step, f"--beam {width} with {model.vocab.num_decoder_tokens} target tokens")
 
 
+def _check_repeat(model, args, sampling):
+    """A RepeatSeq2Seq answers in one forward pass: no decoding options, and it needs its
+    table and input width (``demo --model repeat --out`` saves both)."""
+    given = [flag for flag, on in (("--beam", args.beam), ("--n-best", args.n_best),
+                                   ("--sample", sampling)) if on]
+    if given:
+        raise UsageError(f"{', '.join(given)}: {args.model} holds a RepeatSeq2Seq, which writes every "
+                         "output step in one pass (no decoding loop to search or sample)")
+    if model.table is None or model.config.input_length is None:
+        raise UsageError(f"{args.model} has no character table or input length: it cannot translate text")
+
+
 def _translate(model, batch, args, sampling):
     """The translations of one batch of (line number, text), as translate returns them."""
     texts = [text for _, text in batch]
+    errors = "ignore" if args.ignore_unknown else "raise"
+    decoding = {} if model.kind == "repeat" else dict(
+        beam_width=args.beam, n_best=args.n_best, length_penalty=args.length_penalty, **sampling)
     try:
         with too_big(f"translating with --beam {args.beam}" if args.beam else "translating"):
-            return model.translate(texts, errors="ignore" if args.ignore_unknown else "raise",
-                                   truncate=args.truncate, beam_width=args.beam, n_best=args.n_best,
-                                   length_penalty=args.length_penalty, **sampling)
+            return model.translate(texts, errors=errors, truncate=args.truncate, **decoding)
     except (UnknownTokenError, TextTooLongError) as err:
         number = next(n for n, text in batch if text == err.text)
         where = f"text {number}" if args.texts else f"<stdin>, line {number}"
@@ -128,9 +141,12 @@ def run(args):
     sampling = _sampling(args)
     batches = [list(enumerate(args.texts, start=1))] if args.texts else stdin_batches()
     model = _model(args, lines)
-    if model.vocab is None:
+    if model.kind == "repeat":
+        _check_repeat(model, args, sampling)
+    elif model.vocab is None:
         raise UsageError(f"{args.model} has no vocabulary: it cannot translate text")
-    _check_beam(model, args)
+    else:
+        _check_beam(model, args)
     for batch in batches:
         # an empty input gives an empty output, so output line i always answers input line i
         done = iter(_translate(model, [(n, t) for n, t in batch if t], args, sampling))

@@ -114,7 +114,8 @@ def build(config: Seq2SeqConfig, rng: np.random.Generator) -> tuple[Encoder, Dec
     if config.mask_padding:      # Masking() before the encoder; the decoder: see model/masking.py
         encoder_input = Masking(config.np_dtype, name="encoder_masking")
     encoder = Encoder(encoder_rnns, encoder_input, return_memory=attention is not None)
-    decoder = Decoder(decoder_rnns, made["dense", 0], made.get(("decoder", -1)), attention)
+    decoder = Decoder(decoder_rnns, made["dense", 0], made.get(("decoder", -1)), attention,
+                      mask_padding=config.mask_padding)
     layers = [made[key] for key in order]
     if attention is not None:       # Keras lists it (no weights) just before the Dense
         layers.insert(-1, attention)

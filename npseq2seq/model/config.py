@@ -22,8 +22,10 @@ The variants (the tutorial's model and its FAQ)::
                                          (latent_dim units a direction); the decoder has
                                          2·latent_dim units, started from [forward; backward] states
     mask_padding    False | True         Keras's Masking() over zero-padded one-hot inputs: padded
-                                         encoder steps skipped, padded decoder steps out of the
-                                         loss (char only; see model/masking.py)
+                                         encoder steps skipped (every layer, both directions),
+                                         padded decoder steps out of the loss and, with
+                                         attention, out of its keys and queries (char and
+                                         teacher forcing only; see model/masking.py)
     dropout         0.0 ≤ rate < 1       Keras's LSTM/GRU(dropout=, recurrent_dropout=) on every
     recurrent_dropout                    encoder and decoder RNN layer, in training only
                                          (layers/rnn_dropout.py); any variant
@@ -100,14 +102,9 @@ class Seq2SeqConfig:
                              "it feeds softmax outputs back as one-hot-like inputs; use level='char'")
         if self.mask_zero and self.level != "word":
             raise ValueError("mask_zero needs level='word' (id 0 is the word vocabulary's padding)")
-        if self.mask_padding and (self.level != "char" or not self.teacher_forcing or self.attention):
+        if self.mask_padding and (self.level != "char" or not self.teacher_forcing):
             raise ValueError("mask_padding is Keras's Masking() over zero-padded one-hot rows: it "
-                             "needs level='char' and teacher_forcing=True, without attention "
-                             "(word level: use mask_zero)")
-        if self.mask_padding and (self.num_layers > 1 or self.bidirectional):
-            # built and checked against Keras for one unidirectional layer only so far
-            raise ValueError("mask_padding is built for one unidirectional layer so far: "
-                             "use num_layers=1 and bidirectional=False with it")
+                             "needs level='char' and teacher_forcing=True (word level: use mask_zero)")
         if self.recurrent_activation not in RECURRENT_ACTIVATIONS:
             raise ValueError(f"recurrent_activation must be one of {sorted(RECURRENT_ACTIVATIONS)}, "
                              f"received {self.recurrent_activation!r}")

@@ -29,6 +29,7 @@ from typing import NamedTuple
 
 import numpy as np
 
+from ..layers.masking import padding_mask
 from .inputs import embed, embed_backward
 
 
@@ -60,12 +61,15 @@ def real_steps(lengths: np.ndarray, steps: int) -> np.ndarray:
 
 
 class Decoder:
-    """``Decoder(rnns, dense, embedding=None, attention=None)``, layers built by
-    ``model.build``; rnns: the RNN layers bottom first (a single layer may be passed as itself)."""
+    """``Decoder(rnns, dense, embedding=None, attention=None, mask_padding=False)``, layers
+    built by ``model.build``; rnns: the RNN layers bottom first (a single layer may be
+    passed as itself). mask_padding: Keras's Masking() on the decoder input, which reaches
+    the attention (its queries) but not the RNNs (``model/masking.py``)."""
 
-    def __init__(self, rnns, dense, embedding=None, attention=None):
+    def __init__(self, rnns, dense, embedding=None, attention=None, mask_padding: bool = False):
         self.rnns = list(rnns) if isinstance(rnns, (list, tuple)) else [rnns]
         self.dense, self.embedding, self.attention = dense, embedding, attention
+        self.mask_padding = mask_padding
 
     @property
     def rnn(self):
@@ -99,10 +103,11 @@ class Decoder:
     @property
     def memory_size(self) -> int:
         """How many arrays follow the RNN's states in the state list: the encoder outputs,
-        and their padding mask when the Embeddings mask zeros (attention only)."""
+        and their padding mask when the Embeddings mask zeros or with mask_padding (attention
+        only)."""
         if self.attention is None:
             return 0
-        return 1 + bool(self.embedding is not None and self.embedding.mask_zero)
+        return 1 + bool(self.mask_padding or (self.embedding is not None and self.embedding.mask_zero))
 
     def split_state(self, states) -> tuple[list, list]:
         """A decoder state list → (the RNN's states, the attention memory: [] without)."""
@@ -134,7 +139,7 @@ class Decoder:
                                                       training=training, rng=rng)
             new_states += layer_states
             rnn_caches.append(cache)
-        features, att_cache = self._attend(seq, memory, mask)
+        features, att_cache = self._attend(seq, memory, self._query_mask(inputs, mask))
         real = None if lengths is None else real_steps(lengths, seq.shape[1])
         if real is not None:                 # the real steps only, (R, H)
             features = np.swapaxes(features, 0, 1)[real]
@@ -182,12 +187,20 @@ class Decoder:
             new_states += layer_states
             x = layer_states[0][None]                        # (1, N, H): the next layer's input
         seq = layer_states[0][:, None]                       # (N, 1, H): the top layer's output
-        features, att_cache = self._attend(seq, memory, None if mask is None else mask.T)
+        features, att_cache = self._attend(seq, memory, self._query_mask(ids.T, None if mask is None else mask.T))
         probs, _ = self.dense.forward(features)
         weights = None if att_cache is None else att_cache.weights[:, 0]
         return probs[:, 0], new_states, StepTrace(probs[:, 0], new_states, gates, weights)
 
     # --- attention: the Dense layer's input ----------------------------------------------
+    def _query_mask(self, inputs, mask):
+        """(N, Td) the attention's query mask: the Embedding's (mask_zero), or with
+        mask_padding the decoder input's Masking() mask, which Keras hands to Attention()
+        though not to the RNNs called with initial_state (model/masking.py); else None."""
+        if mask is None and self.mask_padding and self.attention is not None:
+            return padding_mask(inputs)
+        return mask
+
     def _attend(self, seq, memory, query_mask=None):
         """The Dense layer's input from the decoder outputs seq (N, Td, H): seq itself, or
         with attention [seq; context] (N, Td, 2H); and the attention cache (None without)."""

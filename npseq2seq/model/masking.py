@@ -32,6 +32,34 @@ measured by ``tests/model/test_parity_masking.py``:
 So the training loss, the gradients and every step of training match Keras; the
 inference models never meet padding (the encoder input of ``encoder_model`` carries the
 Masking, and the decoder is fed one real character at a time).
+
+Deeper models (``reference/deep.py`` with ``mask_padding=True``, measured by
+``tests/model/test_parity_deep.py``), by the same ``__call__`` rule:
+
+- a stacked encoder: every layer is called with one tensor, and an RNN that returns
+  sequences hands its input's mask on with its outputs (``RNN.compute_mask``), so every
+  layer skips the padded steps; npseq2seq passes the one mask to every encoder layer.
+- a bidirectional encoder: ``Bidirectional`` passes the mask to both directions, and
+  the backward layer reverses the mask with its input (``go_backwards``), so for
+  end-padded rows it meets the padding first, carries its zero initial states over it,
+  and reads the real steps last to first: its final states are those of the real
+  characters read backwards (``layers.bidirectional`` does the same with the mask; as
+  Keras's ``Bidirectional`` sets ``zero_output_for_mask``, its outputs at padded steps
+  are zeros).
+- a stacked decoder: every layer is also given ``initial_state``, so none gets a mask
+  and all run over the padding; each layer's outputs still carry the mask of its first
+  argument, so it reaches the Dense layer and the loss unchanged (the loss is the same
+  masked mean as with one layer).
+- attention: ``Attention()([decoder_outputs, encoder_outputs])`` is called with one
+  (list) argument, so ``__call__`` *does* hand it both masks, ``[query_mask,
+  value_mask]``: padded encoder steps get no weight (their scores are pushed to -1e9
+  before the softmax) and the context at a padded decoder step is zeroed (times the
+  query mask). npseq2seq: the encoder's mask travels with its outputs in the decoder's
+  state list (``[*states, encoder_outputs, encoder_mask]``, as with mask_zero), and the
+  decoder computes the query mask from its input rows for the attention alone
+  (``Decoder._query_mask``), not for its RNNs. The context's zeros only touch
+  probabilities at padded decoder steps, which the loss leaves out; the forward pass
+  matches Keras at every step, padded ones included.
 """
 from __future__ import annotations
 

@@ -44,7 +44,9 @@ CELLS = {"lstm": LSTM, "gru": GRU}
 @dataclass(frozen=True)
 class RepeatConfig:
     """Sizes of a ``RepeatSeq2Seq``: input and output vocabularies, the output length Td
-    (``RepeatVector``'s n), units, decoder layers, cell, dtype, seed."""
+    (``RepeatVector``'s n), units, decoder layers, cell, dtype, seed; and the input length
+    Te (addition_rnn's ``Input((MAXLEN, len(chars)))``): None reads any length, a number
+    is the width ``translate`` pads its texts to (and the one ``fit`` takes)."""
     num_input_tokens: int
     num_output_tokens: int
     output_length: int
@@ -53,10 +55,13 @@ class RepeatConfig:
     cell: str = "lstm"
     dtype: str = "float32"
     seed: int | None = None
+    input_length: int | None = None
 
     def __post_init__(self):
         for name in ("num_input_tokens", "num_output_tokens", "output_length", "latent_dim", "num_layers"):
             object.__setattr__(self, name, check_integer(getattr(self, name), name))
+        object.__setattr__(self, "input_length",
+                           check_integer(self.input_length, "input_length", none_ok=True))
         object.__setattr__(self, "seed", check_integer(self.seed, "seed", least=0, none_ok=True))
         object.__setattr__(self, "dtype", resolve_dtype(self.dtype).name)
         if self.cell not in CELLS:
@@ -64,6 +69,21 @@ class RepeatConfig:
 
     def to_dict(self) -> dict:
         return dataclasses.asdict(self)
+
+    @classmethod
+    def from_dict(cls, config: dict) -> RepeatConfig:
+        """The config of ``to_dict``; unknown or missing keys raise ``ValueError`` naming them
+        (a file written before ``input_length`` loads with None)."""
+        if not isinstance(config, dict):
+            raise ValueError(f"a model config must be a dict, received {type(config).__name__}")
+        fields = dataclasses.fields(cls)
+        unknown = sorted(set(config) - {f.name for f in fields})
+        if unknown:
+            raise ValueError(f"unknown model config keys {unknown}")
+        missing = [f.name for f in fields if f.default is dataclasses.MISSING and f.name not in config]
+        if missing:
+            raise ValueError(f"model config lacks the keys {missing}")
+        return cls(**config)
 
 
 class RepeatCache(NamedTuple):
@@ -74,17 +94,27 @@ class RepeatCache(NamedTuple):
 
 class RepeatSeq2Seq(LayeredWeights, Trainer):
     """``RepeatSeq2Seq(num_input_tokens, num_output_tokens, output_length, latent_dim=128,
-    num_layers=1, cell="lstm", dtype="float32", seed=None)`` or ``RepeatSeq2Seq(config)``."""
+    num_layers=1, cell="lstm", dtype="float32", seed=None, input_length=None, table=None)``
+    or ``RepeatSeq2Seq(config, table=None)``.
 
+    table: a ``text.CharTable`` for both sides (addition_rnn's one table), optional for
+    training on arrays, needed by ``translate`` (with ``input_length``), saved with the
+    model; its ``reverse_input`` says whether the inputs are read backwards."""
+
+    kind = "repeat"  # the model file's name for this model (io)
     vocab = None     # the Trainer asks (length bucketing only, which this model has no use for)
 
     def __init__(self, num_input_tokens, num_output_tokens=None, output_length=None,
                  latent_dim: int = 128, num_layers: int = 1, cell: str = "lstm",
-                 dtype="float32", seed: int | None = None):
+                 dtype="float32", seed: int | None = None, input_length: int | None = None,
+                 table=None):
         config = (num_input_tokens if isinstance(num_input_tokens, RepeatConfig) else
                   RepeatConfig(num_input_tokens, num_output_tokens, output_length, latent_dim,
-                               num_layers, cell, dtype, seed))
-        self.config, self.dtype = config, np.dtype(config.dtype)
+                               num_layers, cell, dtype, seed, input_length))
+        if table is not None and not len(table) == config.num_input_tokens == config.num_output_tokens:
+            raise ValueError(f"the table has {len(table)} characters; the model reads "
+                             f"{config.num_input_tokens} and writes {config.num_output_tokens} tokens")
+        self.config, self.dtype, self.table = config, np.dtype(config.dtype), table
         self.rng = np.random.default_rng(config.seed)   # initial weights, then shuffling
         rnn, units = CELLS[config.cell], config.latent_dim
         # created in get_weights() order, each drawing its initial weights from rng in turn
@@ -103,6 +133,10 @@ class RepeatSeq2Seq(LayeredWeights, Trainer):
         ids = as_token_ids(x, self.config.num_input_tokens, "x")
         if len(ids) == 0:
             raise ValueError("x has 0 samples, expected at least 1")
+        width = self.config.input_length
+        if width is not None and ids.shape[1] != width:   # as Keras's Input((MAXLEN, V)) refuses
+            raise ValueError(f"x must have {width} steps (the model's input_length), "
+                             f"received {ids.shape[1]}")
         return ids, np.zeros((len(ids), 0), np.int32)
 
     def _prepare_y(self, y, dec):
@@ -152,6 +186,35 @@ class RepeatSeq2Seq(LayeredWeights, Trainer):
     def predict_ids(self, x, batch_size: int = 256) -> np.ndarray:
         """(N, Td) the most probable token at each output step (addition_rnn's argmax)."""
         return self.predict(x, batch_size=batch_size).argmax(axis=-1)
+
+    def get_config(self) -> dict:
+        return self.config.to_dict()
+
+    def translate(self, texts, errors: str = "raise", truncate: bool = False) -> list[str]:
+        """Answers to raw input strings (needs ``table`` and ``input_length``): each text
+        space-padded to input_length (read backwards if the table says so), one forward
+        pass, the most probable character of each output step, padding stripped.
+        errors="ignore" drops unknown characters; truncate cuts texts that are too long."""
+        if self.table is None or self.config.input_length is None:
+            raise ValueError("translate needs a model built with table= (a text.CharTable) and "
+                             "input_length= (the width its inputs are padded to)")
+        ids = self.table.encode(texts, self.config.input_length, reverse=self.table.reverse_input,
+                                errors=errors, truncate=truncate)
+        if len(ids) == 0:
+            return []
+        return [self.table.decode(row).strip() for row in self.predict_ids(ids)]
+
+    # --- files --------------------------------------------------------------------------
+    def save(self, path) -> None:
+        """One ``.npz``, the format of ``Seq2Seq.save`` with the model kind "repeat"."""
+        from ..io import save_model
+        save_model(self, path)
+
+    @classmethod
+    def load(cls, path) -> RepeatSeq2Seq:
+        """A file of ``save``; a file holding a ``Seq2Seq`` is a ``ModelFileError`` saying so."""
+        from ..io import load_model
+        return load_model(path, kind=cls.kind)
 
     def _summary_title(self) -> str:
         return (f"RepeatSeq2Seq ({self.config.cell}, latent_dim={self.config.latent_dim}, "

@@ -79,9 +79,11 @@ class Seq2Seq(LayeredWeights, Trainer):
     layer's states, layer 1's first ([h1, c1, h2, c2, …] for LSTM); each (N, latent_dim),
     or (N, 2·latent_dim) after a bidirectional encoder. With attention it ends with the
     encoder outputs (N, Te, H) (H: the top encoder layer's output width), and with
-    ``mask_zero`` also their padding mask (N, Te); ``attention_weights`` and
+    ``mask_zero`` or ``mask_padding`` also their padding mask (N, Te); ``attention_weights`` and
     ``decode_step(..., return_attention=True)`` give the alignments.
     """
+
+    kind = "seq2seq"    # the model file's name for this model (io)
 
     def __init__(self, num_encoder_tokens, num_decoder_tokens=None, latent_dim: int = 256,
                  cell: str = "lstm", dtype="float32", seed: int | None = None, vocab=None,
@@ -209,7 +211,7 @@ class Seq2Seq(LayeredWeights, Trainer):
     def encode(self, encoder_input) -> list[np.ndarray]:
         """The decoder's initial state for a batch of inputs: [h, c] (LSTM) or [h] (GRU), each
         (N, H), for each layer (layer 1's first); with attention followed by the encoder outputs (N, Te, H) (and, with
-        mask_zero, their padding mask (N, Te)). Every array has the batch axis first."""
+        mask_zero or mask_padding, their padding mask (N, Te)). Every array has the batch axis first."""
         ids = prepare_tokens(self.config, encoder_input, self.num_encoder_tokens, "encoder_input_data")
         return self.encoder.encode(ids)
 
@@ -267,8 +269,9 @@ class Seq2Seq(LayeredWeights, Trainer):
 
     @classmethod
     def load(cls, path) -> Seq2Seq:
+        """A file of ``save``; a file holding a ``RepeatSeq2Seq`` is a ``ModelFileError`` saying so."""
         from ..io import load_model
-        return load_model(path)
+        return load_model(path, kind=cls.kind)
 
     def _summary_title(self) -> str:
         attention = f", attention={self.attention}" if self.attention else ""

@@ -1,6 +1,8 @@
 """``mask_padding=True`` (Keras's ``Masking()`` over zero-padded one-hot rows) on its own: the
-rules, the encoder skipping its padding, the loss's mask, gradients against finite
-differences, files. Against Keras: ``test_parity_masking.py``."""
+rules, the encoder skipping its padding (every layer of a stack, both directions of a
+bidirectional one), the loss's mask, the attention's masks, gradients against finite
+differences, files. Against Keras: ``test_parity_masking.py`` (one layer) and
+``test_parity_deep.py`` (stacks, bidirectional, attention)."""
 import numpy as np
 import pytest
 
@@ -26,16 +28,25 @@ def _batch(rng, n=4, te=5, td=6):
             one_hot(dec[:, 1:], VD, "float64"))
 
 
-def _model(mask_padding=True, cell="lstm", seed=0):
+DEEP = [dict(num_layers=2), dict(bidirectional=True), dict(attention="luong"),
+        dict(bidirectional=True, num_layers=2, attention="additive")]
+
+
+def _id(kwargs):
+    return "-".join(f"{k}={v}" for k, v in kwargs.items())
+
+
+def _model(mask_padding=True, cell="lstm", seed=0, **kwargs):
     return randomised(Seq2Seq(VE, VD, H, cell=cell, dtype="float64", seed=seed,
-                              mask_padding=mask_padding), np.random.default_rng(seed))
+                              mask_padding=mask_padding, **kwargs), np.random.default_rng(seed))
 
 
-@pytest.mark.parametrize("changes", [dict(level="word"), dict(teacher_forcing=False),
-                                     dict(attention="luong")])
+@pytest.mark.parametrize("changes", [dict(level="word"), dict(teacher_forcing=False)])
 def test_rules(changes):
     with pytest.raises(ValueError, match="mask_padding"):
         Seq2SeqConfig(VE, VD, H, mask_padding=True, **changes)
+    for deeper in DEEP:              # stacks, bidirectional encoders and attention combine with it
+        assert Seq2SeqConfig(VE, VD, H, mask_padding=True, **deeper).mask_padding
 
 
 def test_space_padding_refused():
@@ -52,13 +63,16 @@ def test_padding_mask_of_ids_and_rows():
     assert layer.weights == [] and layer.forward(ids)[0] is ids
 
 
+@pytest.mark.parametrize("kwargs", [{}, *DEEP[:2], dict(bidirectional=True, num_layers=2)], ids=_id)
 @pytest.mark.parametrize("cell", ["lstm", "gru"])
-def test_encoder_skips_padding(cell):
+def test_encoder_skips_padding(cell, kwargs):
     """Each input's final states are those of the input cut to its real steps (the
-    padding after it changes nothing); without the mask the padding changes them."""
+    padding after it changes nothing: in every layer, and in a bidirectional layer's
+    backward direction too, which so reads the real steps only, last first); without the
+    mask the padding changes them."""
     rng = np.random.default_rng(1)
     enc, _, _ = _batch(rng)
-    masked, plain = _model(cell=cell), _model(False, cell=cell)
+    masked, plain = _model(cell=cell, **kwargs), _model(False, cell=cell, **kwargs)
     lengths = enc.any(-1).sum(1)
     padded = masked.encode(enc)
     for n, length in enumerate(lengths):
@@ -96,17 +110,53 @@ def test_gradients(cell):
     check_all_gradients(model, [enc, dec], y)
 
 
-def test_fit_translate_save_load(tmp_path):
+@pytest.mark.parametrize("kwargs", [pytest.param(k, marks=() if k is DEEP[1] else pytest.mark.slow)
+                                    for k in DEEP], ids=_id)
+@pytest.mark.parametrize("cell", ["lstm", pytest.param("gru", marks=pytest.mark.slow)])
+def test_gradients_deeper(cell, kwargs):
+    """The same with stacks, a bidirectional encoder and attention (2 units a direction,
+    to keep the finite differences few); one case in the default run."""
+    rng = np.random.default_rng(3)
+    enc, dec, y = _batch(rng, n=3, te=4, td=4)
+    model = randomised(Seq2Seq(VE, VD, 2, cell=cell, dtype="float64", seed=0, mask_padding=True, **kwargs),
+                       rng)
+    model.compile(SGD(), CategoricalCrossentropy(exact_gradient=True))
+    check_all_gradients(model, [enc, dec], y)
+
+
+def test_attention_masks_padded_keys_and_queries():
+    """With attention, Keras hands Attention() both masks (model/masking.py): no weight on
+    a padded encoder step, and a zero context at a padded decoder step; the encoder state
+    list carries the encoder's mask, as with mask_zero."""
+    rng = np.random.default_rng(4)
+    enc, dec, _ = _batch(rng)
+    model = _model(attention="luong", bidirectional=True)
+    weights = model.attention_weights([enc, dec])            # (N, Td, Te)
+    assert np.all(weights[~np.broadcast_to(enc.any(-1)[:, None], weights.shape)] == 0)
+    _, cache = model.forward(*model._prepare_x([enc, dec]))
+    np.testing.assert_array_equal(cache.decoder.attention.weights, weights)
+    states = model.encode(enc)
+    assert len(states) == 4 and states[-1].dtype == bool and states[-1].shape == enc.shape[:2]
+    padded = ~dec.any(-1)
+    assert padded.any()
+    features = model.decoder._attend(np.ones((*dec.shape[:2], 2 * H)), states[2:],
+                                     padding_mask(dec))[0]
+    assert np.all(features[padded][:, 2 * H:] == 0) and np.any(features[~padded][:, 2 * H:] != 0)
+
+
+@pytest.mark.parametrize("kwargs", [{}, dict(bidirectional=True, num_layers=2, attention="luong")], ids=_id)
+def test_fit_translate_save_load(tmp_path, kwargs):
     inputs, targets = ["go.", "run!", "hi.", "wait!"], ["va !", "cours !", "salut.", "attends !"]
     vocab = CharVocab.from_texts(inputs, targets, padding="zero")
     enc, dec, tgt = vectorize(inputs, targets, vocab, padding="zero", dtype="float64")
     model = Seq2Seq(vocab.num_encoder_tokens, vocab.num_decoder_tokens, 8, dtype="float64", seed=0,
-                    vocab=vocab, mask_padding=True)
+                    vocab=vocab, mask_padding=True, **kwargs)
     model.compile("rmsprop")
     history = model.fit([enc, dec], tgt, batch_size=2, epochs=3, verbose=0)
     assert history.history["loss"][-1] < history.history["loss"][0]
-    bucketed = model.fit([enc, dec], tgt, batch_size=2, epochs=1, verbose=0, bucket_by_length=True)
-    assert np.isfinite(bucketed.history["loss"][0])
+    if not kwargs:       # length buckets: teacher-forced models without attention
+        bucketed = model.fit([enc, dec], tgt, batch_size=2, epochs=1, verbose=0, bucket_by_length=True)
+        assert np.isfinite(bucketed.history["loss"][0])
     model.save(tmp_path / "m.npz")
     loaded = load_model(tmp_path / "m.npz")
     assert loaded.config.mask_padding
@@ -122,8 +172,9 @@ def test_old_config_loads_unmasked():
     assert Seq2SeqConfig.from_dict(config).mask_padding is False
 
 
+@pytest.mark.parametrize("kwargs", [{}, dict(bidirectional=True, num_layers=2)], ids=_id)
 @pytest.mark.parametrize("reverse_input", [False, True])
-def test_inspect_shows_the_real_steps(reverse_input):
+def test_inspect_shows_the_real_steps(reverse_input, kwargs):
     """inspect leaves the skipped padding out of the encoder's picture, wherever it sits
     (at the end, or first with reverse_input); the translation is translate's."""
     from npseq2seq import inspect
@@ -131,7 +182,7 @@ def test_inspect_shows_the_real_steps(reverse_input):
     inputs, targets = ["go.", "wait!"], ["va !", "attends !"]
     vocab = CharVocab.from_texts(inputs, targets, padding="zero", reverse_input=reverse_input)
     model = Seq2Seq(vocab.num_encoder_tokens, vocab.num_decoder_tokens, 6, seed=0, vocab=vocab,
-                    mask_padding=True)
+                    mask_padding=True, **kwargs)
     trace = inspect.record(model, "go.")
     assert "".join(trace.encoder.tokens) == ("go."[::-1] if reverse_input else "go.")
     assert "".join(trace.output_tokens[:-1]) == model.translate(["go."])[0][:len(trace.output_tokens) - 1]

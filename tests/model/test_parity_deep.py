@@ -15,8 +15,14 @@ check runs in float64 and float32 (``keras_floatx``) with ``reference.tolerances
 * loss and every weight's gradient against ``tf.GradientTape``;
 * weights after 1 and 20 ``train_on_batch`` steps (RMSprop; Adam on one variant);
 * a 3-epoch ``fit`` (shuffle off, validation split): per-epoch loss and val_loss;
-* decoded strings of a model Keras trained, moved to npseq2seq; at word level, the
-  greedy ids of the same random weights.
+* decoded strings of a trained model (Keras trains it, or npseq2seq without teacher
+  forcing), the same weights on both sides; at word level, the greedy ids of the same
+  random weights.
+
+Without teacher forcing (the FAQ's model, ``reference.deep.build_deep_no_teacher_forcing_model``:
+the decoder stack run one step at a time on its own softmax outputs) the checks are the
+same, on x = [encoder input, start character]; Keras lists its weights in the same order
+as the teacher-forced model's (each decoder layer is one shared layer called at every step).
 
 With ``mask_zero`` the probabilities are compared at real decoder steps only: Keras 3
 runs its decoder layers over padding (an RNN called with ``initial_state`` is not handed
@@ -57,8 +63,19 @@ VARIANTS = {
     "stack2-word-mask-gru-reset-before-attention": dict(num_layers=2, level="word", mask_zero=True, cell="gru",
                                                         attention="luong", reset_after=False),
     "bi2-gru-reset-before": dict(bidirectional=True, num_layers=2, cell="gru", reset_after=False),
+    # the FAQ's model without teacher forcing (reference.deep.build_deep_no_teacher_forcing_model)
+    "ntf-stack2": dict(num_layers=2, teacher_forcing=False),
+    "ntf-bi": dict(bidirectional=True, teacher_forcing=False),
+    "ntf-bi2-gru": dict(bidirectional=True, num_layers=2, cell="gru", teacher_forcing=False),
+    # Keras's Masking() over zero-padded one-hot rows (build_deep_training_model(mask_padding=True))
+    "mask-stack2": dict(num_layers=2, mask_padding=True),
+    "mask-bi": dict(bidirectional=True, mask_padding=True),
+    "mask-attention": dict(mask_padding=True, attention="luong"),
+    "mask-bi2-gru-attention": dict(bidirectional=True, num_layers=2, cell="gru", mask_padding=True,
+                                   attention="luong"),
 }
-FAST = ("stack2", "bi2-word-mask-attention", "gru-reset-before-attention")     # the default run; the others are slow
+# the default run; the others are slow
+FAST = ("stack2", "bi2-word-mask-attention", "gru-reset-before-attention", "ntf-bi2-gru", "mask-bi2-gru-attention")
 
 
 def variants(fast=FAST):
@@ -69,22 +86,39 @@ def _word(variant):
     return VARIANTS[variant].get("level") == "word"
 
 
+def _free(variant):
+    """Without teacher forcing: the decoder fed its own outputs, x = [encoder input, start]."""
+    return VARIANTS[variant].get("teacher_forcing") is False
+
+
+def _keras_model(spec, ve, vd, h, steps):
+    """The Keras training model of a variant (uncompiled); ``steps``: the decoder steps the
+    no-teacher-forcing model unrolls."""
+    from reference.deep import build_deep_no_teacher_forcing_model, build_deep_training_model
+
+    common = dict(cell=spec.get("cell", "lstm"), num_layers=spec.get("num_layers", 1),
+                  bidirectional=spec.get("bidirectional", False), compile=False,
+                  reset_after=spec.get("reset_after", True))
+    if spec.get("teacher_forcing") is False:
+        return build_deep_no_teacher_forcing_model(ve, vd, steps, h, **common)
+    return build_deep_training_model(ve, vd, h, level=spec.get("level", "char"),
+                                     mask_zero=spec.get("mask_zero", False),
+                                     attention=bool(spec.get("attention")),
+                                     mask_padding=spec.get("mask_padding", False), **common)
+
+
 def _pair(keras, dtype, variant, optimizer="rmsprop", keras_optimizer="rmsprop", seed=0, scale=0.5):
     """(Keras model, npseq2seq model) of a variant, compiled, with the same random weights
     (normal, standard deviation ``scale``)."""
     from reference.bridge import to_keras
-    from reference.deep import build_deep_training_model
     from reference.testing import random_weights
 
     spec = dict(VARIANTS[variant])
     loss = "sparse_categorical_crossentropy" if _word(variant) else "categorical_crossentropy"
-    km = build_deep_training_model(VE, VD, H, cell=spec.get("cell", "lstm"),
-                                   num_layers=spec.get("num_layers", 1),
-                                   bidirectional=spec.get("bidirectional", False),
-                                   level=spec.get("level", "char"), mask_zero=spec.get("mask_zero", False),
-                                   attention=bool(spec.get("attention")), compile=False,
-                                   reset_after=spec.get("reset_after", True))
-    km.compile(optimizer=keras_optimizer, loss=loss)
+    km = _keras_model(spec, VE, VD, H, TD)
+    # Keras runs the unrolled no-teacher-forcing model eagerly in fit: tracing it costs more
+    # than running it (tests/model/test_parity_variants.py); the same train_step
+    km.compile(optimizer=keras_optimizer, loss=loss, run_eagerly=_free(variant))
     nm = Seq2Seq(VE, VD, H, dtype=dtype, seed=seed, **spec)
     nm.compile(optimizer=optimizer, loss=loss)
     nm.set_weights(random_weights(np.random.default_rng(seed), [w.shape for w in nm.get_weights()], dtype,
@@ -95,18 +129,21 @@ def _pair(keras, dtype, variant, optimizer="rmsprop", keras_optimizer="rmsprop",
 
 def _batch(variant, dtype, seed=1, n=N):
     """(x, y): word ids with id targets (padding 0 at the end), or one-hot characters
-    (space-padded, and zero-padded for odd seeds)."""
+    (space-padded, and zero-padded for odd seeds and always with mask_padding); without
+    teacher forcing the decoder input is the start character alone."""
     from reference.testing import random_batch, random_word_batch
 
     rng = np.random.default_rng(seed)
     if _word(variant):
         return random_word_batch(rng, n, TE, TD, VE, VD, "sparse", dtype)
-    return random_batch(rng, n, TE, TD, VE, VD, "zero" if seed % 2 else "space", dtype)
+    padding = "zero" if seed % 2 or VARIANTS[variant].get("mask_padding") else "space"
+    (enc, dec), tgt = random_batch(rng, n, TE, TD, VE, VD, padding, dtype)
+    return [enc, dec[:, :1] if _free(variant) else dec], tgt
 
 
 def _real(variant, x):
     """(N, Td) the decoder steps both sides compute alike (all but mask_zero's padding)."""
-    return x[1] != 0 if VARIANTS[variant].get("mask_zero") else np.ones(x[1].shape[:2], bool)
+    return x[1] != 0 if VARIANTS[variant].get("mask_zero") else np.ones((len(x[0]), TD), bool)
 
 
 # --------------------------------------------------------------------------- layout
@@ -146,7 +183,10 @@ def test_weight_order_is_keras_order(keras, variant):
     assert ours == theirs
     check_same_layout(nm.get_weights(), km.get_weights())
     twin = seq2seq_from_keras(km)
-    assert twin.get_config() == {**nm.get_config(), "seed": None}
+    # what the weights cannot tell (the bridge's docstring): the model without teacher
+    # forcing comes back teacher-forced, and Masking layers have no weights
+    assert twin.get_config() == {**nm.get_config(), "seed": None, "teacher_forcing": True,
+                                 "mask_padding": False}
     for a, b in zip(twin.get_weights(), km.get_weights()):
         np.testing.assert_array_equal(a, b)
 
@@ -182,7 +222,8 @@ def test_forward_and_inference_models(keras, keras_floatx, variant, record):
     km, nm = _pair(keras, keras_floatx, variant)
     x, _ = _batch(variant, keras_floatx)
     real = _real(variant, x)
-    ours = nm.predict(x, batch_size=N)
+    ours = nm.predict(x, batch_size=N, steps=TD)
+    assert ours.shape == (N, TD, VD)
     diff = max(max_abs_diff(ours[real], np.asarray(km(x, training=False))[real]),
                max_abs_diff(ours[real], km.predict(x, batch_size=N, verbose=0)[real]))
     record(f"deep forward: training model, {variant}", keras_floatx, diff)
@@ -262,29 +303,37 @@ def test_fit_three_epochs(keras, keras_floatx, variant, record):
 
 
 @pytest.mark.parametrize("variant", variants(fast=("bi2-gru",)))
-def test_decoded_strings_of_a_keras_trained_model(keras, keras_floatx, variant):
-    """Keras trains the model on number words (character level; word-level variants are
-    trained here at character level with their other settings); its weights go to
-    npseq2seq: the tutorial's decode_sequence on Keras's inference models gives the same
-    string for every input as npseq2seq's, and as npseq2seq's batched translate."""
+def test_decoded_strings_of_a_trained_model(keras, keras_floatx, variant):
+    """A model trained on number words (character level; word-level variants are trained
+    here at character level with their other settings), the same weights on both sides:
+    the tutorial's decode_sequence on Keras's inference models gives the same string for
+    every input as npseq2seq's, and as npseq2seq's batched translate. Keras trains the
+    teacher-forced models; npseq2seq trains those without teacher forcing (Keras would
+    trace or run eagerly its unrolled graph; the fit test shows the two train alike), and
+    its weights go to Keras."""
+    from npseq2seq.optimizers import RMSprop
     from reference import decode_sequence
-    from reference.bridge import from_keras
-    from reference.deep import build_deep_inference_models, build_deep_training_model
+    from reference.bridge import from_keras, to_keras
+    from reference.deep import build_deep_inference_models
 
     spec = {k: v for k, v in VARIANTS[variant].items() if k not in ("level", "mask_zero")}
     inputs, targets = number_word_pairs(num_samples=60, high=99, seed=0)
-    vocab = CharVocab.from_texts(inputs, targets)
-    enc, dec, tgt = vectorize(inputs, targets, vocab, dtype=keras_floatx)
+    padding = "zero" if spec.get("mask_padding") else "space"
+    vocab = CharVocab.from_texts(inputs, targets, padding=padding)
+    enc, dec, tgt = vectorize(inputs, targets, vocab, padding=padding, dtype=keras_floatx)
     keras.utils.set_random_seed(0)
-    km = build_deep_training_model(vocab.num_encoder_tokens, vocab.num_decoder_tokens, 12,
-                                   cell=spec.get("cell", "lstm"), num_layers=spec.get("num_layers", 1),
-                                   bidirectional=spec.get("bidirectional", False),
-                                   attention=bool(spec.get("attention")), compile=False,
-                                   reset_after=spec.get("reset_after", True))
-    km.compile(optimizer=keras.optimizers.RMSprop(learning_rate=0.02), loss="categorical_crossentropy")
-    km.fit([enc, dec], tgt, batch_size=20, epochs=20, verbose=0)
-    nm = Seq2Seq(vocab.num_encoder_tokens, vocab.num_decoder_tokens, 12, dtype=keras_floatx, vocab=vocab, **spec)
-    from_keras(km, nm)
+    km = _keras_model(spec, vocab.num_encoder_tokens, vocab.num_decoder_tokens, 12,
+                      vocab.max_decoder_seq_length)
+    nm = Seq2Seq(vocab.num_encoder_tokens, vocab.num_decoder_tokens, 12, dtype=keras_floatx, vocab=vocab,
+                 seed=0, **spec)
+    if _free(variant):
+        nm.compile(optimizer=RMSprop(learning_rate=0.02))
+        nm.fit([enc, dec[:, :1]], tgt, batch_size=20, epochs=20, verbose=0)
+        to_keras(nm, km)
+    else:
+        km.compile(optimizer=keras.optimizers.RMSprop(learning_rate=0.02), loss="categorical_crossentropy")
+        km.fit([enc, dec], tgt, batch_size=20, epochs=20, verbose=0)
+        from_keras(km, nm)
     k_enc, k_dec = build_deep_inference_models(km)
     some = range(0, len(enc), 3)
     theirs = [decode_sequence(enc[i:i + 1], k_enc, k_dec, vocab.target_token_index,
