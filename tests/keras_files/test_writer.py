@@ -50,9 +50,11 @@ VARIANTS = {
     "ntf-gru-stack2-bi": dict(teacher_forcing=False, cell="gru", num_layers=2, bidirectional=True),
     # the rates are in the config, so that a Keras user who trains on trains as we did
     "stack2-bi-dropout": dict(num_layers=2, bidirectional=True, dropout=0.25, recurrent_dropout=0.125),
+    # Masking over a stack of bidirectional layers, with attention (both masks reach Attention())
+    "mask-padding-bi2-luong": dict(mask_padding=True, num_layers=2, bidirectional=True, attention="luong"),
 }
 FAST = ("char-lstm", "bi2-word-mask-luong-gru-reset-before", "ntf", "mask-padding-gru-reset-before",
-        "word-mask-additive", "stack2-bi-dropout")
+        "word-mask-additive", "stack2-bi-dropout", "mask-padding-bi2-luong")
 
 
 def variants():
@@ -120,6 +122,10 @@ def _keras_model(variant):
         return build_deep_training_model(VE, VD, H, num_layers=spec["num_layers"], bidirectional=spec["bidirectional"],
                                          dropout=spec["dropout"], recurrent_dropout=spec["recurrent_dropout"],
                                          **common)
+    if spec.get("mask_padding") and (spec.get("num_layers", 1) > 1 or spec.get("attention")):
+        return build_deep_training_model(VE, VD, H, num_layers=spec["num_layers"],
+                                         bidirectional=spec.get("bidirectional", False), mask_padding=True,
+                                         attention=bool(spec.get("attention")), **common)
     if spec.get("mask_padding"):
         return build_masked_training_model(VE, VD, H, **common)
     if spec.get("attention") == "additive":

@@ -112,7 +112,8 @@ def test_save_keras_errors_and_atomic_write(tmp_path, monkeypatch):
 
 
 @pytest.mark.parametrize("kwargs", [dict(num_layers=2, bidirectional=True, dropout=0.25, recurrent_dropout=0.125),
-                                    dict(cell="gru", reset_after=False, dropout=0.5)])
+                                    dict(cell="gru", reset_after=False, dropout=0.5),
+                                    dict(mask_padding=True, num_layers=2, bidirectional=True, attention="luong")])
 def test_save_keras_then_load_keras_gives_back_the_model(kwargs, tmp_path):
     """Both halves of the Keras files without Keras: the config (cell variant and the
     training-only dropout rates) and the weights come back as they went."""
