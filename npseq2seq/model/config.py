@@ -15,7 +15,13 @@ The variants (the tutorial's model and its FAQ)::
     attention       None | "luong"       Luong dot-product attention over the encoder outputs
                     | "additive"         (Keras's Attention()), or additive scores (Keras's
                                          AdditiveAttention()), after the decoder RNN
-                                         (teacher forcing only)
+                    | "bahdanau"         inside the recurrence (the top decoder layer): additive
+                                         scores vᵀ tanh(W_q s_{t-1} + W_k h_j), the context fed
+                                         into each step's input
+                    | "luong_general"    inside the recurrence: scores s_tᵀ W_a h_j, the
+                                         attentional vector tanh(W_c [c_t; s_t]) to the Dense
+                                         layer (all: teacher forcing only)
+    input_feeding   False | True         luong_general only: ã_{t-1} joins the step's input
     num_layers      1, 2, ...            stacked RNN layers in the encoder and in the decoder;
                                          encoder layer k hands its final states to decoder layer k
     bidirectional   False | True         each encoder layer reads forwards and backwards
@@ -37,7 +43,8 @@ from ..ops import resolve_dtype
 
 CELLS = ("lstm", "gru")
 LEVELS = ("char", "word")
-ATTENTION = (None, "luong", "additive")
+ATTENTION = (None, "luong", "additive", "bahdanau", "luong_general")
+RECURRENT_ATTENTION = ("bahdanau", "luong_general")   # inside the recurrence (model/attentive_decoder.py)
 
 
 @dataclass(frozen=True)
@@ -60,6 +67,7 @@ class Seq2SeqConfig:
     num_layers: int = 1
     bidirectional: bool = False
     mask_padding: bool = False
+    input_feeding: bool = False
 
     def __post_init__(self):
         for name in ("num_encoder_tokens", "num_decoder_tokens", "latent_dim", "num_layers"):
@@ -70,7 +78,7 @@ class Seq2SeqConfig:
             raise ValueError(f"cell must be one of {sorted(CELLS)}, received {self.cell!r}")
         if self.level not in LEVELS:
             raise ValueError(f"level must be 'char' or 'word', received {self.level!r}")
-        for name in ("teacher_forcing", "mask_zero", "bidirectional", "mask_padding"):
+        for name in ("teacher_forcing", "mask_zero", "bidirectional", "mask_padding", "input_feeding"):
             object.__setattr__(self, name, bool(getattr(self, name)))
         if not self.teacher_forcing and self.level != "char":
             raise ValueError("teacher_forcing=False is the FAQ's character-level model: "
@@ -86,7 +94,12 @@ class Seq2SeqConfig:
             raise ValueError("mask_padding is built for one unidirectional layer so far: "
                              "use num_layers=1 and bidirectional=False with it")
         if self.attention not in ATTENTION:
-            raise ValueError(f"attention must be None, 'luong' or 'additive', received {self.attention!r}")
+            raise ValueError(f"attention must be None or one of {list(ATTENTION[1:])}, "
+                             f"received {self.attention!r}")
+        if self.input_feeding and self.attention != "luong_general":
+            raise ValueError("input_feeding feeds Luong's attentional vector to the next step: it "
+                             f"needs attention='luong_general', received attention={self.attention!r} "
+                             "(attention='bahdanau' feeds its context by construction)")
         if self.attention and not self.teacher_forcing:
             raise ValueError(f"attention={self.attention!r} needs teacher_forcing=True: the decoder's output "
                              "sequence queries the encoder in one pass; the FAQ's model without "
@@ -96,6 +109,11 @@ class Seq2SeqConfig:
     @property
     def np_dtype(self) -> np.dtype:
         return np.dtype(self.dtype)
+
+    @property
+    def recurrent_attention(self) -> bool:
+        """Attention inside the decoder's recurrence (bahdanau, luong_general)."""
+        return self.attention in RECURRENT_ATTENTION
 
     @property
     def decoder_units(self) -> int:

@@ -86,13 +86,13 @@ class Seq2Seq(LayeredWeights, Trainer):
                  cell: str = "lstm", dtype="float32", seed: int | None = None, vocab=None,
                  level: str = "char", teacher_forcing: bool = True, mask_zero: bool = False,
                  attention: str | None = None, num_layers: int = 1, bidirectional: bool = False,
-                 mask_padding: bool = False):
+                 mask_padding: bool = False, input_feeding: bool = False):
         if isinstance(num_encoder_tokens, Seq2SeqConfig):
             config = num_encoder_tokens
         else:
             config = Seq2SeqConfig(num_encoder_tokens, num_decoder_tokens, latent_dim, cell, dtype,
                                    seed, level, teacher_forcing, mask_zero, attention,
-                                   num_layers, bidirectional, mask_padding)
+                                   num_layers, bidirectional, mask_padding, input_feeding)
         if config.mask_padding and getattr(vocab, "padding", None) == "space":
             raise ValueError("mask_padding needs zero padding (CharVocab.from_texts(..., padding='zero')): "
                              "a space that pads is a real one-hot row, which Masking() cannot tell")
@@ -199,7 +199,7 @@ class Seq2Seq(LayeredWeights, Trainer):
         (N, H), for each layer (layer 1's first); with attention followed by the encoder outputs (N, Te, H) (and, with
         mask_zero, their padding mask (N, Te)). Every array has the batch axis first."""
         ids = prepare_tokens(self.config, encoder_input, self.num_encoder_tokens, "encoder_input_data")
-        return self.encoder.encode(ids)
+        return self.decoder.start_states(self.encoder.encode(ids))
 
     def decode_step(self, token_ids, states, return_attention: bool = False, trace: list | None = None):
         """One decoder step for a batch: token ids (N,) + states → (probs (N, Vd), new states).
@@ -209,8 +209,7 @@ class Seq2Seq(LayeredWeights, Trainer):
         trace: a list to append the step's ``StepTrace`` to (its gates; for ``inspect``).
         """
         if return_attention and self.decoder.attention is None:
-            raise ValueError("return_attention=True needs a model built with attention='luong' "
-                             "or attention='additive'")
+            raise ValueError("return_attention=True needs a model built with attention")
         states, memory = self.decoder.split_state(states)
         probs, states, step = self.decoder.step(token_ids, states, memory)
         if trace is not None:
@@ -234,8 +233,7 @@ class Seq2Seq(LayeredWeights, Trainer):
         its last token), these are the weights greedy decoding used at every step.
         """
         if self.decoder.attention is None:
-            raise ValueError("attention_weights needs a model built with attention='luong' "
-                             "or attention='additive'")
+            raise ValueError("attention_weights needs a model built with attention")
         enc, dec = self._prepare_x(x)
         return self.forward(enc, dec)[1].decoder.attention.weights
 
@@ -260,6 +258,7 @@ class Seq2Seq(LayeredWeights, Trainer):
 
     def _summary_title(self) -> str:
         attention = f", attention={self.attention}" if self.attention else ""
+        attention += ", input_feeding" if self.config.input_feeding else ""
         deep = (f", num_layers={self.num_layers}" if self.num_layers > 1 else "") + \
             (", bidirectional" if self.bidirectional else "")
         return f"Seq2Seq ({self.cell}{attention}{deep}, latent_dim={self.latent_dim}, dtype={self.dtype.name})"
