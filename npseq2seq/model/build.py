@@ -25,9 +25,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..layers import (GRU, LSTM, AdditiveAttention, BahdanauAttention, Bidirectional, Dense, DotAttention,
-                      Embedding, GeneralAttention)
-from ..layers.attentive_rnn import AttentiveRNN
+from ..layers import GRU, LSTM, AdditiveAttention, AttentiveRNN, Bidirectional, Dense, DotAttention, Embedding
+from ..layers.bahdanau_attention import BahdanauAttention, GeneralAttention
 from ..layers.masking import Masking
 from .attentive_decoder import AttentiveDecoder
 from .config import Seq2SeqConfig
