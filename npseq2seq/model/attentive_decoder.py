@@ -46,6 +46,16 @@ class AttentiveDecoder(Decoder):
         lower = [states[i * k:(i + 1) * k] for i in range(len(self.rnns) - 1)]
         return lower + [states[k * (len(self.rnns) - 1):]]
 
+    def split_state(self, states) -> tuple[list, list]:
+        """A decoder state list → (the RNN states with ã, the memory), as ``Decoder.split_state``."""
+        k, memory = self.state_size, self.memory_size
+        if len(states) != k + memory:
+            raise ValueError(f"the decoder state of an attention model must be a list of {k + memory} "
+                             f"arrays (the cells' states{', ã' if self.rnn.input_feeding else ''}, encoder "
+                             f"outputs{', encoder mask' if memory == 2 else ''}), as encode() returns; "
+                             f"received {len(states)}")
+        return list(states[:k]), list(states[k:])
+
     def start_states(self, encoded: list) -> list:
         """encode()'s list with ã_0 = 0 after the RNN states (input feeding)."""
         if not self.rnn.input_feeding:

@@ -53,6 +53,8 @@ def test_config_rules():
         Seq2SeqConfig(3, 4, attention="bahdanau", teacher_forcing=False)
     with pytest.raises(ValueError, match="attention must be None or one of"):
         Seq2SeqConfig(3, 4, attention="dot")
+    with pytest.raises(ValueError, match="cells. states, ã, encoder outputs"):
+        Seq2Seq(3, 4, 5, **KINDS["feeding"]).decode_step(np.zeros(2, int), [np.zeros((2, 5))] * 3)
     old = Seq2SeqConfig(3, 4, attention="luong").to_dict()
     del old["input_feeding"]                          # a file written before the option
     assert Seq2SeqConfig.from_dict(old).input_feeding is False
