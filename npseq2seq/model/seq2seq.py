@@ -67,7 +67,7 @@ class Seq2Seq(LayeredWeights, Trainer):
     Seq2Seq(num_encoder_tokens, num_decoder_tokens, latent_dim=256, cell="lstm",
             dtype="float32", seed=None, vocab=None, level="char",
             teacher_forcing=True, mask_zero=False, attention=None,
-            num_layers=1, bidirectional=False, mask_padding=False)
+            num_layers=1, bidirectional=False, mask_padding=False, input_feeding=False)
     Seq2Seq(config, vocab=None)                    # a model.Seq2SeqConfig
 
     The arguments are ``Seq2SeqConfig``'s (see there for the variants and which combine).
@@ -79,7 +79,9 @@ class Seq2Seq(LayeredWeights, Trainer):
     or (N, 2·latent_dim) after a bidirectional encoder. With attention it ends with the
     encoder outputs (N, Te, H) (H: the top encoder layer's output width), and with
     ``mask_zero`` also their padding mask (N, Te); ``attention_weights`` and
-    ``decode_step(..., return_attention=True)`` give the alignments.
+    ``decode_step(..., return_attention=True)`` give the alignments. With Luong's input feeding
+    (``attention="luong_general", input_feeding=True``) the attentional vector ã follows the
+    RNN states (``model/attentive_decoder.py``).
     """
 
     def __init__(self, num_encoder_tokens, num_decoder_tokens=None, latent_dim: int = 256,
@@ -209,7 +211,8 @@ class Seq2Seq(LayeredWeights, Trainer):
         trace: a list to append the step's ``StepTrace`` to (its gates; for ``inspect``).
         """
         if return_attention and self.decoder.attention is None:
-            raise ValueError("return_attention=True needs a model built with attention")
+            raise ValueError("return_attention=True needs a model built with attention ('luong', "
+                             "'additive', 'bahdanau' or 'luong_general')")
         states, memory = self.decoder.split_state(states)
         probs, states, step = self.decoder.step(token_ids, states, memory)
         if trace is not None:
@@ -233,7 +236,8 @@ class Seq2Seq(LayeredWeights, Trainer):
         its last token), these are the weights greedy decoding used at every step.
         """
         if self.decoder.attention is None:
-            raise ValueError("attention_weights needs a model built with attention")
+            raise ValueError("attention_weights needs a model built with attention ('luong', "
+                             "'additive', 'bahdanau' or 'luong_general')")
         enc, dec = self._prepare_x(x)
         return self.forward(enc, dec)[1].decoder.attention.weights
 
