@@ -26,13 +26,18 @@ _ATTENTION = (
     "build_attention_training_model",
 )
 
+_ATTENTIVE = (
+    "build_attentive_inference_models",
+    "build_attentive_training_model",
+)
+
 _DEEP = (
     "build_deep_inference_models",
     "build_deep_no_teacher_forcing_model",
     "build_deep_training_model",
 )
 
-__all__ = list(_MODELS) + list(_ATTENTION) + list(_DEEP)
+__all__ = list(_MODELS) + list(_ATTENTION) + list(_ATTENTIVE) + list(_DEEP)
 
 
 def __getattr__(name):
@@ -40,6 +45,8 @@ def __getattr__(name):
         return getattr(importlib.import_module(".models", __name__), name)
     if name in _ATTENTION:
         return getattr(importlib.import_module(".attention", __name__), name)
+    if name in _ATTENTIVE:
+        return getattr(importlib.import_module(".attentive", __name__), name)
     if name in _DEEP:
         return getattr(importlib.import_module(".deep", __name__), name)
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -20,7 +20,7 @@ PACKAGE = Path(__file__).resolve().parent.parent / "npseq2seq"
 LEVELS = {
     "ops": 0, "memory": 0, "gradcheck": 0, "metrics": 0, "checks": 0,
     "layers.base": 1, "layers.rnn_dropout": 0.5, "layers.projection": 1, "layers.recurrent": 2, "layers.lstm": 3, "layers.gru": 3,
-    "layers.bidirectional": 3,
+    "layers.bidirectional": 3, "layers.attentive_rnn": 3,
     "layers.dense": 2, "layers.embedding": 2, "layers.attention": 2, "layers.dropout": 2, "layers.masking": 2,
     "layers.additive_attention": 3, "layers.bahdanau_attention": 3, "layers.__init__": 4,
     "layers": 4, "losses": 1,
@@ -45,7 +45,7 @@ LEVELS = {
     "decode.greedy": 5, "decode.beam": 5, "decode.sampling": 5, "decode.translate": 6,
     "decode.__init__": 7, "decode": 7,
     # the model: its config, the inputs to its RNNs, encoder and decoder, their composition
-    "model.config": 8, "model.weights": 8, "model.inputs": 9, "model.masking": 9, "model.encoder": 10, "model.decoder": 10,
+    "model.config": 8, "model.weights": 8, "model.inputs": 9, "model.masking": 9, "model.encoder": 10, "model.decoder": 10, "model.attentive_decoder": 10.5,
     "model.free_running": 11, "model.build": 11, "model.seq2seq": 12, "model.repeat": 10, "model.__init__": 13, "model": 13,
     "atomic": 0, "npz": 1,   # writing a file atomically; reading an untrusted .npz within bounds
     "io": 14, "inspect": 15,

@@ -11,7 +11,7 @@ import re
 from ..checks import check_rate
 from ..decode import DEFAULT_LENGTH_PENALTY
 from ..model import Seq2Seq, Seq2SeqConfig
-from ..model.config import CELLS
+from ..model.config import ATTENTION, CELLS
 from ..ops import RECURRENT_ACTIVATIONS
 from ..optimizers import RMSprop
 from ..text import CORPORA, CORPUS_SIZES, CharVocab, WordVocab, generated_corpus
@@ -35,11 +35,11 @@ TRAIN_DEFAULTS = {"corpus": None, "num_samples": 10000, "padding": "space", "cel
                   "level": "char", "teacher_forcing": True, "mask_zero": False, "attention": None,
                   "bucket_by_length": False, "num_layers": 1, "bidirectional": False,
                   "mask_padding": False, "reverse_input": False, "dropout": 0.0, "recurrent_dropout": 0.0,
-                  "reset_after": True, "recurrent_activation": "sigmoid"}
+                  "reset_after": True, "recurrent_activation": "sigmoid", "input_feeding": False}
 # The flags that are fields of Seq2SeqConfig (the rest are about data and training).
 CONFIG_FLAGS = ("latent_dim", "cell", "dtype", "seed", "level", "teacher_forcing", "mask_zero", "attention",
                 "num_layers", "bidirectional", "mask_padding", "dropout", "recurrent_dropout", "reset_after",
-                "recurrent_activation")
+                "recurrent_activation", "input_feeding")
 
 
 def positive_int(text):
@@ -104,10 +104,16 @@ def add_training_args(p, defaults):
                    default=defaults.get("reverse_input", False),
                    help="read each input backwards, padding first (as Keras's addition_rnn); "
                         "stored with the vocabulary, so translate reverses too")
-    p.add_argument("--attention", choices=["luong", "additive"], default=defaults["attention"],
-                   help="the decoder attends to the encoder's outputs: luong (dot-product scores, "
-                        "Keras's layers.Attention) or additive (Keras's layers.AdditiveAttention); "
-                        "needs teacher forcing")
+    p.add_argument("--attention", choices=[a for a in ATTENTION if a], default=defaults["attention"],
+                   help="the decoder attends to the encoder's outputs: after its RNN, luong "
+                        "(dot-product scores, Keras's layers.Attention) or additive (Keras's "
+                        "layers.AdditiveAttention); inside its recurrence, bahdanau (additive scores "
+                        "of the previous state, the context fed to each step) or luong_general "
+                        "(s_t W_a h_j, the attentional vector to the softmax); needs teacher forcing")
+    p.add_argument("--input-feeding", action="store_const", const=True,
+                   default=defaults.get("input_feeding", False),
+                   help="--attention luong_general: feed each step's attentional vector into the "
+                        "next step's input (Luong et al. 2015)")
     p.add_argument("--num-layers", type=positive_int, default=defaults["num_layers"],
                    help="stacked RNN layers in the encoder and in the decoder (encoder layer k "
                         "starts decoder layer k); default 1, the tutorial's")
@@ -163,7 +169,7 @@ def _as_typed(key, value) -> str:
         return "--no-teacher-forcing" if not value else "teacher forcing (no --no-teacher-forcing)"
     if key == "reset_after":
         return "--no-reset-after" if not value else "reset_after (no --no-reset-after)"
-    if key in ("mask_zero", "bidirectional", "mask_padding"):
+    if key in ("mask_zero", "bidirectional", "mask_padding", "input_feeding"):
         return flag(key) if value else f"no {flag(key)}"
     return f"{flag(key)} {value}"
 

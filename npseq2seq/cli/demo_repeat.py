@@ -27,7 +27,8 @@ DIGITS = 3      # addition_pairs' default: sums of numbers below 1,000
 def run_repeat(args, num_samples: int) -> int:
     if args.corpus != "addition":
         raise UsageError("--model repeat needs --corpus addition: its outputs have one fixed length")
-    options = (("--attention", args.attention), ("--mask-padding", args.mask_padding),
+    options = (("--attention", args.attention), ("--input-feeding", args.input_feeding),
+               ("--mask-padding", args.mask_padding),
                ("--mask-zero", args.mask_zero), ("--level word", args.level == "word"),
                ("--no-teacher-forcing", not args.teacher_forcing),
                ("--bucket-by-length", args.bucket_by_length), ("--bidirectional", args.bidirectional),

@@ -78,6 +78,12 @@ def keras_config(model, steps: int | None = None) -> tuple[dict, list[Layer]]:
         raise ValueError(f"recurrent_activation={model.config.recurrent_activation!r} (Keras 2's clip(0.2x + 0.5, "
                          "0, 1)) has no Keras 3 equivalent: a Keras 3 file of this model would compute "
                          "other numbers; Keras 3 files hold models with recurrent_activation='sigmoid'")
+    if model.config.recurrent_attention:
+        # Keras has no layer for it: reference/attentive.py's cell is custom code, which a
+        # Keras file can only name (a custom object), and Keras's safe mode refuses
+        raise ValueError(f"attention={model.config.attention!r} (attention inside the recurrence) has no Keras "
+                         "layer: its Keras model needs a custom RNN cell (reference/attentive.py), which a "
+                         ".keras file cannot carry without custom objects; save it with model.save (.npz)")
     graph, inputs, output = training_graph(model, _steps(model, steps))
     config, layers = graph.config("functional", inputs, [output])
     document = {"module": "keras.src.models.functional", "class_name": "Functional", "config": config,

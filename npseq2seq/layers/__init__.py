@@ -1,6 +1,7 @@
 """Layers: each a forward/backward pair with Keras's weight names and order."""
 from .additive_attention import AdditiveAttention
 from .attention import DotAttention, ScoreAttention
+from .attentive_rnn import AttentiveRNN
 from .bahdanau_attention import BahdanauAttention, GeneralAttention
 from .base import Layer
 from .bidirectional import Bidirectional
@@ -12,4 +13,5 @@ from .lstm import LSTM
 from .recurrent import Recurrent
 
 __all__ = ["Layer", "Bidirectional", "Dense", "Dropout", "DotAttention", "AdditiveAttention", "ScoreAttention",
-           "Embedding", "GRU", "LSTM", "Recurrent", "BahdanauAttention", "GeneralAttention"]
+           "Embedding", "GRU", "LSTM", "Recurrent", "BahdanauAttention", "GeneralAttention",
+           "AttentiveRNN"]

@@ -1,6 +1,6 @@
-"""Bahdanau's score with its projections, and Luong's "general" score: building blocks of
-the attention *inside* the recurrence (issue 15; not yet wired into a decoder, so no
-``Seq2Seq`` option builds them).
+"""Bahdanau's score with its projections, and Luong's "general" score: the scores of the
+attention *inside* the recurrence (``attentive_rnn.py``, ``attention="bahdanau"`` and
+``"luong_general"``), also usable after the RNN as ``ScoreAttention`` layers.
 
 Shapes as in ``attention.py``: query Q (N, Tq, H), keys = values V (N, Tv, H); A attention
 units. Inside the recurrence the query is the previous decoder state, one step at a time
@@ -11,11 +11,13 @@ units. Inside the recurrence the query is the previous decoder state, one step a
 
 then the masked softmax and weighted values every ``ScoreAttention`` shares. No biases, as
 in the equations of both papers (Bahdanau et al. 2015, eq. A.1.2; Luong et al. 2015, eq. 8).
-The weights are drawn ``glorot_uniform``; their names and order will follow the Keras
-reference cell written for them (not yet written).
+The weights are drawn ``glorot_uniform``.
 
-A decoder running Bahdanau's attention step by step will project the keys V W_k once per
-sentence rather than once per step; this layer recomputes them on every call.
+One query step at a time (``attentive_rnn.py``): ``project_keys`` once per sequence (V W_k
+for Bahdanau, V itself for Luong), then ``step_scores`` each step against them, q (N, H) →
+S (N, Tv); the backward mirrors it (``step_scores_backward`` each step, adding into the
+keys' and the weights' gradients; ``project_keys_backward`` once). Same equations as
+``_scores``, without the Tq axis.
 """
 from __future__ import annotations
 
@@ -55,6 +57,30 @@ class BahdanauAttention(ScoreAttention):
         return (matmul_rows(dq_proj, self.query_kernel.T), matmul_rows(dk_proj, self.key_kernel.T),
                 [dwq, dwk, dv])
 
+    # --- one query step against projected keys (attention inside the recurrence) --------
+    def project_keys(self, values):
+        """V (N, Tv, H) → K W_k (N, Tv, A), once per sequence."""
+        return matmul_rows(values, self.key_kernel)
+
+    def step_scores(self, query, keys):
+        """q (N, H), projected keys (N, Tv, A) → (S (N, Tv), T (N, Tv, A) for the backward)."""
+        t = np.tanh((query @ self.query_kernel)[:, None, :] + keys)   # T = tanh(q W_q + K W_k)
+        return t @ self.score_kernel, t                               # S = T v
+
+    def step_scores_backward(self, dscores, query, t, keys, dkeys, grads):
+        """dS (N, Tv) → dq (N, H); adds d(K W_k) into dkeys and dW_q, dv into grads."""
+        grads[2] += dscores.reshape(-1) @ t.reshape(-1, self.units)      # S = T v  ->  dv = Σ dS T
+        dpre = dscores[..., None] * self.score_kernel * (1.0 - t * t)     # T = tanh(pre)
+        dkeys += dpre                                                     # pre = q W_q + K W_k [j]
+        dq_proj = dpre.sum(axis=1)                                        #     -> d(q W_q) = Σ_j dpre
+        grads[0] += query.T @ dq_proj                                     # dW_q = qᵀ d(q W_q)
+        return dq_proj @ self.query_kernel.T
+
+    def project_keys_backward(self, dkeys, values, grads):
+        """d(K W_k) summed over the steps → dV (N, Tv, H); adds dW_k into grads."""
+        grads[1] += values.reshape(-1, self.dim).T @ dkeys.reshape(-1, self.units)   # dW_k = Vᵀ d(V W_k)
+        return matmul_rows(dkeys, self.key_kernel.T)
+
 
 class GeneralAttention(ScoreAttention):
     """Luong's "general" scores qᵀ W_a k."""
@@ -78,3 +104,22 @@ class GeneralAttention(ScoreAttention):
         dkeys = np.swapaxes(dscores, 1, 2) @ projected           #           ->  dK = dSᵀ P
         dkernel = q.reshape(-1, self.dim).T @ dprojected.reshape(-1, self.dim)   # P = Q W_a
         return matmul_rows(dprojected, self.kernel.T), dkeys, [dkernel]
+
+    # --- one query step (attention inside the recurrence); the keys are V itself --------
+    def project_keys(self, values):
+        return values
+
+    def step_scores(self, query, keys):
+        """q (N, H), keys V (N, Tv, H) → (S (N, Tv), q W_a (N, H) for the backward)."""
+        projected = query @ self.kernel                                   # q W_a
+        return (keys @ projected[:, :, None])[..., 0], projected          # S_j = (q W_a) · v_j
+
+    def step_scores_backward(self, dscores, query, projected, keys, dkeys, grads):
+        """dS (N, Tv) → dq (N, H); adds dV into dkeys and dW_a into grads."""
+        dprojected = (dscores[:, None, :] @ keys)[:, 0]                   # S_j = P · v_j  ->  dP = Σ_j dS_j v_j
+        dkeys += dscores[:, :, None] * projected[:, None, :]              #                ->  dv_j = dS_j P
+        grads[0] += query.T @ dprojected                                  # P = q W_a  ->  dW_a = qᵀ dP
+        return dprojected @ self.kernel.T
+
+    def project_keys_backward(self, dkeys, values, grads):
+        return dkeys                                                      # the keys were V itself

@@ -25,8 +25,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..layers import GRU, LSTM, AdditiveAttention, Bidirectional, Dense, DotAttention, Embedding
+from ..layers import GRU, LSTM, AdditiveAttention, AttentiveRNN, Bidirectional, Dense, DotAttention, Embedding
+from ..layers.bahdanau_attention import BahdanauAttention, GeneralAttention
 from ..layers.masking import Masking
+from .attentive_decoder import AttentiveDecoder
 from .config import Seq2SeqConfig
 from .decoder import Decoder
 from .encoder import Encoder
@@ -86,10 +88,30 @@ def _make(config: Seq2SeqConfig, rng, role: str, k: int):
                              name=_layer_name("encoder", "bidirectional", k))
     if role == "decoder":
         input_dim = (h if word else config.num_decoder_tokens) if k == 0 else hd
+        if k == top and config.recurrent_attention:
+            return _attentive(config, rng, input_dim, _layer_name("decoder", cell, k))
         return recurrent(hd, input_dim, True, _layer_name("decoder", cell, k))
-    # the Dense reads the top decoder outputs, with attention [outputs; context]
-    return Dense(config.num_decoder_tokens, 2 * hd if config.attention else hd,
+    # the Dense reads the top decoder outputs, with attention [outputs; context] (Luong
+    # general: the attentional vector, H wide)
+    wide = config.attention and config.attention != "luong_general"
+    return Dense(config.num_decoder_tokens, 2 * hd if wide else hd,
                  activation="softmax", dtype=dtype, rng=rng, name="decoder_dense")
+
+
+def _attentive(config: Seq2SeqConfig, rng, input_dim: int, name: str) -> AttentiveRNN:
+    """The top decoder layer with attention inside its recurrence (Keras: RNN(AttentiveCell)
+    of reference/attentive.py): its cell reads [x_t; context] (Bahdanau) or [x_t; ã_{t-1}]
+    (Luong with input feeding); the attention's weights come first, as the Keras cell lists them."""
+    hd, dtype = config.decoder_units, config.np_dtype
+    if config.attention == "bahdanau":
+        score, extra = BahdanauAttention(hd, hd, dtype, rng, name=name), hd
+    else:
+        score, extra = GeneralAttention(hd, dtype, rng, name=name), hd if config.input_feeding else 0
+    options = {"reset_after": config.reset_after} if config.cell == "gru" else {}
+    rnn = CELLS[config.cell](hd, input_dim + extra, return_sequences=True, return_state=True,
+                             dtype=dtype, rng=rng, name=name,
+                             recurrent_activation=config.recurrent_activation, **options)
+    return AttentiveRNN(rnn, score, config.attention, config.input_feeding, rng, name=name)
 
 
 def _attention(config: Seq2SeqConfig, rng):
@@ -104,8 +126,9 @@ def build(config: Seq2SeqConfig, rng: np.random.Generator) -> tuple[Encoder, Dec
     each layer created in that order."""
     order = keras_order(config.num_layers, config.bidirectional, config.level == "word")
     made, attention = {}, None
+    post_rnn = config.attention and not config.recurrent_attention
     for key in order:
-        if key == ("dense", 0) and config.attention:   # Keras lists the attention just before the Dense
+        if key == ("dense", 0) and post_rnn:   # Keras lists the attention just before the Dense
             attention = _attention(config, rng)
         made[key] = _make(config, rng, *key)
     encoder_rnns = [made["encoder", k] for k in range(config.num_layers)]
@@ -113,9 +136,12 @@ def build(config: Seq2SeqConfig, rng: np.random.Generator) -> tuple[Encoder, Dec
     encoder_input = made.get(("encoder_embedding", 0))
     if config.mask_padding:      # Masking() before the encoder; the decoder: see model/masking.py
         encoder_input = Masking(config.np_dtype, name="encoder_masking")
-    encoder = Encoder(encoder_rnns, encoder_input, return_memory=attention is not None)
-    decoder = Decoder(decoder_rnns, made["dense", 0], made.get(("decoder", -1)), attention,
-                      mask_padding=config.mask_padding)
+    encoder = Encoder(encoder_rnns, encoder_input, return_memory=bool(config.attention))
+    if config.recurrent_attention:
+        decoder = AttentiveDecoder(decoder_rnns, made["dense", 0], made.get(("decoder", -1)))
+    else:
+        decoder = Decoder(decoder_rnns, made["dense", 0], made.get(("decoder", -1)), attention,
+                          mask_padding=config.mask_padding)
     layers = [made[key] for key in order]
     if attention is not None:       # Keras lists it (no weights) just before the Dense
         layers.insert(-1, attention)

@@ -15,7 +15,13 @@ The variants (the tutorial's model and its FAQ)::
     attention       None | "luong"       Luong dot-product attention over the encoder outputs
                     | "additive"         (Keras's Attention()), or additive scores (Keras's
                                          AdditiveAttention()), after the decoder RNN
-                                         (teacher forcing only)
+                    | "bahdanau"         inside the recurrence (the top decoder layer): additive
+                                         scores vᵀ tanh(W_q s_{t-1} + W_k h_j), the context fed
+                                         into each step's input
+                    | "luong_general"    inside the recurrence: scores s_tᵀ W_a h_j, the
+                                         attentional vector tanh(W_c [c_t; s_t]) to the Dense
+                                         layer (all: teacher forcing only)
+    input_feeding   False | True         luong_general only: ã_{t-1} joins the step's input
     num_layers      1, 2, ...            stacked RNN layers in the encoder and in the decoder;
                                          encoder layer k hands its final states to decoder layer k
     bidirectional   False | True         each encoder layer reads forwards and backwards
@@ -50,7 +56,8 @@ from ..ops import RECURRENT_ACTIVATIONS, resolve_dtype
 
 CELLS = ("lstm", "gru")
 LEVELS = ("char", "word")
-ATTENTION = (None, "luong", "additive")
+ATTENTION = (None, "luong", "additive", "bahdanau", "luong_general")
+RECURRENT_ATTENTION = ("bahdanau", "luong_general")   # inside the recurrence (model/attentive_decoder.py)
 
 
 @dataclass(frozen=True)
@@ -77,6 +84,7 @@ class Seq2SeqConfig:
     recurrent_dropout: float = 0.0
     reset_after: bool = True
     recurrent_activation: str = "sigmoid"
+    input_feeding: bool = False
 
     def __post_init__(self):
         for name in ("num_encoder_tokens", "num_decoder_tokens", "latent_dim", "num_layers"):
@@ -89,7 +97,7 @@ class Seq2SeqConfig:
             raise ValueError(f"cell must be one of {sorted(CELLS)}, received {self.cell!r}")
         if self.level not in LEVELS:
             raise ValueError(f"level must be 'char' or 'word', received {self.level!r}")
-        for name in ("teacher_forcing", "mask_zero", "bidirectional", "mask_padding"):
+        for name in ("teacher_forcing", "mask_zero", "bidirectional", "mask_padding", "input_feeding"):
             object.__setattr__(self, name, bool(getattr(self, name)))
         if not isinstance(self.reset_after, (bool, np.bool_)):   # as the GRU layer checks it
             raise ValueError(f"reset_after must be True or False, received {self.reset_after!r}")
@@ -109,7 +117,17 @@ class Seq2SeqConfig:
             raise ValueError(f"recurrent_activation must be one of {sorted(RECURRENT_ACTIVATIONS)}, "
                              f"received {self.recurrent_activation!r}")
         if self.attention not in ATTENTION:
-            raise ValueError(f"attention must be None, 'luong' or 'additive', received {self.attention!r}")
+            raise ValueError(f"attention must be None or one of {list(ATTENTION[1:])}, "
+                             f"received {self.attention!r}")
+        if self.input_feeding and self.attention != "luong_general":
+            raise ValueError("input_feeding feeds Luong's attentional vector to the next step: it "
+                             f"needs attention='luong_general', received attention={self.attention!r} "
+                             "(attention='bahdanau' feeds its context by construction)")
+        if self.attention in RECURRENT_ATTENTION and (self.dropout or self.recurrent_dropout or self.mask_padding):
+            # the attentive time loop (layers/attentive_rnn.py) has no dropout masks and no
+            # Masking() path yet: refused rather than silently left out
+            raise ValueError(f"attention={self.attention!r} is built without dropout, recurrent_dropout and "
+                             "mask_padding so far: use attention='luong' or 'additive' with them")
         if self.attention and not self.teacher_forcing:
             raise ValueError(f"attention={self.attention!r} needs teacher_forcing=True: the decoder's output "
                              "sequence queries the encoder in one pass; the FAQ's model without "
@@ -119,6 +137,11 @@ class Seq2SeqConfig:
     @property
     def np_dtype(self) -> np.dtype:
         return np.dtype(self.dtype)
+
+    @property
+    def recurrent_attention(self) -> bool:
+        """Attention inside the decoder's recurrence (bahdanau, luong_general)."""
+        return self.attention in RECURRENT_ATTENTION
 
     @property
     def decoder_units(self) -> int:

@@ -109,6 +109,11 @@ class Decoder:
             return 0
         return 1 + bool(self.mask_padding or (self.embedding is not None and self.embedding.mask_zero))
 
+    def start_states(self, encoded: list) -> list:
+        """``encode``'s state list as ``decode_step`` takes it: the same list here
+        (``AttentiveDecoder`` adds Luong's ã_0)."""
+        return encoded
+
     def split_state(self, states) -> tuple[list, list]:
         """A decoder state list → (the RNN's states, the attention memory: [] without)."""
         if self.attention is None:

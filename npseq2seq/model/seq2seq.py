@@ -68,7 +68,7 @@ class Seq2Seq(LayeredWeights, Trainer):
             dtype="float32", seed=None, vocab=None, level="char",
             teacher_forcing=True, mask_zero=False, attention=None,
             num_layers=1, bidirectional=False, mask_padding=False,
-            dropout=0.0, recurrent_dropout=0.0, reset_after=True)
+            dropout=0.0, recurrent_dropout=0.0, reset_after=True, input_feeding=False)
     Seq2Seq(config, vocab=None)                    # a model.Seq2SeqConfig
 
     The arguments are ``Seq2SeqConfig``'s (see there for the variants and which combine).
@@ -80,7 +80,9 @@ class Seq2Seq(LayeredWeights, Trainer):
     or (N, 2·latent_dim) after a bidirectional encoder. With attention it ends with the
     encoder outputs (N, Te, H) (H: the top encoder layer's output width), and with
     ``mask_zero`` or ``mask_padding`` also their padding mask (N, Te); ``attention_weights`` and
-    ``decode_step(..., return_attention=True)`` give the alignments.
+    ``decode_step(..., return_attention=True)`` give the alignments. With Luong's input feeding
+    (``attention="luong_general", input_feeding=True``) the attentional vector ã follows the
+    RNN states (``model/attentive_decoder.py``).
     """
 
     kind = "seq2seq"    # the model file's name for this model (io)
@@ -90,14 +92,15 @@ class Seq2Seq(LayeredWeights, Trainer):
                  level: str = "char", teacher_forcing: bool = True, mask_zero: bool = False,
                  attention: str | None = None, num_layers: int = 1, bidirectional: bool = False,
                  mask_padding: bool = False, dropout: float = 0.0, recurrent_dropout: float = 0.0,
-                 reset_after: bool = True):
+                 reset_after: bool = True, input_feeding: bool = False):
         if isinstance(num_encoder_tokens, Seq2SeqConfig):
             config = num_encoder_tokens
         else:
             config = Seq2SeqConfig(num_encoder_tokens, num_decoder_tokens, latent_dim, cell, dtype,
                                    seed, level, teacher_forcing, mask_zero, attention,
-                                   num_layers, bidirectional, mask_padding, dropout, recurrent_dropout,
-                                   reset_after)
+                                   num_layers, bidirectional, mask_padding, dropout=dropout,
+                                   recurrent_dropout=recurrent_dropout, reset_after=reset_after,
+                                   input_feeding=input_feeding)
         if config.mask_padding and getattr(vocab, "padding", None) == "space":
             raise ValueError("mask_padding needs zero padding (CharVocab.from_texts(..., padding='zero')): "
                              "a space that pads is a real one-hot row, which Masking() cannot tell")
@@ -213,7 +216,7 @@ class Seq2Seq(LayeredWeights, Trainer):
         (N, H), for each layer (layer 1's first); with attention followed by the encoder outputs (N, Te, H) (and, with
         mask_zero or mask_padding, their padding mask (N, Te)). Every array has the batch axis first."""
         ids = prepare_tokens(self.config, encoder_input, self.num_encoder_tokens, "encoder_input_data")
-        return self.encoder.encode(ids)
+        return self.decoder.start_states(self.encoder.encode(ids))
 
     def decode_step(self, token_ids, states, return_attention: bool = False, trace: list | None = None):
         """One decoder step for a batch: token ids (N,) + states → (probs (N, Vd), new states).
@@ -223,8 +226,8 @@ class Seq2Seq(LayeredWeights, Trainer):
         trace: a list to append the step's ``StepTrace`` to (its gates; for ``inspect``).
         """
         if return_attention and self.decoder.attention is None:
-            raise ValueError("return_attention=True needs a model built with attention='luong' "
-                             "or attention='additive'")
+            raise ValueError("return_attention=True needs a model built with attention ('luong', "
+                             "'additive', 'bahdanau' or 'luong_general')")
         states, memory = self.decoder.split_state(states)
         probs, states, step = self.decoder.step(token_ids, states, memory)
         if trace is not None:
@@ -248,8 +251,8 @@ class Seq2Seq(LayeredWeights, Trainer):
         its last token), these are the weights greedy decoding used at every step.
         """
         if self.decoder.attention is None:
-            raise ValueError("attention_weights needs a model built with attention='luong' "
-                             "or attention='additive'")
+            raise ValueError("attention_weights needs a model built with attention ('luong', "
+                             "'additive', 'bahdanau' or 'luong_general')")
         enc, dec = self._prepare_x(x)
         return self.forward(enc, dec)[1].decoder.attention.weights
 
@@ -275,6 +278,7 @@ class Seq2Seq(LayeredWeights, Trainer):
 
     def _summary_title(self) -> str:
         attention = f", attention={self.attention}" if self.attention else ""
+        attention += ", input_feeding" if self.config.input_feeding else ""
         deep = (f", num_layers={self.num_layers}" if self.num_layers > 1 else "") + \
             (", bidirectional" if self.bidirectional else "") + \
             (", reset_after=False" if not self.config.reset_after else "")

@@ -135,3 +135,11 @@ def test_save_keras_refuses_keras_2s_hard_sigmoid(tmp_path):
     with pytest.raises(ValueError, match=r"recurrent_activation='hard_sigmoid' .* no Keras 3 equivalent"):
         save_keras(model, tmp_path / "s2s.keras")
     assert not (tmp_path / "s2s.keras").exists()
+
+
+@pytest.mark.parametrize("kwargs", [dict(attention="bahdanau"), dict(attention="luong_general", input_feeding=True)])
+def test_save_keras_refuses_attention_inside_the_recurrence(kwargs, tmp_path):
+    model = Seq2Seq(7, 9, 4, **kwargs)
+    with pytest.raises(ValueError, match=r"attention inside the recurrence\) has no Keras layer"):
+        save_keras(model, tmp_path / "s2s.keras")
+    assert not (tmp_path / "s2s.keras").exists()

@@ -9,7 +9,8 @@ RULES = [   # (arguments, the error's text)
     (dict(level="byte"), "level must be 'char' or 'word'"),
     (dict(level="word", teacher_forcing=False), "teacher_forcing=False is the FAQ's character-level"),
     (dict(mask_zero=True), "mask_zero needs level='word'"),
-    (dict(attention="bahdanau"), "attention must be None, 'luong' or 'additive'"),
+    (dict(attention="dot"), "attention must be None or one of"),
+    (dict(attention="bahdanau", input_feeding=True), "input_feeding .* needs attention='luong_general'"),
     (dict(attention="luong", teacher_forcing=False), "attention='luong' needs teacher_forcing=True"),
     (dict(latent_dim=0), "latent_dim must be a positive integer"),
     (dict(seed=-1), "seed must be None or a non-negative integer"),
@@ -73,3 +74,10 @@ def test_reset_after_reaches_every_gru_and_old_configs_load_as_keras_3s_default(
     assert "reset_after=False" in model.summary()
     old = {k: v for k, v in Seq2SeqConfig(7, 9, 4, cell="gru").to_dict().items() if k != "reset_after"}
     assert Seq2SeqConfig.from_dict(old).reset_after is True
+
+
+@pytest.mark.parametrize("attention", ["bahdanau", "luong_general"])
+@pytest.mark.parametrize("option", [dict(dropout=0.2), dict(recurrent_dropout=0.1), dict(mask_padding=True)])
+def test_attention_inside_the_recurrence_refuses_what_its_loop_lacks(attention, option):
+    with pytest.raises(ValueError, match=f"attention='{attention}' is built without dropout"):
+        Seq2SeqConfig(5, 6, attention=attention, **option)

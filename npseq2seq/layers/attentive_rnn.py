@@ -1,0 +1,304 @@
+"""A recurrent layer whose every step attends to a memory: attention *inside* the recurrence.
+
+The post-RNN attention (``attention.py``) reads a finished output sequence; here the
+attention sits between the steps, so it cannot be batched over time: one loop runs the
+cell (``lstm.py`` / ``gru.py``, through ``Recurrent``'s cell step, not a copy) and the
+attention step by step. With memory V = the encoder outputs (N, Te, He), the cell's
+states s (h first), input x_t (N, D) and Keras's reference cell ``reference/attentive.py``::
+
+    bahdanau       c_t = attend(s_{t-1})                    query: the previous state
+                   s_t = cell([x_t; c_t], s_{t-1})          the context is part of the step's input
+                   y_t = [h_t; c_t]                         (N, H + He)
+    luong_general  s_t = cell([x_t; ã_{t-1}], s_{t-1})      input feeding ([x_t] without; ã_0 = 0)
+                   c_t = attend(h_t)                        query: the new state
+                   ã_t = tanh(W_c [c_t; h_t])               the attentional vector
+                   y_t = ã_t                                (N, H)
+
+    attend(q):     e = score(q, V) (N, Te)  (−1e9 at masked steps),  a = softmax(e),  c = a V
+
+with the scores of ``bahdanau_attention.py`` (``BahdanauAttention`` vᵀ tanh(W_q q + W_k v_j),
+its keys V W_k projected once per sequence; ``GeneralAttention`` qᵀ W_a v_j).
+
+The cell's kernel has D + E rows, as Keras's cell reading the concatenated input: rows
+0..D-1 read x_t (projected for all steps before the loop, as ``Recurrent`` does), rows
+D.. the context (bahdanau) or ã_{t-1} (luong with feeding), added in the loop. The state
+list is the cell's, then ã with input feeding (``initial_state`` may leave it out: ã_0 = 0,
+and its gradient is then not returned). A masked step (mask_zero) keeps every state, ã
+included; its output is still computed (the loss leaves it out).
+
+Backward runs the loop in reverse: each step's gradient reaches the cell, the attention's
+query (h_{t-1} or h_t) and the memory (values, and Bahdanau's projected keys); the weight
+gradients of the cell and W_c are summed after the loop, one GEMM each.
+"""
+from __future__ import annotations
+
+from typing import NamedTuple
+
+import numpy as np
+
+from ..ops import glorot_uniform, matmul_rows, softmax
+from .attention import MASK_PENALTY
+from .base import Layer
+from .projection import gemm_over_time
+from .recurrent import Recurrent, RecurrentCache
+
+KINDS = ("bahdanau", "luong_general")
+
+
+class Memory(NamedTuple):
+    values: np.ndarray            # (N, Te, He) the encoder outputs
+    keys: np.ndarray              # what the score reads: V W_k (Bahdanau) or V
+    mask: np.ndarray | None       # (N, Te) bool, False at padding
+
+
+class AttentiveCache(NamedTuple):
+    rnn: RecurrentCache           # the cell's gates, states, extras and mask, as Recurrent keeps them
+    extra: np.ndarray | None      # (T, N, E) the kernel's extra input: contexts, or ã_{t-1} (feeding)
+    contexts: np.ndarray          # (T, N, He)
+    alignments: np.ndarray        # (T, N, Te) each step's attention weights
+    saved: list                   # each step's score cache (T (N, Te, A), or q W_a)
+    feeds: np.ndarray | None      # (T+1, N, H) ã: [0] the initial, [t+1] after step t (luong)
+    attentional: np.ndarray | None  # (T, N, H) the computed ã_t (luong; the outputs)
+    memory: Memory
+    feed_given: bool              # initial_state held ã_0 (its gradient is returned)
+
+    @property
+    def weights(self) -> np.ndarray:
+        """(N, T, Te): the alignments batch-major, as ``ScoreAttention``'s cache has them."""
+        return np.swapaxes(self.alignments, 0, 1)
+
+
+class AttentiveRNN(Layer):
+    """``AttentiveRNN(rnn, score, kind, input_feeding=False, rng=None, name=...)``.
+
+    rnn: an LSTM/GRU whose ``input_dim`` is D + E (E: the memory's width He for bahdanau,
+    its units with luong feeding, 0 without); score: a ``BahdanauAttention`` (bahdanau) or
+    ``GeneralAttention`` (luong_general). Weights in the Keras cell's order: the
+    attention's, (W_c,) then the cell's kernel, recurrent_kernel, bias.
+    """
+
+    def __init__(self, rnn: Recurrent, score, kind: str, input_feeding: bool = False,
+                 rng: np.random.Generator | None = None, name: str = "attentive_rnn"):
+        if kind not in KINDS or (input_feeding and kind != "luong_general"):
+            raise ValueError(f"{name}: kind must be one of {KINDS} (input feeding: luong_general "
+                             f"only), received {kind!r}, input_feeding={input_feeding}")
+        super().__init__(rnn.dtype, name)
+        self.rnn, self.score, self.kind, self.input_feeding = rnn, score, kind, bool(input_feeding)
+        self.units, self.memory_dim = rnn.units, score.dim
+        extra = self.memory_dim if kind == "bahdanau" else (self.units if input_feeding else 0)
+        self.input_dim = rnn.input_dim - extra
+        if self.input_dim < 1:
+            raise ValueError(f"{name}: the cell's input_dim must exceed the {extra} extra inputs")
+        own = score.weight_names if kind == "bahdanau" else ("attention_kernel", "attentional_kernel")
+        self.weight_names = (*own, *rnn.weight_names)
+        if kind == "luong_general":
+            rng = rng if rng is not None else np.random.default_rng()
+            self.attentional_kernel = glorot_uniform(rng, (self.memory_dim + self.units, self.units),
+                                                     self.dtype)
+
+    @property
+    def weights(self) -> list[np.ndarray]:
+        own = self.score.weights + ([self.attentional_kernel] if self.kind == "luong_general" else [])
+        return own + self.rnn.weights
+
+    @property
+    def state_size(self) -> int:
+        return self.rnn.state_size + self.input_feeding
+
+    @property
+    def output_dim(self) -> int:
+        return self.units + self.memory_dim if self.kind == "bahdanau" else self.units
+
+    def memory(self, values, value_mask=None) -> Memory:
+        values = np.asarray(values, self.dtype)
+        if values.ndim != 3 or values.shape[2] != self.memory_dim:
+            raise ValueError(f"{self.name}: the memory must be (batch, Te, {self.memory_dim}), "
+                             f"received {values.shape}")
+        mask = None if value_mask is None else self._check_mask(value_mask, values.shape[:2], "value_mask")
+        return Memory(values, self.score.project_keys(values), mask)
+
+    # --- one step, shared by forward (into its caches) and step (nothing kept) --------
+    def _attend(self, query, memory: Memory):
+        """q (N, H) → (context (N, He), weights (N, Te), the score's cache)."""
+        scores, saved = self.score.step_scores(query, memory.keys)
+        if memory.mask is not None:
+            scores = np.where(memory.mask, scores, scores - MASK_PENALTY)
+        weights = softmax(scores, axis=-1)
+        return (weights[:, None, :] @ memory.values)[:, 0], weights, saved     # c = Σ_j a_j v_j
+
+    def _step(self, z, prev, new, extras, feed, memory: Memory, mask):
+        """One step in place: z = x_t W_x + b (N, G·H) becomes the gates; writes ``new``.
+        Returns (output, extra input, context, weights, score cache, ã or None)."""
+        kernel_extra = self.rnn.kernel[self.input_dim:]
+        extra = attentional = None
+        if self.kind == "bahdanau":
+            context, weights, saved = self._attend(prev[0], memory)           # query s_{t-1}
+            extra = context
+        elif self.input_feeding:
+            extra = feed
+        if extra is not None:
+            z += extra @ kernel_extra                                          # [x_t; e_t] W = x_t W_x + e_t W_e
+        self.rnn._step(z, prev, new, extras, mask)
+        if self.kind == "bahdanau":
+            return np.concatenate([new[0], context], axis=1), extra, context, weights, saved, None
+        context, weights, saved = self._attend(new[0], memory)                 # query s_t
+        attentional = np.tanh(np.concatenate([context, new[0]], axis=1) @ self.attentional_kernel)
+        return attentional, extra, context, weights, saved, attentional
+
+    def step(self, xw_t, states, memory: Memory, mask=None):
+        """One step on its own (decoding): xw_t = x_t W_x + b (N, G·H), overwritten; states
+        as ``initial_state`` → (output (N, ·), new states, gates, weights (N, Te))."""
+        n, k = xw_t.shape[0], self.rnn.state_size
+        states = self._initial(states, n)[0]
+        prev = states[:k]
+        new = [np.empty((n, self.units), self.dtype) for _ in range(k)]
+        extras = [np.empty((n, self.units), self.dtype) for _ in range(self.rnn.num_extras)]
+        mask = None if mask is None else np.asarray(mask, bool)
+        feed = states[k] if self.input_feeding else None
+        out, _, _, weights, _, attentional = self._step(xw_t, prev, new, extras, feed, memory, mask)
+        if self.input_feeding:
+            new.append(attentional if mask is None else np.where(mask[:, None], attentional, feed))
+        return out, new, xw_t, weights
+
+    def project(self, inputs_tm):
+        """x_t W_x + b for all steps: (T, N) ids (rows of the kernel) or (T, N, D) floats."""
+        if np.issubdtype(inputs_tm.dtype, np.integer):
+            return self.rnn.project_inputs(inputs_tm)      # ids < D pick the x rows only
+        xw = matmul_rows(inputs_tm, self.rnn.kernel[:self.input_dim])
+        xw += self.rnn.input_bias()
+        return xw
+
+    def _initial(self, initial_state, n):
+        """(the states with ã, whether ã was given): ã_0 = 0 when left out."""
+        states = [np.asarray(s, self.dtype) for s in initial_state]
+        given = len(states) == self.state_size
+        if self.input_feeding and len(states) == self.rnn.state_size:
+            states.append(np.zeros((n, self.units), self.dtype))
+        if len(states) != self.state_size or any(s.shape != (n, self.units) for s in states):
+            raise ValueError(f"{self.name}: initial_state must be {self.state_size} arrays "
+                             f"({n}, {self.units}) (the cell's states"
+                             f"{', then ã (may be left out: zeros)' if self.input_feeding else ''}), "
+                             f"received {[s.shape for s in states]}")
+        return states, given
+
+    # --- the time loop ------------------------------------------------------------------
+    def forward(self, inputs, initial_state, memory: Memory, mask=None):
+        """inputs (N, T) ids or (N, T, D); initial_state: see ``_initial``; mask (N, T) bool
+        or None → ([outputs (N, T, ·), *final states], cache)."""
+        inputs_tm = np.swapaxes(np.asarray(inputs), 0, 1)
+        steps, n = inputs_tm.shape[:2]
+        states0, given = self._initial(initial_state, n)
+        k = self.rnn.state_size
+        mask_tm = None if mask is None else np.swapaxes(self._check_mask(mask, (n, steps)), 0, 1)
+        gates = self.project(inputs_tm if np.issubdtype(inputs_tm.dtype, np.integer)
+                             else inputs_tm.astype(self.dtype, copy=False))
+        states = [np.empty((steps + 1, n, self.units), self.dtype) for _ in range(k)]
+        extras = [np.empty((steps, n, self.units), self.dtype) for _ in range(self.rnn.num_extras)]
+        for s, s0 in zip(states, states0):
+            s[0] = s0
+        luong = self.kind == "luong_general"
+        feeds = np.empty((steps + 1, n, self.units), self.dtype) if self.input_feeding else None
+        if feeds is not None:
+            feeds[0] = states0[k]
+        outputs, extra_in, contexts, alignments, saved = [], [], [], [], []
+        for t in range(steps):
+            m = None if mask_tm is None else mask_tm[t]
+            out, extra, context, weights, cache, attentional = self._step(
+                gates[t], [s[t] for s in states], [s[t + 1] for s in states], [e[t] for e in extras],
+                None if feeds is None else feeds[t], memory, m)
+            if feeds is not None:      # a masked step keeps ã too
+                feeds[t + 1] = attentional if m is None else np.where(m[:, None], attentional, feeds[t])
+            outputs.append(out)
+            extra_in.append(extra)
+            contexts.append(context)
+            alignments.append(weights)
+            saved.append(cache)
+        outputs = np.stack(outputs)                                            # (T, N, ·)
+        rnn_cache = RecurrentCache(inputs_tm, gates, states, extras, mask_tm, True, True)
+        cache = AttentiveCache(rnn_cache, None if extra_in[0] is None else np.stack(extra_in),
+                               np.stack(contexts), np.stack(alignments), saved, feeds,
+                               outputs if luong else None, memory, given)
+        final = [s[-1] for s in states] + ([feeds[-1]] if feeds is not None else [])
+        return [np.swapaxes(outputs, 0, 1), *final], cache
+
+    def backward(self, doutputs, cache: AttentiveCache):
+        """[d outputs (N, T, ·), *d final states (None: nothing read them)] → (d inputs (None
+        for ids), d initial states (as given), d memory values (N, Te, He), weight grads)."""
+        dout, *dfinal = doutputs
+        rc, memory, k = cache.rnn, cache.memory, self.rnn.state_size
+        steps, n = rc.gates.shape[:2]
+        zeros = np.zeros((n, self.units), self.dtype)
+        dfinal = dfinal + [None] * (self.state_size - len(dfinal))
+        dstates = [zeros.copy() if d is None else np.array(d, self.dtype) for d in dfinal[:k]]
+        dfeed = (zeros.copy() if dfinal[k] is None else np.array(dfinal[k], self.dtype)) \
+            if self.input_feeding else None
+        dout_tm = np.swapaxes(np.asarray(dout, self.dtype), 0, 1)
+        dvalues, dkeys = np.zeros_like(memory.values), np.zeros_like(memory.keys)
+        score_grads = [np.zeros_like(w) for w in self.score.weights]
+        dxw = np.empty_like(rc.gates)
+        drec = np.empty_like(dxw) if self.rnn.separate_recurrent_grad else None
+        recurrent_kernel_t = np.ascontiguousarray(self.rnn.recurrent_kernel.T)
+        extra_kernel_t = np.ascontiguousarray(self.rnn.kernel[self.input_dim:].T)
+        luong, he = self.kind == "luong_general", self.memory_dim
+        dpre = np.empty((steps, n, self.units), self.dtype) if luong else None
+        for t in reversed(range(steps)):
+            keep = None if rc.mask is None else rc.mask[t][:, None]
+            carried = 0
+            if luong:                                   # y_t = ã_t = tanh(W_c [c_t; h_t])
+                dattentional = dout_tm[t].copy()
+                if self.input_feeding:                  # ã_t was also the next step's input (where it ran)
+                    dattentional += dfeed if keep is None else np.where(keep, dfeed, 0)
+                    carried = 0 if keep is None else np.where(keep, 0, dfeed)   # skipped: ã passed on
+                a = cache.attentional[t]
+                dpre[t] = dattentional * (1.0 - a * a)                          # ã = tanh(pre)
+                djoint = dpre[t] @ self.attentional_kernel.T                    # pre = [c; h] W_c
+                dquery = self._attend_backward(djoint[:, :he], rc.hs[t + 1], t, cache, dvalues, dkeys,
+                                               score_grads)
+                dstates[0] += djoint[:, he:] + dquery   # h_t: in [c; h] and the attention's query
+            else:                                       # y_t = [h_t; c_t]
+                dstates[0] += dout_tm[t][:, :self.units]
+            if keep is not None:                        # a skipped step passes its states through
+                passed = [d.copy() for d in dstates]
+            self.rnn.cell_backward(dstates, rc.gates[t], [s[t] for s in rc.states], [e[t] for e in rc.extras],
+                                   recurrent_kernel_t, dxw[t], None if drec is None else drec[t])
+            if keep is not None:
+                dxw[t] *= keep
+                if drec is not None:
+                    drec[t] *= keep
+                for d, p in zip(dstates, passed):
+                    np.copyto(d, p, where=~keep)
+            if not luong:                               # c_t = attend(h_{t-1}) fed [x_t; c_t]
+                dcontext = dout_tm[t][:, self.units:] + dxw[t] @ extra_kernel_t
+                dstates[0] += self._attend_backward(dcontext, rc.hs[t], t, cache, dvalues, dkeys, score_grads)
+            elif self.input_feeding:                    # z_t = … + ã_{t-1} W_e
+                dfeed = dxw[t] @ extra_kernel_t + carried
+        dvalues += self.score.project_keys_backward(dkeys, memory.values, score_grads)
+        grads = self._weight_gradients(cache, dxw, drec, dpre)
+        dinputs = None
+        if not np.issubdtype(rc.inputs.dtype, np.integer):                      # z = x W_x + …
+            dinputs = np.swapaxes(matmul_rows(dxw, self.rnn.kernel[:self.input_dim].T), 0, 1)
+        dinitial = dstates + ([dfeed] if self.input_feeding and cache.feed_given else [])
+        return dinputs, dinitial, dvalues, score_grads + grads
+
+    def _attend_backward(self, dcontext, query, t, cache: AttentiveCache, dvalues, dkeys, grads):
+        """d context (N, He) of step t → d query (N, H); adds into dvalues, dkeys, grads."""
+        values, weights = cache.memory.values, cache.alignments[t]
+        dweights = (values @ dcontext[:, :, None])[..., 0]                # c = Σ_j a_j v_j -> da_j = v_j · dc
+        dvalues += weights[:, :, None] * dcontext[:, None, :]              #                 -> dv_j += a_j dc
+        # a = softmax(e) -> de = a ⊙ (da − Σ_j a_j da_j); the mask only shifted e
+        dscores = weights * (dweights - (dweights * weights).sum(axis=-1, keepdims=True))
+        return self.score.step_scores_backward(dscores, query, cache.saved[t], cache.memory.keys, dkeys, grads)
+
+    def _weight_gradients(self, cache: AttentiveCache, dxw, drec, dpre) -> list:
+        """[(dW_c,) dkernel, drecurrent_kernel, dbias], each summed over time in one GEMM."""
+        dkernel, *rest = self.rnn.weight_gradients(cache.rnn, dxw, drec)     # x rows (ids: all rows)
+        if cache.extra is not None:                                           # z = … + e_t W_e
+            dextra = gemm_over_time(cache.extra, dxw)
+            if len(dkernel) == self.input_dim:
+                dkernel = np.concatenate([dkernel, dextra])
+            else:
+                dkernel[self.input_dim:] += dextra
+        own = []
+        if self.kind == "luong_general":                                      # pre = [c; h] W_c
+            own = [gemm_over_time(np.concatenate([cache.contexts, cache.rnn.hs[1:]], axis=-1), dpre)]
+        return own + [dkernel, *rest]

@@ -1,0 +1,118 @@
+"""The decoder with attention inside the recurrence (``attention="bahdanau"`` or
+``"luong_general"``): ``Decoder`` whose top RNN layer is a ``layers.AttentiveRNN``.
+
+    ids (N, Td) ─► [Embedding] ─► RNN 1 ─► … ─► RNN L−1 ─► AttentiveRNN ─► Dense softmax
+                                                            ▲ every step reads the encoder
+                                                            │ outputs (the memory)
+
+The lower layers (a stack) are plain RNNs, as in ``Decoder``; the top one attends, so the
+attention reads the top encoder layer's outputs with the top decoder state (as the
+post-RNN attention does). Its outputs go straight to the Dense layer: [h_t; c_t] (N, Td,
+H + He) for Bahdanau, ã_t (N, Td, H) for Luong.
+
+The state list is ``Decoder``'s with, for Luong's input feeding, ã after the top layer's
+cell states (``[h1, c1, …, hL, cL, ã, encoder outputs, (mask)]``), as the Keras
+reference's state list (``reference/attentive.py``). ``encode`` adds ã_0 = 0
+(``start_states``); training leaves it out of the top layer's initial state (zeros, no
+gradient to return to the encoder). ``attention`` is the top layer, so the checks
+"has this model attention?" (``decode_step(return_attention=True)``, ``inspect``) hold,
+and the cache's ``attention.weights`` are the (N, Td, Te) alignments.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from .decoder import Decoder, DecoderCache, StepTrace
+from .inputs import embed, embed_backward
+
+
+class AttentiveDecoder(Decoder):
+    """``AttentiveDecoder(rnns, dense, embedding=None)``: rnns bottom first, the last an
+    ``AttentiveRNN``."""
+
+    def __init__(self, rnns, dense, embedding=None):
+        super().__init__(rnns, dense, embedding, attention=None)
+        self.attention = self.rnn
+
+    @property
+    def layers(self) -> list:
+        return [layer for layer in (self.embedding, *self.rnns, self.dense) if layer is not None]
+
+    def per_layer(self, states) -> list:
+        """Flat states (or None) → one list per layer; the top layer's may end with ã."""
+        if states is None:
+            return [None] * len(self.rnns)
+        states, k = list(states), self.rnns[0].state_size if len(self.rnns) > 1 else 0
+        lower = [states[i * k:(i + 1) * k] for i in range(len(self.rnns) - 1)]
+        return lower + [states[k * (len(self.rnns) - 1):]]
+
+    def split_state(self, states) -> tuple[list, list]:
+        """A decoder state list → (the RNN states with ã, the memory), as ``Decoder.split_state``."""
+        k, memory = self.state_size, self.memory_size
+        if len(states) != k + memory:
+            raise ValueError(f"the decoder state of an attention model must be a list of {k + memory} "
+                             f"arrays (the cells' states{', ã' if self.rnn.input_feeding else ''}, encoder "
+                             f"outputs{', encoder mask' if memory == 2 else ''}), as encode() returns; "
+                             f"received {len(states)}")
+        return list(states[:k]), list(states[k:])
+
+    def start_states(self, encoded: list) -> list:
+        """encode()'s list with ã_0 = 0 after the RNN states (input feeding)."""
+        if not self.rnn.input_feeding:
+            return encoded
+        k = self.state_size - 1
+        return [*encoded[:k], np.zeros_like(encoded[k - 1]), *encoded[k:]]
+
+    def forward(self, inputs, states, memory=(), probabilities: bool = True, lengths=None,
+                training: bool = False, rng=None):
+        """As ``Decoder.forward`` (no packed ``lengths``: length buckets exclude attention).
+        training, rng: the layers below the top's dropout (the config refuses dropout with
+        attention inside the recurrence until its loop has it: they are passed on for when)."""
+        if lengths is not None:
+            raise ValueError("attention inside the recurrence does not run packed (length-bucketed) batches")
+        seq, emb_cache, mask = embed(self.embedding, inputs)
+        new_states, caches = [], []
+        layers = self.per_layer(states)
+        for rnn, initial in zip(self.rnns[:-1], layers[:-1]):
+            (seq, *layer_states), cache = rnn.forward(seq, initial_state=initial, mask=mask,
+                                                      training=training, rng=rng)
+            new_states += layer_states
+            caches.append(cache)
+        (seq, *top_states), top = self.rnn.forward(seq, layers[-1], self._memory(memory), mask)
+        out, dense_cache = self.dense.forward(seq, activate=probabilities)
+        return out, new_states + top_states, DecoderCache(emb_cache, caches + [top], top, dense_cache, mask, None)
+
+    def backward(self, dout, cache: DecoderCache, dstates=None, from_logits: bool = True,
+                 embedding_rows: bool = False):
+        """As ``Decoder.backward``: (d inputs or None, d initial states, d memory outputs, grads)."""
+        backward = self.dense.backward_logits if from_logits else self.dense.backward
+        dseq, dense_grads = backward(dout, cache.dense)
+        dfinal = self.per_layer([None] * self.state_size if dstates is None else dstates)
+        dx, dinitial, dvalues, top_grads = self.rnn.backward([dseq, *dfinal[-1]], cache.rnns[-1])
+        grads = {self.dense.name: dense_grads, self.rnn.name: top_grads}
+        for k in reversed(range(len(self.rnns) - 1)):
+            dx, dlayer, grads[self.rnns[k].name] = self.rnns[k].backward([dx, *dfinal[k]], cache.rnns[k])
+            dinitial = dlayer + dinitial
+        grads.update(embed_backward(self.embedding, dx, cache.embedding, embedding_rows))
+        return (None if self.embedding is not None else dx), dinitial, dvalues, grads
+
+    def step(self, token_ids, states, memory=()):
+        """As ``Decoder.step``; the trace's states are the cells' (ã left out), its attention
+        the top layer's weights (N, Te)."""
+        ids = np.asarray(token_ids)[None]
+        x, _, mask = embed(self.embedding, ids)
+        step_mask = None if mask is None else mask[0]
+        layers, new_states = self.per_layer(states), []
+        for rnn, prev in zip(self.rnns[:-1], layers[:-1]):
+            layer_states, _ = rnn.step_forward(rnn.project_inputs(x)[0], prev, step_mask)
+            new_states += layer_states
+            x = layer_states[0][None]
+        xw = self.rnn.project(x if np.issubdtype(x.dtype, np.integer) else x.astype(self.rnn.dtype, copy=False))
+        out, top_states, gates, weights = self.rnn.step(xw[0], layers[-1], self._memory(memory), step_mask)
+        probs, _ = self.dense.forward(out[:, None])
+        cells = new_states + top_states[:self.rnn.rnn.state_size]
+        return probs[:, 0], new_states + top_states, StepTrace(probs[:, 0], cells, gates, weights)
+
+    def _memory(self, memory):
+        """The attention's memory (values, their keys, the mask) from the state list's tail."""
+        return self.rnn.memory(memory[0], memory[1] if len(memory) > 1 else None)

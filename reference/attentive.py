@@ -1,0 +1,233 @@
+"""Attention *inside* the recurrence, in Keras 3: the reference for
+``Seq2Seq(..., attention="bahdanau")`` and ``attention="luong_general"`` (with or without
+``input_feeding``).
+
+Keras has no layer for it (``Attention`` and ``AdditiveAttention`` read a finished output
+sequence), so this module writes it as a Keras user does: an RNN *cell*, ``AttentiveCell``,
+that wraps Keras's own ``LSTMCell`` / ``GRUCell`` and is run by ``keras.layers.RNN``.
+At each step t, with the encoder outputs h_1..h_Te (the *memory*, keys = values)::
+
+    bahdanau       e_tj = vᵀ tanh(W_q s_{t-1} + W_k h_j)     (query: the previous state)
+                   a_t = softmax(e_t),  c_t = Σ_j a_tj h_j
+                   s_t = cell([x_t; c_t], s_{t-1})           (the context is the step's input)
+                   output [s_t; c_t]                         (to the Dense softmax)
+
+    luong_general  s_t = cell([x_t; ã_{t-1}], s_{t-1})       ([x_t] without input feeding)
+                   e_tj = s_tᵀ W_a h_j                       (query: the new state)
+                   a_t = softmax(e_t),  c_t = Σ_j a_tj h_j
+                   ã_t = tanh(W_c [c_t; s_t])                (the attentional vector, ã_0 = 0)
+                   output ã_t                                (to the Dense softmax, and the
+                                                              next step's input when feeding)
+
+No biases in the attention (Bahdanau et al. 2015, eq. A.1.2; Luong et al. 2015, eqs. 5, 8).
+With ``mask_zero`` the encoder's padding mask gets scores − 1e9 (Keras's ``Attention``
+convention, so a fully masked row stays finite).
+
+**How the encoder outputs reach the cell.** Keras 3's ``RNN`` has no ``constants``
+argument (Keras 2 passed the memory that way). The cell carries them in its *state*:
+``initial_state=[*encoder_states, (ã_0,) encoder_outputs, (encoder_mask)]``, and every step
+returns them unchanged. This is the plain Keras 3 route (no subclassed RNN, no tensor
+captured from outside the graph), and it keeps the state list of the inference models
+exactly npseq2seq's: ``[*rnn states, (ã), encoder outputs, (mask)]``. The memory's state
+size is declared as its width (``RNN.compute_output_shape`` only takes sizes per state;
+the returned memory is not used downstream). The mask travels as 0.0/1.0 (``RNN``
+casts every initial state to the layer's dtype). ã_0 = 0 is made from the decoder input's
+batch (``_zero_feed``), not from an encoder state: an operation between the encoder and
+the decoder would deepen the encoder in Keras's layer order and change ``get_weights()``.
+
+Weight order: a Keras layer lists its own weights before its sublayers', so the decoder
+RNN's weights are the attention's (bahdanau: query_kernel (H, A), key_kernel (He, A),
+score_kernel (A,); luong_general: attention_kernel W_a (H, He), attentional_kernel W_c
+(He + H, H)) followed by the wrapped cell's kernel ((D + He) or (D + H) rows: the step's
+input, then the context or ã), recurrent_kernel and bias. Everything else is
+``reference.deep``'s model (stacks: the attention is in the *top* decoder layer; the
+lower ones are plain RNNs; bidirectional encoders: He = 2·latent_dim).
+"""
+from __future__ import annotations
+
+import keras
+from keras import ops
+
+from .deep import DECODER_EMBEDDING, DENSE, ENCODER_EMBEDDING, decoder_name, encoder_name
+from .models import CELLS
+
+__all__ = ["AttentiveCell", "build_attentive_training_model", "build_attentive_inference_models"]
+
+KINDS = ("bahdanau", "luong_general")
+MASK_PENALTY = 1.0e9
+
+
+class AttentiveCell(keras.layers.Layer):
+    """``AttentiveCell(cell, kind, input_feeding=False, masked=False, memory_dim=None)``:
+    ``cell`` a ``keras.layers.LSTMCell`` / ``GRUCell``; its state list is the cell's states,
+    ã (input feeding), the memory (N, Te, He) and, if ``masked``, its mask (N, Te)."""
+
+    def __init__(self, cell, kind="bahdanau", input_feeding=False, masked=False, memory_dim=None,
+                 **kwargs):
+        super().__init__(**kwargs)
+        if kind not in KINDS or (input_feeding and kind != "luong_general"):
+            raise ValueError(f"unsupported attention {kind!r} (input_feeding={input_feeding})")
+        self.cell, self.kind, self.input_feeding, self.masked = cell, kind, input_feeding, masked
+        self.units = cell.units
+        self.memory_dim = memory_dim or self.units
+        sizes = cell.state_size if isinstance(cell.state_size, (list, tuple)) else [cell.state_size]
+        self.cell_states = len(sizes)
+        self.state_size = [*sizes, *([self.units] if input_feeding else []), self.memory_dim,
+                           *([1] if masked else [])]
+        self.output_size = self.units + self.memory_dim if kind == "bahdanau" else self.units
+
+    def build(self, input_shape):
+        h, he = self.units, self.memory_dim
+        if self.kind == "bahdanau":
+            self.query_kernel = self.add_weight((h, h), "glorot_uniform", name="query_kernel")
+            self.key_kernel = self.add_weight((he, h), "glorot_uniform", name="key_kernel")
+            self.score_kernel = self.add_weight((h,), "glorot_uniform", name="score_kernel")
+            extra = he                              # the context joins the step's input
+        else:
+            self.attention_kernel = self.add_weight((h, he), "glorot_uniform", name="attention_kernel")
+            self.attentional_kernel = self.add_weight((he + h, h), "glorot_uniform",
+                                                      name="attentional_kernel")
+            extra = h if self.input_feeding else 0  # ã_{t-1} joins the step's input
+        self.cell.build((input_shape[0], input_shape[-1] + extra))
+
+    def attend(self, query, memory, mask):
+        """query (N, H) → (context (N, He), weights (N, Te))."""
+        if self.kind == "bahdanau":         # e_j = vᵀ tanh(W_q q + W_k h_j)
+            pre = ops.expand_dims(ops.matmul(query, self.query_kernel), 1) + ops.matmul(memory, self.key_kernel)
+            scores = ops.matmul(ops.tanh(pre), self.score_kernel)
+        else:                               # e_j = qᵀ W_a h_j
+            projected = ops.matmul(query, self.attention_kernel)
+            scores = ops.squeeze(ops.matmul(memory, ops.expand_dims(projected, -1)), -1)
+        if mask is not None:
+            scores = ops.where(mask > 0.5, scores, scores - MASK_PENALTY)
+        weights = ops.softmax(scores, axis=-1)
+        context = ops.squeeze(ops.matmul(ops.expand_dims(weights, 1), memory), 1)
+        return context, weights
+
+    def call(self, inputs, states):
+        states = list(states)
+        cell_states, rest = states[:self.cell_states], states[self.cell_states:]
+        feed = rest.pop(0) if self.input_feeding else None
+        memory, mask = rest[0], (rest[1] if self.masked else None)
+        if self.kind == "bahdanau":
+            context, _ = self.attend(cell_states[0], memory, mask)     # query: s_{t-1}
+            h, new = self.cell(ops.concatenate([inputs, context], axis=-1), cell_states)
+            output, feed_out = ops.concatenate([h, context], axis=-1), []
+        else:
+            x = ops.concatenate([inputs, feed], axis=-1) if self.input_feeding else inputs
+            h, new = self.cell(x, cell_states)
+            context, _ = self.attend(h, memory, mask)                 # query: s_t
+            output = ops.tanh(ops.matmul(ops.concatenate([context, h], axis=-1), self.attentional_kernel))
+            feed_out = [output] if self.input_feeding else []
+        new = list(new) if isinstance(new, (list, tuple)) else [new]
+        return output, [*new, *feed_out, memory, *([mask] if self.masked else [])]
+
+
+def _cell(cell: str, units: int):
+    return keras.layers.LSTMCell(units) if cell == "lstm" else keras.layers.GRUCell(units)
+
+
+def _zero_feed(decoder_inputs, units: int, word: bool):
+    """ã_0 = 0, (N, units), built from the decoder input's batch (see the module docstring)."""
+    first = decoder_inputs[:, :1] if word else decoder_inputs[:, 0, :1]
+    return ops.repeat(ops.zeros_like(ops.cast(first, keras.config.floatx())), units, axis=1)
+
+
+def build_attentive_training_model(num_encoder_tokens: int, num_decoder_tokens: int, latent_dim: int = 256,
+                                   cell: str = "lstm", kind: str = "bahdanau", input_feeding: bool = False,
+                                   num_layers: int = 1, bidirectional: bool = False, level: str = "char",
+                                   mask_zero: bool = False, compile: bool = True) -> keras.Model:
+    """([encoder_input, decoder_input]) -> decoder_target: ``reference.deep``'s model whose top
+    decoder layer is ``RNN(AttentiveCell(...))`` over the top encoder layer's outputs."""
+    if cell not in CELLS or level not in ("char", "word") or (mask_zero and level != "word"):
+        raise ValueError(f"unsupported variant: cell={cell!r}, level={level!r}, mask_zero={mask_zero}")
+    word = level == "word"
+    if not word:
+        encoder_inputs = keras.Input(shape=(None, num_encoder_tokens))
+        decoder_inputs = keras.Input(shape=(None, num_decoder_tokens))
+        x, y = encoder_inputs, decoder_inputs
+    else:
+        encoder_inputs, decoder_inputs = keras.Input(shape=(None,)), keras.Input(shape=(None,))
+        x = keras.layers.Embedding(num_encoder_tokens, latent_dim, mask_zero=mask_zero,
+                                   name=ENCODER_EMBEDDING)(encoder_inputs)
+        y = keras.layers.Embedding(num_decoder_tokens, latent_dim, mask_zero=mask_zero,
+                                   name=DECODER_EMBEDDING)(decoder_inputs)
+
+    # the encoder: reference.deep's, every layer returning its sequence (the top one's is the memory)
+    encoder_states = []
+    for k in range(num_layers):
+        rnn = (keras.layers.LSTM if cell == "lstm" else keras.layers.GRU)(
+            latent_dim, return_sequences=True, return_state=True, name=encoder_name(k))
+        if bidirectional:
+            x, *states = keras.layers.Bidirectional(rnn, name=encoder_name(k))(x)
+            half = len(states) // 2
+            states = [keras.layers.Concatenate()([f, b]) for f, b in zip(states[:half], states[half:])]
+        else:
+            x, *states = rnn(x)
+        encoder_states.append(states)
+    memory = [x] + ([ops.cast(ops.not_equal(encoder_inputs, 0), keras.config.floatx())] if mask_zero else [])
+
+    units = 2 * latent_dim if bidirectional else latent_dim
+    for k in range(num_layers - 1):      # plain decoder layers below the attentive one
+        y, *_ = (keras.layers.LSTM if cell == "lstm" else keras.layers.GRU)(
+            units, return_sequences=True, return_state=True, name=decoder_name(k))(
+            y, initial_state=encoder_states[k])
+    feed = [_zero_feed(decoder_inputs, units, word)] if input_feeding else []
+    attentive = keras.layers.RNN(
+        AttentiveCell(_cell(cell, units), kind, input_feeding, masked=mask_zero, memory_dim=units),
+        return_sequences=True, return_state=True, name=decoder_name(num_layers - 1))
+    y, *_ = attentive(y, initial_state=[*encoder_states[-1], *feed, *memory])
+    outputs = keras.layers.Dense(num_decoder_tokens, activation="softmax", name=DENSE)(y)
+
+    model = keras.Model([encoder_inputs, decoder_inputs], outputs)
+    if compile:
+        model.compile(optimizer="rmsprop", loss="categorical_crossentropy")
+    return model
+
+
+def build_attentive_inference_models(model: keras.Model, num_layers: int = 1):
+    """(encoder_model, decoder_model) on the trained layers of ``model``:
+    ``encoder_model(x) -> [*states of every layer, (ã_0 = 0), encoder_outputs, (mask)]``,
+    ``decoder_model([target, *that list]) -> [probs, *the new list]`` (npseq2seq's state list)."""
+    encoders = [model.get_layer(encoder_name(k)) for k in range(num_layers)]
+    decoders = [model.get_layer(decoder_name(k)) for k in range(num_layers)]
+    attentive = decoders[-1].cell
+    bidirectional = isinstance(encoders[0], keras.layers.Bidirectional)
+    word = DECODER_EMBEDDING in {layer.name for layer in model.layers}
+
+    encoder_inputs = model.input[0]
+    encoder_states = []
+    for layer in encoders:
+        outputs, *states = layer.output
+        if bidirectional:
+            half = len(states) // 2
+            states = [keras.layers.Concatenate()([f, b]) for f, b in zip(states[:half], states[half:])]
+        encoder_states += states
+    units = attentive.units
+    feed = [ops.zeros_like(encoder_states[-1])] if attentive.input_feeding else []
+    memory = [encoders[-1].output[0]]
+    if attentive.masked:
+        memory.append(ops.not_equal(encoder_inputs, 0))
+    encoder_model = keras.Model(encoder_inputs, encoder_states + feed + memory)
+
+    dense = model.get_layer(DENSE)
+    decoder_inputs = keras.Input(shape=(None,) if word else (None, dense.units))
+    y = model.get_layer(DECODER_EMBEDDING)(decoder_inputs) if word else decoder_inputs
+    per_layer = attentive.cell_states
+    state_inputs, decoder_states = [], []
+    for layer in decoders[:-1]:
+        inputs = [keras.Input(shape=(layer.units,)) for _ in range(per_layer)]
+        y, *states = layer(y, initial_state=inputs)
+        state_inputs += inputs
+        decoder_states += states
+    top = [keras.Input(shape=(units,)) for _ in range(per_layer + len(feed))]
+    memory_inputs = [keras.Input(shape=(None, attentive.memory_dim))]
+    if attentive.masked:
+        memory_inputs.append(keras.Input(shape=(None,), dtype="bool"))
+    mask_state = [ops.cast(memory_inputs[1], keras.config.floatx())] if attentive.masked else []
+    y, *states = decoders[-1](y, initial_state=[*top, memory_inputs[0], *mask_state])
+    probs = dense(y)
+    decoder_states += states[:per_layer + len(feed)]      # the memory passes through as given
+    decoder_model = keras.Model([decoder_inputs, *state_inputs, *top, *memory_inputs],
+                                [probs, *decoder_states, *memory_inputs])
+    return encoder_model, decoder_model
