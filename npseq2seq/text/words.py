@@ -222,6 +222,11 @@ class WordVocab(Vocab, level="word"):
         """Three int32 id arrays: ``vectorize_words`` (``dtype`` is unused: ids are int32)."""
         return vectorize_words(input_texts, target_texts, self)
 
+    def encode_pair_ids(self, input_texts: Sequence[str],
+                        target_texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """``vectorize_words``: ids already."""
+        return vectorize_words(input_texts, target_texts, self)
+
     def decode(self, ids, keep_end: bool = False) -> str:
         """``decode_ids``: the words before the first END as a sentence. ``keep_end`` changes
         nothing: the words stop before ``<end>``, which is no word to show."""
