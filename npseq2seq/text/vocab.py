@@ -281,7 +281,8 @@ class Vocab(ABC):
         return cls(**config)
 
     def __repr__(self) -> str:
-        setting = dataclasses.fields(self)[-2].name   # the level's own option: padding, lower
+        # the level's own option: padding, lower
+        setting = next(f.name for f in dataclasses.fields(self) if f.name in ("padding", "lower"))
         return (
             f"{type(self).__name__}(num_encoder_tokens={self.num_encoder_tokens}, "
             f"num_decoder_tokens={self.num_decoder_tokens}, "
