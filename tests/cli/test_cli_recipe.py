@@ -21,8 +21,8 @@ def recipe_flags() -> list[str]:
     """The flags of the README's recipe command (the `npseq2seq train` line under its heading)."""
     text = README.read_text(encoding="utf-8")
     section = text[text.index("## A recipe that translates unseen sentences"):]
-    line = re.search(r"^npseq2seq train (.*?)$", section, re.M).group(1)
-    return line.replace("\\", "").split()
+    command = re.search(r"^npseq2seq train ((?:.*\\\n)*.*)$", section, re.M).group(1)
+    return command.replace("\\\n", " ").split()
 
 
 def shrunk(flags: list[str], **sizes) -> list[str]:
