@@ -15,3 +15,11 @@ def check_integer(value, name: str, least: int = 1, none_ok: bool = False) -> in
         kind = {0: "a non-negative integer", 1: "a positive integer"}.get(least, f"an integer >= {least}")
         raise ValueError(f"{name} must be {'None or ' if none_ok else ''}{kind}, received {value!r}")
     return int(value)
+
+
+def check_rate(value, name: str) -> float:
+    """``float(value)`` if it is a number in [0, 1) (a dropout rate; bools are not), else
+    ValueError "<name> must be a number in [0, 1), received <value>"."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Real) or not 0 <= value < 1:
+        raise ValueError(f"{name} must be a number in [0, 1), received {value!r}")
+    return float(value)

@@ -24,6 +24,12 @@ layer of ``2 * latent_dim`` units starts from ``Concatenate()([h_fw, h_bw])`` an
 ``reference.attention``) reads the top encoder layer's outputs. Word level (the FAQ):
 ``Embedding(num_tokens, latent_dim, mask_zero=...)`` before each stack.
 
+Dropout (issue 19): ``dropout=`` / ``recurrent_dropout=`` go to every RNN layer, as a
+Keras user adds them to the tutorial's ``LSTM(latent_dim, return_state=True, dropout=0.2,
+recurrent_dropout=0.2)``; Keras applies them when the model is called with
+``training=True`` (``fit``, ``train_on_batch``, a ``GradientTape`` around
+``model(x, training=True)``).
+
 Weight order (``get_weights()``): Keras orders a functional model's layers by depth,
 see ``npseq2seq/model/build.py`` (tests/model/test_parity_deep.py reads it off the
 weights' paths here).
@@ -58,13 +64,16 @@ def decoder_name(k: int) -> str:
 def build_deep_training_model(num_encoder_tokens: int, num_decoder_tokens: int, latent_dim: int = 256,
                               cell: str = "lstm", num_layers: int = 2, bidirectional: bool = False,
                               level: str = "char", mask_zero: bool = False, attention: bool = False,
-                              compile: bool = True) -> keras.Model:
+                              compile: bool = True, dropout: float = 0.0,
+                              recurrent_dropout: float = 0.0) -> keras.Model:
     """([encoder_input, decoder_input]) -> decoder_target, ``num_layers`` RNN layers a side.
 
     level "char": one-hot inputs (N, T, V); "word": ids (N, T) through Embeddings.
     latent_dim: units of each encoder layer (of each direction when ``bidirectional``);
     the decoder layers have 2·latent_dim units after a bidirectional encoder.
+    dropout, recurrent_dropout: every RNN layer's (Keras's LSTM/GRU arguments).
     """
+    rates = dict(dropout=dropout, recurrent_dropout=recurrent_dropout)
     if cell not in CELLS or level not in ("char", "word") or (mask_zero and level != "word"):
         raise ValueError(f"unsupported variant: cell={cell!r}, level={level!r}, mask_zero={mask_zero}")
     if level == "char":
@@ -83,7 +92,7 @@ def build_deep_training_model(num_encoder_tokens: int, num_decoder_tokens: int, 
     encoder_states = []
     for k in range(num_layers):
         rnn = _rnn(cell, latent_dim, return_sequences=k < num_layers - 1 or attention,
-                   return_state=True, name=encoder_name(k))
+                   return_state=True, name=encoder_name(k), **rates)
         if bidirectional:
             x, *states = keras.layers.Bidirectional(rnn, name=encoder_name(k))(x)
             half = len(states) // 2     # [h_fw, c_fw, h_bw, c_bw]: forward's, then backward's
@@ -96,7 +105,7 @@ def build_deep_training_model(num_encoder_tokens: int, num_decoder_tokens: int, 
     units = 2 * latent_dim if bidirectional else latent_dim
     for k in range(num_layers):
         y, *_ = _rnn(cell, units, return_sequences=True, return_state=True,
-                     name=decoder_name(k))(y, initial_state=encoder_states[k])
+                     name=decoder_name(k), **rates)(y, initial_state=encoder_states[k])
     if attention:
         context = keras.layers.Attention(name=ATTENTION)([y, x])
         y = keras.layers.Concatenate(name=CONCAT)([y, context])

@@ -11,7 +11,7 @@ PACKAGE = Path(__file__).resolve().parent.parent / "npseq2seq"
 
 # Each module's level: a module-level import must point to a lower level. Within
 # layers/, a cell (lstm, gru) sits on the shared time loop (recurrent), which sits on base
-# and the input projection.
+# and the input projection; both, and the cells, on the dropout masks' products (rnn_dropout).
 # Within optimizers/, a rule (sgd, rmsprop, adam) sits on base, which sits on clipping,
 # which sits on arguments (the hyper-parameter checks and dtype conversions, imports none).
 # text/ sits low beside them (it imports nothing of the model): errors and argument checks,
@@ -19,7 +19,7 @@ PACKAGE = Path(__file__).resolve().parent.parent / "npseq2seq"
 # vocabularies that implement it.
 LEVELS = {
     "ops": 0, "memory": 0, "gradcheck": 0, "metrics": 0, "checks": 0,
-    "layers.base": 1, "layers.projection": 1, "layers.recurrent": 2, "layers.lstm": 3, "layers.gru": 3,
+    "layers.base": 1, "layers.rnn_dropout": 0.5, "layers.projection": 1, "layers.recurrent": 2, "layers.lstm": 3, "layers.gru": 3,
     "layers.bidirectional": 3,
     "layers.dense": 2, "layers.embedding": 2, "layers.attention": 2, "layers.dropout": 2, "layers.masking": 2,
     "layers.additive_attention": 3, "layers.bahdanau_attention": 3, "layers.__init__": 4,

@@ -8,6 +8,7 @@ import hashlib
 import json
 import re
 
+from ..checks import check_rate
 from ..decode import DEFAULT_LENGTH_PENALTY
 from ..model import Seq2Seq, Seq2SeqConfig
 from ..model.config import CELLS
@@ -34,10 +35,10 @@ TRAIN_DEFAULTS = {"corpus": None, "num_samples": 10000, "held_out": None, "max_w
                   "clipnorm": None, "clipvalue": None,
                   "level": "char", "teacher_forcing": True, "mask_zero": False, "attention": None,
                   "bucket_by_length": False, "num_layers": 1, "bidirectional": False,
-                  "mask_padding": False, "reverse_input": False}
+                  "mask_padding": False, "reverse_input": False, "dropout": 0.0, "recurrent_dropout": 0.0}
 # The flags that are fields of Seq2SeqConfig (the rest are about data and training).
 CONFIG_FLAGS = ("latent_dim", "cell", "dtype", "seed", "level", "teacher_forcing", "mask_zero", "attention",
-                "num_layers", "bidirectional", "mask_padding")
+                "num_layers", "bidirectional", "mask_padding", "dropout", "recurrent_dropout")
 
 
 def positive_int(text):
@@ -52,6 +53,14 @@ def non_negative_int(text):
     if value < 0:
         raise argparse.ArgumentTypeError(f"must be a non-negative integer, got {text}")
     return value
+
+
+def rate(text):
+    """A dropout rate: a number in [0, 1)."""
+    try:
+        return check_rate(float(text), "a rate")
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be a number in [0, 1), got {text}") from None
 
 
 def flag(key: str) -> str:
@@ -102,6 +111,13 @@ def add_training_args(p, defaults):
     p.add_argument("--bidirectional", action="store_const", const=True, default=defaults["bidirectional"],
                    help="a bidirectional encoder (Keras's Bidirectional): --latent-dim units a "
                         "direction, a decoder of twice as many")
+    p.add_argument("--dropout", type=rate, default=defaults.get("dropout", 0.0), metavar="RATE",
+                   help="Keras's LSTM/GRU(dropout=RATE) on every RNN layer: each step's inputs "
+                        "dropped with one mask per sequence, in training only; default 0")
+    p.add_argument("--recurrent-dropout", type=rate, default=defaults.get("recurrent_dropout", 0.0),
+                   metavar="RATE",
+                   help="Keras's recurrent_dropout=RATE: the previous output dropped, one mask per "
+                        "gate and sequence, in training only (slower: a product per gate); default 0")
     p.add_argument("--bucket-by-length", action="store_const", const=True,
                    default=defaults["bucket_by_length"],
                    help="beyond Keras: batches of similar target lengths, padded target steps "

@@ -26,7 +26,8 @@ def run_repeat(args, num_samples: int) -> int:
     options = (("--attention", args.attention), ("--mask-padding", args.mask_padding),
                ("--mask-zero", args.mask_zero), ("--level word", args.level == "word"),
                ("--no-teacher-forcing", not args.teacher_forcing),
-               ("--bucket-by-length", args.bucket_by_length))
+               ("--bucket-by-length", args.bucket_by_length),
+               ("--dropout", args.dropout), ("--recurrent-dropout", args.recurrent_dropout))
     given = [name for name, on in options if on]
     if given:
         raise UsageError(f"--model repeat has no {', '.join(given)}: options of the encoder-decoder")

@@ -68,7 +68,7 @@ def _check(key, value, default, corpora) -> str | None:
         return "must be a positive integer"
     if key == "seed" and value < 0:
         return "must be a non-negative integer"
-    if key == "validation_split" and not 0 <= value < 1:
+    if key in ("validation_split", "dropout", "recurrent_dropout") and not 0 <= value < 1:
         return "must be in [0, 1)"
     if key in ("learning_rate", "clipnorm", "clipvalue") and value <= 0:
         return "must be positive"

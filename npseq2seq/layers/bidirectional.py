@@ -92,15 +92,18 @@ class Bidirectional(Layer):
             return np.arange(shape[1])[None, :] < np.asarray(lengths)[:, None]
         return None if mask is None else self._check_mask(mask, shape)
 
-    def forward(self, inputs, initial_state=None, mask=None, lengths=None):
+    def forward(self, inputs, initial_state=None, mask=None, lengths=None, training=False, rng=None):
         """inputs (N, T, D) or (N, T) ids → (outputs, cache), outputs as Keras's (see the
-        module docstring); mask (N, T) / lengths (N,) as ``Recurrent.forward``."""
+        module docstring); mask (N, T) / lengths (N,) as ``Recurrent.forward``. training, rng:
+        each direction draws its own dropout masks (forward's first), as Keras's two layers."""
         inputs = np.asarray(inputs)
         init_fw, init_bw = self._halves(initial_state)
         steps = self._steps(inputs.shape[:2], mask, lengths)
-        fw_out, fw_cache = self.forward_layer.forward(inputs, init_fw, mask=mask, lengths=lengths)
+        fw_out, fw_cache = self.forward_layer.forward(inputs, init_fw, mask=mask, lengths=lengths,
+                                                      training=training, rng=rng)
         bw_out, bw_cache = self.backward_layer.forward(           # x_T … x_1, mask reversed too
-            inputs[:, ::-1], init_bw, mask=None if steps is None else steps[:, ::-1])
+            inputs[:, ::-1], init_bw, mask=None if steps is None else steps[:, ::-1],
+            training=training, rng=rng)
         (y, *fw_states), (y_rev, *bw_states) = (fw_out, bw_out) if self.return_state else ([fw_out], [bw_out])
         if self.return_sequences:
             out = np.concatenate([y, y_rev[:, ::-1]], axis=-1)    # back into the input's order

@@ -15,27 +15,22 @@ shares one mask along that axis ((N, 1, H): the same mask at every time step).
 The masks come from a NumPy Generator (``rng``, seeded by the model), so runs are
 reproducible; Keras's come from TensorFlow's stateless RNG, which NumPy cannot replay:
 parity is checked given the same mask (``tests/layers/test_dropout.py`` reads Keras's
-mask from its output). Not yet wired into the model: issue 19, part 1.
+mask from its output).
 
-For the RNNs' ``dropout`` / ``recurrent_dropout`` (not built yet), Keras 3.15's rules, read
-from ``layers/rnn/{dropout_rnn_cell,lstm,gru}.py``: the masks are ``dropout(ones_like(x_t))``
-(0 or 1/(1 − rate)), drawn at the layer call's first step and reused at every step (reset
-by ``RNN.call``), training only. With ``recurrent_dropout == 0`` the cell keeps
-implementation 2: one (N, D) mask multiplies x_t before the fused kernel, which is this
-``Dropout(rate, noise_shape=(None, 1, None))`` in front of the RNN (tested against Keras's
-LSTM and GRU given the same mask). With
-``recurrent_dropout > 0`` the cell switches to implementation 1 and draws one mask per
-gate (4 for LSTM, 3 for GRU) for x_t (if ``dropout > 0``) and 4 / 3 for h_{t-1}:
-z_g = (x_t·m_g) W_g + b_g + (h_{t-1}·r_g) U_g; the carry c is never masked; in a GRU
-with reset_after the h block is r ⊙ ((h_{t-1}·r_h) U_h + b_h).
+The RNNs' own ``dropout`` / ``recurrent_dropout`` (Keras's per-sequence masks, one per gate
+with recurrent dropout) are ``rnn_dropout.py``'s, built into the LSTM and GRU layers and
+the model (``Seq2Seq(dropout=, recurrent_dropout=)``). With ``recurrent_dropout == 0`` the
+input dropout is this ``Dropout(rate, noise_shape=(None, 1, None))`` in front of the RNN
+(tests/layers/test_dropout.py checks it against Keras's LSTM and GRU). This layer is not
+used by the model: see the README's "Dropout" section for why.
 """
 from __future__ import annotations
 
-import numbers
 from typing import NamedTuple
 
 import numpy as np
 
+from ..checks import check_rate
 from .base import Layer
 
 
@@ -49,9 +44,7 @@ class Dropout(Layer):
 
     def __init__(self, rate: float, noise_shape=None, dtype="float32", name: str = "dropout"):
         super().__init__(dtype, name)
-        if isinstance(rate, bool) or not isinstance(rate, numbers.Real) or not 0 <= rate < 1:
-            raise ValueError(f"{self.name}: rate must be a number in [0, 1), received {rate!r}")
-        self.rate, self.noise_shape = float(rate), noise_shape
+        self.rate, self.noise_shape = check_rate(rate, f"{self.name}: rate"), noise_shape
 
     def mask_shape(self, shape) -> tuple:
         """Keras's noise_shape filled in: its None entries take the input's sizes."""

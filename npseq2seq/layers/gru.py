@@ -16,6 +16,10 @@ recurrent_kernel (H, 3H), both split into blocks z, r, h of H columns::
 
     h_t = z ⊙ h_{t-1} + (1 − z) ⊙ hh                  z weights the OLD state (Keras)
 
+With ``recurrent_dropout`` (Keras's implementation 1, ``rnn_dropout.py``) gate g reads
+h_{t-1} ⊙ r_g wherever h_{t-1} meets U: m_g = (h_{t-1} ⊙ r_g) U_g + b₁_g with reset_after,
+(r ⊙ h_{t-1} ⊙ r_h) U_h without; h_t = z ⊙ h_{t-1} + … reads the unmasked h_{t-1}.
+
 σ is the plain logistic (Keras's "sigmoid"), computed as ½ + ½·tanh(x/2)
 (``ops.GateActivation``). In both modes ``x_t W + b₀`` is computed for all time
 steps before the loop (``recurrent.py``); this file is only the cell. h_t is
@@ -35,32 +39,42 @@ import numpy as np
 from ..ops import GateActivation
 from .projection import gemm_over_time
 from .recurrent import Recurrent, RecurrentCache, split_gates
+from .rnn_dropout import dropped_gemm_over_time, dropped_product, dropped_product_backward
 
 
 def gru_step_forward(a, h_prev, recurrent_kernel, recurrent_bias, reset_after,
-                     activation: GateActivation, h, saved):
+                     activation: GateActivation, h, saved, rec_masks=None):
     """One GRU step, in place.
 
     a (N, 3H): x_t W + b₀ on entry, the gates z, r, hh on exit (the backward reads
     them). h_prev (N, H). recurrent_bias: b₁ (3H,) with reset_after, else None.
     Writes h (N, H) and ``saved`` (N, H), what the backward needs of the candidate's
     recurrent term: with reset_after m_h = h₋₁ U_h + b₁_h (what r multiplies), without
-    it r ⊙ h₋₁ (what U_h multiplies).
+    it r ⊙ h₋₁ (what U_h multiplies). rec_masks: recurrent dropout's (3, N, H) masks, one
+    per gate z, r, h, or None.
     """
     units = h_prev.shape[1]
     zr, cand = slice(0, 2 * units), slice(2 * units, 3 * units)
     if reset_after:
-        m = h_prev @ recurrent_kernel
+        if rec_masks is None:
+            m = h_prev @ recurrent_kernel
+        else:                                             # recurrent dropout: m_g = (h₋₁ ⊙ r_g) U_g
+            m = dropped_product(h_prev, recurrent_kernel, rec_masks)
         m += recurrent_bias                               # m = h₋₁ U + b₁, all three blocks
         a[:, zr] += m[:, zr]
         activation(a[:, zr])                              # z, r = σ(x W_zr + b₀_zr + m_zr)
         np.copyto(saved, m[:, cand])
         a[:, cand] += a[:, units:2 * units] * saved       # … + r ⊙ m_h
-    else:
+    elif rec_masks is None:
         a[:, zr] += h_prev @ recurrent_kernel[:, zr]
         activation(a[:, zr])                              # z, r = σ(x W_zr + b_zr + h₋₁ U_zr)
         np.multiply(a[:, units:2 * units], h_prev, out=saved)
         a[:, cand] += saved @ recurrent_kernel[:, cand]   # … + (r ⊙ h₋₁) U_h
+    else:                                                 # recurrent dropout, gate by gate:
+        a[:, zr] += dropped_product(h_prev, recurrent_kernel[:, zr], rec_masks[:2])
+        activation(a[:, zr])                              # z, r = σ(x W_zr + b_zr + (h₋₁ ⊙ r_zr) U_zr)
+        np.multiply(a[:, units:2 * units], h_prev * rec_masks[2], out=saved)
+        a[:, cand] += saved @ recurrent_kernel[:, cand]   # … + (r ⊙ h₋₁ ⊙ r_h) U_h
     np.tanh(a[:, cand], out=a[:, cand])                   # hh = tanh(…)
     z, hh = a[:, :units], a[:, cand]
     np.subtract(h_prev, hh, out=h)
@@ -69,7 +83,7 @@ def gru_step_forward(a, h_prev, recurrent_kernel, recurrent_bias, reset_after,
 
 
 def gru_step_backward(dh, gates, h_prev, saved, recurrent_kernel_t, activation: GateActivation,
-                      da, drec):
+                      da, drec, rec_masks=None):
     """Reverse of one step, in place.
 
     dh (N, H): the gradient reaching h_t; on exit, the gradient of h_{t-1}.
@@ -77,6 +91,7 @@ def gru_step_backward(dh, gates, h_prev, saved, recurrent_kernel_t, activation: 
     (the three σ/tanh arguments). With reset_after (drec given) also drec (N, 3H),
     the gradient of m = h₋₁ U + b₁; without it (drec None) U's gradient is formed
     from da and ``saved`` = r ⊙ h₋₁ (see GRU.weight_gradients). recurrent_kernel_t: Uᵀ (3H, H).
+    rec_masks: as the forward's (then read h₋₁ ⊙ r_g for h₋₁ below, and r_g in dh₋₁).
     """
     z, r, hh = split_gates(gates, 3)
     da_z, da_r, da_h = split_gates(da, 3)
@@ -93,18 +108,27 @@ def gru_step_backward(dh, gates, h_prev, saved, recurrent_kernel_t, activation: 
         drec[:, zr] = da[:, zr]                           # m enters a_z, a_r directly,
         np.multiply(da_h, r, out=drec[:, cand])           # and a_h through r: a_h = … + r·m_h
         dh *= z                                           # h = z·h₋₁ + …
-        dh += drec @ recurrent_kernel_t                   # m = h₋₁ U + b₁
+        if rec_masks is None:
+            dh += drec @ recurrent_kernel_t               # m = h₋₁ U + b₁
+        else:                                             # m_g = (h₋₁·r_g) U_g + b₁_g
+            dh += dropped_product_backward(drec, recurrent_kernel_t, rec_masks)
         return
     drh = da_h @ recurrent_kernel_t[cand]                 # a_h = … + (r·h₋₁) U_h -> dL/d(r·h₋₁)
-    np.multiply(drh, h_prev, out=da_r)                    #                       -> dL/dr
+    masked_h = h_prev if rec_masks is None else h_prev * rec_masks[2]   # h₋₁, or h₋₁·r_h (dropout)
+    np.multiply(drh, masked_h, out=da_r)                  #                       -> dL/dr
     da[:, zr] *= activation.derivative(gates[:, zr], np.empty_like(da[:, zr]))  # z, r = σ(a)
     dh *= z                                               # h = z·h₋₁ + …
-    dh += drh * r                                         # (r·h₋₁)
-    dh += da[:, zr] @ recurrent_kernel_t[zr]              # a_z, a_r = … + h₋₁ U_zr
+    if rec_masks is None:
+        dh += drh * r                                     # (r·h₋₁)
+        dh += da[:, zr] @ recurrent_kernel_t[zr]          # a_z, a_r = … + h₋₁ U_zr
+    else:
+        dh += drh * r * rec_masks[2]                      # (r·h₋₁·r_h)
+        dh += dropped_product_backward(da[:, zr], recurrent_kernel_t[zr], rec_masks[:2])  # (h₋₁·r_g) U_g
 
 
 class GRU(Recurrent):
-    """Keras-compatible GRU layer: ``GRU(units, input_dim, return_sequences, return_state, reset_after)``.
+    """Keras-compatible GRU layer: ``GRU(units, input_dim, return_sequences, return_state, reset_after,
+    ..., dropout=0.0, recurrent_dropout=0.0)`` (dropout in ``forward(training=True)`` only).
 
     States are ``[h]``. Defaults as Keras: glorot_uniform kernel, orthogonal
     recurrent kernel, zero bias; ``reset_after=True`` keeps two biases, shape (2, 3H).
@@ -114,13 +138,15 @@ class GRU(Recurrent):
     num_extras = 1
 
     def __init__(self, units, input_dim, return_sequences=False, return_state=False,
-                 reset_after=True, dtype="float32", rng=None, name="gru"):
+                 reset_after=True, dtype="float32", rng=None, name="gru",
+                 dropout=0.0, recurrent_dropout=0.0):
         if not isinstance(reset_after, (bool, np.bool_)):
             raise ValueError(f"reset_after must be True or False, received {reset_after!r}")
         self.reset_after = bool(reset_after)
         # with reset_after, U's gradient is r·d(a_h) on the h block, not d(a_h) itself
         self.separate_recurrent_grad = self.reset_after
-        super().__init__(units, input_dim, return_sequences, return_state, dtype, rng, name)
+        super().__init__(units, input_dim, return_sequences, return_state, dtype, rng, name,
+                         dropout, recurrent_dropout)
         self.activation = GateActivation.for_blocks("ss", self.units, self.dtype)   # z r
 
     def _initial_bias(self):
@@ -130,24 +156,30 @@ class GRU(Recurrent):
     def input_bias(self):
         return self.bias[0] if self.reset_after else self.bias
 
-    def cell_forward(self, a, prev, new, extras):
+    def cell_forward(self, a, prev, new, extras, rec_masks=None):
         gru_step_forward(a, prev[0], self.recurrent_kernel, self.bias[1] if self.reset_after else None,
-                         self.reset_after, self.activation, new[0], extras[0])
+                         self.reset_after, self.activation, new[0], extras[0], rec_masks)
 
-    def cell_backward(self, dstates, gates, prev, extras, recurrent_kernel_t, da, drec):
+    def cell_backward(self, dstates, gates, prev, extras, recurrent_kernel_t, da, drec, rec_masks=None):
         gru_step_backward(dstates[0], gates, prev[0], extras[0], recurrent_kernel_t,
-                          self.activation, da, drec)
+                          self.activation, da, drec, rec_masks)
 
     def weight_gradients(self, cache: RecurrentCache, dxw, drec):
         """[dkernel, drecurrent_kernel, dbias]; dxw, drec: (T, N, 3H) stacked over time."""
-        dkernel, dbias_input = self._input_side_gradients(cache.inputs, dxw)   # a = x W + b₀ + …
+        drop = cache.dropout
+        inputs_masks, rec = (None, None) if drop is None else drop
+        dkernel, dbias_input = self._input_side_gradients(cache.inputs, dxw, inputs_masks)   # a = x W + b₀ + …
         if self.reset_after:
-            return [dkernel,
-                    gemm_over_time(cache.hs[:-1], drec),         # m = h₋₁ U + b₁  ->  dU = Σ_t h₋₁ᵀ dm
+            # m = h₋₁ U + b₁  ->  dU = Σ_t h₋₁ᵀ dm (recurrent dropout: block g reads h₋₁ ⊙ r_g)
+            drecurrent = (gemm_over_time(cache.hs[:-1], drec) if rec is None
+                          else dropped_gemm_over_time(cache.hs[:-1], drec, rec))
+            return [dkernel, drecurrent,
                     np.stack([dbias_input, drec.sum(axis=(0, 1))])]   # m = … + b₁  ->  db₁ = Σ dm
         units = self.units
+        dzr = dxw[..., :2 * units]
         drecurrent = np.concatenate(
-            [gemm_over_time(cache.hs[:-1], dxw[..., :2 * units]),   # a_zr = … + h₋₁ U_zr
-             gemm_over_time(cache.extras[0], dxw[..., 2 * units:])],  # a_h = … + (r·h₋₁) U_h
+            [gemm_over_time(cache.hs[:-1], dzr) if rec is None       # a_zr = … + h₋₁ U_zr
+             else dropped_gemm_over_time(cache.hs[:-1], dzr, rec[:2]),   # (h₋₁ ⊙ r_g) U_g
+             gemm_over_time(cache.extras[0], dxw[..., 2 * units:])],  # a_h = … + (r·h₋₁) U_h (saved)
             axis=1)
         return [dkernel, drecurrent, dbias_input]

@@ -13,6 +13,10 @@ Forward, for x_t (N, D), h_{t-1}, c_{t-1} (N, H)::
     c_t = f ⊙ c_{t-1} + i ⊙ g
     h_t = o ⊙ tanh(c_t)
 
+With ``recurrent_dropout`` (Keras's implementation 1, ``rnn_dropout.py``) each gate reads
+its own masked copy of the previous output: z_g = x_t W_g + b_g + (h_{t-1} ⊙ r_g) U_g for
+g in i, f, g, o; c_{t-1} is not masked.
+
 σ is the plain logistic (Keras's "sigmoid"), computed as ½ + ½·tanh(x/2) so
 that one tanh pass covers all four gates (``ops.GateActivation``). The time
 loop, the per-sequence arrays the steps write into, and the weight gradients
@@ -24,15 +28,21 @@ import numpy as np
 
 from ..ops import GateActivation, lstm_bias
 from .recurrent import Recurrent, split_gates
+from .rnn_dropout import dropped_product, dropped_product_backward
 
 
-def lstm_step_forward(z, h_prev, c_prev, recurrent_kernel, activation: GateActivation, h, c, tanh_c):
+def lstm_step_forward(z, h_prev, c_prev, recurrent_kernel, activation: GateActivation, h, c, tanh_c,
+                      rec_masks=None):
     """One LSTM step, in place.
 
     z (N, 4H): x_t W + b on entry, the activated gates i, f, g, o on exit (the
     backward reads them). h_prev, c_prev (N, H). Writes h, c and tanh_c = tanh(c) (N, H).
+    rec_masks: recurrent dropout's (4, N, H) masks, one per gate, or None.
     """
-    z += h_prev @ recurrent_kernel                 # z = x_t W + b + h₋₁ U
+    if rec_masks is None:
+        z += h_prev @ recurrent_kernel             # z = x_t W + b + h₋₁ U
+    else:                                          # recurrent dropout, gate by gate:
+        z += dropped_product(h_prev, recurrent_kernel, rec_masks)   # z_g = … + (h₋₁ ⊙ r_g) U_g
     activation(z)                                  # i, f, o = σ(z_i, z_f, z_o); g = tanh(z_g)
     i, f, g, o = split_gates(z, 4)
     np.multiply(f, c_prev, out=c)
@@ -42,13 +52,14 @@ def lstm_step_forward(z, h_prev, c_prev, recurrent_kernel, activation: GateActiv
 
 
 def lstm_step_backward(dh, dc, gates, c_prev, tanh_c, recurrent_kernel_t,
-                       activation: GateActivation, dz):
+                       activation: GateActivation, dz, rec_masks=None):
     """Reverse of one step, in place.
 
     dh, dc (N, H): the gradients reaching h_t and c_t (from the output and from
     step t+1); on exit they hold the gradients of h_{t-1} and c_{t-1}. gates: the
     step's i, f, g, o (N, 4H). recurrent_kernel_t: Uᵀ (4H, H). Writes dz (N, 4H),
     the gradient of the pre-activations z, which is also d(x_t W + b) and d(h_{t-1} U).
+    rec_masks: as the forward's.
     """
     i, f, g, o = split_gates(gates, 4)
     dz_i, dz_f, dz_g, dz_o = split_gates(dz, 4)
@@ -59,11 +70,15 @@ def lstm_step_backward(dh, dc, gates, c_prev, tanh_c, recurrent_kernel_t,
     np.multiply(dc, i, out=dz_g)                   #                 -> dL/dg
     dz *= activation.derivative(gates, np.empty_like(dz))   # i, f, o = σ(z), g = tanh(z)
     dc *= f                                        # c = f·c₋₁ + …   -> dL/dc₋₁
-    np.matmul(dz, recurrent_kernel_t, out=dh)      # z = … + h₋₁ U   -> dL/dh₋₁ = dz Uᵀ
+    if rec_masks is None:
+        np.matmul(dz, recurrent_kernel_t, out=dh)  # z = … + h₋₁ U   -> dL/dh₋₁ = dz Uᵀ
+    else:                                          # z_g = … + (h₋₁ ⊙ r_g) U_g -> dL/dh₋₁ = Σ_g r_g ⊙ dz_g U_gᵀ
+        dh[...] = dropped_product_backward(dz, recurrent_kernel_t, rec_masks)
 
 
 class LSTM(Recurrent):
-    """Keras-compatible LSTM layer: ``LSTM(units, input_dim, return_sequences, return_state)``.
+    """Keras-compatible LSTM layer: ``LSTM(units, input_dim, return_sequences, return_state,
+    ..., dropout=0.0, recurrent_dropout=0.0)`` (dropout in ``forward(training=True)`` only).
 
     States are ``[h, c]``; the forward also saves tanh(c_t) of every step for the backward.
     Defaults as Keras: glorot_uniform kernel, orthogonal recurrent kernel, zero
@@ -74,18 +89,22 @@ class LSTM(Recurrent):
     num_extras = 1
 
     def __init__(self, units, input_dim, return_sequences=False, return_state=False,
-                 unit_forget_bias=True, dtype="float32", rng=None, name="lstm"):
+                 unit_forget_bias=True, dtype="float32", rng=None, name="lstm",
+                 dropout=0.0, recurrent_dropout=0.0):
         self.unit_forget_bias = unit_forget_bias
-        super().__init__(units, input_dim, return_sequences, return_state, dtype, rng, name)
+        super().__init__(units, input_dim, return_sequences, return_state, dtype, rng, name,
+                         dropout, recurrent_dropout)
         self.activation = GateActivation.for_blocks("ssts", self.units, self.dtype)   # i f g o
 
     def _initial_bias(self):
         return lstm_bias(self.units, self.dtype, self.unit_forget_bias)
 
-    def cell_forward(self, z, prev, new, extras):
+    def cell_forward(self, z, prev, new, extras, rec_masks=None):
         (h_prev, c_prev), (h, c), (tanh_c,) = prev, new, extras
-        lstm_step_forward(z, h_prev, c_prev, self.recurrent_kernel, self.activation, h, c, tanh_c)
+        lstm_step_forward(z, h_prev, c_prev, self.recurrent_kernel, self.activation, h, c, tanh_c,
+                          rec_masks)
 
-    def cell_backward(self, dstates, gates, prev, extras, recurrent_kernel_t, dz, drec):
+    def cell_backward(self, dstates, gates, prev, extras, recurrent_kernel_t, dz, drec, rec_masks=None):
         dh, dc = dstates
-        lstm_step_backward(dh, dc, gates, prev[1], extras[0], recurrent_kernel_t, self.activation, dz)
+        lstm_step_backward(dh, dc, gates, prev[1], extras[0], recurrent_kernel_t, self.activation, dz,
+                           rec_masks)

@@ -25,6 +25,12 @@ reads a contiguous block; the public API is batch-major (N, T, ·) like Keras.
 Inputs may be a float array (N, T, D) or an integer array (N, T) of token ids
 standing for one-hot rows; an id of -1 stands for an all-zero row (the 2017
 blog's zero padding).
+
+Dropout (Keras's ``dropout`` / ``recurrent_dropout``, ``rnn_dropout.py``) acts in
+``forward(..., training=True)`` only: the input masks enter the projection before the
+loop, the recurrent masks go to every step's cell (the same masks at every step), and
+the cache keeps them for the backward. ``final_states`` and ``step_forward`` are
+inference: no dropout, as Keras's ``training=False``.
 """
 from __future__ import annotations
 
@@ -32,9 +38,11 @@ from typing import NamedTuple
 
 import numpy as np
 
-from ..ops import glorot_uniform, matmul_rows, orthogonal
+from ..checks import check_rate
+from ..ops import glorot_uniform, orthogonal
 from .base import Layer
 from .projection import InputProjection, gemm_over_time
+from .rnn_dropout import RNNDropoutMasks, check_masks, draw_masks, dropped_gemm_over_time
 
 
 class RecurrentCache(NamedTuple):
@@ -46,6 +54,7 @@ class RecurrentCache(NamedTuple):
     return_sequences: bool    # how the outputs were shaped (backward reads dout the same way)
     return_state: bool
     running: np.ndarray | None = None   # (T,) with ``lengths``: rows computed at each step
+    dropout: RNNDropoutMasks | None = None   # the call's dropout masks (training), or None
 
     @property
     def hs(self) -> np.ndarray:
@@ -77,11 +86,14 @@ class Recurrent(InputProjection, Layer):
 
     def __init__(self, units: int, input_dim: int, return_sequences: bool = False,
                  return_state: bool = False, dtype="float32",
-                 rng: np.random.Generator | None = None, name: str | None = None):
+                 rng: np.random.Generator | None = None, name: str | None = None,
+                 dropout: float = 0.0, recurrent_dropout: float = 0.0):
         super().__init__(dtype, name)
         if int(units) < 1 or int(input_dim) < 1:
             raise ValueError(f"{type(self).__name__}: units and input_dim must be >= 1, "
                              f"got units={units}, input_dim={input_dim}")
+        self.dropout = check_rate(dropout, f"{self.name}: dropout")
+        self.recurrent_dropout = check_rate(recurrent_dropout, f"{self.name}: recurrent_dropout")
         self.units, self.input_dim = int(units), int(input_dim)
         self.return_sequences, self.return_state = bool(return_sequences), bool(return_state)
         rng = rng if rng is not None else np.random.default_rng()
@@ -98,34 +110,59 @@ class Recurrent(InputProjection, Layer):
         """The bias added to ``x @ kernel`` (GRU with reset_after keeps a second one)."""
         return self.bias
 
-    def cell_forward(self, z, prev, new, extras) -> None:
+    def cell_forward(self, z, prev, new, extras, rec_masks=None) -> None:
         """One step in place. z (N, G·H): x_t W + input bias on entry, the gates on exit.
-        prev: the states before the step (N, H) each; new, extras: (N, H) views to write."""
+        prev: the states before the step (N, H) each; new, extras: (N, H) views to write.
+        rec_masks: recurrent dropout masks (G, N, H), or None: gate g reads h_{t-1} ⊙ rec_masks[g]."""
         raise NotImplementedError
 
-    def cell_backward(self, dstates, gates, prev, extras, recurrent_kernel_t, dz, drec) -> None:
+    def cell_backward(self, dstates, gates, prev, extras, recurrent_kernel_t, dz, drec,
+                      rec_masks=None) -> None:
         """Reverse of one step in place: dstates (gradients reaching the step's new states)
         become the gradients of ``prev``; writes dz = d(x_t W + input bias) (N, G·H) and,
         if ``separate_recurrent_grad``, drec = d(h_{t-1} U + …). recurrent_kernel_t: Uᵀ
-        (G·H, H) as a contiguous array."""
+        (G·H, H) as a contiguous array. rec_masks: as the forward's."""
         raise NotImplementedError
 
     def weight_gradients(self, cache: RecurrentCache, dxw, drec):
         """[dkernel, drecurrent_kernel, dbias] from the stacked pre-activation gradients."""
         drec = dxw if drec is None else drec
-        dkernel, dbias = self._input_side_gradients(cache.inputs, dxw)
-        return [dkernel,
-                gemm_over_time(cache.hs[:-1], drec),   # z += h_{t-1} U  ->  dU = Σ_t h_{t-1}ᵀ dz_t
-                dbias]
+        masks = cache.dropout or RNNDropoutMasks(None, None)
+        dkernel, dbias = self._input_side_gradients(cache.inputs, dxw, masks.inputs)
+        if masks.recurrent is None:
+            drecurrent = gemm_over_time(cache.hs[:-1], drec)   # z += h_{t-1} U  ->  dU = Σ_t h_{t-1}ᵀ dz_t
+        else:   # implementation 1: gate g reads h_{t-1} ⊙ r_g  ->  dU_g = Σ_t (h_{t-1} ⊙ r_g)ᵀ dz_t,g
+            drecurrent = dropped_gemm_over_time(cache.hs[:-1], drec, masks.recurrent)
+        return [dkernel, drecurrent, dbias]
+
+    # --- dropout (rnn_dropout.py) -------------------------------------------------------
+    @property
+    def implementation(self) -> int:
+        """Keras's: 1 (one dropout mask per gate) when recurrent_dropout > 0, else 2."""
+        return 1 if self.recurrent_dropout else 2
+
+    def dropout_masks(self, n: int, training: bool, rng, masks=None) -> RNNDropoutMasks | None:
+        """The masks of a call on n rows: None unless training with a rate > 0; else
+        ``masks`` if given (checked), or drawn from rng."""
+        if not training or not (self.dropout or self.recurrent_dropout):
+            return None
+        if masks is not None:
+            return check_masks(self, RNNDropoutMasks(*masks), n)
+        if rng is None:
+            raise ValueError(f"{self.name}: training with dropout needs an rng (or dropout_masks)")
+        return draw_masks(self, n, rng)
 
     # --- the time loop ----------------------------------------------------------------
     def zero_state(self, batch: int) -> list[np.ndarray]:
         return [np.zeros((batch, self.units), self.dtype) for _ in range(self.state_size)]
 
-    def _step(self, z, prev, new, extras, mask) -> None:
+    def _step(self, z, prev, new, extras, mask, rec_masks=None) -> None:
         """``cell_forward``, then rows where mask (N,) is False keep their previous states
         (Keras's masking: the step is skipped). mask None: no row is skipped."""
-        self.cell_forward(z, prev, new, extras)
+        if rec_masks is None:
+            self.cell_forward(z, prev, new, extras)
+        else:
+            self.cell_forward(z, prev, new, extras, rec_masks)
         if mask is not None:
             skip = ~mask[:, None]
             for s, p in zip(new, prev):
@@ -172,7 +209,8 @@ class Recurrent(InputProjection, Layer):
             states, new = new, states
         return states
 
-    def forward(self, inputs: np.ndarray, initial_state=None, mask=None, lengths=None):
+    def forward(self, inputs: np.ndarray, initial_state=None, mask=None, lengths=None,
+                training: bool = False, rng: np.random.Generator | None = None, dropout_masks=None):
         """Run the layer over time.
 
         inputs: (N, T, D) floats or (N, T) token ids. initial_state: list of
@@ -187,6 +225,8 @@ class Recurrent(InputProjection, Layer):
         Returns (outputs, cache) with outputs as Keras: the sequence (N, T, H) if
         ``return_sequences`` else the last h (N, H); with ``return_state``, the list
         ``[outputs, *final_states]``. Outputs are views of the cache: read, don't write.
+        training: apply ``dropout`` / ``recurrent_dropout`` (Keras's ``training=True``), with
+        masks drawn from ``rng`` or given as ``dropout_masks`` (an ``RNNDropoutMasks``).
         """
         inputs = self._check_inputs(inputs)
         n = inputs.shape[0]
@@ -194,7 +234,10 @@ class Recurrent(InputProjection, Layer):
         initial = self._check_initial_state(initial_state, n)
         mask_tm = None if mask is None else np.swapaxes(self._check_mask(mask, inputs.shape[:2]), 0, 1)
         running = None if lengths is None else self._running_rows(lengths, inputs.shape[:2], mask)
-        gates = self.project_inputs(inputs_tm)   # x_t W + b for all t; each step turns its slice into gates
+        drop = self.dropout_masks(n, training, rng, dropout_masks)
+        rec = None if drop is None else drop.recurrent          # (G, N, H): implementation 1
+        # x_t W + b for all t (x_t ⊙ m_g with dropout); each step turns its slice into gates
+        gates = self.project_inputs(inputs_tm, None if drop is None else drop.inputs)
         steps = len(gates)
         states = [np.empty((steps + 1, n, self.units), self.dtype) for _ in range(self.state_size)]
         # (zeros when packed: rows never computed must still be finite numbers for the GEMMs)
@@ -205,7 +248,8 @@ class Recurrent(InputProjection, Layer):
         for t in range(steps):
             k = n if running is None else running[t]      # the rows computed at this step
             self._step(gates[t, :k], [s[t, :k] for s in states], [s[t + 1, :k] for s in states],
-                       [e[t, :k] for e in extras], None if mask_tm is None else mask_tm[t])
+                       [e[t, :k] for e in extras], None if mask_tm is None else mask_tm[t],
+                       None if rec is None else rec[:, :k])
             if k < n:
                 for s in states:                          # finished rows keep their states
                     s[t + 1, k:] = s[t, k:]
@@ -213,7 +257,7 @@ class Recurrent(InputProjection, Layer):
         out = np.swapaxes(hs[1:], 0, 1) if self.return_sequences else hs[-1]
         outputs = [out, *(s[-1] for s in states)] if self.return_state else out
         return outputs, RecurrentCache(inputs_tm, gates, states, extras, mask_tm,
-                                       self.return_sequences, self.return_state, running)
+                                       self.return_sequences, self.return_state, running, drop)
 
     def backward(self, doutputs, cache: RecurrentCache):
         """Backprop through time.
@@ -239,6 +283,7 @@ class Recurrent(InputProjection, Layer):
         drec = np.empty_like(dxw) if self.separate_recurrent_grad else None
         # Uᵀ copied once, so that every step's dz Uᵀ reads contiguous rows (about 20 % faster)
         recurrent_kernel_t = np.ascontiguousarray(self.recurrent_kernel.T)
+        drop = cache.dropout or RNNDropoutMasks(None, None)
         for t in reversed(range(steps)):
             if dseq is not None:
                 dstates[0] += dseq[t]               # h_t feeds both the output and step t+1
@@ -250,9 +295,13 @@ class Recurrent(InputProjection, Layer):
                 dxw[t, k:] = 0
                 if drec is not None:
                     drec[t, k:] = 0
-            self.cell_backward([d[:k] for d in dstates], cache.gates[t, :k],
-                               [s[t, :k] for s in cache.states], [e[t, :k] for e in cache.extras],
-                               recurrent_kernel_t, dxw[t, :k], None if drec is None else drec[t, :k])
+            step = ([d[:k] for d in dstates], cache.gates[t, :k], [s[t, :k] for s in cache.states],
+                    [e[t, :k] for e in cache.extras], recurrent_kernel_t, dxw[t, :k],
+                    None if drec is None else drec[t, :k])
+            if drop.recurrent is None:
+                self.cell_backward(*step)
+            else:
+                self.cell_backward(*step, drop.recurrent[:, :k])
             if cache.mask is not None:
                 keep = cache.mask[t][:, None]
                 dxw[t] *= keep
@@ -265,7 +314,7 @@ class Recurrent(InputProjection, Layer):
         if np.issubdtype(cache.inputs.dtype, np.integer):
             dinputs = None                           # token ids are not differentiable
         else:
-            dinputs = np.swapaxes(matmul_rows(dxw, self.kernel.T), 0, 1)
+            dinputs = np.swapaxes(self.input_gradient(dxw, drop.inputs), 0, 1)
         return dinputs, dstates, grads
 
     # --- helpers ----------------------------------------------------------------------

@@ -62,7 +62,8 @@ def _make(config: Seq2SeqConfig, rng, role: str, k: int):
 
     def recurrent(units, input_dim, return_sequences, name):
         return rnn(units, input_dim, return_sequences=return_sequences, return_state=True,
-                   dtype=dtype, rng=rng, name=name)
+                   dtype=dtype, rng=rng, name=name, dropout=config.dropout,
+                   recurrent_dropout=config.recurrent_dropout)
 
     if role == "encoder_embedding":   # FAQ: Embedding(num_tokens, latent_dim) before each RNN
         return Embedding(config.num_encoder_tokens, h, config.mask_zero, dtype, rng, name="encoder_embedding")

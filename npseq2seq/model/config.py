@@ -24,6 +24,9 @@ The variants (the tutorial's model and its FAQ)::
     mask_padding    False | True         Keras's Masking() over zero-padded one-hot inputs: padded
                                          encoder steps skipped, padded decoder steps out of the
                                          loss (char only; see model/masking.py)
+    dropout         0.0 ≤ rate < 1       Keras's LSTM/GRU(dropout=, recurrent_dropout=) on every
+    recurrent_dropout                    encoder and decoder RNN layer, in training only
+                                         (layers/rnn_dropout.py); any variant
 """
 from __future__ import annotations
 
@@ -32,7 +35,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..checks import check_integer
+from ..checks import check_integer, check_rate
 from ..ops import resolve_dtype
 
 CELLS = ("lstm", "gru")
@@ -60,12 +63,16 @@ class Seq2SeqConfig:
     num_layers: int = 1
     bidirectional: bool = False
     mask_padding: bool = False
+    dropout: float = 0.0
+    recurrent_dropout: float = 0.0
 
     def __post_init__(self):
         for name in ("num_encoder_tokens", "num_decoder_tokens", "latent_dim", "num_layers"):
             object.__setattr__(self, name, check_integer(getattr(self, name), name))
         object.__setattr__(self, "seed", check_integer(self.seed, "seed", least=0, none_ok=True))
         object.__setattr__(self, "dtype", resolve_dtype(self.dtype).name)
+        for name in ("dropout", "recurrent_dropout"):
+            object.__setattr__(self, name, check_rate(getattr(self, name), name))
         if self.cell not in CELLS:
             raise ValueError(f"cell must be one of {sorted(CELLS)}, received {self.cell!r}")
         if self.level not in LEVELS:

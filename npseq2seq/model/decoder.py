@@ -118,17 +118,20 @@ class Decoder:
         return list(states[:k]), list(states[k:])
 
     # --- forward: Td steps, cached ------------------------------------------------------
-    def forward(self, inputs, states, memory=(), probabilities: bool = True, lengths=None):
+    def forward(self, inputs, states, memory=(), probabilities: bool = True, lengths=None,
+                training: bool = False, rng=None):
         """inputs (N, Td) ids, or (N, Td, V) rows (fed-back probabilities) → (out, final
         states, cache). out: probabilities (N, Td, V), or the logits if not
         ``probabilities`` (the loss reads the logits). lengths: (N,) decreasing, to run
         packed: the RNN computes only the running rows, and only the real steps reach the
-        Dense layer (out is then (R, V), R = Σ lengths)."""
+        Dense layer (out is then (R, V), R = Σ lengths). training, rng: the RNNs' dropout
+        (masks drawn from rng, layer by layer from the bottom)."""
         seq, emb_cache, mask = embed(self.embedding, inputs)
         new_states, rnn_caches = [], []
         for rnn, initial in zip(self.rnns, self.per_layer(states)):
             (seq, *layer_states), cache = rnn.forward(seq, initial_state=initial, lengths=lengths,
-                                                      mask=mask if lengths is None else None)
+                                                      mask=mask if lengths is None else None,
+                                                      training=training, rng=rng)
             new_states += layer_states
             rnn_caches.append(cache)
         features, att_cache = self._attend(seq, memory, mask)

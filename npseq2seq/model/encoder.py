@@ -81,18 +81,20 @@ class Encoder:
         """A layer's final states as its decoder layer starts from them."""
         return join_directions(states, rnn.state_size // 2) if self.bidirectional else states
 
-    def forward(self, ids: np.ndarray, lengths: np.ndarray | None = None):
+    def forward(self, ids: np.ndarray, lengths: np.ndarray | None = None, training: bool = False,
+                rng: np.random.Generator | None = None):
         """ids (N, Te) → (final states of every layer, memory, cache). memory is [] without
         attention, else [outputs (N, Te, H)] or, with a padding mask, [outputs, mask (N, Te)].
 
         lengths: (N,) decreasing, to run the RNNs packed (length-bucketed training) instead
-        of reading a padding mask.
+        of reading a padding mask. training, rng: the RNNs' dropout (masks drawn from rng,
+        layer by layer from the bottom).
         """
         x, emb_cache, mask = embed(self.embedding, ids)
         states, caches = [], []
         for rnn in self.rnns:               # each layer reads the output sequence of the last
             (x, *layer_states), cache = rnn.forward(x, mask=mask if lengths is None else None,
-                                                    lengths=lengths)
+                                                    lengths=lengths, training=training, rng=rng)
             states += self._for_decoder(rnn, layer_states)
             caches.append(cache)
         memory = ([x] if mask is None else [x, mask]) if self.return_memory else []

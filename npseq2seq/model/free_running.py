@@ -15,13 +15,15 @@ from __future__ import annotations
 import numpy as np
 
 
-def forward(decoder, start, states, steps: int):
-    """start (N, 1) ids: the first decoder input → (probabilities (N, steps, V), step caches)."""
+def forward(decoder, start, states, steps: int, training: bool = False, rng=None):
+    """start (N, 1) ids: the first decoder input → (probabilities (N, steps, V), step caches).
+    training, rng: dropout; each step is a new call of the layers, so it draws new masks, as
+    the FAQ's Keras loop calling ``decoder_lstm`` once per step does."""
     inputs = start                           # ids: one-hot × W is exact
     probs = np.empty((len(start), steps, decoder.dense.units), decoder.dense.dtype)
     caches = []
     for t in range(steps):
-        p, states, cache = decoder.forward(inputs, states)
+        p, states, cache = decoder.forward(inputs, states, training=training, rng=rng)
         probs[:, t] = p[:, 0]
         caches.append(cache)
         inputs = p                           # (N, 1, V): fed back, and differentiated through

@@ -136,8 +136,10 @@ class RepeatSeq2Seq(LayeredWeights, Trainer):
         _, _, encoder_grads = self.encoder.backward(dh, cache.encoder)
         return [g for grads in (encoder_grads, *decoder_grads, dense_grads) for g in grads]
 
-    def _loss_and_grads(self, batch, with_grads: bool = True, embedding_rows: bool = False):
-        """(loss, grads or None, batch size): Keras's fused softmax cross-entropy on the logits."""
+    def _loss_and_grads(self, batch, with_grads: bool = True, embedding_rows: bool = False,
+                        training: bool = False):
+        """(loss, grads or None, batch size): Keras's fused softmax cross-entropy on the logits.
+        (training: the Trainer's flag; this model has no dropout, so it changes nothing.)"""
         _, cache = self.forward(batch.enc, probabilities=False)
         loss, dlogits = self._loss_fn()(cache.dense.logits, batch.y)
         return loss, (self.backward(dlogits, cache) if with_grads else None), len(batch.enc)

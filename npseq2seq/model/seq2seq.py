@@ -67,7 +67,8 @@ class Seq2Seq(LayeredWeights, Trainer):
     Seq2Seq(num_encoder_tokens, num_decoder_tokens, latent_dim=256, cell="lstm",
             dtype="float32", seed=None, vocab=None, level="char",
             teacher_forcing=True, mask_zero=False, attention=None,
-            num_layers=1, bidirectional=False, mask_padding=False)
+            num_layers=1, bidirectional=False, mask_padding=False,
+            dropout=0.0, recurrent_dropout=0.0)
     Seq2Seq(config, vocab=None)                    # a model.Seq2SeqConfig
 
     The arguments are ``Seq2SeqConfig``'s (see there for the variants and which combine).
@@ -86,13 +87,13 @@ class Seq2Seq(LayeredWeights, Trainer):
                  cell: str = "lstm", dtype="float32", seed: int | None = None, vocab=None,
                  level: str = "char", teacher_forcing: bool = True, mask_zero: bool = False,
                  attention: str | None = None, num_layers: int = 1, bidirectional: bool = False,
-                 mask_padding: bool = False):
+                 mask_padding: bool = False, dropout: float = 0.0, recurrent_dropout: float = 0.0):
         if isinstance(num_encoder_tokens, Seq2SeqConfig):
             config = num_encoder_tokens
         else:
             config = Seq2SeqConfig(num_encoder_tokens, num_decoder_tokens, latent_dim, cell, dtype,
                                    seed, level, teacher_forcing, mask_zero, attention,
-                                   num_layers, bidirectional, mask_padding)
+                                   num_layers, bidirectional, mask_padding, dropout, recurrent_dropout)
         if config.mask_padding and getattr(vocab, "padding", None) == "space":
             raise ValueError("mask_padding needs zero padding (CharVocab.from_texts(..., padding='zero')): "
                              "a space that pads is a real one-hot row, which Masking() cannot tell")
@@ -122,23 +123,28 @@ class Seq2Seq(LayeredWeights, Trainer):
     def _prepare_y(self, y, dec):
         return prepare_y(self.config, y, dec)
 
-    def forward(self, enc, dec, steps=None, probabilities=True, packing=None):
+    def forward(self, enc, dec, steps=None, probabilities=True, packing=None, training=False, rng=None):
         """Training-model forward on prepared ids → (out (N, Td, Vd), ForwardCache).
 
         steps: the number of decoder steps without teacher forcing (the targets' length).
         probabilities=False (teacher forcing): the logits, no softmax, when only the loss
         is wanted. packing: a length-bucketed ``train.Batch`` (its lengths and row order).
+        training: Keras's ``training=True``, the RNNs' dropout on (``fit`` and
+        ``train_on_batch`` only), its masks drawn from ``rng`` (default: the model's).
         """
+        rng = self.rng if rng is None else rng
         enc_lengths = None if packing is None else packing.enc_lengths
-        states, memory, enc_cache = self.encoder.forward(enc, lengths=enc_lengths)
+        states, memory, enc_cache = self.encoder.forward(enc, lengths=enc_lengths, training=training, rng=rng)
         if packing is not None:                       # encoder rows → decoder rows
             states = [s[packing.to_decoder] for s in states]
             memory = [m[packing.to_decoder] for m in memory]   # attention's values (and mask)
         if not self.teacher_forcing:
-            out, dec_cache = free_running.forward(self.decoder, dec[:, :1], states, steps or dec.shape[1])
+            out, dec_cache = free_running.forward(self.decoder, dec[:, :1], states, steps or dec.shape[1],
+                                                  training, rng)
             return out, ForwardCache(enc_cache, dec_cache)
         dec_lengths = None if packing is None else packing.dec_lengths
-        out, _, dec_cache = self.decoder.forward(dec, states, memory, probabilities, dec_lengths)
+        out, _, dec_cache = self.decoder.forward(dec, states, memory, probabilities, dec_lengths,
+                                                 training, rng)
         return out, ForwardCache(enc_cache, dec_cache)
 
     def backward(self, dout, cache: ForwardCache, embedding_rows: bool = False, packing=None):
@@ -161,22 +167,26 @@ class Seq2Seq(LayeredWeights, Trainer):
         grads.update(self.encoder.backward(dstates, dvalues, cache.encoder, embedding_rows))
         return [g for layer in self.layers for g in grads.get(layer.name, [])]
 
-    def loss_and_gradients(self, x, y):
-        """(loss, grads) on one batch without updating anything; grads in params order."""
+    def loss_and_gradients(self, x, y, training: bool = False, rng: np.random.Generator | None = None):
+        """(loss, grads) on one batch without updating anything; grads in params order.
+        training: with the RNNs' dropout, as a training step computes them; its masks drawn
+        from ``rng`` (default: the model's; a fresh generator of one seed fixes them)."""
         batch = self._batch(x, y)
-        loss, grads, _ = self._loss_and_grads(batch)
+        loss, grads, _ = self._loss_and_grads(batch, training=training, rng=rng)
         return loss, grads
 
     def _loss_and_grads(self, batch, with_grads: bool = True, embedding_rows: bool = False,
-                        metrics=()):
+                        metrics=(), training: bool = False, rng=None):
         """(loss, grads in params order or None, the batch's weight in an epoch's mean).
 
         The weight is the number of samples, or of real target steps in a packed batch.
         metrics: ``train.metrics`` accumulators, updated from this forward pass.
+        training, rng: dropout on (a training step), masks from rng (default: the model's).
         """
         loss_fn, packing = self._loss_fn(), batch if batch.packed else None
         out, cache = self.forward(batch.enc, batch.dec, steps=batch.y.shape[1],
-                                  probabilities=not self.teacher_forcing, packing=packing)
+                                  probabilities=not self.teacher_forcing, packing=packing,
+                                  training=training, rng=rng)
         mask = None
         if not self.teacher_forcing:  # the output is a concatenation: Keras's probability path
             scores, y = out, batch.y
@@ -264,4 +274,6 @@ class Seq2Seq(LayeredWeights, Trainer):
         attention = f", attention={self.attention}" if self.attention else ""
         deep = (f", num_layers={self.num_layers}" if self.num_layers > 1 else "") + \
             (", bidirectional" if self.bidirectional else "")
-        return f"Seq2Seq ({self.cell}{attention}{deep}, latent_dim={self.latent_dim}, dtype={self.dtype.name})"
+        drop = "".join(f", {k}={getattr(self.config, k)}" for k in ("dropout", "recurrent_dropout")
+                       if getattr(self.config, k))
+        return f"Seq2Seq ({self.cell}{attention}{deep}{drop}, latent_dim={self.latent_dim}, dtype={self.dtype.name})"

@@ -5,9 +5,11 @@
 the same way). It knows nothing of the layers: it asks the model for
 
 - ``_prepare_x(x)`` / ``_prepare_y(y, dec)``: the checked id arrays;
-- ``_loss_and_grads(batch, with_grads, embedding_rows, metrics)``: the loss of a ``Batch``,
-  the gradients in ``params`` order and the batch's weight in an epoch's mean (and the
-  compiled metrics updated from the same forward pass);
+- ``_loss_and_grads(batch, with_grads, embedding_rows, metrics, training)``: the loss of a
+  ``Batch``, the gradients in ``params`` order and the batch's weight in an epoch's mean
+  (and the compiled metrics updated from the same forward pass); ``training=True`` (Keras's
+  ``training`` argument: dropout on) from ``fit`` and ``train_on_batch`` only, never from
+  ``evaluate``, the validation loss or ``predict``;
 - ``forward(enc, dec, steps)``: the probabilities, for ``predict``;
 - ``params``, ``param_names()``, ``rng``, ``config`` and ``vocab``.
 """
@@ -60,18 +62,20 @@ class Trainer:
         self._check_compiled()
         return self._train_step(self._batch(x, y))[0]
 
-    def _forward_batch(self, batch: Batch, with_grads: bool, embedding_rows: bool = False):
+    def _forward_batch(self, batch: Batch, with_grads: bool, embedding_rows: bool = False,
+                       training: bool = False):
         """The model's ``_loss_and_grads``, updating the compiled metrics from the same
         forward pass; without metrics called as before they existed (a model, or a test's
-        stand-in, that does not take ``metrics`` keeps working)."""
+        stand-in, that does not take ``metrics`` keeps working). training: Keras's."""
         if self.compiled_metrics:
-            return self._loss_and_grads(batch, with_grads, embedding_rows, metrics=self.compiled_metrics)
-        return self._loss_and_grads(batch, with_grads, embedding_rows)
+            return self._loss_and_grads(batch, with_grads, embedding_rows, metrics=self.compiled_metrics,
+                                        training=training)
+        return self._loss_and_grads(batch, with_grads, embedding_rows, training=training)
 
     def _train_step(self, batch: Batch) -> tuple[float, int]:
         """One optimiser step → (pre-update loss, the batch's weight in the epoch's mean)."""
         # the Embeddings' gradients as rows: Keras's optimizers square them row by row
-        loss, grads, weight = self._forward_batch(batch, True, embedding_rows=True)
+        loss, grads, weight = self._forward_batch(batch, True, embedding_rows=True, training=True)
         if not math.isfinite(loss):
             raise NonFiniteLoss(loss, weight)
         self._apply_gradients(grads)

@@ -367,10 +367,10 @@ def test_nan_in_a_later_epoch_saves_the_last_good_epoch(corpus, tmp_path, monkey
     assert cli.main([*common, "--epochs", "1", "--out", str(tmp_path / "one.npz")]) == 0
     real, calls = Seq2Seq._loss_and_grads, []
 
-    def poisoned(self, batch, with_grads=True, embedding_rows=False):
+    def poisoned(self, batch, with_grads=True, embedding_rows=False, training=False):
         # the validation loss goes through here too (with_grads=False): count training batches only
         calls.extend([1] if with_grads else [])
-        loss, grads, weight = real(self, batch, with_grads, embedding_rows)
+        loss, grads, weight = real(self, batch, with_grads, embedding_rows, training=training)
         return (float("nan") if with_grads and len(calls) == 5 else loss), grads, weight
 
     monkeypatch.setattr(Seq2Seq, "_loss_and_grads", poisoned)

@@ -224,9 +224,9 @@ def test_too_little_free_space_is_a_warning_before_training(corpus, tmp_path, mo
 def test_a_nan_on_a_full_disk_says_both(corpus, tmp_path, monkeypatch, capsys):
     real, calls = Seq2Seq._loss_and_grads, []
 
-    def poisoned(self, batch, with_grads=True, embedding_rows=False):
+    def poisoned(self, batch, with_grads=True, embedding_rows=False, training=False):
         calls.extend([1] if with_grads else [])
-        loss, grads, weight = real(self, batch, with_grads, embedding_rows)
+        loss, grads, weight = real(self, batch, with_grads, embedding_rows, training=training)
         return (float("nan") if len(calls) == 5 else loss), grads, weight
 
     monkeypatch.setattr(Seq2Seq, "_loss_and_grads", poisoned)
@@ -493,11 +493,11 @@ def test_sizes_too_big_for_the_machine_are_refused_before_allocating(corpus, tmp
 def test_running_out_of_memory_mid_training_saves_a_checkpoint(corpus, tmp_path, monkeypatch, capsys):
     real, calls = Seq2Seq._loss_and_grads, []
 
-    def hungry(self, batch, with_grads=True, embedding_rows=False):
+    def hungry(self, batch, with_grads=True, embedding_rows=False, training=False):
         calls.extend([1] if with_grads else [])
         if len(calls) == 5:                     # epoch 2, batch 2
             raise MemoryError()
-        return real(self, batch, with_grads, embedding_rows)
+        return real(self, batch, with_grads, embedding_rows, training=training)
 
     monkeypatch.setattr(Seq2Seq, "_loss_and_grads", hungry)
     out, ckpt = tmp_path / "m.npz", tmp_path / "m.ckpt.npz"

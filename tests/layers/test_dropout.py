@@ -75,8 +75,8 @@ def test_rnn_input_dropout_is_a_dropout_shared_over_time_as_keras(keras, keras_f
     """Keras's ``LSTM(dropout=rate)`` / ``GRU(dropout=rate)`` without recurrent_dropout
     multiplies every step's input by one (N, D) mask: the same numbers as this Dropout with
     noise_shape (N, 1, D) in front of npseq2seq's layer, given Keras's mask (injected into
-    its cell), outputs and gradients alike. (recurrent_dropout, which switches Keras to one
-    mask per gate, is not built yet.)"""
+    its cell), outputs and gradients alike. (The layers' own dropout, recurrent_dropout too:
+    tests/layers/test_rnn_dropout.py.)"""
     import tensorflow as tf
 
     from npseq2seq.layers import GRU, LSTM

@@ -127,8 +127,8 @@ def _nan_at(model, bad_step):
     """Make the ``bad_step``-th training batch's loss NaN (its forward pass otherwise real)."""
     real, steps = model._loss_and_grads, []
 
-    def patched(batch, with_grads=True, embedding_rows=False, metrics=()):
-        loss, grads, weight = real(batch, with_grads, embedding_rows, metrics)
+    def patched(batch, with_grads=True, embedding_rows=False, metrics=(), training=False):
+        loss, grads, weight = real(batch, with_grads, embedding_rows, metrics, training)
         if with_grads:
             steps.append(len(steps))
             if steps[-1] == bad_step:

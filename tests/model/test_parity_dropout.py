@@ -1,0 +1,114 @@
+"""Whole models with dropout against Keras, given the same masks.
+
+``Seq2Seq(..., dropout=, recurrent_dropout=)`` and ``reference.build_deep_training_model``
+with the same rates on every RNN layer (the tutorial's ``LSTM(..., dropout=...,
+recurrent_dropout=...)``) get the same random weights and batch. npseq2seq draws its masks
+(training=True, a generator of one seed) and reads them back from its forward's cache;
+each Keras cell is then handed those masks where it would draw its own
+(``get_dropout_mask`` / ``get_recurrent_dropout_mask``, tests/layers/test_rnn_dropout.py),
+so both sides compute the same function. Compared: the loss and every weight's gradient
+of ``model(x, training=True)`` under ``tf.GradientTape`` (``reference.keras_loss_and_gradients``),
+in float64 and float32, with ``reference.tolerances``. Keras's own masks come from
+TensorFlow's stateless RNG, which NumPy cannot replay: only the masks' law (how many,
+what shape, drawn when, which values) is matched, and checked in the layer tests.
+
+The default run has one fast case; the others are ``slow``.
+"""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from npseq2seq import Seq2Seq
+from npseq2seq.layers import Bidirectional
+from reference.tolerances import tol
+from tests.layers.test_rnn_dropout import inject_masks
+
+pytestmark = pytest.mark.parity
+
+VE, VD, H = 7, 9, 4
+N, TE, TD = 5, 5, 6
+BOTH = dict(dropout=0.3, recurrent_dropout=0.4)
+
+VARIANTS = {
+    "lstm-char-both": dict(**BOTH),
+    "gru-char-both": dict(cell="gru", **BOTH),
+    "lstm-word-dropout": dict(level="word", dropout=0.3),
+    "gru-word-mask-recurrent": dict(cell="gru", level="word", mask_zero=True, recurrent_dropout=0.4),
+    "lstm-stack2-both": dict(num_layers=2, **BOTH),
+    "gru-stack2-word-dropout": dict(cell="gru", num_layers=2, level="word", dropout=0.3),
+    "lstm-bidirectional-both": dict(bidirectional=True, **BOTH),
+    "gru-bidirectional-word-both": dict(cell="gru", bidirectional=True, level="word", **BOTH),
+}
+FAST = ("lstm-char-both",)
+
+
+def _pair(keras, dtype, variant):
+    """(Keras model, npseq2seq model), the same rates and random weights, compiled."""
+    from reference.bridge import to_keras
+    from reference.deep import build_deep_training_model
+    from reference.testing import random_weights
+
+    spec = VARIANTS[variant]
+    word = spec.get("level") == "word"
+    loss = "sparse_categorical_crossentropy" if word else "categorical_crossentropy"
+    km = build_deep_training_model(VE, VD, H, cell=spec.get("cell", "lstm"), num_layers=spec.get("num_layers", 1),
+                                   bidirectional=spec.get("bidirectional", False), level=spec.get("level", "char"),
+                                   mask_zero=spec.get("mask_zero", False), compile=False,
+                                   dropout=spec.get("dropout", 0.0),
+                                   recurrent_dropout=spec.get("recurrent_dropout", 0.0))
+    km.compile(optimizer="rmsprop", loss=loss)
+    nm = Seq2Seq(VE, VD, H, dtype=dtype, seed=0, **spec)
+    nm.compile(optimizer="rmsprop", loss=loss)
+    nm.set_weights(random_weights(np.random.default_rng(0), [w.shape for w in nm.get_weights()], dtype, 0.5))
+    to_keras(nm, km)
+    return km, nm
+
+
+def _batch(variant, dtype):
+    from reference.testing import random_batch, random_word_batch
+
+    rng = np.random.default_rng(1)
+    if VARIANTS[variant].get("level") == "word":
+        return random_word_batch(rng, N, TE, TD, VE, VD, "sparse", dtype)
+    return random_batch(rng, N, TE, TD, VE, VD, "space", dtype)
+
+
+def _hand_over_masks(km, nm, cache):
+    """Every Keras RNN cell gets the masks the npseq2seq layer of the same place drew."""
+    import tensorflow as tf
+
+    from reference.deep import decoder_name, encoder_name
+
+    for k, (rnn, layer_cache) in enumerate(zip(nm.encoder.rnns, cache.encoder.rnns)):
+        keras_layer = km.get_layer(encoder_name(k))
+        if isinstance(rnn, Bidirectional):
+            inject_masks(keras_layer.forward_layer.cell, layer_cache.forward.dropout, tf)
+            inject_masks(keras_layer.backward_layer.cell, layer_cache.backward.dropout, tf)
+        else:
+            inject_masks(keras_layer.cell, layer_cache.dropout, tf)
+    for k, layer_cache in enumerate(cache.decoder.rnns):
+        inject_masks(km.get_layer(decoder_name(k)).cell, layer_cache.dropout, tf)
+
+
+@pytest.mark.parametrize("variant", [pytest.param(v, marks=() if v in FAST else pytest.mark.slow)
+                                     for v in VARIANTS])
+def test_loss_and_gradients_given_the_same_masks(keras, keras_floatx, variant, record):
+    from reference.testing import gradient_differences, keras_loss_and_gradients, max_abs_diff
+
+    km, nm = _pair(keras, keras_floatx, variant)
+    x, y = _batch(variant, keras_floatx)
+    seed = 2
+    loss, grads = nm.loss_and_gradients(x, y, training=True, rng=np.random.default_rng(seed))
+    # the same draws again, to read the masks off the forward's cache
+    _, cache = nm.forward(*nm._prepare_x(x), training=True, rng=np.random.default_rng(seed))
+    _hand_over_masks(km, nm, cache)
+    k_loss, k_grads = keras_loss_and_gradients(km, x, y)
+    record("dropout loss", keras_floatx, abs(loss - k_loss), variant)
+    assert abs(loss - k_loss) <= tol(keras_floatx, "loss")
+    assert all(np.abs(g).max() > 1e-4 for g in k_grads)    # every weight gets a real gradient
+    diffs = gradient_differences(grads, k_grads, keras_floatx, nm.param_names())
+    record("dropout gradient", keras_floatx, max(diffs.values()), variant)
+    assert max(diffs.values()) <= tol(keras_floatx, "gradient"), diffs
+    # the masks acted: without dropout (inference) the gradients are others
+    assert max_abs_diff(nm.loss_and_gradients(x, y)[1], grads) > 1e-2
