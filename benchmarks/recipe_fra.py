@@ -103,6 +103,9 @@ def main(argv=None):
     p.add_argument("--eval-n", type=int, default=500, help="held-out pairs scored on the way")
     p.add_argument("--stop-at", type=float, help="also stop at this Unix time (wall clock), "
                                                   "recorded as such in the JSON")
+    p.add_argument("--one-hot", action="store_true",
+                   help="train on the one-hot arrays the command line used before (for the memory "
+                        "comparison; character level)")
     p.add_argument("--out")
     p.add_argument("--save")
     p.add_argument("--show", type=int, default=40, help="translations kept in the JSON")
@@ -114,6 +117,9 @@ def main(argv=None):
     held = held_out_pairs(load_pairs(args.data, settings["num_samples"]), settings, held_out_only=True)
     model = new_model(new_vocab(pairs, settings), settings)
     x, y = training_arrays(model, pairs)
+    if args.one_hot:           # the arrays `train` built before it trained on ids
+        enc, dec, tgt = model.vocab.encode_pairs(*pairs, dtype=model.dtype)
+        x, y = model.config.training_inputs(enc, dec), tgt
     budget = CpuBudget(args.budget, args.eval_every, held, args.eval_n, args.stop_at)
     with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
         model.fit(x, y, batch_size=settings["batch_size"], epochs=settings["epochs"],
@@ -127,6 +133,7 @@ def main(argv=None):
               "budget_s": args.budget, "train_cpu_s": budget.train_cpu(), "curve": budget.curve,
               "stopped_by_wall_clock": budget.stopped_by_clock,
               "final": final, "peak_rss_mb": peak_rss_mb(),
+              "one_hot": args.one_hot, "array_mb": sum(a.nbytes for a in (*x, y)) / 2**20,
               "translations": [{"input": i, "reference": r, "output": h}
                                for i, r, h in list(zip(*held, hyps))[:args.show]],
               "machine": platform.processor() or platform.machine(), "numpy": np.__version__,
