@@ -102,3 +102,28 @@ def test_resume_keeps_the_held_out_split(recipe_model, fra_path, tmp_path):
     assert bad.returncode == 2 and "--held-out 31 does not match the checkpoint's --held-out 30" in bad.stderr
     assert json.loads(json.dumps(Seq2Seq.load(tmp_path / "more.npz").training_state["settings"]))["held_out"] == 30
     assert np.isfinite(Seq2Seq.load(tmp_path / "more.npz").params[0]).all()
+
+
+def readme_python() -> str:
+    """The Python block of the README's recipe section."""
+    text = README.read_text(encoding="utf-8")
+    section = text[text.index("## A recipe that translates unseen sentences"):]
+    return re.search(r"```python\n(.*?)```", section, re.S).group(1)
+
+
+def test_the_readme_python_equivalent_gives_the_command_lines_weights(recipe_model, fra_path):
+    """The README's Python block, at the test's sizes, trains the same weights as its command."""
+    out, _, _ = recipe_model
+    code = readme_python()
+    for old, new in [('"fra.txt", 66000', f"{str(fra_path)!r}, 400"), ("2000, seed=0", "30, seed=0"),
+                     ("max_words=6000", "max_words=60"), ("latent_dim=256", "latent_dim=8"),
+                     ("epochs=15", "epochs=2"), ("print(", "translations = (")]:
+        assert old in code, old
+        code = code.replace(old, new)
+    scope = {}
+    exec(compile(code, "README.md (recipe)", "exec"), scope)
+    cli = Seq2Seq.load(out)
+    assert scope["vocab"] == cli.vocab
+    for ours, theirs in zip(scope["model"].get_weights(), cli.get_weights()):
+        np.testing.assert_array_equal(ours, theirs)
+    assert len(scope["translations"]) == 5
