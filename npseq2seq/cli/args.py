@@ -15,6 +15,7 @@ from ..model.config import ATTENTION, CELLS
 from ..ops import RECURRENT_ACTIVATIONS
 from ..optimizers import RMSprop
 from ..text import CORPORA, CORPUS_SIZES, CharVocab, WordVocab, generated_corpus
+from ..text.split import held_out_split
 from ..train.batches import check_bucketable
 
 
@@ -28,7 +29,8 @@ CORPUS_NAMES = sorted(CORPORA)
 # `train` flags that decide the weights. A fresh run takes them from the command line
 # (these defaults where absent); a resumed run takes them from the checkpoint, and a flag
 # given again must agree with it, so the resumed run is the run that was interrupted.
-TRAIN_DEFAULTS = {"corpus": None, "num_samples": 10000, "padding": "space", "cell": "lstm",
+TRAIN_DEFAULTS = {"corpus": None, "num_samples": 10000, "held_out": None, "max_words": None,
+                  "padding": "space", "cell": "lstm",
                   "latent_dim": 256, "batch_size": 64, "learning_rate": 0.001,
                   "validation_split": 0.2, "dtype": "float32", "seed": 0,
                   "clipnorm": None, "clipvalue": None,
@@ -93,6 +95,9 @@ def add_training_args(p, defaults):
                    const=False, default=defaults["teacher_forcing"],
                    help="train the decoder on its own fed-back softmax outputs from the start "
                         "character (the FAQ's model without teacher forcing; --level char)")
+    p.add_argument("--max-words", type=positive_int, default=defaults.get("max_words"), metavar="N",
+                   help="--level word: keep each side's N most frequent words (the rest read and "
+                        "are written as <unk>); the output layer's cost grows with the target's")
     p.add_argument("--mask-zero", action="store_const", const=True, default=defaults["mask_zero"],
                    help="--level word: leave padded steps out of the RNNs and the loss "
                         "(Keras's Embedding(mask_zero=True))")
@@ -148,6 +153,23 @@ def add_length_penalty_arg(p):
                         "normalisation; 0 ranks by log P itself); default %(default)s")
 
 
+def held_out_pairs(pairs, settings, held_out_only: bool = False):
+    """The training pairs of ``pairs`` (the first --num-samples of the data): all of them,
+    or with --held-out N all but those of N input sentences drawn at random
+    (``text.held_out_split``, seed 0 whatever --seed, so every run holds out the same);
+    ``held_out_only``: those held-out pairs instead."""
+    if not settings.get("held_out"):
+        return pairs
+    try:
+        train, held = held_out_split(*pairs, settings["held_out"], seed=HELD_OUT_SEED)
+    except ValueError as err:
+        raise UsageError(f"--held-out {settings['held_out']}: {err}") from None
+    return held if held_out_only else train
+
+
+HELD_OUT_SEED = 0
+
+
 def corpus_pairs(name: str, num_samples: int):
     """The first ``num_samples`` pairs of a generated corpus; UsageError if it has fewer."""
     size = CORPUS_SIZES[name]
@@ -199,6 +221,8 @@ def check_variant(settings, given=()) -> Seq2SeqConfig:
                          "padding every padded step is a real target")
     if settings.get("mask_padding") and settings["padding"] != "zero":
         raise UsageError("--mask-padding needs --padding zero: a space that pads is a real character")
+    if settings.get("max_words") and settings["level"] != "word":
+        raise UsageError("--max-words is for --level word (a character vocabulary is every character)")
     if "padding" in given and settings["level"] == "word":
         raise UsageError("--padding is for --level char; word ids are always padded with id 0")
     return config
@@ -219,15 +243,19 @@ VOCABS = {"char": CharVocab, "word": WordVocab}   # --level's vocabulary
 
 
 def new_vocab(pairs, settings):
-    """The vocabulary of ``--level`` built from the training pairs (``--padding`` at char level)."""
-    options = {"padding": settings["padding"]} if settings["level"] == "char" else {}
+    """The vocabulary of ``--level`` built from the training pairs (``--padding`` at char
+    level; at word level it learns the targets' case, so that translations read as the
+    data is written: ``text/truecase.py``)."""
+    options = ({"padding": settings["padding"]} if settings["level"] == "char"
+               else {"restore_case": True, "max_words": settings.get("max_words")})
     return VOCABS[settings["level"]].from_texts(*pairs, **options,
                                                 reverse_input=settings.get("reverse_input", False))
 
 
 def training_arrays(model, pairs):
-    """(x, y) for ``model.fit``: the pairs encoded as the vocabulary's level trains on them
-    (``Vocab.encode_pairs``), the decoder input as the variant takes it
-    (``Seq2SeqConfig.training_inputs``)."""
-    enc, dec, tgt = model.vocab.encode_pairs(*pairs, dtype=model.dtype)
+    """(x, y) for ``model.fit``: the pairs as int32 token ids (``Vocab.encode_pair_ids``; the
+    model makes the same ids of one-hot rows, so the weights are the same to the bit), the
+    decoder input as the variant takes it (``Seq2SeqConfig.training_inputs``). One-hot
+    arrays of fra.txt's 66,000 pairs would take about 5 GB; these take 25 MB."""
+    enc, dec, tgt = model.vocab.encode_pair_ids(*pairs)
     return model.config.training_inputs(enc, dec), tgt

@@ -13,6 +13,7 @@ from .args import (
     add_length_penalty_arg,
     corpus_pairs,
     fingerprint,
+    held_out_pairs,
     non_negative_int,
     positive_int,
 )
@@ -28,7 +29,8 @@ def add_parser(sub):
                     "pip install 'npseq2seq[eval]'), greedy decoding and beam search side by side. "
                     "Score on pairs the model was NOT trained on: --skip N leaves out the first N "
                     "pairs (`train --num-samples N` trains on the first N). Without --skip, a model "
-                    "file written by `train` on the same data skips the pairs it was trained on.")
+                    "file written by `train` on the same data skips the pairs it was trained on, "
+                    "or, trained with --held-out N, scores those N held-out pairs.")
     src = ev.add_mutually_exclusive_group(required=True)
     src.add_argument("--data", help="tab-separated pairs file, e.g. fra.txt")
     src.add_argument("--corpus", choices=CORPUS_NAMES, help="a generated corpus")
@@ -36,8 +38,9 @@ def add_parser(sub):
     ev.add_argument("--skip", type=non_negative_int, metavar="N",
                     help="leave out the first N pairs (default: the pairs the model file says it was "
                          "trained on, else 0 with a warning)")
-    ev.add_argument("--num-samples", type=positive_int, default=1000,
-                    help="score this many pairs after the skipped ones (default %(default)s)")
+    ev.add_argument("--num-samples", type=positive_int,
+                    help="score this many pairs after the skipped ones (default 1000; of a model "
+                         "trained with --held-out, all of its held-out pairs)")
     ev.add_argument("--beam", type=beam_width_arg, default=5, metavar="B",
                     help=f"beam width compared with greedy decoding, at most {MAX_BEAM} (default %(default)s)")
     add_length_penalty_arg(ev)
@@ -45,25 +48,48 @@ def add_parser(sub):
     ev.set_defaults(run=run)
 
 
-def _trained_on(model, args) -> int | None:
-    """How many leading pairs of --data / --corpus the model was trained on, if its file says
-    (``train`` records its settings and a hash of its pairs); None if it does not say."""
+def _is_count(value) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and value >= 1
+
+
+def _trained_on(model, args) -> tuple[int | None, int | None]:
+    """(how many leading pairs of --data / --corpus the model was trained on, how many input
+    sentences of them it held out (--held-out) or None), if its file says (``train`` records
+    its settings and a hash of its pairs); (None, None) if it does not say."""
     state = model.training_state if isinstance(model.training_state, dict) else {}
     settings = state.get("settings")
     trained = settings.get("num_samples") if isinstance(settings, dict) else None
-    if not isinstance(trained, int) or isinstance(trained, bool) or trained < 1:
-        return None   # (the file's own word, checked: it is data)
+    if not _is_count(trained):
+        return None, None   # (the file's own word, checked: it is data)
+    held_out = settings.get("held_out") if _is_count(settings.get("held_out")) else None
     if args.corpus:
-        return settings["num_samples"] if settings.get("corpus") == args.corpus else None
+        return (trained, held_out) if settings.get("corpus") == args.corpus else (None, None)
     if not settings.get("data"):
-        return None
-    pairs = load_pairs(args.data, settings["num_samples"])    # a moved copy is still the same data
-    return settings["num_samples"] if fingerprint(pairs) == state.get("data_sha256") else None
+        return None, None
+    pairs = load_pairs(args.data, trained)    # a moved copy is still the same data
+    if fingerprint(held_out_pairs(pairs, {"held_out": held_out})) != state.get("data_sha256"):
+        return None, None
+    return trained, held_out
+
+
+def _held_out(args, trained, held_out):
+    """The pairs the model held out of its training pairs, as ``evaluation_pairs`` returns them."""
+    pairs = (corpus_pairs(args.corpus, trained) if args.corpus else load_pairs(args.data, trained))
+    inputs, targets = held_out_pairs(pairs, {"held_out": held_out}, held_out_only=True)
+    n = len(inputs) if args.num_samples is None else min(args.num_samples, len(inputs))
+    note = (f"the {held_out} input sentences held out of training (--held-out; their first "
+            f"translation is the reference)")
+    return inputs[:n], targets[:n], None, note
 
 
 def evaluation_pairs(args, model):
-    """(inputs, references, number of the first pair, a note on what was skipped)."""
-    trained = _trained_on(model, args)
+    """(inputs, references, number of the first pair or None for held-out pairs, a note on
+    what was skipped)."""
+    trained, held_out = _trained_on(model, args)
+    if args.skip is None and held_out is not None:
+        return _held_out(args, trained, held_out)
+    if args.num_samples is None:
+        args.num_samples = 1000
     if args.skip is not None:
         skip = args.skip
         note = f"skipping the first {skip} pairs"
@@ -107,8 +133,8 @@ def run(args):
     deep = (f", {model.num_layers} layers" if model.num_layers > 1 else "") + \
         (", bidirectional encoder" if model.bidirectional else "")
     print(f"{args.model}: {model.cell}, latent_dim {model.latent_dim}{deep}, {model.level} level")
-    print(f"scoring pairs {first}-{first + len(inputs) - 1} of {args.data or 'corpus ' + args.corpus}; "
-          f"{note}")
+    where = "" if first is None else f" {first}-{first + len(inputs) - 1}"
+    print(f"scoring pairs{where} of {args.data or 'corpus ' + args.corpus}; {note}")
     print(f"{len(inputs)} pairs{input_problems(model.vocab, inputs)}\n")
     header = ["decoding", "exact match", "CER", "chrF", "BLEU", "time"]
     rows, outputs = [header], {}

@@ -114,17 +114,14 @@ def too_big(what: str):
 def check_training_memory(config, vocab, pairs, settings) -> None:
     """Refuse, before building anything, a model or training arrays that cannot fit: the
     weights (with their gradients, optimizer slots and the checkpoint's copy: 4x) and the
-    encoded pairs (one-hot at the character level), naming the sizes that decide them."""
+    encoded pairs (int32 token ids, ``args.training_arrays``), naming the sizes that decide them."""
     itemsize = np.dtype(config.dtype).itemsize
     check_memory(4 * min_weight_count(config) * itemsize,
                  f"a model of --latent-dim {config.latent_dim} with {config.num_encoder_tokens} input "
                  f"and {config.num_decoder_tokens} target tokens")
     inputs, targets = pairs
     n, t_e, t_d = len(inputs), vocab.max_encoder_seq_length, vocab.max_decoder_seq_length
-    if vocab.level == "char":
-        per_pair = itemsize * (t_e * vocab.num_encoder_tokens + 2 * t_d * vocab.num_decoder_tokens)
-    else:
-        per_pair = 4 * (t_e + 2 * t_d)
+    per_pair = 4 * (t_e + 2 * t_d)
     longest = max(range(n), key=lambda i: max(len(inputs[i]), len(targets[i])))
     where = (f"{settings['data']}, line {longest + 1}" if settings.get("data")
              else f"pair {longest + 1}")

@@ -29,6 +29,7 @@ from .args import (
     corpus_pairs,
     fingerprint,
     flag,
+    held_out_pairs,
     new_model,
     new_vocab,
     non_negative_int,
@@ -62,6 +63,9 @@ def add_parser(sub):
                        help="continue from a checkpoint (or a model file written by train)")
     train.add_argument("--num-samples", type=positive_int,
                        help="train on the first N pairs (default 10000, or all of a smaller --corpus)")
+    train.add_argument("--held-out", type=positive_int, metavar="N",
+                       help="leave out of training every pair of N input sentences drawn at random "
+                            "(seed 0) from the --num-samples pairs; `evaluate` scores them")
     train.add_argument("--out", help="where to save the model (.npz); with --resume, by default "
                                      "beside the checkpoint (see above)")
     train.add_argument("--checkpoint", metavar="PATH",
@@ -127,8 +131,10 @@ def train_settings(args, stored: dict | None) -> dict:
 
 def _load_training_pairs(settings):
     if settings["data"]:
-        return load_pairs(settings["data"], settings["num_samples"])
-    return corpus_pairs(settings["corpus"], settings["num_samples"])
+        pairs = load_pairs(settings["data"], settings["num_samples"])
+    else:
+        pairs = corpus_pairs(settings["corpus"], settings["num_samples"])
+    return held_out_pairs(pairs, settings)
 
 
 def _resumed(path):
@@ -258,7 +264,8 @@ def _fit(model, ckpt, settings, pairs):
 def run(args):
     model, settings, pairs, ckpt = _start(args)
     vocab = model.vocab
-    print(f"{len(pairs[0])} pairs; {vocab.num_encoder_tokens} input / {vocab.num_decoder_tokens} target "
+    kept_out = f" ({settings['held_out']} input sentences held out)" if settings.get("held_out") else ""
+    print(f"{len(pairs[0])} pairs{kept_out}; {vocab.num_encoder_tokens} input / {vocab.num_decoder_tokens} target "
           f"tokens; max lengths {vocab.max_encoder_seq_length} / {vocab.max_decoder_seq_length}")
     try:
         _fit(model, ckpt, settings, pairs)

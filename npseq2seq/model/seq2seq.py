@@ -144,6 +144,7 @@ class Seq2Seq(LayeredWeights, Trainer):
         states, memory, enc_cache = self.encoder.forward(enc, lengths=enc_lengths, training=training, rng=rng)
         if packing is not None:                       # encoder rows → decoder rows
             states = [s[packing.to_decoder] for s in states]
+            memory = [m[packing.to_decoder] for m in memory]   # attention's values (and mask)
         if not self.teacher_forcing:
             out, dec_cache = free_running.forward(self.decoder, dec[:, :1], states, steps or dec.shape[1],
                                                   training, rng)
@@ -169,6 +170,7 @@ class Seq2Seq(LayeredWeights, Trainer):
         if packing is not None:                       # decoder rows → encoder rows
             from_decoder = np.argsort(packing.to_decoder)
             dstates = [d[from_decoder] for d in dstates]
+            dvalues = None if dvalues is None else dvalues[from_decoder]
         grads.update(self.encoder.backward(dstates, dvalues, cache.encoder, embedding_rows))
         return [g for layer in self.layers for g in grads.get(layer.name, [])]
 

@@ -214,6 +214,11 @@ class CharVocab(Vocab, level="char"):
         """Three one-hot arrays: ``vectorize`` with the vocabulary's padding."""
         return vectorize(input_texts, target_texts, self, padding=self.padding, dtype=dtype)
 
+    def encode_pair_ids(self, input_texts: Sequence[str],
+                        target_texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """``vectorize_ids`` with the vocabulary's padding (-1 for zero padding)."""
+        return vectorize_ids(input_texts, target_texts, self)
+
     def decode(self, ids, keep_end: bool = False) -> str:
         """The characters of ``ids``, the final END dropped unless ``keep_end``."""
         text = "".join(self.reverse_target_char_index[int(i)] for i in ids)

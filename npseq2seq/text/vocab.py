@@ -16,6 +16,7 @@ Shapes use letters: N texts, T time steps (T_e = ``max_encoder_seq_length``, T_d
 ===================  ==========================================  =================================
 ``encode_inputs``    one-hot (N, T_e, V_e), ``dtype``            ids (N, T_e) int32
 ``encode_pairs``     one-hot (N, T_e, V_e), (N, T_d, V_d) twice  ids (N, T_e), (N, T_d) twice
+``encode_pair_ids``  ids (N, T_e), (N, T_d) twice, int32         the same as ``encode_pairs``
 unknown token        ``UnknownTokenError``, or dropped           ``<unk>``, never an error
                      (``errors="ignore"``)
 padded step          the space (padding "space") or id -1        id 0, ``<pad>``
@@ -35,7 +36,9 @@ The interface (``v`` a vocabulary; every method checks its arguments):
   padded step holds a real token (space padding) and cannot be told from one.
 - ``v.encode_inputs(texts, truncate=False, errors="raise", dtype="float32")``: the
   encoder input for new texts; ``v.encode_pairs(input_texts, target_texts,
-  dtype="float32")``: the three training arrays; ``v.decode(ids, keep_end=False)``:
+  dtype="float32")``: the three training arrays; ``v.encode_pair_ids(input_texts,
+  target_texts)``: the same as int32 ids (what the model makes of one-hot rows anyway,
+  at a fraction of the memory: the command line trains on these); ``v.decode(ids, keep_end=False)``:
   target ids (T,) → text. Under them, the int32 id arrays: ``v.input_id_array(texts,
   pad_id, errors, truncate)`` (N, T_e) and ``v.id_arrays(input_texts, target_texts,
   pad_ids)`` (N, T_e), (N, T_d), (N, T_d); the character level one-hots them.
@@ -145,6 +148,13 @@ class Vocab(ABC):
     def encode_pairs(self, input_texts: Sequence[str], target_texts: Sequence[str],
                      dtype="float32") -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """(encoder_input, decoder_input, decoder_target) for training on N raw pairs."""
+
+    @abstractmethod
+    def encode_pair_ids(self, input_texts: Sequence[str],
+                        target_texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """``encode_pairs`` as int32 ids (N, T_e), (N, T_d), (N, T_d), -1 for an all-zero row:
+        the model turns one-hot rows into these ids before any layer sees them, so it trains
+        on them to the same bits, in 4 bytes a step instead of 4·V."""
 
     @abstractmethod
     def decode(self, ids, keep_end: bool = False) -> str:
@@ -271,7 +281,8 @@ class Vocab(ABC):
         return cls(**config)
 
     def __repr__(self) -> str:
-        setting = dataclasses.fields(self)[-2].name   # the level's own option: padding, lower
+        # the level's own option: padding, lower
+        setting = next(f.name for f in dataclasses.fields(self) if f.name in ("padding", "lower"))
         return (
             f"{type(self).__name__}(num_encoder_tokens={self.num_encoder_tokens}, "
             f"num_decoder_tokens={self.num_decoder_tokens}, "

@@ -50,6 +50,7 @@ import numpy as np
 from .checks import check_count, check_errors
 from .ids import fit_row
 from .tokenizer import detokenize, tokenize
+from .truecase import cased_words, restore_case
 from .vocab import Vocab
 
 __all__ = [
@@ -103,6 +104,11 @@ class WordVocab(Vocab, level="word"):
         max_encoder_seq_length: T_e, the most tokens in an input text.
         max_decoder_seq_length: T_d, the most tokens in a target text plus 2 (START, END).
         lower: whether texts are lower-cased before tokenising, here and at translation.
+        reverse_input: whether each input is encoded backwards.
+        cased_words: None (output lower-cased, as files from before the option), or the
+            target words whose usual form inside a sentence is not lower-case ("Tom",
+            "Paris"): decoding then writes them so and capitalises each sentence's first
+            word (``truecase.py``), so that a lower-cased model's output reads like French.
 
     The tutorial's derived names are properties: ``num_encoder_tokens``,
     ``num_decoder_tokens``, ``input_token_index``, ``target_token_index`` (word → id),
@@ -116,6 +122,7 @@ class WordVocab(Vocab, level="word"):
     max_decoder_seq_length: int
     lower: bool = True
     reverse_input: bool = False
+    cased_words: tuple[str, ...] | None = None
 
     start_token, end_token, unit = RESERVED_TOKENS[START], RESERVED_TOKENS[END], "tokens"
     input_pad_id = target_pad_id = PAD    # PAD marks padding on both sides, never a word
@@ -142,6 +149,12 @@ class WordVocab(Vocab, level="word"):
         super().__post_init__()
         _check_bool(self.lower, "lower")
         _check_bool(self.reverse_input, "reverse_input")
+        if self.cased_words is not None:
+            cased = self.cased_words
+            if isinstance(cased, str) or not isinstance(cased, Sequence) or \
+                    not all(isinstance(w, str) and w for w in cased):
+                raise ValueError(f"cased_words must be None or a sequence of non-empty str, got {cased!r:.60}")
+            object.__setattr__(self, "cased_words", tuple(cased))
 
     @classmethod
     def from_texts(
@@ -152,6 +165,7 @@ class WordVocab(Vocab, level="word"):
         max_words: int | None = None,
         min_count: int = 1,
         reverse_input: bool = False,
+        restore_case: bool = False,
     ) -> WordVocab:
         """Build the vocabularies of N raw text pairs.
 
@@ -161,8 +175,11 @@ class WordVocab(Vocab, level="word"):
         of each side, reserved tokens not counted: V <= max_words + 4. Words left out
         become UNK when vectorising. The maximum lengths count every token, UNK or not.
         ``reverse_input``: encode each input backwards (``Vocab.input_id_array``).
+        ``restore_case`` (with ``lower``): learn from the targets how to write the lower-cased
+        output with its case back (``cased_words``; the command line sets it).
         """
         _check_bool(lower, "lower")
+        _check_bool(restore_case, "restore_case")
         if max_words is not None:
             max_words = check_count(max_words, "max_words", 1)
         min_count = check_count(min_count, "min_count", 1)
@@ -181,6 +198,8 @@ class WordVocab(Vocab, level="word"):
             max_decoder_seq_length=max(map(len, target_tokens)) + 2,  # + START and END
             lower=lower,
             reverse_input=reverse_input,
+            cased_words=(cased_words(tokenize(t, lower=False) for t in target_texts)
+                         if restore_case and lower else None),
         )
 
     @property
@@ -222,20 +241,33 @@ class WordVocab(Vocab, level="word"):
         """Three int32 id arrays: ``vectorize_words`` (``dtype`` is unused: ids are int32)."""
         return vectorize_words(input_texts, target_texts, self)
 
+    def encode_pair_ids(self, input_texts: Sequence[str],
+                        target_texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """``vectorize_words``: ids already."""
+        return vectorize_words(input_texts, target_texts, self)
+
     def decode(self, ids, keep_end: bool = False) -> str:
         """``decode_ids``: the words before the first END as a sentence. ``keep_end`` changes
         nothing: the words stop before ``<end>``, which is no word to show."""
         return decode_ids(ids, self)
 
     def to_config(self) -> dict:
-        """A JSON-serialisable dict; ``WordVocab.from_config(v.to_config()) == v``."""
+        """A JSON-serialisable dict; ``WordVocab.from_config(v.to_config()) == v``. Without
+        ``cased_words`` the dict is what it was before the option."""
+        cased = {} if self.cased_words is None else {"cased_words": list(self.cased_words)}
         return self._with_reverse({
             "input_words": list(self.input_words),
             "target_words": list(self.target_words),
             "max_encoder_seq_length": self.max_encoder_seq_length,
             "max_decoder_seq_length": self.max_decoder_seq_length,
             "lower": self.lower,
+            **cased,
         })
+
+    @classmethod
+    def from_config(cls, config) -> WordVocab:
+        """Rebuild from ``to_config()`` output (a file without ``cased_words``: None)."""
+        return super().from_config({"cased_words": None, **config})
 
 
 # --------------------------------------------------------------------------- encoding
@@ -300,8 +332,12 @@ def ids_to_words(ids, vocab: WordVocab, side: str = "target") -> list[str]:
 
 
 def decode_ids(ids, vocab: WordVocab, language: str = "fr", side: str = "target") -> str:
-    """``detokenize(ids_to_words(ids, vocab, side), language)``: one id sequence as a sentence.
+    """``detokenize(ids_to_words(ids, vocab, side), language)``: one id sequence as a sentence,
+    target words with their case restored when the vocabulary knows it (``cased_words``).
 
     ``language`` defaults to French, the tutorial's target side.
     """
-    return detokenize(ids_to_words(ids, vocab, side), language)
+    words = ids_to_words(ids, vocab, side)
+    if side == "target" and vocab.cased_words is not None:
+        words = restore_case(words, vocab.cased_words)
+    return detokenize(words, language)

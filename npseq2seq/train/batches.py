@@ -40,8 +40,11 @@ The result equals the model run over the full padded arrays with Keras-style
 masks on the decoder and the loss (and on the encoder of a mask_zero model: a
 skipped step keeps its states, masked rows are left out of the loss);
 ``tests/train/test_bucketing.py`` checks that, and the gradients against finite
-differences. Teacher-forced LSTM/GRU models without attention, character or word
-level.
+differences. Teacher-forced models, character or word level, LSTM or GRU, stacked or
+bidirectional, with or without attention: an attention model's memory (the encoder
+outputs, and their mask) follows the encoder's final states into the decoder's row
+order, and its padded decoder steps are queries whose outputs nothing reads (their
+gradient is zero), so each sample's loss is that of the sample alone, cut to its length.
 
 Letters: N batch, Te/Td encoder/decoder steps, H units, V tokens, R real target steps.
 """
@@ -127,9 +130,10 @@ def pack(sel, enc, dec, y, enc_lengths, dec_lengths) -> Batch:
 
 
 def check_bucketable(config) -> None:
-    if not config.teacher_forcing or config.attention:
-        raise ValueError("bucket_by_length supports the teacher-forced LSTM/GRU models without "
-                         "attention (character or word level)")
+    if not config.teacher_forcing:
+        raise ValueError("bucket_by_length supports the teacher-forced models (character or word "
+                         "level, with or without attention): without teacher forcing the decoder's "
+                         "steps are its own outputs, which no length cuts")
 
 
 def sequence_lengths(config, vocab, enc: np.ndarray, y: np.ndarray) -> tuple[np.ndarray | None, np.ndarray]:

@@ -459,14 +459,15 @@ def test_a_huge_line_in_the_data_is_refused_naming_it(corpus, tmp_path):
 
 
 def test_training_arrays_too_big_for_memory_name_the_longest_line(tmp_path):
-    """Lines within the limit, but one-hot arrays of some GiB: refused before encoding."""
+    """Lines within the limit, but id arrays (4 bytes a step) of over a GiB: refused before
+    encoding."""
     data = tmp_path / "long.txt"
     letters = "abcdefghijklmnopqrstuvwxyz"
-    lines = [f"{letters[k % 26]}\t{letters[(k + 1) % 26]}" for k in range(4000)]
-    lines[123] = f"{letters * 150}\t{letters * 150}"              # 3900 characters each side
+    lines = [f"{letters[k % 26]}\t{letters[(k + 1) % 26]}" for k in range(20000)]
+    lines[123] = f"{letters * 190}\t{letters * 190}"              # 4940 characters each side
     data.write_text("\n".join(lines) + "\n")
-    line = refused(train(data, "--out", tmp_path / "m.npz", address_space=GiB),
-                   f"encoding 4000 pairs padded to 3900 input and 3902 target characters (the longest "
+    line = refused(train(data, "--out", tmp_path / "m.npz", "--num-samples", 20000, address_space=GiB),
+                   f"encoding 20000 pairs padded to 4940 input and 4942 target characters (the longest "
                    f"at {data}, line 124) needs at least ", status=exits.EXIT_TOO_BIG)
     assert "of memory available" in line
 

@@ -24,9 +24,9 @@ def padded_ids(rng, n, t, v, pad, min_length=0):
     return ids
 
 
-def random_model(rng, cell, level, n=4, te=4, td=5, ve=5, vd=6, h=3, mask_zero=False):
+def random_model(rng, cell, level, n=4, te=4, td=5, ve=5, vd=6, h=3, mask_zero=False, **variant):
     model = Seq2Seq(ve, vd, h, cell=cell, level=level, dtype="float64", seed=int(rng.integers(1000)),
-                    mask_zero=mask_zero)
+                    mask_zero=mask_zero, **variant)
     model.set_weights([rng.normal(scale=0.5, size=w.shape) for w in model.params])
     model.compile(SGD(), CategoricalCrossentropy(exact_gradient=True))
     pad = -1 if level == "char" else words.PAD
@@ -149,6 +149,73 @@ def test_packed_gradients_against_finite_differences(cell, level, mask_zero):
 
     for param, grad, k in zip(model.params, grads, range(99)):
         assert_gradient(f, param, grad, f"param {k}")
+
+
+def one_sample_at_a_time(model, enc, dec, y):
+    """(loss, grads) as the mean over real target steps of each sample run alone, its decoder
+    input and target cut to its own length (no padded decoder step anywhere, so no mask is
+    needed), its encoder input as bucketing gives it: whole (the model reads its padding), or
+    cut to its length for a mask_zero model. Nothing of train/batches.py is used."""
+    pad = model.config.padding_id
+    total, grads, steps = 0.0, None, 0
+    for n in range(len(enc)):
+        length = int((y[n] != pad).sum())
+        loss, g = model.loss_and_gradients([enc[n:n + 1], dec[n:n + 1, :length]], y[n:n + 1, :length])
+        total += loss * length
+        grads = [x * length for x in g] if grads is None else [a + x * length for a, x in zip(grads, g)]
+        steps += length
+    return total / steps, [g / steps for g in grads]
+
+
+ATTENTION_VARIANTS = pytest.mark.parametrize("level, mask_zero, attention, deep", [
+    ("char", False, "luong", {}), ("word", False, "additive", {}), ("word", True, "luong", {}),
+    ("word", True, "additive", {"bidirectional": True}), ("char", False, "luong", {"num_layers": 2})])
+
+
+@CELLS
+@ATTENTION_VARIANTS
+def test_attention_models_train_bucketed_as_one_sample_at_a_time(cell, level, mask_zero, attention, deep):
+    """Bucketed attention models: the loss and every gradient of a packed batch equal those of
+    its samples run one at a time (``one_sample_at_a_time``), and over several bucketed
+    batches the epoch's mean loss is still that number."""
+    rng = np.random.default_rng(21 if cell == "lstm" else 22)
+    model, enc, dec, y = random_model(rng, cell, level, n=5, mask_zero=mask_zero, attention=attention,
+                                      **deep)
+    loss, grads, rows = model._loss_and_grads(whole_set_as_one_batch(model, enc, dec, y))
+    ref_loss, ref_grads = one_sample_at_a_time(model, enc, dec, y)
+    assert rows == int((y != model.config.padding_id).sum())
+    assert loss == pytest.approx(ref_loss, rel=1e-12)
+    for k, (g, r) in enumerate(zip(grads, ref_grads)):
+        np.testing.assert_allclose(g, r, rtol=1e-10, atol=1e-12, err_msg=f"param {k}")
+    assert model._mean_loss(BucketedBatches(model.config, model.vocab, enc, dec, y, 2)) == pytest.approx(loss, rel=1e-12)
+
+
+@pytest.mark.parametrize("level, mask_zero, attention", [("char", False, "luong"), ("word", True, "additive")])
+def test_packed_attention_gradients_against_finite_differences(level, mask_zero, attention):
+    rng = np.random.default_rng(13)
+    model, enc, dec, y = random_model(rng, "lstm", level, n=3, te=3, td=4, ve=4, vd=5, h=2,
+                                      mask_zero=mask_zero, attention=attention)
+    batch = whole_set_as_one_batch(model, enc, dec, y)
+    _, grads, _ = model._loss_and_grads(batch)
+
+    def f():
+        return model._loss_and_grads(batch, with_grads=False)[0]
+
+    for param, grad, k in zip(model.params, grads, range(99)):
+        assert_gradient(f, param, grad, f"param {k}")
+
+
+def test_the_reference_sees_what_bucketing_would_get_wrong():
+    """``one_sample_at_a_time`` can fail: a packed batch whose decoder rows read the wrong
+    encoder rows (states and attention memory left in the encoder's order) differs from it."""
+    rng = np.random.default_rng(5)
+    model, enc, dec, y = random_model(rng, "lstm", "word", n=5, mask_zero=True, attention="luong")
+    batch = whole_set_as_one_batch(model, enc, dec, y)
+    assert not np.array_equal(batch.to_decoder, np.arange(len(enc)))   # rows really reordered
+    wrong = batch._replace(to_decoder=np.arange(len(enc)))
+    ref_loss, _ = one_sample_at_a_time(model, enc, dec, y)
+    assert model._loss_and_grads(batch, False)[0] == pytest.approx(ref_loss, rel=1e-12)
+    assert model._loss_and_grads(wrong, False)[0] != pytest.approx(ref_loss, rel=1e-6)
 
 
 def test_pack_sorts_and_cuts_to_the_longest_sequences():
