@@ -325,6 +325,11 @@ def test_fit_bucket_by_length_refuses_what_it_cannot_cut():
     free.compile()
     with pytest.raises(ValueError, match="teacher-forced"):
         free.fit([enc, dec], y, epochs=1, verbose=0, bucket_by_length=True)
+    for attention in ("bahdanau", "luong_general"):   # attention inside the recurrence: not packed yet
+        inside = Seq2Seq(vocab.num_encoder_tokens, vocab.num_decoder_tokens, 4, attention=attention)
+        inside.compile()
+        with pytest.raises(ValueError, match=f"not attention='{attention}' inside the recurrence"):
+            inside.fit([enc, dec], y, epochs=1, verbose=0, bucket_by_length=True)
 
 
 def test_char_level_refuses_targets_that_show_no_zero_padding():
