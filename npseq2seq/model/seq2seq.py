@@ -68,7 +68,8 @@ class Seq2Seq(LayeredWeights, Trainer):
             dtype="float32", seed=None, vocab=None, level="char",
             teacher_forcing=True, mask_zero=False, attention=None,
             num_layers=1, bidirectional=False, mask_padding=False,
-            dropout=0.0, recurrent_dropout=0.0, reset_after=True, input_feeding=False)
+            dropout=0.0, recurrent_dropout=0.0, reset_after=True, input_feeding=False,
+            recurrent_activation="sigmoid")
     Seq2Seq(config, vocab=None)                    # a model.Seq2SeqConfig
 
     The arguments are ``Seq2SeqConfig``'s (see there for the variants and which combine).
@@ -92,7 +93,7 @@ class Seq2Seq(LayeredWeights, Trainer):
                  level: str = "char", teacher_forcing: bool = True, mask_zero: bool = False,
                  attention: str | None = None, num_layers: int = 1, bidirectional: bool = False,
                  mask_padding: bool = False, dropout: float = 0.0, recurrent_dropout: float = 0.0,
-                 reset_after: bool = True, input_feeding: bool = False):
+                 reset_after: bool = True, input_feeding: bool = False, recurrent_activation: str = "sigmoid"):
         if isinstance(num_encoder_tokens, Seq2SeqConfig):
             config = num_encoder_tokens
         else:
@@ -100,7 +101,7 @@ class Seq2Seq(LayeredWeights, Trainer):
                                    seed, level, teacher_forcing, mask_zero, attention,
                                    num_layers, bidirectional, mask_padding, dropout=dropout,
                                    recurrent_dropout=recurrent_dropout, reset_after=reset_after,
-                                   input_feeding=input_feeding)
+                                   input_feeding=input_feeding, recurrent_activation=recurrent_activation)
         if config.mask_padding and getattr(vocab, "padding", None) == "space":
             raise ValueError("mask_padding needs zero padding (CharVocab.from_texts(..., padding='zero')): "
                              "a space that pads is a real one-hot row, which Masking() cannot tell")

@@ -81,3 +81,20 @@ def test_reset_after_reaches_every_gru_and_old_configs_load_as_keras_3s_default(
 def test_attention_inside_the_recurrence_refuses_what_its_loop_lacks(attention, option):
     with pytest.raises(ValueError, match=f"attention='{attention}' is built without dropout"):
         Seq2SeqConfig(5, 6, attention=attention, **option)
+
+
+def test_every_config_field_is_a_keyword_of_seq2seq_with_the_same_default():
+    """``Seq2Seq(..., name=value)`` takes every variant option of ``Seq2SeqConfig`` (so no
+    option can be set one way only), with the config's default, and hands it over."""
+    import dataclasses
+    import inspect
+
+    params = inspect.signature(Seq2Seq.__init__).parameters
+    for field in dataclasses.fields(Seq2SeqConfig):
+        assert field.name in params, field.name
+        if field.default is not dataclasses.MISSING:
+            assert params[field.name].default == field.default, field.name
+    model = Seq2Seq(5, 6, 3, cell="gru", reset_after=False, recurrent_activation="hard_sigmoid", dropout=0.25,
+                    recurrent_dropout=0.125, attention="luong", num_layers=2)
+    assert (model.config.reset_after, model.config.recurrent_activation, model.config.dropout,
+            model.config.recurrent_dropout, model.config.num_layers) == (False, "hard_sigmoid", 0.25, 0.125, 2)
