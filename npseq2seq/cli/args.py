@@ -71,6 +71,15 @@ def flag(key: str) -> str:
 
 
 def add_training_args(p, defaults):
+    """The flags of a training run: the model (Seq2SeqConfig's fields), the data's
+    vectorisation, and fit's own."""
+    _add_model_args(p, defaults)
+    _add_data_args(p, defaults)
+    _add_fit_args(p, defaults)
+
+
+def _add_model_args(p, defaults):
+    """The model's variant: one flag per Seq2SeqConfig field (CONFIG_FLAGS)."""
     p.add_argument("--cell", choices=sorted(CELLS), default=defaults["cell"])
     p.add_argument("--no-reset-after", dest="reset_after", action="store_const", const=False,
                    default=defaults.get("reset_after", True),
@@ -78,15 +87,8 @@ def add_training_args(p, defaults):
                         "the state before the recurrent kernel, one bias (3*units,)) instead of "
                         "Keras 3's default")
     p.add_argument("--latent-dim", type=positive_int, default=defaults["latent_dim"])
-    p.add_argument("--epochs", type=positive_int, default=defaults["epochs"])
-    p.add_argument("--batch-size", type=positive_int, default=defaults["batch_size"])
-    p.add_argument("--learning-rate", type=float, default=defaults["learning_rate"])
-    p.add_argument("--validation-split", type=float, default=defaults["validation_split"])
     p.add_argument("--dtype", choices=["float32", "float64"], default=defaults["dtype"])
     p.add_argument("--seed", type=int, default=defaults["seed"])
-    p.add_argument("--padding", choices=["space", "zero"], default=defaults["padding"],
-                   help="--level char: pad with the one-hot of ' ' (keras.io) or with all-zero rows "
-                        "(the 2017 blog)")
     # the tutorial's FAQ variants (the GRU one is --cell gru)
     p.add_argument("--level", choices=["char", "word"], default=defaults["level"],
                    help="char: one-hot characters (the tutorial); word: word ids through "
@@ -95,9 +97,6 @@ def add_training_args(p, defaults):
                    const=False, default=defaults["teacher_forcing"],
                    help="train the decoder on its own fed-back softmax outputs from the start "
                         "character (the FAQ's model without teacher forcing; --level char)")
-    p.add_argument("--max-words", type=positive_int, default=defaults.get("max_words"), metavar="N",
-                   help="--level word: keep each side's N most frequent words (the rest read and "
-                        "are written as <unk>); the output layer's cost grows with the target's")
     p.add_argument("--mask-zero", action="store_const", const=True, default=defaults["mask_zero"],
                    help="--level word: leave padded steps out of the RNNs and the loss "
                         "(Keras's Embedding(mask_zero=True))")
@@ -105,10 +104,6 @@ def add_training_args(p, defaults):
                    default=defaults.get("mask_padding", False),
                    help="--level char --padding zero: Keras's Masking() on both inputs, so the "
                         "encoder skips padded steps and the loss leaves them out")
-    p.add_argument("--reverse-input", action="store_const", const=True,
-                   default=defaults.get("reverse_input", False),
-                   help="read each input backwards, padding first (as Keras's addition_rnn); "
-                        "stored with the vocabulary, so translate reverses too")
     p.add_argument("--attention", choices=[a for a in ATTENTION if a], default=defaults["attention"],
                    help="the decoder attends to the encoder's outputs: after its RNN, luong "
                         "(dot-product scores, Keras's layers.Attention) or additive (Keras's "
@@ -136,6 +131,28 @@ def add_training_args(p, defaults):
                    default=defaults.get("recurrent_activation", "sigmoid"),
                    help="the LSTM/GRU gates' activation: sigmoid (Keras 3's default) or hard_sigmoid, "
                         "Keras 2's clip(0.2x + 0.5, 0, 1) (standalone Keras 2.0-2.2's default)")
+
+
+def _add_data_args(p, defaults):
+    """How the texts become arrays (stored with the vocabulary)."""
+    p.add_argument("--padding", choices=["space", "zero"], default=defaults["padding"],
+                   help="--level char: pad with the one-hot of ' ' (keras.io) or with all-zero rows "
+                        "(the 2017 blog)")
+    p.add_argument("--max-words", type=positive_int, default=defaults.get("max_words"), metavar="N",
+                   help="--level word: keep each side's N most frequent words (the rest read and "
+                        "are written as <unk>); the output layer's cost grows with the target's")
+    p.add_argument("--reverse-input", action="store_const", const=True,
+                   default=defaults.get("reverse_input", False),
+                   help="read each input backwards, padding first (as Keras's addition_rnn); "
+                        "stored with the vocabulary, so translate reverses too")
+
+
+def _add_fit_args(p, defaults):
+    """fit's own arguments and the optimizer's."""
+    p.add_argument("--epochs", type=positive_int, default=defaults["epochs"])
+    p.add_argument("--batch-size", type=positive_int, default=defaults["batch_size"])
+    p.add_argument("--learning-rate", type=float, default=defaults["learning_rate"])
+    p.add_argument("--validation-split", type=float, default=defaults["validation_split"])
     p.add_argument("--bucket-by-length", action="store_const", const=True,
                    default=defaults["bucket_by_length"],
                    help="beyond Keras: batches of similar target lengths, padded target steps "
