@@ -20,8 +20,31 @@ At each step t, with the encoder outputs h_1..h_Te (the *memory*, keys = values)
                                                               next step's input when feeding)
 
 No biases in the attention (Bahdanau et al. 2015, eq. A.1.2; Luong et al. 2015, eqs. 5, 8).
-With ``mask_zero`` the encoder's padding mask gets scores − 1e9 (Keras's ``Attention``
-convention, so a fully masked row stays finite).
+With ``mask_zero`` or ``mask_padding`` the encoder's padding mask gets scores − 1e9 (Keras's
+``Attention`` convention, so a fully masked row stays finite).
+
+**Masks.** A cell sees one step of its inputs and its states, never a Keras mask: the RNN
+skips masked steps around it, and an RNN called with ``initial_state`` (as the decoder is)
+gets no mask from ``Layer.__call__`` (``npseq2seq/model/masking.py``). So the encoder's
+padding mask reaches the cell the only way a Keras user can hand it a (N, Te) tensor: in
+its state, after the memory, as the mask Keras itself derives from the encoder's input
+(``not_equal(ids, 0)`` for ``Embedding(mask_zero=True)``; ``any(x != 0, axis=-1)``, the
+definition of ``Masking(mask_value=0.0)``, for ``mask_padding``). With ``mask_padding``
+both inputs pass through ``Masking()`` as in ``reference.deep``: the encoder RNNs skip
+their padded steps; the decoder's (called with ``initial_state``) run over theirs, whose
+outputs the loss leaves out through the mask its outputs carry. There is no query mask
+inside the recurrence (``Attention()``'s zeroing of a padded query's context): the padded
+decoder steps come after the real ones, so nothing real reads them.
+
+**Dropout.** ``dropout`` / ``recurrent_dropout`` go to every RNN layer as in
+``reference.deep``, and to the wrapped cell (``LSTMCell(units, dropout=..., ...)``), which
+applies them to what it reads: its input [x_t; c_t] or [x_t; ã_{t-1}] and h_{t-1}. Keras's
+``RNN`` draws a cell's masks before its loop and drops them after the call only for a
+``DropoutRNNCell`` (``RNN._maybe_config_dropout_masks`` / ``_maybe_reset_dropout_masks``),
+so ``AttentiveCell`` is one (the mixin Keras's own cells use; not exported by
+``keras.layers`` in 3.15, imported from ``keras.src``): it has the wrapped cell draw its
+masks on its own input width, once per call, and reset them after. ``call`` passes
+``training`` on, so inference applies no dropout.
 
 **How the encoder outputs reach the cell.** Keras 3's ``RNN`` has no ``constants``
 argument (Keras 2 passed the memory that way). The cell carries them in its *state*:
@@ -47,9 +70,10 @@ from __future__ import annotations
 
 import keras
 from keras import ops
+from keras.src.layers.rnn.dropout_rnn_cell import DropoutRNNCell
 
-from .deep import DECODER_EMBEDDING, DENSE, ENCODER_EMBEDDING, decoder_name, encoder_name
-from .models import CELLS
+from .deep import DECODER_EMBEDDING, DECODER_MASKING, DENSE, _encoder, _options, decoder_name, encoder_name
+from .models import CELLS, _rnn
 
 __all__ = ["AttentiveCell", "build_attentive_training_model", "build_attentive_inference_models"]
 
@@ -57,7 +81,7 @@ KINDS = ("bahdanau", "luong_general")
 MASK_PENALTY = 1.0e9
 
 
-class AttentiveCell(keras.layers.Layer):
+class AttentiveCell(keras.layers.Layer, DropoutRNNCell):
     """``AttentiveCell(cell, kind, input_feeding=False, masked=False, memory_dim=None)``:
     ``cell`` a ``keras.layers.LSTMCell`` / ``GRUCell``; its state list is the cell's states,
     ã (input feeding), the memory (N, Te, He) and, if ``masked``, its mask (N, Te)."""
@@ -104,18 +128,34 @@ class AttentiveCell(keras.layers.Layer):
         context = ops.squeeze(ops.matmul(ops.expand_dims(weights, 1), memory), 1)
         return context, weights
 
-    def call(self, inputs, states):
+    # --- dropout: the wrapped cell's masks, drawn once per RNN call (module docstring) -------
+    def get_dropout_mask(self, step_input):
+        """The wrapped cell's input mask, drawn on its input width [x_t; e_t]."""
+        extra = self.memory_dim if self.kind == "bahdanau" else (self.units if self.input_feeding else 0)
+        width = ops.concatenate([step_input, ops.zeros((ops.shape(step_input)[0], extra), step_input.dtype)], -1)
+        return self.cell.get_dropout_mask(width)
+
+    def get_recurrent_dropout_mask(self, step_input):
+        return self.cell.get_recurrent_dropout_mask(step_input)
+
+    def reset_dropout_mask(self):
+        self.cell.reset_dropout_mask()
+
+    def reset_recurrent_dropout_mask(self):
+        self.cell.reset_recurrent_dropout_mask()
+
+    def call(self, inputs, states, training=False):
         states = list(states)
         cell_states, rest = states[:self.cell_states], states[self.cell_states:]
         feed = rest.pop(0) if self.input_feeding else None
         memory, mask = rest[0], (rest[1] if self.masked else None)
         if self.kind == "bahdanau":
             context, _ = self.attend(cell_states[0], memory, mask)     # query: s_{t-1}
-            h, new = self.cell(ops.concatenate([inputs, context], axis=-1), cell_states)
+            h, new = self.cell(ops.concatenate([inputs, context], axis=-1), cell_states, training=training)
             output, feed_out = ops.concatenate([h, context], axis=-1), []
         else:
             x = ops.concatenate([inputs, feed], axis=-1) if self.input_feeding else inputs
-            h, new = self.cell(x, cell_states)
+            h, new = self.cell(x, cell_states, training=training)
             context, _ = self.attend(h, memory, mask)                 # query: s_t
             output = ops.tanh(ops.matmul(ops.concatenate([context, h], axis=-1), self.attentional_kernel))
             feed_out = [output] if self.input_feeding else []
@@ -123,8 +163,18 @@ class AttentiveCell(keras.layers.Layer):
         return output, [*new, *feed_out, memory, *([mask] if self.masked else [])]
 
 
-def _cell(cell: str, units: int):
-    return keras.layers.LSTMCell(units) if cell == "lstm" else keras.layers.GRUCell(units)
+def _cell(cell: str, units: int, options: dict):
+    """The wrapped cell with the RNN layers' options (dropout, recurrent_dropout, reset_after)."""
+    if cell == "lstm":
+        return keras.layers.LSTMCell(units, **{k: v for k, v in options.items() if k != "reset_after"})
+    return keras.layers.GRUCell(units, **options)
+
+
+def padding_mask(encoder_inputs, word: bool):
+    """The mask Keras derives from the encoder input, as 0.0/1.0: ``Embedding(mask_zero=True)``'s
+    ids ≠ 0, or ``Masking(mask_value=0.0)``'s rows with a non-zero entry."""
+    real = ops.not_equal(encoder_inputs, 0) if word else ops.any(ops.not_equal(encoder_inputs, 0.0), axis=-1)
+    return ops.cast(real, keras.config.floatx())
 
 
 def _zero_feed(decoder_inputs, units: int, word: bool):
@@ -136,45 +186,39 @@ def _zero_feed(decoder_inputs, units: int, word: bool):
 def build_attentive_training_model(num_encoder_tokens: int, num_decoder_tokens: int, latent_dim: int = 256,
                                    cell: str = "lstm", kind: str = "bahdanau", input_feeding: bool = False,
                                    num_layers: int = 1, bidirectional: bool = False, level: str = "char",
-                                   mask_zero: bool = False, compile: bool = True) -> keras.Model:
+                                   mask_zero: bool = False, compile: bool = True, mask_padding: bool = False,
+                                   dropout: float = 0.0, recurrent_dropout: float = 0.0,
+                                   reset_after: bool = True) -> keras.Model:
     """([encoder_input, decoder_input]) -> decoder_target: ``reference.deep``'s model whose top
-    decoder layer is ``RNN(AttentiveCell(...))`` over the top encoder layer's outputs."""
-    if cell not in CELLS or level not in ("char", "word") or (mask_zero and level != "word"):
-        raise ValueError(f"unsupported variant: cell={cell!r}, level={level!r}, mask_zero={mask_zero}")
-    word = level == "word"
+    decoder layer is ``RNN(AttentiveCell(...))`` over the top encoder layer's outputs.
+    mask_padding (char level): ``Masking(mask_value=0.0)`` after each input; dropout,
+    recurrent_dropout, reset_after: every RNN layer's and the wrapped cell's."""
+    if cell not in CELLS or level not in ("char", "word") or (mask_zero and level != "word") \
+            or (mask_padding and level != "char"):
+        raise ValueError(f"unsupported variant: cell={cell!r}, level={level!r}, mask_zero={mask_zero}, "
+                         f"mask_padding={mask_padding}")
+    word, options = level == "word", _options(cell, dropout, recurrent_dropout, reset_after)
+    # the encoder: reference.deep's, every layer returning its sequence (the top one's is the memory)
+    encoder_inputs, x, encoder_states = _encoder(num_encoder_tokens, latent_dim, cell, num_layers, bidirectional,
+                                                 level, mask_zero, mask_padding, True, options)
     if not word:
-        encoder_inputs = keras.Input(shape=(None, num_encoder_tokens))
         decoder_inputs = keras.Input(shape=(None, num_decoder_tokens))
-        x, y = encoder_inputs, decoder_inputs
+        y = keras.layers.Masking(mask_value=0.0, name=DECODER_MASKING)(decoder_inputs) \
+            if mask_padding else decoder_inputs
     else:
-        encoder_inputs, decoder_inputs = keras.Input(shape=(None,)), keras.Input(shape=(None,))
-        x = keras.layers.Embedding(num_encoder_tokens, latent_dim, mask_zero=mask_zero,
-                                   name=ENCODER_EMBEDDING)(encoder_inputs)
+        decoder_inputs = keras.Input(shape=(None,))
         y = keras.layers.Embedding(num_decoder_tokens, latent_dim, mask_zero=mask_zero,
                                    name=DECODER_EMBEDDING)(decoder_inputs)
-
-    # the encoder: reference.deep's, every layer returning its sequence (the top one's is the memory)
-    encoder_states = []
-    for k in range(num_layers):
-        rnn = (keras.layers.LSTM if cell == "lstm" else keras.layers.GRU)(
-            latent_dim, return_sequences=True, return_state=True, name=encoder_name(k))
-        if bidirectional:
-            x, *states = keras.layers.Bidirectional(rnn, name=encoder_name(k))(x)
-            half = len(states) // 2
-            states = [keras.layers.Concatenate()([f, b]) for f, b in zip(states[:half], states[half:])]
-        else:
-            x, *states = rnn(x)
-        encoder_states.append(states)
-    memory = [x] + ([ops.cast(ops.not_equal(encoder_inputs, 0), keras.config.floatx())] if mask_zero else [])
+    masked = mask_zero or mask_padding
+    memory = [x] + ([padding_mask(encoder_inputs, word)] if masked else [])
 
     units = 2 * latent_dim if bidirectional else latent_dim
     for k in range(num_layers - 1):      # plain decoder layers below the attentive one
-        y, *_ = (keras.layers.LSTM if cell == "lstm" else keras.layers.GRU)(
-            units, return_sequences=True, return_state=True, name=decoder_name(k))(
+        y, *_ = _rnn(cell, units, return_sequences=True, return_state=True, name=decoder_name(k), **options)(
             y, initial_state=encoder_states[k])
     feed = [_zero_feed(decoder_inputs, units, word)] if input_feeding else []
     attentive = keras.layers.RNN(
-        AttentiveCell(_cell(cell, units), kind, input_feeding, masked=mask_zero, memory_dim=units),
+        AttentiveCell(_cell(cell, units, options), kind, input_feeding, masked=masked, memory_dim=units),
         return_sequences=True, return_state=True, name=decoder_name(num_layers - 1))
     y, *_ = attentive(y, initial_state=[*encoder_states[-1], *feed, *memory])
     outputs = keras.layers.Dense(num_decoder_tokens, activation="softmax", name=DENSE)(y)
@@ -207,12 +251,14 @@ def build_attentive_inference_models(model: keras.Model, num_layers: int = 1):
     feed = [ops.zeros_like(encoder_states[-1])] if attentive.input_feeding else []
     memory = [encoders[-1].output[0]]
     if attentive.masked:
-        memory.append(ops.not_equal(encoder_inputs, 0))
+        memory.append(ops.cast(padding_mask(encoder_inputs, word), "bool"))
     encoder_model = keras.Model(encoder_inputs, encoder_states + feed + memory)
 
     dense = model.get_layer(DENSE)
     decoder_inputs = keras.Input(shape=(None,) if word else (None, dense.units))
     y = model.get_layer(DECODER_EMBEDDING)(decoder_inputs) if word else decoder_inputs
+    if DECODER_MASKING in {layer.name for layer in model.layers}:
+        y = model.get_layer(DECODER_MASKING)(y)
     per_layer = attentive.cell_states
     state_inputs, decoder_states = [], []
     for layer in decoders[:-1]:

@@ -24,7 +24,14 @@ The cell's kernel has D + E rows, as Keras's cell reading the concatenated input
 D.. the context (bahdanau) or ã_{t-1} (luong with feeding), added in the loop. The state
 list is the cell's, then ã with input feeding (``initial_state`` may leave it out: ã_0 = 0,
 and its gradient is then not returned). A masked step (mask_zero) keeps every state, ã
-included; its output is still computed (the loss leaves it out).
+included; its output is still computed (the loss leaves it out). ``lengths`` (a
+length-bucketed batch, already cut to its longest sequence) are that mask, t < lengths[n]:
+the finished rows are computed and their steps skipped, not left out of the GEMMs as
+``Recurrent`` packs them (a bucket's rows have nearly one length, so few such rows).
+
+Dropout (training only, Keras's semantics of the wrapped cell): the cell's masks,
+drawn once per call from the cell's own input [x_t; e_t] (N, D + E) and its h_{t-1}, the
+same at every step; ``attentive_inputs.py`` splits them between x_t and e_t.
 
 Backward runs the loop in reverse: each step's gradient reaches the cell, the attention's
 query (h_{t-1} or h_t) and the memory (values, and Bahdanau's projected keys); the weight
@@ -36,11 +43,13 @@ from typing import NamedTuple
 
 import numpy as np
 
-from ..ops import glorot_uniform, matmul_rows, softmax
+from ..ops import glorot_uniform, softmax
+from . import attentive_inputs as inputs_of
 from .attention import MASK_PENALTY
 from .base import Layer
 from .projection import gemm_over_time
 from .recurrent import Recurrent, RecurrentCache
+from .rnn_dropout import RNNDropoutMasks, call_masks
 
 KINDS = ("bahdanau", "luong_general")
 
@@ -61,6 +70,7 @@ class AttentiveCache(NamedTuple):
     attentional: np.ndarray | None  # (T, N, H) the computed ã_t (luong; the outputs)
     memory: Memory
     feed_given: bool              # initial_state held ã_0 (its gradient is returned)
+    dropout: RNNDropoutMasks | None = None   # the cell's masks over [x_t; e_t] and h (training)
 
     @property
     def weights(self) -> np.ndarray:
@@ -126,8 +136,9 @@ class AttentiveRNN(Layer):
         weights = softmax(scores, axis=-1)
         return (weights[:, None, :] @ memory.values)[:, 0], weights, saved     # c = Σ_j a_j v_j
 
-    def _step(self, z, prev, new, extras, feed, memory: Memory, mask):
+    def _step(self, z, prev, new, extras, feed, memory: Memory, mask, drop=(None, None)):
         """One step in place: z = x_t W_x + b (N, G·H) becomes the gates; writes ``new``.
+        drop: dropout's (masks over e_t (G', N, E), recurrent masks (G, N, H)), or Nones.
         Returns (output, extra input, context, weights, score cache, ã or None)."""
         kernel_extra = self.rnn.kernel[self.input_dim:]
         extra = attentional = None
@@ -137,8 +148,8 @@ class AttentiveRNN(Layer):
         elif self.input_feeding:
             extra = feed
         if extra is not None:
-            z += extra @ kernel_extra                                          # [x_t; e_t] W = x_t W_x + e_t W_e
-        self.rnn._step(z, prev, new, extras, mask)
+            z += inputs_of.extra(extra, kernel_extra, drop[0])                # [x_t; e_t] W = x_t W_x + e_t W_e
+        self.rnn._step(z, prev, new, extras, mask, drop[1])
         if self.kind == "bahdanau":
             return np.concatenate([new[0], context], axis=1), extra, context, weights, saved, None
         context, weights, saved = self._attend(new[0], memory)                 # query s_t
@@ -160,13 +171,10 @@ class AttentiveRNN(Layer):
             new.append(attentional if mask is None else np.where(mask[:, None], attentional, feed))
         return out, new, xw_t, weights
 
-    def project(self, inputs_tm):
-        """x_t W_x + b for all steps: (T, N) ids (rows of the kernel) or (T, N, D) floats."""
-        if np.issubdtype(inputs_tm.dtype, np.integer):
-            return self.rnn.project_inputs(inputs_tm)      # ids < D pick the x rows only
-        xw = matmul_rows(inputs_tm, self.rnn.kernel[:self.input_dim])
-        xw += self.rnn.input_bias()
-        return xw
+    def project(self, inputs_tm, x_masks=None):
+        """x_t W_x + b for all steps: (T, N) ids (rows of the kernel) or (T, N, D) floats
+        (dropout: x_masks, ``attentive_inputs.split``'s)."""
+        return inputs_of.project(self.rnn, inputs_tm, self.input_dim, x_masks)
 
     def _initial(self, initial_state, n):
         """(the states with ã, whether ã was given): ã_0 = 0 when left out."""
@@ -181,17 +189,35 @@ class AttentiveRNN(Layer):
                              f"received {[s.shape for s in states]}")
         return states, given
 
+    def _lengths_mask(self, lengths, mask, n, steps):
+        """(N, T) t < lengths[n], from lengths (N,) ints in [0, T] (not with a mask too)."""
+        lengths = np.asarray(lengths)
+        if mask is not None:
+            raise ValueError(f"{self.name}: give mask or lengths, not both")
+        if (lengths.shape != (n,) or not np.issubdtype(lengths.dtype, np.integer)
+                or (n and (lengths.min() < 0 or lengths.max() > steps))):
+            raise ValueError(f"{self.name}: lengths must be {n} integers in [0, {steps}], received {lengths!r}")
+        return np.arange(steps)[None, :] < lengths[:, None]
+
     # --- the time loop ------------------------------------------------------------------
-    def forward(self, inputs, initial_state, memory: Memory, mask=None):
+    def forward(self, inputs, initial_state, memory: Memory, mask=None, lengths=None,
+                training: bool = False, rng=None, dropout_masks=None):
         """inputs (N, T) ids or (N, T, D); initial_state: see ``_initial``; mask (N, T) bool
-        or None → ([outputs (N, T, ·), *final states], cache)."""
+        or None, or lengths (N,) (the mask t < lengths[n]) → ([outputs (N, T, ·), *final
+        states], cache). training: the cell's dropout, masks drawn from rng or given as
+        ``dropout_masks`` (``RNNDropoutMasks`` over the cell's input [x_t; e_t])."""
         inputs_tm = np.swapaxes(np.asarray(inputs), 0, 1)
         steps, n = inputs_tm.shape[:2]
         states0, given = self._initial(initial_state, n)
         k = self.rnn.state_size
+        if lengths is not None:
+            mask = self._lengths_mask(lengths, mask, n, steps)
         mask_tm = None if mask is None else np.swapaxes(self._check_mask(mask, (n, steps)), 0, 1)
+        drop = call_masks(self.rnn, n, training, rng, dropout_masks)      # None: no dropout
+        x_masks, e_masks = inputs_of.split(drop, self.input_dim)
+        step_drop = (e_masks, None if drop is None else drop.recurrent)
         gates = self.project(inputs_tm if np.issubdtype(inputs_tm.dtype, np.integer)
-                             else inputs_tm.astype(self.dtype, copy=False))
+                             else inputs_tm.astype(self.dtype, copy=False), x_masks)
         states = [np.empty((steps + 1, n, self.units), self.dtype) for _ in range(k)]
         extras = [np.empty((steps, n, self.units), self.dtype) for _ in range(self.rnn.num_extras)]
         for s, s0 in zip(states, states0):
@@ -205,7 +231,7 @@ class AttentiveRNN(Layer):
             m = None if mask_tm is None else mask_tm[t]
             out, extra, context, weights, cache, attentional = self._step(
                 gates[t], [s[t] for s in states], [s[t + 1] for s in states], [e[t] for e in extras],
-                None if feeds is None else feeds[t], memory, m)
+                None if feeds is None else feeds[t], memory, m, step_drop)
             if feeds is not None:      # a masked step keeps ã too
                 feeds[t + 1] = attentional if m is None else np.where(m[:, None], attentional, feeds[t])
             outputs.append(out)
@@ -214,10 +240,10 @@ class AttentiveRNN(Layer):
             alignments.append(weights)
             saved.append(cache)
         outputs = np.stack(outputs)                                            # (T, N, ·)
-        rnn_cache = RecurrentCache(inputs_tm, gates, states, extras, mask_tm, True, True)
+        rnn_cache = RecurrentCache(inputs_tm, gates, states, extras, mask_tm, True, True, dropout=x_masks)
         cache = AttentiveCache(rnn_cache, None if extra_in[0] is None else np.stack(extra_in),
                                np.stack(contexts), np.stack(alignments), saved, feeds,
-                               outputs if luong else None, memory, given)
+                               outputs if luong else None, memory, given, drop)
         final = [s[-1] for s in states] + ([feeds[-1]] if feeds is not None else [])
         return [np.swapaxes(outputs, 0, 1), *final], cache
 
@@ -240,6 +266,8 @@ class AttentiveRNN(Layer):
         recurrent_kernel_t = np.ascontiguousarray(self.rnn.recurrent_kernel.T)
         extra_kernel_t = np.ascontiguousarray(self.rnn.kernel[self.input_dim:].T)
         luong, he = self.kind == "luong_general", self.memory_dim
+        e_masks = inputs_of.split(cache.dropout, self.input_dim)[1]
+        rec_masks = None if cache.dropout is None else cache.dropout.recurrent
         dpre = np.empty((steps, n, self.units), self.dtype) if luong else None
         for t in reversed(range(steps)):
             keep = None if rc.mask is None else rc.mask[t][:, None]
@@ -260,7 +288,7 @@ class AttentiveRNN(Layer):
             if keep is not None:                        # a skipped step passes its states through
                 passed = [d.copy() for d in dstates]
             self.rnn.cell_backward(dstates, rc.gates[t], [s[t] for s in rc.states], [e[t] for e in rc.extras],
-                                   recurrent_kernel_t, dxw[t], None if drec is None else drec[t])
+                                   recurrent_kernel_t, dxw[t], None if drec is None else drec[t], rec_masks)
             if keep is not None:
                 dxw[t] *= keep
                 if drec is not None:
@@ -268,15 +296,15 @@ class AttentiveRNN(Layer):
                 for d, p in zip(dstates, passed):
                     np.copyto(d, p, where=~keep)
             if not luong:                               # c_t = attend(h_{t-1}) fed [x_t; c_t]
-                dcontext = dout_tm[t][:, self.units:] + dxw[t] @ extra_kernel_t
+                dcontext = dout_tm[t][:, self.units:] + inputs_of.extra_backward(dxw[t], extra_kernel_t, e_masks)
                 dstates[0] += self._attend_backward(dcontext, rc.hs[t], t, cache, dvalues, dkeys, score_grads)
             elif self.input_feeding:                    # z_t = … + ã_{t-1} W_e
-                dfeed = dxw[t] @ extra_kernel_t + carried
+                dfeed = inputs_of.extra_backward(dxw[t], extra_kernel_t, e_masks) + carried
         dvalues += self.score.project_keys_backward(dkeys, memory.values, score_grads)
-        grads = self._weight_gradients(cache, dxw, drec, dpre)
+        grads = self._weight_gradients(cache, dxw, drec, dpre, e_masks)
         dinputs = None
         if not np.issubdtype(rc.inputs.dtype, np.integer):                      # z = x W_x + …
-            dinputs = np.swapaxes(matmul_rows(dxw, self.rnn.kernel[:self.input_dim].T), 0, 1)
+            dinputs = np.swapaxes(inputs_of.input_gradient(self.rnn, dxw, self.input_dim, rc.dropout), 0, 1)
         dinitial = dstates + ([dfeed] if self.input_feeding and cache.feed_given else [])
         return dinputs, dinitial, dvalues, score_grads + grads
 
@@ -289,11 +317,11 @@ class AttentiveRNN(Layer):
         dscores = weights * (dweights - (dweights * weights).sum(axis=-1, keepdims=True))
         return self.score.step_scores_backward(dscores, query, cache.saved[t], cache.memory.keys, dkeys, grads)
 
-    def _weight_gradients(self, cache: AttentiveCache, dxw, drec, dpre) -> list:
+    def _weight_gradients(self, cache: AttentiveCache, dxw, drec, dpre, e_masks) -> list:
         """[(dW_c,) dkernel, drecurrent_kernel, dbias], each summed over time in one GEMM."""
         dkernel, *rest = self.rnn.weight_gradients(cache.rnn, dxw, drec)     # x rows (ids: all rows)
         if cache.extra is not None:                                           # z = … + e_t W_e
-            dextra = gemm_over_time(cache.extra, dxw)
+            dextra = inputs_of.extra_gradient(cache.extra, dxw, e_masks)
             if len(dkernel) == self.input_dim:
                 dkernel = np.concatenate([dkernel, dextra])
             else:

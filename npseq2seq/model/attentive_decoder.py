@@ -17,21 +17,28 @@ reference's state list (``reference/attentive.py``). ``encode`` adds ã_0 = 0
 gradient to return to the encoder). ``attention`` is the top layer, so the checks
 "has this model attention?" (``decode_step(return_attention=True)``, ``inspect``) hold,
 and the cache's ``attention.weights`` are the (N, Td, Te) alignments.
+
+With ``mask_padding`` (Keras's ``Masking()`` on both inputs, ``model/masking.py``) the
+encoder's mask rides in the state list after the outputs, as for the post-RNN attention,
+and the attention gives padded encoder steps no weight; the decoder's RNNs get no mask
+(Keras's RNN called with ``initial_state``), the loss leaves its padded steps out. A
+length-bucketed batch (``lengths``) runs the lower layers packed and the top layer masked
+by its lengths; only the real steps reach the Dense layer, as in ``Decoder``.
 """
 from __future__ import annotations
 
 import numpy as np
 
-from .decoder import Decoder, DecoderCache, StepTrace
+from .decoder import Decoder, DecoderCache, StepTrace, real_steps, unpack_steps
 from .inputs import embed, embed_backward
 
 
 class AttentiveDecoder(Decoder):
-    """``AttentiveDecoder(rnns, dense, embedding=None)``: rnns bottom first, the last an
-    ``AttentiveRNN``."""
+    """``AttentiveDecoder(rnns, dense, embedding=None, mask_padding=False)``: rnns bottom
+    first, the last an ``AttentiveRNN``."""
 
-    def __init__(self, rnns, dense, embedding=None):
-        super().__init__(rnns, dense, embedding, attention=None)
+    def __init__(self, rnns, dense, embedding=None, mask_padding: bool = False):
+        super().__init__(rnns, dense, embedding, attention=None, mask_padding=mask_padding)
         self.attention = self.rnn
 
     @property
@@ -65,28 +72,33 @@ class AttentiveDecoder(Decoder):
 
     def forward(self, inputs, states, memory=(), probabilities: bool = True, lengths=None,
                 training: bool = False, rng=None):
-        """As ``Decoder.forward`` (no packed ``lengths``: length buckets exclude attention).
-        training, rng: the layers below the top's dropout (the config refuses dropout with
-        attention inside the recurrence until its loop has it: they are passed on for when)."""
-        if lengths is not None:
-            raise ValueError("attention inside the recurrence does not run packed (length-bucketed) batches")
+        """As ``Decoder.forward``: lengths (N,) decreasing, a packed batch (the lower layers
+        packed, the top one masked by them; out (R, V), the real steps only). training, rng:
+        every layer's dropout, masks drawn layer by layer from the bottom."""
         seq, emb_cache, mask = embed(self.embedding, inputs)
+        mask = mask if lengths is None else None
         new_states, caches = [], []
         layers = self.per_layer(states)
         for rnn, initial in zip(self.rnns[:-1], layers[:-1]):
-            (seq, *layer_states), cache = rnn.forward(seq, initial_state=initial, mask=mask,
+            (seq, *layer_states), cache = rnn.forward(seq, initial_state=initial, mask=mask, lengths=lengths,
                                                       training=training, rng=rng)
             new_states += layer_states
             caches.append(cache)
-        (seq, *top_states), top = self.rnn.forward(seq, layers[-1], self._memory(memory), mask)
+        (seq, *top_states), top = self.rnn.forward(seq, layers[-1], self._memory(memory), mask, lengths,
+                                                   training, rng)
+        real = None if lengths is None else real_steps(lengths, seq.shape[1])
+        if real is not None:                 # the real steps only, (R, ·)
+            seq = np.swapaxes(seq, 0, 1)[real]
         out, dense_cache = self.dense.forward(seq, activate=probabilities)
-        return out, new_states + top_states, DecoderCache(emb_cache, caches + [top], top, dense_cache, mask, None)
+        return out, new_states + top_states, DecoderCache(emb_cache, caches + [top], top, dense_cache, mask, real)
 
     def backward(self, dout, cache: DecoderCache, dstates=None, from_logits: bool = True,
                  embedding_rows: bool = False):
         """As ``Decoder.backward``: (d inputs or None, d initial states, d memory outputs, grads)."""
         backward = self.dense.backward_logits if from_logits else self.dense.backward
         dseq, dense_grads = backward(dout, cache.dense)
+        if cache.real is not None:           # padded steps had no loss: zero gradient
+            dseq = unpack_steps(dseq, cache.real)
         dfinal = self.per_layer([None] * self.state_size if dstates is None else dstates)
         dx, dinitial, dvalues, top_grads = self.rnn.backward([dseq, *dfinal[-1]], cache.rnns[-1])
         grads = {self.dense.name: dense_grads, self.rnn.name: top_grads}

@@ -109,7 +109,8 @@ def _attentive(config: Seq2SeqConfig, rng, input_dim: int, name: str) -> Attenti
         score, extra = GeneralAttention(hd, dtype, rng, name=name), hd if config.input_feeding else 0
     options = {"reset_after": config.reset_after} if config.cell == "gru" else {}
     rnn = CELLS[config.cell](hd, input_dim + extra, return_sequences=True, return_state=True,
-                             dtype=dtype, rng=rng, name=name,
+                             dtype=dtype, rng=rng, name=name, dropout=config.dropout,
+                             recurrent_dropout=config.recurrent_dropout,
                              recurrent_activation=config.recurrent_activation, **options)
     return AttentiveRNN(rnn, score, config.attention, config.input_feeding, rng, name=name)
 
@@ -138,7 +139,8 @@ def build(config: Seq2SeqConfig, rng: np.random.Generator) -> tuple[Encoder, Dec
         encoder_input = Masking(config.np_dtype, name="encoder_masking")
     encoder = Encoder(encoder_rnns, encoder_input, return_memory=bool(config.attention))
     if config.recurrent_attention:
-        decoder = AttentiveDecoder(decoder_rnns, made["dense", 0], made.get(("decoder", -1)))
+        decoder = AttentiveDecoder(decoder_rnns, made["dense", 0], made.get(("decoder", -1)),
+                                   mask_padding=config.mask_padding)
     else:
         decoder = Decoder(decoder_rnns, made["dense", 0], made.get(("decoder", -1)), attention,
                           mask_padding=config.mask_padding)

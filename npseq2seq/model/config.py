@@ -123,11 +123,6 @@ class Seq2SeqConfig:
             raise ValueError("input_feeding feeds Luong's attentional vector to the next step: it "
                              f"needs attention='luong_general', received attention={self.attention!r} "
                              "(attention='bahdanau' feeds its context by construction)")
-        if self.attention in RECURRENT_ATTENTION and (self.dropout or self.recurrent_dropout or self.mask_padding):
-            # the attentive time loop (layers/attentive_rnn.py) has no dropout masks and no
-            # Masking() path yet: refused rather than silently left out
-            raise ValueError(f"attention={self.attention!r} is built without dropout, recurrent_dropout and "
-                             "mask_padding so far: use attention='luong' or 'additive' with them")
         if self.attention and not self.teacher_forcing:
             raise ValueError(f"attention={self.attention!r} needs teacher_forcing=True: the decoder's output "
                              "sequence queries the encoder in one pass; the FAQ's model without "

@@ -60,6 +60,13 @@ def real_steps(lengths: np.ndarray, steps: int) -> np.ndarray:
     return np.arange(steps)[:, None] < lengths[None, :]
 
 
+def unpack_steps(dreal: np.ndarray, real: np.ndarray) -> np.ndarray:
+    """The gradient of the real steps' rows (R, ·) → (N, Td, ·), zeros at padded steps."""
+    full = np.zeros(real.shape + dreal.shape[1:], dreal.dtype)     # (Td, N, ·)
+    full[real] = dreal
+    return np.swapaxes(full, 0, 1)
+
+
 class Decoder:
     """``Decoder(rnns, dense, embedding=None, attention=None, mask_padding=False)``, layers
     built by ``model.build``; rnns: the RNN layers bottom first (a single layer may be
@@ -163,9 +170,7 @@ class Decoder:
         backward = self.dense.backward_logits if from_logits else self.dense.backward
         dfeatures, dense_grads = backward(dout, cache.dense)
         if cache.real is not None:           # padded steps had no loss: zero gradient
-            full = np.zeros(cache.real.shape + dfeatures.shape[1:], dfeatures.dtype)   # (Td, N, H)
-            full[cache.real] = dfeatures
-            dfeatures = np.swapaxes(full, 0, 1)
+            dfeatures = unpack_steps(dfeatures, cache.real)
         dx, dvalues, attention_grads = self._attend_backward(dfeatures, cache.attention)
         dfinal = self.per_layer([None] * self.state_size if dstates is None else dstates)
         grads, dinitial = {self.dense.name: dense_grads, **attention_grads}, []

@@ -134,10 +134,6 @@ def check_bucketable(config) -> None:
         raise ValueError("bucket_by_length supports the teacher-forced models (character or word "
                          "level, with or without attention): without teacher forcing the decoder's "
                          "steps are its own outputs, which no length cuts")
-    if config.recurrent_attention:
-        # its time loop (layers/attentive_rnn.py) runs whole padded batches only
-        raise ValueError(f"bucket_by_length supports attention after the RNN ('luong', 'additive'), not "
-                         f"attention={config.attention!r} inside the recurrence yet: train it without buckets")
 
 
 def sequence_lengths(config, vocab, enc: np.ndarray, y: np.ndarray) -> tuple[np.ndarray | None, np.ndarray]:

@@ -15,8 +15,9 @@ runs in float64 and float32 (``keras_floatx``) with ``reference.tolerances``:
 
 Variants: LSTM and GRU, character level, word level with ``mask_zero`` (padded decoder
 steps compared only where both sides compute them: Keras 3 runs its decoder over them),
-a 2-layer stack and a bidirectional encoder. One case of each check runs by default, the
-rest are marked slow.
+a 2-layer stack and a bidirectional encoder, and ``mask_padding`` (``Masking()`` on both
+zero-padded inputs; the encoder's mask in the cell's state, ``reference/attentive.py``).
+One case of each check runs by default, the rest are marked slow.
 """
 from __future__ import annotations
 
@@ -42,6 +43,9 @@ VARIANTS = {
     "bahdanau-bi2": {**BAHDANAU, "num_layers": 2, "bidirectional": True},
     "feeding-bi2-word-mask": {**FEED, "num_layers": 2, "bidirectional": True, "level": "word", "mask_zero": True},
     "general-2-gru": {**GENERAL, "num_layers": 2, "cell": "gru"},
+    "bahdanau-pad": {**BAHDANAU, "mask_padding": True},
+    "feeding-gru-pad": {**FEED, "cell": "gru", "mask_padding": True},
+    "general-bi2-pad": {**GENERAL, "num_layers": 2, "bidirectional": True, "mask_padding": True},
 }
 
 
@@ -61,7 +65,7 @@ def _keras_model(variant, ve, vd, latent):
         ve, vd, latent, cell=spec.get("cell", "lstm"), kind=spec["attention"],
         input_feeding=spec.get("input_feeding", False), num_layers=spec.get("num_layers", 1),
         bidirectional=spec.get("bidirectional", False), level=spec.get("level", "char"),
-        mask_zero=spec.get("mask_zero", False), compile=False)
+        mask_zero=spec.get("mask_zero", False), mask_padding=spec.get("mask_padding", False), compile=False)
 
 
 def _pair(keras, dtype, variant, seed=0):
@@ -80,13 +84,14 @@ def _pair(keras, dtype, variant, seed=0):
 
 def _batch(variant, dtype, seed=1, n=N):
     """(x, y): word ids (padding 0 at the end) or one-hot characters (space-padded, and
-    zero-padded for odd seeds); one-hot targets."""
+    zero-padded for odd seeds and mask_padding); one-hot targets."""
     from reference.testing import random_batch, random_word_batch
 
     rng = np.random.default_rng(seed)
     if _word(variant):
         return random_word_batch(rng, n, TE, TD, VE, VD, "onehot", dtype)
-    return random_batch(rng, n, TE, TD, VE, VD, "zero" if seed % 2 else "space", dtype)
+    zero = seed % 2 or VARIANTS[variant].get("mask_padding")
+    return random_batch(rng, n, TE, TD, VE, VD, "zero" if zero else "space", dtype)
 
 
 def _real(variant, x):
@@ -97,7 +102,7 @@ def _real(variant, x):
 # --------------------------------------------------------------------------- layout, forward
 
 
-@pytest.mark.parametrize("variant", variants("bahdanau", "feeding", "feeding-bi2-word-mask"))
+@pytest.mark.parametrize("variant", variants("bahdanau", "feeding", "feeding-bi2-word-mask", "bahdanau-pad"))
 def test_layout_and_forward(keras, keras_floatx, variant, record):
     """get_weights() shapes in Keras's order; the training model's probabilities; encoder
     → [*states, (ã_0), outputs, (mask)] and four decoder steps, each fed the last argmax."""
@@ -112,6 +117,10 @@ def test_layout_and_forward(keras, keras_floatx, variant, record):
     diff = max_abs_diff(nm.predict(x, batch_size=N)[real], np.asarray(km(x, training=False))[real])
     record(f"attentive forward: training model, {variant}", keras_floatx, diff)
     assert diff <= tol(keras_floatx, "forward")
+    if VARIANTS[variant].get("mask_padding"):    # the mask acts: unmasked, the same weights differ
+        plain = Seq2Seq(VE, VD, H, dtype=keras_floatx, **{**VARIANTS[variant], "mask_padding": False})
+        plain.set_weights(nm.get_weights())
+        assert max_abs_diff(plain.predict(x, batch_size=N), nm.predict(x, batch_size=N)) > 1e-3
 
     k_enc, k_dec = build_attentive_inference_models(km, VARIANTS[variant].get("num_layers", 1))
     k_states, n_states = _call(k_enc, x[0]), nm.encoder_model.predict(x[0])
@@ -132,7 +141,8 @@ def test_layout_and_forward(keras, keras_floatx, variant, record):
     assert diff <= tol(keras_floatx, "forward")
 
 
-@pytest.mark.parametrize("variant", variants("bahdanau", "feeding", "general", "feeding-bi2-word-mask"))
+@pytest.mark.parametrize("variant", variants("bahdanau", "feeding", "general", "feeding-bi2-word-mask",
+                                              "feeding-gru-pad"))
 def test_loss_and_gradients_match_gradient_tape(keras, keras_floatx, variant, record):
     from reference.testing import gradient_differences, keras_loss_and_gradients
 
@@ -152,7 +162,7 @@ def test_loss_and_gradients_match_gradient_tape(keras, keras_floatx, variant, re
 # --------------------------------------------------------------------------- optimisation
 
 
-@pytest.mark.parametrize("variant", variants("feeding"))
+@pytest.mark.parametrize("variant", variants("feeding", "bahdanau-pad"))
 def test_train_on_batch_trajectory(keras, keras_floatx, variant, record):
     """20 RMSprop steps over 4 cycling batches: each pre-update loss, the weights after 1
     and after 20 steps."""
@@ -186,7 +196,7 @@ def test_fit_three_epochs(keras, keras_floatx, variant, record):
 # --------------------------------------------------------------------------- decoding
 
 
-@pytest.mark.parametrize("variant", [v for v in variants("bahdanau") if not _word(v.values[0])])
+@pytest.mark.parametrize("variant", [v for v in variants("bahdanau", "general-bi2-pad") if not _word(v.values[0])])
 def test_decoded_strings_of_a_keras_trained_model(keras, keras_floatx, variant):
     """Keras trains the model on number words; its weights go to npseq2seq: the tutorial's
     decode_sequence on Keras's inference models gives the same string for every input as
@@ -196,7 +206,8 @@ def test_decoded_strings_of_a_keras_trained_model(keras, keras_floatx, variant):
     from reference.bridge import from_keras
 
     inputs, targets = number_word_pairs(num_samples=60, high=99, seed=0)
-    vocab = CharVocab.from_texts(inputs, targets)
+    pad = VARIANTS[variant].get("mask_padding")
+    vocab = CharVocab.from_texts(inputs, targets, **({"padding": "zero"} if pad else {}))
     enc, dec, tgt = vectorize(inputs, targets, vocab, dtype=keras_floatx)
     keras.utils.set_random_seed(0)
     km = _keras_model(variant, vocab.num_encoder_tokens, vocab.num_decoder_tokens, 12)
