@@ -187,7 +187,9 @@ def test_a_state_list_without_the_feed_or_memory_is_refused():
 
 
 @pytest.mark.parametrize("flags", [["--attention", "bahdanau"],
-                                   ["--attention", "luong_general", "--input-feeding"]])
+                                   ["--attention", "luong_general", "--input-feeding"],
+                                   ["--attention", "bahdanau", "--padding", "zero", "--bucket-by-length",
+                                    "--mask-padding", "--dropout", "0.2", "--recurrent-dropout", "0.1"]])
 def test_cli_trains_resumes_and_translates(tmp_path, capsys, flags):
     from npseq2seq import cli
 
@@ -197,6 +199,8 @@ def test_cli_trains_resumes_and_translates(tmp_path, capsys, flags):
     assert cli.main([*common, "--epochs", "1", *flags, "--out", str(out)]) == 0
     model = load_model(out)
     assert model.attention == flags[1] and model.config.input_feeding == ("--input-feeding" in flags)
+    assert model.config.mask_padding == ("--mask-padding" in flags)
+    assert model.config.dropout == (0.2 if "--dropout" in flags else 0.0)
     assert cli.main(["train", "--resume", str(out), "--epochs", "2"]) == 0        # kept through resume
     assert cli.main(["translate", "--model", str(out), "seven"]) == 0
     capsys.readouterr()

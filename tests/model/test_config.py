@@ -77,10 +77,15 @@ def test_reset_after_reaches_every_gru_and_old_configs_load_as_keras_3s_default(
 
 
 @pytest.mark.parametrize("attention", ["bahdanau", "luong_general"])
-@pytest.mark.parametrize("option", [dict(dropout=0.2), dict(recurrent_dropout=0.1), dict(mask_padding=True)])
-def test_attention_inside_the_recurrence_refuses_what_its_loop_lacks(attention, option):
-    with pytest.raises(ValueError, match=f"attention='{attention}' is built without dropout"):
-        Seq2SeqConfig(5, 6, attention=attention, **option)
+def test_attention_inside_the_recurrence_takes_dropout_and_mask_padding(attention):
+    """The attentive top layer's cell gets the rates; with mask_padding the encoder's mask
+    joins the decoder's state list (its memory). mask_padding stays a character-level option."""
+    model = Seq2Seq(5, 6, 3, attention=attention, dropout=0.2, recurrent_dropout=0.1, mask_padding=True)
+    cell = model.decoder.rnn.rnn
+    assert (cell.dropout, cell.recurrent_dropout) == (0.2, 0.1)
+    assert model.decoder.memory_size == 2 and len(model.encode(np.zeros((2, 3), int))) == 2 + 2
+    with pytest.raises(ValueError, match="mask_padding is Keras's Masking"):
+        Seq2SeqConfig(5, 6, attention=attention, level="word", mask_padding=True)
 
 
 def test_every_config_field_is_a_keyword_of_seq2seq_with_the_same_default():

@@ -169,7 +169,11 @@ def one_sample_at_a_time(model, enc, dec, y):
 
 ATTENTION_VARIANTS = pytest.mark.parametrize("level, mask_zero, attention, deep", [
     ("char", False, "luong", {}), ("word", False, "additive", {}), ("word", True, "luong", {}),
-    ("word", True, "additive", {"bidirectional": True}), ("char", False, "luong", {"num_layers": 2})])
+    ("word", True, "additive", {"bidirectional": True}), ("char", False, "luong", {"num_layers": 2}),
+    # attention inside the recurrence: the attentive layer masked by the batch's lengths
+    ("char", False, "bahdanau", {}), ("word", True, "luong_general", {"input_feeding": True}),
+    ("char", False, "luong_general", {"num_layers": 2, "mask_padding": True}),
+    ("word", False, "bahdanau", {"bidirectional": True})])
 
 
 @CELLS
@@ -203,6 +207,38 @@ def test_packed_attention_gradients_against_finite_differences(level, mask_zero,
 
     for param, grad, k in zip(model.params, grads, range(99)):
         assert_gradient(f, param, grad, f"param {k}")
+
+
+@pytest.mark.parametrize("attention, extra", [("bahdanau", {}), ("luong_general", {"input_feeding": True}),
+                                               ("luong_general", {"num_layers": 2})])
+def test_packed_recurrent_attention_gradients_against_finite_differences(attention, extra):
+    rng = np.random.default_rng(14)
+    model, enc, dec, y = random_model(rng, "gru", "word", n=3, te=3, td=4, ve=4, vd=5, h=2,
+                                      mask_zero=True, attention=attention, **extra)
+    batch = whole_set_as_one_batch(model, enc, dec, y)
+    assert batch.packed and len(set(batch.dec_lengths)) > 1
+    _, grads, _ = model._loss_and_grads(batch)
+
+    def f():
+        return model._loss_and_grads(batch, with_grads=False)[0]
+
+    for param, grad, k in zip(model.params, grads, range(99)):
+        assert_gradient(f, param, grad, f"param {k}")
+
+
+@CELLS
+@pytest.mark.parametrize("attention, extra", [("bahdanau", {}), ("luong_general", {"input_feeding": True})])
+def test_packed_recurrent_attention_equals_the_padded_mask_zero_batch(cell, attention, extra):
+    """A mask_zero model's unbucketed batch (Keras's masks over the padding: skipped steps, the
+    loss's mean over the real target steps) and the same samples packed give one loss and
+    the same gradients: bucketing changes what is computed, not the numbers."""
+    rng = np.random.default_rng(31)
+    model, enc, dec, y = random_model(rng, cell, "word", n=6, mask_zero=True, attention=attention, **extra)
+    loss, grads, _ = model._loss_and_grads(whole_set_as_one_batch(model, enc, dec, y))
+    padded_loss, padded_grads = model.loss_and_gradients([enc, dec], y)
+    assert loss == pytest.approx(padded_loss, rel=1e-12)
+    for k, (g, r) in enumerate(zip(grads, padded_grads)):
+        np.testing.assert_allclose(g, r, rtol=1e-10, atol=1e-12, err_msg=f"param {k}")
 
 
 def test_the_reference_sees_what_bucketing_would_get_wrong():
@@ -325,11 +361,6 @@ def test_fit_bucket_by_length_refuses_what_it_cannot_cut():
     free.compile()
     with pytest.raises(ValueError, match="teacher-forced"):
         free.fit([enc, dec], y, epochs=1, verbose=0, bucket_by_length=True)
-    for attention in ("bahdanau", "luong_general"):   # attention inside the recurrence: not packed yet
-        inside = Seq2Seq(vocab.num_encoder_tokens, vocab.num_decoder_tokens, 4, attention=attention)
-        inside.compile()
-        with pytest.raises(ValueError, match=f"not attention='{attention}' inside the recurrence"):
-            inside.fit([enc, dec], y, epochs=1, verbose=0, bucket_by_length=True)
 
 
 def test_char_level_refuses_targets_that_show_no_zero_padding():
