@@ -14,10 +14,8 @@ states s (h first), input x_t (N, D) and Keras's reference cell ``reference/atte
                    ã_t = tanh(W_c [c_t; h_t])               the attentional vector
                    y_t = ã_t                                (N, H)
 
-    attend(q):     e = score(q, V) (N, Te)  (−1e9 at masked steps),  a = softmax(e),  c = a V
-
-with the scores of ``bahdanau_attention.py`` (``BahdanauAttention`` vᵀ tanh(W_q q + W_k v_j),
-its keys V W_k projected once per sequence; ``GeneralAttention`` qᵀ W_a v_j).
+with attend(q) = softmax(score(q, V), −1e9 at padding) V (``attentive_memory.py``) and the
+scores of ``bahdanau_attention.py`` (vᵀ tanh(W_q q + W_k v_j); Luong's general qᵀ W_a v_j).
 
 The cell's kernel has D + E rows, as Keras's cell reading the concatenated input: rows
 0..D-1 read x_t (projected for all steps before the loop, as ``Recurrent`` does), rows
@@ -29,9 +27,8 @@ length-bucketed batch, already cut to its longest sequence) are that mask, t < l
 the finished rows are computed and their steps skipped, not left out of the GEMMs as
 ``Recurrent`` packs them (a bucket's rows have nearly one length, so few such rows).
 
-Dropout (training only, Keras's semantics of the wrapped cell): the cell's masks,
-drawn once per call from the cell's own input [x_t; e_t] (N, D + E) and its h_{t-1}, the
-same at every step; ``attentive_inputs.py`` splits them between x_t and e_t.
+Dropout (training only): the wrapped cell's masks over [x_t; e_t] and h_{t-1}, drawn once
+per call (``attentive_inputs.py``).
 
 Backward runs the loop in reverse: each step's gradient reaches the cell, the attention's
 query (h_{t-1} or h_t) and the memory (values, and Bahdanau's projected keys); the weight
@@ -43,21 +40,15 @@ from typing import NamedTuple
 
 import numpy as np
 
-from ..ops import glorot_uniform, softmax
+from ..ops import glorot_uniform
 from . import attentive_inputs as inputs_of
-from .attention import MASK_PENALTY
+from .attentive_memory import Memory, attend, attend_backward
 from .base import Layer
 from .projection import gemm_over_time
 from .recurrent import Recurrent, RecurrentCache
 from .rnn_dropout import RNNDropoutMasks, call_masks
 
 KINDS = ("bahdanau", "luong_general")
-
-
-class Memory(NamedTuple):
-    values: np.ndarray            # (N, Te, He) the encoder outputs
-    keys: np.ndarray              # what the score reads: V W_k (Bahdanau) or V
-    mask: np.ndarray | None       # (N, Te) bool, False at padding
 
 
 class AttentiveCache(NamedTuple):
@@ -128,14 +119,6 @@ class AttentiveRNN(Layer):
         return Memory(values, self.score.project_keys(values), mask)
 
     # --- one step, shared by forward (into its caches) and step (nothing kept) --------
-    def _attend(self, query, memory: Memory):
-        """q (N, H) → (context (N, He), weights (N, Te), the score's cache)."""
-        scores, saved = self.score.step_scores(query, memory.keys)
-        if memory.mask is not None:
-            scores = np.where(memory.mask, scores, scores - MASK_PENALTY)
-        weights = softmax(scores, axis=-1)
-        return (weights[:, None, :] @ memory.values)[:, 0], weights, saved     # c = Σ_j a_j v_j
-
     def _step(self, z, prev, new, extras, feed, memory: Memory, mask, drop=(None, None)):
         """One step in place: z = x_t W_x + b (N, G·H) becomes the gates; writes ``new``.
         drop: dropout's (masks over e_t (G', N, E), recurrent masks (G, N, H)), or Nones.
@@ -143,7 +126,7 @@ class AttentiveRNN(Layer):
         kernel_extra = self.rnn.kernel[self.input_dim:]
         extra = attentional = None
         if self.kind == "bahdanau":
-            context, weights, saved = self._attend(prev[0], memory)           # query s_{t-1}
+            context, weights, saved = attend(self.score, prev[0], memory)           # query s_{t-1}
             extra = context
         elif self.input_feeding:
             extra = feed
@@ -152,7 +135,7 @@ class AttentiveRNN(Layer):
         self.rnn._step(z, prev, new, extras, mask, drop[1])
         if self.kind == "bahdanau":
             return np.concatenate([new[0], context], axis=1), extra, context, weights, saved, None
-        context, weights, saved = self._attend(new[0], memory)                 # query s_t
+        context, weights, saved = attend(self.score, new[0], memory)                 # query s_t
         attentional = np.tanh(np.concatenate([context, new[0]], axis=1) @ self.attentional_kernel)
         return attentional, extra, context, weights, saved, attentional
 
@@ -189,16 +172,6 @@ class AttentiveRNN(Layer):
                              f"received {[s.shape for s in states]}")
         return states, given
 
-    def _lengths_mask(self, lengths, mask, n, steps):
-        """(N, T) t < lengths[n], from lengths (N,) ints in [0, T] (not with a mask too)."""
-        lengths = np.asarray(lengths)
-        if mask is not None:
-            raise ValueError(f"{self.name}: give mask or lengths, not both")
-        if (lengths.shape != (n,) or not np.issubdtype(lengths.dtype, np.integer)
-                or (n and (lengths.min() < 0 or lengths.max() > steps))):
-            raise ValueError(f"{self.name}: lengths must be {n} integers in [0, {steps}], received {lengths!r}")
-        return np.arange(steps)[None, :] < lengths[:, None]
-
     # --- the time loop ------------------------------------------------------------------
     def forward(self, inputs, initial_state, memory: Memory, mask=None, lengths=None,
                 training: bool = False, rng=None, dropout_masks=None):
@@ -210,8 +183,9 @@ class AttentiveRNN(Layer):
         steps, n = inputs_tm.shape[:2]
         states0, given = self._initial(initial_state, n)
         k = self.rnn.state_size
-        if lengths is not None:
-            mask = self._lengths_mask(lengths, mask, n, steps)
+        if lengths is not None:        # checked as Recurrent checks them (decreasing, no mask too)
+            self.rnn._running_rows(lengths, (n, steps), mask)
+            mask = np.arange(steps)[None, :] < np.asarray(lengths)[:, None]
         mask_tm = None if mask is None else np.swapaxes(self._check_mask(mask, (n, steps)), 0, 1)
         drop = call_masks(self.rnn, n, training, rng, dropout_masks)      # None: no dropout
         x_masks, e_masks = inputs_of.split(drop, self.input_dim)
@@ -280,8 +254,8 @@ class AttentiveRNN(Layer):
                 a = cache.attentional[t]
                 dpre[t] = dattentional * (1.0 - a * a)                          # ã = tanh(pre)
                 djoint = dpre[t] @ self.attentional_kernel.T                    # pre = [c; h] W_c
-                dquery = self._attend_backward(djoint[:, :he], rc.hs[t + 1], t, cache, dvalues, dkeys,
-                                               score_grads)
+                dquery = attend_backward(self.score, djoint[:, :he], rc.hs[t + 1], memory, cache.alignments[t],
+                                         cache.saved[t], dvalues, dkeys, score_grads)
                 dstates[0] += djoint[:, he:] + dquery   # h_t: in [c; h] and the attention's query
             else:                                       # y_t = [h_t; c_t]
                 dstates[0] += dout_tm[t][:, :self.units]
@@ -297,7 +271,8 @@ class AttentiveRNN(Layer):
                     np.copyto(d, p, where=~keep)
             if not luong:                               # c_t = attend(h_{t-1}) fed [x_t; c_t]
                 dcontext = dout_tm[t][:, self.units:] + inputs_of.extra_backward(dxw[t], extra_kernel_t, e_masks)
-                dstates[0] += self._attend_backward(dcontext, rc.hs[t], t, cache, dvalues, dkeys, score_grads)
+                dstates[0] += attend_backward(self.score, dcontext, rc.hs[t], memory, cache.alignments[t],
+                                              cache.saved[t], dvalues, dkeys, score_grads)
             elif self.input_feeding:                    # z_t = … + ã_{t-1} W_e
                 dfeed = inputs_of.extra_backward(dxw[t], extra_kernel_t, e_masks) + carried
         dvalues += self.score.project_keys_backward(dkeys, memory.values, score_grads)
@@ -307,15 +282,6 @@ class AttentiveRNN(Layer):
             dinputs = np.swapaxes(inputs_of.input_gradient(self.rnn, dxw, self.input_dim, rc.dropout), 0, 1)
         dinitial = dstates + ([dfeed] if self.input_feeding and cache.feed_given else [])
         return dinputs, dinitial, dvalues, score_grads + grads
-
-    def _attend_backward(self, dcontext, query, t, cache: AttentiveCache, dvalues, dkeys, grads):
-        """d context (N, He) of step t → d query (N, H); adds into dvalues, dkeys, grads."""
-        values, weights = cache.memory.values, cache.alignments[t]
-        dweights = (values @ dcontext[:, :, None])[..., 0]                # c = Σ_j a_j v_j -> da_j = v_j · dc
-        dvalues += weights[:, :, None] * dcontext[:, None, :]              #                 -> dv_j += a_j dc
-        # a = softmax(e) -> de = a ⊙ (da − Σ_j a_j da_j); the mask only shifted e
-        dscores = weights * (dweights - (dweights * weights).sum(axis=-1, keepdims=True))
-        return self.score.step_scores_backward(dscores, query, cache.saved[t], cache.memory.keys, dkeys, grads)
 
     def _weight_gradients(self, cache: AttentiveCache, dxw, drec, dpre, e_masks) -> list:
         """[(dW_c,) dkernel, drecurrent_kernel, dbias], each summed over time in one GEMM."""
