@@ -30,11 +30,13 @@ The variants (the tutorial's model and its FAQ)::
     mask_padding    False | True         Keras's Masking() over zero-padded one-hot inputs: padded
                                          encoder steps skipped (every layer, both directions),
                                          padded decoder steps out of the loss and, with
-                                         attention, out of its keys and queries (char and
-                                         teacher forcing only; see model/masking.py)
+                                         attention, out of its keys and queries (inside the
+                                         recurrence: its keys) (char and teacher forcing
+                                         only; see model/masking.py)
     dropout         0.0 ≤ rate < 1       Keras's LSTM/GRU(dropout=, recurrent_dropout=) on every
     recurrent_dropout                    encoder and decoder RNN layer, in training only
-                                         (layers/rnn_dropout.py); any variant
+                                         (layers/rnn_dropout.py; the attentive layer's cell:
+                                         layers/attentive_inputs.py); any variant
     reset_after     True | False         the GRU's candidate: Keras 3's default (r applied after
                                          U_h, bias (2, 3H)) or Keras 2's (r applied to h_{t-1}
                                          before U_h, bias (3H,)); GRU only

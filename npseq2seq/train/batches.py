@@ -45,6 +45,9 @@ bidirectional, with or without attention: an attention model's memory (the encod
 outputs, and their mask) follows the encoder's final states into the decoder's row
 order, and its padded decoder steps are queries whose outputs nothing reads (their
 gradient is zero), so each sample's loss is that of the sample alone, cut to its length.
+With attention inside the recurrence (``model/attentive_decoder.py``) the layers below the
+attentive one run packed, and the attentive layer runs the cut batch masked by the lengths
+(its rows' finished steps computed and skipped, not packed out).
 
 Letters: N batch, Te/Td encoder/decoder steps, H units, V tokens, R real target steps.
 """
