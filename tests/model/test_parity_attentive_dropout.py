@@ -128,3 +128,17 @@ def test_inference_ignores_the_rates(keras):
     x, y = _batch("feeding-gru-both", "float64")
     np.testing.assert_array_equal(nm.predict(x, batch_size=N), plain.predict(x, batch_size=N))
     np.testing.assert_array_equal(nm.loss_and_gradients(x, y)[0], plain.loss_and_gradients(x, y)[0])
+
+
+def test_the_reference_cell_draws_its_masks_once_per_call(keras):
+    """The Keras reference itself: ``fit`` runs (graph mode), the wrapped cell's masks are
+    dropped after every call (``AttentiveCell`` is a ``DropoutRNNCell``), two training calls
+    draw different masks, inference uses none."""
+    km, _ = _pair(keras, "float32", "feeding-gru-both")
+    x, y = _batch("feeding-gru-both", "float32")
+    km.fit(x, y, batch_size=N, epochs=1, verbose=0)
+    cell = km.get_layer("decoder_1").cell.cell
+    first, second = np.asarray(km(x, training=True)), np.asarray(km(x, training=True))
+    assert cell._dropout_mask is None and cell._recurrent_dropout_mask is None
+    assert np.abs(first - second).max() > 1e-4
+    np.testing.assert_array_equal(np.asarray(km(x, training=False)), np.asarray(km(x, training=False)))
