@@ -12,8 +12,8 @@ PACKAGE = Path(__file__).resolve().parent.parent / "npseq2seq"
 # Each module's level: a module-level import must point to a lower level. Within
 # layers/, a cell (lstm, gru) sits on the shared time loop (recurrent), which sits on base
 # and the input projection; both, and the cells, on the dropout masks' products (rnn_dropout).
-# Within optimizers/, a rule (sgd, rmsprop, adam) sits on base, which sits on clipping,
-# which sits on arguments (the hyper-parameter checks and dtype conversions, imports none).
+# Within optimizers/, a rule (sgd, rmsprop, adam) sits on base, which sits on its slots' state
+# and on clipping, which sits on arguments (the hyper-parameter checks and dtype conversions, imports none).
 # text/ sits low beside them (it imports nothing of the model): errors and argument checks,
 # then the readers, the tokenizer and the id arrays, the interface (vocab), and the two
 # vocabularies that implement it.
@@ -24,7 +24,7 @@ LEVELS = {
     "layers.dense": 2, "layers.embedding": 2, "layers.attention": 2, "layers.dropout": 2, "layers.masking": 2,
     "layers.additive_attention": 3, "layers.bahdanau_attention": 3, "layers.__init__": 4,
     "layers": 4, "losses": 1,
-    "optimizers.arguments": 0, "optimizers.clipping": 1, "optimizers.base": 2,
+    "optimizers.arguments": 0, "optimizers.clipping": 1, "optimizers.state": 1, "optimizers.base": 2,
     "optimizers.sgd": 3, "optimizers.rmsprop": 3, "optimizers.adam": 3,
     "optimizers.__init__": 4, "optimizers": 4,
     "text.errors": 0, "text.checks": 0, "text.pairs": 1, "text.split": 1, "text.truecase": 0, "text.corpora": 1, "text.tokenizer": 1,
