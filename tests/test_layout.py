@@ -15,8 +15,9 @@ PACKAGE = Path(__file__).resolve().parent.parent / "npseq2seq"
 # Within optimizers/, a rule (sgd, rmsprop, adam) sits on base, which sits on its slots' state
 # and on clipping, which sits on arguments (the hyper-parameter checks and dtype conversions, imports none).
 # text/ sits low beside them (it imports nothing of the model): errors and argument checks,
-# then the readers, the tokenizer and the id arrays, the interface (vocab), and the two
-# vocabularies that implement it.
+# then the readers, the tokenizer and the id arrays, the interface (vocab, on its file form,
+# vocab_config), and the two vocabularies that implement it (each on its arrays: char_arrays,
+# word_arrays, which take the vocabulary as an argument).
 LEVELS = {
     "ops": 0, "memory": 0, "gradcheck": 0, "metrics": 0, "checks": 0,
     "layers.base": 1, "layers.rnn_dropout": 0.5, "layers.projection": 1, "layers.recurrent": 2, "layers.lstm": 3, "layers.gru": 3,
@@ -28,7 +29,7 @@ LEVELS = {
     "optimizers.sgd": 3, "optimizers.rmsprop": 3, "optimizers.adam": 3,
     "optimizers.__init__": 4, "optimizers": 4,
     "text.errors": 0, "text.checks": 0, "text.pairs": 1, "text.split": 1, "text.truecase": 0, "text.corpora": 1, "text.tokenizer": 1,
-    "text.ids": 1, "text.table": 2, "text.vocab": 2, "text.chars": 3, "text.words": 3, "text.__init__": 4, "text": 4,
+    "text.ids": 1, "text.table": 2, "text.vocab_config": 1, "text.vocab": 2, "text.char_arrays": 1.5, "text.word_arrays": 1.5, "text.chars": 3, "text.words": 3, "text.__init__": 4, "text": 4,
     # the training loop and decoding sit below the model: Seq2Seq inherits its Trainer (as
     # Keras's Model does) and offers translate(); neither knows the layers
     # within train/: the callbacks as Keras files them (the base, History and the learning
@@ -76,7 +77,10 @@ LEVELS = {
 # The imports inside a function that point up: ``Seq2Seq.save`` / ``Seq2Seq.load`` (and
 # ``RepeatSeq2Seq``'s), the
 # Keras-style conveniences for the file format that io, above the model, implements.
-LAZY_UPWARDS = {("model.seq2seq", "io"), ("model.repeat", "io")}
+# And the vocabulary class each level's arrays are handed, named for the type hints only
+# (under ``if TYPE_CHECKING``, never run).
+LAZY_UPWARDS = {("model.seq2seq", "io"), ("model.repeat", "io"),
+                ("text.char_arrays", "text.chars"), ("text.word_arrays", "text.words")}
 # Third-party packages of the optional extras, imported inside the functions that need them.
 OPTIONAL = {"matplotlib": "plot", "sacrebleu": "eval", "h5py": "keras"}
 
