@@ -56,7 +56,7 @@ from __future__ import annotations
 
 import keras
 
-from .models import CELLS, _rnn
+from .common import CELLS, _rnn
 
 __all__ = ["build_attention_training_model", "build_attention_inference_models"]
 

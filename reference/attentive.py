@@ -48,8 +48,8 @@ from __future__ import annotations
 import keras
 from keras import ops
 
+from .common import CELLS
 from .deep import DECODER_EMBEDDING, DENSE, ENCODER_EMBEDDING, decoder_name, encoder_name
-from .models import CELLS
 
 __all__ = ["AttentiveCell", "build_attentive_training_model", "build_attentive_inference_models"]
 

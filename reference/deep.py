@@ -53,7 +53,7 @@ from __future__ import annotations
 
 import keras
 
-from .models import CELLS, _rnn
+from .common import CELLS, _rnn
 
 __all__ = ["build_deep_training_model", "build_deep_inference_models",
            "build_deep_no_teacher_forcing_model"]
