@@ -27,6 +27,9 @@ def build_no_teacher_forcing_model(num_encoder_tokens: int, num_decoder_tokens: 
     Loss note: the model output is a concatenation, not a softmax, so Keras's
     categorical_crossentropy cannot find the logits and takes its *probability* path
     (renormalise, clip to [1e-7, 1 - 1e-7], -Σ y log p): see ``tests``.
+
+    (Over 50 lines: the FAQ's code line by line with its comments, so that it can be read
+    against the FAQ; split up, it would no longer be the FAQ's model as a user writes it.)
     """
     # The first part is unchanged
     encoder_inputs = keras.Input(shape=(None, num_encoder_tokens))

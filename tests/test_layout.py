@@ -53,9 +53,9 @@ LEVELS = {
     "io.schema": 13.5, "io.writing": 14, "io.reading": 14, "io.loading": 14.05, "io.__init__": 14.08, "io": 14.08,
     "inspect": 15,
     # Keras model files (h5py, the [keras] extra): beside io, building a Seq2Seq from a file;
-    # reading: the safe readers of the zip and the HDF5, the era layouts and the architecture (on the
-# layers' settings), then
-    # the vocabulary (which reads npseq2seq model files through io) and load_keras over them;
+    # reading: the safe readers of the zip and the HDF5, the era layouts and the architecture (on
+    # the layers' settings), then the vocabulary (which reads npseq2seq model files through io)
+    # and load_keras over them;
     # writing: a functional graph and Keras's layer configs, the Seq2Seq graph on them, the writer
     "keras_files.h5": 14, "keras_files.archive": 14, "keras_files.layouts": 14.1,
     "keras_files.graph": 14, "keras_files.layer_settings": 14.05, "keras_files.architecture": 14.1, "keras_files.vocabulary": 14.5, "keras_files.reader": 14.6,
