@@ -48,8 +48,16 @@ from __future__ import annotations
 import keras
 from keras import ops
 
-from .deep import DECODER_EMBEDDING, DENSE, ENCODER_EMBEDDING, decoder_name, encoder_name
-from .models import CELLS
+from .common import CELLS
+from .deep import (
+    DECODER_EMBEDDING,
+    DENSE,
+    decoder_name,
+    encoder_name,
+    encoder_stack,
+    model_input,
+    trained_encoder_states,
+)
 
 __all__ = ["AttentiveCell", "build_attentive_training_model", "build_attentive_inference_models"]
 
@@ -142,29 +150,10 @@ def build_attentive_training_model(num_encoder_tokens: int, num_decoder_tokens: 
     if cell not in CELLS or level not in ("char", "word") or (mask_zero and level != "word"):
         raise ValueError(f"unsupported variant: cell={cell!r}, level={level!r}, mask_zero={mask_zero}")
     word = level == "word"
-    if not word:
-        encoder_inputs = keras.Input(shape=(None, num_encoder_tokens))
-        decoder_inputs = keras.Input(shape=(None, num_decoder_tokens))
-        x, y = encoder_inputs, decoder_inputs
-    else:
-        encoder_inputs, decoder_inputs = keras.Input(shape=(None,)), keras.Input(shape=(None,))
-        x = keras.layers.Embedding(num_encoder_tokens, latent_dim, mask_zero=mask_zero,
-                                   name=ENCODER_EMBEDDING)(encoder_inputs)
-        y = keras.layers.Embedding(num_decoder_tokens, latent_dim, mask_zero=mask_zero,
-                                   name=DECODER_EMBEDDING)(decoder_inputs)
-
     # the encoder: reference.deep's, every layer returning its sequence (the top one's is the memory)
-    encoder_states = []
-    for k in range(num_layers):
-        rnn = (keras.layers.LSTM if cell == "lstm" else keras.layers.GRU)(
-            latent_dim, return_sequences=True, return_state=True, name=encoder_name(k))
-        if bidirectional:
-            x, *states = keras.layers.Bidirectional(rnn, name=encoder_name(k))(x)
-            half = len(states) // 2
-            states = [keras.layers.Concatenate()([f, b]) for f, b in zip(states[:half], states[half:])]
-        else:
-            x, *states = rnn(x)
-        encoder_states.append(states)
+    encoder_inputs, x, encoder_states = encoder_stack(num_encoder_tokens, latent_dim, cell, num_layers,
+                                                      bidirectional, level, mask_zero, False, True, {})
+    decoder_inputs, y = model_input("decoder", level, num_decoder_tokens, latent_dim, mask_zero)
     memory = [x] + ([ops.cast(ops.not_equal(encoder_inputs, 0), keras.config.floatx())] if mask_zero else [])
 
     units = 2 * latent_dim if bidirectional else latent_dim
@@ -196,13 +185,7 @@ def build_attentive_inference_models(model: keras.Model, num_layers: int = 1):
     word = DECODER_EMBEDDING in {layer.name for layer in model.layers}
 
     encoder_inputs = model.input[0]
-    encoder_states = []
-    for layer in encoders:
-        outputs, *states = layer.output
-        if bidirectional:
-            half = len(states) // 2
-            states = [keras.layers.Concatenate()([f, b]) for f, b in zip(states[:half], states[half:])]
-        encoder_states += states
+    encoder_states = trained_encoder_states(encoders, bidirectional)
     units = attentive.units
     feed = [ops.zeros_like(encoder_states[-1])] if attentive.input_feeding else []
     memory = [encoders[-1].output[0]]
