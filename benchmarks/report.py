@@ -109,14 +109,22 @@ def _decoding_table(r: dict) -> list[str]:
     d = r["decoding"]
     if d is None:
         return _skipped("Decoding")
-    header = ["decoder", "sentences", "ms / sentence", "ms / character", "vs Keras tutorial",
-              "vs Keras best", "same strings as npseq2seq"]
-    rows = [[row["name"], row["sentences"], _s(row["ms_per_sentence"], 3), _s(row["ms_per_char"], 4),
-             _ratio(row.get("vs_keras_tutorial")), _ratio(row.get("vs_keras_best")), row["agree"]]
+    header = ["decoder", "sentences", "ms / sentence", "ms / character (min–max)", "vs Keras tutorial",
+              "vs Keras best", "vs Keras XLA", "same strings as npseq2seq"]
+    rows = [[row["name"], row["sentences"], _s(row["ms_per_sentence"], 3),
+             f"{_s(row['ms_per_char'], 4)} ({_spread(row)})",
+             _ratio(row.get("vs_keras_tutorial")), _ratio(row.get("vs_keras_best")),
+             _ratio(row.get("vs_keras_xla")), row["agree"]]
             for row in d["rows"]]
     return (["## Decoding (greedy, trained weights from the LSTM float32 run)", "",
              f"Mean decoded length {d['mean_chars']:.1f} characters. Ratios are per decoded character.", ""]
             + _table(header, rows))
+
+
+def _spread(row: dict) -> str:
+    """The per-character min–max over the timed rounds."""
+    seconds, chars = row["seconds"], row["chars"]
+    return f"{1e3 * seconds['min'] / chars:.4f}–{1e3 * seconds['max'] / chars:.4f}"
 
 
 def _memory_table(r: dict) -> list[str]:
@@ -143,6 +151,8 @@ def _startup_table(r: dict) -> list[str]:
 
 def _gflops_table(r: dict) -> list[str]:
     g = r["gflops"]
+    if g is None:
+        return _skipped("Achieved GFLOP/s")
     header = ["BLAS environment", "kernel", "train s/epoch", "achieved GFLOP/s", "GEMM floor s/epoch",
               "fraction of the GEMM limit"]
     rows = [[row["env"], row["kernel"], _s(row["train_seconds"]), f"{row['achieved_gflops']:.0f}",

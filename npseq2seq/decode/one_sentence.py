@@ -161,7 +161,7 @@ class OneSentenceGreedy:
             features = self._attend(masked)
         else:
             features = self.features
-        np.matmul(features, self.dense_kernel, out=self.logits)
+        np.matmul(features, self.dense_kernel, self.logits)
         self.logits += self.dense_bias
         return self.logits
 

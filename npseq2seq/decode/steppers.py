@@ -5,8 +5,9 @@
 step and reaches the cell through three Python calls; for one sentence (a (1, H) state)
 that bookkeeping costs about as much as the arithmetic. A ``Stepper`` is built once per
 decoder (or encoder) layer: its states, the gate array and every temporary are (1, ·)
-arrays allocated once, each ufunc writes with ``out=``, and the gate nonlinearities are
-the layer's own in-place ``activation``.
+arrays allocated once, each ufunc writes into its output given positionally (a keyword
+``out=`` costs the ufunc's argument parsing, measurably at this size), and the gate
+nonlinearities are the layer's own in-place ``activation``.
 
 The same operations as the cell functions, in the same order and on arrays of the same
 shapes, so the states are the layer's to the last bit (tests/decode/test_one_sentence.py
@@ -46,7 +47,7 @@ class Stepper:
 
     def project(self, x) -> np.ndarray:
         """x (1, D) → x W + b (1, G·H), as ``project_inputs`` computes it for one step."""
-        np.matmul(x, self.kernel, out=self.xw)
+        np.matmul(x, self.kernel, self.xw)
         self.xw += self.bias
         return self.xw
 
@@ -67,14 +68,14 @@ class LSTMStepper(Stepper):
 
     def step(self, row) -> None:
         z = self.z
-        np.matmul(self.h, self.recurrent_kernel, out=z)
+        np.matmul(self.h, self.recurrent_kernel, z)
         z += row                                       # z = x W + b + h₋₁ U
         self.activation(z)                             # i, f, o = σ(·); g = tanh(·)
-        np.multiply(self.f, self.c, out=self.c)
-        np.multiply(self.i, self.g, out=self.ig)
+        np.multiply(self.f, self.c, self.c)
+        np.multiply(self.i, self.g, self.ig)
         self.c += self.ig                              # c = f ⊙ c₋₁ + i ⊙ g
-        np.tanh(self.c, out=self.tanh_c)
-        np.multiply(self.o, self.tanh_c, out=self.h)   # h = o ⊙ tanh(c)
+        np.tanh(self.c, self.tanh_c)
+        np.multiply(self.o, self.tanh_c, self.h)   # h = o ⊙ tanh(c)
 
 
 class GRUStepper(Stepper):
@@ -99,21 +100,21 @@ class GRUStepper(Stepper):
         u = self.layer.units
         row_zr, row_h = row[:, :2 * u], row[:, 2 * u:]
         if self.reset_after:
-            np.matmul(self.h, self.recurrent_kernel, out=self.m)
+            np.matmul(self.h, self.recurrent_kernel, self.m)
             self.m += self.recurrent_bias              # m = h₋₁ U + b₁
-            np.add(row_zr, self.m_zr, out=self.zr)
+            np.add(row_zr, self.m_zr, self.zr)
             self.activation(self.zr)                   # z, r = σ(x W_zr + b₀_zr + m_zr)
-            np.multiply(self.r, self.m_h, out=self.t)
-            np.add(row_h, self.t, out=self.hh)         # … + r ⊙ m_h
+            np.multiply(self.r, self.m_h, self.t)
+            np.add(row_h, self.t, self.hh)         # … + r ⊙ m_h
         else:
-            np.matmul(self.h, self.u_zr, out=self.m_zr)
-            np.add(row_zr, self.m_zr, out=self.zr)
+            np.matmul(self.h, self.u_zr, self.m_zr)
+            np.add(row_zr, self.m_zr, self.zr)
             self.activation(self.zr)                   # z, r = σ(x W_zr + b_zr + h₋₁ U_zr)
-            np.multiply(self.r, self.h, out=self.rh)
-            np.matmul(self.rh, self.u_h, out=self.t)
-            np.add(row_h, self.t, out=self.hh)         # … + (r ⊙ h₋₁) U_h
-        np.tanh(self.hh, out=self.hh)                  # hh = tanh(…)
-        np.subtract(self.h, self.hh, out=self.h)
+            np.multiply(self.r, self.h, self.rh)
+            np.matmul(self.rh, self.u_h, self.t)
+            np.add(row_h, self.t, self.hh)         # … + (r ⊙ h₋₁) U_h
+        np.tanh(self.hh, self.hh)                  # hh = tanh(…)
+        np.subtract(self.h, self.hh, self.h)
         self.h *= self.update
         self.h += self.hh                              # h = z ⊙ h₋₁ + (1 − z) ⊙ hh
 
