@@ -33,7 +33,8 @@ def _machine_lines(r: dict) -> list[str]:
     torch = fw.get("torch") or "not installed"
     mode = "quick mode (`--quick`)" if cfg["quick"] else "full tutorial configuration"
     return [
-        f"Run {r['started']} with `python -m benchmarks.run{' --quick' if cfg['quick'] else ''}` ({mode}): "
+        f"Run {r['started']} with `python -m benchmarks.run{' --quick' if cfg['quick'] else ''}"
+        f"{' --only decoding' if r.get('skipped') == ['all but decoding'] else ''}` ({mode}): "
         f"first {cfg['num_lines']:,} lines of fra.txt → {r['data']['train_samples']:,} training / "
         f"{r['data']['val_samples']:,} validation samples, latent {cfg['latent_dim']}, batch {cfg['batch_size']}; "
         f"medians of {cfg['rounds']} epochs per framework after {cfg['warmup']} warm-up, "
@@ -70,6 +71,8 @@ def _row(cells) -> str:
 
 
 def _training_table(r: dict) -> list[str]:
+    if not r["training"]:
+        return _skipped("Training")
     rows, notes = [], []
     for row in r["training"]:
         if row.get("status") != "ok":

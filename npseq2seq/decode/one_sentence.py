@@ -148,7 +148,9 @@ class OneSentenceGreedy:
     def _step(self, token: int) -> np.ndarray:
         """One decoder step from the previous token → the logits (1, V) (a buffer)."""
         masked = self.mask_zero and token == 0          # mask_zero: padding fed back is skipped
-        x = self.table[token]
+        x = self.table.rows[token]                      # (made at first use at word level)
+        if x is None:
+            x = self.table[token]
         if not masked:
             for k, step in enumerate(self.steppers):
                 step.step(x if k == 0 else step.project(self.steppers[k - 1].h))
