@@ -74,6 +74,34 @@ def measure(kind: str, units: int, number: int, repeat: int) -> dict:
     return row
 
 
+def profile_lstm(units: int, number: int, repeat: int) -> dict:
+    """The char LSTM step call by call, each timed alone on the step's own buffers (µs,
+    median): what is left of a step once the softmax and the allocations are gone."""
+    from npseq2seq.decode import OneSentenceGreedy
+    from npseq2seq.decode.ties import first_max
+
+    model = build("char LSTM", units)
+    one = OneSentenceGreedy(model, 1, 2, 10 ** 9)
+    one._start(np.arange(15)[None] % model.num_encoder_tokens)
+    st, row, logits = one.steppers[0], one.table.rows[3], one.logits
+    dense = model.decoder.dense
+    calls = {
+        "h U (GEMV, 1 MB)": lambda: np.matmul(st.h, st.recurrent_kernel, st.z),
+        "z += x W + b (table row)": lambda: np.add(st.z, row, st.z),
+        "σ/tanh in place (4 calls)": lambda: st.activation(st.z),
+        "f ⊙ c, i ⊙ g, c += (3 calls)": lambda: (np.multiply(st.f, st.c, st.c), np.multiply(st.i, st.g, st.ig),
+                                                 np.add(st.c, st.ig, st.c)),
+        "tanh(c), o ⊙ tanh(c) (2 calls)": lambda: (np.tanh(st.c, st.tanh_c), np.multiply(st.o, st.tanh_c, st.h)),
+        "Dense: h W (GEMV) + b (2 calls)": lambda: (np.matmul(one.features, dense.kernel, logits),
+                                                    np.add(logits, dense.bias, logits)),
+        "argmax, tie check (2 calls)": lambda: logits[0, :logits[0].argmax()].argmax(),
+    }
+    st.c[...] = 0.5
+    parts = {name: best(fn, number, repeat)[0] for name, fn in calls.items()}
+    whole = best(lambda: first_max(one._step(3), one.bound, one._probabilities), number, repeat)[0]
+    return {"parts": parts, "step": whole, "python": whole - sum(parts.values())}
+
+
 def main(argv=None) -> list[dict]:
     p = argparse.ArgumentParser(prog="python -m benchmarks.one_sentence_steps", description=__doc__.split("\n\n")[0])
     p.add_argument("--quick", action="store_true", help="32 units, few repeats")
@@ -89,6 +117,9 @@ def main(argv=None) -> list[dict]:
         print(f"{kind:18s} fast {fast[0]:6.1f} µs (±{fast[1]:.1f})   decode_step {old[0]:6.1f} µs "
               f"(±{old[1]:.1f})   ×{r['decode_step'][0] / r['fast'][0]:.2f}   parts: {parts}; "
               f"the rest {r['rest']:.1f}")
+    prof = profile_lstm(units, number, repeat)
+    print("char LSTM step, call by call (µs): " + "; ".join(f"{n} {t:.1f}" for n, t in prof["parts"].items())
+          + f"; the whole step with its Python {prof['step']:.1f} (Python, attribute lookups: {prof['python']:.1f})")
     return rows
 
 
