@@ -55,7 +55,8 @@ class OneSentenceGreedy:
     are ``decode_sequence``'s (ending with ``stop_id`` if emitted within ``max_steps``). A
     larger batch's GEMMs round differently from one row's GEMVs: batched greedy can, rarely,
     reach another near-tie (tests/decode/test_one_sentence.py). Defaults from ``model.vocab``:
-    its start and stop ids and ``max_decoder_seq_length + 1`` steps (``translate``'s, the tutorial's stopping rule).
+    its start and stop ids and ``max_decoder_seq_length + 1`` steps (``translate``'s, the
+    tutorial's stopping rule).
 
     The prepared weights are copies (the one-hot input table) or views: build it again after
     training the model further or setting its weights.
