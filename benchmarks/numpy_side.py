@@ -93,6 +93,15 @@ def decode_one_at_a_time(model, encoder_inputs: np.ndarray) -> list[str]:
     return [decode_sequence(model, encoder_inputs[i:i + 1]) for i in range(len(encoder_inputs))]
 
 
+def one_sentence(model, encoder_inputs: np.ndarray) -> list[str]:
+    """``OneSentenceGreedy`` (npseq2seq.decode.one_sentence), one sentence per call; built once
+    per call of this function (inside the timing: its input table is part of the cost)."""
+    from npseq2seq.decode import OneSentenceGreedy
+
+    one, reverse = OneSentenceGreedy(model), model.vocab.reverse_target_char_index
+    return ["".join(reverse[int(i)] for i in one.decode(x)) for x in encoder_inputs]
+
+
 def greedy_batch(model, encoder_inputs: np.ndarray, batch_size: int) -> list[str]:
     """npseq2seq's batched ``greedy_decode`` over ``encoder_inputs`` in batches of ``batch_size``."""
     from npseq2seq.decode import greedy_decode

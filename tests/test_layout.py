@@ -44,6 +44,10 @@ LEVELS = {
     "train.batches": 5, "train.metrics": 5, "train.validation": 5,
     "train.trainer": 6, "train.__init__": 7, "train": 7,
     "decode.greedy": 5, "decode.beam": 5, "decode.sampling": 5, "decode.translate": 6,
+    # one sentence at a time: the cells' steps on buffers, the input table, the tie rule,
+    # the encoder, then the decoder over them (these read the layers' weights)
+    "decode.steppers": 5, "decode.input_table": 5, "decode.ties": 5, "decode.one_sentence_encoder": 5.1,
+    "decode.one_sentence": 5.2,
     "decode.__init__": 7, "decode": 7,
     # the model: its config, the inputs to its RNNs, encoder and decoder, their composition
     "model.config": 8, "model.weights": 8, "model.inputs": 9, "model.masking": 9, "model.encoder": 10, "model.decoder": 10, "model.attentive_decoder": 10.5,
