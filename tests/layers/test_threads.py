@@ -130,3 +130,16 @@ def test_small_arrays_run_whole(monkeypatch):
     seen.clear()
     threads.split_rows(lambda a: seen.append(a.shape), np.zeros((64, 1024), np.float32))
     assert sorted(seen) == [(32, 1024), (32, 1024)]
+
+
+def test_the_environment_variable_sets_the_default():
+    import os
+    import subprocess
+    import sys
+    code = "import npseq2seq; print(npseq2seq.get_num_threads())"
+    env = {**os.environ, "NPSEQ2SEQ_THREADS": "1"}
+    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True)
+    assert out.stdout.strip() == "1"
+    env["NPSEQ2SEQ_THREADS"] = "two"
+    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True)
+    assert out.returncode != 0 and "NPSEQ2SEQ_THREADS must be a positive integer, received 'two'" in out.stderr
