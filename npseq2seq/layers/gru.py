@@ -65,21 +65,21 @@ def gru_step_forward(a, h_prev, recurrent_kernel, recurrent_bias, reset_after,
             m = h_prev @ recurrent_kernel
         else:                                             # recurrent dropout: m_g = (h₋₁ ⊙ r_g) U_g
             m = dropped_product(h_prev, recurrent_kernel, rec_masks)
-        split_rows(partial(_reset_after_forward, recurrent_bias, activation), a, m, saved)
-    else:
-        if rec_masks is None:
-            mzr = h_prev @ recurrent_kernel[:, zr]        # h₋₁ U_zr
-            masked_h = h_prev
-        else:                                             # recurrent dropout, gate by gate:
-            mzr = dropped_product(h_prev, recurrent_kernel[:, zr], rec_masks[:2])   # (h₋₁ ⊙ r_zr) U_zr
-            masked_h = h_prev * rec_masks[2]              # h₋₁ ⊙ r_h
-        split_rows(partial(_gates_zr_forward, activation), a, mzr, masked_h, saved)
-        a[:, cand] += saved @ recurrent_kernel[:, cand]   # … + (r ⊙ h₋₁) U_h
+        split_rows(partial(_reset_after_forward, recurrent_bias, activation), a, m, saved, h_prev, h)
+        return
+    if rec_masks is None:
+        mzr = h_prev @ recurrent_kernel[:, zr]            # h₋₁ U_zr
+        masked_h = h_prev
+    else:                                                 # recurrent dropout, gate by gate:
+        mzr = dropped_product(h_prev, recurrent_kernel[:, zr], rec_masks[:2])   # (h₋₁ ⊙ r_zr) U_zr
+        masked_h = h_prev * rec_masks[2]                  # h₋₁ ⊙ r_h
+    split_rows(partial(_gates_zr_forward, activation), a, mzr, masked_h, saved)
+    a[:, cand] += saved @ recurrent_kernel[:, cand]       # … + (r ⊙ h₋₁) U_h
     split_rows(_candidate_forward, a, h_prev, h)
 
 
-def _reset_after_forward(recurrent_bias, activation, a, m, saved):
-    """reset_after, on some rows: z, r and the candidate's argument, from m = h₋₁ U."""
+def _reset_after_forward(recurrent_bias, activation, a, m, saved, h_prev, h):
+    """reset_after, on some rows: the whole step after m = h₋₁ U (one split a step)."""
     units = saved.shape[1]
     zr, cand = slice(0, 2 * units), slice(2 * units, 3 * units)
     m += recurrent_bias                                   # m = h₋₁ U + b₁, all three blocks
@@ -87,6 +87,7 @@ def _reset_after_forward(recurrent_bias, activation, a, m, saved):
     activation(a[:, zr])                                  # z, r = σ(x W_zr + b₀_zr + m_zr)
     np.copyto(saved, m[:, cand])
     a[:, cand] += a[:, units:2 * units] * saved           # … + r ⊙ m_h
+    _candidate_forward(a, h_prev, h)
 
 
 def _gates_zr_forward(activation, a, mzr, masked_h, saved):
@@ -122,14 +123,14 @@ def gru_step_backward(dh, gates, h_prev, saved, recurrent_kernel_t, activation: 
     """
     units = h_prev.shape[1]
     zr, cand = slice(0, 2 * units), slice(2 * units, 3 * units)
-    split_rows(_candidate_backward, dh, gates, h_prev, da)
     if drec is not None:
-        split_rows(partial(_reset_after_backward, activation), dh, gates, saved, da, drec)
+        split_rows(partial(_reset_after_backward, activation), dh, gates, h_prev, saved, da, drec)
         if rec_masks is None:
             dh += drec @ recurrent_kernel_t               # m = h₋₁ U + b₁
         else:                                             # m_g = (h₋₁·r_g) U_g + b₁_g
             dh += dropped_product_backward(drec, recurrent_kernel_t, rec_masks)
         return
+    split_rows(_candidate_backward, dh, gates, h_prev, da)
     drh = da[:, cand] @ recurrent_kernel_t[cand]          # a_h = … + (r·h₋₁) U_h -> dL/d(r·h₋₁)
     if rec_masks is None:
         split_rows(partial(_gates_zr_backward, activation), dh, gates, h_prev, drh, da)
@@ -150,8 +151,9 @@ def _candidate_backward(dh, gates, h_prev, da):
     da_h *= dh * (1.0 - z)                                # h = … + (1−z)·hh     -> dL/da_h
 
 
-def _reset_after_backward(activation, dh, gates, saved, da, drec):
-    """reset_after, on some rows: dL/dr, σ', drec = dL/dm, and dh *= z."""
+def _reset_after_backward(activation, dh, gates, h_prev, saved, da, drec):
+    """reset_after, on some rows: everything before dh += drec Uᵀ (one split a step)."""
+    _candidate_backward(dh, gates, h_prev, da)
     units = dh.shape[1]
     zr, cand = slice(0, 2 * units), slice(2 * units, 3 * units)
     np.multiply(da[:, cand], saved, out=da[:, units:2 * units])   # a_h = … + r·m_h -> dL/dr
