@@ -105,7 +105,7 @@ def split_rows(fn, *arrays) -> None:
     per-column constants) go in through ``fn``'s closure or ``functools.partial``."""
     n = arrays[0].shape[0]
     threads = min(_pool.threads, n, max(1, arrays[0].size // MIN_ELEMENTS))
-    if threads == 1 or not _lock.acquire(blocking=False):
+    if threads <= 1 or not _lock.acquire(blocking=False):   # (0 rows: a packed step with none left)
         fn(*arrays)
         return
     try:

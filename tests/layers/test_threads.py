@@ -130,6 +130,9 @@ def test_small_arrays_run_whole(monkeypatch):
     seen.clear()
     threads.split_rows(lambda a: seen.append(a.shape), np.zeros((64, 1024), np.float32))
     assert sorted(seen) == [(32, 1024), (32, 1024)]
+    seen.clear()
+    threads.split_rows(lambda a: seen.append(a.shape), np.zeros((0, 1024), np.float32))
+    assert seen == [(0, 1024)]                      # no rows (a packed step with none running)
 
 
 def test_the_environment_variable_sets_the_default():
