@@ -45,12 +45,24 @@ class NumpyTrainer:
     zero-padded data); its validation loss is the mean over real target steps.
     """
 
-    def __init__(self, model, data: Data, cfg: Config, bucket_by_length: bool = False):
+    def __init__(self, model, data: Data, cfg: Config, bucket_by_length: bool = False,
+                 threads: int | None = None):
         self.model, self.batch_size, self.bucket_by_length = model, cfg.batch_size, bucket_by_length
+        self.threads = threads     # npseq2seq.threads for this trainer's epochs (None: the default)
         self.train, self.val = data.train_ids(), data.val_ids()
         self.losses: list[tuple[float, float]] = []
 
     def epoch(self) -> dict[str, float]:
+        from npseq2seq import threads
+
+        before = threads.get_num_threads()
+        threads.set_num_threads(self.threads or before)
+        try:
+            return self._epoch()
+        finally:
+            threads.set_num_threads(before)
+
+    def _epoch(self) -> dict[str, float]:
         from npseq2seq.train import BucketedBatches
 
         enc, dec, tgt = self.train

@@ -85,6 +85,13 @@ def _training_table(r: dict) -> list[str]:
         losses = " / ".join(_s(row["final_val_loss"].get(fw), 3) for fw in ("numpy", "keras", "torch"))
         rows.append([row["model"], row["dtype"], *cells, f"**{_ratio(row['ratio'].get('numpy'))}**",
                      _ratio(row["ratio"].get("torch")), losses])
+        if "numpy_threads" in row["times"]:
+            e, k = row["times"]["numpy_threads"], row["threads"]
+            rows.append([f"{row['model']}, threads={k['numpy_threads']} (npseq2seq only; the row above: "
+                         f"threads={k['numpy']})", row["dtype"],
+                         f"{_s(_median(e, 'train'))} / {_s(_median(e, 'val'))}", "", "",
+                         f"**{_ratio(row['ratio'].get('numpy_threads'))}**", "",
+                         _s(row["final_val_loss"].get("numpy_threads"), 3)])
         if "bucketed" in row["times"]:
             e, real = row["times"]["bucketed"], row["real_steps_val_loss"]
             rows.append([f"{row['model']}, masked + length-bucketed (npseq2seq only)", row["dtype"],

@@ -60,13 +60,17 @@ DEEP_ROW = {"num_layers": 2, "bidirectional": True}
 
 def measure_training(cfg: Config, data: Data, cell: str, dtype: str, rounds: int, with_torch: bool,
                      level: str = "char", bucketed: Data | None = None,
-                     warmup: int | None = None, deep: dict | None = None) -> tuple[dict, object, list]:
+                     warmup: int | None = None, deep: dict | None = None,
+                     other_threads: int | None = None) -> tuple[dict, object, list]:
     """Seconds per epoch (train part, validation part) of each framework, alternating.
 
     All frameworks start from npseq2seq's initial weights. ``bucketed`` (zero-padded
     data of the same texts) adds npseq2seq's masked, length-bucketed mode to the
-    alternation, from the same weights. Returns (row, the trained npseq2seq model, its
-    initial weights); the model is None when npseq2seq lacks the cell.
+    alternation, from the same weights. ``other_threads`` adds npseq2seq with that many threads
+    for the recurrent steps' elementwise work (``npseq2seq.threads``) as its own trainer,
+    ``numpy_threads``, from the same weights (the same bits: only the time differs). Returns
+    (row, the trained npseq2seq model, its initial weights); the model is None when npseq2seq
+    lacks the cell.
     """
     from . import keras_side
 
@@ -83,6 +87,10 @@ def measure_training(cfg: Config, data: Data, cell: str, dtype: str, rounds: int
                 "keras": keras_side.KerasTrainer(np_model, data, cfg, cell, dtype, level)}
     if with_torch and level == "char":
         trainers["torch"] = torch_side.TorchTrainer(np_model, data, cfg, cell)
+    if other_threads is not None:
+        threaded_model = numpy_side.build_model(data, cfg, cell, dtype, level, deep)
+        threaded_model.set_weights(initial)
+        trainers["numpy_threads"] = numpy_side.NumpyTrainer(threaded_model, data, cfg, threads=other_threads)
     if bucketed is not None:
         bucketed_model = numpy_side.build_model(bucketed, cfg, cell, dtype, level)
         bucketed_model.set_weights(initial)
@@ -91,7 +99,7 @@ def measure_training(cfg: Config, data: Data, cell: str, dtype: str, rounds: int
     log(f"training {row['model']} {dtype}: {warmup} warm-up + {rounds} timed epochs each")
     times = alternate({fw: t.epoch for fw, t in trainers.items()}, rounds, warmup, log)
     epoch = {fw: t["train"]["median"] + t["val"]["median"] for fw, t in times.items()}
-    row.update(status="ok", times=times, epoch_seconds=epoch,
+    row.update(status="ok", times=times, epoch_seconds=epoch, threads=_threads(other_threads),
                ratio={fw: epoch[fw] / epoch["keras"] for fw in epoch if fw != "keras"},
                losses={fw: t.losses for fw, t in trainers.items()},
                final_val_loss={fw: t.losses[-1][1] for fw, t in trainers.items()})
@@ -101,6 +109,12 @@ def measure_training(cfg: Config, data: Data, cell: str, dtype: str, rounds: int
             "numpy": numpy_side.real_steps_val_loss(np_model, data, bucketed, cfg.batch_size),
             "bucketed": row["final_val_loss"]["bucketed"]}
     return row, np_model, initial
+
+
+def _threads(other: int | None) -> dict:
+    from npseq2seq import threads
+
+    return {"numpy": threads.get_num_threads(), **({"numpy_threads": other} if other else {})}
 
 
 # --------------------------------------------------------------------------- decoding
@@ -363,6 +377,9 @@ def parse_args(argv=None) -> tuple[Config, argparse.Namespace]:
                    "times the decoders")
     p.add_argument("--decode-rounds", type=int, help="timed rounds of each decoder (default 3)")
     p.add_argument("--out", type=Path, help="output folder (default benchmarks/results, quick: results/quick)")
+    p.add_argument("--threads-ab", type=int, metavar="K",
+                   help="also train the char LSTM and GRU with K threads for the elementwise work "
+                        "(npseq2seq.threads), alternating with the default, from the same weights")
     args = p.parse_args(argv)
     overrides = {k: v for k, v in {"num_lines": args.num_lines, "latent_dim": args.latent_dim,
                                    "batch_size": args.batch_size, "rounds": args.rounds,
@@ -404,7 +421,7 @@ def run_decoding_only(cfg: Config, out: Path) -> dict:
     return results
 
 
-def run(cfg: Config, skip: set[str], out: Path) -> dict:
+def run(cfg: Config, skip: set[str], out: Path, threads_ab: int | None = None) -> dict:
     started = clock()
     torch_reason = torch_side.available() if "torch" not in skip else "skipped (--skip torch)"
     with_torch = torch_reason is None
@@ -426,10 +443,11 @@ def run(cfg: Config, skip: set[str], out: Path) -> dict:
     rows = []
     bucketed = load_data(cfg, padding="zero") if "bucketed" not in skip else None
     lstm_row, np_model, initial = measure_training(cfg, data, "lstm", "float32", cfg.rounds, with_torch,
-                                                   bucketed=bucketed)
+                                                   bucketed=bucketed, other_threads=threads_ab)
     rows.append(lstm_row)
     if "gru" not in skip:
-        rows.append(measure_training(cfg, data, "gru", "float32", cfg.rounds, with_torch)[0])
+        rows.append(measure_training(cfg, data, "gru", "float32", cfg.rounds, with_torch,
+                                     other_threads=threads_ab)[0])
     if "word" not in skip:
         word_data = load_data(cfg, level="word")
         log(f"word level: {word_data.vocab}")
@@ -475,9 +493,11 @@ def write_results(results: dict, out: Path) -> None:
 def main(argv=None) -> dict:
     cfg, args = parse_args(argv)
     out = args.out or (RESULTS / "quick" if cfg.quick else RESULTS)
+    if args.threads_ab is not None and args.threads_ab < 1:
+        raise SystemExit(f"--threads-ab must be a positive integer, received {args.threads_ab}")
     if args.only == "decoding":
         return run_decoding_only(cfg, out)
-    return run(cfg, set(args.skip), out)
+    return run(cfg, set(args.skip), out, args.threads_ab)
 
 
 if __name__ == "__main__":

@@ -64,6 +64,19 @@ def test_quick_mode_and_flags():
     assert args.only == "decoding" and cfg.decode_rounds == 5 and Config().decode_rounds == 3
     with pytest.raises(SystemExit, match="--decode-rounds must be a positive integer"):
         parse_args(["--decode-rounds", "0"])
+    assert parse_args(["--threads-ab", "1"])[1].threads_ab == 1
+
+
+def test_the_threads_row_of_the_report():
+    results = fake_results()
+    lstm = results["training"][0]
+    lstm["times"]["numpy_threads"] = timing(3.0, 0.3)
+    lstm["ratio"]["numpy_threads"] = 3.3 / 9.0
+    lstm["final_val_loss"]["numpy_threads"] = 1.1
+    lstm["threads"] = {"numpy": 1, "numpy_threads": 2}
+    md = report.to_markdown(results)
+    assert ("| char LSTM, threads=2 (npseq2seq only; the row above: threads=1) | float32 | 3.00 / 0.30 "
+            "| | | **0.37** | | 1.100 |") in md
 
 
 # --------------------------------------------------------------------------- reports
