@@ -35,6 +35,7 @@ class Config:
     rounds: int = 3                  # timed epochs per framework, alternating
     float64_rounds: int = 1          # float64 is for information: fewer epochs
     decode_sentences: int = 100      # npseq2seq one sentence at a time
+    decode_rounds: int = 3           # timed rounds of every decoder, alternating
     keras_tutorial_sentences: int = 5  # Keras predict() per character: ~2 s per sentence
     batched_sentences: int = 1000    # batched greedy decoding
     startup_repeats: int = 3         # import-to-first-translation subprocesses per framework

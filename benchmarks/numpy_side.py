@@ -45,12 +45,24 @@ class NumpyTrainer:
     zero-padded data); its validation loss is the mean over real target steps.
     """
 
-    def __init__(self, model, data: Data, cfg: Config, bucket_by_length: bool = False):
+    def __init__(self, model, data: Data, cfg: Config, bucket_by_length: bool = False,
+                 threads: int | None = None):
         self.model, self.batch_size, self.bucket_by_length = model, cfg.batch_size, bucket_by_length
+        self.threads = threads     # npseq2seq.threads for this trainer's epochs (None: the default)
         self.train, self.val = data.train_ids(), data.val_ids()
         self.losses: list[tuple[float, float]] = []
 
     def epoch(self) -> dict[str, float]:
+        from npseq2seq import threads
+
+        before = threads.get_num_threads()
+        threads.set_num_threads(self.threads or before)
+        try:
+            return self._epoch()
+        finally:
+            threads.set_num_threads(before)
+
+    def _epoch(self) -> dict[str, float]:
         from npseq2seq.train import BucketedBatches
 
         enc, dec, tgt = self.train
@@ -91,6 +103,15 @@ def decode_one_at_a_time(model, encoder_inputs: np.ndarray) -> list[str]:
     """The tutorial's ``decode_sequence`` loop (npseq2seq.decode), one sentence per call."""
     from npseq2seq.decode import decode_sequence
     return [decode_sequence(model, encoder_inputs[i:i + 1]) for i in range(len(encoder_inputs))]
+
+
+def one_sentence(model, encoder_inputs: np.ndarray) -> list[str]:
+    """``OneSentenceGreedy`` (npseq2seq.decode.one_sentence), one sentence per call; built once
+    per call of this function (inside the timing: its input table is part of the cost)."""
+    from npseq2seq.decode import OneSentenceGreedy
+
+    one, reverse = OneSentenceGreedy(model), model.vocab.reverse_target_char_index
+    return ["".join(reverse[int(i)] for i in one.decode(x)) for x in encoder_inputs]
 
 
 def greedy_batch(model, encoder_inputs: np.ndarray, batch_size: int) -> list[str]:

@@ -19,6 +19,16 @@ flags' epochs or early stopping end it; the final weights (EarlyStopping's best,
 restored them) are then scored on all the held-out pairs. Writes a JSON (the curve, the
 final scores, peak RSS, translations) to ``--out`` (default
 ``benchmarks/results/recipe/NAME.json``), and the model to ``--save`` if given.
+
+An hour of CPU on a machine shared with other work can take longer than a session that
+runs it: ``--state PATH`` makes the measurement resumable. After every epoch (its
+evaluation included) the script writes a checkpoint to PATH (``io.save_checkpoint``:
+weights, optimizer slots, the RNG that shuffles the next epoch, and this script's curve and
+CPU seconds so far); started again with the same ``--state``, it continues from the last
+completed epoch, so the weights and the curve are those of an uninterrupted run (the
+Checkpointer's guarantee, tested) and the CPU counted is that of the completed epochs only
+(an epoch cut short by a kill is neither counted nor kept). A run stopped by ``--stop-at``
+with ``--state`` writes no final result: it says how to go on.
 """
 from __future__ import annotations
 
@@ -32,7 +42,7 @@ from pathlib import Path
 
 import numpy as np
 
-from npseq2seq import metrics
+from npseq2seq import io, metrics
 from npseq2seq.callbacks import Callback
 from npseq2seq.cli import build_parser
 from npseq2seq.cli.args import held_out_pairs, new_model, new_vocab, training_arrays
@@ -59,17 +69,23 @@ def scores(model, inputs, references) -> dict:
 class CpuBudget(Callback):
     """Training CPU time (its own evaluations left out), evaluations on the way, the budget."""
 
-    def __init__(self, budget, every, held, n, stop_at=None):
+    def __init__(self, budget, every, held, n, stop_at=None, resumed=None):
         super().__init__()
         self.budget, self.every, self.held, self.n, self.stop_at = budget, every, held, n, stop_at
         self.stopped_by_clock = False
-        self.curve, self.spent_elsewhere, self.next_eval = [], 0.0, every
+        self.curve, self.spent_elsewhere, self.next_eval, self.before = [], 0.0, every, 0.0
+        if resumed:   # a --state checkpoint's: the completed epochs' CPU seconds and curve
+            self.curve, self.next_eval, self.before = resumed["curve"], resumed["next_eval"], resumed["train_cpu_s"]
 
     def on_train_begin(self, logs=None):
         self.start = time.process_time()
 
     def train_cpu(self) -> float:
-        return time.process_time() - self.start - self.spent_elsewhere
+        return self.before + time.process_time() - self.start - self.spent_elsewhere
+
+    def progress(self) -> dict:
+        """What a --state checkpoint keeps of this callback, after an epoch's end."""
+        return {"curve": self.curve, "next_eval": self.next_eval, "train_cpu_s": self.train_cpu()}
 
     def on_train_batch_end(self, batch, logs=None):
         if self.train_cpu() >= self.budget:
@@ -92,6 +108,42 @@ class CpuBudget(Callback):
             self.model.stop_training = True
 
 
+class SaveState(Callback):
+    """After each epoch (after CpuBudget's evaluation), the --state checkpoint, atomically."""
+
+    def __init__(self, path, budget, history, **identity):
+        super().__init__()
+        self.path, self.budget, self.history, self.identity = path, budget, history, identity
+
+    def on_epoch_end(self, epoch, logs=None):
+        if self.budget.stopped_by_clock or self.budget.train_cpu() >= self.budget.budget:
+            return   # an epoch cut short (or the run's end): the last whole epoch's state stays
+        self.history = {k: self.history.get(k, []) + [float(v)] for k, v in (logs or {}).items()}
+        before = time.process_time()
+        io.save_checkpoint(self.model, self.path, epoch + 1, self.history,
+                           recipe={**self.identity, **self.budget.progress()})
+        self.budget.spent_elsewhere += time.process_time() - before
+
+
+def resume(path, name, flags):
+    """(model, training state) from a --state checkpoint of this same measurement, or
+    (None, None) if ``path`` does not exist yet."""
+    if not Path(path).exists():
+        return None, None
+    model, state = io.load_checkpoint(path)
+    recipe = state.get("recipe")
+    if not isinstance(recipe, dict) or recipe.get("name") != name or recipe.get("flags") != flags:
+        raise SystemExit(f"{path}: not a --state checkpoint of --name {name} with these train flags "
+                         f"(it holds {excerpt_state(recipe)}); use another --state path")
+    return model, state
+
+
+def excerpt_state(recipe) -> str:
+    if not isinstance(recipe, dict):
+        return "no recipe measurement"
+    return f"--name {recipe.get('name')!r}, flags {recipe.get('flags')!r}"
+
+
 def main(argv=None):
     argv = sys.argv[1:] if argv is None else argv
     ours, flags = (argv[:argv.index("--")], argv[argv.index("--") + 1:]) if "--" in argv else (argv, [])
@@ -109,22 +161,46 @@ def main(argv=None):
     p.add_argument("--out")
     p.add_argument("--save")
     p.add_argument("--show", type=int, default=40, help="translations kept in the JSON")
+    p.add_argument("--state", help="a resumable checkpoint of this measurement, written after every "
+                                   "epoch; if it exists, the run continues from it")
     args = p.parse_args(ours)
     train_args = build_parser().parse_args(["train", "--data", args.data, "--out", args.save or "unused.npz",
                                             *flags])
     settings = train_settings(train_args, None)
     pairs = _load_training_pairs(settings)
     held = held_out_pairs(load_pairs(args.data, settings["num_samples"]), settings, held_out_only=True)
-    model = new_model(new_vocab(pairs, settings), settings)
+    if args.state and (settings.get("early_stopping") is not None
+                       or settings.get("reduce_lr_on_plateau") is not None):
+        raise SystemExit("--state: the checkpoint does not keep EarlyStopping's or ReduceLROnPlateau's "
+                         "counters, so a resumed run would not be the uninterrupted one; measure those "
+                         "flags without --state")
+    model, state = resume(args.state, args.name, flags) if args.state else (None, None)
+    if model is None:
+        model = new_model(new_vocab(pairs, settings), settings)
+    else:
+        print(json.dumps({"resumed": args.state, "epoch": state["epoch"],
+                          "train_cpu_s": state["recipe"]["train_cpu_s"]}), flush=True)
     x, y = training_arrays(model, pairs)
     if args.one_hot:           # the arrays `train` built before it trained on ids
         enc, dec, tgt = model.vocab.encode_pairs(*pairs, dtype=model.dtype)
         x, y = model.config.training_inputs(enc, dec), tgt
-    budget = CpuBudget(args.budget, args.eval_every, held, args.eval_n, args.stop_at)
+    budget = CpuBudget(args.budget, args.eval_every, held, args.eval_n, args.stop_at,
+                       resumed=state and state["recipe"])
+    callbacks = [*keras_callbacks(settings), budget]
+    if args.state:
+        callbacks.append(SaveState(args.state, budget, state["history"] if state else {},
+                                   name=args.name, flags=flags))
     with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
         model.fit(x, y, batch_size=settings["batch_size"], epochs=settings["epochs"],
                   validation_split=settings["validation_split"], shuffle=True, verbose=0,
-                  callbacks=[*keras_callbacks(settings), budget], bucket_by_length=settings["bucket_by_length"])
+                  callbacks=callbacks, bucket_by_length=settings["bucket_by_length"],
+                  initial_epoch=state["epoch"] if state else 0)
+    if args.state and budget.stopped_by_clock:
+        print(json.dumps({"stopped_by_wall_clock": True, "state": args.state,
+                          "epochs_kept": len(budget.curve), "train_cpu_s_kept": budget.curve[-1]["train_cpu_s"]
+                          if budget.curve else 0.0,
+                          "go_on": "run the same command again"}), flush=True)
+        return None
     final, hyps = scores(model, *held)
     result = {"name": args.name, "flags": flags, "settings": {k: v for k, v in settings.items() if k != "out"},
               "train_pairs": len(pairs[0]), "held_out_pairs": len(held[0]),

@@ -33,7 +33,8 @@ def _machine_lines(r: dict) -> list[str]:
     torch = fw.get("torch") or "not installed"
     mode = "quick mode (`--quick`)" if cfg["quick"] else "full tutorial configuration"
     return [
-        f"Run {r['started']} with `python -m benchmarks.run{' --quick' if cfg['quick'] else ''}` ({mode}): "
+        f"Run {r['started']} with `python -m benchmarks.run{' --quick' if cfg['quick'] else ''}"
+        f"{' --only decoding' if r.get('skipped') == ['all but decoding'] else ''}` ({mode}): "
         f"first {cfg['num_lines']:,} lines of fra.txt → {r['data']['train_samples']:,} training / "
         f"{r['data']['val_samples']:,} validation samples, latent {cfg['latent_dim']}, batch {cfg['batch_size']}; "
         f"medians of {cfg['rounds']} epochs per framework after {cfg['warmup']} warm-up, "
@@ -70,6 +71,8 @@ def _row(cells) -> str:
 
 
 def _training_table(r: dict) -> list[str]:
+    if not r["training"]:
+        return _skipped("Training")
     rows, notes = [], []
     for row in r["training"]:
         if row.get("status") != "ok":
@@ -82,6 +85,13 @@ def _training_table(r: dict) -> list[str]:
         losses = " / ".join(_s(row["final_val_loss"].get(fw), 3) for fw in ("numpy", "keras", "torch"))
         rows.append([row["model"], row["dtype"], *cells, f"**{_ratio(row['ratio'].get('numpy'))}**",
                      _ratio(row["ratio"].get("torch")), losses])
+        if "numpy_threads" in row["times"]:
+            e, k = row["times"]["numpy_threads"], row["threads"]
+            rows.append([f"{row['model']}, threads={k['numpy_threads']} (npseq2seq only; the row above: "
+                         f"threads={k['numpy']})", row["dtype"],
+                         f"{_s(_median(e, 'train'))} / {_s(_median(e, 'val'))}", "", "",
+                         f"**{_ratio(row['ratio'].get('numpy_threads'))}**", "",
+                         _s(row["final_val_loss"].get("numpy_threads"), 3)])
         if "bucketed" in row["times"]:
             e, real = row["times"]["bucketed"], row["real_steps_val_loss"]
             rows.append([f"{row['model']}, masked + length-bucketed (npseq2seq only)", row["dtype"],
@@ -109,14 +119,22 @@ def _decoding_table(r: dict) -> list[str]:
     d = r["decoding"]
     if d is None:
         return _skipped("Decoding")
-    header = ["decoder", "sentences", "ms / sentence", "ms / character", "vs Keras tutorial",
-              "vs Keras best", "same strings as npseq2seq"]
-    rows = [[row["name"], row["sentences"], _s(row["ms_per_sentence"], 3), _s(row["ms_per_char"], 4),
-             _ratio(row.get("vs_keras_tutorial")), _ratio(row.get("vs_keras_best")), row["agree"]]
+    header = ["decoder", "sentences", "ms / sentence", "ms / character (min–max)", "vs Keras tutorial",
+              "vs Keras best", "vs Keras XLA", "same strings as npseq2seq"]
+    rows = [[row["name"], row["sentences"], _s(row["ms_per_sentence"], 3),
+             f"{_s(row['ms_per_char'], 4)} ({_spread(row)})",
+             _ratio(row.get("vs_keras_tutorial")), _ratio(row.get("vs_keras_best")),
+             _ratio(row.get("vs_keras_xla")), row["agree"]]
             for row in d["rows"]]
     return (["## Decoding (greedy, trained weights from the LSTM float32 run)", "",
              f"Mean decoded length {d['mean_chars']:.1f} characters. Ratios are per decoded character.", ""]
             + _table(header, rows))
+
+
+def _spread(row: dict) -> str:
+    """The per-character min–max over the timed rounds."""
+    seconds, chars = row["seconds"], row["chars"]
+    return f"{1e3 * seconds['min'] / chars:.4f}–{1e3 * seconds['max'] / chars:.4f}"
 
 
 def _memory_table(r: dict) -> list[str]:
@@ -143,6 +161,8 @@ def _startup_table(r: dict) -> list[str]:
 
 def _gflops_table(r: dict) -> list[str]:
     g = r["gflops"]
+    if g is None:
+        return _skipped("Achieved GFLOP/s")
     header = ["BLAS environment", "kernel", "train s/epoch", "achieved GFLOP/s", "GEMM floor s/epoch",
               "fraction of the GEMM limit"]
     rows = [[row["env"], row["kernel"], _s(row["train_seconds"]), f"{row['achieved_gflops']:.0f}",

@@ -2,6 +2,8 @@
 
     python -m benchmarks.run            # the tutorial configuration (a few minutes)
     python -m benchmarks.run --quick    # tiny sizes, every code path, under a minute
+    python -m benchmarks.run --only decoding   # the decoding rows alone (npseq2seq's LSTM
+                                               # trained as the full run trains it, no peers' epochs)
 
 One function per measurement; each returns plain dicts that ``report.py`` turns
 into ``results/<timestamp>.json``, ``results/latest.md`` and ``results/latest.png``
@@ -58,13 +60,17 @@ DEEP_ROW = {"num_layers": 2, "bidirectional": True}
 
 def measure_training(cfg: Config, data: Data, cell: str, dtype: str, rounds: int, with_torch: bool,
                      level: str = "char", bucketed: Data | None = None,
-                     warmup: int | None = None, deep: dict | None = None) -> tuple[dict, object, list]:
+                     warmup: int | None = None, deep: dict | None = None,
+                     other_threads: int | None = None) -> tuple[dict, object, list]:
     """Seconds per epoch (train part, validation part) of each framework, alternating.
 
     All frameworks start from npseq2seq's initial weights. ``bucketed`` (zero-padded
     data of the same texts) adds npseq2seq's masked, length-bucketed mode to the
-    alternation, from the same weights. Returns (row, the trained npseq2seq model, its
-    initial weights); the model is None when npseq2seq lacks the cell.
+    alternation, from the same weights. ``other_threads`` adds npseq2seq with that many threads
+    for the recurrent steps' elementwise work (``npseq2seq.threads``) as its own trainer,
+    ``numpy_threads``, from the same weights (the same bits: only the time differs). Returns
+    (row, the trained npseq2seq model, its initial weights); the model is None when npseq2seq
+    lacks the cell.
     """
     from . import keras_side
 
@@ -81,6 +87,10 @@ def measure_training(cfg: Config, data: Data, cell: str, dtype: str, rounds: int
                 "keras": keras_side.KerasTrainer(np_model, data, cfg, cell, dtype, level)}
     if with_torch and level == "char":
         trainers["torch"] = torch_side.TorchTrainer(np_model, data, cfg, cell)
+    if other_threads is not None:
+        threaded_model = numpy_side.build_model(data, cfg, cell, dtype, level, deep)
+        threaded_model.set_weights(initial)
+        trainers["numpy_threads"] = numpy_side.NumpyTrainer(threaded_model, data, cfg, threads=other_threads)
     if bucketed is not None:
         bucketed_model = numpy_side.build_model(bucketed, cfg, cell, dtype, level)
         bucketed_model.set_weights(initial)
@@ -89,7 +99,7 @@ def measure_training(cfg: Config, data: Data, cell: str, dtype: str, rounds: int
     log(f"training {row['model']} {dtype}: {warmup} warm-up + {rounds} timed epochs each")
     times = alternate({fw: t.epoch for fw, t in trainers.items()}, rounds, warmup, log)
     epoch = {fw: t["train"]["median"] + t["val"]["median"] for fw, t in times.items()}
-    row.update(status="ok", times=times, epoch_seconds=epoch,
+    row.update(status="ok", times=times, epoch_seconds=epoch, threads=_threads(other_threads),
                ratio={fw: epoch[fw] / epoch["keras"] for fw in epoch if fw != "keras"},
                losses={fw: t.losses for fw, t in trainers.items()},
                final_val_loss={fw: t.losses[-1][1] for fw, t in trainers.items()})
@@ -99,6 +109,12 @@ def measure_training(cfg: Config, data: Data, cell: str, dtype: str, rounds: int
             "numpy": numpy_side.real_steps_val_loss(np_model, data, bucketed, cfg.batch_size),
             "bucketed": row["final_val_loss"]["bucketed"]}
     return row, np_model, initial
+
+
+def _threads(other: int | None) -> dict:
+    from npseq2seq import threads
+
+    return {"numpy": threads.get_num_threads(), **({"numpy_threads": other} if other else {})}
 
 
 # --------------------------------------------------------------------------- decoding
@@ -142,6 +158,8 @@ def measure_decoding(cfg: Config, data: Data, np_model, with_torch: bool) -> dic
          lambda x: numpy_side.decode_one_at_a_time(np_model, x)),
         ("npseq2seq greedy_decode, batch 1", "numpy", "single", one,
          lambda x: numpy_side.greedy_batch(np_model, x, 1)),
+        ("npseq2seq OneSentenceGreedy, one sentence at a time", "numpy", "single", one,
+         lambda x: numpy_side.one_sentence(np_model, x)),
         ("Keras tutorial decode_sequence (predict per character)", "keras", "tutorial", few, tutorial),
         ("Keras decode_sequence, cached tf.function per character", "keras", "single", cached, reference_cached),
         ("Keras tf.function greedy loop, batch 1", "keras", "single", one, lambda x: graph(x, 1)),
@@ -175,7 +193,8 @@ def measure_decoding(cfg: Config, data: Data, np_model, with_torch: bool) -> dic
     slow = {name: task(name, x, fn) for name, _, kind, x, fn in decoders if kind == "tutorial"}
     fast = {name: task(name, x, fn) for name, _, kind, x, fn in decoders if kind != "tutorial"}
     log(f"decoding: {len(fast)} decoders alternating, then the tutorial's predict loop on {len(few)} sentences")
-    times = {**alternate(fast, rounds=3, warmup=1, log=log), **alternate(slow, rounds=1, warmup=0, log=log)}
+    times = {**alternate(fast, rounds=cfg.decode_rounds, warmup=1, log=log),
+             **alternate(slow, rounds=1, warmup=0, log=log)}
 
     rows = []
     for name, framework, kind, inputs, _ in decoders:
@@ -189,11 +208,14 @@ def measure_decoding(cfg: Config, data: Data, np_model, with_torch: bool) -> dic
     tutorial_row = next(r for r in rows if r["kind"] == "tutorial")
     best = {kind: min((r for r in rows if r["framework"] == "keras" and r["kind"] == kind),
                       key=lambda r: r["ms_per_char"]) for kind in ("single", "batched")}
+    xla = {kind: next(r for r in rows if r["framework"] == "keras" and r["kind"] == kind and "XLA" in r["name"])
+           for kind in ("single", "batched")}
     for r in rows:
         if r["framework"] != "keras":
             r["vs_keras_tutorial"] = r["ms_per_char"] / tutorial_row["ms_per_char"]
             r["vs_keras_best"] = r["ms_per_char"] / best[r["kind"]]["ms_per_char"]
             r["keras_best"] = best[r["kind"]]["name"]
+            r["vs_keras_xla"] = r["ms_per_char"] / xla[r["kind"]]["ms_per_char"]
     return {"rows": rows, "mean_chars": np.mean([len(s) for s in expected]),
             "sample": [(data.input_texts[i], expected[i]) for i in range(min(5, len(expected)))]}
 
@@ -332,6 +354,7 @@ def measure_startup(cfg: Config, data: Data, np_model, tmp: Path) -> dict:
 # --------------------------------------------------------------------------- main
 
 
+ONLY = ("decoding",)
 SKIPPABLE = ("gru", "word", "deep", "bucketed", "float64", "torch", "decoding", "blas-variant", "memory",
              "startup")
 
@@ -348,11 +371,20 @@ def parse_args(argv=None) -> tuple[Config, argparse.Namespace]:
     p.add_argument("--data", help=f"path of fra.txt (default {Config().data_path})")
     p.add_argument("--skip", action="append", default=[], choices=SKIPPABLE,
                    help="leave a measurement out (repeatable)")
+    p.add_argument("--only", choices=ONLY, help="run one measurement alone: 'decoding' trains "
+                   "npseq2seq's LSTM float32 model for the full run's warm-up + rounds epochs "
+                   "(the same seed, so the same model), with no other framework's epochs, then "
+                   "times the decoders")
+    p.add_argument("--decode-rounds", type=int, help="timed rounds of each decoder (default 3)")
     p.add_argument("--out", type=Path, help="output folder (default benchmarks/results, quick: results/quick)")
+    p.add_argument("--threads-ab", type=int, metavar="K",
+                   help="also train the char LSTM and GRU with K threads for the elementwise work "
+                        "(npseq2seq.threads), alternating with the default, from the same weights")
     args = p.parse_args(argv)
     overrides = {k: v for k, v in {"num_lines": args.num_lines, "latent_dim": args.latent_dim,
                                    "batch_size": args.batch_size, "rounds": args.rounds,
                                    "warmup": args.warmup, "batched_sentences": args.batched_sentences,
+                                   "decode_rounds": args.decode_rounds,
                                    "data_path": args.data}.items() if v is not None}
     for name, value in overrides.items():
         if name != "data_path" and value < (0 if name == "warmup" else 1):
@@ -364,7 +396,32 @@ def parse_args(argv=None) -> tuple[Config, argparse.Namespace]:
     return cfg, args
 
 
-def run(cfg: Config, skip: set[str], out: Path) -> dict:
+def run_decoding_only(cfg: Config, out: Path) -> dict:
+    """``--only decoding``: npseq2seq's model trained alone (as ``measure_training`` trains it:
+    ``warmup + rounds`` epochs of ``fit``, the config's seed), then ``measure_decoding``."""
+    from . import keras_side
+
+    started = clock()
+    results: dict = {"started": datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
+                     "config": cfg.to_dict(), "machine": machine_info(), "skipped": ["all but decoding"],
+                     "frameworks": {**keras_side.versions(), "torch_reason": "--only decoding"}}
+    data = load_data(cfg)
+    results["data"] = {"train_samples": data.split_at, "val_samples": data.num_samples - data.split_at,
+                       "vocab": repr(data.vocab)}
+    np_model = numpy_side.build_model(data, cfg, "lstm", "float32")
+    trainer = numpy_side.NumpyTrainer(np_model, data, cfg)
+    for epoch in range(cfg.warmup + cfg.rounds):
+        log(f"training npseq2seq's LSTM float32 for the decoders: epoch {epoch + 1}/{cfg.warmup + cfg.rounds}")
+        trainer.epoch()
+    results["decoding"] = measure_decoding(cfg, data, np_model, with_torch=False)
+    results.update(training=[], gflops=None, blas_variant=None, memory=None, startup=None)
+    results["machine"]["loadavg_end"] = os.getloadavg()
+    results["total_seconds"] = clock() - started
+    write_results(results, out)
+    return results
+
+
+def run(cfg: Config, skip: set[str], out: Path, threads_ab: int | None = None) -> dict:
     started = clock()
     torch_reason = torch_side.available() if "torch" not in skip else "skipped (--skip torch)"
     with_torch = torch_reason is None
@@ -386,10 +443,11 @@ def run(cfg: Config, skip: set[str], out: Path) -> dict:
     rows = []
     bucketed = load_data(cfg, padding="zero") if "bucketed" not in skip else None
     lstm_row, np_model, initial = measure_training(cfg, data, "lstm", "float32", cfg.rounds, with_torch,
-                                                   bucketed=bucketed)
+                                                   bucketed=bucketed, other_threads=threads_ab)
     rows.append(lstm_row)
     if "gru" not in skip:
-        rows.append(measure_training(cfg, data, "gru", "float32", cfg.rounds, with_torch)[0])
+        rows.append(measure_training(cfg, data, "gru", "float32", cfg.rounds, with_torch,
+                                     other_threads=threads_ab)[0])
     if "word" not in skip:
         word_data = load_data(cfg, level="word")
         log(f"word level: {word_data.vocab}")
@@ -435,7 +493,11 @@ def write_results(results: dict, out: Path) -> None:
 def main(argv=None) -> dict:
     cfg, args = parse_args(argv)
     out = args.out or (RESULTS / "quick" if cfg.quick else RESULTS)
-    return run(cfg, set(args.skip), out)
+    if args.threads_ab is not None and args.threads_ab < 1:
+        raise SystemExit(f"--threads-ab must be a positive integer, received {args.threads_ab}")
+    if args.only == "decoding":
+        return run_decoding_only(cfg, out)
+    return run(cfg, set(args.skip), out, args.threads_ab)
 
 
 if __name__ == "__main__":

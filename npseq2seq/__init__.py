@@ -14,6 +14,7 @@ from .losses import CategoricalCrossentropy, SparseCategoricalCrossentropy
 from .model import Seq2Seq, Seq2SeqConfig
 from .optimizers import SGD, Adam, RMSprop
 from .text import CharVocab, DataError, UnknownTokenError
+from .threads import get_num_threads, set_num_threads
 from .train import Callback, History
 
 __version__ = "0.1.0"
@@ -22,4 +23,4 @@ __all__ = ["Seq2Seq", "Seq2SeqConfig", "History", "Callback", "LSTM", "GRU", "De
            "AdditiveAttention", "SGD", "RMSprop", "Adam",
            "CategoricalCrossentropy", "SparseCategoricalCrossentropy", "CharVocab",
            "DataError", "UnknownTokenError", "ModelFileError", "load_model", "load_keras", "save_keras",
-           "__version__"]
+           "set_num_threads", "get_num_threads", "__version__"]

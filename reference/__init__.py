@@ -41,7 +41,7 @@ __all__ = list(_MODELS) + list(_ATTENTION) + list(_ATTENTIVE) + list(_DEEP)
 
 
 def __getattr__(name):
-    if name in _MODELS:
+    if name in _MODELS:      # models.py re-exports the word level's and no teacher forcing's
         return getattr(importlib.import_module(".models", __name__), name)
     if name in _ATTENTION:
         return getattr(importlib.import_module(".attention", __name__), name)

@@ -56,7 +56,8 @@ from __future__ import annotations
 
 import keras
 
-from .models import CELLS, _rnn
+from .common import CELLS, _rnn
+from .deep import DECODER_EMBEDDING, ENCODER_EMBEDDING, model_input  # noqa: F401  (attention.ENCODER_EMBEDDING)
 
 __all__ = ["build_attention_training_model", "build_attention_inference_models"]
 
@@ -66,7 +67,6 @@ ATTENTION_LAYERS = {"luong": lambda name: keras.layers.Attention(name=name),
 
 # layer names, so the inference builder finds the trained layers by name
 ENCODER, DECODER, ATTENTION, CONCAT, DENSE = "encoder", "decoder", "attention", "concatenate", "dense"
-ENCODER_EMBEDDING, DECODER_EMBEDDING = "encoder_embedding", "decoder_embedding"
 
 
 def build_attention_training_model(num_encoder_tokens: int, num_decoder_tokens: int,
@@ -90,16 +90,9 @@ def build_attention_training_model(num_encoder_tokens: int, num_decoder_tokens: 
         raise ValueError(f"level must be 'char' or 'word', got {level!r}")
     if mask_zero and level != "word":
         raise ValueError("mask_zero needs level='word'")
-    if level == "char":
-        encoder_inputs = keras.Input(shape=(None, num_encoder_tokens))
-        decoder_inputs = keras.Input(shape=(None, num_decoder_tokens))
-        x_enc, x_dec = encoder_inputs, decoder_inputs
-    else:
-        encoder_inputs, decoder_inputs = keras.Input(shape=(None,)), keras.Input(shape=(None,))
-        x_enc = keras.layers.Embedding(num_encoder_tokens, latent_dim, mask_zero=mask_zero,
-                                       name=ENCODER_EMBEDDING)(encoder_inputs)
-        x_dec = keras.layers.Embedding(num_decoder_tokens, latent_dim, mask_zero=mask_zero,
-                                       name=DECODER_EMBEDDING)(decoder_inputs)
+    # one-hot characters, or ids through Embeddings named ENCODER_EMBEDDING / DECODER_EMBEDDING
+    encoder_inputs, x_enc = model_input("encoder", level, num_encoder_tokens, latent_dim, mask_zero)
+    decoder_inputs, x_dec = model_input("decoder", level, num_decoder_tokens, latent_dim, mask_zero)
 
     # The encoder now keeps its outputs: they are what the decoder attends to.
     encoder_outputs, *encoder_states = _rnn(cell, latent_dim, reset_after, return_sequences=True,

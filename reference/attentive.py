@@ -72,8 +72,18 @@ import keras
 from keras import ops
 from keras.src.layers.rnn.dropout_rnn_cell import DropoutRNNCell
 
-from .deep import DECODER_EMBEDDING, DECODER_MASKING, DENSE, _encoder, _options, decoder_name, encoder_name
-from .models import CELLS, _rnn
+from .common import CELLS, _rnn
+from .deep import (
+    DECODER_EMBEDDING,
+    DECODER_MASKING,
+    DENSE,
+    _options,
+    decoder_name,
+    encoder_name,
+    encoder_stack,
+    model_input,
+    trained_encoder_states,
+)
 
 __all__ = ["AttentiveCell", "build_attentive_training_model", "build_attentive_inference_models"]
 
@@ -199,16 +209,9 @@ def build_attentive_training_model(num_encoder_tokens: int, num_decoder_tokens: 
                          f"mask_padding={mask_padding}")
     word, options = level == "word", _options(cell, dropout, recurrent_dropout, reset_after)
     # the encoder: reference.deep's, every layer returning its sequence (the top one's is the memory)
-    encoder_inputs, x, encoder_states = _encoder(num_encoder_tokens, latent_dim, cell, num_layers, bidirectional,
-                                                 level, mask_zero, mask_padding, True, options)
-    if not word:
-        decoder_inputs = keras.Input(shape=(None, num_decoder_tokens))
-        y = keras.layers.Masking(mask_value=0.0, name=DECODER_MASKING)(decoder_inputs) \
-            if mask_padding else decoder_inputs
-    else:
-        decoder_inputs = keras.Input(shape=(None,))
-        y = keras.layers.Embedding(num_decoder_tokens, latent_dim, mask_zero=mask_zero,
-                                   name=DECODER_EMBEDDING)(decoder_inputs)
+    encoder_inputs, x, encoder_states = encoder_stack(num_encoder_tokens, latent_dim, cell, num_layers,
+                                                      bidirectional, level, mask_zero, mask_padding, True, options)
+    decoder_inputs, y = model_input("decoder", level, num_decoder_tokens, latent_dim, mask_zero, mask_padding)
     masked = mask_zero or mask_padding
     memory = [x] + ([padding_mask(encoder_inputs, word)] if masked else [])
 
@@ -240,13 +243,7 @@ def build_attentive_inference_models(model: keras.Model, num_layers: int = 1):
     word = DECODER_EMBEDDING in {layer.name for layer in model.layers}
 
     encoder_inputs = model.input[0]
-    encoder_states = []
-    for layer in encoders:
-        outputs, *states = layer.output
-        if bidirectional:
-            half = len(states) // 2
-            states = [keras.layers.Concatenate()([f, b]) for f, b in zip(states[:half], states[half:])]
-        encoder_states += states
+    encoder_states = trained_encoder_states(encoders, bidirectional)
     units = attentive.units
     feed = [ops.zeros_like(encoder_states[-1])] if attentive.input_feeding else []
     memory = [encoders[-1].output[0]]

@@ -15,24 +15,17 @@ config, ``keras_version`` 2.0.8).
 """
 from __future__ import annotations
 
-import argparse
 import os
+
+from .keras_io_example import example_args, vectorize_as_the_example
 
 
 def main(argv=None):
-    p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    p.add_argument("--data", required=True)
-    p.add_argument("--num-samples", type=int, default=10000)
-    p.add_argument("--epochs", type=int, default=100)
-    p.add_argument("--batch-size", type=int, default=64)
-    p.add_argument("--latent-dim", type=int, default=256)
-    p.add_argument("--out", default="s2s.h5")
-    args = p.parse_args(argv)
+    args = example_args(argv, __doc__.split("\n")[0], "s2s.h5")
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
     import tf_keras as keras
 
     from .keras2_layout import write_blog_h5
-    from .keras_io_example import vectorize_as_the_example
 
     enc, dec, tgt, ve, vd = vectorize_as_the_example(args.data, args.num_samples, padding="zero")
     latent_dim = args.latent_dim

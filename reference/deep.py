@@ -53,7 +53,7 @@ from __future__ import annotations
 
 import keras
 
-from .models import CELLS, _rnn
+from .common import CELLS, _rnn
 
 __all__ = ["build_deep_training_model", "build_deep_inference_models",
            "build_deep_no_teacher_forcing_model"]
@@ -79,18 +79,31 @@ def _options(cell, dropout, recurrent_dropout, reset_after) -> dict:
     return {**options, "reset_after": reset_after} if cell == "gru" or not reset_after else options
 
 
-def _encoder(num_encoder_tokens, latent_dim, cell, num_layers, bidirectional, level, mask_zero,
-             mask_padding, return_top_sequences, options):
+def model_input(side: str, level: str, num_tokens: int, latent_dim: int, mask_zero: bool = False,
+                mask_padding: bool = False):
+    """(the side's Input, what its first RNN reads): one-hot characters (N, T, V), through
+    ``Masking(mask_value=0.0)`` with mask_padding; or ids (N, T) through an Embedding."""
+    embedding, masking = ((ENCODER_EMBEDDING, ENCODER_MASKING) if side == "encoder"
+                          else (DECODER_EMBEDDING, DECODER_MASKING))
+    if level == "char":
+        inputs = keras.Input(shape=(None, num_tokens))
+        return inputs, keras.layers.Masking(mask_value=0.0, name=masking)(inputs) if mask_padding else inputs
+    inputs = keras.Input(shape=(None,))
+    return inputs, keras.layers.Embedding(num_tokens, latent_dim, mask_zero=mask_zero, name=embedding)(inputs)
+
+
+def joined(states):
+    """A Bidirectional layer's states [h_fw, c_fw, h_bw, c_bw] (forward's, then backward's) as
+    the [h, c] of a decoder of twice the units: each forward state joined to its backward one."""
+    half = len(states) // 2
+    return [keras.layers.Concatenate()([f, b]) for f, b in zip(states[:half], states[half:])]
+
+
+def encoder_stack(num_encoder_tokens, latent_dim, cell, num_layers, bidirectional, level, mask_zero,
+                  mask_padding, return_top_sequences, options):
     """(encoder_inputs, the top layer's outputs, [each layer's states]) of the encoder loop;
     options: every RNN layer's reset_after, dropout and recurrent_dropout."""
-    if level == "char":
-        encoder_inputs = keras.Input(shape=(None, num_encoder_tokens))
-        x = keras.layers.Masking(mask_value=0.0, name=ENCODER_MASKING)(encoder_inputs) \
-            if mask_padding else encoder_inputs
-    else:
-        encoder_inputs = keras.Input(shape=(None,))
-        x = keras.layers.Embedding(num_encoder_tokens, latent_dim, mask_zero=mask_zero,
-                                   name=ENCODER_EMBEDDING)(encoder_inputs)
+    encoder_inputs, x = model_input("encoder", level, num_encoder_tokens, latent_dim, mask_zero, mask_padding)
     # Every layer but the top returns its sequence to the next one (with attention the top
     # one too: the decoder attends to it); each keeps its states.
     encoder_states = []
@@ -99,12 +112,21 @@ def _encoder(num_encoder_tokens, latent_dim, cell, num_layers, bidirectional, le
                    return_state=True, name=encoder_name(k), **options)
         if bidirectional:
             x, *states = keras.layers.Bidirectional(rnn, name=encoder_name(k))(x)
-            half = len(states) // 2     # [h_fw, c_fw, h_bw, c_bw]: forward's, then backward's
-            states = [keras.layers.Concatenate()([f, b]) for f, b in zip(states[:half], states[half:])]
+            states = joined(states)
         else:
             x, *states = rnn(x)
         encoder_states.append(states)
     return encoder_inputs, x, encoder_states
+
+
+def trained_encoder_states(encoders, bidirectional: bool) -> list:
+    """Every encoder layer's final states, off a trained model's layers (``encoder_model``'s
+    outputs), a Bidirectional's joined as the decoder reads them."""
+    encoder_states = []
+    for layer in encoders:
+        _, *states = layer.output
+        encoder_states += joined(states) if bidirectional else states
+    return encoder_states
 
 
 def build_deep_training_model(num_encoder_tokens: int, num_decoder_tokens: int, latent_dim: int = 256,
@@ -126,16 +148,9 @@ def build_deep_training_model(num_encoder_tokens: int, num_decoder_tokens: int, 
             or (mask_padding and level != "char"):
         raise ValueError(f"unsupported variant: cell={cell!r}, level={level!r}, mask_zero={mask_zero}, "
                          f"mask_padding={mask_padding}")
-    encoder_inputs, x, encoder_states = _encoder(num_encoder_tokens, latent_dim, cell, num_layers,
+    encoder_inputs, x, encoder_states = encoder_stack(num_encoder_tokens, latent_dim, cell, num_layers,
                                                  bidirectional, level, mask_zero, mask_padding, attention, options)
-    if level == "char":
-        decoder_inputs = keras.Input(shape=(None, num_decoder_tokens))
-        y = keras.layers.Masking(mask_value=0.0, name=DECODER_MASKING)(decoder_inputs) \
-            if mask_padding else decoder_inputs
-    else:
-        decoder_inputs = keras.Input(shape=(None,))
-        y = keras.layers.Embedding(num_decoder_tokens, latent_dim, mask_zero=mask_zero,
-                                   name=DECODER_EMBEDDING)(decoder_inputs)
+    decoder_inputs, y = model_input("decoder", level, num_decoder_tokens, latent_dim, mask_zero, mask_padding)
 
     # The decoder: layer k starts from encoder layer k's states.
     units = 2 * latent_dim if bidirectional else latent_dim
@@ -165,7 +180,7 @@ def build_deep_no_teacher_forcing_model(num_encoder_tokens: int, num_decoder_tok
     Dense softmax output is the next step's input. Input 2: the start character only,
     (N, 1, num_decoder_tokens); the output: the steps' probabilities concatenated."""
     options = _options(cell, dropout, recurrent_dropout, reset_after)
-    encoder_inputs, _, states = _encoder(num_encoder_tokens, latent_dim, cell, num_layers, bidirectional,
+    encoder_inputs, _, states = encoder_stack(num_encoder_tokens, latent_dim, cell, num_layers, bidirectional,
                                          "char", False, False, False, options)
     decoder_inputs = keras.Input(shape=(1, num_decoder_tokens))
     units = 2 * latent_dim if bidirectional else latent_dim
@@ -207,13 +222,7 @@ def build_deep_inference_models(model: keras.Model):
     mask_zero = word and model.get_layer(DECODER_EMBEDDING).mask_zero
 
     encoder_inputs = model.input[0]
-    encoder_states = []
-    for layer in encoders:
-        outputs, *states = layer.output
-        if bidirectional:
-            half = len(states) // 2
-            states = [keras.layers.Concatenate()([f, b]) for f, b in zip(states[:half], states[half:])]
-        encoder_states += states
+    encoder_states = trained_encoder_states(encoders, bidirectional)
     memory = [encoders[-1].output[0]] if attention else []
     if attention and mask_zero:   # the mask Keras derived from the encoder's ids, as a tensor
         memory.append(keras.ops.not_equal(encoder_inputs, 0))

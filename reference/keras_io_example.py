@@ -63,15 +63,20 @@ def vectorize_as_the_example(data_path: str, num_samples: int, padding: str = "s
     return encoder_input_data, decoder_input_data, decoder_target_data, num_encoder_tokens, num_decoder_tokens
 
 
-def main(argv=None):
-    p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+def example_args(argv, description: str, out: str) -> argparse.Namespace:
+    """The example's constants as flags (the blog's script, ``blog_example.py``, takes the same)."""
+    p = argparse.ArgumentParser(description=description)
     p.add_argument("--data", required=True)
     p.add_argument("--num-samples", type=int, default=10000)
     p.add_argument("--epochs", type=int, default=100)
     p.add_argument("--batch-size", type=int, default=64)
     p.add_argument("--latent-dim", type=int, default=256)
-    p.add_argument("--out", default="s2s_model.keras")
-    args = p.parse_args(argv)
+    p.add_argument("--out", default=out)
+    return p.parse_args(argv)
+
+
+def main(argv=None):
+    args = example_args(argv, __doc__.split("\n")[0], "s2s_model.keras")
     from .models import build_training_model
 
     enc, dec, tgt, num_encoder_tokens, num_decoder_tokens = vectorize_as_the_example(args.data, args.num_samples)

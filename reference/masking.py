@@ -29,7 +29,7 @@ from __future__ import annotations
 
 import keras
 
-from .models import _rnn, _rnn_layers, _sampling_models
+from .common import _rnn, _rnn_layers, _sampling_models
 
 __all__ = ["build_masked_training_model", "build_masked_inference_models"]
 

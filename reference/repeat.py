@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import keras
 
-from .models import _rnn
+from .common import _rnn
 
 __all__ = ["build_addition_model"]
 

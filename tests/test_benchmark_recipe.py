@@ -2,6 +2,8 @@
 numbers are the README's, measured separately)."""
 import json
 
+import pytest
+
 from benchmarks import recipe_fra, recipe_report
 
 
@@ -20,3 +22,44 @@ def test_recipe_fra_and_its_report_run(fra_path, tmp_path, capsys):
     printed = capsys.readouterr().out
     assert (tmp_path / "p.png").stat().st_size > 0
     assert "| **tiny, final** |" in printed and printed.count("\n| ") >= 3 + 2 + 3
+
+
+def test_a_recipe_run_resumed_from_its_state_ends_as_an_uninterrupted_one(fra_path, tmp_path, monkeypatch):
+    """--state: a run cut short by its wall-clock deadline in its second epoch, started again,
+    ends with the weights and the curve (scores, losses) of a run that never stopped."""
+    import numpy as np
+
+    from npseq2seq import io
+
+    def run(name_of_files, state=None):
+        argv = ["--name", "tiny", "--data", str(fra_path), "--budget", "600", "--eval-every", "0",
+                "--eval-n", "10", "--out", str(tmp_path / f"{name_of_files}.json"),
+                "--save", str(tmp_path / f"{name_of_files}.npz")]
+        argv += ["--state", str(state)] if state else []
+        return recipe_fra.main(argv + ["--", "--num-samples", "300", "--held-out", "20", "--latent-dim", "8",
+                                       "--epochs", "3", "--validation-split", "0", "--padding", "zero",
+                                       "--bucket-by-length"])
+
+    whole = run("whole")
+    state = tmp_path / "run.state.npz"
+    real_end = recipe_fra.CpuBudget.on_train_batch_end
+
+    def deadline_in_epoch_2(self, batch, logs=None):
+        real_end(self, batch, logs)
+        if len(self.curve) == 1 and batch == 1:   # the second epoch's second batch: "the clock"
+            self.model.stop_training = self.stopped_by_clock = True
+
+    monkeypatch.setattr(recipe_fra.CpuBudget, "on_train_batch_end", deadline_in_epoch_2)
+    assert run("cut", state) is None and not (tmp_path / "cut.json").exists()
+    assert io.load_checkpoint(state)[1]["epoch"] == 1            # the whole epoch, not the cut one
+    monkeypatch.setattr(recipe_fra.CpuBudget, "on_train_batch_end", real_end)
+    resumed = run("cut", state)
+    assert [p["epoch"] for p in resumed["curve"]] == [1, 2, 3]
+    keys = ("loss", "chrf", "bleu", "cer", "exact")
+    assert [[p[k] for k in keys] for p in resumed["curve"]] == [[p[k] for k in keys] for p in whole["curve"]]
+    assert resumed["final"]["chrf"] == whole["final"]["chrf"]
+    a, b = io.load_model(tmp_path / "whole.npz"), io.load_model(tmp_path / "cut.npz")
+    assert all(np.array_equal(x, y) for x, y in zip(a.get_weights(), b.get_weights()))
+    with pytest.raises(SystemExit, match="not a --state checkpoint of --name other"):
+        recipe_fra.main(["--name", "other", "--data", str(fra_path), "--state", str(state), "--",
+                         "--num-samples", "300", "--held-out", "20"])

@@ -60,6 +60,23 @@ def test_quick_mode_and_flags():
     assert Config().latent_dim == 256 and Config().batch_size == 64 and not Config().quick
     with pytest.raises(SystemExit, match="--rounds must be a positive integer"):
         parse_args(["--rounds", "0"])
+    cfg, args = parse_args(["--only", "decoding", "--decode-rounds", "5"])
+    assert args.only == "decoding" and cfg.decode_rounds == 5 and Config().decode_rounds == 3
+    with pytest.raises(SystemExit, match="--decode-rounds must be a positive integer"):
+        parse_args(["--decode-rounds", "0"])
+    assert parse_args(["--threads-ab", "1"])[1].threads_ab == 1
+
+
+def test_the_threads_row_of_the_report():
+    results = fake_results()
+    lstm = results["training"][0]
+    lstm["times"]["numpy_threads"] = timing(3.0, 0.3)
+    lstm["ratio"]["numpy_threads"] = 3.3 / 9.0
+    lstm["final_val_loss"]["numpy_threads"] = 1.1
+    lstm["threads"] = {"numpy": 1, "numpy_threads": 2}
+    md = report.to_markdown(results)
+    assert ("| char LSTM, threads=2 (npseq2seq only; the row above: threads=1) | float32 | 3.00 / 0.30 "
+            "| | | **0.37** | | 1.100 |") in md
 
 
 # --------------------------------------------------------------------------- reports
@@ -95,7 +112,7 @@ def fake_results():
             {"name": "npseq2seq greedy_decode, batch 1", "framework": "numpy", "kind": "single",
              "sentences": 2, "chars": 40, "seconds": summarize([0.002]), "ms_per_sentence": 1.0,
              "ms_per_char": 0.05, "agree": "2/2", "vs_keras_tutorial": 0.001, "vs_keras_best": 0.5,
-             "keras_best": "k"},
+             "keras_best": "k", "vs_keras_xla": 0.4},
             {"name": "Keras tutorial decode_sequence", "framework": "keras", "kind": "tutorial",
              "sentences": 1, "chars": 20, "seconds": summarize([1.0]), "ms_per_sentence": 1000.0,
              "ms_per_char": 50.0, "agree": "1/1"}]},
@@ -118,6 +135,7 @@ def test_markdown_report_has_every_row_and_says_what_was_skipped():
     assert "1.900 (tutorial mode: 2.000)" in md
     assert "| char GRU | float32 | not available: no GRU |" in md
     assert "npseq2seq greedy_decode, batch 1" in md and "**0.75**" in md
+    assert "| 0.0500 (0.0500–0.0500) | 1.0e-03 | 0.50 | 0.40 |" in md      # spread, vs XLA
     assert "Skipped in this run" in md and "Not run: --skip blas-variant" in md
     assert "a CPU, 2 cores" in md and "kernel SkylakeX" in md
     assert "machine was busy" not in md
@@ -163,6 +181,22 @@ def test_the_numpy_side_runs_on_the_models_caches():
     log_probs = logits - np.log(np.exp(logits).sum(-1, keepdims=True))
     expected = -np.take_along_axis(log_probs, y[..., None], -1)[..., 0][real].mean()
     assert real_steps_val_loss(model, data, zero_data, batch_size=3) == pytest.approx(expected, rel=1e-12)
+
+
+def test_the_one_sentence_rows_run():
+    """numpy_side.one_sentence gives greedy_batch's strings; the step microbenchmark runs
+    (its numbers are not asserted)."""
+    from benchmarks import numpy_side, one_sentence_steps
+    from npseq2seq import Seq2Seq
+    from npseq2seq.text import CharVocab, number_word_pairs, vectorize
+
+    inputs, targets = number_word_pairs(num_samples=12)
+    vocab = CharVocab.from_texts(inputs, targets)
+    model = Seq2Seq(vocab.num_encoder_tokens, vocab.num_decoder_tokens, 8, seed=0, vocab=vocab)
+    enc = vectorize(inputs, targets, vocab)[0]
+    assert numpy_side.one_sentence(model, enc) == numpy_side.greedy_batch(model, enc, 4)
+    row = one_sentence_steps.measure("char GRU", 8, number=2, repeat=1)
+    assert row["fast"][0] > 0 and set(row["parts"]) == {"recurrent GEMV h U", "Dense GEMV"}
 
 
 @pytest.mark.parity

@@ -12,6 +12,7 @@ from ..checks import check_integer
 from ..text.checks import check_texts
 from .beam import DEFAULT_LENGTH_PENALTY, beam_search, length_normaliser
 from .greedy import greedy_decode, vocab_of
+from .one_sentence import OneSentenceGreedy, supports
 from .sampling import make_rng, make_sampler, sample_decode
 
 
@@ -63,6 +64,8 @@ def translate(model, texts, vocab=None, batch_size: int = 256, errors: str = "ra
     if errors not in ("raise", "ignore"):
         raise ValueError(f"errors must be 'raise' or 'ignore', received {errors!r}")
     search = _search(sampling, beam_width, n_best, temperature, k, p, seed, num_samples)
+    if "greedy" in search and supports(model):   # one sentence at a time: one_sentence.py
+        search["one"] = OneSentenceGreedy(model, vocab.start_id, vocab.stop_id, vocab.max_decoder_seq_length + 1)
     empty = [not vocab.has_tokens(text, errors=errors) for text in texts]
     todo = [text for text, skip in zip(texts, empty) if not skip]
     results = []
@@ -98,6 +101,8 @@ def _search(sampling, beam_width, n_best, temperature, k, p, seed, num_samples) 
 def _decode(model, vocab, batch, search: dict, keep_end: bool, length_penalty: float) -> list:
     """One batch of encoded inputs -> its strings, or its lists of ``Translation``."""
     max_steps = vocab.max_decoder_seq_length + 1
+    if "greedy" in search and len(batch) == 1 and "one" in search:
+        return [vocab.decode(search["one"].decode(batch), keep_end=keep_end)]
     if "greedy" in search:
         return [vocab.decode(ids, keep_end=keep_end)
                 for ids in greedy_decode(model, batch, vocab.start_id, vocab.stop_id, max_steps)]

@@ -8,6 +8,8 @@ Reading:
 - ``h5.py``: HDF5 read within bounds (hard links only, float datasets of the expected shape).
 - ``layouts.py``: where each layer's arrays sit, in Keras 3, tf.keras 2.x and Keras 2.0–2.2 files.
 - ``graph.py``: the config as a graph of layers, classes checked (no Lambda, no custom objects).
+- ``layer_settings.py``: each layer's options checked against what npseq2seq computes; the RNNs'
+  settings read as one cell (class, units, recurrent_activation, reset_after, dropout).
 - ``architecture.py``: that graph walked → Seq2SeqConfig and the Keras layer of each part.
 - ``vocabulary.py``: the vocabulary, from the training data or a file, checked against the weights.
 - ``reader.py``: ``load_keras``, the steps in order.

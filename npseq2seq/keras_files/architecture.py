@@ -18,20 +18,18 @@ Anything else (another wiring, an activation other than Keras's defaults, a laye
 the path) is refused with a message naming the layer (class_name and name).
 
 The config is read as a graph by ``graph.py`` (classes checked, calls in either Keras
-dialect); this file walks it.
+dialect); each layer's settings are checked by ``layer_settings.py``; this file walks the
+path.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
 
 from ..text.errors import excerpt
-from .graph import MASK_OPS, MODELS, RNNS, Graph, check_object
+from .graph import MASK_OPS, MODELS, RNNS, check_object
+from .layer_settings import LayerSettings, config_int
 
 __all__ = ["Architecture", "read_architecture"]
-
-# what a layer's config must say for npseq2seq's computation to be Keras's (absent = default)
-DEFAULTS = {"activation": "tanh", "use_bias": True, "go_backwards": False, "stateful": False,
-            "time_major": False}
 
 
 @dataclass(frozen=True)
@@ -59,19 +57,15 @@ def read_architecture(model_config, era: str, error) -> Architecture:
     return graph.architecture()
 
 
-class _Walk(Graph):
+class _Walk(LayerSettings):
     """The graph walked back from the output, each part of npseq2seq's model found."""
-
-    def __init__(self, config: dict, era: str, error):
-        super().__init__(config, error)
-        self.era = era
 
     def architecture(self) -> Architecture:
         name, kind, config, inputs, _ = self.layer(self.output, "Dense", role="output Dense softmax")
         self._expect(name, kind, config, activation="softmax", use_bias=True)
         if len(inputs) != 1:
             raise self.fail(name, kind, f"reads {len(inputs)} tensors, expected 1")
-        roles, sizes = {("dense", 0): name}, {"num_decoder_tokens": _int(config, "units", name, kind, self.error)}
+        roles, sizes = {("dense", 0): name}, {"num_decoder_tokens": config_int(config, "units", name, kind, self.error)}
         top, memory = self._attention(inputs[0], roles, sizes)
         decoders = self._decoder_chain(top)
         encoders, bidirectional = self._encoders(decoders)
@@ -167,61 +161,6 @@ class _Walk(Graph):
         self.layer((owner, 0), "Bidirectional", role=f"encoder layer under {dec!r}")
         return owner
 
-    def _rnn_sizes(self, encoders, decoders, bidirectional) -> dict:
-        cells, units, activations, resets, rates = set(), set(), set(), set(), set()
-        for name in encoders + decoders:
-            kind, config = self.layers[name][:2]
-            if kind == "Bidirectional":
-                self._expect(name, kind, config, merge_mode="concat")
-                inner = config.get("layer")
-                if not isinstance(inner, dict) or inner.get("class_name") not in RNNS:
-                    raise self.fail(name, kind, "wraps no LSTM or GRU layer")
-                check_object(inner, f"the layer inside {name!r}", self.error)
-                kind, config = inner["class_name"], inner.get("config") or {}
-                if name in encoders:
-                    units.add(("encoder", _int(config, "units", name, kind, self.error)))
-            else:
-                units.add(("encoder" if name in encoders else "decoder", _int(config, "units", name, kind,
-                                                                              self.error)))
-            cells.add(kind)
-            self._expect(name, kind, config, **DEFAULTS)
-            activations.add(self._recurrent_activation(name, kind, config))
-            if kind == "GRU":     # Keras 2's GRU default reset_after=False, Keras 3's True
-                resets.add(bool(config.get("reset_after", self.era != "keras2")))
-            # training-only options: kept, so that training on in npseq2seq trains as Keras would
-            rates.add(tuple(_rate(config, key, name, kind, self.error) for key in ("dropout", "recurrent_dropout")))
-            if name in encoders and not config.get("return_state"):
-                raise self.fail(name, kind, "an encoder layer must return_state")
-        if len(cells) != 1:
-            raise self.error(f"the model mixes {sorted(cells)} layers; npseq2seq's models use one cell")
-        enc = {u for side, u in units if side == "encoder"}
-        dec = {u for side, u in units if side == "decoder"}
-        if len(enc) != 1 or dec != {next(iter(enc)) * (2 if bidirectional else 1)}:
-            raise self.error(f"encoder units {sorted(enc)} and decoder units {sorted(dec)}: npseq2seq's models have "
-                             "latent_dim in every encoder layer (each direction) and in the decoder "
-                             "(2*latent_dim after a Bidirectional encoder)")
-        if len(activations) > 1 or len(resets) > 1 or len(rates) > 1:
-            raise self.error("the RNN layers differ in recurrent_activation, reset_after or their dropout rates; "
-                             "npseq2seq's models use one cell throughout")
-        dropout, recurrent_dropout = rates.pop()
-        sizes = {"cell": cells.pop().lower(), "latent_dim": enc.pop(), "num_layers": len(decoders),
-                 "bidirectional": bidirectional, "recurrent_activation": activations.pop(),
-                 "dropout": dropout, "recurrent_dropout": recurrent_dropout}
-        if resets == {False}:
-            sizes["reset_after"] = False
-        return sizes
-
-    def _recurrent_activation(self, name, kind, config) -> str:
-        """The gates' activation as npseq2seq names it. "hard_sigmoid" is Keras 2's
-        clip(0.2x + 0.5, 0, 1) in Keras 2 and tf.keras files (the default until Keras 2.3);
-        Keras 3 redefined the name as clip(x/6 + 0.5, 0, 1), which npseq2seq does not have."""
-        value = config.get("recurrent_activation", "hard_sigmoid" if self.era == "keras2" else "sigmoid")
-        if value == "sigmoid" or (value == "hard_sigmoid" and self.era != "keras3"):
-            return value
-        shown = "Keras 3's 'hard_sigmoid' (x/6 + 0.5)" if value == "hard_sigmoid" else excerpt(value)
-        raise self.fail(name, kind, f"recurrent_activation {shown} is not supported: npseq2seq's cells have "
-                                    "'sigmoid' and Keras 2's 'hard_sigmoid' (0.2x + 0.5)")
-
     def _input_side(self, first, side, roles, sizes) -> dict:
         """The layers between an Input and the side's first RNN: nothing (one-hot
         characters), Masking (mask_padding) or Embedding (word level)."""
@@ -230,8 +169,8 @@ class _Walk(Graph):
                                                    role=f"{side}'s input")
         out = {}
         if kind == "Embedding":
-            tokens = _int(config, "input_dim", name, kind, self.error)
-            if _int(config, "output_dim", name, kind, self.error) != sizes["latent_dim"]:
+            tokens = config_int(config, "input_dim", name, kind, self.error)
+            if config_int(config, "output_dim", name, kind, self.error) != sizes["latent_dim"]:
                 raise self.fail(name, kind, f"output_dim {config.get('output_dim')}: npseq2seq's Embedding has "
                                             f"latent_dim ({sizes['latent_dim']}) columns")
             mask = bool(config.get("mask_zero", False))
@@ -261,24 +200,3 @@ class _Walk(Graph):
         if not isinstance(shape, list) or len(shape) != 3 or not isinstance(shape[-1], int) or shape[-1] < 1:
             raise self.fail(name, kind, f"shape {excerpt(shape)}: a character model's Input is (None, None, tokens)")
         return shape[-1]
-
-    def _expect(self, name, kind, config, **values):
-        for key, value in values.items():
-            if key in config and config[key] != value:
-                raise self.fail(name, kind, f"{key}={excerpt(config[key])} is not supported (npseq2seq's models "
-                                            f"have {key}={value!r})")
-
-
-def _int(config, key, name, kind, error) -> int:
-    value = config.get(key)
-    if not isinstance(value, int) or isinstance(value, bool) or not 1 <= value <= 10_000_000:
-        raise error(f"layer {name!r} (class_name {kind!r}): {key} is {excerpt(value)}, expected a positive integer")
-    return value
-
-
-def _rate(config, key, name, kind, error) -> float:
-    """A dropout rate of an RNN layer's config: absent is 0 (as in Keras), else a number in [0, 1)."""
-    value = config.get(key, 0.0)
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 <= value < 1:
-        raise error(f"layer {name!r} (class_name {kind!r}): {key} is {excerpt(value)}, expected a number in [0, 1)")
-    return float(value)

@@ -35,9 +35,12 @@ instead of h_{t-1}, so its gradient is summed against that product.
 """
 from __future__ import annotations
 
+from functools import partial
+
 import numpy as np
 
 from ..ops import GateActivation, gate_activation
+from ..threads import split_rows
 from .projection import gemm_over_time
 from .recurrent import Recurrent, RecurrentCache, split_gates
 from .rnn_dropout import dropped_gemm_over_time, dropped_product, dropped_product_backward
@@ -52,7 +55,8 @@ def gru_step_forward(a, h_prev, recurrent_kernel, recurrent_bias, reset_after,
     Writes h (N, H) and ``saved`` (N, H), what the backward needs of the candidate's
     recurrent term: with reset_after m_h = h₋₁ U_h + b₁_h (what r multiplies), without
     it r ⊙ h₋₁ (what U_h multiplies). rec_masks: recurrent dropout's (3, N, H) masks, one
-    per gate z, r, h, or None.
+    per gate z, r, h, or None. The products with U run whole; the elementwise work between
+    them on row blocks (``threads.py``).
     """
     units = h_prev.shape[1]
     zr, cand = slice(0, 2 * units), slice(2 * units, 3 * units)
@@ -61,21 +65,43 @@ def gru_step_forward(a, h_prev, recurrent_kernel, recurrent_bias, reset_after,
             m = h_prev @ recurrent_kernel
         else:                                             # recurrent dropout: m_g = (h₋₁ ⊙ r_g) U_g
             m = dropped_product(h_prev, recurrent_kernel, rec_masks)
-        m += recurrent_bias                               # m = h₋₁ U + b₁, all three blocks
-        a[:, zr] += m[:, zr]
-        activation(a[:, zr])                              # z, r = σ(x W_zr + b₀_zr + m_zr)
-        np.copyto(saved, m[:, cand])
-        a[:, cand] += a[:, units:2 * units] * saved       # … + r ⊙ m_h
-    elif rec_masks is None:
-        a[:, zr] += h_prev @ recurrent_kernel[:, zr]
-        activation(a[:, zr])                              # z, r = σ(x W_zr + b_zr + h₋₁ U_zr)
-        np.multiply(a[:, units:2 * units], h_prev, out=saved)
-        a[:, cand] += saved @ recurrent_kernel[:, cand]   # … + (r ⊙ h₋₁) U_h
+        split_rows(partial(_reset_after_forward, recurrent_bias, activation), a, m, saved, h_prev, h)
+        return
+    if rec_masks is None:
+        mzr = h_prev @ recurrent_kernel[:, zr]            # h₋₁ U_zr
+        masked_h = h_prev
     else:                                                 # recurrent dropout, gate by gate:
-        a[:, zr] += dropped_product(h_prev, recurrent_kernel[:, zr], rec_masks[:2])
-        activation(a[:, zr])                              # z, r = σ(x W_zr + b_zr + (h₋₁ ⊙ r_zr) U_zr)
-        np.multiply(a[:, units:2 * units], h_prev * rec_masks[2], out=saved)
-        a[:, cand] += saved @ recurrent_kernel[:, cand]   # … + (r ⊙ h₋₁ ⊙ r_h) U_h
+        mzr = dropped_product(h_prev, recurrent_kernel[:, zr], rec_masks[:2])   # (h₋₁ ⊙ r_zr) U_zr
+        masked_h = h_prev * rec_masks[2]                  # h₋₁ ⊙ r_h
+    split_rows(partial(_gates_zr_forward, activation), a, mzr, masked_h, saved)
+    a[:, cand] += saved @ recurrent_kernel[:, cand]       # … + (r ⊙ h₋₁) U_h
+    split_rows(_candidate_forward, a, h_prev, h)
+
+
+def _reset_after_forward(recurrent_bias, activation, a, m, saved, h_prev, h):
+    """reset_after, on some rows: the whole step after m = h₋₁ U (one split a step)."""
+    units = saved.shape[1]
+    zr, cand = slice(0, 2 * units), slice(2 * units, 3 * units)
+    m += recurrent_bias                                   # m = h₋₁ U + b₁, all three blocks
+    a[:, zr] += m[:, zr]
+    activation(a[:, zr])                                  # z, r = σ(x W_zr + b₀_zr + m_zr)
+    np.copyto(saved, m[:, cand])
+    a[:, cand] += a[:, units:2 * units] * saved           # … + r ⊙ m_h
+    _candidate_forward(a, h_prev, h)
+
+
+def _gates_zr_forward(activation, a, mzr, masked_h, saved):
+    """Without reset_after, on some rows: z, r, and saved = r ⊙ h₋₁ (⊙ r_h with dropout)."""
+    units = saved.shape[1]
+    a[:, :2 * units] += mzr
+    activation(a[:, :2 * units])                          # z, r = σ(x W_zr + b_zr + h₋₁ U_zr)
+    np.multiply(a[:, units:2 * units], masked_h, out=saved)
+
+
+def _candidate_forward(a, h_prev, h):
+    """On some rows: hh = tanh(its argument), then the new state."""
+    units = h.shape[1]
+    cand = slice(2 * units, 3 * units)
     np.tanh(a[:, cand], out=a[:, cand])                   # hh = tanh(…)
     z, hh = a[:, :units], a[:, cand]
     np.subtract(h_prev, hh, out=h)
@@ -93,38 +119,64 @@ def gru_step_backward(dh, gates, h_prev, saved, recurrent_kernel_t, activation: 
     the gradient of m = h₋₁ U + b₁; without it (drec None) U's gradient is formed
     from da and ``saved`` = r ⊙ h₋₁ (see GRU.weight_gradients). recurrent_kernel_t: Uᵀ (3H, H).
     rec_masks: as the forward's (then read h₋₁ ⊙ r_g for h₋₁ below, and r_g in dh₋₁).
+    The elementwise work runs on row blocks, the products with Uᵀ whole.
     """
-    z, r, hh = split_gates(gates, 3)
-    da_z, da_r, da_h = split_gates(da, 3)
     units = h_prev.shape[1]
     zr, cand = slice(0, 2 * units), slice(2 * units, 3 * units)
-    np.subtract(h_prev, hh, out=da_z)
-    da_z *= dh                                            # h = z·h₋₁ + (1−z)·hh -> dL/dz
-    np.multiply(hh, hh, out=da_h)
-    np.subtract(1.0, da_h, out=da_h)                      # hh = tanh(a_h)       -> tanh' = 1 − hh²
-    da_h *= dh * (1.0 - z)                                # h = … + (1−z)·hh     -> dL/da_h
     if drec is not None:
-        np.multiply(da_h, saved, out=da_r)                # a_h = … + r·m_h      -> dL/dr
-        da[:, zr] *= activation.derivative(gates[:, zr], np.empty_like(da[:, zr]))  # z, r = σ(a)
-        drec[:, zr] = da[:, zr]                           # m enters a_z, a_r directly,
-        np.multiply(da_h, r, out=drec[:, cand])           # and a_h through r: a_h = … + r·m_h
-        dh *= z                                           # h = z·h₋₁ + …
+        split_rows(partial(_reset_after_backward, activation), dh, gates, h_prev, saved, da, drec)
         if rec_masks is None:
             dh += drec @ recurrent_kernel_t               # m = h₋₁ U + b₁
         else:                                             # m_g = (h₋₁·r_g) U_g + b₁_g
             dh += dropped_product_backward(drec, recurrent_kernel_t, rec_masks)
         return
-    drh = da_h @ recurrent_kernel_t[cand]                 # a_h = … + (r·h₋₁) U_h -> dL/d(r·h₋₁)
-    masked_h = h_prev if rec_masks is None else h_prev * rec_masks[2]   # h₋₁, or h₋₁·r_h (dropout)
-    np.multiply(drh, masked_h, out=da_r)                  #                       -> dL/dr
-    da[:, zr] *= activation.derivative(gates[:, zr], np.empty_like(da[:, zr]))  # z, r = σ(a)
-    dh *= z                                               # h = z·h₋₁ + …
+    split_rows(_candidate_backward, dh, gates, h_prev, da)
+    drh = da[:, cand] @ recurrent_kernel_t[cand]          # a_h = … + (r·h₋₁) U_h -> dL/d(r·h₋₁)
     if rec_masks is None:
-        dh += drh * r                                     # (r·h₋₁)
+        split_rows(partial(_gates_zr_backward, activation), dh, gates, h_prev, drh, da)
         dh += da[:, zr] @ recurrent_kernel_t[zr]          # a_z, a_r = … + h₋₁ U_zr
     else:
-        dh += drh * r * rec_masks[2]                      # (r·h₋₁·r_h)
+        split_rows(partial(_gates_zr_backward, activation), dh, gates, h_prev, drh, da, rec_masks[2])
         dh += dropped_product_backward(da[:, zr], recurrent_kernel_t[zr], rec_masks[:2])  # (h₋₁·r_g) U_g
+
+
+def _candidate_backward(dh, gates, h_prev, da):
+    """On some rows: dL/dz and dL/da_h from dh."""
+    z, _, hh = split_gates(gates, 3)
+    da_z, _, da_h = split_gates(da, 3)
+    np.subtract(h_prev, hh, out=da_z)
+    da_z *= dh                                            # h = z·h₋₁ + (1−z)·hh -> dL/dz
+    np.multiply(hh, hh, out=da_h)
+    np.subtract(1.0, da_h, out=da_h)                      # hh = tanh(a_h)       -> tanh' = 1 − hh²
+    da_h *= dh * (1.0 - z)                                # h = … + (1−z)·hh     -> dL/da_h
+
+
+def _reset_after_backward(activation, dh, gates, h_prev, saved, da, drec):
+    """reset_after, on some rows: everything before dh += drec Uᵀ (one split a step)."""
+    _candidate_backward(dh, gates, h_prev, da)
+    units = dh.shape[1]
+    zr, cand = slice(0, 2 * units), slice(2 * units, 3 * units)
+    np.multiply(da[:, cand], saved, out=da[:, units:2 * units])   # a_h = … + r·m_h -> dL/dr
+    da[:, zr] *= activation.derivative(gates[:, zr], np.empty_like(da[:, zr]))  # z, r = σ(a)
+    drec[:, zr] = da[:, zr]                               # m enters a_z, a_r directly,
+    np.multiply(da[:, cand], gates[:, units:2 * units], out=drec[:, cand])   # and a_h through r
+    dh *= gates[:, :units]                                # h = z·h₋₁ + …
+
+
+def _gates_zr_backward(activation, dh, gates, h_prev, drh, da, mask_h=None):
+    """Without reset_after, on some rows: dL/dr from drh = dL/d(r·h₋₁), σ', and dh₋₁'s
+    elementwise terms (mask_h: recurrent dropout's r_h, or None)."""
+    units = dh.shape[1]
+    zr = slice(0, 2 * units)
+    z, r = gates[:, :units], gates[:, units:2 * units]
+    masked_h = h_prev if mask_h is None else h_prev * mask_h   # h₋₁, or h₋₁·r_h (dropout)
+    np.multiply(drh, masked_h, out=da[:, units:2 * units])     # a_h = … + (r·h₋₁) U_h -> dL/dr
+    da[:, zr] *= activation.derivative(gates[:, zr], np.empty_like(da[:, zr]))  # z, r = σ(a)
+    dh *= z                                               # h = z·h₋₁ + …
+    if mask_h is None:
+        dh += drh * r                                     # (r·h₋₁)
+    else:
+        dh += drh * r * mask_h                            # (r·h₋₁·r_h)
 
 
 class GRU(Recurrent):

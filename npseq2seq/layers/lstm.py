@@ -26,9 +26,12 @@ live in ``recurrent.py``; this file is only the cell.
 """
 from __future__ import annotations
 
+from functools import partial
+
 import numpy as np
 
 from ..ops import GateActivation, gate_activation, lstm_bias
+from ..threads import split_rows
 from .recurrent import Recurrent, split_gates
 from .rnn_dropout import dropped_product, dropped_product_backward
 
@@ -40,11 +43,18 @@ def lstm_step_forward(z, h_prev, c_prev, recurrent_kernel, activation: GateActiv
     z (N, 4H): x_t W + b on entry, the activated gates i, f, g, o on exit (the
     backward reads them). h_prev, c_prev (N, H). Writes h, c and tanh_c = tanh(c) (N, H).
     rec_masks: recurrent dropout's (4, N, H) masks, one per gate, or None.
+    The product with U runs whole; the elementwise rest on row blocks (``threads.py``).
     """
     if rec_masks is None:
-        z += h_prev @ recurrent_kernel             # z = x_t W + b + h₋₁ U
+        zh = h_prev @ recurrent_kernel             # h₋₁ U
     else:                                          # recurrent dropout, gate by gate:
-        z += dropped_product(h_prev, recurrent_kernel, rec_masks)   # z_g = … + (h₋₁ ⊙ r_g) U_g
+        zh = dropped_product(h_prev, recurrent_kernel, rec_masks)   # (h₋₁ ⊙ r_g) U_g
+    split_rows(partial(_cell_forward, activation), z, zh, c_prev, h, c, tanh_c)
+
+
+def _cell_forward(activation, z, zh, c_prev, h, c, tanh_c):
+    """The elementwise part of a step on some rows (zh: the recurrent product)."""
+    z += zh                                        # z = x_t W + b + h₋₁ U
     activation(z)                                  # i, f, o = σ(z_i, z_f, z_o); g = tanh(z_g)
     i, f, g, o = split_gates(z, 4)
     np.multiply(f, c_prev, out=c)
@@ -61,8 +71,17 @@ def lstm_step_backward(dh, dc, gates, c_prev, tanh_c, recurrent_kernel_t,
     step t+1); on exit they hold the gradients of h_{t-1} and c_{t-1}. gates: the
     step's i, f, g, o (N, 4H). recurrent_kernel_t: Uᵀ (4H, H). Writes dz (N, 4H),
     the gradient of the pre-activations z, which is also d(x_t W + b) and d(h_{t-1} U).
-    rec_masks: as the forward's.
+    rec_masks: as the forward's. The elementwise part runs on row blocks, dz Uᵀ whole.
     """
+    split_rows(partial(_cell_backward, activation), dh, dc, gates, c_prev, tanh_c, dz)
+    if rec_masks is None:
+        np.matmul(dz, recurrent_kernel_t, out=dh)  # z = … + h₋₁ U   -> dL/dh₋₁ = dz Uᵀ
+    else:                                          # z_g = … + (h₋₁ ⊙ r_g) U_g -> dL/dh₋₁ = Σ_g r_g ⊙ dz_g U_gᵀ
+        dh[...] = dropped_product_backward(dz, recurrent_kernel_t, rec_masks)
+
+
+def _cell_backward(activation, dh, dc, gates, c_prev, tanh_c, dz):
+    """The elementwise part of a step's backward on some rows: dz, and dc becomes dL/dc₋₁."""
     i, f, g, o = split_gates(gates, 4)
     dz_i, dz_f, dz_g, dz_o = split_gates(dz, 4)
     np.multiply(dh, tanh_c, out=dz_o)              # h = o·tanh(c)   -> dL/do (before σ')
@@ -72,10 +91,6 @@ def lstm_step_backward(dh, dc, gates, c_prev, tanh_c, recurrent_kernel_t,
     np.multiply(dc, i, out=dz_g)                   #                 -> dL/dg
     dz *= activation.derivative(gates, np.empty_like(dz))   # i, f, o = σ(z), g = tanh(z)
     dc *= f                                        # c = f·c₋₁ + …   -> dL/dc₋₁
-    if rec_masks is None:
-        np.matmul(dz, recurrent_kernel_t, out=dh)  # z = … + h₋₁ U   -> dL/dh₋₁ = dz Uᵀ
-    else:                                          # z_g = … + (h₋₁ ⊙ r_g) U_g -> dL/dh₋₁ = Σ_g r_g ⊙ dz_g U_gᵀ
-        dh[...] = dropped_product_backward(dz, recurrent_kernel_t, rec_masks)
 
 
 class LSTM(Recurrent):

@@ -17,9 +17,11 @@ One idea a file, each importing only those above it::
     arguments.py    hyper-parameters: checked (in Keras's words), and converted to the
                     parameter's dtype as Keras does (some through float32)
     clipping.py     clipnorm, global_clipnorm and clipvalue, as Keras computes them
-    base.py         Optimizer: slots bound to parameters by position, iterations,
-                    learning rate, state and config; the update loop (Embedding
-                    gradients as rows, large parameters in pieces)
+    state.py        SlotState: slots bound to parameters by position, created on the
+                    first update; the state (iterations, learning rate, slots) in
+                    Keras's order, saved and checked as it is restored
+    base.py         Optimizer: iterations, learning rate and config; the update loop
+                    (Embedding gradients as rows, large parameters in pieces)
     sgd.py, rmsprop.py, adam.py
                     one update rule each, and where it differs from PyTorch's
     __init__.py     ``get`` and ``serialize``: an optimizer by name or from a config

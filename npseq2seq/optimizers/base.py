@@ -1,9 +1,9 @@
 """The Optimizer base class: what SGD, RMSprop and Adam share, as in Keras's
 ``BaseOptimizer``. A rule (sgd.py, rmsprop.py, adam.py) names its slots and writes one
-parameter's step; this class does the rest. It binds the slots to parameters by
-*position* in the list (the Keras ``get_weights()`` order used by the model), and
-creates them lazily on the first update. ``get_state()`` lists arrays in the order of
-Keras's ``optimizer.variables``: ``iterations``, ``learning_rate``, then the slots.
+parameter's step; this class does the rest: the learning rate and the step count, the
+update loop and the config. The slots themselves (bound to the parameters by position,
+created on the first update, saved and restored in Keras's order) are ``SlotState``'s
+(state.py).
 
 An update clips all gradients (clipping.py), then steps each parameter in place, in
 cache-sized pieces. The learning rate is converted straight to the parameter's dtype.
@@ -32,6 +32,7 @@ import numpy as np
 from ..ops import RowGradient
 from .arguments import as_dtype, check_real
 from .clipping import check_clipping, clip_gradients
+from .state import SlotState, check_built_for, check_params
 
 # Keras base-optimizer arguments that a Keras config carries but this module does not
 # implement; from_config accepts them only at their inert default values.
@@ -42,7 +43,7 @@ _KERAS_ONLY_DEFAULTS = {
 }
 
 
-class Optimizer:
+class Optimizer(SlotState):
     """Base class: clipping, lazily created slots, ``iterations`` and state.
 
     Subclasses set ``_default_name``, list their slots in ``_slot_groups`` and
@@ -64,7 +65,6 @@ class Optimizer:
             raise ValueError(f"Argument `name` must be a str. Received: name={name!r}")
         self.name = name
         self._iterations = 0
-        self._slots: dict[str, list[np.ndarray]] | None = None  # None until built
 
     # learning rate and counter ---------------------------------------------------
 
@@ -81,31 +81,6 @@ class Optimizer:
     def iterations(self) -> int:
         """Number of updates applied so far (Keras increments it after each update)."""
         return self._iterations
-
-    @property
-    def built(self) -> bool:
-        return self._slots is not None
-
-    # slots ----------------------------------------------------------------------
-
-    def _slot_groups(self) -> list[tuple[str, ...]]:
-        """Slot names, grouped as Keras's ``add_optimizer_variables`` calls in ``build``.
-
-        Within a group Keras interleaves the names per parameter (Adam:
-        momentum_0, velocity_0, momentum_1, ...); groups follow one another.
-        """
-        return []
-
-    def _slot_keys(self, n_params):
-        return [f"{name}_{i}" for group in self._slot_groups()
-                for i in range(n_params) for name in group]
-
-    def build(self, params) -> None:
-        """Create the zero slots for ``params`` (done by the first update if not called)."""
-        params = _check_params(params)
-        self._slots = {name: [np.zeros_like(p) for p in params]
-                       for group in self._slot_groups() for name in group}
-        self._built_specs = [(p.shape, p.dtype) for p in params]
 
     # the update -----------------------------------------------------------------
 
@@ -125,8 +100,8 @@ class Optimizer:
         if self._slots is None:
             self.build(params)
         else:
-            _check_params(params)
-            _check_built_for(self._built_specs, params)
+            check_params(params)
+            check_built_for(self._built_specs, params)
         missing = [k for k, g in enumerate(grads) if g is None]
         if len(missing) == len(grads):
             raise ValueError("No gradients provided for any variable.")
@@ -166,50 +141,7 @@ class Optimizer:
         else None. g2 is the optimizer's own array: the step may overwrite it."""
         raise NotImplementedError
 
-    # state and config -------------------------------------------------------------
-
-    def get_state(self) -> dict[str, np.ndarray]:
-        """Copies of ``iterations``, ``learning_rate`` and every slot, in Keras's order.
-
-        Keys: ``"iterations"``, ``"learning_rate"``, then ``"<slot>_<i>"`` for
-        parameter number ``i`` (``"velocity_3"``). Before the first update there
-        are no slots.
-        """
-        state = {"iterations": np.array(self._iterations, dtype=np.int64),
-                 "learning_rate": np.array(self._learning_rate, dtype=np.float64)}
-        if self._slots is not None:
-            n = len(self._built_specs)
-            for key in self._slot_keys(n):
-                name, i = key.rsplit("_", 1)
-                state[key] = self._slots[name][int(i)].copy()
-        return state
-
-    def set_state(self, state, params) -> None:
-        """Restore a ``get_state()`` dict for ``params`` (the parameters to be updated).
-
-        The keys must be exactly those this optimizer has for ``params``, or only
-        ``iterations`` and ``learning_rate`` (a state saved before the first
-        update: the slots are then created at the next update, as zeros).
-        """
-        params = _check_params(params)
-        state = dict(state)
-        base = {"iterations", "learning_rate"}
-        full = base | set(self._slot_keys(len(params)))
-        if set(state) not in (base, full):
-            raise ValueError(
-                f"State keys do not match this {type(self).__name__} for "
-                f"{len(params)} parameters: expected {sorted(full)}, "
-                f"received {sorted(state)}")
-        iterations, lr = _check_state(state, params, slot_keys=full - base)
-        self.learning_rate = float(lr)
-        self._iterations = int(iterations)
-        if set(state) == full:
-            self.build(params)
-            for key in full - base:
-                name, i = key.rsplit("_", 1)
-                self._slots[name][int(i)][...] = state[key]
-        else:
-            self._slots = None
+    # config -------------------------------------------------------------------------
 
     def get_config(self) -> dict:
         """Constructor arguments (JSON-serialisable), Keras's ``get_config`` keys."""
@@ -238,52 +170,6 @@ class Optimizer:
         args = ", ".join(f"{k}={v!r}" for k, v in self.get_config().items()
                          if k != "name")
         return f"{type(self).__name__}({args})"
-
-
-# --- the parameters and the state an optimizer is handed, checked ------------------------
-
-def _check_params(params):
-    params = list(params)
-    for k, p in enumerate(params):
-        if not (isinstance(p, np.ndarray) and p.dtype.kind == "f"):
-            raise ValueError(f"Parameter {k} must be a floating-point numpy array. "
-                             f"Received: {type(p).__name__} "
-                             f"{getattr(p, 'dtype', '')}")
-        if not p.flags.writeable:
-            raise ValueError(f"Parameter {k} is read-only; the optimizer updates "
-                             "parameters in place")
-    return params
-
-
-def _check_built_for(built_specs, params):
-    specs = [(p.shape, p.dtype) for p in params]
-    if specs != built_specs:
-        raise ValueError(
-            f"This optimizer was built for {len(built_specs)} parameters "
-            f"{[(s, str(d)) for s, d in built_specs]}; received "
-            f"{len(specs)} parameters {[(s, str(d)) for s, d in specs]}. "
-            "Use a new optimizer for a new set of parameters.")
-
-
-def _check_state(state, params, slot_keys):
-    """``(iterations, learning_rate)`` of a ``get_state()`` dict whose keys were checked,
-    as arrays; ValueError unless they are scalars (iterations a non-negative integer) and
-    each slot present is shaped like its parameter."""
-    iterations = np.asarray(state["iterations"])
-    if iterations.shape != () or iterations.dtype.kind not in "iu" or iterations < 0:
-        raise ValueError("State `iterations` must be a non-negative integer scalar. "
-                         f"Received: {state['iterations']!r}")
-    lr = np.asarray(state["learning_rate"])
-    if lr.shape != ():
-        raise ValueError("State `learning_rate` must be a scalar. "
-                         f"Received shape {lr.shape}")
-    if slot_keys <= set(state):
-        for key in slot_keys:
-            p = params[int(key.rsplit("_", 1)[1])]
-            if np.shape(state[key]) != p.shape:
-                raise ValueError(f"State `{key}` has shape {np.shape(state[key])}; "
-                                 f"its parameter has shape {p.shape}")
-    return iterations, lr
 
 
 # --- the update, a piece at a time ----------------------------------------------------------

@@ -3,11 +3,14 @@ and the arrays they encode.
 
 - ``pairs.py``: read ``fra.txt``-style files; ``corpora.py``: generated corpora (number
   words, additions).
-- ``vocab.py``: ``Vocab``, the interface both vocabularies implement, and ``vocab_from_config``.
+- ``vocab.py``: ``Vocab``, the interface both vocabularies implement; ``vocab_config.py``: its
+  file form, ``from_config`` and ``vocab_from_config``.
 - ``ids.py``: tokens to id arrays and one-hot rows, the steps both levels encode with.
-- ``chars.py``: ``CharVocab`` and one-hot arrays (the tutorial's character level).
-- ``tokenizer.py``, ``words.py``: words from sentences and back; ``WordVocab`` and id
-  arrays (the FAQ's word level).
+- ``chars.py``: ``CharVocab``; ``char_arrays.py``: its one-hot arrays (the tutorial's
+  character level).
+- ``tokenizer.py``, ``words.py``, ``word_arrays.py``: words from sentences and back;
+  ``WordVocab``; the reserved ids, its id arrays and ids back to sentences (the FAQ's
+  word level).
 - ``table.py``: ``CharTable``, the fixed-width character table of Keras's ``addition_rnn``
   (the repeat model's text, optionally reversed).
 - ``errors.py``: ``DataError``, ``UnknownTokenError``, ``TextTooLongError``; ``checks.py``:

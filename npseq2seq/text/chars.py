@@ -29,6 +29,8 @@ Padding. Sequences shorter than the longest one are padded at the end. Two modes
 * ``"zero"`` (the original 2017 blog post): padded steps are all-zero rows.
 
 Int arrays use the id ``-1`` for "no token" (an all-zero one-hot row); see ``ids.one_hot``.
+The arrays are made in ``char_arrays.py`` (``vectorize``, ``vectorize_ids``,
+``encode_input_texts``, importable from here as ever); this file is the vocabulary.
 """
 
 from __future__ import annotations
@@ -38,8 +40,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .char_arrays import PAD, PADDINGS, check_padding, encode_input_texts, vectorize, vectorize_ids
 from .checks import check_errors
-from .ids import char_ids, fit_row, one_hot
+from .ids import char_ids, fit_row
 from .vocab import Vocab
 
 __all__ = [
@@ -54,16 +57,9 @@ __all__ = [
 ]
 
 # Characters here; ``words.py`` has START, END, PAD of its own, which are token *ids*.
+# (PAD, the space whose one-hot fills padded steps, is char_arrays.py's.)
 START = "\t"  # start-of-sequence character, first decoder input step
 END = "\n"  # end-of-sequence character, the decoder's stop signal
-PAD = " "  # its one-hot fills padded steps when padding == "space"
-PADDINGS = ("space", "zero")
-
-
-def _check_padding(padding: str) -> str:
-    if padding not in PADDINGS:
-        raise ValueError(f"padding must be one of {PADDINGS}, got {padding!r}")
-    return padding
 
 
 @dataclass(frozen=True, repr=False)
@@ -114,7 +110,7 @@ class CharVocab(Vocab, level="char"):
         if START not in self.target_characters or END not in self.target_characters:
             raise ValueError("target_characters must contain START '\\t' and END '\\n'")
         super().__post_init__()
-        _check_padding(self.padding)
+        check_padding(self.padding)
         if not isinstance(self.reverse_input, bool):
             raise ValueError(f"reverse_input must be True or False, got {self.reverse_input!r}")
         if self.padding == "space" and (
@@ -138,7 +134,7 @@ class CharVocab(Vocab, level="char"):
         (the tutorial never needs this: its sentences always contain a space).
         ``reverse_input``: encode each input backwards (``Vocab.input_id_array``).
         """
-        _check_padding(padding)
+        check_padding(padding)
         input_texts, target_texts = cls.check_pairs(input_texts, target_texts)
         wrapped_targets = [START + text + END for text in target_texts]
         if not input_texts:
@@ -236,83 +232,3 @@ class CharVocab(Vocab, level="char"):
             "max_decoder_seq_length": self.max_decoder_seq_length,
             "padding": self.padding,
         })
-
-
-# --------------------------------------------------------------------------- encoding
-
-
-def _pad_ids(vocab: CharVocab, padding: str | None) -> tuple[int, int]:
-    """(encoder pad id, decoder pad id) for ``padding`` (None: the vocabulary's); -1 is all-zero."""
-    padding = vocab.padding if padding is None else _check_padding(padding)
-    if padding == "zero":
-        return -1, -1
-    if PAD not in vocab.input_token_index or PAD not in vocab.target_token_index:
-        raise ValueError("padding 'space' needs ' ' in the vocabulary; use padding='zero'")
-    return vocab.input_token_index[PAD], vocab.target_token_index[PAD]
-
-
-def vectorize_ids(
-    input_texts: Sequence[str],
-    target_texts: Sequence[str],
-    vocab: CharVocab,
-    padding: str | None = None,
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """The integer form of ``vectorize``: three int32 arrays of ids, -1 where a row is all-zero.
-
-    Returns ``encoder_input_ids`` (N, T_e), ``decoder_input_ids`` (N, T_d) and
-    ``decoder_target_ids`` (N, T_d). ``target_texts`` are raw: START and END are added
-    here. The decoder target is the decoder input shifted one step left (teacher
-    forcing), with padding in the last step.
-    """
-    return vocab.id_arrays(input_texts, target_texts, _pad_ids(vocab, padding))
-
-
-def vectorize(
-    input_texts: Sequence[str],
-    target_texts: Sequence[str],
-    vocab: CharVocab,
-    padding: str | None = None,
-    dtype="float32",
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """One-hot arrays for training, identical to keras-io ``lstm_seq2seq.py``.
-
-    ``target_texts`` are raw: START and END are added here. ``padding`` is ``"space"``,
-    ``"zero"`` or None for ``vocab.padding``.
-
-    Returns:
-        encoder_input_data: (N, T_e, V_e)
-        decoder_input_data: (N, T_d, V_d), START + target + END, then padding
-        decoder_target_data: (N, T_d, V_d), decoder_input_data one step ahead: target + END,
-            then padding (from step len(target) + 1 on).
-
-    Raises ``UnknownTokenError`` for characters outside the vocabulary and ``ValueError``
-    for texts longer than the vocabulary's maximum lengths.
-    """
-    encoder_ids, decoder_input_ids, decoder_target_ids = vectorize_ids(
-        input_texts, target_texts, vocab, padding
-    )
-    return (
-        one_hot(encoder_ids, vocab.num_encoder_tokens, dtype),
-        one_hot(decoder_input_ids, vocab.num_decoder_tokens, dtype),
-        one_hot(decoder_target_ids, vocab.num_decoder_tokens, dtype),
-    )
-
-
-def encode_input_texts(
-    texts: Sequence[str],
-    vocab: CharVocab,
-    padding: str | None = None,
-    dtype="float32",
-    errors: str = "raise",
-    truncate: bool = False,
-) -> np.ndarray:
-    """One-hot (N, T_e, V_e) encoder input for new texts, e.g. at translation time.
-
-    Characters outside the vocabulary raise ``UnknownTokenError`` (a ``ValueError``)
-    unless ``errors="ignore"`` drops them. Texts longer than ``max_encoder_seq_length``
-    raise ``TextTooLongError`` (a ``ValueError``) unless ``truncate=True``. ``texts``
-    must be a list of str (a bare str raises ``TypeError``).
-    """
-    encoder_pad, _ = _pad_ids(vocab, padding)
-    ids = vocab.input_id_array(texts, encoder_pad, errors=errors, truncate=truncate)
-    return one_hot(ids, vocab.num_encoder_tokens, dtype)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import itertools
 import os
 import re
+from contextlib import closing
 
 from .checks import check_num_samples
 from .errors import DataError, excerpt
@@ -50,47 +51,41 @@ def load_pairs(
     line before the end, bytes that are not valid ``encoding``, a line longer than
     ``max_line_chars`` (read no further than that). ``num_samples`` that is
     not a positive int or None raises ``ValueError``.
-
-    (Over 50 lines: one pass over the file, each line's checks in the order they apply;
-    split up, the line number and the blank-line state would have to travel along.)
     """
     check_num_samples(num_samples)
     path = os.fspath(path)
     input_texts: list[str] = []
     target_texts: list[str] = []
     blank_line = None  # first blank line seen: only fine if nothing but blank lines follows
+    with closing(_file_lines(path, encoding, max_line_chars)) as lines:
+        for lineno, line in lines:
+            if num_samples is not None and len(input_texts) == num_samples:
+                break
+            if _BAD_BYTES.search(line):
+                raise DataError(path, lineno, f"bytes that are not valid {encoding}")
+            if not line.strip():
+                blank_line = blank_line or lineno
+                continue
+            if blank_line is not None:
+                raise DataError(path, blank_line, "blank line between sentence pairs")
+            english, french = _pair(path, lineno, line)
+            input_texts.append(english)
+            target_texts.append(french)
+    if not input_texts:
+        raise DataError(path, None, "no sentence pairs (the file is empty or blank)")
+    return input_texts, target_texts
+
+
+def _file_lines(path: str, encoding: str, max_line_chars: int):
+    """``read_lines`` of the file at ``path``, a byte-order mark dropped; the errors of
+    opening and decoding it as DataError naming the file (and the line, where known)."""
     lineno = 0
     try:
         # newline="\n": split on LF only (a stray CR inside a sentence must not cut it);
-        # the CR of a CRLF ending is removed below.
+        # read_lines removes the CR of a CRLF ending.
         with open(path, encoding=encoding, errors="surrogateescape", newline="\n") as f:
             for lineno, line in read_lines(f, path, max_line_chars):
-                if num_samples is not None and len(input_texts) == num_samples:
-                    break
-                if lineno == 1:
-                    line = line.removeprefix("\ufeff")  # a byte-order mark left by some editors
-                if _BAD_BYTES.search(line):
-                    raise DataError(path, lineno, f"bytes that are not valid {encoding}")
-                if not line.strip():
-                    blank_line = blank_line or lineno
-                    continue
-                if blank_line is not None:
-                    raise DataError(path, blank_line, "blank line between sentence pairs")
-                columns = line.split("\t")
-                if len(columns) == 1:
-                    raise DataError(path, lineno, "no tab: expected English<TAB>French")
-                if len(columns) > 3:
-                    raise DataError(
-                        path, lineno,
-                        f"{len(columns)} tab-separated columns, expected 2 or 3 "
-                        "(English, French[, attribution])",
-                    )
-                english, french = columns[0], columns[1]
-                for side, text in (("English", english), ("French", french)):
-                    if not text.strip():
-                        raise DataError(path, lineno, f"empty {side} sentence")
-                input_texts.append(english)
-                target_texts.append(french)
+                yield lineno, line.removeprefix("\ufeff") if lineno == 1 else line  # a BOM left by some editors
     except FileNotFoundError as err:
         raise DataError(path, None, "file not found") from err
     except OSError as err:  # a directory, no permission, a device error: say which, not a traceback
@@ -101,9 +96,25 @@ def load_pairs(
         raise DataError(
             path, lineno + 1, f"bytes that are not valid {encoding} on this line or later ({err.reason})"
         ) from err
-    if not input_texts:
-        raise DataError(path, None, "no sentence pairs (the file is empty or blank)")
-    return input_texts, target_texts
+
+
+def _pair(path: str, lineno: int, line: str) -> tuple[str, str]:
+    """(English, French) of a non-blank line: 2 or 3 tab-separated columns, neither
+    sentence empty; DataError naming the line otherwise."""
+    columns = line.split("\t")
+    if len(columns) == 1:
+        raise DataError(path, lineno, "no tab: expected English<TAB>French")
+    if len(columns) > 3:
+        raise DataError(
+            path, lineno,
+            f"{len(columns)} tab-separated columns, expected 2 or 3 "
+            "(English, French[, attribution])",
+        )
+    english, french = columns[0], columns[1]
+    for side, text in (("English", english), ("French", french)):
+        if not text.strip():
+            raise DataError(path, lineno, f"empty {side} sentence")
+    return english, french
 
 
 def read_lines(f, path, max_line_chars: int = MAX_LINE_CHARS, first: int = 1):

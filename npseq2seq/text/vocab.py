@@ -53,12 +53,12 @@ The interface (``v`` a vocabulary; every method checks its arguments):
 
 Each level's own constructor is ``from_texts`` (its options differ: padding, or case and
 vocabulary size). ``ids.py`` holds the steps from ids to arrays that the class's
-concrete methods use.
+concrete methods use; ``vocab_config.py`` the file form (``from_config``,
+``vocab_from_config``), which ``Vocab`` inherits.
 """
 
 from __future__ import annotations
 
-import dataclasses
 import numbers
 from abc import ABC, abstractmethod
 from collections.abc import Mapping, Sequence
@@ -70,19 +70,19 @@ import numpy as np
 from .checks import check_count, check_errors, check_pairs, check_texts
 from .errors import UnknownTokenError, training_side
 from .ids import fit_row, pad_rows
+from .vocab_config import VocabConfig, vocab_from_config
 
 __all__ = ["Vocab", "vocab_from_config"]
 
-_CLASSES: dict[str, type[Vocab]] = {}   # level → class, filled as the classes are defined
 
-
-class Vocab(ABC):
+class Vocab(VocabConfig, ABC):
     """What every vocabulary is and does: see the module docstring for the whole interface.
 
     A subclass is a frozen dataclass whose fields include ``max_encoder_seq_length`` and
     ``max_decoder_seq_length``, declared with its level (``class CharVocab(Vocab,
     level="char")``: that is how ``vocab_from_config`` finds it), and sets ``start_token``,
     ``end_token`` (target tokens) and ``unit`` (what its tokens are called in messages).
+    Its file form (``to_config`` back through ``from_config``) is ``VocabConfig``'s.
     """
 
     level: str
@@ -92,12 +92,6 @@ class Vocab(ABC):
     max_encoder_seq_length: int   # T_e, the most tokens of an input
     max_decoder_seq_length: int   # T_d, the most tokens of a target with its start and end
     reverse_input: bool           # encoder inputs read backwards (a field of each level, last)
-
-    def __init_subclass__(cls, level: str | None = None, **kwargs):
-        super().__init_subclass__(**kwargs)
-        if level is not None:
-            cls.level = level
-            _CLASSES[level] = cls
 
     def __post_init__(self):
         """Check the lengths (a subclass checks its own fields, then calls this)."""
@@ -269,49 +263,8 @@ class Vocab(ABC):
         """Both sides as lists of str that pair up (``checks.check_pairs``); a level may check more."""
         return check_pairs(input_texts, target_texts)
 
-    @classmethod
-    def from_config(cls, config: Mapping) -> Vocab:
-        """Rebuild a vocabulary from ``to_config()`` output."""
-        expected = set(cls.__dataclass_fields__)
-        config = {"reverse_input": False, **config}   # a file written before the option
-        if set(config) != expected:
-            raise ValueError(
-                f"vocabulary config needs exactly the keys {sorted(expected)}, got {sorted(config)}"
-            )
-        return cls(**config)
-
-    def __repr__(self) -> str:
-        # the level's own option: padding, lower
-        setting = next(f.name for f in dataclasses.fields(self) if f.name in ("padding", "lower"))
-        return (
-            f"{type(self).__name__}(num_encoder_tokens={self.num_encoder_tokens}, "
-            f"num_decoder_tokens={self.num_decoder_tokens}, "
-            f"max_encoder_seq_length={self.max_encoder_seq_length}, "
-            f"max_decoder_seq_length={self.max_decoder_seq_length}, {setting}={getattr(self, setting)!r}"
-            + (", reverse_input=True)" if self.reverse_input else ")")
-        )
-
-    def _with_reverse(self, config: dict) -> dict:
-        """A ``to_config`` dict with ``reverse_input`` when set (left out otherwise, so a file
-        of an unreversed vocabulary is the same as before the option existed)."""
-        return {**config, "reverse_input": True} if self.reverse_input else config
-
     def _fitted(self, text: str, errors: str, truncate: bool) -> list[int]:
         return fit_row(self.input_ids(text, errors), text, self.max_encoder_seq_length, truncate, self.unit)
-
-
-def vocab_from_config(config: Mapping, level: str | None = None) -> Vocab:
-    """The vocabulary ``to_config()`` wrote, as the class of its level.
-
-    ``level``: "char" or "word" (a model file names it in the model's config, beside the
-    vocabulary's); None reads it from the keys: ``"input_words"`` is a word vocabulary's,
-    anything else is taken for a character vocabulary's (whose ``from_config`` checks it).
-    """
-    if level is None:
-        level = "word" if "input_words" in config else "char"
-    if level not in _CLASSES:
-        raise ValueError(f"level must be one of {sorted(_CLASSES)}, got {level!r}")
-    return _CLASSES[level].from_config(config)
 
 
 def _token_name(tokens: tuple[str, ...], token_id: int) -> str:

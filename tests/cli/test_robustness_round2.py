@@ -176,13 +176,13 @@ def test_stale_temporary_files_are_removed_before_training(corpus, tmp_path):
 
 def failing_writes(monkeypatch, failing, code=errno.ENOSPC):
     """Every atomic write to a path in ``failing`` (all, if None) fails as a full disk does."""
-    real = npio.atomic_write
+    real = npio.writing.atomic_write
 
     def write(path, fn):
         if failing is None or str(path) in map(str, failing):
             raise OSError(code, os.strerror(code), str(path))
         return real(path, fn)
-    monkeypatch.setattr(npio, "atomic_write", write)
+    monkeypatch.setattr(npio.writing, "atomic_write", write)   # where atomic_savez looks it up
 
 
 def test_a_failed_final_save_leaves_a_checkpoint_and_says_where(corpus, tmp_path, monkeypatch, capsys):

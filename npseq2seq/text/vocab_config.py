@@ -1,0 +1,73 @@
+"""A vocabulary's file form: the JSON-able dict ``to_config`` writes (a model file keeps it
+beside the weights) and the class of its level that reads it back (``vocab_from_config``),
+apart from what a vocabulary does with text (``vocab.py``).
+
+A level declares itself by subclassing with its name (``class CharVocab(Vocab,
+level="char")``), which registers it here; a file names the level in the model's config.
+A dict is read back only with exactly the class's fields (a file written before an
+optional field existed gets its default), so that a file from a newer or foreign writer
+is an error naming the keys, not a vocabulary half read.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Mapping
+
+__all__ = ["VocabConfig", "vocab_from_config"]
+
+_CLASSES: dict[str, type[VocabConfig]] = {}   # level → class, filled as the classes are defined
+
+
+class VocabConfig:
+    """The file form every vocabulary shares (``Vocab`` inherits it): the level registry,
+    ``from_config`` and the repr of a frozen dataclass whose fields are its config."""
+
+    level: str
+
+    def __init_subclass__(cls, level: str | None = None, **kwargs):
+        super().__init_subclass__(**kwargs)
+        if level is not None:
+            cls.level = level
+            _CLASSES[level] = cls
+
+    @classmethod
+    def from_config(cls, config: Mapping) -> VocabConfig:
+        """Rebuild a vocabulary from ``to_config()`` output."""
+        expected = set(cls.__dataclass_fields__)
+        config = {"reverse_input": False, **config}   # a file written before the option
+        if set(config) != expected:
+            raise ValueError(
+                f"vocabulary config needs exactly the keys {sorted(expected)}, got {sorted(config)}"
+            )
+        return cls(**config)
+
+    def __repr__(self) -> str:
+        # the level's own option: padding, lower
+        setting = next(f.name for f in dataclasses.fields(self) if f.name in ("padding", "lower"))
+        return (
+            f"{type(self).__name__}(num_encoder_tokens={self.num_encoder_tokens}, "
+            f"num_decoder_tokens={self.num_decoder_tokens}, "
+            f"max_encoder_seq_length={self.max_encoder_seq_length}, "
+            f"max_decoder_seq_length={self.max_decoder_seq_length}, {setting}={getattr(self, setting)!r}"
+            + (", reverse_input=True)" if self.reverse_input else ")")
+        )
+
+    def _with_reverse(self, config: dict) -> dict:
+        """A ``to_config`` dict with ``reverse_input`` when set (left out otherwise, so a file
+        of an unreversed vocabulary is the same as before the option existed)."""
+        return {**config, "reverse_input": True} if self.reverse_input else config
+
+
+def vocab_from_config(config: Mapping, level: str | None = None) -> VocabConfig:
+    """The vocabulary ``to_config()`` wrote, as the class of its level.
+
+    ``level``: "char" or "word" (a model file names it in the model's config, beside the
+    vocabulary's); None reads it from the keys: ``"input_words"`` is a word vocabulary's,
+    anything else is taken for a character vocabulary's (whose ``from_config`` checks it).
+    """
+    if level is None:
+        level = "word" if "input_words" in config else "char"
+    if level not in _CLASSES:
+        raise ValueError(f"level must be one of {sorted(_CLASSES)}, got {level!r}")
+    return _CLASSES[level].from_config(config)

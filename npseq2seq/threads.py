@@ -1,0 +1,127 @@
+"""Both cores for the elementwise work of a recurrent step: its rows split across threads.
+
+A training step of the character LSTM spends about half its time in elementwise passes
+over (N, G·H) arrays (the gate activations, the cell update and their derivatives), and
+NumPy runs each pass on one core. NumPy's ufuncs release the GIL while they loop, so
+Python threads can run such passes side by side: ``split_rows(fn, *arrays)`` calls ``fn``
+on the first rows of every array in the calling thread and on the other rows in a worker
+thread at the same time, and returns when both are done. The GEMMs stay whole (OpenBLAS
+threads them itself); only row-wise work is split.
+
+Why the bits cannot change: every output row of an elementwise function depends on its
+own input row alone, computed by the same ufunc loop, so the rows come out the same
+whichever thread computed them and however the batch was cut. Nothing is summed across
+rows inside a split (``tests/layers/test_threads.py`` checks losses, gradients and weights
+bit for bit against ``threads=1`` on several model kinds and odd batch sizes).
+
+``set_num_threads(k)`` sets the number of threads (1: no worker thread, every call whole).
+The default is the number of cores this process may use, capped at 2 (measured: see the
+README's training-speed section), overridden by the environment variable
+``NPSEQ2SEQ_THREADS``. A call with fewer than ``MIN_ELEMENTS`` elements a thread runs
+whole: handing work to another thread costs about 10–20 µs, more than a small pass
+(decoding one sentence).
+"""
+from __future__ import annotations
+
+import os
+import queue
+import threading
+
+__all__ = ["split_rows", "set_num_threads", "get_num_threads", "MIN_ELEMENTS"]
+
+MIN_ELEMENTS = 8192        # elements of the first array per thread below which a call runs whole
+_MAX_DEFAULT = 2
+
+
+def _default_threads() -> int:
+    env = os.environ.get("NPSEQ2SEQ_THREADS")
+    if env is not None:
+        try:
+            return _check(int(env))
+        except ValueError:
+            raise ValueError(f"NPSEQ2SEQ_THREADS must be a positive integer, received {env!r}") from None
+    try:
+        cores = len(os.sched_getaffinity(0))
+    except AttributeError:   # not on Linux
+        cores = os.cpu_count() or 1
+    return max(1, min(cores, _MAX_DEFAULT))
+
+
+def _check(k) -> int:
+    if isinstance(k, bool) or int(k) != k or k < 1:
+        raise ValueError(f"threads must be a positive integer, received {k!r}")
+    return int(k)
+
+
+class _Worker:
+    """A daemon thread that runs ``fn(*args)`` handed to it and reports when done."""
+
+    def __init__(self):
+        self.tasks: queue.SimpleQueue = queue.SimpleQueue()
+        self.done: queue.SimpleQueue = queue.SimpleQueue()
+        threading.Thread(target=self._run, daemon=True, name="npseq2seq-rows").start()
+
+    def _run(self):
+        while True:
+            fn, args = self.tasks.get()
+            try:
+                fn(*args)
+                self.done.put(None)
+            except BaseException as err:   # handed back to the caller, raised there
+                self.done.put(err)
+
+
+class _Pool:
+    def __init__(self, threads: int):
+        self.threads = threads
+        self.workers: list[_Worker] = []
+        self.pid = os.getpid()
+
+    def ready_workers(self) -> list[_Worker]:
+        if self.pid != os.getpid():     # a forked child inherits no threads: start its own
+            self.workers, self.pid = [], os.getpid()
+        while len(self.workers) < self.threads - 1:
+            self.workers.append(_Worker())
+        return self.workers[:self.threads - 1]
+
+
+_pool = _Pool(_default_threads())
+_lock = threading.Lock()     # one split at a time (a second caller thread runs whole)
+
+
+def set_num_threads(threads: int) -> None:
+    """How many threads ``split_rows`` uses (1: everything in the calling thread)."""
+    _pool.threads = _check(threads)
+
+
+def get_num_threads() -> int:
+    return _pool.threads
+
+
+def split_rows(fn, *arrays) -> None:
+    """``fn(*arrays)`` with the rows (first axis) of every array cut into one block per
+    thread, the blocks run at the same time; ``fn`` writes its results into the arrays in
+    place and must treat each row on its own. Arrays that are not cut by rows (weights,
+    per-column constants) go in through ``fn``'s closure or ``functools.partial``."""
+    n = arrays[0].shape[0]
+    threads = min(_pool.threads, n, max(1, arrays[0].size // MIN_ELEMENTS))
+    if threads <= 1 or not _lock.acquire(blocking=False):   # (0 rows: a packed step with none left)
+        fn(*arrays)
+        return
+    try:
+        workers = _pool.ready_workers()[:threads - 1]
+        cuts = [n * k // threads for k in range(threads + 1)]
+        for w, lo, hi in zip(workers, cuts[1:], cuts[2:]):
+            w.tasks.put((fn, [a[lo:hi] for a in arrays]))
+        error = None
+        try:
+            fn(*[a[:cuts[1]] for a in arrays])
+        except BaseException as err:
+            error = err
+        for w in workers:                 # wait for every block, even after an error
+            err = w.done.get()
+            error = error or err
+        if error is not None:
+            raise error
+    finally:
+        _lock.release()
