@@ -61,7 +61,7 @@ def plot(panels: list[tuple[str, str, np.ndarray, list[str], list[str]]], text: 
         ax.set_xticks(range(len(columns)), [_shown(c) for c in columns], fontsize=7)
         ax.set_yticks(range(len(row_labels)), [_shown(c) for c in row_labels], fontsize=7)
         ax.set_xlabel("input character")
-        ax.set_title(f"{name}\ngreedy: {excerpt(translation, 45)}", fontsize=8, loc="left")
+        ax.set_title(f"{name}\ngreedy: {excerpt(translation, 38)}", fontsize=8, loc="left")
         fig.colorbar(image, ax=ax, shrink=0.5, pad=0.01)
     axes[0].set_ylabel("output character")
     return fig
