@@ -1,7 +1,7 @@
 """The tutorial's model against three kinds of attention on fra.txt, at equal CPU time.
 
     OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1 python -m benchmarks.attention_kinds \\
-        --model bahdanau --region long [--budget 300]
+        --model bahdanau --region long [--budget 300] [--seed 0] [--save model.npz]
 
 One model and one region per process (run them side by side; each counts only its own
 ``time.process_time``). ``--model``: ``tutorial`` (no attention), ``luong`` (Keras's
@@ -11,9 +11,14 @@ with input feeding). ``--region``: ``short`` (lines 1–10,500 of fra.txt: input
 characters on average, the tutorial's) or ``long`` (lines 55,001–65,500: inputs of 27,
 targets of 33). The region's lines are shuffled (seed 0); 500 are held out and never
 trained on, the other 10,000 are the training set. The model (latent 128, RMSprop lr
-0.005, batch 64, seed 0, space padding) trains on chunks of 2,000 shuffled pairs until
-its process CPU time would pass the budget with one more chunk; then greedy decoding of
-the held-out inputs is scored with chrF (sacrebleu) and exact match. Prints one line.
+0.005, batch 64, space padding) trains on chunks of 2,000 shuffled pairs until its process
+CPU time would pass the budget with one more chunk; then greedy decoding of the held-out
+inputs is scored with chrF (sacrebleu) and exact match. Prints one line.
+
+``--seed S`` seeds the model's initial weights (S) and the order of the chunks (S + 1);
+the held-out split stays the same for every seed, so seeds differ only in training.
+``--save PATH`` writes the trained model (``Seq2Seq.save``, with its vocabulary) for
+``benchmarks.attention_plots``. ``held_out(region)`` gives the held-out pairs.
 """
 from __future__ import annotations
 
@@ -34,24 +39,40 @@ MODELS = {"tutorial": {}, "luong": {"attention": "luong"}, "bahdanau": {"attenti
 REGIONS = {"short": 0, "long": 55000}
 
 
+def region_split(region: str):
+    """(inputs, targets, held, train): the region's pairs and the shuffled indices of its
+    held-out and training lines (the split does not depend on the training seed)."""
+    first = REGIONS[region]
+    inputs, targets = load_pairs(FRA, first + CHUNK * 5 + HELD)
+    inputs, targets = inputs[first:], targets[first:]
+    order = np.random.default_rng(0).permutation(len(inputs))
+    return inputs, targets, order[:HELD], order[HELD:]
+
+
+def held_out(region: str) -> tuple[list[str], list[str]]:
+    """The region's held-out (inputs, targets), in the order they are scored."""
+    inputs, targets, held, _ = region_split(region)
+    return [inputs[k] for k in held], [targets[k] for k in held]
+
+
 def main(argv=None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--model", choices=sorted(MODELS), required=True)
     parser.add_argument("--region", choices=sorted(REGIONS), required=True)
     parser.add_argument("--budget", type=float, default=300.0, help="CPU seconds of training")
+    parser.add_argument("--seed", type=int, default=0, help="initial weights (S) and chunk order (S + 1)")
+    parser.add_argument("--save", metavar="PATH", help="write the trained model here (.npz)")
     args = parser.parse_args(argv)
-    first = REGIONS[args.region]
-    inputs, targets = load_pairs(FRA, first + CHUNK * 5 + HELD)
-    inputs, targets = inputs[first:], targets[first:]
-    order = np.random.default_rng(0).permutation(len(inputs))
-    held, train = order[:HELD], order[HELD:]
+    if args.seed < 0:
+        parser.error(f"--seed must be >= 0, received {args.seed}")
+    inputs, targets, held, train = region_split(args.region)
     vocab = CharVocab.from_texts(inputs, targets)       # held-out lines may hold rarer characters
-    model = Seq2Seq(vocab.num_encoder_tokens, vocab.num_decoder_tokens, LATENT, seed=0, vocab=vocab,
-                    **MODELS[args.model])
+    model = Seq2Seq(vocab.num_encoder_tokens, vocab.num_decoder_tokens, LATENT, seed=args.seed,
+                    vocab=vocab, **MODELS[args.model])
     model.compile(RMSprop(learning_rate=LR))
     enc, dec, tgt = vocab.encode_pairs([inputs[k] for k in train], [targets[k] for k in train])
     start, chunks, longest, loss = time.process_time(), 0, 0.0, float("nan")
-    rng = np.random.default_rng(1)
+    rng = np.random.default_rng(args.seed + 1)
     while True:
         used = time.process_time() - start
         if used + longest > args.budget:
@@ -64,7 +85,10 @@ def main(argv=None) -> None:
     cpu = time.process_time() - start
     got = model.translate([inputs[k] for k in held])
     refs = [targets[k] for k in held]
-    print(f"{args.region:<5} {args.model:<13} chunks {chunks:>3} ({chunks * CHUNK / len(enc):.1f} epochs)  "
+    if args.save:
+        model.save(args.save)
+    print(f"{args.region:<5} {args.model:<13} seed {args.seed}  "
+          f"chunks {chunks:>3} ({chunks * CHUNK / len(enc):.1f} epochs)  "
           f"train CPU {cpu:6.1f}s  loss {loss:.4f}  held-out chrF {chrf(got, refs):5.2f}  "
           f"exact {100 * exact_match(got, refs):4.1f} %  e.g. {inputs[held[0]]!r} -> {got[0]!r}", flush=True)
 
