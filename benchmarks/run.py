@@ -104,11 +104,17 @@ def measure_training(cfg: Config, data: Data, cell: str, dtype: str, rounds: int
 # --------------------------------------------------------------------------- decoding
 
 
-def measure_decoding(cfg: Config, data: Data, np_model, with_torch: bool) -> dict:
-    """Greedy decoding, one sentence at a time and batched, npseq2seq against Keras (and PyTorch).
+BEAM_WIDTH = 5
+
+
+def measure_decoding(cfg: Config, data: Data, np_model, with_torch: bool, kinds=None) -> dict:
+    """Greedy decoding, one sentence at a time and batched, and beam search (width
+    ``BEAM_WIDTH``) batched, npseq2seq against Keras (and PyTorch).
 
     All decoders run the same trained weights on the first sentences of the
-    data; each row counts how many of its strings equal npseq2seq's.
+    data; each row counts how many of its strings equal npseq2seq's (greedy's, or for
+    the beam rows npseq2seq's beam search's). kinds: the kinds of row to time ("single",
+    "tutorial", "batched", "beam"; None: all).
     """
     from npseq2seq.text import one_hot
 
@@ -120,10 +126,13 @@ def measure_decoding(cfg: Config, data: Data, np_model, with_torch: bool) -> dic
     few = encoder_input[:cfg.keras_tutorial_sentences]
     cached = encoder_input[:min(20, cfg.decode_sentences)]
     expected = numpy_side.greedy_batch(np_model, encoder_input, len(encoder_input))
+    expected_beam = numpy_side.beam_batch(np_model, encoder_input, BEAM_WIDTH, len(encoder_input))
 
     keras_model = keras_side.keras_model_from(np_model)
     encoder_model, decoder_model = keras_side.tutorial_decoders(keras_model)
     graph, xla = keras_side.BatchedGreedy(keras_model, vocab), keras_side.BatchedGreedy(keras_model, vocab, True)
+    beam_graph = keras_side.BatchedBeam(keras_model, vocab, BEAM_WIDTH)
+    beam_xla = keras_side.BatchedBeam(keras_model, vocab, BEAM_WIDTH, jit_compile=True)
     torch_model = torch_side.build_model(np_model) if with_torch else None
 
     def reference_cached(inputs):
@@ -152,6 +161,12 @@ def measure_decoding(cfg: Config, data: Data, np_model, with_torch: bool) -> dic
          lambda x: graph(x, len(x))),
         (f"Keras tf.function + XLA greedy loop, batch {len(encoder_input)}", "keras", "batched", encoder_input,
          lambda x: xla(x, len(x))),
+        (f"npseq2seq beam_search, beam {BEAM_WIDTH}, batch {len(encoder_input)}", "numpy", "beam", encoder_input,
+         lambda x: numpy_side.beam_batch(np_model, x, BEAM_WIDTH, len(x))),
+        (f"Keras tf.function beam loop, beam {BEAM_WIDTH}, batch {len(encoder_input)}", "keras", "beam",
+         encoder_input, lambda x: beam_graph(x, len(x))),
+        (f"Keras tf.function + XLA beam loop, beam {BEAM_WIDTH}, batch {len(encoder_input)}", "keras", "beam",
+         encoder_input, lambda x: beam_xla(x, len(x))),
     ]
     if torch_model is not None:
         decoders += [
@@ -159,7 +174,11 @@ def measure_decoding(cfg: Config, data: Data, np_model, with_torch: bool) -> dic
              lambda x: torch_side.greedy_decode(torch_model, x, vocab, 1)),
             (f"PyTorch greedy loop, batch {len(encoder_input)}", "torch", "batched", encoder_input,
              lambda x: torch_side.greedy_decode(torch_model, x, vocab, len(x))),
+            (f"PyTorch beam loop, beam {BEAM_WIDTH}, batch {len(encoder_input)}", "torch", "beam", encoder_input,
+             lambda x: torch_side.beam_decode(torch_model, x, vocab, BEAM_WIDTH, len(x))),
         ]
+    if kinds:                                    # --decoders: a subset of the kinds
+        decoders = [d for d in decoders if d[2] in kinds]
 
     outputs: dict[str, list[str]] = {}
 
@@ -171,30 +190,36 @@ def measure_decoding(cfg: Config, data: Data, np_model, with_torch: bool) -> dic
         return run
 
     # the tutorial's predict loop is ~2 s per sentence: warm it up on one sentence, time it once
-    tutorial(few[:1])
     slow = {name: task(name, x, fn) for name, _, kind, x, fn in decoders if kind == "tutorial"}
+    if slow:
+        tutorial(few[:1])
     fast = {name: task(name, x, fn) for name, _, kind, x, fn in decoders if kind != "tutorial"}
     log(f"decoding: {len(fast)} decoders alternating, then the tutorial's predict loop on {len(few)} sentences")
+    load = {"before": os.getloadavg()}
     times = {**alternate(fast, rounds=3, warmup=1, log=log), **alternate(slow, rounds=1, warmup=0, log=log)}
+    load["after"] = os.getloadavg()
 
     rows = []
     for name, framework, kind, inputs, _ in decoders:
-        out = outputs[name]
+        out, reference = outputs[name], expected_beam if kind == "beam" else expected
         chars = sum(len(s) for s in out)
         seconds = times[name]["total"]["median"]
         rows.append({"name": name, "framework": framework, "kind": kind, "sentences": len(out),
                      "chars": chars, "seconds": times[name]["total"],
                      "ms_per_sentence": 1e3 * seconds / len(out), "ms_per_char": 1e3 * seconds / chars,
-                     "agree": f"{sum(a == b for a, b in zip(out, expected))}/{len(out)}"})
-    tutorial_row = next(r for r in rows if r["kind"] == "tutorial")
-    best = {kind: min((r for r in rows if r["framework"] == "keras" and r["kind"] == kind),
-                      key=lambda r: r["ms_per_char"]) for kind in ("single", "batched")}
+                     "agree": f"{sum(a == b for a, b in zip(out, reference))}/{len(out)}"})
+    tutorial_row = next((r for r in rows if r["kind"] == "tutorial"), None)
+    best = {kind: min(keras, key=lambda r: r["ms_per_char"]) for kind in ("single", "batched", "beam")
+            if (keras := [r for r in rows if r["framework"] == "keras" and r["kind"] == kind])}
     for r in rows:
         if r["framework"] != "keras":
-            r["vs_keras_tutorial"] = r["ms_per_char"] / tutorial_row["ms_per_char"]
-            r["vs_keras_best"] = r["ms_per_char"] / best[r["kind"]]["ms_per_char"]
-            r["keras_best"] = best[r["kind"]]["name"]
-    return {"rows": rows, "mean_chars": np.mean([len(s) for s in expected]),
+            if tutorial_row is not None and r["kind"] != "beam":
+                r["vs_keras_tutorial"] = r["ms_per_char"] / tutorial_row["ms_per_char"]
+            if r["kind"] in best:
+                r["vs_keras_best"] = r["ms_per_char"] / best[r["kind"]]["ms_per_char"]
+                r["keras_best"] = best[r["kind"]]["name"]
+    return {"rows": rows, "mean_chars": np.mean([len(s) for s in expected]), "loadavg": load,
+            "mean_beam_chars": np.mean([len(s) for s in expected_beam]),
             "sample": [(data.input_texts[i], expected[i]) for i in range(min(5, len(expected)))]}
 
 
@@ -332,6 +357,7 @@ def measure_startup(cfg: Config, data: Data, np_model, tmp: Path) -> dict:
 # --------------------------------------------------------------------------- main
 
 
+DECODER_KINDS = ("single", "tutorial", "batched", "beam")
 SKIPPABLE = ("gru", "word", "deep", "bucketed", "float64", "torch", "decoding", "blas-variant", "memory",
              "startup")
 
@@ -348,6 +374,13 @@ def parse_args(argv=None) -> tuple[Config, argparse.Namespace]:
     p.add_argument("--data", help=f"path of fra.txt (default {Config().data_path})")
     p.add_argument("--skip", action="append", default=[], choices=SKIPPABLE,
                    help="leave a measurement out (repeatable)")
+    p.add_argument("--only", choices=("decoding",),
+                   help="only this measurement (decoding: npseq2seq's LSTM trained alone, as long as the "
+                        "full run trains it, then the decoders)")
+    p.add_argument("--decoders", action="append", choices=DECODER_KINDS,
+                   help="with --only decoding: these kinds of decoder row only (repeatable; default all)")
+    p.add_argument("--model", type=Path, help="with --only decoding: decode with this saved npseq2seq "
+                                              "model instead of training one")
     p.add_argument("--out", type=Path, help="output folder (default benchmarks/results, quick: results/quick)")
     args = p.parse_args(argv)
     overrides = {k: v for k, v in {"num_lines": args.num_lines, "latent_dim": args.latent_dim,
@@ -419,6 +452,63 @@ def run(cfg: Config, skip: set[str], out: Path) -> dict:
     return results
 
 
+def run_decoding_only(cfg: Config, skip: set[str], out: Path, kinds=None, model_path=None) -> dict:
+    """``--only decoding``: npseq2seq's char LSTM trained alone for warm-up + rounds epochs
+    (the epochs the full run's LSTM row trains it), or loaded from ``model_path`` (a model
+    saved by npseq2seq on the same data), then ``measure_decoding``."""
+    started = clock()
+    torch_reason = torch_side.available() if "torch" not in skip else "skipped (--skip torch)"
+    from . import keras_side
+
+    results: dict = {"started": datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
+                     "config": cfg.to_dict(), "machine": machine_info(), "skipped": sorted(skip),
+                     "frameworks": {**keras_side.versions(), "torch_reason": torch_reason}}
+    if torch_reason is None:
+        import torch
+        results["frameworks"]["torch"] = f"{torch.__version__} ({torch.get_num_threads()} threads)"
+    data = load_data(cfg)
+    results["data"] = {"train_samples": data.split_at, "val_samples": data.num_samples - data.split_at,
+                       "vocab": repr(data.vocab)}
+    if model_path is not None:
+        np_model = _load_decoding_model(model_path, data)
+        results["model_path"] = str(model_path)
+        venc, vdec, vtgt = data.val_ids()
+        results["val_loss"] = np_model.evaluate([venc, vdec], vtgt, batch_size=cfg.batch_size)
+    else:
+        np_model = numpy_side.build_model(data, cfg)
+        trainer = numpy_side.NumpyTrainer(np_model, data, cfg)
+        log(f"decoding only: training npseq2seq's LSTM alone for {cfg.warmup + cfg.rounds} epochs")
+        for _ in range(cfg.warmup + cfg.rounds):
+            trainer.epoch()
+        results["val_loss"] = trainer.losses[-1][1]
+    results["decoding"] = measure_decoding(cfg, data, np_model, torch_reason is None, kinds)
+    results["machine"]["loadavg_end"] = os.getloadavg()
+    results["total_seconds"] = clock() - started
+    out.mkdir(parents=True, exist_ok=True)
+    stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
+    results["json_name"] = f"decoding-{stamp}.json"
+    report.write_json(results, out / results["json_name"])
+    (out / "decoding-latest.md").write_text(report.decoding_markdown(results))
+    log(f"wrote {out / results['json_name']} and {out / 'decoding-latest.md'}")
+    return results
+
+
+def _load_decoding_model(path: Path, data: Data):
+    """``--model``: a saved one-layer char LSTM of the data's vocabulary (the one the Keras and
+    PyTorch decoders are built like), else SystemExit naming the file."""
+    from npseq2seq import Seq2Seq
+
+    model = Seq2Seq.load(path)
+    c, v = model.config, data.vocab
+    if (c.cell, c.level, c.num_layers, c.bidirectional, c.attention) != ("lstm", "char", 1, False, None) \
+            or (c.num_encoder_tokens, c.num_decoder_tokens) != (v.num_encoder_tokens, v.num_decoder_tokens):
+        raise SystemExit(f"--model {path}: needs the tutorial's model (a one-layer char LSTM) with "
+                         f"{v.num_encoder_tokens}/{v.num_decoder_tokens} tokens, as these --num-lines give")
+    model.vocab = v
+    model.compile(optimizer="rmsprop", loss="categorical_crossentropy")   # for its validation loss
+    return model
+
+
 def write_results(results: dict, out: Path) -> None:
     out.mkdir(parents=True, exist_ok=True)
     stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
@@ -435,6 +525,10 @@ def write_results(results: dict, out: Path) -> None:
 def main(argv=None) -> dict:
     cfg, args = parse_args(argv)
     out = args.out or (RESULTS / "quick" if cfg.quick else RESULTS)
+    if (args.decoders or args.model) and args.only != "decoding":
+        raise SystemExit("--decoders and --model go with --only decoding")
+    if args.only == "decoding":
+        return run_decoding_only(cfg, set(args.skip), out, args.decoders, args.model)
     return run(cfg, set(args.skip), out)
 
 

@@ -48,8 +48,7 @@ def lstm_step_forward(z, h_prev, c_prev, recurrent_kernel, activation: GateActiv
     activation(z)                                  # i, f, o = σ(z_i, z_f, z_o); g = tanh(z_g)
     i, f, g, o = split_gates(z, 4)
     np.multiply(f, c_prev, out=c)
-    np.multiply(i, g, out=tanh_c)                  # (tanh_c as scratch: no (N, H) temporary)
-    c += tanh_c                                    # c = f ⊙ c₋₁ + i ⊙ g
+    c += i * g                                     # c = f ⊙ c₋₁ + i ⊙ g
     np.tanh(c, out=tanh_c)
     np.multiply(o, tanh_c, out=h)                  # h = o ⊙ tanh(c)
 
