@@ -42,7 +42,7 @@ LEVELS = {
     "train.callbacks.__init__": 5.5, "train.callbacks": 5.5,
     "train.batches": 5, "train.metrics": 5, "train.validation": 5,
     "train.trainer": 6, "train.__init__": 7, "train": 7,
-    "decode.greedy": 5, "decode.beam": 5, "decode.sampling": 5, "decode.translate": 6,
+    "decode.start": 4.5, "decode.greedy": 5, "decode.beam": 5, "decode.sampling": 5, "decode.translate": 6,
     "decode.__init__": 7, "decode": 7,
     # the model: its config, the inputs to its RNNs, encoder and decoder, their composition
     "model.config": 8, "model.weights": 8, "model.inputs": 9, "model.masking": 9, "model.encoder": 10, "model.decoder": 10, "model.attentive_decoder": 10.5,

@@ -51,7 +51,7 @@ from typing import NamedTuple
 import numpy as np
 
 from ..checks import check_integer
-from .greedy import start_decoding
+from .start import start_decoding
 
 DEFAULT_LENGTH_PENALTY = 0.6   # GNMT's α; see the module docstring
 

@@ -16,11 +16,10 @@ sets to ``max_decoder_seq_length + 1``, the same rule.
 """
 from __future__ import annotations
 
-import inspect
-
 import numpy as np
 
 from ..ops import softmax
+from .start import start_decoding, takes
 
 
 def vocab_of(model, vocab=None):
@@ -88,22 +87,6 @@ def greedy_decode(model, encoder_input, start_id: int, stop_id: int, max_steps: 
             if not len(active):
                 break
     return [out[i, :lengths[i]] for i in range(n)]
-
-
-def takes(method, keyword: str) -> bool:
-    """Whether ``method`` accepts ``keyword``: the decoders run any model with ``encode`` and
-    ``decode_step``, and use ``Seq2Seq``'s faster options only where they exist."""
-    try:
-        return keyword in inspect.signature(method).parameters
-    except (TypeError, ValueError):             # a builtin without a signature
-        return False
-
-
-def start_decoding(model, encoder_input) -> list:
-    """``model.encode(encoder_input)``, with ``decoding=True`` where the model takes it."""
-    if takes(model.encode, "decoding"):
-        return model.encode(encoder_input, decoding=True)
-    return model.encode(encoder_input)
 
 
 def argmax_as_probabilities(logits: np.ndarray) -> np.ndarray:

@@ -41,7 +41,7 @@ from typing import NamedTuple
 import numpy as np
 
 from ..checks import check_integer
-from .greedy import start_decoding
+from .start import start_decoding
 
 SAMPLING = ("temperature", "top_k", "top_p")
 NUCLEUS_TOLERANCE = 1e-12

@@ -1,0 +1,28 @@
+"""The decoders' two questions to a model: how to start a decoding loop, and whether
+``decode_step`` can skip the softmax.
+
+greedy decoding, beam search and sampling run any model with ``encode(encoder_input) ->
+states`` and ``decode_step(ids, states) -> (probs, states)`` (the tests' stand-ins
+too); ``Seq2Seq`` offers two faster options, used only where they exist:
+``encode(..., decoding=True)`` (Bahdanau's keys projected once for the loop, not every
+step) and ``decode_step(..., logits=True)`` (no softmax, for greedy's argmax).
+"""
+from __future__ import annotations
+
+import inspect
+
+
+def takes(method, keyword: str) -> bool:
+    """Whether ``method`` accepts ``keyword``: the decoders run any model with ``encode`` and
+    ``decode_step``, and use ``Seq2Seq``'s faster options only where they exist."""
+    try:
+        return keyword in inspect.signature(method).parameters
+    except (TypeError, ValueError):             # a builtin without a signature
+        return False
+
+
+def start_decoding(model, encoder_input) -> list:
+    """``model.encode(encoder_input)``, with ``decoding=True`` where the model takes it."""
+    if takes(model.encode, "decoding"):
+        return model.encode(encoder_input, decoding=True)
+    return model.encode(encoder_input)
