@@ -217,3 +217,15 @@ def machine_info() -> dict:
         "blas_env": {var: os.environ.get(var) for var in BLAS_ENV_VARS},
         "loadavg_start": os.getloadavg(),
     }
+
+
+def best_beam_strings(ids, log_prob, finished, vocab, alpha: float = 0.6) -> list[str]:
+    """Each sentence's best of its B hypotheses as npseq2seq's ``beam_search`` ranks them:
+    finished before cut off, then by GNMT's log P / ((5 + |Y|) / 6) ** α, |Y| counting the
+    stop token. ids (N, B, T) with -1 after a hypothesis ends; log_prob, finished (N, B)."""
+    import numpy as np
+    lengths = (ids >= 0).sum(axis=2)
+    score = log_prob / ((5.0 + lengths) / 6.0) ** alpha
+    best = [int(np.lexsort((-score[i], ~finished[i]))[0]) for i in range(len(ids))]
+    reverse = vocab.reverse_target_char_index
+    return ["".join(reverse[int(t)] for t in ids[i, b] if t >= 0) for i, b in enumerate(best)]

@@ -184,3 +184,57 @@ class BatchedGreedy:
                         break
                 out.append(text)
         return out
+
+
+class BatchedBeam:
+    """Beam search in one ``tf.function``, written the obvious way (as ``torch_side.beam_decode``):
+    all N·B rows every step, the log of the softmax Dense's probabilities, ``top_k`` over each
+    sentence's B·V candidates, the states gathered by the chosen parents; a finished
+    hypothesis keeps its place at its frozen score, as in npseq2seq's ``beam_search``.
+    ``jit_compile=True`` compiles it with XLA."""
+
+    def __init__(self, keras_model, vocab, beam_width: int, jit_compile: bool = False):
+        encoder_rnn, decoder_rnn, dense = keras_model.layers[2], keras_model.layers[3], keras_model.layers[4]
+        start_id, stop_id = vocab.target_token_index["\t"], vocab.target_token_index["\n"]
+        max_steps, num_tokens, b = vocab.max_decoder_seq_length + 1, vocab.num_decoder_tokens, beam_width
+        cell = decoder_rnn.cell
+        self.dtype, self.vocab = keras_model.inputs[0].dtype or "float32", vocab
+        lift = tf.where(tf.range(num_tokens) == stop_id, 1e9, -1e9)          # a finished beam keeps its slot
+
+        @tf.function(jit_compile=jit_compile, reduce_retracing=True)
+        def decode(encoder_input):
+            _, *states = encoder_rnn(encoder_input)
+            n = tf.shape(encoder_input)[0]
+            states = [tf.repeat(s, b, axis=0) for s in states]                 # (N·B, H)
+            log_prob = tf.tile(tf.concat([[0.0], tf.fill([b - 1], -np.inf)], 0)[None], [n, 1])
+            finished = tf.zeros([n, b], tf.bool)
+            ids = tf.fill([n, b, max_steps], -1)
+            tokens = tf.fill([n * b], start_id)
+            for t in tf.range(max_steps):
+                h, states = cell(tf.one_hot(tokens, num_tokens, dtype=encoder_input.dtype), states)
+                step_lp = tf.reshape(tf.math.log(dense(h)), [n, b, num_tokens])   # Dense ends in softmax
+                step_lp = tf.where(finished[..., None], tf.cast(lift, step_lp.dtype), step_lp)
+                top, index = tf.math.top_k(tf.reshape(log_prob[..., None] + step_lp, [n, b * num_tokens]), b)
+                parent, token = index // num_tokens, index % num_tokens
+                was_finished = tf.gather(finished, parent, batch_dims=1)
+                log_prob = tf.where(was_finished, tf.gather(log_prob, parent, batch_dims=1), top)
+                ids = tf.gather(ids, parent, batch_dims=1)
+                column = tf.where(was_finished, -1, token)
+                ids = tf.where(tf.range(max_steps) == t, column[..., None], ids)
+                finished = was_finished | (token == stop_id)
+                rows = tf.reshape(parent + tf.range(n)[:, None] * b, [-1])
+                states = [tf.gather(s, rows) for s in states]
+                tokens = tf.reshape(token, [-1])
+                if tf.reduce_all(finished):
+                    break
+            return ids, log_prob, finished
+
+        self._decode = decode
+
+    def __call__(self, encoder_input: np.ndarray, batch_size: int) -> list[str]:
+        from .common import best_beam_strings
+        out = []
+        for first in range(0, len(encoder_input), batch_size):
+            ids, log_prob, finished = self._decode(tf.constant(encoder_input[first:first + batch_size], self.dtype))
+            out += best_beam_strings(ids.numpy(), log_prob.numpy().astype(np.float64), finished.numpy(), self.vocab)
+        return out

@@ -128,3 +128,18 @@ def greedy_batch(model, encoder_inputs: np.ndarray, batch_size: int) -> list[str
                                  vocab.max_decoder_seq_length + 1):
             out.append("".join(reverse[int(i)] for i in ids))
     return out
+
+
+def beam_batch(model, encoder_inputs: np.ndarray, beam_width: int, batch_size: int) -> list[str]:
+    """npseq2seq's ``beam_search`` (its default length penalty), the best hypothesis of each
+    sentence as text, the stop character kept (as ``greedy_batch``)."""
+    from npseq2seq.decode import beam_search
+
+    vocab = model.vocab
+    reverse = vocab.reverse_target_char_index
+    out = []
+    for first in range(0, len(encoder_inputs), batch_size):
+        found = beam_search(model, encoder_inputs[first:first + batch_size], beam_width, vocab.start_id,
+                            vocab.stop_id, vocab.max_decoder_seq_length + 1)
+        out += ["".join(reverse[int(i)] for i in hypotheses[0].ids) for hypotheses in found]
+    return out

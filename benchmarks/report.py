@@ -126,9 +126,26 @@ def _decoding_table(r: dict) -> list[str]:
              _ratio(row.get("vs_keras_tutorial")), _ratio(row.get("vs_keras_best")),
              _ratio(row.get("vs_keras_xla")), row["agree"]]
             for row in d["rows"]]
-    return (["## Decoding (greedy, trained weights from the LSTM float32 run)", "",
-             f"Mean decoded length {d['mean_chars']:.1f} characters. Ratios are per decoded character.", ""]
-            + _table(header, rows))
+    notes = [f"Mean decoded length {d['mean_chars']:.1f} characters (greedy)"
+             + (f", {d['mean_beam_chars']:.1f} (beam search)" if "mean_beam_chars" in d else "")
+             + ". Ratios are per decoded character; the beam rows' strings are compared with npseq2seq's "
+               "beam search's, the others with its greedy decoding's."]
+    if "loadavg" in d:
+        notes.append("Load average (1, 5, 15 min) before the timed rounds "
+                     f"{', '.join(f'{x:.2f}' for x in d['loadavg']['before'])}, after "
+                     f"{', '.join(f'{x:.2f}' for x in d['loadavg']['after'])}.")
+    return (["## Decoding (greedy and beam search, trained weights from the LSTM float32 run)", "",
+             *notes, ""] + _table(header, rows))
+
+
+def decoding_markdown(r: dict) -> str:
+    """The report of ``--only decoding``: the machine, then the decoding table."""
+    parts = [["# npseq2seq vs Keras and PyTorch: decoding only (`--only decoding`)", ""], _machine_lines(r),
+             [""], [(f"npseq2seq's LSTM loaded from `{r['model_path']}`" if r.get("model_path")
+               else "npseq2seq's LSTM trained alone first") + f" (validation loss {r['val_loss']:.4f})."], [""],
+             _decoding_table(r), [""],
+             [f"Raw numbers (every repeat): `{r['json_name']}`. Total benchmark time {r['total_seconds']:.0f} s."]]
+    return "\n".join(line for part in parts for line in part) + "\n"
 
 
 def _spread(row: dict) -> str:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .common import Config, Data, clock
+from .common import Config, Data, best_beam_strings, clock
 
 
 def available() -> str | None:
@@ -148,4 +148,50 @@ def greedy_decode(torch_model, encoder_input: np.ndarray, vocab, batch_size: int
                         break
             for row in decoded.numpy():
                 out.append("".join(vocab.reverse_target_char_index[int(i)] for i in row if i >= 0))
+    return out
+
+
+def beam_decode(torch_model, encoder_input: np.ndarray, vocab, beam_width: int, batch_size: int) -> list[str]:
+    """Beam search in PyTorch written the obvious way: all N·B rows every step, log-softmax,
+    top-k over each sentence's B·V candidates, states reordered by the chosen parents.
+
+    As npseq2seq's ``beam_search``: a finished hypothesis keeps its place in the beam (its
+    candidate is lifted above every live one, at its frozen score) and the others fill the
+    rest; the best is picked by ``common.best_beam_strings`` (GNMT's length penalty 0.6).
+    """
+    torch = _torch()
+    start_id, stop_id = vocab.target_token_index["\t"], vocab.target_token_index["\n"]
+    max_steps, num_tokens, b = vocab.max_decoder_seq_length + 1, vocab.num_decoder_tokens, beam_width
+    eye, out = torch.eye(num_tokens), []
+    with torch.inference_mode():
+        for first in range(0, len(encoder_input), batch_size):
+            enc = torch.from_numpy(encoder_input[first:first + batch_size])
+            n = len(enc)
+            _, state = torch_model.encoder(enc)
+            state = tuple(s.repeat_interleave(b, dim=1) for s in state)       # (1, N·B, H)
+            log_prob = torch.full((n, b), float("-inf"))
+            log_prob[:, 0] = 0.0                                               # one live start per sentence
+            finished = torch.zeros((n, b), dtype=torch.bool)
+            ids = torch.full((n, b, max_steps), -1, dtype=torch.long)
+            tokens = torch.full((n * b,), start_id, dtype=torch.long)
+            lift = torch.zeros(num_tokens)
+            lift[stop_id] = 1e9                                                # a finished beam keeps its slot
+            for step in range(max_steps):
+                seq, state = torch_model.decoder(eye[tokens][:, None, :], state)
+                step_lp = torch.log_softmax(torch_model.dense(seq[:, 0]), dim=-1).view(n, b, num_tokens)
+                step_lp = torch.where(finished[..., None], lift - 1e9 * (lift == 0), step_lp)
+                candidates = (log_prob[..., None] + step_lp).view(n, b * num_tokens)
+                top, index = candidates.topk(b, dim=1)                         # (N, B)
+                parent, token = index // num_tokens, index % num_tokens
+                was_finished = finished.gather(1, parent)
+                log_prob = torch.where(was_finished, log_prob.gather(1, parent), top)
+                ids = ids.gather(1, parent[..., None].expand(-1, -1, max_steps)).clone()
+                ids[..., step] = torch.where(was_finished, -1, token)
+                finished = was_finished | (token == stop_id)
+                rows = (parent + torch.arange(n)[:, None] * b).view(-1)
+                state = tuple(s[:, rows] for s in state)
+                tokens = token.view(-1)
+                if bool(finished.all()):
+                    break
+            out += best_beam_strings(ids.numpy(), log_prob.numpy().astype(np.float64), finished.numpy(), vocab)
     return out

@@ -44,7 +44,7 @@ LEVELS = {
     "train.callbacks.__init__": 5.5, "train.callbacks": 5.5,
     "train.batches": 5, "train.metrics": 5, "train.validation": 5,
     "train.trainer": 6, "train.__init__": 7, "train": 7,
-    "decode.greedy": 5, "decode.beam": 5, "decode.sampling": 5, "decode.translate": 6,
+    "decode.start": 4.5, "decode.greedy": 5, "decode.beam": 5, "decode.sampling": 5, "decode.translate": 6,
     # one sentence at a time: the cells' steps on buffers, the input table, the tie rule,
     # the encoder, then the decoder over them (these read the layers' weights)
     "decode.steppers": 5, "decode.input_table": 5, "decode.ties": 5, "decode.one_sentence_encoder": 5.1,

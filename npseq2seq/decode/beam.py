@@ -51,6 +51,7 @@ from typing import NamedTuple
 import numpy as np
 
 from ..checks import check_integer
+from .start import start_decoding
 
 DEFAULT_LENGTH_PENALTY = 0.6   # GNMT's α; see the module docstring
 
@@ -83,7 +84,7 @@ def beam_search(model, encoder_input, beam_width: int, start_id: int, stop_id: i
             or length_penalty < 0:
         raise ValueError(f"length_penalty must be a finite number >= 0, received {length_penalty!r}")
 
-    states = model.encode(encoder_input)
+    states = start_decoding(model, encoder_input)
     n = len(states[0])
     if n == 0:
         return []

@@ -18,6 +18,9 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..ops import softmax
+from .start import start_decoding, takes
+
 
 def vocab_of(model, vocab=None):
     """The vocabulary given, else the model's own; decoding text needs one."""
@@ -52,19 +55,29 @@ def greedy_decode(model, encoder_input, start_id: int, stop_id: int, max_steps: 
     Returns one id array per sentence, ending with ``stop_id`` if it was emitted
     within ``max_steps``. Sentences leave the batch when they finish.
     trace: a list that receives each step's ``StepTrace`` (``decode_step(trace=...)``).
+
+    A model whose ``decode_step`` takes ``logits=True`` (``Seq2Seq``) skips the softmax:
+    the ids are read from the logits by ``argmax_as_probabilities``, the same ids as the
+    probabilities' argmax. One whose ``encode`` takes ``decoding=True`` gets the state
+    list made for a loop (Bahdanau's keys projected once).
     """
-    states = model.encode(encoder_input)
+    states = start_decoding(model, encoder_input)
+    read_logits = trace is None and takes(model.decode_step, "logits")
     n = len(states[0])
     out = np.full((n, max_steps), -1, dtype=np.int64)
     lengths = np.zeros(n, dtype=np.int64)
     active = np.arange(n)                       # rows of `out` still being decoded
     tokens = np.full(n, start_id, dtype=np.int64)
     for step in range(max_steps):
-        if trace is None:
-            probs, states = model.decode_step(tokens, states)
+        if read_logits:
+            logits, states = model.decode_step(tokens, states, logits=True)
+            tokens = argmax_as_probabilities(logits)
         else:
-            probs, states = model.decode_step(tokens, states, trace=trace)
-        tokens = probs.argmax(axis=-1)          # argmax of the probabilities, as the tutorial
+            if trace is None:
+                probs, states = model.decode_step(tokens, states)
+            else:
+                probs, states = model.decode_step(tokens, states, trace=trace)
+            tokens = probs.argmax(axis=-1)      # argmax of the probabilities, as the tutorial
         out[active, step] = tokens
         lengths[active] = step + 1
         running = tokens != stop_id
@@ -74,3 +87,29 @@ def greedy_decode(model, encoder_input, start_id: int, stop_id: int, max_steps: 
             if not len(active):
                 break
     return [out[i, :lengths[i]] for i in range(n)]
+
+
+def argmax_as_probabilities(logits: np.ndarray) -> np.ndarray:
+    """argmax(softmax(logits), axis=1) for logits (N, V), read from the logits themselves.
+
+    The softmax is monotonic, but in floating point two logits a few ulps apart can
+    round to the *same* probability, and then argmax picks the lower id where the
+    logits' argmax picks the larger logit. exp and the division each err by an ulp or
+    two, so a row whose top logit exceeds every other by more than ``near_tie(dtype)``
+    (128 ulps of 1: the probabilities' ratio exp(-gap) then stays below 1 after
+    rounding) has the same argmax either way; the other rows (near ties, and non-finite
+    logits) are decided by their probabilities, computed as ``Dense`` computes them.
+    Skipping the softmax saved ~1 ms of a ~10 ms step at N = 1,000, V = 92.
+    """
+    ids = logits.argmax(axis=1)
+    top = logits[np.arange(len(logits)), ids]
+    close = (logits >= (top - near_tie(logits.dtype))[:, None]).sum(axis=1) > 1
+    close |= ~np.isfinite(top)
+    if close.any():
+        ids[close] = softmax(logits[close]).argmax(axis=1)
+    return ids
+
+
+def near_tie(dtype) -> float:
+    """The logit gap below which ``argmax_as_probabilities`` asks the probabilities."""
+    return float(np.finfo(dtype).eps * 128)

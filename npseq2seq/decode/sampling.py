@@ -41,6 +41,7 @@ from typing import NamedTuple
 import numpy as np
 
 from ..checks import check_integer
+from .start import start_decoding
 
 SAMPLING = ("temperature", "top_k", "top_p")
 NUCLEUS_TOLERANCE = 1e-12
@@ -128,7 +129,7 @@ def sample_decode(model, encoder_input, sampler: Sampler, start_id: int, stop_id
     """
     check_integer(max_steps, "max_steps")
     check_integer(num_samples, "num_samples")
-    states = model.encode(encoder_input)
+    states = start_decoding(model, encoder_input)
     n = len(states[0])
     if num_samples > 1:                          # sentence i's samples are rows i·S ... i·S + S-1
         states = [np.repeat(s, num_samples, axis=0) for s in states]

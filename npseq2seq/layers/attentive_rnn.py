@@ -110,13 +110,20 @@ class AttentiveRNN(Layer):
     def output_dim(self) -> int:
         return self.units + self.memory_dim if self.kind == "bahdanau" else self.units
 
-    def memory(self, values, value_mask=None) -> Memory:
+    def memory(self, values, value_mask=None, keys=None) -> Memory:
+        """The memory a sequence attends to; keys: ``score.project_keys(values)`` computed
+        before (a decoding loop projects them once), else projected here."""
         values = np.asarray(values, self.dtype)
         if values.ndim != 3 or values.shape[2] != self.memory_dim:
             raise ValueError(f"{self.name}: the memory must be (batch, Te, {self.memory_dim}), "
                              f"received {values.shape}")
         mask = None if value_mask is None else self._check_mask(value_mask, values.shape[:2], "value_mask")
-        return Memory(values, self.score.project_keys(values), mask)
+        if keys is None:
+            keys = self.score.project_keys(values)
+        elif np.shape(keys)[:2] != values.shape[:2]:
+            raise ValueError(f"{self.name}: the projected keys must be (batch, Te, ·) as the values "
+                             f"{values.shape}, received {np.shape(keys)}")
+        return Memory(values, keys, mask)
 
     # --- one step, shared by forward (into its caches) and step (nothing kept) --------
     def _step(self, z, prev, new, extras, feed, memory: Memory, mask, drop=(None, None)):

@@ -54,9 +54,10 @@ class AttentiveDecoder(Decoder):
         return lower + [states[k * (len(self.rnns) - 1):]]
 
     def split_state(self, states) -> tuple[list, list]:
-        """A decoder state list → (the RNN states with ã, the memory), as ``Decoder.split_state``."""
+        """A decoder state list → (the RNN states with ã, the memory), as ``Decoder.split_state``;
+        the memory ends with Bahdanau's projected keys when ``with_keys`` added them."""
         k, memory = self.state_size, self.memory_size
-        if len(states) != k + memory:
+        if len(states) != k + memory and not (self.rnn.kind == "bahdanau" and len(states) == k + memory + 1):
             raise ValueError(f"the decoder state of an attention model must be a list of {k + memory} "
                              f"arrays (the cells' states{', ã' if self.rnn.input_feeding else ''}, encoder "
                              f"outputs{', encoder mask' if memory == 2 else ''}), as encode() returns; "
@@ -69,6 +70,16 @@ class AttentiveDecoder(Decoder):
             return encoded
         k = self.state_size - 1
         return [*encoded[:k], np.zeros_like(encoded[k - 1]), *encoded[k:]]
+
+    def with_keys(self, states: list) -> list:
+        """encode()'s list for a decoding loop: with Bahdanau's score, the keys V W_k
+        (N, Te, A) appended, projected once here instead of at every ``decode_step``.
+        Every array of the list has the batch axis first, so greedy decoding's compaction
+        and beam search's reordering (``s[rows]``) carry the keys along with their rows."""
+        if self.rnn.kind != "bahdanau":
+            return states
+        values = np.asarray(states[self.state_size], self.rnn.dtype)
+        return [*states, self.rnn.score.project_keys(values)]
 
     def forward(self, inputs, states, memory=(), probabilities: bool = True, lengths=None,
                 training: bool = False, rng=None):
@@ -108,7 +119,7 @@ class AttentiveDecoder(Decoder):
         grads.update(embed_backward(self.embedding, dx, cache.embedding, embedding_rows))
         return (None if self.embedding is not None else dx), dinitial, dvalues, grads
 
-    def step(self, token_ids, states, memory=()):
+    def step(self, token_ids, states, memory=(), probabilities: bool = True):
         """As ``Decoder.step``; the trace's states are the cells' (ã left out), its attention
         the top layer's weights (N, Te)."""
         ids = np.asarray(token_ids)[None]
@@ -121,10 +132,13 @@ class AttentiveDecoder(Decoder):
             x = layer_states[0][None]
         xw = self.rnn.project(x if np.issubdtype(x.dtype, np.integer) else x.astype(self.rnn.dtype, copy=False))
         out, top_states, gates, weights = self.rnn.step(xw[0], layers[-1], self._memory(memory), step_mask)
-        probs, _ = self.dense.forward(out[:, None])
+        probs, _ = self.dense.forward(out[:, None], activate=probabilities)
         cells = new_states + top_states[:self.rnn.rnn.state_size]
         return probs[:, 0], new_states + top_states, StepTrace(probs[:, 0], cells, gates, weights)
 
     def _memory(self, memory):
-        """The attention's memory (values, their keys, the mask) from the state list's tail."""
-        return self.rnn.memory(memory[0], memory[1] if len(memory) > 1 else None)
+        """The attention's memory (values, their keys, the mask) from the state list's tail;
+        the keys projected here unless ``with_keys`` carried them."""
+        m = self.memory_size
+        keys = memory[m] if len(memory) > m else None
+        return self.rnn.memory(memory[0], memory[1] if m > 1 else None, keys=keys)

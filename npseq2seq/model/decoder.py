@@ -121,6 +121,11 @@ class Decoder:
         (``AttentiveDecoder`` adds Luong's ã_0)."""
         return encoded
 
+    def with_keys(self, states: list) -> list:
+        """A start state list for a decoding loop: the same here (``AttentiveDecoder``
+        appends Bahdanau's projected keys)."""
+        return states
+
     def split_state(self, states) -> tuple[list, list]:
         """A decoder state list → (the RNN's states, the attention memory: [] without)."""
         if self.attention is None:
@@ -182,11 +187,13 @@ class Decoder:
         return (None if self.embedding is not None else dx), dinitial, dvalues, grads
 
     # --- step: one step, nothing kept --------------------------------------------------
-    def step(self, token_ids, states, memory=()):
+    def step(self, token_ids, states, memory=(), probabilities: bool = True):
         """token ids (N,) and the RNNs' states → (probabilities (N, V), new states, StepTrace).
 
         With mask_zero a fed-back padding id is a masked step, as in the training model:
-        the states carry over (and the attention's query is masked).
+        the states carry over (and the attention's query is masked). probabilities=False
+        returns the logits instead (the trace's ``probs`` too): greedy decoding reads only
+        their argmax (``decode/greedy.py``).
         """
         ids = np.asarray(token_ids)[None]                    # (1, N): one step, time-major
         x, _, mask = embed(self.embedding, ids)
@@ -198,7 +205,7 @@ class Decoder:
             x = layer_states[0][None]                        # (1, N, H): the next layer's input
         seq = layer_states[0][:, None]                       # (N, 1, H): the top layer's output
         features, att_cache = self._attend(seq, memory, self._query_mask(ids.T, None if mask is None else mask.T))
-        probs, _ = self.dense.forward(features)
+        probs, _ = self.dense.forward(features, activate=probabilities)
         weights = None if att_cache is None else att_cache.weights[:, 0]
         return probs[:, 0], new_states, StepTrace(probs[:, 0], new_states, gates, weights)
 

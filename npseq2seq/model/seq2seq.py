@@ -214,25 +214,32 @@ class Seq2Seq(LayeredWeights, Trainer):
         return loss, self.backward(dout, cache, embedding_rows, packing), weight
 
     # --- inference (the tutorial's encoder_model / decoder_model) --------------------------
-    def encode(self, encoder_input) -> list[np.ndarray]:
+    def encode(self, encoder_input, decoding: bool = False) -> list[np.ndarray]:
         """The decoder's initial state for a batch of inputs: [h, c] (LSTM) or [h] (GRU), each
         (N, H), for each layer (layer 1's first); with attention followed by the encoder outputs (N, Te, H) (and, with
-        mask_zero or mask_padding, their padding mask (N, Te)). Every array has the batch axis first."""
+        mask_zero or mask_padding, their padding mask (N, Te)). Every array has the batch axis first.
+        decoding=True, for a decoding loop: with Bahdanau's attention the list ends with the
+        keys V W_k (N, Te, A), projected once instead of at every ``decode_step``."""
         ids = prepare_tokens(self.config, encoder_input, self.num_encoder_tokens, "encoder_input_data")
-        return self.decoder.start_states(self.encoder.encode(ids))
+        states = self.decoder.start_states(self.encoder.encode(ids))
+        return self.decoder.with_keys(states) if decoding else states
 
-    def decode_step(self, token_ids, states, return_attention: bool = False, trace: list | None = None):
+    def decode_step(self, token_ids, states, return_attention: bool = False, trace: list | None = None,
+                    logits: bool = False):
         """One decoder step for a batch: token ids (N,) + states → (probs (N, Vd), new states).
 
         With attention the memory at the end of ``states`` passes through unchanged, and
         ``return_attention=True`` adds this step's attention weights (N, Te) as a third result.
         trace: a list to append the step's ``StepTrace`` to (its gates; for ``inspect``).
+        logits=True returns the Dense layer's logits instead of the probabilities (no softmax).
         """
+        if logits and trace is not None:
+            raise ValueError("decode_step: trace records the probabilities; it cannot be used with logits=True")
         if return_attention and self.decoder.attention is None:
             raise ValueError("return_attention=True needs a model built with attention ('luong', "
                              "'additive', 'bahdanau' or 'luong_general')")
         states, memory = self.decoder.split_state(states)
-        probs, states, step = self.decoder.step(token_ids, states, memory)
+        probs, states, step = self.decoder.step(token_ids, states, memory, probabilities=not logits)
         if trace is not None:
             trace.append(step)
         if return_attention:
