@@ -19,9 +19,8 @@ import numpy as np
 import pytest
 
 from npseq2seq import Seq2Seq
-from npseq2seq.layers import Bidirectional
-from reference.tolerances import tol
 from tests.layers.test_rnn_dropout import inject_masks
+from tests.model.test_parity_dropout import compare_with_keras, dropout_batch, hand_over_encoder_masks, masks_drawn
 
 pytestmark = pytest.mark.parity
 
@@ -63,12 +62,7 @@ def _pair(keras, dtype, variant):
 
 
 def _batch(variant, dtype):
-    from reference.testing import random_batch, random_word_batch
-
-    rng = np.random.default_rng(1)
-    if VARIANTS[variant].get("level") == "word":
-        return random_word_batch(rng, N, TE, TD, VE, VD, "sparse", dtype)
-    return random_batch(rng, N, TE, TD, VE, VD, "zero", dtype)
+    return dropout_batch(VARIANTS[variant], dtype, "zero")
 
 
 def _hand_over_masks(km, nm, cache):
@@ -76,15 +70,9 @@ def _hand_over_masks(km, nm, cache):
     attentive layer's go to the cell its AttentiveCell wraps."""
     import tensorflow as tf
 
-    from reference.deep import decoder_name, encoder_name
+    from reference.deep import decoder_name
 
-    for k, (rnn, layer_cache) in enumerate(zip(nm.encoder.rnns, cache.encoder.rnns)):
-        keras_layer = km.get_layer(encoder_name(k))
-        if isinstance(rnn, Bidirectional):
-            inject_masks(keras_layer.forward_layer.cell, layer_cache.forward.dropout, tf)
-            inject_masks(keras_layer.backward_layer.cell, layer_cache.backward.dropout, tf)
-        else:
-            inject_masks(keras_layer.cell, layer_cache.dropout, tf)
+    hand_over_encoder_masks(km, nm, cache)
     *lower, top = cache.decoder.rnns
     for k, layer_cache in enumerate(lower):
         inject_masks(km.get_layer(decoder_name(k)).cell, layer_cache.dropout, tf)
@@ -94,27 +82,15 @@ def _hand_over_masks(km, nm, cache):
 @pytest.mark.parametrize("variant", [pytest.param(v, marks=() if v in FAST else pytest.mark.slow)
                                      for v in VARIANTS])
 def test_loss_and_gradients_given_the_same_masks(keras, keras_floatx, variant, record):
-    from reference.testing import gradient_differences, keras_loss_and_gradients, max_abs_diff
-
     km, nm = _pair(keras, keras_floatx, variant)
     x, y = _batch(variant, keras_floatx)
-    seed = 2
-    loss, grads = nm.loss_and_gradients(x, y, training=True, rng=np.random.default_rng(seed))
-    # the same draws again, to read the masks off the forward's cache
-    _, cache = nm.forward(*nm._prepare_x(x), training=True, rng=np.random.default_rng(seed))
+    loss, grads, cache = masks_drawn(nm, (x, y), seed=2)
     top = cache.decoder.rnns[-1].dropout
     # the attentive cell's masks cover its whole input [x_t; e_t]
     assert top is not None and (top.inputs is None or top.inputs.shape[-1] == nm.decoder.rnn.rnn.input_dim)
     _hand_over_masks(km, nm, cache)
-    k_loss, k_grads = keras_loss_and_gradients(km, x, y)
-    record("attentive dropout loss", keras_floatx, abs(loss - k_loss), variant)
-    assert abs(loss - k_loss) <= tol(keras_floatx, "loss")
-    assert all(np.abs(g).max() > 1e-5 for g in k_grads)    # every weight gets a real gradient
-    diffs = gradient_differences(grads, k_grads, keras_floatx, nm.param_names())
-    record("attentive dropout gradient", keras_floatx, max(diffs.values()), variant)
-    assert max(diffs.values()) <= tol(keras_floatx, "gradient"), diffs
-    # the masks acted: without dropout (inference) the gradients are others
-    assert max_abs_diff(nm.loss_and_gradients(x, y)[1], grads) > 1e-2
+    compare_with_keras(km, nm, x, y, loss, grads, keras_floatx, variant, record, "attentive dropout",
+                       least=1e-5)
 
 
 def test_inference_ignores_the_rates(keras):

@@ -66,19 +66,36 @@ def _pair(keras, dtype, variant):
 
 
 def _batch(variant, dtype):
+    return dropout_batch(VARIANTS[variant], dtype, "space")
+
+
+def dropout_batch(spec, dtype, padding):
+    """The batch of a variant ``spec`` (word level: sparse targets), seed 1."""
     from reference.testing import random_batch, random_word_batch
 
     rng = np.random.default_rng(1)
-    if VARIANTS[variant].get("level") == "word":
+    if spec.get("level") == "word":
         return random_word_batch(rng, N, TE, TD, VE, VD, "sparse", dtype)
-    return random_batch(rng, N, TE, TD, VE, VD, "space", dtype)
+    return random_batch(rng, N, TE, TD, VE, VD, padding, dtype)
 
 
 def _hand_over_masks(km, nm, cache):
     """Every Keras RNN cell gets the masks the npseq2seq layer of the same place drew."""
     import tensorflow as tf
 
-    from reference.deep import decoder_name, encoder_name
+    from reference.deep import decoder_name
+
+    hand_over_encoder_masks(km, nm, cache)
+    for k, layer_cache in enumerate(cache.decoder.rnns):
+        inject_masks(km.get_layer(decoder_name(k)).cell, layer_cache.dropout, tf)
+
+
+def hand_over_encoder_masks(km, nm, cache):
+    """Each Keras encoder cell (both directions of a Bidirectional) gets the masks of the
+    npseq2seq layer of the same place."""
+    import tensorflow as tf
+
+    from reference.deep import encoder_name
 
     for k, (rnn, layer_cache) in enumerate(zip(nm.encoder.rnns, cache.encoder.rnns)):
         keras_layer = km.get_layer(encoder_name(k))
@@ -87,28 +104,36 @@ def _hand_over_masks(km, nm, cache):
             inject_masks(keras_layer.backward_layer.cell, layer_cache.backward.dropout, tf)
         else:
             inject_masks(keras_layer.cell, layer_cache.dropout, tf)
-    for k, layer_cache in enumerate(cache.decoder.rnns):
-        inject_masks(km.get_layer(decoder_name(k)).cell, layer_cache.dropout, tf)
+
+
+def masks_drawn(nm, x, seed):
+    """(loss, gradients) of a training call with ``rng`` seeded ``seed``, and the cache of the
+    same draws again, to read the masks from."""
+    loss, grads = nm.loss_and_gradients(x[0], x[1], training=True, rng=np.random.default_rng(seed))
+    _, cache = nm.forward(*nm._prepare_x(x[0]), training=True, rng=np.random.default_rng(seed))
+    return loss, grads, cache
+
+
+def compare_with_keras(km, nm, x, y, loss, grads, dtype, variant, record, label, least):
+    """The loss and every gradient against Keras's (masks already handed over); each Keras
+    gradient larger than ``least`` somewhere; the masks acted (inference's gradients differ)."""
+    from reference.testing import gradient_differences, keras_loss_and_gradients, max_abs_diff
+
+    k_loss, k_grads = keras_loss_and_gradients(km, x, y)
+    record(f"{label} loss", dtype, abs(loss - k_loss), variant)
+    assert abs(loss - k_loss) <= tol(dtype, "loss")
+    assert all(np.abs(g).max() > least for g in k_grads)    # every weight gets a real gradient
+    diffs = gradient_differences(grads, k_grads, dtype, nm.param_names())
+    record(f"{label} gradient", dtype, max(diffs.values()), variant)
+    assert max(diffs.values()) <= tol(dtype, "gradient"), diffs
+    assert max_abs_diff(nm.loss_and_gradients(x, y)[1], grads) > 1e-2
 
 
 @pytest.mark.parametrize("variant", [pytest.param(v, marks=() if v in FAST else pytest.mark.slow)
                                      for v in VARIANTS])
 def test_loss_and_gradients_given_the_same_masks(keras, keras_floatx, variant, record):
-    from reference.testing import gradient_differences, keras_loss_and_gradients, max_abs_diff
-
     km, nm = _pair(keras, keras_floatx, variant)
     x, y = _batch(variant, keras_floatx)
-    seed = 2
-    loss, grads = nm.loss_and_gradients(x, y, training=True, rng=np.random.default_rng(seed))
-    # the same draws again, to read the masks off the forward's cache
-    _, cache = nm.forward(*nm._prepare_x(x), training=True, rng=np.random.default_rng(seed))
+    loss, grads, cache = masks_drawn(nm, (x, y), seed=2)
     _hand_over_masks(km, nm, cache)
-    k_loss, k_grads = keras_loss_and_gradients(km, x, y)
-    record("dropout loss", keras_floatx, abs(loss - k_loss), variant)
-    assert abs(loss - k_loss) <= tol(keras_floatx, "loss")
-    assert all(np.abs(g).max() > 1e-4 for g in k_grads)    # every weight gets a real gradient
-    diffs = gradient_differences(grads, k_grads, keras_floatx, nm.param_names())
-    record("dropout gradient", keras_floatx, max(diffs.values()), variant)
-    assert max(diffs.values()) <= tol(keras_floatx, "gradient"), diffs
-    # the masks acted: without dropout (inference) the gradients are others
-    assert max_abs_diff(nm.loss_and_gradients(x, y)[1], grads) > 1e-2
+    compare_with_keras(km, nm, x, y, loss, grads, keras_floatx, variant, record, "dropout", least=1e-4)
