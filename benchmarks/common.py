@@ -229,3 +229,8 @@ def best_beam_strings(ids, log_prob, finished, vocab, alpha: float = 0.6) -> lis
     best = [int(np.lexsort((-score[i], ~finished[i]))[0]) for i in range(len(ids))]
     reverse = vocab.reverse_target_char_index
     return ["".join(reverse[int(t)] for t in ids[i, b] if t >= 0) for i, b in enumerate(best)]
+
+
+def log(message: str) -> None:
+    """A progress line on stderr, with the time."""
+    print(f"[{time.strftime('%H:%M:%S')}] {message}", file=sys.stderr, flush=True)
