@@ -15,9 +15,13 @@ rows inside a split (``tests/layers/test_threads.py`` checks losses, gradients a
 bit for bit against ``threads=1`` on several model kinds and odd batch sizes).
 
 ``set_num_threads(k)`` sets the number of threads (1: no worker thread, every call whole).
-The default is the number of cores this process may use, capped at 2 (measured: see the
-README's training-speed section), overridden by the environment variable
-``NPSEQ2SEQ_THREADS``. A call with fewer than ``MIN_ELEMENTS`` elements a thread runs
+The default is 1, overridden by the environment variable ``NPSEQ2SEQ_THREADS``. Measured
+(README, training-speed section): on a machine whose two cores other processes kept busy,
+two threads took 26–29 % off a char LSTM/GRU epoch; on the same machine nearly idle, two
+threads made the epoch 7–10 % *slower* (LSTM 11.74 s against 10.93 s, GRU 11.71 s against
+10.60 s: OpenBLAS's own threads already use the second core for the GEMMs, and each
+hand-over costs a wake-up). One thread is the default that does not lose on a quiet machine.
+A call with fewer than ``MIN_ELEMENTS`` elements a thread runs
 whole: handing work to another thread costs about 10–20 µs, more than a small pass
 (decoding one sentence).
 """
@@ -30,7 +34,6 @@ import threading
 __all__ = ["split_rows", "set_num_threads", "get_num_threads", "MIN_ELEMENTS"]
 
 MIN_ELEMENTS = 8192        # elements of the first array per thread below which a call runs whole
-_MAX_DEFAULT = 2
 
 
 def _default_threads() -> int:
@@ -40,11 +43,7 @@ def _default_threads() -> int:
             return _check(int(env))
         except ValueError:
             raise ValueError(f"NPSEQ2SEQ_THREADS must be a positive integer, received {env!r}") from None
-    try:
-        cores = len(os.sched_getaffinity(0))
-    except AttributeError:   # not on Linux
-        cores = os.cpu_count() or 1
-    return max(1, min(cores, _MAX_DEFAULT))
+    return 1   # measured: see the module's docstring
 
 
 def _check(k) -> int:

@@ -140,9 +140,12 @@ def test_the_environment_variable_sets_the_default():
     import subprocess
     import sys
     code = "import npseq2seq; print(npseq2seq.get_num_threads())"
-    env = {**os.environ, "NPSEQ2SEQ_THREADS": "1"}
+    env = {k: v for k, v in os.environ.items() if k != "NPSEQ2SEQ_THREADS"}
     out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True)
-    assert out.stdout.strip() == "1"
+    assert out.stdout.strip() == "1"                # the default: one thread (measured, threads.py)
+    env["NPSEQ2SEQ_THREADS"] = "2"
+    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True)
+    assert out.stdout.strip() == "2"
     env["NPSEQ2SEQ_THREADS"] = "two"
     out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True)
     assert out.returncode != 0 and "NPSEQ2SEQ_THREADS must be a positive integer, received 'two'" in out.stderr
