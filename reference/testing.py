@@ -167,6 +167,19 @@ def fit_side_by_side(keras_model, np_model, x, y, **kwargs):
     return n_hist, k_hist, diff
 
 
+def check_three_epochs(km, nm, x, y, dtype, label, record):
+    """fit(shuffle=False, validation_split=0.2), 3 epochs of batch 5, on both: per-epoch loss
+    and val_loss, then the weights, within ``reference.tolerances`` (recorded as ``label``)."""
+    from .tolerances import tol
+
+    n_hist, _, diff = fit_side_by_side(km, nm, x, y, epochs=3, batch_size=5, shuffle=False,
+                                       validation_split=0.2)
+    assert set(n_hist) >= {"loss", "val_loss"} and len(n_hist["loss"]) == 3
+    record(label, dtype, diff)
+    assert diff <= tol(dtype, "history")
+    assert max_abs_diff(nm.get_weights(), km.get_weights()) <= tol(dtype, "weights_20_steps")
+
+
 def greedy_steps_difference(keras_decoder, np_model, k_states, n_states, num_tokens, dtype,
                             steps=4) -> float:
     """``steps`` one-hot decoder steps from token 1, each fed the argmax of Keras's output, on

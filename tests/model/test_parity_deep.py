@@ -287,16 +287,11 @@ def test_train_on_batch_trajectory(keras, keras_floatx, variant, optimizer, reco
 def test_fit_three_epochs(keras, keras_floatx, variant, record):
     """fit(shuffle=False, validation_split=0.2), 3 epochs of 4 batches: per-epoch loss and
     val_loss, and the weights after it."""
-    from reference.testing import fit_side_by_side, max_abs_diff
+    from reference.testing import check_three_epochs
 
     km, nm = _pair(keras, keras_floatx, variant)
     x, y = _batch(variant, keras_floatx, seed=3, n=25)
-    n_hist, k_hist, diff = fit_side_by_side(km, nm, x, y, epochs=3, batch_size=5, shuffle=False,
-                                            validation_split=0.2)
-    assert set(n_hist) >= {"loss", "val_loss"} and len(n_hist["loss"]) == 3
-    record(f"deep fit history, {variant}", keras_floatx, diff)
-    assert diff <= tol(keras_floatx, "history")
-    assert max_abs_diff(nm.get_weights(), km.get_weights()) <= tol(keras_floatx, "weights_20_steps")
+    check_three_epochs(km, nm, x, y, keras_floatx, f"deep fit history, {variant}", record)
 
 
 # --------------------------------------------------------------------------- decoding
