@@ -63,7 +63,8 @@ def variants_markdown(r: dict) -> str:
 
     m, fw = r["machine"], r["frameworks"]
     blas = "; ".join(f"{b.get('internal_api')} {b.get('version')} (kernel {b.get('architecture')}, "
-                     f"{b.get('num_threads')} threads)" for b in m["blas"] if "error" not in b) or "unknown"
+                     f"{b.get('num_threads')} threads)" if "error" not in b else b["error"]
+                     for b in m["blas"]) or "none found"
     lines = ["# npseq2seq vs Keras: variant rows (`--only variants`)", "",
              f"Run {r['started']}. Machine: {m['cpu']}, {m['cores']} cores, Python {m['python']}, "
              f"NumPy {m['numpy']} ({blas}); Keras {fw['keras']} / TensorFlow {fw['tensorflow']} (CPU).",
