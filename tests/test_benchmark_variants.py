@@ -63,11 +63,24 @@ def test_each_variant_row_trains_the_same_model_in_keras(keras, name):
         assert rates == {(0.2, 0.2)}
 
 
-def test_variant_names_are_checked():
+def test_variant_names_and_flags_are_checked():
+    from benchmarks.common import Config
+    from benchmarks.run import main, parse_args
+
     assert parse_names(None) == list(VARIANTS)
     assert parse_names("bahdanau, stacked") == ["stacked", "bahdanau"]     # VARIANTS' order
     with pytest.raises(SystemExit, match="--variants: unknown nope"):
         parse_names("stacked,nope")
+    cfg, args = parse_args(["--only", "variants", "--variants", "masked", "--variant-lines", "400"])
+    assert (args.only, args.variants, cfg.variant_lines) == ("variants", "masked", 400)
+    assert Config().variant_lines == 1500 and Config.quick_mode().variant_lines == 300
+    with pytest.raises(SystemExit, match="--variant-lines must be a positive integer"):
+        parse_args(["--variant-lines", "0"])
+    for argv in (["--variants", "masked", "--skip", "variants"], ["--only", "decoding", "--variants", "masked"]):
+        with pytest.raises(SystemExit, match="--variants goes with"):
+            main(argv)                                    # refused before anything runs
+    with pytest.raises(SystemExit, match="--variants: unknown"):
+        main(["--only", "variants", "--variants", "stacked,nope"])
 
 
 def test_the_variant_table_of_the_report():
