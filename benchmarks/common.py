@@ -39,7 +39,7 @@ class Config:
     keras_tutorial_sentences: int = 5  # Keras predict() per character: ~2 s per sentence
     batched_sentences: int = 1000    # batched greedy decoding
     startup_repeats: int = 3         # import-to-first-translation subprocesses per framework
-    variant_lines: int = 1500        # the variant rows' data (benchmarks.variants): fewer lines
+    variant_lines: int = 3000        # the variant rows' data (benchmarks.variants): fewer lines
     data_path: str = str(FRA_PATH)
     seed: int = 0
     quick: bool = False

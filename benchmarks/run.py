@@ -268,7 +268,7 @@ def parse_args(argv=None) -> tuple[Config, argparse.Namespace]:
     p.add_argument("--variants", metavar="A,B", help="the variant rows to run (default all: "
                                                      f"{','.join(variants.VARIANTS)})")
     p.add_argument("--variant-lines", type=int, help="first lines of fra.txt for the variant rows "
-                                                     "(default 2000; quick 300)")
+                                                     "(default 3000; quick 300)")
     p.add_argument("--decoders", action="append", choices=DECODER_KINDS,
                    help="with --only decoding: these kinds of decoder row only (repeatable; default all)")
     p.add_argument("--model", type=Path, help="with --only decoding: decode with this saved npseq2seq "

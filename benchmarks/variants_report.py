@@ -51,7 +51,10 @@ def variants_table(r: dict) -> list[str]:
         "Keras's own for the attention step), so those ratios measure that cell against npseq2seq's.",
         "",
         "Load average: the 1-minute figure before and after each row's epochs (the benchmark itself "
-        "keeps about one core busy).",
+        "keeps about one core busy). The final val_losses differ by more than the tolerance of the test: "
+        "each side shuffles the training set with its own random generator, so after a few epochs they "
+        "are two training runs of one model (the trajectories with `shuffle=False` are checked by "
+        "`tests/model/`'s parity suite).",
     ]
     return ["## Variant rows: seconds per epoch, npseq2seq against the same model in Keras", ""] + notes + [
         ""] + _table(header, rows)
@@ -69,7 +72,9 @@ def variants_markdown(r: dict) -> str:
              f"Run {r['started']}. Machine: {m['cpu']}, {m['cores']} cores, Python {m['python']}, "
              f"NumPy {m['numpy']} ({blas}); Keras {fw['keras']} / TensorFlow {fw['tensorflow']} (CPU).",
              f"Load average (1, 5, 15 min) at start {tuple(round(x, 2) for x in m['loadavg_start'])}, "
-             f"at end {tuple(round(x, 2) for x in m.get('loadavg_end', ()))}.", *_busy_warning(m), "",
+             f"at end {tuple(round(x, 2) for x in m.get('loadavg_end', ()))}. "
+             + ", ".join(f"{k}={v or 'unset'}" for k, v in m.get("thread_env", {}).items()),
+             *_busy_warning(m), "",
              "Ratios are npseq2seq / Keras: below 1 means npseq2seq is faster.", "",
              *variants_table(r), "",
              f"Raw numbers (every repeat): `{r['json_name']}`. Total benchmark time {r['total_seconds']:.0f} s."]

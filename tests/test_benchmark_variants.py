@@ -73,7 +73,7 @@ def test_variant_names_and_flags_are_checked():
         parse_names("stacked,nope")
     cfg, args = parse_args(["--only", "variants", "--variants", "masked", "--variant-lines", "400"])
     assert (args.only, args.variants, cfg.variant_lines) == ("variants", "masked", 400)
-    assert Config().variant_lines == 1500 and Config.quick_mode().variant_lines == 300
+    assert Config().variant_lines == 3000 and Config.quick_mode().variant_lines == 300
     with pytest.raises(SystemExit, match="--variant-lines must be a positive integer"):
         parse_args(["--variant-lines", "0"])
     for argv in (["--variants", "masked", "--skip", "variants"], ["--only", "decoding", "--variants", "masked"]):
