@@ -8,7 +8,7 @@ user writes for it (``reference/``), trained from the same weights, alternating,
 Every row is the character model of the tutorial's sizes (latent 256, batch 64, RMSprop,
 float32) with one thing changed, on fewer samples than the main rows
 (``Config.variant_lines``: the first 3,000 lines of fra.txt, 2,400 training / 600
-validation samples) so that the block stays near ten minutes on 2 cores. ``plain`` (no
+validation samples) so that the block stays short (15 minutes measured at load average 3-6 on 2 cores). ``plain`` (no
 change) is the baseline measured the same way, so a variant's ratio reads against it.
 
 Both sides of a row are one model: npseq2seq's ``Seq2Seq(**kwargs)`` builds it, its initial
