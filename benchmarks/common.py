@@ -39,6 +39,7 @@ class Config:
     keras_tutorial_sentences: int = 5  # Keras predict() per character: ~2 s per sentence
     batched_sentences: int = 1000    # batched greedy decoding
     startup_repeats: int = 3         # import-to-first-translation subprocesses per framework
+    variant_lines: int = 3000        # the variant rows' data (benchmarks.variants): fewer lines
     data_path: str = str(FRA_PATH)
     seed: int = 0
     quick: bool = False
@@ -48,7 +49,7 @@ class Config:
         """Small sizes that exercise every code path in under a minute."""
         small = dict(num_lines=600, latent_dim=32, warmup=1, rounds=1, float64_rounds=1,
                      decode_sentences=10, keras_tutorial_sentences=1, batched_sentences=100,
-                     startup_repeats=1, quick=True)
+                     startup_repeats=1, variant_lines=300, quick=True)
         return cls(**{**small, **overrides})
 
     def to_dict(self) -> dict:

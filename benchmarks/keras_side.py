@@ -35,14 +35,19 @@ class KerasTrainer:
     NumPy inputs to the current floatx. level="word": the FAQ's word-level model
     (``build_word_training_model``) on integer ids, with sparse_categorical_crossentropy
     (one-hot targets over a 4,000-word vocabulary would not fit in memory).
+    keras_model: a function ``np_model -> uncompiled Keras model`` (``benchmarks.variants``),
+    compiled here with rmsprop and ``np_model``'s loss, no metrics.
     """
 
     def __init__(self, np_model, data: Data, cfg: Config, cell: str = "lstm", dtype="float32",
-                 level: str = "char"):
+                 level: str = "char", keras_model=None):
         self.dtype, self.batch_size = str(np.dtype(dtype)), cfg.batch_size
         vocab = data.vocab
         with floatx(self.dtype):
-            if np_model.num_layers > 1 or np_model.bidirectional:    # reference.deep, the same sizes
+            if keras_model is not None:
+                self.model = keras_model(np_model)
+                self.model.compile(optimizer="rmsprop", loss=np_model.config.default_loss)
+            elif np_model.num_layers > 1 or np_model.bidirectional:    # reference.deep, the same sizes
                 from reference.deep import build_deep_training_model
 
                 self.model = build_deep_training_model(

@@ -111,6 +111,11 @@ def _training_table(r: dict) -> list[str]:
             + ([""] + notes if notes else []))
 
 
+def _variants_table(r: dict) -> list[str]:
+    from .variants_report import variants_table
+    return variants_table(r) if "variants" in r else []
+
+
 def _skipped(title: str) -> list[str]:
     return [f"## {title}", "", "Skipped in this run (`--skip`)."]
 
@@ -210,7 +215,7 @@ def _blas_variant_lines(r: dict) -> list[str]:
 def to_markdown(r: dict) -> str:
     parts = [["# npseq2seq vs Keras: benchmark results", ""], _machine_lines(r), [""],
              ["Ratios are npseq2seq / Keras: below 1 means npseq2seq is faster (or smaller)."], [""],
-             _training_table(r), [""], _decoding_table(r), [""], _gflops_table(r), [""],
+             _training_table(r), [""], _variants_table(r), [""], _decoding_table(r), [""], _gflops_table(r), [""],
              _blas_variant_lines(r), [""], _memory_table(r), [""], _startup_table(r), [""],
              [f"Raw numbers (every repeat): `{r['json_name']}`. Total benchmark time {r['total_seconds']:.0f} s."]]
     return "\n".join(line for part in parts for line in part) + "\n"
@@ -230,6 +235,9 @@ def plot(r: dict, path: Path) -> None:
             if "bucketed" in row["ratio"]:
                 labels.append(f"train epoch {row['model']} {row['dtype']}, bucketed")
                 ratios.append(row["ratio"]["bucketed"])
+    for row in (r.get("variants") or {}).get("rows", []):
+        labels.append(f"train epoch, variant {row['name']}")
+        ratios.append(row["ratio"])
     for row in (r["decoding"] or {}).get("rows", []):
         if row["name"].startswith("npseq2seq"):
             for key, what in (("vs_keras_tutorial", "Keras tutorial"), ("vs_keras_best", "Keras best")):

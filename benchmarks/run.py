@@ -4,6 +4,8 @@
     python -m benchmarks.run --quick    # tiny sizes, every code path, under a minute
     python -m benchmarks.run --only decoding   # the decoding rows alone (npseq2seq's LSTM
                                                # trained as the full run trains it, no peers' epochs)
+    python -m benchmarks.run --only variants [--variants stacked,bahdanau]   # the variant rows
+                                               # (benchmarks.variants) alone
 
 One function per measurement; each returns plain dicts that ``report.py`` turns
 into ``results/<timestamp>.json``, ``results/latest.md`` and ``results/latest.png``
@@ -23,7 +25,7 @@ from pathlib import Path
 
 import numpy as np
 
-from . import numpy_side, report, torch_side
+from . import numpy_side, report, torch_side, variants
 from .common import (
     BLAS_ENV_VARS,
     REPO,
@@ -244,8 +246,8 @@ def measure_startup(cfg: Config, data: Data, np_model, tmp: Path) -> dict:
 # --------------------------------------------------------------------------- main
 
 
-SKIPPABLE = ("gru", "word", "deep", "bucketed", "float64", "torch", "decoding", "blas-variant", "memory",
-             "startup")
+SKIPPABLE = ("gru", "word", "deep", "bucketed", "float64", "variants", "torch", "decoding", "blas-variant",
+             "memory", "startup")
 
 
 def parse_args(argv=None) -> tuple[Config, argparse.Namespace]:
@@ -260,9 +262,13 @@ def parse_args(argv=None) -> tuple[Config, argparse.Namespace]:
     p.add_argument("--data", help=f"path of fra.txt (default {Config().data_path})")
     p.add_argument("--skip", action="append", default=[], choices=SKIPPABLE,
                    help="leave a measurement out (repeatable)")
-    p.add_argument("--only", choices=("decoding",),
+    p.add_argument("--only", choices=("decoding", "variants"),
                    help="only this measurement (decoding: npseq2seq's LSTM trained alone, as long as the "
-                        "full run trains it, then the decoders)")
+                        "full run trains it, then the decoders; variants: the variant rows against Keras)")
+    p.add_argument("--variants", metavar="A,B", help="the variant rows to run (default all: "
+                                                     f"{','.join(variants.VARIANTS)})")
+    p.add_argument("--variant-lines", type=int, help="first lines of fra.txt for the variant rows "
+                                                     "(default 3000; quick 300)")
     p.add_argument("--decoders", action="append", choices=DECODER_KINDS,
                    help="with --only decoding: these kinds of decoder row only (repeatable; default all)")
     p.add_argument("--model", type=Path, help="with --only decoding: decode with this saved npseq2seq "
@@ -276,7 +282,7 @@ def parse_args(argv=None) -> tuple[Config, argparse.Namespace]:
     overrides = {k: v for k, v in {"num_lines": args.num_lines, "latent_dim": args.latent_dim,
                                    "batch_size": args.batch_size, "rounds": args.rounds,
                                    "warmup": args.warmup, "batched_sentences": args.batched_sentences,
-                                   "decode_rounds": args.decode_rounds,
+                                   "decode_rounds": args.decode_rounds, "variant_lines": args.variant_lines,
                                    "data_path": args.data}.items() if v is not None}
     for name, value in overrides.items():
         if name != "data_path" and value < (0 if name == "warmup" else 1):
@@ -288,7 +294,8 @@ def parse_args(argv=None) -> tuple[Config, argparse.Namespace]:
     return cfg, args
 
 
-def run(cfg: Config, skip: set[str], out: Path, threads_ab: int | None = None) -> dict:
+def run(cfg: Config, skip: set[str], out: Path, threads_ab: int | None = None,
+        variant_names: str | None = None) -> dict:
     started = clock()
     torch_reason = torch_side.available() if "torch" not in skip else "skipped (--skip torch)"
     with_torch = torch_reason is None
@@ -327,6 +334,8 @@ def run(cfg: Config, skip: set[str], out: Path, threads_ab: int | None = None) -
         rows.append(measure_training(cfg, data, "lstm", "float64", cfg.float64_rounds, False,
                                      warmup=0 if cfg.quick else None)[0])
     results["training"] = rows
+    names = variants.parse_names(variant_names)
+    results["variants"] = variants.measure_variants(cfg, names) if "variants" not in skip else None
 
     with tempfile.TemporaryDirectory(prefix="npseq2seq-bench-") as tmp_name:
         tmp = Path(tmp_name)
@@ -364,9 +373,15 @@ def main(argv=None) -> dict:
         raise SystemExit(f"--threads-ab must be a positive integer, received {args.threads_ab}")
     if (args.decoders or args.model) and args.only != "decoding":
         raise SystemExit("--decoders and --model go with --only decoding")
+    if args.variants and (args.only == "decoding" or "variants" in args.skip):
+        raise SystemExit("--variants goes with --only variants or the full run, not with "
+                         "--only decoding or --skip variants")
+    variants.parse_names(args.variants)          # refuse unknown names before anything runs
     if args.only == "decoding":
         return run_decoding_only(cfg, set(args.skip), out, args.decoders, args.model)
-    return run(cfg, set(args.skip), out, args.threads_ab)
+    if args.only == "variants":
+        return variants.run_variants_only(cfg, out, args.variants)
+    return run(cfg, set(args.skip), out, args.threads_ab, args.variants)
 
 
 if __name__ == "__main__":
