@@ -52,7 +52,7 @@ LEVELS = {
     "decode.__init__": 7, "decode": 7,
     # the model: its config, the inputs to its RNNs, encoder and decoder, their composition
     "model.config": 8, "model.weights": 8, "model.inputs": 9, "model.masking": 9, "model.encoder": 10, "model.decoder": 10, "model.attentive_decoder": 10.5,
-    "model.free_running": 11, "model.build": 11, "model.seq2seq": 12, "model.repeat": 10, "model.__init__": 13, "model": 13,
+    "model.free_running": 11, "model.build": 11, "model.inference": 11, "model.seq2seq": 12, "model.repeat": 10, "model.__init__": 13, "model": 13,
     "atomic": 0, "npz": 1,   # writing a file atomically; reading an untrusted .npz within bounds
     # the model file (io/): its names, then writing and reading it, then a model from what was read
     "io.schema": 13.5, "io.writing": 14, "io.reading": 14, "io.loading": 14.05, "io.__init__": 14.08, "io": 14.08,
