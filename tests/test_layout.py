@@ -35,14 +35,15 @@ LEVELS = {
     # Keras's Model does) and offers translate(); neither knows the layers
     # within train/: the callbacks as Keras files them (the base, History and the learning
     # rate's reading; the list and MonitorCallback's rule; the callbacks deciding with it),
-    # the metrics and the validation split, then the loop over them all
+    # the metrics and the validation split, the forward-only evaluate / predict, then the
+    # loop over them all
     "train.callbacks.callback": 5, "train.callbacks.history": 5.1, "train.callbacks.learning_rate": 5,
     "train.callbacks.callback_list": 5.2, "train.callbacks.monitor_callback": 5.1,
     "train.callbacks.csv_logger": 5.1, "train.callbacks.terminate_on_nan": 5.1,
     "train.callbacks.learning_rate_scheduler": 5.1,
     "train.callbacks.early_stopping": 5.2, "train.callbacks.reduce_lr_on_plateau": 5.2,
     "train.callbacks.__init__": 5.5, "train.callbacks": 5.5,
-    "train.batches": 5, "train.metrics": 5, "train.validation": 5,
+    "train.batches": 5, "train.metrics": 5, "train.validation": 5, "train.evaluation": 5.8,
     "train.trainer": 6, "train.__init__": 7, "train": 7,
     "decode.start": 4.5, "decode.greedy": 5, "decode.beam": 5, "decode.sampling": 5, "decode.translate": 6,
     # one sentence at a time: the cells' steps on buffers, the input table, the tie rule,
