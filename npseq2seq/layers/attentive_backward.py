@@ -1,11 +1,10 @@
 """Backpropagation through the attentive layer's time loop (``attentive_rnn.py``).
 
-The loop runs in reverse, one step at a time, as the forward did: a step's gradient
-cannot be batched over time, since the attention's query at step t is the state the
-step before produced. Step t, read backwards (forward's equations in
-``attentive_rnn.py``)::
+The loop runs in reverse, one step at a time, as the forward ran: step t needs d s_t,
+which step t+1's backward computes (through the cell, and Bahdanau's query or Luong's fed
+ã). Step t, read backwards (the forward's equations in ``attentive_rnn.py``)::
 
-    luong_general  dy_t = dã_t (+ the next step's d ã_t, input feeding)
+    luong_general  y_t = ã_t, fed to step t+1   → dã_t = dy_t (+ step t+1's, input feeding)
                    ã_t = tanh(W_c [c_t; h_t])   → d pre, then dc_t and dh_t
                    c_t = attend(h_t)            → dh_t += d query; d memory
                    s_t = cell(...)              → d s_{t-1}, dz_t (the gates' input)
@@ -38,14 +37,15 @@ class _Sums(NamedTuple):
     dvalues: np.ndarray           # (N, Te, He) d memory values
     dkeys: np.ndarray             # d memory keys (Bahdanau's V W_k, or V)
     score_grads: list             # the score's weight gradients
-    recurrent_kernel_t: np.ndarray
-    extra_kernel_t: np.ndarray    # W_eᵀ (E, G·H)
+    recurrent_kernel_t: np.ndarray  # (G·H, H)
+    extra_kernel_t: np.ndarray    # W_eᵀ (G·H, E)
     e_masks: np.ndarray | None    # dropout's masks over e_t (G', N, E)
     rec_masks: np.ndarray | None  # dropout's recurrent masks (G, N, H)
 
 
 def backward(layer, doutputs, cache):
-    """[d outputs (N, T, ·), *d final states (None: nothing read them)] → (d inputs (None
+    """``AttentiveRNN.backward`` (layer: the ``AttentiveRNN``; cache: its ``AttentiveCache``):
+    [d outputs (N, T, ·), *d final states (None: nothing read them)] → (d inputs (None
     for ids), d initial states (as given), d memory values (N, Te, He), weight grads)."""
     dout, *dfinal = doutputs
     rc, memory, k = cache.rnn, cache.memory, layer.rnn.state_size
