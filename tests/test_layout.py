@@ -12,6 +12,7 @@ PACKAGE = Path(__file__).resolve().parent.parent / "npseq2seq"
 # Each module's level: a module-level import must point to a lower level. Within
 # layers/, a cell (lstm, gru) sits on the shared time loop (recurrent), which sits on base
 # and the input projection; both, and the cells, on the dropout masks' products (rnn_dropout).
+# The attentive layer sits on its inputs, its attention step (attentive_memory) and its backward.
 # Within optimizers/, a rule (sgd, rmsprop, adam) sits on base, which sits on its slots' state
 # and on clipping, which sits on arguments (the hyper-parameter checks and dtype conversions, imports none).
 # text/ sits low beside them (it imports nothing of the model): errors and argument checks,
@@ -22,7 +23,7 @@ LEVELS = {
     "ops": 0, "memory": 0, "threads": 0, "gradcheck": 0, "metrics": 0, "checks": 0,
     "layers.base": 1, "layers.rnn_dropout": 0.5, "layers.projection": 1, "layers.recurrent": 2, "layers.lstm": 3, "layers.gru": 3,
     "layers.bidirectional": 3, "layers.attentive_inputs": 1.5, "layers.attentive_memory": 2.5,
-    "layers.attentive_rnn": 3,
+    "layers.attentive_backward": 2.7, "layers.attentive_rnn": 3,
     "layers.dense": 2, "layers.embedding": 2, "layers.attention": 2, "layers.dropout": 2, "layers.masking": 2,
     "layers.additive_attention": 3, "layers.bahdanau_attention": 3, "layers.__init__": 4,
     "layers": 4, "losses": 1,
@@ -35,14 +36,15 @@ LEVELS = {
     # Keras's Model does) and offers translate(); neither knows the layers
     # within train/: the callbacks as Keras files them (the base, History and the learning
     # rate's reading; the list and MonitorCallback's rule; the callbacks deciding with it),
-    # the metrics and the validation split, then the loop over them all
+    # the metrics and the validation split, the forward-only evaluate / predict, then the
+    # loop over them all
     "train.callbacks.callback": 5, "train.callbacks.history": 5.1, "train.callbacks.learning_rate": 5,
     "train.callbacks.callback_list": 5.2, "train.callbacks.monitor_callback": 5.1,
     "train.callbacks.csv_logger": 5.1, "train.callbacks.terminate_on_nan": 5.1,
     "train.callbacks.learning_rate_scheduler": 5.1,
     "train.callbacks.early_stopping": 5.2, "train.callbacks.reduce_lr_on_plateau": 5.2,
     "train.callbacks.__init__": 5.5, "train.callbacks": 5.5,
-    "train.batches": 5, "train.metrics": 5, "train.validation": 5,
+    "train.batches": 5, "train.metrics": 5, "train.validation": 5, "train.evaluation": 5.8,
     "train.trainer": 6, "train.__init__": 7, "train": 7,
     "decode.start": 4.5, "decode.greedy": 5, "decode.beam": 5, "decode.sampling": 5, "decode.translate": 6,
     # one sentence at a time: the cells' steps on buffers, the input table, the tie rule,
@@ -52,7 +54,7 @@ LEVELS = {
     "decode.__init__": 7, "decode": 7,
     # the model: its config, the inputs to its RNNs, encoder and decoder, their composition
     "model.config": 8, "model.weights": 8, "model.inputs": 9, "model.masking": 9, "model.encoder": 10, "model.decoder": 10, "model.attentive_decoder": 10.5,
-    "model.free_running": 11, "model.build": 11, "model.seq2seq": 12, "model.repeat": 10, "model.__init__": 13, "model": 13,
+    "model.free_running": 11, "model.build": 11, "model.inference": 11, "model.seq2seq": 12, "model.repeat": 10, "model.__init__": 13, "model": 13,
     "atomic": 0, "npz": 1,   # writing a file atomically; reading an untrusted .npz within bounds
     # the model file (io/): its names, then writing and reading it, then a model from what was read
     "io.schema": 13.5, "io.writing": 14, "io.reading": 14, "io.loading": 14.05, "io.__init__": 14.08, "io": 14.08,

@@ -79,7 +79,8 @@ def add_training_args(p, defaults):
 
 
 def _add_model_args(p, defaults):
-    """The model's variant: one flag per Seq2SeqConfig field (CONFIG_FLAGS)."""
+    """The model's variant: one flag per Seq2SeqConfig field (CONFIG_FLAGS); the tutorial's
+    model and its FAQ variants here, what goes beyond them in ``_add_extended_model_args``."""
     p.add_argument("--cell", choices=sorted(CELLS), default=defaults["cell"])
     p.add_argument("--no-reset-after", dest="reset_after", action="store_const", const=False,
                    default=defaults.get("reset_after", True),
@@ -104,6 +105,12 @@ def _add_model_args(p, defaults):
                    default=defaults.get("mask_padding", False),
                    help="--level char --padding zero: Keras's Masking() on both inputs, so the "
                         "encoder skips padded steps and the loss leaves them out")
+    _add_extended_model_args(p, defaults)
+
+
+def _add_extended_model_args(p, defaults):
+    """Beyond the tutorial and its FAQ: attention, stacked and bidirectional layers, dropout,
+    the gates' activation (help in this order, after ``_add_model_args``'s)."""
     p.add_argument("--attention", choices=[a for a in ATTENTION if a], default=defaults["attention"],
                    help="the decoder attends to the encoder's outputs: after its RNN, luong "
                         "(dot-product scores, Keras's layers.Attention) or additive (Keras's "

@@ -75,15 +75,7 @@ def beam_search(model, encoder_input, beam_width: int, start_id: int, stop_id: i
     best first. ``max_steps`` bounds the number of tokens, stop token included, as in
     ``greedy_decode``. See the module docstring for the algorithm and the ranking.
     """
-    check_integer(beam_width, "beam_width")
-    check_integer(max_steps, "max_steps")
-    check_integer(n_best, "n_best")
-    if n_best > beam_width:
-        raise ValueError(f"n_best must be at most beam_width ({beam_width}), received {n_best}")
-    if not isinstance(length_penalty, numbers.Real) or not math.isfinite(length_penalty) \
-            or length_penalty < 0:
-        raise ValueError(f"length_penalty must be a finite number >= 0, received {length_penalty!r}")
-
+    _check_arguments(beam_width, max_steps, n_best, length_penalty)
     states = start_decoding(model, encoder_input)
     n = len(states[0])
     if n == 0:
@@ -118,6 +110,19 @@ def beam_search(model, encoder_input, beam_width: int, start_id: int, stop_id: i
     else:                                        # max_steps reached: the rest are cut off
         kept.append((sentence, prefix, log_prob, False))
     return _rank(kept, n, n_best, length_penalty)
+
+
+def _check_arguments(beam_width, max_steps, n_best, length_penalty) -> None:
+    """ValueError naming the argument: beam_width, max_steps or n_best not a positive
+    integer, n_best above beam_width, length_penalty negative or not finite."""
+    check_integer(beam_width, "beam_width")
+    check_integer(max_steps, "max_steps")
+    check_integer(n_best, "n_best")
+    if n_best > beam_width:
+        raise ValueError(f"n_best must be at most beam_width ({beam_width}), received {n_best}")
+    if not isinstance(length_penalty, numbers.Real) or not math.isfinite(length_penalty) \
+            or length_penalty < 0:
+        raise ValueError(f"length_penalty must be a finite number >= 0, received {length_penalty!r}")
 
 
 def _top_k(probs: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:

@@ -30,33 +30,27 @@ def translate(model, texts, vocab=None, batch_size: int = 256, errors: str = "ra
     """Translate raw strings: batched greedy decoding, beam search with ``beam_width``, or
     sampling with ``sampling``.
 
-    Character level: greedy returns the strings ``decode_sequence`` would return for
-    the same inputs, without the final ``'\\n'`` unless ``keep_end``; characters outside
-    the input vocabulary raise ``UnknownTokenError`` unless ``errors="ignore"``.
-    Word level: unknown words become ``<unk>``; the output words are joined back
-    into a sentence. Inputs longer than ``max_encoder_seq_length`` raise
-    ``TextTooLongError`` unless ``truncate``.
+    texts: a list (or any iterable but a str, bytes or dict) of str, else ``TypeError``.
+    Character level: greedy returns the strings ``decode_sequence`` would return for the
+    same inputs, without the final ``'\\n'`` unless ``keep_end``; characters outside the
+    input vocabulary raise ``UnknownTokenError`` unless ``errors="ignore"``. Word level:
+    unknown words become ``<unk>``; the output words are joined back into a sentence.
+    Inputs longer than ``max_encoder_seq_length`` raise ``TextTooLongError`` unless ``truncate``.
 
-    A text that leaves nothing to encode (``""``; at the character level with
-    ``errors="ignore"``, only unknown characters; at the word level, no word or
-    punctuation mark) translates to ``""`` (with ``n_best`` or ``num_samples``,
-    one ``Translation("", 0.0, 0.0)``) without running the model: decoding an
-    all-padding input would only show what the model makes of no input at all.
-    ``texts`` must be a list (or any iterable but a str, bytes or dict) of str,
-    else ``TypeError``.
+    A text with nothing to encode (``""``; at the character level with ``errors="ignore"``,
+    only unknown characters; at the word level, no word or punctuation mark) translates to
+    ``""`` (one ``Translation("", 0.0, 0.0)`` with ``n_best`` or ``num_samples``) without
+    running the model: decoding all padding would only show what the model makes of no input.
 
     beam_width: None for greedy decoding; B ≥ 1 for beam search (B = 1 gives greedy's
         strings), ranked with ``length_penalty`` (GNMT's α, see ``beam.py``).
-    n_best: None returns one string per input. An integer k returns, per input, a
-        list of its k best ``Translation(text, log_prob, score)``, best first (beam
-        search with ``beam_width`` if given, else k).
+    n_best: None returns one string per input. An integer k returns, per input, a list of
+        its k best ``Translation``, best first (beam search with ``beam_width`` if given, else k).
     sampling: None, or "temperature", "top_k" or "top_p" to draw each token (see
-        ``sampling.py``) with ``temperature`` (default 1), top_k's ``k``, top_p's ``p``,
-        from ``np.random.default_rng(seed)``: the same seed (and texts, batch_size) gives
-        the same strings. ``num_samples``: None returns one string per input; an integer
-        S returns, per input, S ``Translation(text, log_prob, score)`` in the order drawn
-        (log_prob the model's log P(text | input), score as beam search's).
-        Not with ``beam_width`` / ``n_best``.
+        ``sampling.py``) with ``temperature`` (default 1), top_k's ``k``, top_p's ``p``, from
+        ``np.random.default_rng(seed)``: the same seed (and texts, batch_size) gives the same
+        strings. ``num_samples``: None returns one string per input; an integer S returns, per
+        input, S ``Translation`` in the order drawn. Not with ``beam_width`` / ``n_best``.
     """
     vocab = vocab_of(model, vocab)
     texts = check_texts(texts, "texts")

@@ -30,9 +30,10 @@ the finished rows are computed and their steps skipped, not left out of the GEMM
 Dropout (training only): the wrapped cell's masks over [x_t; e_t] and h_{t-1}, drawn once
 per call (``attentive_inputs.py``).
 
-Backward runs the loop in reverse: each step's gradient reaches the cell, the attention's
-query (h_{t-1} or h_t) and the memory (values, and Bahdanau's projected keys); the weight
-gradients of the cell and W_c are summed after the loop, one GEMM each.
+Backward runs the loop in reverse (``attentive_backward.py``): each step's gradient reaches
+the cell, the attention's query (h_{t-1} or h_t) and the memory (values, and Bahdanau's
+projected keys); the weight gradients of the cell and W_c are summed after the loop, one
+GEMM each.
 """
 from __future__ import annotations
 
@@ -41,10 +42,10 @@ from typing import NamedTuple
 import numpy as np
 
 from ..ops import glorot_uniform
+from . import attentive_backward
 from . import attentive_inputs as inputs_of
-from .attentive_memory import Memory, attend, attend_backward
+from .attentive_memory import Memory, attend
 from .base import Layer
-from .projection import gemm_over_time
 from .recurrent import Recurrent, RecurrentCache
 from .rnn_dropout import RNNDropoutMasks, call_masks
 
@@ -230,76 +231,6 @@ class AttentiveRNN(Layer):
 
     def backward(self, doutputs, cache: AttentiveCache):
         """[d outputs (N, T, ·), *d final states (None: nothing read them)] → (d inputs (None
-        for ids), d initial states (as given), d memory values (N, Te, He), weight grads)."""
-        dout, *dfinal = doutputs
-        rc, memory, k = cache.rnn, cache.memory, self.rnn.state_size
-        steps, n = rc.gates.shape[:2]
-        zeros = np.zeros((n, self.units), self.dtype)
-        dfinal = dfinal + [None] * (self.state_size - len(dfinal))
-        dstates = [zeros.copy() if d is None else np.array(d, self.dtype) for d in dfinal[:k]]
-        dfeed = (zeros.copy() if dfinal[k] is None else np.array(dfinal[k], self.dtype)) \
-            if self.input_feeding else None
-        dout_tm = np.swapaxes(np.asarray(dout, self.dtype), 0, 1)
-        dvalues, dkeys = np.zeros_like(memory.values), np.zeros_like(memory.keys)
-        score_grads = [np.zeros_like(w) for w in self.score.weights]
-        dxw = np.empty_like(rc.gates)
-        drec = np.empty_like(dxw) if self.rnn.separate_recurrent_grad else None
-        recurrent_kernel_t = np.ascontiguousarray(self.rnn.recurrent_kernel.T)
-        extra_kernel_t = np.ascontiguousarray(self.rnn.kernel[self.input_dim:].T)
-        luong, he = self.kind == "luong_general", self.memory_dim
-        e_masks = inputs_of.split(cache.dropout, self.input_dim)[1]
-        rec_masks = None if cache.dropout is None else cache.dropout.recurrent
-        dpre = np.empty((steps, n, self.units), self.dtype) if luong else None
-        for t in reversed(range(steps)):
-            keep = None if rc.mask is None else rc.mask[t][:, None]
-            carried = 0
-            if luong:                                   # y_t = ã_t = tanh(W_c [c_t; h_t])
-                dattentional = dout_tm[t].copy()
-                if self.input_feeding:                  # ã_t was also the next step's input (where it ran)
-                    dattentional += dfeed if keep is None else np.where(keep, dfeed, 0)
-                    carried = 0 if keep is None else np.where(keep, 0, dfeed)   # skipped: ã passed on
-                a = cache.attentional[t]
-                dpre[t] = dattentional * (1.0 - a * a)                          # ã = tanh(pre)
-                djoint = dpre[t] @ self.attentional_kernel.T                    # pre = [c; h] W_c
-                dquery = attend_backward(self.score, djoint[:, :he], rc.hs[t + 1], memory, cache.alignments[t],
-                                         cache.saved[t], dvalues, dkeys, score_grads)
-                dstates[0] += djoint[:, he:] + dquery   # h_t: in [c; h] and the attention's query
-            else:                                       # y_t = [h_t; c_t]
-                dstates[0] += dout_tm[t][:, :self.units]
-            if keep is not None:                        # a skipped step passes its states through
-                passed = [d.copy() for d in dstates]
-            self.rnn.cell_backward(dstates, rc.gates[t], [s[t] for s in rc.states], [e[t] for e in rc.extras],
-                                   recurrent_kernel_t, dxw[t], None if drec is None else drec[t], rec_masks)
-            if keep is not None:
-                dxw[t] *= keep
-                if drec is not None:
-                    drec[t] *= keep
-                for d, p in zip(dstates, passed):
-                    np.copyto(d, p, where=~keep)
-            if not luong:                               # c_t = attend(h_{t-1}) fed [x_t; c_t]
-                dcontext = dout_tm[t][:, self.units:] + inputs_of.extra_backward(dxw[t], extra_kernel_t, e_masks)
-                dstates[0] += attend_backward(self.score, dcontext, rc.hs[t], memory, cache.alignments[t],
-                                              cache.saved[t], dvalues, dkeys, score_grads)
-            elif self.input_feeding:                    # z_t = … + ã_{t-1} W_e
-                dfeed = inputs_of.extra_backward(dxw[t], extra_kernel_t, e_masks) + carried
-        dvalues += self.score.project_keys_backward(dkeys, memory.values, score_grads)
-        grads = self._weight_gradients(cache, dxw, drec, dpre, e_masks)
-        dinputs = None
-        if not np.issubdtype(rc.inputs.dtype, np.integer):                      # z = x W_x + …
-            dinputs = np.swapaxes(inputs_of.input_gradient(self.rnn, dxw, self.input_dim, rc.dropout), 0, 1)
-        dinitial = dstates + ([dfeed] if self.input_feeding and cache.feed_given else [])
-        return dinputs, dinitial, dvalues, score_grads + grads
-
-    def _weight_gradients(self, cache: AttentiveCache, dxw, drec, dpre, e_masks) -> list:
-        """[(dW_c,) dkernel, drecurrent_kernel, dbias], each summed over time in one GEMM."""
-        dkernel, *rest = self.rnn.weight_gradients(cache.rnn, dxw, drec)     # x rows (ids: all rows)
-        if cache.extra is not None:                                           # z = … + e_t W_e
-            dextra = inputs_of.extra_gradient(cache.extra, dxw, e_masks)
-            if len(dkernel) == self.input_dim:
-                dkernel = np.concatenate([dkernel, dextra])
-            else:
-                dkernel[self.input_dim:] += dextra
-        own = []
-        if self.kind == "luong_general":                                      # pre = [c; h] W_c
-            own = [gemm_over_time(np.concatenate([cache.contexts, cache.rnn.hs[1:]], axis=-1), dpre)]
-        return own + [dkernel, *rest]
+        for ids), d initial states (as given), d memory values (N, Te, He), weight grads);
+        the loop in reverse, ``attentive_backward.py``."""
+        return attentive_backward.backward(self, doutputs, cache)

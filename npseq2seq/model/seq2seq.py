@@ -14,7 +14,7 @@ own outputs (``free_running.py``); a length-bucketed batch runs the same chain p
 
 Inference is the tutorial's two models: ``encode`` (``encoder_model``) and
 ``decode_step`` (``decoder_model``), on which greedy decoding, beam search and
-``inspect`` run (``decode/``).
+``inspect`` run (``decode/``); they come from ``Inference`` (``inference.py``).
 
 ``params`` lists the live weight arrays in the order of Keras's ``model.get_weights()``
 for the same model (the Embeddings first, then the encoder RNN, the decoder RNN and
@@ -38,7 +38,8 @@ from .build import build
 from .config import Seq2SeqConfig
 from .decoder import DecoderCache
 from .encoder import EncoderCache
-from .inputs import prepare_tokens, prepare_x, prepare_y
+from .inference import Inference, InferenceModel
+from .inputs import prepare_x, prepare_y
 from .masking import loss_mask
 from .weights import LayeredWeights
 
@@ -48,20 +49,7 @@ class ForwardCache(NamedTuple):
     decoder: DecoderCache | list    # teacher forcing: one DecoderCache; free running: one per step
 
 
-class InferenceModel:
-    """A Keras-like object with ``predict`` (the tutorial's encoder_model / decoder_model)."""
-
-    def __init__(self, fn, doc):
-        self._fn = fn
-        self.__doc__ = doc
-
-    def predict(self, inputs, verbose=0):
-        return self._fn(inputs)
-
-    __call__ = predict
-
-
-class Seq2Seq(LayeredWeights, Trainer):
+class Seq2Seq(LayeredWeights, Inference, Trainer):
     """The tutorial's encoder–decoder and its FAQ variants, with a Keras-shaped API.
 
     Seq2Seq(num_encoder_tokens, num_decoder_tokens, latent_dim=256, cell="lstm",
@@ -213,59 +201,7 @@ class Seq2Seq(LayeredWeights, Trainer):
             return loss, None, weight
         return loss, self.backward(dout, cache, embedding_rows, packing), weight
 
-    # --- inference (the tutorial's encoder_model / decoder_model) --------------------------
-    def encode(self, encoder_input, decoding: bool = False) -> list[np.ndarray]:
-        """The decoder's initial state for a batch of inputs: [h, c] (LSTM) or [h] (GRU), each
-        (N, H), for each layer (layer 1's first); with attention followed by the encoder outputs (N, Te, H) (and, with
-        mask_zero or mask_padding, their padding mask (N, Te)). Every array has the batch axis first.
-        decoding=True, for a decoding loop: with Bahdanau's attention the list ends with the
-        keys V W_k (N, Te, A), projected once instead of at every ``decode_step``."""
-        ids = prepare_tokens(self.config, encoder_input, self.num_encoder_tokens, "encoder_input_data")
-        states = self.decoder.start_states(self.encoder.encode(ids))
-        return self.decoder.with_keys(states) if decoding else states
-
-    def decode_step(self, token_ids, states, return_attention: bool = False, trace: list | None = None,
-                    logits: bool = False):
-        """One decoder step for a batch: token ids (N,) + states → (probs (N, Vd), new states).
-
-        With attention the memory at the end of ``states`` passes through unchanged, and
-        ``return_attention=True`` adds this step's attention weights (N, Te) as a third result.
-        trace: a list to append the step's ``StepTrace`` to (its gates; for ``inspect``).
-        logits=True returns the Dense layer's logits instead of the probabilities (no softmax).
-        """
-        if logits and trace is not None:
-            raise ValueError("decode_step: trace records the probabilities; it cannot be used with logits=True")
-        if return_attention and self.decoder.attention is None:
-            raise ValueError("return_attention=True needs a model built with attention ('luong', "
-                             "'additive', 'bahdanau' or 'luong_general')")
-        states, memory = self.decoder.split_state(states)
-        probs, states, step = self.decoder.step(token_ids, states, memory, probabilities=not logits)
-        if trace is not None:
-            trace.append(step)
-        if return_attention:
-            return probs, states + memory, step.attention
-        return probs, states + memory
-
-    def _decoder_predict(self, inputs):
-        target_seq, *states = inputs
-        states, memory = self.decoder.split_state(states)
-        ids = prepare_tokens(self.config, target_seq, self.num_decoder_tokens, "target_seq")
-        probs, states, _ = self.decoder.forward(ids, states, memory)
-        return [probs, *states, *memory]
-
-    def attention_weights(self, x) -> np.ndarray:
-        """Alignments (N, Td, Te) of the training model on x = [encoder input, decoder input]:
-        ``[n, i, j]`` is the weight decoder step i gave encoder step j (each row sums to 1).
-
-        Fed a greedy translation's own output (start token, then the output without
-        its last token), these are the weights greedy decoding used at every step.
-        """
-        if self.decoder.attention is None:
-            raise ValueError("attention_weights needs a model built with attention ('luong', "
-                             "'additive', 'bahdanau' or 'luong_general')")
-        enc, dec = self._prepare_x(x)
-        return self.forward(enc, dec)[1].decoder.attention.weights
-
+    # --- inference: encode, decode_step, attention_weights from Inference (inference.py) --
     def translate(self, texts, **kwargs) -> list:
         """Translations of raw input strings (needs ``vocab``): greedy, beam search with
         ``beam_width=B`` (and ``n_best=k`` for the k best with their log-probabilities), or

@@ -1,5 +1,6 @@
-"""The training loop, as Keras keeps it in its trainer: ``compile``, ``fit``, ``evaluate``,
-``predict`` and ``train_on_batch``.
+"""The training loop, as Keras keeps it in its trainer: ``compile``, ``fit`` and
+``train_on_batch`` here; ``evaluate`` and ``predict``, which only run forward, in its base
+class ``Evaluation`` (``evaluation.py``).
 
 ``Trainer`` is a base class of ``Seq2Seq`` (Keras's ``Model`` inherits its ``Trainer``
 the same way). It knows nothing of the layers: it asks the model for
@@ -29,6 +30,7 @@ from ..ops import RowGradient
 from . import metrics as metrics_mod
 from .batches import Batch, BucketedBatches, PaddedBatches
 from .callbacks import CallbackList, History
+from .evaluation import Evaluation
 from .validation import check_validation_split, split_validation
 
 
@@ -41,10 +43,8 @@ class NonFiniteLoss(FloatingPointError):
         self.loss, self.weight = loss, weight
 
 
-class Trainer:
+class Trainer(Evaluation):
     optimizer = None
-    loss = None
-    compiled_metrics = ()         # compile(metrics=...)'s accumulators (train/metrics.py)
     stop_training = False         # a callback sets it to end fit, as in Keras
 
     def compile(self, optimizer="rmsprop", loss="categorical_crossentropy", *, metrics=None) -> None:
@@ -53,24 +53,10 @@ class Trainer:
         self.optimizer, self.loss, self.compiled_metrics = compiled
 
     # --- one batch ------------------------------------------------------------------------
-    def _batch(self, x, y) -> Batch:
-        enc, dec = self._prepare_x(x)
-        return Batch(enc, dec, self._prepare_y(y, dec))
-
     def train_on_batch(self, x, y) -> float:
         """One optimiser step on one batch; returns the loss *before* the update (as Keras)."""
         self._check_compiled()
         return self._train_step(self._batch(x, y))[0]
-
-    def _forward_batch(self, batch: Batch, with_grads: bool, embedding_rows: bool = False,
-                       training: bool = False):
-        """The model's ``_loss_and_grads``, updating the compiled metrics from the same
-        forward pass; without metrics called as before they existed (a model, or a test's
-        stand-in, that does not take ``metrics`` keeps working). training: Keras's."""
-        if self.compiled_metrics:
-            return self._loss_and_grads(batch, with_grads, embedding_rows, metrics=self.compiled_metrics,
-                                        training=training)
-        return self._loss_and_grads(batch, with_grads, embedding_rows, training=training)
 
     def _train_step(self, batch: Batch) -> tuple[float, int]:
         """One optimiser step → (pre-update loss, the batch's weight in the epoch's mean)."""
@@ -100,68 +86,6 @@ class Trainer:
         if self.optimizer is None or self.loss is None:   # a ValueError, as Keras 3 raises
             raise ValueError("the model must be compiled before training: "
                              "call model.compile(optimizer='rmsprop', loss='categorical_crossentropy')")
-
-    def _loss_fn(self):
-        if self.loss is None:   # a ValueError, as Keras 3 raises
-            raise ValueError("the model must be compiled before training or evaluation: "
-                             "call model.compile(optimizer=..., loss=...)")
-        return self.loss
-
-    def _logs(self, loss: float) -> dict[str, float]:
-        """{"loss": ..., then each compiled metric's result}, Keras's order."""
-        return {"loss": loss, **{m.name: m.result() for m in self.compiled_metrics}}
-
-    # --- many batches -----------------------------------------------------------------------
-    def _evaluate_batches(self, batches, callbacks=None) -> dict[str, float]:
-        """The loss over all of ``batches``' data, each batch's mean weighted by its size
-        (samples, or real target steps when packed), as Keras's ``Mean`` metric; and the
-        compiled metrics over the same data. Keras's test hooks run on ``callbacks``."""
-        callbacks = callbacks or CallbackList([], self, add_history=False)
-        for metric in self.compiled_metrics:
-            metric.reset()
-        callbacks.on_test_begin()
-        total, count = 0.0, 0
-        for step, sel in enumerate(batches.plan()):
-            callbacks.on_test_batch_begin(step)
-            loss, _, n = self._forward_batch(batches.batch(sel), with_grads=False)
-            total, count = total + loss * n, count + n
-            callbacks.on_test_batch_end(step, self._logs(total / count))
-        logs = self._logs(total / count)
-        callbacks.on_test_end(logs)
-        return logs
-
-    def _mean_loss(self, batches) -> float:
-        return self._evaluate_batches(batches)["loss"]
-
-    def evaluate(self, x, y, batch_size: int = 64, verbose: int = 0, callbacks=None,
-                 return_dict: bool = False):
-        """Keras's evaluate: the mean loss over batches, weighted by batch size (Keras's
-        ``Mean`` metric); with compiled metrics ``[loss, metric, ...]`` (or, ``return_dict``,
-        ``{"loss": ..., "accuracy": ...}``). ``verbose`` is accepted, for Keras's signature,
-        and ignored: nothing is printed."""
-        batch = self._batch(x, y)
-        batches = PaddedBatches(*batch[:3], check_integer(batch_size, "batch_size"))
-        logs = self._evaluate_batches(batches, CallbackList(callbacks, self, add_history=False))
-        if return_dict:
-            return logs
-        return logs["loss"] if len(logs) == 1 else list(logs.values())
-
-    def predict(self, x, batch_size: int = 64, verbose: int = 0, steps: int | None = None,
-                callbacks=None) -> np.ndarray:
-        """The training model's probabilities (N, Td, Vd); without teacher forcing the decoder
-        runs ``steps`` steps (default: the decoder input's length). ``verbose`` is accepted,
-        for Keras's signature, and ignored; ``callbacks`` get Keras's predict hooks."""
-        enc, dec = self._prepare_x(x)
-        batch_size = check_integer(batch_size, "batch_size")
-        callbacks = CallbackList(callbacks, self, add_history=False)
-        callbacks.on_predict_begin()
-        outputs = []
-        for k, s in enumerate(range(0, len(enc), batch_size)):
-            callbacks.on_predict_batch_begin(k)
-            outputs.append(self.forward(enc[s:s + batch_size], dec[s:s + batch_size], steps)[0])
-            callbacks.on_predict_batch_end(k, {"outputs": outputs[-1]})
-        callbacks.on_predict_end()
-        return np.concatenate(outputs, axis=0)
 
     # --- fit ------------------------------------------------------------------------------
     def fit(self, x, y, batch_size: int = 64, epochs: int = 1, verbose: int = 1,
