@@ -117,7 +117,7 @@ def test_the_readme_python_equivalent_gives_the_command_lines_weights(recipe_mod
     code = readme_python()
     for old, new in [('"fra.txt", 66000', f"{str(fra_path)!r}, 400"), ("2000, seed=0", "30, seed=0"),
                      ("max_words=6000", "max_words=60"), ("latent_dim=256", "latent_dim=8"),
-                     ("epochs=15", "epochs=2"), ("print(", "translations = (")]:
+                     ("epochs=30", "epochs=2"), ("print(", "translations = (")]:
         assert old in code, old
         code = code.replace(old, new)
     scope = {}
