@@ -10,8 +10,8 @@ import pytest
 PACKAGE = Path(__file__).resolve().parent.parent / "npseq2seq"
 
 # Each module's level: a module-level import must point to a lower level. Within
-# layers/, a cell (lstm, gru) sits on the shared time loop (recurrent), which sits on base
-# and the input projection; both, and the cells, on the dropout masks' products (rnn_dropout).
+# layers/, a cell (lstm, gru) sits on the shared time loop (recurrent), which sits on base,
+# the input projection, its reverse loop (recurrent_backward) and its checks (recurrent_checks); both, and the cells, on the dropout masks' products (rnn_dropout).
 # The attentive layer sits on its inputs, its attention step (attentive_memory) and its backward.
 # Within optimizers/, a rule (sgd, rmsprop, adam) sits on base, which sits on its slots' state
 # and on clipping, which sits on arguments (the hyper-parameter checks and dtype conversions, imports none).
@@ -21,7 +21,8 @@ PACKAGE = Path(__file__).resolve().parent.parent / "npseq2seq"
 # word_arrays, which take the vocabulary as an argument).
 LEVELS = {
     "ops": 0, "memory": 0, "threads": 0, "gradcheck": 0, "metrics": 0, "checks": 0,
-    "layers.base": 1, "layers.rnn_dropout": 0.5, "layers.projection": 1, "layers.recurrent": 2, "layers.lstm": 3, "layers.gru": 3,
+    "layers.base": 1, "layers.rnn_dropout": 0.5, "layers.projection": 1, "layers.recurrent_checks": 1,
+    "layers.recurrent_backward": 1, "layers.recurrent": 2, "layers.lstm": 3, "layers.gru": 3,
     "layers.bidirectional": 3, "layers.attentive_inputs": 1.5, "layers.attentive_memory": 2.5,
     "layers.attentive_backward": 2.7, "layers.attentive_rnn": 3,
     "layers.dense": 2, "layers.embedding": 2, "layers.attention": 2, "layers.dropout": 2, "layers.masking": 2,

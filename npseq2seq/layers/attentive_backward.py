@@ -27,6 +27,7 @@ import numpy as np
 from . import attentive_inputs as inputs_of
 from .attentive_memory import attend_backward
 from .projection import gemm_over_time
+from .recurrent_backward import pass_skipped
 
 
 class _Sums(NamedTuple):
@@ -111,11 +112,7 @@ def _step_backward(layer, t, dout_t, dstates, dfeed, cache, sums: _Sums):
     layer.rnn.cell_backward(dstates, rc.gates[t], [s[t] for s in rc.states], [e[t] for e in rc.extras],
                             sums.recurrent_kernel_t, sums.dxw[t], drec, sums.rec_masks)
     if keep is not None:
-        sums.dxw[t] *= keep
-        if drec is not None:
-            drec *= keep
-        for d, p in zip(dstates, passed):
-            np.copyto(d, p, where=~keep)
+        pass_skipped(keep, dstates, passed, sums.dxw[t], drec)
     if not luong:                               # c_t = attend(h_{t-1}) fed [x_t; c_t]
         dcontext = dout_t[:, layer.units:] + inputs_of.extra_backward(sums.dxw[t], sums.extra_kernel_t,
                                                                       sums.e_masks)

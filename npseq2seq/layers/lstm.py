@@ -22,7 +22,7 @@ that one tanh pass covers all four gates (``ops.GateActivation``); with
 ``recurrent_activation="hard_sigmoid"`` it is Keras 2's clip(0.2·x + 0.5, 0, 1), the
 default of standalone Keras 2.0–2.2 (``ops.HardGateActivation``). The time
 loop, the per-sequence arrays the steps write into, and the weight gradients
-live in ``recurrent.py``; this file is only the cell.
+live in ``recurrent.py`` (its reverse in ``recurrent_backward.py``); this file is only the cell.
 """
 from __future__ import annotations
 

@@ -8,9 +8,9 @@ A recurrent layer is a *cell* (one time step's equations, in ``lstm.py`` /
   gather for one-hot inputs given as token ids).
 * Only ``h_{t-1} @ recurrent_kernel`` and the gate nonlinearities stay in the
   Python loop over time.
-* In backward, the loop only carries ``dh``/``dc`` from step to step; the weight
-  gradients are summed over time *after* the loop, each as one GEMM over all
-  (T·N) rows.
+* In backward (``recurrent_backward.py``), the loop only carries ``dh``/``dc`` from
+  step to step; the weight gradients are summed over time *after* the loop, each as one
+  GEMM over all (T·N) rows.
 * No per-sequence array is allocated per step. ``forward`` allocates the sequence's
   arrays once: the gates (T, N, G·H), which start as the projected inputs and which
   each step activates in place, the states (T+1, N, H) and the cell's other saved
@@ -40,8 +40,10 @@ import numpy as np
 
 from ..checks import check_rate
 from ..ops import glorot_uniform, orthogonal
+from . import recurrent_backward
 from .base import Layer
 from .projection import InputProjection, gemm_over_time
+from .recurrent_checks import RecurrentChecks
 from .rnn_dropout import RNNDropoutMasks, call_masks, dropped_gemm_over_time
 
 
@@ -62,7 +64,7 @@ class RecurrentCache(NamedTuple):
         return self.states[0]
 
 
-class Recurrent(InputProjection, Layer):
+class Recurrent(InputProjection, RecurrentChecks, Layer):
     """Base of LSTM and GRU: weights ``kernel (D, G·H)``, ``recurrent_kernel (H, G·H)``, ``bias``.
 
     A subclass sets ``num_gates``, ``state_size`` (number of state arrays) and
@@ -71,10 +73,10 @@ class Recurrent(InputProjection, Layer):
     ``cell_backward``. Both work in place on views of per-sequence arrays that
     the loop allocates once per call; a step makes only a few temporaries.
 
-    (At ~290 lines the class is over the ~200 the project aims for: its forward, backward,
-    final_states and step_forward are the one time loop run four ways, and read best side
-    by side; the input projection and the dropout masks' algebra, separate ideas, live in
-    ``projection.py`` and ``rnn_dropout.py``.)
+    Its forward, final_states and step_forward are the one time loop run three ways, and
+    read best side by side; the separate ideas live beside it: the input projection
+    (``projection.py``), the dropout masks' algebra (``rnn_dropout.py``), the reverse loop
+    (``recurrent_backward.py``) and the arguments' checks (``recurrent_checks.py``).
     """
     weight_names = ("kernel", "recurrent_kernel", "bias")
     num_gates: int
@@ -248,103 +250,14 @@ class Recurrent(InputProjection, Layer):
                                        self.return_sequences, self.return_state, running, drop)
 
     def backward(self, doutputs, cache: RecurrentCache):
-        """Backprop through time.
+        """Backprop through time (``recurrent_backward.py``).
 
         doutputs has the structure of forward's outputs; any part may be None
         (no gradient). Returns (dinputs, dinitial_state, grads) with dinputs None
         for token-id inputs, dinitial_state a list like initial_state, and grads
         [dkernel, drecurrent_kernel, dbias].
         """
-        steps, n = cache.gates.shape[0], cache.gates.shape[1]
-        if cache.return_state:
-            dout, *dfinal = doutputs
-        else:
-            dout, dfinal = doutputs, [None] * self.state_size
-        # the running gradients of the states, updated in place step by step
-        dstates = [np.zeros((n, self.units), self.dtype) if d is None else np.array(d, self.dtype)
-                   for d in dfinal]
-        if dout is not None and not cache.return_sequences:
-            dstates[0] += dout                      # the last output *is* the final h
-        dseq = np.swapaxes(dout, 0, 1) if (dout is not None and cache.return_sequences) else None
-
-        dxw = np.empty_like(cache.gates)
-        drec = np.empty_like(dxw) if self.separate_recurrent_grad else None
-        # Uᵀ copied once, so that every step's dz Uᵀ reads contiguous rows (about 20 % faster)
-        recurrent_kernel_t = np.ascontiguousarray(self.recurrent_kernel.T)
-        drop = cache.dropout or RNNDropoutMasks(None, None)
-        for t in reversed(range(steps)):
-            if dseq is not None:
-                dstates[0] += dseq[t]               # h_t feeds both the output and step t+1
-            if cache.mask is not None:              # a skipped step passes its states through
-                skip = ~cache.mask[t][:, None]
-                passed = [d.copy() for d in dstates]
-            k = n if cache.running is None else cache.running[t]
-            if k < n:   # finished rows were not computed: no gradient there; theirs pass through
-                dxw[t, k:] = 0
-                if drec is not None:
-                    drec[t, k:] = 0
-            self.cell_backward([d[:k] for d in dstates], cache.gates[t, :k],
-                               [s[t, :k] for s in cache.states], [e[t, :k] for e in cache.extras],
-                               recurrent_kernel_t, dxw[t, :k], None if drec is None else drec[t, :k],
-                               None if drop.recurrent is None else drop.recurrent[:, :k])
-            if cache.mask is not None:
-                keep = cache.mask[t][:, None]
-                dxw[t] *= keep
-                if drec is not None:
-                    drec[t] *= keep
-                for d, p in zip(dstates, passed):
-                    np.copyto(d, p, where=skip)
-
-        grads = self.weight_gradients(cache, dxw, drec)
-        if np.issubdtype(cache.inputs.dtype, np.integer):
-            dinputs = None                           # token ids are not differentiable
-        else:
-            dinputs = np.swapaxes(self.input_gradient(dxw, drop.inputs), 0, 1)
-        return dinputs, dstates, grads
-
-    # --- helpers ----------------------------------------------------------------------
-    def _check_inputs(self, inputs):
-        inputs = np.asarray(inputs)
-        if np.issubdtype(inputs.dtype, np.integer):
-            if inputs.ndim != 2:
-                raise ValueError(f"{self.name}: token-id inputs must be (batch, time), "
-                                 f"received shape {inputs.shape}")
-            if inputs.size and (inputs.min() < -1 or inputs.max() >= self.input_dim):
-                raise ValueError(f"{self.name}: token ids must lie in [-1, {self.input_dim}), "
-                                 f"received min {inputs.min()}, max {inputs.max()}")
-            return inputs
-        if inputs.ndim != 3 or inputs.shape[-1] != self.input_dim:
-            raise ValueError(f"{self.name}: inputs must be (batch, time, {self.input_dim}), "
-                             f"received shape {inputs.shape}")
-        return inputs.astype(self.dtype, copy=False)
-
-    def _running_rows(self, lengths, shape, mask):
-        """(T,) the number of rows still running at each step, from lengths (N,) in decreasing order."""
-        lengths = np.asarray(lengths)
-        n, steps = shape
-        if mask is not None:
-            raise ValueError(f"{self.name}: give mask or lengths, not both")
-        if (lengths.shape != (n,) or not np.issubdtype(lengths.dtype, np.integer)
-                or (n and (lengths.min() < 0 or lengths.max() > steps)) or np.any(np.diff(lengths) > 0)):
-            raise ValueError(f"{self.name}: lengths must be {n} integers in [0, {steps}] in decreasing "
-                             f"order, received {lengths!r}")
-        return (lengths[None, :] > np.arange(steps)[:, None]).sum(axis=1)
-
-    def _check_initial_state(self, initial_state, n):
-        if initial_state is None:
-            return self.zero_state(n)
-        initial_state = list(initial_state)
-        if len(initial_state) != self.state_size:
-            raise ValueError(f"{self.name}: initial_state must be a list of {self.state_size} "
-                             f"arrays, received {len(initial_state)}")
-        out = []
-        for s in initial_state:
-            s = np.asarray(s, self.dtype)
-            if s.shape != (n, self.units):
-                raise ValueError(f"{self.name}: each initial_state array must be "
-                                 f"({n}, {self.units}), received {s.shape}")
-            out.append(s)
-        return out
+        return recurrent_backward.backward(self, doutputs, cache)
 
 
 def split_gates(a: np.ndarray, num_gates: int) -> list[np.ndarray]:
