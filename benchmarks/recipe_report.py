@@ -5,7 +5,7 @@ held-out translations of the saved models (a Markdown table), from what
 
     python -m benchmarks.recipe_report benchmarks/results/recipe/tutorial.json \\
         benchmarks/results/recipe/recipe.json --plot docs/recipe_fra.png \\
-        --models tutorial.npz recipe.npz --examples 12
+        --models tutorial.npz recipe.npz --examples 12 [--names tutorial recipe]
 
 The examples are drawn at random (seed 0) from all the held-out sentences, not picked.
 """
@@ -80,8 +80,14 @@ def main(argv=None):
     p.add_argument("--plot")
     p.add_argument("--models", nargs="*", default=[])
     p.add_argument("--examples", type=int, default=12)
+    p.add_argument("--names", nargs="*", default=[],
+                   help="what to call each run in the plot and tables (default: its --name)")
     args = p.parse_args(argv)
     runs = [json.load(open(path, encoding="utf-8")) for path in args.results]
+    if args.names and len(args.names) != len(runs):
+        p.error(f"--names: {len(args.names)} names for {len(runs)} results")
+    for run, name in zip(runs, args.names):
+        run["name"] = name
     if args.plot:
         plot(runs, args.plot)
     score_table(runs)

@@ -22,6 +22,10 @@ def test_recipe_fra_and_its_report_run(fra_path, tmp_path, capsys):
     printed = capsys.readouterr().out
     assert (tmp_path / "p.png").stat().st_size > 0
     assert "| **tiny, final** |" in printed and printed.count("\n| ") >= 3 + 2 + 3
+    recipe_report.main([str(out), "--names", "the recipe"])           # the README's names, not --name
+    assert "| **the recipe, final** |" in capsys.readouterr().out
+    with pytest.raises(SystemExit):
+        recipe_report.main([str(out), "--names", "one", "two"])
 
 
 def test_a_recipe_run_resumed_from_its_state_ends_as_an_uninterrupted_one(fra_path, tmp_path, monkeypatch):

@@ -53,6 +53,7 @@ def test_the_readme_recipe_trains_on_a_slice(recipe_model):
     assert model.vocab.num_decoder_tokens <= 60 + 4                       # --max-words
     settings = model.training_state["settings"]
     assert settings["held_out"] == 30 and settings["max_words"] == 60
+    assert model.config.dropout == 0.2 and model.config.recurrent_dropout == 0.2    # the measured recipe
 
 
 def test_evaluate_scores_the_held_out_sentences_by_itself(recipe_model, fra_path):
