@@ -176,6 +176,7 @@ def _start(args):
                   allowed={"--resume": args.resume})
     pairs = _load_training_pairs(settings)
     data_sha256 = fingerprint(pairs)
+    divided = validation_pairs(pairs, settings)   # a bad --validation-held-out refused before any work
     if state is None:
         vocab = new_vocab(pairs, settings)
         sized = check_variant(settings).replace(num_encoder_tokens=vocab.num_encoder_tokens,
@@ -201,7 +202,7 @@ def _start(args):
     ckpt = Checkpointer(settings["checkpoint"], settings["checkpoint_every"], start_epoch, history,
                         on_error=_checkpoint_failed, settings=settings, data_sha256=data_sha256)
     ckpt.set_model(model)   # now, not at fit's start: a Ctrl-C while the arrays are made saves too
-    return model, settings, validation_pairs(pairs, settings), ckpt
+    return model, settings, divided, ckpt
 
 
 def keras_callbacks(settings) -> list:
