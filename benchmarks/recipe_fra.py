@@ -5,7 +5,8 @@
 
 The flags after ``--`` are `npseq2seq train`'s, read by its own parser; the data are the
 pairs `train` would train on (``--held-out N``: all but every pair of N input sentences
-drawn at random, seed 0, ``text.held_out_split``), the model and the arrays are the ones
+drawn at random, seed 0, ``text.held_out_split``; ``--validation-held-out N``: every pair of
+N more, the validation data, as `train` draws them), the model and the arrays are the ones
 `train` builds (``cli.args``), and ``fit`` runs once, with `train`'s callbacks
 (``--early-stopping``, ``--reduce-lr-on-plateau``), so the weights are those of the command
 line. A callback of this script's own measures the process's CPU time
@@ -45,7 +46,7 @@ import numpy as np
 from npseq2seq import io, metrics
 from npseq2seq.callbacks import Callback
 from npseq2seq.cli import build_parser
-from npseq2seq.cli.args import held_out_pairs, new_model, new_vocab, training_arrays
+from npseq2seq.cli.args import held_out_pairs, new_model, new_vocab, training_arrays, validation_pairs
 from npseq2seq.cli.train import _load_training_pairs, keras_callbacks, train_settings
 from npseq2seq.text import load_pairs
 
@@ -180,7 +181,9 @@ def main(argv=None):
     else:
         print(json.dumps({"resumed": args.state, "epoch": state["epoch"],
                           "train_cpu_s": state["recipe"]["train_cpu_s"]}), flush=True)
+    pairs, validation = validation_pairs(pairs, settings)   # (the vocabulary is of both, as train's)
     x, y = training_arrays(model, pairs)
+    validation_data = None if validation is None else training_arrays(model, validation)
     if args.one_hot:           # the arrays `train` built before it trained on ids
         enc, dec, tgt = model.vocab.encode_pairs(*pairs, dtype=model.dtype)
         x, y = model.config.training_inputs(enc, dec), tgt
@@ -192,7 +195,8 @@ def main(argv=None):
                                    name=args.name, flags=flags))
     with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
         model.fit(x, y, batch_size=settings["batch_size"], epochs=settings["epochs"],
-                  validation_split=settings["validation_split"], shuffle=True, verbose=0,
+                  validation_split=settings["validation_split"], validation_data=validation_data,
+                  shuffle=True, verbose=0,
                   callbacks=callbacks, bucket_by_length=settings["bucket_by_length"],
                   initial_epoch=state["epoch"] if state else 0)
     if args.state and budget.stopped_by_clock:
@@ -204,6 +208,7 @@ def main(argv=None):
     final, hyps = scores(model, *held)
     result = {"name": args.name, "flags": flags, "settings": {k: v for k, v in settings.items() if k != "out"},
               "train_pairs": len(pairs[0]), "held_out_pairs": len(held[0]),
+              "validation_pairs": 0 if validation is None else len(validation[0]),
               "vocab": [model.vocab.num_encoder_tokens, model.vocab.num_decoder_tokens],
               "params": int(sum(w.size for w in model.params)),
               "budget_s": args.budget, "train_cpu_s": budget.train_cpu(), "curve": budget.curve,

@@ -67,3 +67,28 @@ def test_a_recipe_run_resumed_from_its_state_ends_as_an_uninterrupted_one(fra_pa
     with pytest.raises(SystemExit, match="not a --state checkpoint of --name other"):
         recipe_fra.main(["--name", "other", "--data", str(fra_path), "--state", str(state), "--",
                          "--num-samples", "300", "--held-out", "20"])
+
+
+def test_a_recipe_measurement_validates_on_held_out_sentences_and_stops_early(fra_path, tmp_path):
+    """--validation-held-out N --early-stopping P: fit gets `train`'s validation pairs, the
+    curve its val_loss, and EarlyStopping watches it; --state still refuses the callbacks."""
+    from npseq2seq.cli.args import held_out_pairs, validation_pairs
+    from npseq2seq.cli.train import train_settings
+    from npseq2seq.text import load_pairs
+
+    flags = ["--num-samples", "300", "--held-out", "20", "--validation-held-out", "30", "--level", "word",
+             "--mask-zero", "--latent-dim", "16", "--batch-size", "16", "--learning-rate", "0.03",
+             "--epochs", "12", "--early-stopping", "2"]
+    argv = ["--name", "tiny", "--data", str(fra_path), "--budget", "600", "--eval-every", "1e9", "--eval-n", "5",
+            "--out", str(tmp_path / "r.json")]
+    result = recipe_fra.main(argv + ["--"] + flags)
+    settings = train_settings(recipe_fra.build_parser().parse_args(
+        ["train", "--data", str(fra_path), "--out", "x.npz", *flags]), None)
+    train, val = validation_pairs(held_out_pairs(load_pairs(fra_path, 300), settings), settings)
+    assert result["train_pairs"] == len(train[0]) and result["validation_pairs"] == len(val[0]) > 30
+    assert result["held_out_pairs"] == 20
+    val_loss = [point["val_loss"] for point in result["curve"]]
+    # the same run as test_cli_validation's early-stopping one: stopped 2 epochs after val_loss's best
+    assert len(val_loss) < 12 and len(val_loss) == val_loss.index(min(val_loss)) + 1 + 2
+    with pytest.raises(SystemExit, match="--state: the checkpoint does not keep EarlyStopping's"):
+        recipe_fra.main(argv + ["--state", str(tmp_path / "s.npz"), "--"] + flags)

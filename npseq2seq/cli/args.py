@@ -29,7 +29,8 @@ CORPUS_NAMES = sorted(CORPORA)
 # `train` flags that decide the weights. A fresh run takes them from the command line
 # (these defaults where absent); a resumed run takes them from the checkpoint, and a flag
 # given again must agree with it, so the resumed run is the run that was interrupted.
-TRAIN_DEFAULTS = {"corpus": None, "num_samples": 10000, "held_out": None, "max_words": None,
+TRAIN_DEFAULTS = {"corpus": None, "num_samples": 10000, "held_out": None, "validation_held_out": None,
+                  "max_words": None,
                   "padding": "space", "cell": "lstm",
                   "latent_dim": 256, "batch_size": 64, "learning_rate": 0.001,
                   "validation_split": 0.2, "dtype": "float32", "seed": 0,
@@ -159,7 +160,9 @@ def _add_fit_args(p, defaults):
     p.add_argument("--epochs", type=positive_int, default=defaults["epochs"])
     p.add_argument("--batch-size", type=positive_int, default=defaults["batch_size"])
     p.add_argument("--learning-rate", type=float, default=defaults["learning_rate"])
-    p.add_argument("--validation-split", type=float, default=defaults["validation_split"])
+    p.add_argument("--validation-split", type=float, default=defaults["validation_split"], metavar="F",
+                   help="Keras's validation_split: validate on the last fraction F of the pairs, cut "
+                        "before shuffling (default 0.2; train: 0 with --validation-held-out)")
     p.add_argument("--bucket-by-length", action="store_const", const=True,
                    default=defaults["bucket_by_length"],
                    help="beyond Keras: batches of similar target lengths, padded target steps "
@@ -192,6 +195,34 @@ def held_out_pairs(pairs, settings, held_out_only: bool = False):
 
 
 HELD_OUT_SEED = 0
+
+
+def validation_pairs(pairs, settings):
+    """(training pairs, validation pairs or None) of ``pairs`` (those ``held_out_pairs``
+    left): with --validation-held-out N, every pair of N more input sentences drawn at
+    random is validation data, neither trained on nor test (``text.held_out_split``, seed
+    VALIDATION_SEED whatever --seed, so a resumed run validates on the same sentences)."""
+    n = settings.get("validation_held_out")
+    if not n:
+        return pairs, None
+    try:
+        return held_out_split(*pairs, n, seed=VALIDATION_SEED, every_pair=True)
+    except ValueError as err:
+        after = f" (drawn from what --held-out {settings['held_out']} leaves)" if settings.get("held_out") else ""
+        raise UsageError(f"--validation-held-out {n}{after}: {err}") from None
+
+
+# Another seed than --held-out's: the draws stay unrelated (they are of different pairs anyway).
+VALIDATION_SEED = 1
+
+
+def check_validation(settings) -> None:
+    """--validation-held-out replaces Keras's --validation-split: both at once is refused,
+    naming both (``train`` turns the split's default, 0.2, to 0 when only the first is given)."""
+    if settings.get("validation_held_out") and settings["validation_split"]:
+        raise UsageError(f"--validation-held-out {settings['validation_held_out']} and --validation-split "
+                         f"{settings['validation_split']} both choose the validation data: give one "
+                         "(--validation-split 0 with --validation-held-out)")
 
 
 def corpus_pairs(name: str, num_samples: int):

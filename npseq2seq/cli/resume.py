@@ -28,11 +28,12 @@ CHECKPOINT_SUFFIX = ".ckpt.npz"
 
 CHOICES = {"cell": CELLS, "level": LEVELS, "attention": ATTENTION, "padding": tuple(PADDINGS),
            "dtype": ("float32", "float64")}
-POSITIVE = ("num_samples", "held_out", "max_words", "latent_dim", "batch_size", "epochs", "checkpoint_every")
+POSITIVE = ("num_samples", "held_out", "validation_held_out", "max_words", "latent_dim", "batch_size",
+            "epochs", "checkpoint_every")
 # the type of the settings whose flag defaults to None (the others: their default's type)
 NONE_DEFAULT_TYPES = {"corpus": str, "clipnorm": float, "clipvalue": float, "attention": str,
                       "checkpoint_every": int, "data": str, "held_out": int,
-                      "max_words": int}
+                      "validation_held_out": int, "max_words": int}
 MAX_TEXT = 4096   # a stored string (a path, a corpus name) longer than this is not one
 
 

@@ -5,7 +5,10 @@ checked before any work (``outputs.py``); a resumed run writes where the user sa
 ``resume.RESUME_RULE``, never where the checkpoint says. ``--early-stopping`` and
 ``--reduce-lr-on-plateau`` add Keras's callbacks (their counters restart on ``--resume``,
 as Keras's restart with each ``fit``; the optimizer's reduced learning rate is in the
-checkpoint)."""
+checkpoint). ``--validation-held-out N`` validates on every pair of N input sentences
+drawn at random, passed to ``fit`` as ``validation_data``, so those callbacks watch a
+``val_loss`` of sentences from the whole file (Keras's ``--validation-split`` takes the
+last pairs, and fra.txt is sorted by length)."""
 from __future__ import annotations
 
 import contextlib
@@ -25,6 +28,7 @@ from .args import (
     TRAIN_DEFAULTS,
     UsageError,
     add_training_args,
+    check_validation,
     check_variant,
     corpus_pairs,
     fingerprint,
@@ -35,6 +39,7 @@ from .args import (
     non_negative_int,
     positive_int,
     training_arrays,
+    validation_pairs,
 )
 from .exits import EXIT_TOO_BIG, WriteFailedError
 from .limits import check_training_memory
@@ -66,6 +71,12 @@ def add_parser(sub):
     train.add_argument("--held-out", type=positive_int, metavar="N",
                        help="leave out of training every pair of N input sentences drawn at random "
                             "(seed 0) from the --num-samples pairs; `evaluate` scores them")
+    train.add_argument("--validation-held-out", type=positive_int, metavar="N",
+                       help="validate on every pair of N more input sentences, drawn at random from "
+                            "the pairs --held-out leaves, after it (seed 1, whatever --seed): never "
+                            "trained on, not scored by `evaluate` (their words are in the vocabulary); "
+                            "early stopping watches them. Instead of --validation-split (its default "
+                            "becomes 0), which takes the last pairs: fra.txt's longest")
     train.add_argument("--out", help="where to save the model (.npz); with --resume, by default "
                                      "beside the checkpoint (see above)")
     train.add_argument("--checkpoint", metavar="PATH",
@@ -73,7 +84,8 @@ def add_parser(sub):
     train.add_argument("--checkpoint-every", type=positive_int, metavar="N",
                        help="save a checkpoint every N epochs (atomically)")
     train.add_argument("--early-stopping", type=non_negative_int, metavar="PATIENCE",
-                       help="stop when the validation loss (the loss, with --validation-split 0) "
+                       help="stop when the validation loss (--validation-held-out's or "
+                            "--validation-split's; the loss, without either) "
                             "has not improved for PATIENCE epochs, and keep the best epoch's "
                             "weights (Keras's EarlyStopping, restore_best_weights=True)")
     train.add_argument("--reduce-lr-on-plateau", type=non_negative_int, nargs="?", const=10,
@@ -101,6 +113,8 @@ def train_settings(args, stored: dict | None) -> dict:
         settings = {**TRAIN_DEFAULTS, **TRAIN_RESUMABLE, "data": None, **given}
         if "corpus" in given and "num_samples" not in given:   # the default, or all of a smaller corpus
             settings["num_samples"] = min(settings["num_samples"], CORPUS_SIZES[given["corpus"]])
+        if "validation_held_out" in given and "validation_split" not in given:
+            settings["validation_split"] = 0.0   # the held-out sentences replace Keras's split
     else:
         # a checkpoint from before a flag existed was trained with that flag's default; its
         # settings are data, checked, and never say where to write (resume.py)
@@ -123,6 +137,7 @@ def train_settings(args, stored: dict | None) -> dict:
             raise UsageError(f"the data file the checkpoint names, {settings['data']}, is not a regular "
                              "file (moved?): give it with --data")
     check_variant(settings, given)
+    check_validation(settings)
     if settings["checkpoint"] is None:
         out = Path(check_name(settings["out"], "--out")[0])
         settings["checkpoint"] = str(out.with_name(out.name.removesuffix(".npz") + ".ckpt.npz"))
@@ -130,6 +145,9 @@ def train_settings(args, stored: dict | None) -> dict:
 
 
 def _load_training_pairs(settings):
+    """The pairs left after --held-out: training pairs and, with --validation-held-out, the
+    validation pairs (``args.validation_pairs`` divides them). The vocabulary is built from
+    these, and the checkpoint's ``data_sha256`` is their hash (which ``evaluate`` checks)."""
     if settings["data"]:
         pairs = load_pairs(settings["data"], settings["num_samples"])
     else:
@@ -149,8 +167,8 @@ def _resumed(path):
 
 
 def _start(args):
-    """(model, settings, pairs, Checkpointer): a new compiled model, or the checkpoint's;
-    every path to write checked first."""
+    """(model, settings, (training pairs, validation pairs or None), Checkpointer): a new
+    compiled model, or the checkpoint's; every path to write checked first."""
     model, state = _resumed(args.resume) if args.resume else (None, None)
     settings = train_settings(args, state and state["settings"])
     check_outputs({"--out": settings["out"], "--checkpoint": settings["checkpoint"]},
@@ -158,6 +176,7 @@ def _start(args):
                   allowed={"--resume": args.resume})
     pairs = _load_training_pairs(settings)
     data_sha256 = fingerprint(pairs)
+    divided = validation_pairs(pairs, settings)   # a bad --validation-held-out refused before any work
     if state is None:
         vocab = new_vocab(pairs, settings)
         sized = check_variant(settings).replace(num_encoder_tokens=vocab.num_encoder_tokens,
@@ -183,12 +202,12 @@ def _start(args):
     ckpt = Checkpointer(settings["checkpoint"], settings["checkpoint_every"], start_epoch, history,
                         on_error=_checkpoint_failed, settings=settings, data_sha256=data_sha256)
     ckpt.set_model(model)   # now, not at fit's start: a Ctrl-C while the arrays are made saves too
-    return model, settings, pairs, ckpt
+    return model, settings, divided, ckpt
 
 
 def keras_callbacks(settings) -> list:
     """The Keras callbacks the flags ask for, watching val_loss (loss without validation)."""
-    monitor = "val_loss" if settings["validation_split"] else "loss"
+    monitor = "val_loss" if settings["validation_split"] or settings.get("validation_held_out") else "loss"
     callbacks = []
     if settings.get("reduce_lr_on_plateau") is not None:
         callbacks.append(ReduceLROnPlateau(monitor, patience=settings["reduce_lr_on_plateau"], verbose=1))
@@ -248,13 +267,15 @@ def _saved_after(problem, ckpt, settings, hint=None) -> str:
     return f"{problem}; {ckpt.describe()} saved to {path}{failed}{hint}"
 
 
-def _fit(model, ckpt, settings, pairs):
+def _fit(model, ckpt, settings, pairs, validation):
     x, y = training_arrays(model, pairs)
+    validation_data = None if validation is None else training_arrays(model, validation)
     # overflow on the way to a non-finite loss is reported once, by fit's loss check, not
     # as a screen of NumPy warnings
     with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
         model.fit(x, y, batch_size=settings["batch_size"], epochs=settings["epochs"],
-                  validation_split=settings["validation_split"], shuffle=True, verbose=2,
+                  validation_split=settings["validation_split"], validation_data=validation_data,
+                  shuffle=True, verbose=2,
                   initial_epoch=ckpt.epoch,
                   # the checkpoint last: at the end it keeps the weights EarlyStopping restored
                   callbacks=[*keras_callbacks(settings), ckpt],
@@ -262,13 +283,16 @@ def _fit(model, ckpt, settings, pairs):
 
 
 def run(args):
-    model, settings, pairs, ckpt = _start(args)
+    model, settings, (pairs, validation), ckpt = _start(args)
     vocab = model.vocab
     kept_out = f" ({settings['held_out']} input sentences held out)" if settings.get("held_out") else ""
+    if validation is not None:
+        kept_out += (f"; validating on {len(validation[0])} pairs of {settings['validation_held_out']} "
+                     "other input sentences")
     print(f"{len(pairs[0])} pairs{kept_out}; {vocab.num_encoder_tokens} input / {vocab.num_decoder_tokens} target "
           f"tokens; max lengths {vocab.max_encoder_seq_length} / {vocab.max_decoder_seq_length}")
     try:
-        _fit(model, ckpt, settings, pairs)
+        _fit(model, ckpt, settings, pairs, validation)
     except KeyboardInterrupt as stop:   # Ctrl-C, and SIGTERM / SIGHUP (signals.py)
         _say(_saved_after(interrupted(stop), ckpt, settings))
         return exit_status(stop)

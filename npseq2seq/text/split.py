@@ -5,7 +5,9 @@ translations on consecutive lines ("Run!" → "Cours !", "Courez !"). Holding ou
 lines would test only long sentences, and holding out random *lines* would leave most
 held-out English sentences in the training data with another translation. So the split is
 by English sentence: ``n`` distinct inputs drawn at random (seeded), every pair of each
-left out of training, and the first of each scored as its reference.
+left out of training, and the first of each scored as its reference. A validation set is
+drawn the same way from what remains, with every pair of each of its sentences kept
+(``every_pair=True``), so that its loss counts every translation the file gives.
 
     >>> train, held_out = held_out_split(*load_pairs("fra.txt"), 2000, seed=0)  # doctest: +SKIP
     >>> len(held_out[0])                                                         # doctest: +SKIP
@@ -25,11 +27,12 @@ Pairs = tuple[list[str], list[str]]
 
 
 def held_out_split(input_texts: Sequence[str], target_texts: Sequence[str], n: int,
-                   seed: int = 0) -> tuple[Pairs, Pairs]:
+                   seed: int = 0, every_pair: bool = False) -> tuple[Pairs, Pairs]:
     """(training pairs, held-out pairs): ``n`` distinct input texts drawn with
     ``numpy.random.default_rng(seed)``; every pair of those inputs is out of training, and
-    the held-out pairs are the first pair of each, in file order. Training pairs keep their
-    file order. ValueError if there are not more than ``n`` distinct inputs."""
+    the held-out pairs are the first pair of each (``every_pair``: every pair of each), in
+    file order. Training pairs keep their file order. ValueError if there are not more
+    than ``n`` distinct inputs."""
     inputs, targets = check_pairs(input_texts, target_texts)
     n = check_count(n, "n", 1)
     first = {}                                    # input text → its first line
@@ -42,5 +45,7 @@ def held_out_split(input_texts: Sequence[str], target_texts: Sequence[str], n: i
     chosen = np.sort(np.random.default_rng(seed).choice(lines, size=n, replace=False))
     held = {inputs[k] for k in chosen}
     train = [k for k, text in enumerate(inputs) if text not in held]
+    if every_pair:
+        chosen = [k for k, text in enumerate(inputs) if text in held]
     return ([inputs[k] for k in train], [targets[k] for k in train]), \
         ([inputs[k] for k in chosen], [targets[k] for k in chosen])

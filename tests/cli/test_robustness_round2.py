@@ -440,6 +440,7 @@ def test_a_checkpoint_naming_a_data_path_that_is_not_a_regular_file_is_refused(t
     ("validation_split", 1.5, "'validation_split' must be in [0, 1)"),
     ("data", ["a"], "'data' must be str"),
     ("num_samples", True, "'num_samples' must be int"),
+    ("validation_held_out", 0, "'validation_held_out' must be a positive integer"),
 ])
 def test_broken_settings_in_a_checkpoint_are_one_line_errors(trained, tmp_path, setting, value, problem):
     bad = forged(trained, tmp_path / "bad.npz", **{setting: value})

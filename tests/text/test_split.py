@@ -20,6 +20,17 @@ def test_every_pair_of_a_held_out_sentence_is_out_of_training(seed):
     assert [(i, t) for i, t in zip(INPUTS, TARGETS) if i not in held_in] == list(zip(train_in, train_tg))
 
 
+@pytest.mark.parametrize("seed", range(6))
+def test_every_pair_keeps_all_the_translations_of_the_same_draw(seed):
+    """every_pair (a validation set): the same sentences as the first-pair split, each with
+    every one of its pairs, in file order; together with training, the whole file."""
+    first = held_out_split(INPUTS, TARGETS, 2, seed=seed)
+    train, held = held_out_split(INPUTS, TARGETS, 2, seed=seed, every_pair=True)
+    assert train == first[0] and set(held[0]) == set(first[1][0])
+    assert list(zip(*held)) == [(i, t) for i, t in zip(INPUTS, TARGETS) if i in held[0]]
+    assert len(train[0]) + len(held[0]) == len(INPUTS)
+
+
 def test_seeded_and_different_seeds_differ():
     assert held_out_split(INPUTS, TARGETS, 3, seed=1) == held_out_split(INPUTS, TARGETS, 3, seed=1)
     assert len({tuple(held_out_split(INPUTS, TARGETS, 3, seed=s)[1][0]) for s in range(10)}) > 1
