@@ -153,6 +153,19 @@ def alternate(tasks: dict[str, Callable[[], dict[str, float]]], rounds: int, war
             for name, parts in collected.items()}
 
 
+def alternate_epochs(trainers: dict, rounds: int, warmup: int) -> tuple[dict, dict[str, float]]:
+    """Training epochs of every trainer (``.epoch() -> {"train": s, "val": s}``), alternating
+    (``alternate``, warm-up dropped): (``alternate``'s times, seconds per epoch of each
+    trainer: the median train part plus the median validation part)."""
+    times = alternate({name: t.epoch for name, t in trainers.items()}, rounds, warmup, log)
+    return times, {name: t["train"]["median"] + t["val"]["median"] for name, t in times.items()}
+
+
+def epoch_times(parts: dict) -> list[float]:
+    """Each timed round's whole epoch (train + validation) of one trainer's ``alternate`` times."""
+    return [a + b for a, b in zip(parts["train"]["times"], parts["val"]["times"])]
+
+
 # --------------------------------------------------------------------------- subprocesses
 
 
@@ -203,6 +216,14 @@ def blas_info() -> list[dict]:
     import numpy  # noqa: F401  (loads the BLAS so threadpoolctl can see it)
     keys = ("internal_api", "version", "architecture", "num_threads", "threading_layer", "filepath")
     return [{k: info.get(k) for k in keys} for info in threadpool_info() if info.get("user_api") == "blas"]
+
+
+def results_header(cfg: Config) -> dict:
+    """The first keys of every run's results: when it started, its sizes, the machine."""
+    from datetime import datetime, timezone
+
+    return {"started": datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
+            "config": cfg.to_dict(), "machine": machine_info()}
 
 
 def machine_info() -> dict:

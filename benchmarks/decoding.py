@@ -5,13 +5,12 @@ trained weights; ``--only decoding`` runs them alone (``run_decoding_only``).
 from __future__ import annotations
 
 import os
-from datetime import datetime, timezone
 from pathlib import Path
 
 import numpy as np
 
 from . import numpy_side, report, torch_side
-from .common import Config, Data, alternate, clock, load_data, log, machine_info
+from .common import Config, Data, alternate, clock, load_data, log, results_header
 
 DECODER_KINDS = ("single", "tutorial", "batched", "beam")
 BEAM_WIDTH = 5
@@ -151,8 +150,7 @@ def run_decoding_only(cfg: Config, skip: set[str], out: Path, kinds=None, model_
     torch_reason = torch_side.available() if "torch" not in skip else "skipped (--skip torch)"
     from . import keras_side
 
-    results: dict = {"started": datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
-                     "config": cfg.to_dict(), "machine": machine_info(), "skipped": sorted(skip),
+    results: dict = {**results_header(cfg), "skipped": sorted(skip),
                      "frameworks": {**keras_side.versions(), "torch_reason": torch_reason}}
     if torch_reason is None:
         import torch
@@ -173,14 +171,7 @@ def run_decoding_only(cfg: Config, skip: set[str], out: Path, kinds=None, model_
             trainer.epoch()
         results["val_loss"] = trainer.losses[-1][1]
     results["decoding"] = measure_decoding(cfg, data, np_model, torch_reason is None, kinds)
-    results["machine"]["loadavg_end"] = os.getloadavg()
-    results["total_seconds"] = clock() - started
-    out.mkdir(parents=True, exist_ok=True)
-    stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
-    results["json_name"] = f"decoding-{stamp}.json"
-    report.write_json(results, out / results["json_name"])
-    (out / "decoding-latest.md").write_text(report.decoding_markdown(results))
-    log(f"wrote {out / results['json_name']} and {out / 'decoding-latest.md'}")
+    report.write_run(results, out, started, "decoding-", report.decoding_markdown)
     return results
 
 

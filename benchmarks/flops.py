@@ -12,11 +12,13 @@ of the whole step. 1.0 would mean nothing but GEMMs at full speed.
 """
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 
-from .common import clock
+from .common import BLAS_ENV_VARS, Config, Data, blas_info, clock, env_without_blas_pins, log, run_worker
 
 
 @dataclass(frozen=True)
@@ -99,3 +101,74 @@ def gemm_rates(gemms: list[Gemm], dtype="float32") -> list[dict]:
                      "seconds_per_call": seconds, "gflops": 2 * g.m * g.k * g.n / seconds / 1e9,
                      "floor_seconds": seconds * g.count})
     return rows
+
+
+# --------------------------------------------------------------------------- the benchmark's rows
+
+
+def step_shapes(cfg: Config, data: Data) -> tuple:
+    """``training_step_gemms``' arguments for the run's LSTM (4 gates) on ``data``."""
+    v = data.vocab
+    return (cfg.batch_size, v.max_encoder_seq_length, v.max_decoder_seq_length, cfg.latent_dim, 4,
+            v.num_decoder_tokens)
+
+
+def measure_gemm_rates(cfg: Config, data: Data) -> list[dict]:
+    """NumPy's GEMM rate on the training step's shapes, measured first: once TensorFlow's and
+    PyTorch's thread pools exist in the process, their idle threads' spinning slows OpenBLAS
+    (measured here: 90 instead of 200-300 GFLOP/s after PyTorch had decoded)."""
+    log("measuring NumPy's float32 GEMM rate on the training step's shapes")
+    return gemm_rates(training_step_gemms(*step_shapes(cfg, data)))
+
+
+def measure_gflops(cfg: Config, data: Data, lstm_row: dict, variant: dict | None, rates: list[dict]) -> dict:
+    """Achieved GFLOP/s of npseq2seq's LSTM training step against NumPy's GEMM rate on its shapes
+    (``rates``: ``measure_gemm_rates``)."""
+    shapes = step_shapes(cfg, data)
+    gemms = training_step_gemms(*shapes)
+    steps = data.split_at / cfg.batch_size                        # exact when the batch divides N
+    val_batches = (data.num_samples - data.split_at) / cfg.batch_size
+    train_flops = total_flops(gemms) * steps
+    val_flops = total_flops(validation_batch_gemms(*shapes)) * val_batches
+
+    def row(env, kernel, train_seconds, rates_):
+        floor = sum(r["floor_seconds"] for r in rates_) * steps
+        return {"env": env, "kernel": kernel, "train_seconds": train_seconds,
+                "achieved_gflops": train_flops / train_seconds / 1e9, "floor_seconds": floor,
+                "fraction": floor / train_seconds}
+
+    env_now = ", ".join(f"{k}={os.environ.get(k, 'unset')}" for k in BLAS_ENV_VARS)
+    rows = [row(f"main run ({env_now})", _kernel(blas_info()),
+                lstm_row["times"]["numpy"]["train"]["median"], rates)]
+    if variant and variant.get("status") == "ok":
+        rows.append(row(variant["env"], variant["kernel"], variant["times"]["train"]["median"],
+                        variant["gemm_rates"]))
+    return {"train_flops": train_flops, "val_flops": val_flops, "steps": steps, "rates": rates, "rows": rows}
+
+
+def _kernel(blas: list[dict]) -> str:
+    return ", ".join(str(b.get("architecture")) for b in blas) or "unknown"
+
+
+def measure_blas_variant(cfg: Config, initial_weights: list, main_row: dict, tmp: Path) -> dict:
+    """npseq2seq's LSTM float32 epochs again, in a subprocess under the other OpenBLAS setting.
+
+    If this process runs with OPENBLAS_CORETYPE / OPENBLAS_L2_SIZE set, the
+    subprocess runs with both unset; otherwise with OPENBLAS_CORETYPE=Haswell,
+    the pin some environments of this machine set. Only the benchmark's own
+    subprocess is affected.
+    """
+    if any(os.environ.get(v) for v in BLAS_ENV_VARS):
+        env, label = env_without_blas_pins(), "OPENBLAS_CORETYPE and OPENBLAS_L2_SIZE unset"
+    else:
+        env, label = {**os.environ, "OPENBLAS_CORETYPE": "Haswell"}, "OPENBLAS_CORETYPE=Haswell"
+    path = tmp / "initial_weights.npz"
+    np.savez(path, **{f"w{i}": w for i, w in enumerate(initial_weights)})
+    log(f"NumPy training again in a subprocess with {label}")
+    # quick mode: one epoch, no warm-up (only the BLAS setting differs from the main run)
+    sub_cfg = {**cfg.to_dict(), **({"warmup": 0, "rounds": 1} if cfg.quick else {})}
+    answer = run_worker("numpy_training", {"cfg": sub_cfg, "weights_path": str(path)}, env=env)
+    return {"status": "ok", "env": label, "kernel": _kernel(answer["blas"]), "blas": answer["blas"],
+            "times": answer["times"], "gemm_rates": answer["gemm_rates"], "losses": answer["losses"],
+            "main_train": main_row["times"]["numpy"]["train"]["median"],
+            "main_val": main_row["times"]["numpy"]["val"]["median"]}

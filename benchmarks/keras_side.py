@@ -30,40 +30,27 @@ def versions() -> dict:
 class KerasTrainer:
     """The tutorial's ``model.fit(..., epochs=1)`` on the training part, then ``evaluate``.
 
-    The model is compiled as the tutorial compiles it (rmsprop,
-    categorical_crossentropy, metrics=["accuracy"]). floatx is held for the whole call: Keras casts
-    NumPy inputs to the current floatx. level="word": the FAQ's word-level model
-    (``build_word_training_model``) on integer ids, with sparse_categorical_crossentropy
-    (one-hot targets over a 4,000-word vocabulary would not fit in memory).
-    keras_model: a function ``np_model -> uncompiled Keras model`` (``benchmarks.variants``),
-    compiled here with rmsprop and ``np_model``'s loss, no metrics.
+    The Keras model is ``keras_model_for(np_model)``, holding ``np_model``'s weights, in its
+    dtype. The tutorial's own model is compiled as the tutorial compiles it (rmsprop,
+    categorical_crossentropy, metrics=["accuracy"]) unless ``tutorial_metrics`` is False (the
+    variant rows: npseq2seq computes no accuracy); every other model with rmsprop and
+    ``np_model``'s loss, no metrics (word level: sparse_categorical_crossentropy, as one-hot
+    targets over a 4,000-word vocabulary would not fit in memory, fed integer ids). floatx is
+    held for the whole call: Keras casts NumPy inputs to the current floatx.
     """
 
-    def __init__(self, np_model, data: Data, cfg: Config, cell: str = "lstm", dtype="float32",
-                 level: str = "char", keras_model=None):
-        self.dtype, self.batch_size = str(np.dtype(dtype)), cfg.batch_size
-        vocab = data.vocab
+    def __init__(self, np_model, data: Data, cfg: Config, tutorial_metrics: bool = True):
+        c = np_model.config
+        self.dtype, self.batch_size = str(np.dtype(c.dtype)), cfg.batch_size
         with floatx(self.dtype):
-            if keras_model is not None:
-                self.model = keras_model(np_model)
-                self.model.compile(optimizer="rmsprop", loss=np_model.config.default_loss)
-            elif np_model.num_layers > 1 or np_model.bidirectional:    # reference.deep, the same sizes
-                from reference.deep import build_deep_training_model
-
-                self.model = build_deep_training_model(
-                    vocab.num_encoder_tokens, vocab.num_decoder_tokens, np_model.latent_dim, cell=cell,
-                    num_layers=np_model.num_layers, bidirectional=np_model.bidirectional, level=level,
-                    compile=False)
-                self.model.compile(optimizer="rmsprop", loss=np_model.config.default_loss)
-            elif level == "word":
-                self.model = build_word_training_model(vocab.num_encoder_tokens, vocab.num_decoder_tokens,
-                                                       cfg.latent_dim, cell=cell, compile=False)
-                self.model.compile(optimizer="rmsprop", loss="sparse_categorical_crossentropy")
+            if tutorial_metrics and _is_tutorial(c):       # compiled by reference.models, with accuracy
+                self.model = build_training_model(c.num_encoder_tokens, c.num_decoder_tokens, c.latent_dim,
+                                                  cell=c.cell, reset_after=c.reset_after)
             else:
-                self.model = build_training_model(vocab.num_encoder_tokens, vocab.num_decoder_tokens,
-                                                  cfg.latent_dim, cell=cell)
+                self.model = keras_model_for(np_model)
+                self.model.compile(optimizer="rmsprop", loss=c.default_loss)
             to_keras(np_model, self.model)
-        enc, dec, tgt = data.ids if level == "word" else data.one_hot(self.dtype)
+        enc, dec, tgt = data.ids if c.level == "word" else data.one_hot(self.dtype)
         s = data.split_at
         self.train = ([enc[:s], dec[:s]], tgt[:s])
         self.val = ([enc[s:], dec[s:]], tgt[s:])
@@ -80,6 +67,49 @@ class KerasTrainer:
             end = clock()
         self.losses.append((history.history["loss"][-1], float(val_loss)))
         return {"train": mid - start, "val": end - mid}
+
+
+def _is_tutorial(c) -> bool:
+    """The tutorial's model: one char layer a side, nothing added (``reference.models``)."""
+    return (c.level, c.num_layers, c.bidirectional, c.attention, c.mask_padding, c.dropout, c.recurrent_dropout,
+            c.teacher_forcing, c.recurrent_activation) == ("char", 1, False, None, False, 0.0, 0.0, True, "sigmoid")
+
+
+def keras_model_for(np_model):
+    """The Keras model a Keras user writes for ``np_model``'s variant (``reference/``),
+    uncompiled, with no weights copied yet: the tutorial's, ``masking``'s (mask_padding) or the
+    FAQ's word model (``word_models``) for one layer with nothing else added; ``attention`` for
+    Luong dot attention after one plain layer; ``attentive`` for attention inside the
+    recurrence; ``deep`` for the rest (stacks, bidirectional encoders, dropout, Luong with those)."""
+    c = np_model.config
+    if not c.teacher_forcing or c.recurrent_activation != "sigmoid":
+        raise ValueError("keras_model_for: no Keras training model here for teacher_forcing=False or "
+                         f"recurrent_activation={c.recurrent_activation!r}")
+    sizes = (c.num_encoder_tokens, c.num_decoder_tokens, c.latent_dim)
+    rnn = {"cell": c.cell, "reset_after": c.reset_after}
+    one_plain_layer = (c.num_layers, c.bidirectional, c.dropout, c.recurrent_dropout) == (1, False, 0.0, 0.0)
+    if c.attention in ("bahdanau", "luong_general"):
+        from reference.attentive import build_attentive_training_model
+        return build_attentive_training_model(*sizes, kind=c.attention, input_feeding=c.input_feeding,
+                                              num_layers=c.num_layers, bidirectional=c.bidirectional,
+                                              level=c.level, mask_zero=c.mask_zero, mask_padding=c.mask_padding,
+                                              dropout=c.dropout, recurrent_dropout=c.recurrent_dropout,
+                                              compile=False, **rnn)
+    if c.attention == "luong" and one_plain_layer and not c.mask_padding:
+        from reference.attention import build_attention_training_model
+        return build_attention_training_model(*sizes, level=c.level, mask_zero=c.mask_zero, compile=False, **rnn)
+    if one_plain_layer and not c.attention and c.level == "word":
+        return build_word_training_model(*sizes, mask_zero=c.mask_zero, compile=False, **rnn)
+    if one_plain_layer and not c.attention and c.mask_padding:
+        from reference.masking import build_masked_training_model
+        return build_masked_training_model(*sizes, compile=False, **rnn)
+    if _is_tutorial(c):
+        return build_training_model(*sizes, compile=False, **rnn)
+    from reference.deep import build_deep_training_model
+    return build_deep_training_model(*sizes, num_layers=c.num_layers, bidirectional=c.bidirectional,
+                                     level=c.level, mask_zero=c.mask_zero, attention=bool(c.attention),
+                                     mask_padding=c.mask_padding, dropout=c.dropout,
+                                     recurrent_dropout=c.recurrent_dropout, compile=False, **rnn)
 
 
 def keras_model_from(np_model, cell: str = "lstm"):

@@ -25,16 +25,17 @@ def cell_available(cell: str) -> str | None:
 def build_model(data: Data, cfg: Config, cell: str = "lstm", dtype="float32", level: str = "char",
                 deep: dict | None = None):
     """The tutorial's model (or the FAQ's word-level one, with sparse targets), compiled as the
-    tutorial compiles it: RMSprop with Keras's defaults. deep: ``num_layers``,
-    ``bidirectional`` and ``latent_dim`` of a deeper model (``DEEP_ROW``)."""
+    tutorial compiles it: RMSprop with Keras's defaults, the variant's loss (word level: the
+    sparse one). deep: more ``Seq2Seq`` arguments (``latent_dim`` overrides the run's): the
+    deeper row's ``num_layers`` and ``bidirectional`` (``run.DEEP_ROW``), a variant row's
+    options (``variants.VARIANTS``)."""
     from npseq2seq import RMSprop, Seq2Seq
 
     vocab = data.vocab
     deep = {"latent_dim": cfg.latent_dim, **(deep or {})}
     model = Seq2Seq(vocab.num_encoder_tokens, vocab.num_decoder_tokens, cell=cell, dtype=dtype,
                     seed=cfg.seed, vocab=vocab, level=level, **deep)
-    loss = "sparse_categorical_crossentropy" if level == "word" else "categorical_crossentropy"
-    model.compile(optimizer=RMSprop(), loss=loss)
+    model.compile(optimizer=RMSprop(), loss=model.config.default_loss)
     return model
 
 

@@ -2,11 +2,27 @@
 from __future__ import annotations
 
 import json
+import os
+from datetime import datetime, timezone
 from pathlib import Path
 
 
 def write_json(results: dict, path: Path) -> None:
     path.write_text(json.dumps(results, indent=1, default=float) + "\n")
+
+
+def write_run(results: dict, out: Path, started: float, prefix: str, markdown) -> None:
+    """The end of every run: the load at the end and the total time into ``results``, then
+    ``<prefix><timestamp>.json`` and ``<prefix>latest.md`` (``markdown(results)``) in ``out``."""
+    from .common import clock, log
+
+    results["machine"]["loadavg_end"] = os.getloadavg()
+    results["total_seconds"] = clock() - started
+    out.mkdir(parents=True, exist_ok=True)
+    results["json_name"] = f"{prefix}{datetime.now(timezone.utc).strftime('%Y%m%dT%H%M%SZ')}.json"
+    write_json(results, out / results["json_name"])
+    (out / f"{prefix}latest.md").write_text(markdown(results))
+    log(f"wrote {out / results['json_name']} and {out / f'{prefix}latest.md'}")
 
 
 def _s(x, digits=2) -> str:
@@ -23,29 +39,41 @@ def _median(entry, part):
     return entry[part]["median"] if entry and part in entry else None
 
 
-def _machine_lines(r: dict) -> list[str]:
+def _machine_lines(r: dict, only_decoding: bool = False) -> list[str]:
+    """The run's command and sizes, then the machine. only_decoding: ``--only decoding``, which
+    times no training epochs (its npseq2seq model is trained alone, untimed)."""
     m, cfg = r["machine"], r["config"]
-    blas = "; ".join(f"{b.get('internal_api')} {b.get('version')} (kernel {b.get('architecture')}, "
-                     f"{b.get('num_threads')} threads)" if "error" not in b else b["error"]
-                     for b in m["blas"]) or "none found"
     env = ", ".join(f"{k}={v if v is not None else 'unset'}" for k, v in m["blas_env"].items())
     fw = r["frameworks"]
     torch = fw.get("torch") or "not installed"
     mode = "quick mode (`--quick`)" if cfg["quick"] else "full tutorial configuration"
+    epochs = "." if only_decoding else (f"; medians of {cfg['rounds']} epochs per framework after "
+                                        f"{cfg['warmup']} warm-up, frameworks alternating epoch by epoch.")
     return [
         f"Run {r['started']} with `python -m benchmarks.run{' --quick' if cfg['quick'] else ''}"
-        f"{' --only decoding' if r.get('skipped') == ['all but decoding'] else ''}` ({mode}): "
+        f"{' --only decoding' if only_decoding else ''}` ({mode}): "
         f"first {cfg['num_lines']:,} lines of fra.txt → {r['data']['train_samples']:,} training / "
-        f"{r['data']['val_samples']:,} validation samples, latent {cfg['latent_dim']}, batch {cfg['batch_size']}; "
-        f"medians of {cfg['rounds']} epochs per framework after {cfg['warmup']} warm-up, "
-        "frameworks alternating epoch by epoch.",
+        f"{r['data']['val_samples']:,} validation samples, latent {cfg['latent_dim']}, batch {cfg['batch_size']}"
+        + epochs,
         "",
         f"- Machine: {m['cpu']}, {m['cores']} cores, {m['platform']}, Python {m['python']}",
-        f"- NumPy {m['numpy']}, BLAS: {blas}; {env}",
+        f"- NumPy {m['numpy']}, BLAS: {blas_text(m)}; {env}",
         f"- Keras {fw['keras']} / TensorFlow {fw['tensorflow']} (CPU); PyTorch {torch}",
-        f"- Load average (1, 5, 15 min) at start {tuple(round(x, 2) for x in m['loadavg_start'])}, "
-        f"at end {tuple(round(x, 2) for x in m.get('loadavg_end', ()))}",
+        f"- {load_text(m)}",
     ] + _busy_warning(m)
+
+
+def blas_text(m: dict) -> str:
+    """The BLAS libraries of ``machine_info()``: name, version, kernel, threads."""
+    return "; ".join(f"{b.get('internal_api')} {b.get('version')} (kernel {b.get('architecture')}, "
+                     f"{b.get('num_threads')} threads)" if "error" not in b else b["error"]
+                     for b in m["blas"]) or "none found"
+
+
+def load_text(m: dict) -> str:
+    """The load average at the run's start and end."""
+    return (f"Load average (1, 5, 15 min) at start {tuple(round(x, 2) for x in m['loadavg_start'])}, "
+            f"at end {tuple(round(x, 2) for x in m.get('loadavg_end', ()))}")
 
 
 def _busy_warning(m: dict) -> list[str]:
@@ -145,7 +173,8 @@ def _decoding_table(r: dict) -> list[str]:
 
 def decoding_markdown(r: dict) -> str:
     """The report of ``--only decoding``: the machine, then the decoding table."""
-    parts = [["# npseq2seq vs Keras and PyTorch: decoding only (`--only decoding`)", ""], _machine_lines(r),
+    parts = [["# npseq2seq vs Keras and PyTorch: decoding only (`--only decoding`)", ""],
+             _machine_lines(r, only_decoding=True),
              [""], [(f"npseq2seq's LSTM loaded from `{r['model_path']}`" if r.get("model_path")
                else "npseq2seq's LSTM trained alone first") + f" (validation loss {r['val_loss']:.4f})."], [""],
              _decoding_table(r), [""],

@@ -7,7 +7,9 @@
     python -m benchmarks.run --only variants [--variants stacked,bahdanau]   # the variant rows
                                                # (benchmarks.variants) alone
 
-One function per measurement; each returns plain dicts that ``report.py`` turns
+One function per measurement (the training rows here; the variant rows in ``variants.py``,
+decoding in ``decoding.py``, GFLOP/s and the other BLAS setting in ``flops.py``, memory and
+start-up in ``fresh_process.py``); each returns plain dicts that ``report.py`` turns
 into ``results/<timestamp>.json``, ``results/latest.md`` and ``results/latest.png``
 (``--quick`` writes to ``results/quick/`` so it never overwrites a full run).
 Frameworks alternate epoch by epoch (npseq2seq, Keras, PyTorch, npseq2seq, …)
@@ -17,32 +19,23 @@ reported is a median over repeats, timed with ``time.perf_counter``.
 from __future__ import annotations
 
 import argparse
-import json
-import os
 import tempfile
-from datetime import datetime, timezone
 from pathlib import Path
-
-import numpy as np
 
 from . import numpy_side, report, torch_side, variants
 from .common import (
-    BLAS_ENV_VARS,
     REPO,
     Config,
     Data,
-    alternate,
-    blas_info,
+    alternate_epochs,
     clock,
-    env_without_blas_pins,
     load_data,
     log,
-    machine_info,
-    run_worker,
-    summarize,
+    results_header,
 )
 from .decoding import DECODER_KINDS, measure_decoding, run_decoding_only
-from .flops import gemm_rates, total_flops, training_step_gemms, validation_batch_gemms
+from .flops import measure_blas_variant, measure_gemm_rates, measure_gflops
+from .fresh_process import measure_memory, measure_startup
 
 RESULTS = REPO / "benchmarks" / "results"
 
@@ -82,7 +75,7 @@ def measure_training(cfg: Config, data: Data, cell: str, dtype: str, rounds: int
     np_model = numpy_side.build_model(data, cfg, cell, dtype, level, deep)
     initial = np_model.get_weights()
     trainers = {"numpy": numpy_side.NumpyTrainer(np_model, data, cfg),
-                "keras": keras_side.KerasTrainer(np_model, data, cfg, cell, dtype, level)}
+                "keras": keras_side.KerasTrainer(np_model, data, cfg)}
     if with_torch and level == "char":
         trainers["torch"] = torch_side.TorchTrainer(np_model, data, cfg, cell)
     if other_threads is not None:
@@ -95,8 +88,7 @@ def measure_training(cfg: Config, data: Data, cell: str, dtype: str, rounds: int
         trainers["bucketed"] = numpy_side.NumpyTrainer(bucketed_model, bucketed, cfg, bucket_by_length=True)
     warmup = cfg.warmup if warmup is None else warmup
     log(f"training {row['model']} {dtype}: {warmup} warm-up + {rounds} timed epochs each")
-    times = alternate({fw: t.epoch for fw, t in trainers.items()}, rounds, warmup, log)
-    epoch = {fw: t["train"]["median"] + t["val"]["median"] for fw, t in times.items()}
+    times, epoch = alternate_epochs(trainers, rounds, warmup)
     row.update(status="ok", times=times, epoch_seconds=epoch, threads=_threads(other_threads),
                ratio={fw: epoch[fw] / epoch["keras"] for fw in epoch if fw != "keras"},
                losses={fw: t.losses for fw, t in trainers.items()},
@@ -113,134 +105,6 @@ def _threads(other: int | None) -> dict:
     from npseq2seq import threads
 
     return {"numpy": threads.get_num_threads(), **({"numpy_threads": other} if other else {})}
-
-
-def _step_shapes(cfg: Config, data: Data) -> tuple:
-    v = data.vocab
-    return (cfg.batch_size, v.max_encoder_seq_length, v.max_decoder_seq_length, cfg.latent_dim, 4,
-            v.num_decoder_tokens)
-
-
-def measure_gemm_rates(cfg: Config, data: Data) -> list[dict]:
-    """NumPy's GEMM rate on the training step's shapes, measured first: once TensorFlow's and
-    PyTorch's thread pools exist in the process, their idle threads' spinning slows OpenBLAS
-    (measured here: 90 instead of 200-300 GFLOP/s after PyTorch had decoded)."""
-    log("measuring NumPy's float32 GEMM rate on the training step's shapes")
-    return gemm_rates(training_step_gemms(*_step_shapes(cfg, data)))
-
-
-def measure_gflops(cfg: Config, data: Data, lstm_row: dict, variant: dict | None, rates: list[dict]) -> dict:
-    """Achieved GFLOP/s of npseq2seq's LSTM training step against NumPy's GEMM rate on its shapes
-    (``rates``: ``measure_gemm_rates``)."""
-    shapes = _step_shapes(cfg, data)
-    gemms = training_step_gemms(*shapes)
-    steps = data.split_at / cfg.batch_size                        # exact when the batch divides N
-    val_batches = (data.num_samples - data.split_at) / cfg.batch_size
-    train_flops = total_flops(gemms) * steps
-    val_flops = total_flops(validation_batch_gemms(*shapes)) * val_batches
-
-    def row(env, kernel, train_seconds, rates_):
-        floor = sum(r["floor_seconds"] for r in rates_) * steps
-        return {"env": env, "kernel": kernel, "train_seconds": train_seconds,
-                "achieved_gflops": train_flops / train_seconds / 1e9, "floor_seconds": floor,
-                "fraction": floor / train_seconds}
-
-    env_now = ", ".join(f"{k}={os.environ.get(k, 'unset')}" for k in BLAS_ENV_VARS)
-    rows = [row(f"main run ({env_now})", _kernel(blas_info()),
-                lstm_row["times"]["numpy"]["train"]["median"], rates)]
-    if variant and variant.get("status") == "ok":
-        rows.append(row(variant["env"], variant["kernel"], variant["times"]["train"]["median"],
-                        variant["gemm_rates"]))
-    return {"train_flops": train_flops, "val_flops": val_flops, "steps": steps, "rates": rates, "rows": rows}
-
-
-def _kernel(blas: list[dict]) -> str:
-    return ", ".join(str(b.get("architecture")) for b in blas) or "unknown"
-
-
-def measure_blas_variant(cfg: Config, initial_weights: list, main_row: dict, tmp: Path) -> dict:
-    """npseq2seq's LSTM float32 epochs again, in a subprocess under the other OpenBLAS setting.
-
-    If this process runs with OPENBLAS_CORETYPE / OPENBLAS_L2_SIZE set, the
-    subprocess runs with both unset; otherwise with OPENBLAS_CORETYPE=Haswell,
-    the pin some environments of this machine set. Only the benchmark's own
-    subprocess is affected.
-    """
-    if any(os.environ.get(v) for v in BLAS_ENV_VARS):
-        env, label = env_without_blas_pins(), "OPENBLAS_CORETYPE and OPENBLAS_L2_SIZE unset"
-    else:
-        env, label = {**os.environ, "OPENBLAS_CORETYPE": "Haswell"}, "OPENBLAS_CORETYPE=Haswell"
-    path = tmp / "initial_weights.npz"
-    np.savez(path, **{f"w{i}": w for i, w in enumerate(initial_weights)})
-    log(f"NumPy training again in a subprocess with {label}")
-    # quick mode: one epoch, no warm-up (only the BLAS setting differs from the main run)
-    sub_cfg = {**cfg.to_dict(), **({"warmup": 0, "rounds": 1} if cfg.quick else {})}
-    answer = run_worker("numpy_training", {"cfg": sub_cfg, "weights_path": str(path)}, env=env)
-    return {"status": "ok", "env": label, "kernel": _kernel(answer["blas"]), "blas": answer["blas"],
-            "times": answer["times"], "gemm_rates": answer["gemm_rates"], "losses": answer["losses"],
-            "main_train": main_row["times"]["numpy"]["train"]["median"],
-            "main_val": main_row["times"]["numpy"]["val"]["median"]}
-
-
-# --------------------------------------------------------------------------- memory and startup
-
-
-MEMORY_LABELS = {"numpy": "npseq2seq, one-hot arrays (the tutorial's code)",
-                 "numpy-ids": "npseq2seq, token-id arrays",
-                 "keras": "Keras", "torch": "PyTorch"}
-
-
-def measure_memory(cfg: Config, with_torch: bool) -> list[dict]:
-    """Peak RSS of one training epoch (with validation), one fresh subprocess per framework."""
-    frameworks = ["numpy", "numpy-ids", "keras"] + (["torch"] if with_torch else [])
-    rows = []
-    for fw in frameworks:
-        log(f"peak memory: one training epoch of {fw} in a subprocess")
-        answer = run_worker("memory", {"framework": fw, "cfg": cfg.to_dict()})
-        rows.append({**answer, "label": MEMORY_LABELS[fw]})
-    keras_peak = next(r["peak_rss_mb"] for r in rows if r["framework"] == "keras")
-    for r in rows:
-        r["ratio"] = r["peak_rss_mb"] / keras_peak
-    return rows
-
-
-def measure_startup(cfg: Config, data: Data, np_model, tmp: Path) -> dict:
-    """Import → load a saved model → translate one sentence: NumPy only vs Keras/TensorFlow.
-
-    The Keras side decodes with ``reference.models.decode_sequence`` (a cached
-    ``tf.function`` per character, Keras's faster path), not the tutorial's
-    ``predict`` loop.
-    """
-    from . import keras_side
-
-    np_path, keras_path, vocab_path = tmp / "model.npz", tmp / "model.keras", tmp / "vocab.json"
-    np_model.save(np_path)
-    keras_side.keras_model_from(np_model).save(keras_path)
-    vocab_path.write_text(json.dumps(data.vocab.to_config()))
-    sentence = data.input_texts[0]
-    tasks = {
-        "numpy": ("startup_numpy", {"model_path": str(np_path), "sentence": sentence},
-                  "npseq2seq: import npseq2seq, load_model(.npz), translate"),
-        "keras": ("startup_keras", {"keras_path": str(keras_path), "vocab_path": str(vocab_path),
-                                    "sentence": sentence},
-                  "Keras: import keras, load_model(.keras), inference models, decode_sequence"),
-    }
-    answers: dict[str, list[dict]] = {fw: [] for fw in tasks}
-    for r in range(cfg.startup_repeats):       # alternating, like everything else
-        for fw, (task, args, _) in tasks.items():
-            log(f"import → first translation, {fw}, {r + 1}/{cfg.startup_repeats}")
-            answers[fw].append(run_worker(task, args))
-    rows = []
-    for fw, (_, _, label) in tasks.items():
-        last = answers[fw][-1]
-        rows.append({"framework": fw, "label": label,
-                     "seconds": summarize([a["seconds"] for a in answers[fw]]),
-                     "wall": summarize([a["wall_seconds"] for a in answers[fw]]),
-                     "peak_rss_mb": last["peak_rss_mb"], "translation": last["translation"],
-                     "tensorflow_loaded": "no" if fw == "numpy" and not last.get("heavy_modules_loaded")
-                     else ("yes" if fw == "keras" else ", ".join(last["heavy_modules_loaded"]))})
-    ratio = rows[0]["seconds"]["median"] / rows[1]["seconds"]["median"]
-    return {"sentence": sentence, "rows": rows, "ratio": ratio}
 
 
 # --------------------------------------------------------------------------- main
@@ -301,8 +165,7 @@ def run(cfg: Config, skip: set[str], out: Path, threads_ab: int | None = None,
     with_torch = torch_reason is None
     from . import keras_side
 
-    results: dict = {"started": datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
-                     "config": cfg.to_dict(), "machine": machine_info(), "skipped": sorted(skip)}
+    results: dict = {**results_header(cfg), "skipped": sorted(skip)}
     import_versions = keras_side.versions()
     if with_torch:
         import torch
@@ -347,23 +210,13 @@ def run(cfg: Config, skip: set[str], out: Path, threads_ab: int | None = None,
         results["memory"] = measure_memory(cfg, with_torch) if "memory" not in skip else None
         results["startup"] = measure_startup(cfg, data, np_model, tmp) if "startup" not in skip else None
 
-    results["machine"]["loadavg_end"] = os.getloadavg()
-    results["total_seconds"] = clock() - started
-    write_results(results, out)
-    return results
-
-
-def write_results(results: dict, out: Path) -> None:
-    out.mkdir(parents=True, exist_ok=True)
-    stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
-    results["json_name"] = f"{stamp}.json"
-    report.write_json(results, out / results["json_name"])
-    (out / "latest.md").write_text(report.to_markdown(results))
+    report.write_run(results, out, started, "", report.to_markdown)
     try:
         report.plot(results, out / "latest.png")
+        log(f"wrote the plot {out / 'latest.png'}")
     except ImportError as err:   # matplotlib is in the bench extra only
         log(f"no plot ({err}): pip install matplotlib, or the 'bench' extra")
-    log(f"wrote {out / results['json_name']}, {out / 'latest.md'} and the plot in {out}")
+    return results
 
 
 def main(argv=None) -> dict:

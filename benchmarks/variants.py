@@ -8,12 +8,14 @@ user writes for it (``reference/``), trained from the same weights, alternating,
 Every row is the character model of the tutorial's sizes (latent 256, batch 64, RMSprop,
 float32) with one thing changed, on fewer samples than the main rows
 (``Config.variant_lines``: the first 3,000 lines of fra.txt, 2,400 training / 600
-validation samples) so that the block stays short (15 minutes measured at load average 3-6 on 2 cores). ``plain`` (no
+validation samples) so that the block stays short (ten rows: 897 s at load average 3.3-6.4
+on 2 cores, 504 s at 1.8-2.3; ``results/variants-*.json``, ``total_seconds``). ``plain`` (no
 change) is the baseline measured the same way, so a variant's ratio reads against it.
 
-Both sides of a row are one model: npseq2seq's ``Seq2Seq(**kwargs)`` builds it, its initial
-weights are copied into the Keras model with ``reference.bridge.to_keras`` (which checks
-every shape, in Keras's ``get_weights()`` order), and ``tests/test_benchmark_variants.py``
+Both sides of a row are one model: npseq2seq's ``Seq2Seq(**kwargs)`` builds it,
+``keras_side.keras_model_for`` picks the Keras model of ``reference/`` for it, its initial
+weights are copied into that with ``reference.bridge.to_keras`` (which checks every shape,
+in Keras's ``get_weights()`` order), and ``tests/test_benchmark_variants.py``
 checks that both give the same loss on the same batch. Keras models are compiled with
 ``rmsprop`` and the loss only (no ``accuracy`` metric: npseq2seq computes none), and run by
 ``fit`` / ``evaluate`` with Keras's defaults (graph mode, no XLA; on CPU every RNN layer
@@ -28,10 +30,10 @@ of Keras's own for the attention step), so those ratios measure that cell.
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from . import numpy_side
-from .common import Config, Data, alternate, load_data, log
+from .common import Config, Data, alternate_epochs, clock, epoch_times, load_data, log, results_header
 
 
 @dataclass(frozen=True)
@@ -83,62 +85,24 @@ def parse_names(text: str | None) -> list[str]:
 
 def variant_config(cfg: Config) -> Config:
     """The block's sizes: the run's, on the first ``cfg.variant_lines`` lines."""
-    from dataclasses import replace
     return replace(cfg, num_lines=cfg.variant_lines)
 
 
 def np_model_for(variant: Variant, data: Data, cfg: Config):
-    """npseq2seq's model of the variant, compiled as ``numpy_side.build_model`` compiles it."""
+    """npseq2seq's model of the variant, built and compiled by ``numpy_side.build_model``."""
     latent = max(1, cfg.latent_dim // 2) if variant.half else cfg.latent_dim
-    deep = {**variant.kwargs, "latent_dim": latent}
-    deep.pop("level", None)
-    return numpy_side.build_model(data, cfg, "lstm", "float32", variant.level, deep)
-
-
-def keras_model_for(np_model):
-    """The Keras model a Keras user writes for ``np_model``'s variant (``reference/``),
-    uncompiled, with no weights copied yet. The builder is chosen by what the variant is:
-    one layer with no attention → the tutorial's / masking's / the FAQ's word builder (the
-    dropout row: ``reference.deep`` with one layer, which passes ``dropout=``);
-    attention after the RNN → ``reference.attention``; inside it → ``reference.attentive``;
-    stacks and bidirectional encoders → ``reference.deep``."""
-    c = np_model.config
-    sizes = (c.num_encoder_tokens, c.num_decoder_tokens, c.latent_dim)
-    if c.attention == "luong" and c.num_layers == 1 and not c.bidirectional:
-        from reference.attention import build_attention_training_model
-        return build_attention_training_model(*sizes, level=c.level, mask_zero=c.mask_zero, compile=False)
-    if c.attention in ("bahdanau", "luong_general"):
-        from reference.attentive import build_attentive_training_model
-        return build_attentive_training_model(*sizes, kind=c.attention, input_feeding=c.input_feeding,
-                                              num_layers=c.num_layers, bidirectional=c.bidirectional,
-                                              level=c.level, mask_zero=c.mask_zero, mask_padding=c.mask_padding,
-                                              dropout=c.dropout, recurrent_dropout=c.recurrent_dropout,
-                                              compile=False)
-    simple = c.num_layers == 1 and not c.bidirectional and not c.attention and not c.dropout \
-        and not c.recurrent_dropout
-    if simple and c.level == "word":
-        from reference.word_models import build_word_training_model
-        return build_word_training_model(*sizes, mask_zero=c.mask_zero, compile=False)
-    if simple and c.mask_padding:
-        from reference.masking import build_masked_training_model
-        return build_masked_training_model(*sizes, compile=False)
-    if simple:
-        from reference.models import build_training_model
-        return build_training_model(*sizes, compile=False)
-    from reference.deep import build_deep_training_model
-    return build_deep_training_model(*sizes, num_layers=c.num_layers, bidirectional=c.bidirectional,
-                                     level=c.level, mask_zero=c.mask_zero, attention=bool(c.attention),
-                                     mask_padding=c.mask_padding, dropout=c.dropout,
-                                     recurrent_dropout=c.recurrent_dropout, compile=False)
+    kwargs = {**variant.kwargs, "latent_dim": latent}
+    kwargs.pop("level", None)
+    return numpy_side.build_model(data, cfg, "lstm", "float32", variant.level, kwargs)
 
 
 def pair(variant: Variant, data: Data, cfg: Config):
-    """(npseq2seq model, KerasTrainer holding the same model with the same weights)."""
+    """(npseq2seq model, KerasTrainer holding the same model with the same weights: the Keras
+    model of ``reference/`` that ``keras_side.keras_model_for`` picks, with no metrics)."""
     from .keras_side import KerasTrainer
 
     np_model = np_model_for(variant, data, cfg)
-    keras_trainer = KerasTrainer(np_model, data, cfg, level=variant.level, keras_model=keras_model_for)
-    return np_model, keras_trainer
+    return np_model, KerasTrainer(np_model, data, cfg, tutorial_metrics=False)
 
 
 def measure_variant(name: str, data: Data, cfg: Config) -> dict:
@@ -148,10 +112,9 @@ def measure_variant(name: str, data: Data, cfg: Config) -> dict:
     trainers = {"numpy": numpy_side.NumpyTrainer(np_model, data, cfg), "keras": keras_trainer}
     log(f"variant {name}: {variant.label}: {cfg.warmup} warm-up + {cfg.rounds} timed epochs each")
     before = os.getloadavg()
-    times = alternate({fw: t.epoch for fw, t in trainers.items()}, cfg.rounds, cfg.warmup, log)
+    times, epoch = alternate_epochs(trainers, cfg.rounds, cfg.warmup)
     after = os.getloadavg()
-    epoch = {fw: t["train"]["median"] + t["val"]["median"] for fw, t in times.items()}
-    spread = {fw: [a + b for a, b in zip(t["train"]["times"], t["val"]["times"])] for fw, t in times.items()}
+    spread = {fw: epoch_times(t) for fw, t in times.items()}
     return {"name": name, "label": variant.label, "kwargs": variant.kwargs,
             "latent_dim": np_model.config.latent_dim, "padding": variant.padding, "times": times,
             "epoch_seconds": epoch, "epoch_min_max": {fw: (min(s), max(s)) for fw, s in spread.items()},
@@ -180,22 +143,12 @@ def measure_variants(cfg: Config, names: list[str]) -> dict:
 def run_variants_only(cfg: Config, out, names_text: str | None = None) -> dict:
     """``--only variants``: the machine, then the variant rows; writes
     ``variants-<timestamp>.json`` and ``variants-latest.md`` (never ``latest.*``)."""
-    from datetime import datetime, timezone
-
     from . import keras_side, report
-    from .common import clock, machine_info
     from .variants_report import variants_markdown
 
     started = clock()
-    results: dict = {"started": datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
-                     "config": cfg.to_dict(), "machine": machine_info(), "frameworks": keras_side.versions()}
+    results = {**results_header(cfg), "frameworks": keras_side.versions()}
     results["machine"]["thread_env"] = {v: os.environ.get(v) for v in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS")}
     results["variants"] = measure_variants(cfg, parse_names(names_text))
-    results["machine"]["loadavg_end"] = os.getloadavg()
-    results["total_seconds"] = clock() - started
-    out.mkdir(parents=True, exist_ok=True)
-    results["json_name"] = f"variants-{datetime.now(timezone.utc).strftime('%Y%m%dT%H%M%SZ')}.json"
-    report.write_json(results, out / results["json_name"])
-    (out / "variants-latest.md").write_text(variants_markdown(results))
-    log(f"wrote {out / results['json_name']} and {out / 'variants-latest.md'}")
+    report.write_run(results, out, started, "variants-", variants_markdown)
     return results

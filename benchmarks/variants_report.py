@@ -2,13 +2,13 @@
 ratio to Keras with its spread over the rounds, and the load around each row."""
 from __future__ import annotations
 
+from .common import epoch_times
+from .report import _busy_warning, _ratio, _s, _skipped, _table, blas_text, load_text
+
 
 def _pair_ratios(row: dict) -> list[float]:
     """npseq2seq / Keras of each round (round k of one against round k of the other)."""
-    def epochs(fw):
-        t = row["times"][fw]
-        return [a + b for a, b in zip(t["train"]["times"], t["val"]["times"])]
-    return [n / k for n, k in zip(epochs("numpy"), epochs("keras"))]
+    return [n / k for n, k in zip(epoch_times(row["times"]["numpy"]), epoch_times(row["times"]["keras"]))]
 
 
 def _load(pair) -> str:
@@ -16,8 +16,6 @@ def _load(pair) -> str:
 
 
 def variants_table(r: dict) -> list[str]:
-    from .report import _ratio, _s, _skipped, _table
-
     v = r.get("variants")
     if v is None:
         return _skipped("Variant rows")
@@ -50,8 +48,8 @@ def variants_table(r: dict) -> list[str]:
         "around `LSTMCell` and run by `keras.layers.RNN` (traced into the graph's loop, but no kernel of "
         "Keras's own for the attention step), so those ratios measure that cell against npseq2seq's.",
         "",
-        "Load average: the 1-minute figure before and after each row's epochs (the benchmark itself "
-        "keeps about one core busy). The final val_losses differ by more than the tolerance of the test: "
+        "Load average: the 1-minute figure before and after each row's epochs (it counts the benchmark's "
+        "own threads as well as other processes). The final val_losses differ by more than the tolerance of the test: "
         "each side shuffles the training set with its own random generator, so after a few epochs they "
         "are two training runs of one model (the trajectories with `shuffle=False` are checked by "
         "`tests/model/`'s parity suite).",
@@ -62,18 +60,11 @@ def variants_table(r: dict) -> list[str]:
 
 def variants_markdown(r: dict) -> str:
     """The report of ``--only variants``: the machine, then the variant table."""
-    from .report import _busy_warning
-
     m, fw = r["machine"], r["frameworks"]
-    blas = "; ".join(f"{b.get('internal_api')} {b.get('version')} (kernel {b.get('architecture')}, "
-                     f"{b.get('num_threads')} threads)" if "error" not in b else b["error"]
-                     for b in m["blas"]) or "none found"
     lines = ["# npseq2seq vs Keras: variant rows (`--only variants`)", "",
              f"Run {r['started']}. Machine: {m['cpu']}, {m['cores']} cores, Python {m['python']}, "
-             f"NumPy {m['numpy']} ({blas}); Keras {fw['keras']} / TensorFlow {fw['tensorflow']} (CPU).",
-             f"Load average (1, 5, 15 min) at start {tuple(round(x, 2) for x in m['loadavg_start'])}, "
-             f"at end {tuple(round(x, 2) for x in m.get('loadavg_end', ()))}. "
-             + ", ".join(f"{k}={v or 'unset'}" for k, v in m.get("thread_env", {}).items()),
+             f"NumPy {m['numpy']} ({blas_text(m)}); Keras {fw['keras']} / TensorFlow {fw['tensorflow']} (CPU).",
+             f"{load_text(m)}. " + ", ".join(f"{k}={v or 'unset'}" for k, v in m.get("thread_env", {}).items()),
              *_busy_warning(m), "",
              "Ratios are npseq2seq / Keras: below 1 means npseq2seq is faster.", "",
              *variants_table(r), "",

@@ -122,7 +122,7 @@ def numpy_training(args: dict) -> dict:
     import numpy as np
 
     from .common import Config, alternate, blas_info, load_data
-    from .flops import gemm_rates, training_step_gemms
+    from .flops import gemm_rates, step_shapes, training_step_gemms
     from .numpy_side import NumpyTrainer, build_model
 
     cfg = Config(**args["cfg"])
@@ -132,10 +132,7 @@ def numpy_training(args: dict) -> dict:
         model.set_weights([f[f"w{i}"] for i in range(len(f.files))])
     trainer = NumpyTrainer(model, data, cfg)
     times = alternate({"numpy": trainer.epoch}, cfg.rounds, cfg.warmup)["numpy"]
-    v = data.vocab
-    gemms = training_step_gemms(cfg.batch_size, v.max_encoder_seq_length, v.max_decoder_seq_length,
-                                cfg.latent_dim, 4, v.num_decoder_tokens)
-    return {"times": times, "blas": blas_info(), "gemm_rates": gemm_rates(gemms),
+    return {"times": times, "blas": blas_info(), "gemm_rates": gemm_rates(training_step_gemms(*step_shapes(cfg, data))),
             "losses": trainer.losses}
 
 

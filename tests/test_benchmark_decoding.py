@@ -92,3 +92,4 @@ def test_the_decoding_only_report():
     assert "| npseq2seq beam_search, beam 5, batch 2 | 2 | 125.000 | 6.2500 (5.0000–7.5000) | – | 0.80 | – |" in md
     assert "21.0 (beam search)" in md and "before the timed rounds 9.00, 8.00, 7.00" in md
     assert "machine was busy" in md and "trained alone first (validation loss 1.2500)" in md
+    assert "`python -m benchmarks.run --only decoding`" in md and "epochs per framework" not in md  # none timed

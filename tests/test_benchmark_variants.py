@@ -47,6 +47,8 @@ def test_each_variant_row_trains_the_same_model_in_keras(keras, name):
         np.testing.assert_array_equal(ours, theirs)         # the benchmark's own copy
     for key, value in variant.kwargs.items():               # the variant is what the row says
         assert getattr(np_model.config, key) == value
+    compiled = trainer.model.get_compile_config()           # the loss only, as npseq2seq computes
+    assert (compiled["loss"], compiled["metrics"]) == (np_model.config.default_loss, None)
     np_model.set_weights(random_weights(np.random.default_rng(3), [w.shape for w in np_model.get_weights()],
                                         "float32"))
     to_keras(np_model, trainer.model)

@@ -153,6 +153,18 @@ def test_json_report_round_trips(tmp_path):
     assert back["training"][0]["ratio"]["numpy"] == pytest.approx(4.4 / 9.0)
 
 
+def test_a_run_is_written_under_its_prefix(tmp_path):
+    from benchmarks.common import clock
+
+    results = fake_results()
+    del results["total_seconds"], results["json_name"], results["machine"]["loadavg_end"]
+    report.write_run(results, tmp_path / "out", clock(), "variants-", lambda r: f"# {r['json_name']}\n")
+    assert results["json_name"].startswith("variants-") and results["total_seconds"] >= 0
+    assert len(results["machine"]["loadavg_end"]) == 3
+    assert json.loads((tmp_path / "out" / results["json_name"]).read_text())["json_name"] == results["json_name"]
+    assert (tmp_path / "out" / "variants-latest.md").read_text() == f"# {results['json_name']}\n"
+
+
 def test_plot_draws_the_ratios(tmp_path):
     pytest.importorskip("matplotlib")      # the bench extra; the PNG is skipped without it
     report.plot(fake_results(), tmp_path / "r.png")
