@@ -46,7 +46,8 @@ import numpy as np
 from npseq2seq import io, metrics
 from npseq2seq.callbacks import Callback
 from npseq2seq.cli import build_parser
-from npseq2seq.cli.args import held_out_pairs, new_model, new_vocab, training_arrays, validation_pairs
+from npseq2seq.cli.args import new_model, new_vocab, training_arrays
+from npseq2seq.cli.splits import held_out_pairs, validation_pairs
 from npseq2seq.cli.train import _load_training_pairs, keras_callbacks, train_settings
 from npseq2seq.text import load_pairs
 

@@ -57,7 +57,7 @@ def score_table(runs):
 
 def examples(runs, model_paths, k):
     from npseq2seq import Seq2Seq
-    from npseq2seq.cli.args import held_out_pairs
+    from npseq2seq.cli.splits import held_out_pairs
     from npseq2seq.metrics import chrf
     from npseq2seq.text import load_pairs
     settings = runs[0]["settings"]

@@ -72,7 +72,7 @@ def test_a_recipe_run_resumed_from_its_state_ends_as_an_uninterrupted_one(fra_pa
 def test_a_recipe_measurement_validates_on_held_out_sentences_and_stops_early(fra_path, tmp_path):
     """--validation-held-out N --early-stopping P: fit gets `train`'s validation pairs, the
     curve its val_loss, and EarlyStopping watches it; --state still refuses the callbacks."""
-    from npseq2seq.cli.args import held_out_pairs, validation_pairs
+    from npseq2seq.cli.splits import held_out_pairs, validation_pairs
     from npseq2seq.cli.train import train_settings
     from npseq2seq.text import load_pairs
 

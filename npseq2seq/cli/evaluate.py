@@ -13,12 +13,12 @@ from .args import (
     add_length_penalty_arg,
     corpus_pairs,
     fingerprint,
-    held_out_pairs,
     non_negative_int,
     positive_int,
 )
 from .limits import MAX_BEAM, check_length_penalty, loaded_model, too_big
 from .limits import beam_width as beam_width_arg
+from .splits import held_out_pairs
 
 
 def add_parser(sub):

@@ -28,24 +28,22 @@ from .args import (
     TRAIN_DEFAULTS,
     UsageError,
     add_training_args,
-    check_validation,
     check_variant,
     corpus_pairs,
     fingerprint,
     flag,
-    held_out_pairs,
     new_model,
     new_vocab,
     non_negative_int,
     positive_int,
     training_arrays,
-    validation_pairs,
 )
 from .exits import EXIT_TOO_BIG, WriteFailedError
 from .limits import check_training_memory
 from .outputs import check_name, check_outputs, space_warning
 from .resume import RESUME_RULE, checked_settings, default_out
 from .signals import exit_status, held, interrupted
+from .splits import check_validation, held_out_pairs, validation_pairs
 from .streams import say, stdout_failed
 
 # `train` flags a resumed run may change (default: the checkpoint's): how long, and where to.
@@ -146,7 +144,7 @@ def train_settings(args, stored: dict | None) -> dict:
 
 def _load_training_pairs(settings):
     """The pairs left after --held-out: training pairs and, with --validation-held-out, the
-    validation pairs (``args.validation_pairs`` divides them). The vocabulary is built from
+    validation pairs (``splits.validation_pairs`` divides them). The vocabulary is built from
     these, and the checkpoint's ``data_sha256`` is their hash (which ``evaluate`` checks)."""
     if settings["data"]:
         pairs = load_pairs(settings["data"], settings["num_samples"])

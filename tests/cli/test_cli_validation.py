@@ -9,7 +9,8 @@ import numpy as np
 import pytest
 
 from npseq2seq import Seq2Seq, cli
-from npseq2seq.cli.args import held_out_pairs, training_arrays, validation_pairs
+from npseq2seq.cli.args import training_arrays
+from npseq2seq.cli.splits import held_out_pairs, validation_pairs
 from npseq2seq.cli.train import keras_callbacks, train_settings
 from npseq2seq.text import load_pairs
 from npseq2seq.text.split import held_out_split
