@@ -78,7 +78,7 @@ LEVELS = {
     # the commands' robustness helpers: exit statuses, then paths to write, signals, streams,
     # stdin, memory limits and what a resumed run may take from its checkpoint
     "cli.exits": 15, "cli.outputs": 16, "cli.signals": 16, "cli.streams": 16, "cli.stdin": 16,
-    "cli.limits": 16, "cli.resume": 16, "cli.splits": 16.2, "cli.keras_source": 16.5,
+    "cli.limits": 16, "cli.resume": 16, "cli.rescue": 16.1, "cli.splits": 16.2, "cli.keras_source": 16.5,
     "cli.demo_repeat": 16.5, "cli.demo": 17, "cli.train": 17, "cli.translate": 17, "cli.evaluate": 17, "cli.inspect": 17,
     "cli.export_keras": 17, "cli.import_keras": 17,
     "cli.__init__": 18, "cli": 18, "__init__": 19, "__main__": 19,

@@ -11,9 +11,7 @@ drawn at random, passed to ``fit`` as ``validation_data``, so those callbacks wa
 last pairs, and fra.txt is sorted by length)."""
 from __future__ import annotations
 
-import contextlib
 import os
-import tempfile
 from pathlib import Path
 
 import numpy as np
@@ -41,10 +39,11 @@ from .args import (
 from .exits import EXIT_TOO_BIG, WriteFailedError
 from .limits import check_training_memory
 from .outputs import check_name, check_outputs, space_warning
+from .rescue import checkpoint_failed, saved_after, say_train, why
 from .resume import RESUME_RULE, checked_settings, default_out
 from .signals import exit_status, held, interrupted
 from .splits import check_validation, held_out_pairs, validation_pairs
-from .streams import say, stdout_failed
+from .streams import stdout_failed
 
 # `train` flags a resumed run may change (default: the checkpoint's): how long, and where to.
 TRAIN_RESUMABLE = {"epochs": 100, "out": None, "checkpoint": None, "checkpoint_every": None,
@@ -196,9 +195,9 @@ def _start(args):
     size = sum(p.nbytes for p in model.params) * 3 + 65536   # weights, up to two slots, the config
     warning = space_warning([settings["out"], settings["checkpoint"]], size)
     if warning:
-        _say(warning)
+        say_train(warning)
     ckpt = Checkpointer(settings["checkpoint"], settings["checkpoint_every"], start_epoch, history,
-                        on_error=_checkpoint_failed, settings=settings, data_sha256=data_sha256)
+                        on_error=checkpoint_failed, settings=settings, data_sha256=data_sha256)
     ckpt.set_model(model)   # now, not at fit's start: a Ctrl-C while the arrays are made saves too
     return model, settings, divided, ckpt
 
@@ -213,56 +212,6 @@ def keras_callbacks(settings) -> list:
         callbacks.append(EarlyStopping(monitor, patience=settings["early_stopping"],
                                        restore_best_weights=True, verbose=1))
     return callbacks
-
-
-def _say(message):
-    say("train", message)
-
-
-def _why(err: BaseException) -> str:
-    """An OSError's reason without its [Errno N] and file name (the message names the file)."""
-    return getattr(err, "strerror", None) or str(err) or type(err).__name__
-
-
-def _checkpoint_failed(err, epoch):
-    _say(f"warning: the checkpoint of epoch {epoch} could not be written: {_why(err)}; "
-         "training goes on, and the next save tries again")
-
-
-def _save_somewhere(ckpt, first):
-    """Save the checkpoint to ``first``, else to the temporary directory; return the path
-    written and the failures on the way (WriteFailedError if nowhere could be written)."""
-    failures, made = [], None
-    for path in (first, None):
-        try:
-            if path is None:   # a new private directory: a name in /tmp could be another's symlink
-                made = tempfile.mkdtemp(prefix="npseq2seq-")
-                path = os.path.join(made, "rescued.ckpt.npz")
-            with held():    # a signal now waits until the save is done
-                ckpt.save(path)
-            return path, failures
-        except OSError as err:
-            failures.append(f"{path or tempfile.gettempdir()}: {_why(err)}")
-    if made:
-        with contextlib.suppress(OSError):
-            os.rmdir(made)
-    raise WriteFailedError(f"{ckpt.describe()} could not be saved anywhere ({'; '.join(failures)})")
-
-
-def _resume_hint(path, out) -> str:
-    return f"npseq2seq train --resume {path}" + ("" if default_out(path) == out else f" --out {out}")
-
-
-def _saved_after(problem, ckpt, settings, hint=None) -> str:
-    """Save the checkpoint after ``problem`` ended the run; the line that says where (and
-    ``hint``, else how to continue)."""
-    try:
-        path, failures = _save_somewhere(ckpt, settings["checkpoint"])
-    except WriteFailedError as err:
-        raise WriteFailedError(f"{problem}; {err}") from None
-    failed = f" (not to {'; '.join(failures)})" if failures else ""
-    hint = hint or f"; continue with: {_resume_hint(path, settings['out'])}"
-    return f"{problem}; {ckpt.describe()} saved to {path}{failed}{hint}"
 
 
 def _fit(model, ckpt, settings, pairs, validation):
@@ -292,27 +241,27 @@ def run(args):
     try:
         _fit(model, ckpt, settings, pairs, validation)
     except KeyboardInterrupt as stop:   # Ctrl-C, and SIGTERM / SIGHUP (signals.py)
-        _say(_saved_after(interrupted(stop), ckpt, settings))
+        say_train(saved_after(interrupted(stop), ckpt, settings))
         return exit_status(stop)
     except FloatingPointError as err:
-        _say("error: " + _saved_after(str(err), ckpt, settings,
+        say_train("error: " + saved_after(str(err), ckpt, settings,
                                       " (a lower --learning-rate, or --clipnorm / --clipvalue, may help)"))
         return EXIT_DIVERGED
     except MemoryError:
         what = (f"out of memory training {len(pairs[0])} pairs in batches of {settings['batch_size']} "
                 f"at --latent-dim {settings['latent_dim']}")
-        _say("error: " + _saved_after(what, ckpt, settings))
+        say_train("error: " + saved_after(what, ckpt, settings))
         return EXIT_TOO_BIG
     try:
         with held():
             ckpt.save(settings["out"])   # the last epoch's checkpoint is the model
     except OSError as err:
-        raise WriteFailedError(_saved_after(f"could not write --out {settings['out']}: {_why(err)}",
+        raise WriteFailedError(saved_after(f"could not write --out {settings['out']}: {why(err)}",
                                             ckpt, settings)) from None
     done = f"saved to {settings['out']} (train it further with: npseq2seq train --resume {settings['out']} --epochs N)"
     print(done)
     if stdout_failed():
-        _say(f"stdout failed ({_why(stdout_failed())}); training went on: {done}")
+        say_train(f"stdout failed ({why(stdout_failed())}); training went on: {done}")
     for text in pairs[0][:args.show]:
         print(f"  {text!r} -> {model.translate([text])[0]!r}")
     return 0
