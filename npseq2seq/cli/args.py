@@ -13,7 +13,8 @@ from ..decode import DEFAULT_LENGTH_PENALTY
 from ..model import Seq2Seq, Seq2SeqConfig
 from ..model.config import ATTENTION, CELLS
 from ..ops import RECURRENT_ACTIVATIONS
-from ..optimizers import RMSprop
+from ..optimizers import NAMES as OPTIMIZERS
+from ..optimizers import get as get_optimizer
 from ..text import CORPORA, CORPUS_SIZES, CharVocab, WordVocab, generated_corpus
 from ..train.batches import check_bucketable
 
@@ -31,7 +32,7 @@ CORPUS_NAMES = sorted(CORPORA)
 TRAIN_DEFAULTS = {"corpus": None, "num_samples": 10000, "held_out": None, "validation_held_out": None,
                   "max_words": None,
                   "padding": "space", "cell": "lstm",
-                  "latent_dim": 256, "batch_size": 64, "learning_rate": 0.001,
+                  "latent_dim": 256, "batch_size": 64, "optimizer": "rmsprop", "learning_rate": 0.001,
                   "validation_split": 0.2, "dtype": "float32", "seed": 0,
                   "clipnorm": None, "clipvalue": None,
                   "level": "char", "teacher_forcing": True, "mask_zero": False, "attention": None,
@@ -158,6 +159,9 @@ def _add_fit_args(p, defaults):
     """fit's own arguments and the optimizer's."""
     p.add_argument("--epochs", type=positive_int, default=defaults["epochs"])
     p.add_argument("--batch-size", type=positive_int, default=defaults["batch_size"])
+    p.add_argument("--optimizer", choices=OPTIMIZERS, default=defaults["optimizer"],
+                   help="Keras's optimizer of that name, with --learning-rate and its other defaults "
+                        "(default rmsprop, the tutorial's)")
     p.add_argument("--learning-rate", type=float, default=defaults["learning_rate"])
     p.add_argument("--validation-split", type=float, default=defaults["validation_split"], metavar="F",
                    help="Keras's validation_split: validate on the last fraction F of the pairs, cut "
@@ -242,10 +246,16 @@ def new_model(vocab, settings) -> Seq2Seq:
     config = check_variant(settings).replace(num_encoder_tokens=vocab.num_encoder_tokens,
                                              num_decoder_tokens=vocab.num_decoder_tokens)
     model = Seq2Seq(config, vocab=vocab)
-    model.compile(optimizer=RMSprop(learning_rate=settings["learning_rate"], clipnorm=settings["clipnorm"],
-                                    clipvalue=settings["clipvalue"]),
-                  loss=config.default_loss)
+    model.compile(optimizer=new_optimizer(settings), loss=config.default_loss)
     return model
+
+
+def new_optimizer(settings):
+    """``--optimizer`` with ``--learning-rate`` and ``--clipnorm`` / ``--clipvalue``; the
+    rest of its hyper-parameters Keras's defaults."""
+    optimizer = type(get_optimizer(settings.get("optimizer", "rmsprop")))
+    return optimizer(learning_rate=settings["learning_rate"], clipnorm=settings["clipnorm"],
+                     clipvalue=settings["clipvalue"])
 
 
 VOCABS = {"char": CharVocab, "word": WordVocab}   # --level's vocabulary

@@ -16,9 +16,8 @@ import time
 import numpy as np
 
 from ..model import RepeatSeq2Seq
-from ..optimizers import RMSprop
 from ..text import CharTable
-from .args import UsageError, corpus_pairs
+from .args import UsageError, corpus_pairs, new_optimizer
 from .outputs import check_output
 
 DIGITS = 3      # addition_pairs' default: sums of numbers below 1,000
@@ -46,8 +45,7 @@ def run_repeat(args, num_samples: int) -> int:
     model = RepeatSeq2Seq(len(table), len(table), DIGITS + 1, args.latent_dim, args.num_layers,
                           cell=args.cell, dtype=args.dtype, seed=args.seed, input_length=width,
                           table=table)
-    model.compile(RMSprop(learning_rate=args.learning_rate, clipnorm=args.clipnorm,
-                          clipvalue=args.clipvalue))
+    model.compile(new_optimizer(vars(args)))
     split_at = int(len(inputs) * (1 - args.validation_split))
     print(f"corpus 'addition': {len(inputs)} sums, e.g. {inputs[0]!r} -> {targets[0]!r}, "
           f"as rows {table.decode(table.encode(inputs[:1], width, args.reverse_input)[0])!r} -> "

@@ -17,6 +17,7 @@ import os
 
 from ..io import ModelFileError
 from ..model.config import ATTENTION, CELLS, LEVELS
+from ..optimizers import NAMES as OPTIMIZERS
 from ..text import PADDINGS, excerpt
 
 __all__ = ["checked_settings", "default_out", "RESUME_RULE"]
@@ -27,7 +28,7 @@ RESUME_RULE = ("Without --out, a resumed run saves the model beside the checkpoi
 CHECKPOINT_SUFFIX = ".ckpt.npz"
 
 CHOICES = {"cell": CELLS, "level": LEVELS, "attention": ATTENTION, "padding": tuple(PADDINGS),
-           "dtype": ("float32", "float64")}
+           "dtype": ("float32", "float64"), "optimizer": OPTIMIZERS}
 POSITIVE = ("num_samples", "held_out", "validation_held_out", "max_words", "latent_dim", "batch_size",
             "epochs", "checkpoint_every")
 # the type of the settings whose flag defaults to None (the others: their default's type)

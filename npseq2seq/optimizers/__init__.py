@@ -35,9 +35,10 @@ from .base import Optimizer
 from .rmsprop import RMSprop
 from .sgd import SGD
 
-__all__ = ["Optimizer", "SGD", "RMSprop", "Adam", "RowGradient", "get", "serialize"]
+__all__ = ["Optimizer", "SGD", "RMSprop", "Adam", "RowGradient", "NAMES", "get", "serialize"]
 
 _BY_NAME = {"sgd": SGD, "rmsprop": RMSprop, "adam": Adam}
+NAMES = tuple(sorted(_BY_NAME))   # what ``get`` takes by name
 
 
 def serialize(optimizer: Optimizer) -> dict:
