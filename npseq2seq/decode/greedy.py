@@ -59,10 +59,11 @@ def greedy_decode(model, encoder_input, start_id: int, stop_id: int, max_steps: 
 
     With ``set_num_threads(2)`` (and no ``trace``) the batch is cut into halves, each
     decoded whole (encoder, then the loop) in its own thread (``threads.split_batch``):
-    the rows never meet, so each row's ids are the whole batch's except where a batch of
-    fewer than 4 rows (a GEMV, or OpenBLAS's small-matrix kernels) rounds a GEMM's row
-    differently and that ulp meets a near-tie, as between batched and one-sentence
-    decoding (README, "Both cores through batch halves").
+    the rows never meet. In float32 a GEMM's row has the same bits in any batch of ≥ 2
+    rows, so the halves' ids are the whole batch's unless a half is down to 1 row (a GEMV)
+    while the whole is not, and that ulp meets a near-tie; in float64 OpenBLAS's kernels
+    depend on the batch size more (``benchmarks/gemm_rows.py``): the same caveat, wider,
+    as between batched and one-sentence decoding (README, "Both cores through batch halves").
 
     A model whose ``decode_step`` takes ``logits=True`` (``Seq2Seq``) skips the softmax:
     the ids are read from the logits by ``argmax_as_probabilities``, the same ids as the
