@@ -19,6 +19,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..ops import softmax
+from ..threads import split_batch
 from .start import start_decoding, takes
 
 
@@ -56,11 +57,27 @@ def greedy_decode(model, encoder_input, start_id: int, stop_id: int, max_steps: 
     within ``max_steps``. Sentences leave the batch when they finish.
     trace: a list that receives each step's ``StepTrace`` (``decode_step(trace=...)``).
 
+    With ``set_num_threads(2)`` (and no ``trace``) the batch is cut into halves, each
+    decoded whole (encoder, then the loop) in its own thread (``threads.split_batch``):
+    the rows never meet. In float32 a GEMM's row has the same bits in any batch of ≥ 2
+    rows, so the halves' ids are the whole batch's unless a half is down to 1 row (a GEMV)
+    while the whole is not, and that ulp meets a near-tie; in float64 OpenBLAS's kernels
+    depend on the batch size more (``benchmarks/gemm_rows.py``): the same caveat, wider,
+    as between batched and one-sentence decoding (README, "Both cores through batch halves").
+
     A model whose ``decode_step`` takes ``logits=True`` (``Seq2Seq``) skips the softmax:
     the ids are read from the logits by ``argmax_as_probabilities``, the same ids as the
     probabilities' argmax. One whose ``encode`` takes ``decoding=True`` gets the state
     list made for a loop (Bahdanau's keys projected once).
     """
+    if trace is None:
+        halves = split_batch(lambda part: _greedy_loop(model, part, start_id, stop_id, max_steps), encoder_input)
+        return [ids for half in halves for ids in half]
+    return _greedy_loop(model, encoder_input, start_id, stop_id, max_steps, trace)
+
+
+def _greedy_loop(model, encoder_input, start_id, stop_id, max_steps, trace=None) -> list[np.ndarray]:
+    """``greedy_decode`` of one batch in the calling thread."""
     states = start_decoding(model, encoder_input)
     read_logits = trace is None and takes(model.decode_step, "logits")
     n = len(states[0])
