@@ -167,8 +167,8 @@ class BPE:
     only later merges can use) at a cost of the word's length, not of the number of merges.
     """
 
-    def __init__(self, merges: Iterable[tuple[str, str]]):
-        self.merges = check_merges(tuple(merges))
+    def __init__(self, merges: Sequence[tuple[str, str]]):
+        self.merges = check_merges(merges)
         self.ranks = {pair: rank for rank, pair in enumerate(self.merges)}
         self._cache: dict[str, tuple[str, ...]] = {}
 
