@@ -36,12 +36,15 @@ Choices, each stated once:
 - ``encode`` never fails on a new word: an unseen character stays a one-character piece
   (the vocabulary decides what it becomes, ``<unk>``), so ``join_pieces(encode(word)) ==
   [word]`` for every word without ``</w>`` in it. Encoded words are cached.
+- Given the vocabulary's units (``known``), ``encode`` splits a piece they lack back into
+  the pieces it was merged from (``BPE._split_unknown``): only characters never seen
+  become ``<unk>``.
 """
 from __future__ import annotations
 
 import heapq
 from collections import defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Container, Iterable, Mapping, Sequence
 
 __all__ = ["END_OF_WORD", "learn_merges", "BPE", "join_pieces", "check_merges"]
 
@@ -167,17 +170,37 @@ class BPE:
     only later merges can use) at a cost of the word's length, not of the number of merges.
     """
 
-    def __init__(self, merges: Sequence[tuple[str, str]]):
+    def __init__(self, merges: Sequence[tuple[str, str]], known: Container[str] | None = None):
         self.merges = check_merges(merges)
         self.ranks = {pair: rank for rank, pair in enumerate(self.merges)}
+        self.known = known
+        # a piece → the pair it was first merged from (another pair may spell it too)
+        self._parts = {left + right: (left, right) for left, right in reversed(self.merges)}
         self._cache: dict[str, tuple[str, ...]] = {}
 
     def encode(self, word: str) -> tuple[str, ...]:
         """The pieces of one word, the last one ending with ``END_OF_WORD``."""
         pieces = self._cache.get(word)
         if pieces is None:
-            pieces = self._cache[word] = self._encode(_check_word(word))
+            pieces = self._encode(_check_word(word))
+            pieces = self._cache[word] = pieces if self.known is None else self._split_unknown(pieces)
         return pieces
+
+    def _split_unknown(self, pieces: tuple[str, ...]) -> tuple[str, ...]:
+        """``pieces`` with each one ``known`` lacks split back into the pair it was merged
+        from, recursively (subword-nmt's vocabulary filter). A merge's result can be missing
+        from the units the training words end as: every training word that made "compa"
+        merged it further ("compar", "compare</w>"), so a new word that stops at "compa"
+        (held-out "Compare les faits !") is spelt "comp" "a" instead of ``<unk>``."""
+        out, stack = [], list(reversed(pieces))
+        while stack:
+            piece = stack.pop()
+            if piece in self.known or piece not in self._parts:
+                out.append(piece)
+            else:
+                left, right = self._parts[piece]
+                stack += [right, left]
+        return tuple(out)
 
     def _encode(self, word: str) -> tuple[str, ...]:
         symbols, ranks = (*word, END_OF_WORD), self.ranks

@@ -21,8 +21,10 @@ Three things differ, each in one method:
 - the file form holds the merges (lists of [left, right] strings, JSON) and names its
   level, since the model's config says "word".
 
-A character the training texts never had is a piece of its own, which the vocabulary
-reads as ``<unk>``: it is the only way a subword vocabulary meets an unknown token.
+A piece the vocabulary lacks (a merge's result that every training word merged further)
+is split back into the pieces it was merged from; a character the training texts never had
+is a piece of its own, which the vocabulary reads as ``<unk>``: it is the only way a
+subword vocabulary meets an unknown token.
 """
 from __future__ import annotations
 
@@ -40,7 +42,7 @@ from .words import RESERVED_TOKENS, WordVocab, _check_bool, _ranked_words
 
 __all__ = ["SubwordVocab", "DEFAULT_MERGES"]
 
-# The merges of each side unless told: on fra.txt's recipe split (64,000 training pairs)
+# The merges of each side unless told: on fra.txt's recipe split (62,903 training pairs)
 # 6,000 merges give about 5,850 French and 5,450 English units (README), the size of the
 # word recipe's 6,000-word softmax.
 DEFAULT_MERGES = 6000
@@ -124,11 +126,13 @@ class SubwordVocab(WordVocab, level="subword"):
 
     @cached_property
     def input_bpe(self) -> BPE:
-        return BPE(self.input_merges)
+        """The input side's encoder, a piece outside ``input_words`` split back (``BPE``)."""
+        return BPE(self.input_merges, known=self.input_token_index)
 
     @cached_property
     def target_bpe(self) -> BPE:
-        return BPE(self.target_merges)
+        """The target side's encoder, a piece outside ``target_words`` split back."""
+        return BPE(self.target_merges, known=self.target_token_index)
 
     def tokenize(self, text: str) -> list[str]:
         """The input pieces of ``text``'s words (``tokenizer.tokenize`` with ``lower``)."""

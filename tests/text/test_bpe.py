@@ -111,6 +111,20 @@ def test_pieces_join_back_into_the_words():
     assert bpe.encode("lowest") is bpe.encode("lowest")                 # cached
 
 
+def test_a_piece_the_vocabulary_lacks_is_split_back_into_its_merge():
+    merges = learn_merges(PAPER, 10)
+    known = {"low", "es", "t", "</w>", *"lowerndsti"}              # no "est", "est</w>", "lowe"...
+    bpe = BPE(merges, known=known)
+    # lowest: low est</w> -> est</w> was (est, </w>), est was (es, t)
+    assert BPE(merges).encode("lowest") == ("low", "est</w>")
+    assert bpe.encode("lowest") == ("low", "es", "t", "</w>")
+    assert bpe.encode("newest") == ("n", "e", "w", "es", "t", "</w>")
+    assert bpe.encode("café") == ("c", "a", "f", "é", "</w>")       # a character stays: <unk> for the vocabulary
+    words = ["lowest", "newest", "widest", "lower", "café"]
+    assert join_pieces(bpe.encode_words(words)) == words
+    assert all(p in known for w in words[:-1] for p in bpe.encode(w))
+
+
 def test_a_piece_without_the_end_of_word_joins_the_next():
     assert join_pieces(["caf", "<unk>", "</w>", "x</w>"]) == ["caf<unk>", "x"]
     assert join_pieces(["low", "er"]) == ["lower"]                      # no end: the last word ends anyway

@@ -63,6 +63,19 @@ def test_an_unknown_character_is_unk_inside_its_word(vocab):
     assert vocab.decode(row) == "Je vois <unk>o<unk>."
 
 
+def test_every_new_word_of_known_characters_is_spelt_with_known_pieces(vocab):
+    """A merge's result that no training text ends with (every word that made it merged it
+    further) is split back, never read as <unk>."""
+    letters = sorted({c for t in TARGETS for c in t.lower() if c.isalpha()})
+    rng = np.random.default_rng(0)
+    for _ in range(300):
+        word = "".join(rng.choice(letters, size=rng.integers(1, 12)))
+        pieces = vocab.target_tokens(word)
+        assert all(p in vocab.target_token_index for p in pieces), (word, pieces)
+        assert vocab.join_tokens(pieces) == [word]
+    assert not vocab.unknown_tokens("See the newest lower one.")
+
+
 def test_config_round_trip_through_json(vocab):
     config = json.loads(json.dumps(vocab.to_config()))
     assert config["level"] == "subword" and config["target_merges"][0] == list(vocab.target_merges[0])
