@@ -40,7 +40,7 @@ def settings_of(data, level_flags):
 
 def sizes(vocab, pairs, held) -> dict:
     """Vocabulary sizes, mean tokens per sentence (words, and as encoded), and the share of
-    held-out reference words (and references) that hold an ``<unk>``."""
+    held-out inputs, references and reference words that hold an ``<unk>``."""
     def unknown(text):   # the target tokens of one reference that the vocabulary lacks
         return [t for t in vocab.target_tokens(text) if t not in vocab.target_token_index]
     words = [len(tokenize(t)) for t in pairs[1]]
@@ -52,6 +52,7 @@ def sizes(vocab, pairs, held) -> dict:
             "target_per_sentence": float(np.mean([len(vocab.target_tokens(t)) for t in pairs[1]])),
             "target_words_per_sentence": float(np.mean(words)),
             "max_lengths": [vocab.max_encoder_seq_length, vocab.max_decoder_seq_length],
+            "held_out_inputs_with_unk": sum(bool(vocab.unknown_tokens(t)) for t in held[0]) / len(held[0]),
             "held_out_refs_with_unk": sum(map(bool, unk_refs)) / len(held[1]),
             "held_out_unk_tokens_per_word": sum(map(len, unk_refs)) / held_words}
 
