@@ -152,7 +152,7 @@ def _add_data_args(p, defaults):
                         "are written as <unk>); the output layer's cost grows with the target's")
     p.add_argument("--subword-merges", type=positive_int, default=defaults.get("subword_merges"), metavar="N",
                    help="--level subword: learn N byte-pair merges on each side's words (default "
-                        f"{DEFAULT_MERGES}: about as many units as merges, ~5,850 French units on "
+                        f"{DEFAULT_MERGES}: about as many units as merges, 5,830 French units on "
                         "the recipe's fra.txt split); the output layer's cost grows with N")
     p.add_argument("--reverse-input", action="store_const", const=True,
                    default=defaults.get("reverse_input", False),
