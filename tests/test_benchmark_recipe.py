@@ -4,7 +4,9 @@ import json
 
 import pytest
 
-from benchmarks import recipe_fra, recipe_report
+from benchmarks import recipe_fra, recipe_report, subword_units
+from npseq2seq import Seq2Seq
+from npseq2seq.text import SubwordVocab
 
 
 def test_recipe_fra_and_its_report_run(fra_path, tmp_path, capsys):
@@ -92,3 +94,26 @@ def test_a_recipe_measurement_validates_on_held_out_sentences_and_stops_early(fr
     assert len(val_loss) < 12 and len(val_loss) == val_loss.index(min(val_loss)) + 1 + 2
     with pytest.raises(SystemExit, match="--state: the checkpoint does not keep EarlyStopping's"):
         recipe_fra.main(argv + ["--state", str(tmp_path / "s.npz"), "--"] + flags)
+
+
+def test_recipe_fra_trains_a_subword_model(fra_path, tmp_path):
+    out, model = tmp_path / "s.json", tmp_path / "s.npz"
+    recipe_fra.main(["--name", "bpe", "--data", str(fra_path), "--budget", "60", "--eval-every", "0",
+                     "--eval-n", "5", "--out", str(out), "--save", str(model), "--",
+                     "--num-samples", "300", "--held-out", "20", "--level", "subword", "--subword-merges", "120",
+                     "--mask-zero", "--attention", "luong_general", "--input-feeding", "--bucket-by-length",
+                     "--latent-dim", "8", "--epochs", "1", "--validation-split", "0"])
+    saved = json.loads(out.read_text(encoding="utf-8"))
+    assert saved["settings"]["level"] == "subword" and saved["settings"]["subword_merges"] == 120
+    assert saved["final"]["n"] == 20
+    assert isinstance(Seq2Seq.load(model).vocab, SubwordVocab)
+
+
+def test_subword_units_measures_both_levels(fra_path, tmp_path, monkeypatch):
+    monkeypatch.setattr(subword_units, "RECIPE", ["--num-samples", "300", "--held-out", "20", "--mask-zero",
+                                                  "--latent-dim", "8", "--bucket-by-length", "--validation-split", "0"])
+    result = subword_units.main(["--data", str(fra_path), "--merges", "100", "--max-words", "100",
+                                 "--batches", "2", "--repeats", "1", "--out", str(tmp_path / "u.json")])
+    assert result["word"]["target_tokens"] == 104 and result["subword"]["held_out_refs_with_unk"] <= \
+        result["word"]["held_out_refs_with_unk"]
+    assert all(result[level]["batch_cpu_s"] > 0 for level in ("word", "subword"))

@@ -32,7 +32,7 @@ LEVELS = {
     "optimizers.sgd": 3, "optimizers.rmsprop": 3, "optimizers.adam": 3,
     "optimizers.__init__": 4, "optimizers": 4,
     "text.errors": 0, "text.checks": 0, "text.pairs": 1, "text.split": 1, "text.truecase": 0, "text.corpora": 1, "text.tokenizer": 1,
-    "text.ids": 1, "text.table": 2, "text.vocab_config": 1, "text.vocab": 2, "text.char_arrays": 1.5, "text.word_arrays": 1.5, "text.chars": 3, "text.words": 3, "text.__init__": 4, "text": 4,
+    "text.ids": 1, "text.table": 2, "text.vocab_config": 1, "text.vocab": 2, "text.char_arrays": 1.5, "text.word_arrays": 1.5, "text.chars": 3, "text.words": 3, "text.bpe": 1, "text.subwords": 3.5, "text.__init__": 4, "text": 4,
     # the training loop and decoding sit below the model: Seq2Seq inherits its Trainer (as
     # Keras's Model does) and offers translate(); neither knows the layers
     # within train/: the callbacks as Keras files them (the base, History and the learning

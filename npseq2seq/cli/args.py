@@ -15,7 +15,7 @@ from ..model.config import ATTENTION, CELLS
 from ..ops import RECURRENT_ACTIVATIONS
 from ..optimizers import NAMES as OPTIMIZERS
 from ..optimizers import get as get_optimizer
-from ..text import CORPORA, CORPUS_SIZES, CharVocab, WordVocab, generated_corpus
+from ..text import CORPORA, CORPUS_SIZES, DEFAULT_MERGES, generated_corpus, vocab_class, vocab_levels
 from ..train.batches import check_bucketable
 
 
@@ -30,7 +30,7 @@ CORPUS_NAMES = sorted(CORPORA)
 # (these defaults where absent); a resumed run takes them from the checkpoint, and a flag
 # given again must agree with it, so the resumed run is the run that was interrupted.
 TRAIN_DEFAULTS = {"corpus": None, "num_samples": 10000, "held_out": None, "validation_held_out": None,
-                  "max_words": None,
+                  "max_words": None, "subword_merges": None,
                   "padding": "space", "cell": "lstm",
                   "latent_dim": 256, "batch_size": 64, "optimizer": "rmsprop", "learning_rate": 0.001,
                   "validation_split": 0.2, "dtype": "float32", "seed": 0,
@@ -92,9 +92,11 @@ def _add_model_args(p, defaults):
     p.add_argument("--dtype", choices=["float32", "float64"], default=defaults["dtype"])
     p.add_argument("--seed", type=int, default=defaults["seed"])
     # the tutorial's FAQ variants (the GRU one is --cell gru)
-    p.add_argument("--level", choices=["char", "word"], default=defaults["level"],
+    p.add_argument("--level", choices=vocab_levels(), default=defaults["level"],
                    help="char: one-hot characters (the tutorial); word: word ids through "
-                        "Embedding layers (the FAQ's word-level model)")
+                        "Embedding layers (the FAQ's word-level model); subword: the word-level "
+                        "model reading and writing byte-pair-encoded pieces of words "
+                        "(--subword-merges), so that no word of known letters is <unk>")
     p.add_argument("--no-teacher-forcing", dest="teacher_forcing", action="store_const",
                    const=False, default=defaults["teacher_forcing"],
                    help="train the decoder on its own fed-back softmax outputs from the start "
@@ -149,6 +151,10 @@ def _add_data_args(p, defaults):
     p.add_argument("--max-words", type=positive_int, default=defaults.get("max_words"), metavar="N",
                    help="--level word: keep each side's N most frequent words (the rest read and "
                         "are written as <unk>); the output layer's cost grows with the target's")
+    p.add_argument("--subword-merges", type=positive_int, default=defaults.get("subword_merges"), metavar="N",
+                   help="--level subword: learn N byte-pair merges on each side's words (default "
+                        f"{DEFAULT_MERGES}: about as many units as merges, 5,830 French units on "
+                        "the recipe's fra.txt split); the output layer's cost grows with N")
     p.add_argument("--reverse-input", action="store_const", const=True,
                    default=defaults.get("reverse_input", False),
                    help="read each input backwards, padding first (as Keras's addition_rnn); "
@@ -218,8 +224,9 @@ def _usage(err: ValueError, settings) -> UsageError:
 def check_variant(settings, given=()) -> Seq2SeqConfig:
     """The flags' variant as a config (token counts not known yet: 1), before any data is
     read; UsageError naming the flags where the model's rules or the CLI's own refuse it."""
-    try:
-        config = Seq2SeqConfig(1, 1, **{k: settings[k] for k in CONFIG_FLAGS})
+    try:    # --level names the vocabulary; the model's level is the one it feeds (subword: word)
+        config = Seq2SeqConfig(1, 1, **{**{k: settings[k] for k in CONFIG_FLAGS},
+                                        "level": vocab_class(settings["level"]).model_level})
     except ValueError as err:
         raise _usage(err, settings) from None
     if settings["bucket_by_length"]:
@@ -234,10 +241,10 @@ def check_variant(settings, given=()) -> Seq2SeqConfig:
                          "padding every padded step is a real target")
     if settings.get("mask_padding") and settings["padding"] != "zero":
         raise UsageError("--mask-padding needs --padding zero: a space that pads is a real character")
-    if settings.get("max_words") and settings["level"] != "word":
-        raise UsageError("--max-words is for --level word (a character vocabulary is every character)")
-    if "padding" in given and settings["level"] == "word":
-        raise UsageError("--padding is for --level char; word ids are always padded with id 0")
+    for key, level in VOCAB_FLAGS.items():   # --padding has a default: refused only if given
+        if settings.get(key) is not None and settings["level"] != level and (key != "padding" or key in given):
+            raise UsageError(f"{flag(key)} is for --level {level}, not --level {settings['level']} "
+                             f"({VOCAB_FLAG_REASONS[key]})")
     return config
 
 
@@ -258,17 +265,24 @@ def new_optimizer(settings):
                      clipvalue=settings["clipvalue"])
 
 
-VOCABS = {"char": CharVocab, "word": WordVocab}   # --level's vocabulary
+# the flags of one level's vocabulary (refused at the others), and the from_texts options
+# each level's vocabulary is built with: the word levels learn the targets' case, so that
+# translations read as the data is written (``text/truecase.py``)
+VOCAB_FLAGS = {"padding": "char", "max_words": "word", "subword_merges": "subword"}
+VOCAB_FLAG_REASONS = {"padding": "word and subword ids are always padded with id 0",
+                      "max_words": "a character vocabulary is every character; a subword one's "
+                                   "size is set by --subword-merges",
+                      "subword_merges": "the word level's size is set by --max-words"}
+VOCAB_OPTIONS = {"char": lambda s: {"padding": s["padding"]},
+                 "word": lambda s: {"restore_case": True, "max_words": s.get("max_words")},
+                 "subword": lambda s: {"restore_case": True, "merges": s.get("subword_merges")}}
 
 
 def new_vocab(pairs, settings):
-    """The vocabulary of ``--level`` built from the training pairs (``--padding`` at char
-    level; at word level it learns the targets' case, so that translations read as the
-    data is written: ``text/truecase.py``)."""
-    options = ({"padding": settings["padding"]} if settings["level"] == "char"
-               else {"restore_case": True, "max_words": settings.get("max_words")})
-    return VOCABS[settings["level"]].from_texts(*pairs, **options,
-                                                reverse_input=settings.get("reverse_input", False))
+    """The vocabulary of ``--level`` built from the training pairs (``VOCAB_OPTIONS``)."""
+    level = settings["level"]
+    return vocab_class(level).from_texts(*pairs, **VOCAB_OPTIONS[level](settings),
+                                         reverse_input=settings.get("reverse_input", False))
 
 
 def training_arrays(model, pairs):

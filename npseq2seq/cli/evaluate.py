@@ -164,7 +164,8 @@ def _print_table(rows):
 
 # what translating changes in an input, as each level words it
 _CHANGES = {"char": ("unknown characters dropped", "characters"),
-            "word": ("unknown words read as <unk>", "words")}
+            "word": ("unknown words read as <unk>", "words"),
+            "subword": ("unknown characters read as <unk>", "subword units")}
 
 
 def input_problems(vocab, texts) -> str:

@@ -16,9 +16,9 @@ import math
 import os
 
 from ..io import ModelFileError
-from ..model.config import ATTENTION, CELLS, LEVELS
+from ..model.config import ATTENTION, CELLS
 from ..optimizers import NAMES as OPTIMIZERS
-from ..text import PADDINGS, excerpt
+from ..text import PADDINGS, excerpt, vocab_levels
 
 __all__ = ["checked_settings", "default_out", "RESUME_RULE"]
 
@@ -27,14 +27,15 @@ RESUME_RULE = ("Without --out, a resumed run saves the model beside the checkpoi
                "nothing stored in a checkpoint decides where anything is written.")
 CHECKPOINT_SUFFIX = ".ckpt.npz"
 
-CHOICES = {"cell": CELLS, "level": LEVELS, "attention": ATTENTION, "padding": tuple(PADDINGS),
+CHOICES = {"cell": CELLS, "level": vocab_levels(), "attention": ATTENTION, "padding": tuple(PADDINGS),
            "dtype": ("float32", "float64"), "optimizer": OPTIMIZERS}
-POSITIVE = ("num_samples", "held_out", "validation_held_out", "max_words", "latent_dim", "batch_size",
+POSITIVE = ("num_samples", "held_out", "validation_held_out", "max_words", "subword_merges", "latent_dim", "batch_size",
             "epochs", "checkpoint_every")
 # the type of the settings whose flag defaults to None (the others: their default's type)
 NONE_DEFAULT_TYPES = {"corpus": str, "clipnorm": float, "clipvalue": float, "attention": str,
                       "checkpoint_every": int, "data": str, "held_out": int,
-                      "validation_held_out": int, "max_words": int}
+                      "validation_held_out": int, "max_words": int,
+                      "subword_merges": int}
 MAX_TEXT = 4096   # a stored string (a path, a corpus name) longer than this is not one
 
 

@@ -54,7 +54,7 @@ def vocabulary(config, *, data=None, num_samples=None, vocab=None, padding=None,
         if num_samples is not None or padding is not None:
             raise ValueError("num_samples and padding go with data (the training file the vocabulary is built from)")
         return None
-    if found.level != config.level:
+    if found.model_level != config.level:
         raise ValueError(f"{where} is a {found.level}-level vocabulary; the model is {config.level}-level")
     for side in ("encoder", "decoder"):
         have, want = getattr(found, f"num_{side}_tokens"), getattr(config, f"num_{side}_tokens")

@@ -11,6 +11,8 @@ and the arrays they encode.
 - ``tokenizer.py``, ``words.py``, ``word_arrays.py``: words from sentences and back;
   ``WordVocab``; the reserved ids, its id arrays and ids back to sentences (the FAQ's
   word level).
+- ``bpe.py``: byte-pair encoding (learn merges, words → pieces → words); ``subwords.py``:
+  ``SubwordVocab``, the word level with BPE pieces for tokens.
 - ``table.py``: ``CharTable``, the fixed-width character table of Keras's ``addition_rnn``
   (the repeat model's text, optionally reversed).
 - ``errors.py``: ``DataError``, ``UnknownTokenError``, ``TextTooLongError``; ``checks.py``:
@@ -20,6 +22,7 @@ The start/end/padding constants are not re-exported here: ``chars.START`` is a c
 (``"\\t"``), ``words.START`` an id (2); a vocabulary's ``start_id`` is either.
 """
 
+from .bpe import BPE, join_pieces, learn_merges
 from .chars import PADDINGS, CharVocab, encode_input_texts, vectorize, vectorize_ids
 from .corpora import (
                       CORPORA,
@@ -33,13 +36,16 @@ from .corpora import (
 from .errors import DataError, TextTooLongError, UnknownTokenError, excerpt, shown_path, training_side
 from .ids import char_ids, one_hot, texts_to_ids
 from .pairs import load_pairs
+from .subwords import DEFAULT_MERGES, SubwordVocab
 from .table import CharTable
 from .tokenizer import LANGUAGES, detokenize, tokenize
 from .vocab import Vocab, vocab_from_config
+from .vocab_config import vocab_class, vocab_levels
 from .words import RESERVED_TOKENS, WordVocab, decode_ids, encode_input_words, ids_to_words, vectorize_words
 
 __all__ = [
-    "Vocab", "vocab_from_config", "CharVocab", "WordVocab", "CharTable",
+    "Vocab", "vocab_from_config", "vocab_class", "vocab_levels", "CharVocab", "WordVocab", "SubwordVocab",
+    "CharTable", "BPE", "learn_merges", "join_pieces", "DEFAULT_MERGES",
     "load_pairs", "DataError", "UnknownTokenError", "TextTooLongError", "training_side", "excerpt", "shown_path",
     "PADDINGS", "one_hot", "char_ids", "texts_to_ids", "vectorize_ids", "vectorize", "encode_input_texts",
     "LANGUAGES", "tokenize", "detokenize",

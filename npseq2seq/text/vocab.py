@@ -25,7 +25,9 @@ padded step          the space (padding "space") or id -1        id 0, ``<pad>``
 
 The interface (``v`` a vocabulary; every method checks its arguments):
 
-- ``v.level``: "char" or "word"; ``v.num_encoder_tokens``, ``v.num_decoder_tokens``,
+- ``v.level``: "char", "word" or "subword" (``subwords.py``: the word level on byte-pair
+  pieces); ``v.model_level``: the ``Seq2SeqConfig.level`` of the model it feeds ("char" or
+  "word": a subword vocabulary feeds the word-level model); ``v.num_encoder_tokens``, ``v.num_decoder_tokens``,
   ``v.max_encoder_seq_length``, ``v.max_decoder_seq_length``; ``v.input_vocabulary``,
   ``v.target_vocabulary`` (the tokens in id order), ``v.input_token_index``,
   ``v.target_token_index`` (token → id), ``v.reverse_input_index``,

@@ -89,10 +89,11 @@ def ids_to_words(ids, vocab: WordVocab, side: str = "target") -> list[str]:
 def decode_ids(ids, vocab: WordVocab, language: str = "fr", side: str = "target") -> str:
     """``detokenize(ids_to_words(ids, vocab, side), language)``: one id sequence as a sentence,
     target words with their case restored when the vocabulary knows it (``cased_words``).
+    A subword vocabulary's pieces are joined into words first (``join_tokens``).
 
     ``language`` defaults to French, the tutorial's target side.
     """
-    words = ids_to_words(ids, vocab, side)
+    words = vocab.join_tokens(ids_to_words(ids, vocab, side))
     if side == "target" and vocab.cased_words is not None:
         words = restore_case(words, vocab.cased_words)
     return detokenize(words, language)

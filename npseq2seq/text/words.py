@@ -233,9 +233,17 @@ class WordVocab(Vocab, level="word"):
         index = self.input_token_index
         return [index.get(word, UNK) for word in self.tokenize(text)]
 
+    def target_tokens(self, text: str) -> list[str]:
+        """The tokens of a target text (its words; a subword vocabulary splits them)."""
+        return self.tokenize(text)
+
+    def join_tokens(self, tokens: list[str]) -> list[str]:
+        """Decoded tokens as words (they are words here; a subword vocabulary joins its pieces)."""
+        return tokens
+
     def target_ids(self, text: str) -> list[int]:
         index = self.target_token_index
-        row = [START, *(index.get(word, UNK) for word in self.tokenize(text)), END]
+        row = [START, *(index.get(word, UNK) for word in self.target_tokens(text)), END]
         return fit_row(row, text, self.max_decoder_seq_length, unit="tokens with <start> and <end>")
 
     def encode_inputs(self, texts: Sequence[str], truncate: bool = False, errors: str = "raise",

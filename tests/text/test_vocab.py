@@ -329,7 +329,7 @@ def test_vocab_from_config_picks_the_class(vocab):
 
 def test_vocab_from_config_errors():
     char, word = make("char-space").to_config(), make("word").to_config()
-    with pytest.raises(ValueError, match="level must be one of \\['char', 'word'\\], got 'byte'"):
+    with pytest.raises(ValueError, match="level must be one of \\['char', 'subword', 'word'\\], got 'byte'"):
         vocab_from_config(char, level="byte")
     with pytest.raises(ValueError, match="needs exactly the keys"):
         vocab_from_config(char, level="word")       # a model file whose level does not fit its vocabulary
