@@ -132,7 +132,7 @@ def run(args):
     inputs, references, first, note = evaluation_pairs(args, model)
     deep = (f", {model.num_layers} layers" if model.num_layers > 1 else "") + \
         (", bidirectional encoder" if model.bidirectional else "")
-    print(f"{args.model}: {model.cell}, latent_dim {model.latent_dim}{deep}, {model.level} level")
+    print(f"{args.model}: {model.cell}, latent_dim {model.latent_dim}{deep}, {model.vocab.level} level")
     where = "" if first is None else f" {first}-{first + len(inputs) - 1}"
     print(f"scoring pairs{where} of {args.data or 'corpus ' + args.corpus}; {note}")
     print(f"{len(inputs)} pairs{input_problems(model.vocab, inputs)}\n")

@@ -69,6 +69,7 @@ def test_translate_and_evaluate_read_it(subword_model, fra_path):
     res = run("evaluate", "--model", str(out), "--data", str(fra_path), "--show", "1")
     assert res.returncode == 0, res.stderr
     assert "the 20 input sentences held out" in res.stdout and "greedy" in res.stdout
+    assert ", subword level" in res.stdout.splitlines()[0]   # the vocabulary's level, not the model's
 
 
 def test_resume_continues_and_checks_the_flag(subword_model, tmp_path):
