@@ -37,7 +37,6 @@ from functools import cached_property
 from .bpe import BPE, END_OF_WORD, check_merges, join_pieces, learn_merges
 from .checks import check_count
 from .tokenizer import tokenize
-from .truecase import cased_words
 from .words import RESERVED_TOKENS, WordVocab, _check_bool, _ranked_words
 
 __all__ = ["SubwordVocab", "DEFAULT_MERGES"]
@@ -108,21 +107,11 @@ class SubwordVocab(WordVocab, level="subword"):
             raise ValueError("cannot build a vocabulary from zero text pairs")
         input_merges, input_pieces = _pieces([tokenize(t, lower) for t in input_texts], merges)
         target_merges, target_pieces = _pieces([tokenize(t, lower) for t in target_texts], merges)
-        max_encoder_seq_length = max(map(len, input_pieces))
-        if max_encoder_seq_length == 0:
-            raise ValueError("all input texts are empty (no tokens)")
-        return cls(
-            input_words=_units(input_pieces),
-            target_words=_units(target_pieces),
-            max_encoder_seq_length=max_encoder_seq_length,
-            max_decoder_seq_length=max(map(len, target_pieces)) + 2,  # + START and END
-            lower=lower,
-            reverse_input=reverse_input,
-            cased_words=(cased_words(tokenize(t, lower=False) for t in target_texts)
-                         if restore_case and lower else None),
-            input_merges=input_merges,
-            target_merges=target_merges,
-        )
+        return cls._from_tokens(
+            input_pieces, target_pieces, target_texts,
+            input_words=_units(input_pieces), target_words=_units(target_pieces),
+            lower=lower, reverse_input=reverse_input, restore_case=restore_case,
+            input_merges=input_merges, target_merges=target_merges)
 
     @cached_property
     def input_bpe(self) -> BPE:

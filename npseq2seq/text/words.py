@@ -193,22 +193,32 @@ class WordVocab(Vocab, level="word"):
             max_words = check_count(max_words, "max_words", 1)
         min_count = check_count(min_count, "min_count", 1)
         input_texts, target_texts = cls.check_pairs(input_texts, target_texts)
+        if not input_texts:
+            raise ValueError("cannot build a vocabulary from zero text pairs")
         input_tokens = [tokenize(t, lower) for t in input_texts]
         target_tokens = [tokenize(t, lower) for t in target_texts]
-        if not input_tokens:
-            raise ValueError("cannot build a vocabulary from zero text pairs")
+        return cls._from_tokens(
+            input_tokens, target_tokens, target_texts,
+            input_words=_ranked_words(input_tokens, max_words, min_count),
+            target_words=_ranked_words(target_tokens, max_words, min_count),
+            lower=lower, reverse_input=reverse_input, restore_case=restore_case)
+
+    @classmethod
+    def _from_tokens(cls, input_tokens, target_tokens, target_texts, *, lower, restore_case,
+                     **fields) -> WordVocab:
+        """The vocabulary of these token lists (words, or a subclass's pieces) with its other
+        ``fields``: the padded lengths counted here, and the targets' case learnt from the raw
+        ``target_texts`` if ``restore_case`` (with ``lower``)."""
         max_encoder_seq_length = max(map(len, input_tokens))
         if max_encoder_seq_length == 0:
             raise ValueError("all input texts are empty (no tokens)")
         return cls(
-            input_words=_ranked_words(input_tokens, max_words, min_count),
-            target_words=_ranked_words(target_tokens, max_words, min_count),
             max_encoder_seq_length=max_encoder_seq_length,
             max_decoder_seq_length=max(map(len, target_tokens)) + 2,  # + START and END
             lower=lower,
-            reverse_input=reverse_input,
             cased_words=(cased_words(tokenize(t, lower=False) for t in target_texts)
                          if restore_case and lower else None),
+            **fields,
         )
 
     @property
