@@ -85,23 +85,19 @@ def vocab_from_config(config: Mapping, level: str | None = None) -> VocabConfig:
         raise ValueError(f"a vocabulary config must be a mapping, got {type(config).__name__}")
     own = config.get("level")
     if own is not None:
-        if own not in _CLASSES:
-            raise ValueError(f"level must be one of {sorted(_CLASSES)}, got {own!r:.40}")
-        if level not in (None, own, _CLASSES[own].model_level):
-            raise ValueError(f"a {own} vocabulary feeds a {_CLASSES[own].model_level}-level model, "
-                             f"not a {level!r:.40} one")
+        feeds = vocab_class(own).model_level
+        if level not in (None, own, feeds):
+            raise ValueError(f"a {own} vocabulary feeds a {feeds}-level model, not a {level!r:.40} one")
         level = own
     if level is None:
         level = "word" if "input_words" in config else "char"
-    if level not in _CLASSES:
-        raise ValueError(f"level must be one of {sorted(_CLASSES)}, got {level!r}")
-    return _CLASSES[level].from_config(config)
+    return vocab_class(level).from_config(config)
 
 
 def vocab_class(level: str) -> type:
     """The vocabulary class of ``level`` ("char", "word", "subword")."""
-    if level not in _CLASSES:
-        raise ValueError(f"level must be one of {sorted(_CLASSES)}, got {level!r}")
+    if not isinstance(level, str) or level not in _CLASSES:   # a file's value: shown cut short
+        raise ValueError(f"level must be one of {sorted(_CLASSES)}, got {level!r:.40}")
     return _CLASSES[level]
 
 
