@@ -45,19 +45,23 @@ def _check_targets(y, logits):
 
 
 def softmax_cross_entropy(logits: np.ndarray, y, exact_gradient: bool = False,
-                          mask: np.ndarray | None = None):
+                          mask: np.ndarray | None = None, count: int | None = None):
     """Mean softmax cross-entropy from logits, and its gradient.
 
     logits: (..., V). y: (..., V) targets or (...) integer ids (-1: no target).
     mask: optional (...) boolean; rows where it is False are left out of both
     the sum and the count (beyond Keras: the tutorial has no mask).
+    count: the number of rows the mean divides by, when these rows are one part of a
+    larger batch (``train/halves.py``: each half of a batch divides by the whole's count).
     Returns (loss as a Python float, dlogits with the shape of logits).
     """
     y = _check_targets(y, logits)
     if mask is not None:
         mask = np.asarray(mask, bool)
     num_rows = int(np.prod(logits.shape[:-1]))           # Keras counts padded rows too
-    count = logits.dtype.type(max(int(mask.sum()), 1) if mask is not None else num_rows)
+    if count is None:
+        count = max(int(mask.sum()), 1) if mask is not None else num_rows
+    count = logits.dtype.type(count)
     m = logits.max(axis=-1, keepdims=True)
     probs = np.subtract(logits, m)
     np.exp(probs, out=probs)                             # one exp pass gives both:
@@ -103,7 +107,8 @@ def categorical_crossentropy(y_true, y_pred, from_logits: bool = False, axis: in
     return -(y_true * np.log(p)).sum(axis=axis)
 
 
-def probability_cross_entropy(probs: np.ndarray, y, mask: np.ndarray | None = None):
+def probability_cross_entropy(probs: np.ndarray, y, mask: np.ndarray | None = None,
+                              count: int | None = None):
     """Keras's probability path and its gradient: (loss, d(loss)/d(probs)).
 
     Taken by Keras when the model output is not a softmax it can see through (the
@@ -111,7 +116,8 @@ def probability_cross_entropy(probs: np.ndarray, y, mask: np.ndarray | None = No
 
         q = clip(p / Σp, ε, 1 − ε);   loss_row = −Σ_k y_k log q_k
 
-    Gradient as TensorFlow differentiates it: zero where the clip is active.
+    Gradient as TensorFlow differentiates it: zero where the clip is active. count: as
+    ``softmax_cross_entropy``'s.
     """
     y = _check_targets(y, probs)
     if np.issubdtype(y.dtype, np.integer):
@@ -128,9 +134,8 @@ def probability_cross_entropy(probs: np.ndarray, y, mask: np.ndarray | None = No
     if mask is not None:
         mask = np.asarray(mask, bool)
         row_loss = np.where(mask, row_loss, 0.0)
-        count = max(int(mask.sum()), 1)
-    else:
-        count = row_loss.size
+    if count is None:
+        count = max(int(mask.sum()), 1) if mask is not None else row_loss.size
     dq = -y / qc / probs.dtype.type(count)                 # loss = −Σ y log q / count
     dq *= (q >= eps) & (q <= 1 - eps)                      # clip: no gradient where it bites
     if mask is not None:
@@ -151,12 +156,12 @@ class CategoricalCrossentropy:
     def __init__(self, exact_gradient: bool = False):
         self.exact_gradient = bool(exact_gradient)
 
-    def __call__(self, logits, y, mask=None):
-        return softmax_cross_entropy(logits, y, self.exact_gradient, mask)
+    def __call__(self, logits, y, mask=None, count=None):
+        return softmax_cross_entropy(logits, y, self.exact_gradient, mask, count)
 
-    def from_probabilities(self, probs, y, mask=None):
+    def from_probabilities(self, probs, y, mask=None, count=None):
         """The probability path (outputs that are not a visible softmax)."""
-        return probability_cross_entropy(probs, y, mask)
+        return probability_cross_entropy(probs, y, mask, count)
 
     def get_config(self):
         return {"name": self.name, "exact_gradient": self.exact_gradient}
@@ -166,11 +171,11 @@ class SparseCategoricalCrossentropy(CategoricalCrossentropy):
     """The same loss with integer targets (…): the value equals the one-hot version's."""
     name = "sparse_categorical_crossentropy"
 
-    def __call__(self, logits, y, mask=None):
+    def __call__(self, logits, y, mask=None, count=None):
         y = np.asarray(y)
         if not np.issubdtype(y.dtype, np.integer):
             raise ValueError(f"{self.name} needs integer targets, received dtype {y.dtype}")
-        return softmax_cross_entropy(logits, y, self.exact_gradient, mask)
+        return softmax_cross_entropy(logits, y, self.exact_gradient, mask, count)
 
 
 _LOSSES = {"categorical_crossentropy": CategoricalCrossentropy,

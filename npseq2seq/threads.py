@@ -35,6 +35,8 @@ make two threads the default.
 """
 from __future__ import annotations
 
+import contextvars
+import functools
 import os
 import queue
 import threading
@@ -124,7 +126,7 @@ def split_rows(fn, *arrays) -> None:
         _lock.release()
 
 
-def split_batch(fn, batch) -> list:
+def split_batch(fn, batch, min_rows: int | None = None) -> list:
     """``[fn(block) for block in blocks]``: the rows of ``batch`` cut into one block per
     thread, each block's whole call run at the same time as the others, the results in the
     blocks' order. For work whose rows are independent from start to end (greedy decoding:
@@ -132,8 +134,9 @@ def split_batch(fn, batch) -> list:
 
     While the blocks run, ``split_rows`` inside them runs whole (the lock is held) and
     OpenBLAS runs on one thread (``blas.one_thread``: each block is one core's work).
-    Fewer than ``MIN_ROWS`` rows a thread, or another split running: one call, whole."""
-    threads = min(_pool.threads, len(batch) // MIN_ROWS)
+    Fewer than ``min_rows`` (default ``MIN_ROWS``) rows a thread, or another split running: one call, whole
+    (training's halves, ``train/halves.py``, take smaller blocks than decoding's)."""
+    threads = min(_pool.threads, len(batch) // (MIN_ROWS if min_rows is None else min_rows))
     if threads <= 1 or not _lock.acquire(blocking=False):
         return [fn(batch)]
     try:
@@ -160,7 +163,8 @@ def _run_blocks(calls) -> None:
     The caller holds ``_lock``."""
     workers = _pool.ready_workers()[:len(calls) - 1]
     for w, (fn, args) in zip(workers, calls[1:]):
-        w.tasks.put((fn, args))
+        # in a copy of the caller's context: NumPy's errstate (a context variable) holds there too
+        w.tasks.put((functools.partial(contextvars.copy_context().run, fn), args))
     error = None
     try:
         calls[0][0](*calls[0][1])

@@ -45,7 +45,7 @@ LEVELS = {
     "train.callbacks.learning_rate_scheduler": 5.1,
     "train.callbacks.early_stopping": 5.2, "train.callbacks.reduce_lr_on_plateau": 5.2,
     "train.callbacks.__init__": 5.5, "train.callbacks": 5.5,
-    "train.batches": 5, "train.metrics": 5, "train.validation": 5, "train.evaluation": 5.8,
+    "train.batches": 5, "train.metrics": 5, "train.validation": 5, "train.halves": 5, "train.evaluation": 5.8,
     "train.trainer": 6, "train.__init__": 7, "train": 7,
     "decode.start": 4.5, "decode.greedy": 5, "decode.beam": 5, "decode.sampling": 5, "decode.translate": 6,
     # one sentence at a time: the cells' steps on buffers, the input table, the tie rule,

@@ -172,12 +172,14 @@ class Seq2Seq(LayeredWeights, Inference, Trainer):
         return loss, grads
 
     def _loss_and_grads(self, batch, with_grads: bool = True, embedding_rows: bool = False,
-                        metrics=(), training: bool = False, rng=None):
+                        metrics=(), training: bool = False, rng=None, count: int | None = None):
         """(loss, grads in params order or None, the batch's weight in an epoch's mean).
 
         The weight is the number of samples, or of real target steps in a packed batch.
         metrics: ``train.metrics`` accumulators, updated from this forward pass.
         training, rng: dropout on (a training step), masks from rng (default: the model's).
+        count: the loss's divisor if not this batch's own (``_loss_count``): the batch is
+        one half of a larger one (``train/halves.py``).
         """
         loss_fn, packing = self._loss_fn(), batch if batch.packed else None
         out, cache = self.forward(batch.enc, batch.dec, steps=batch.y.shape[1],
@@ -186,20 +188,32 @@ class Seq2Seq(LayeredWeights, Inference, Trainer):
         mask = None
         if not self.teacher_forcing:  # the output is a concatenation: Keras's probability path
             scores, y = out, batch.y
-            loss, dout = loss_fn.from_probabilities(scores, y)
+            loss, dout = loss_fn.from_probabilities(scores, y, count=count)
         elif packing is not None:     # the real steps only, in the rows Dense saw
             scores, y = cache.decoder.dense.logits, np.swapaxes(batch.y, 0, 1)[cache.decoder.real]
-            loss, dout = loss_fn(scores, y)
+            loss, dout = loss_fn(scores, y, count=count)
         else:                         # as Keras: the fused softmax cross-entropy on the logits
             scores, y = cache.decoder.dense.logits, batch.y
             mask = loss_mask(self.config, batch.dec, cache.decoder.mask)
-            loss, dout = loss_fn(scores, y, mask=mask)
+            loss, dout = loss_fn(scores, y, mask=mask, count=count)
         for metric in metrics:
             metric.update(scores, y, mask, from_logits=self.teacher_forcing, packed=packing is not None)
         weight = len(batch.enc) if packing is None else int(cache.decoder.real.sum())
         if not with_grads:
             return loss, None, weight
         return loss, self.backward(dout, cache, embedding_rows, packing), weight
+
+    def _loss_count(self, batch) -> int:
+        """The number of target rows the loss of ``batch`` divides by (``_loss_and_grads``'s
+        three paths): handed to each half of the batch when it trains in halves."""
+        if batch.packed:                  # the real steps
+            return int(batch.dec_lengths.sum())
+        rows = batch.y.shape[0] * batch.y.shape[1]
+        if not self.teacher_forcing:      # the probability path: every row, padded ones too
+            return rows
+        embedding = self.decoder.embedding
+        mask = loss_mask(self.config, batch.dec, None if embedding is None else embedding.compute_mask(batch.dec))
+        return rows if mask is None else max(int(mask.sum()), 1)
 
     # --- inference: encode, decode_step, attention_weights from Inference (inference.py) --
     def translate(self, texts, **kwargs) -> list:

@@ -72,6 +72,22 @@ class Batch(NamedTuple):
     def packed(self) -> bool:
         return self.dec_lengths is not None
 
+    def rows(self, lo: int, hi: int) -> "Batch":
+        """Decoder rows lo..hi as a batch of their own (``train/halves.py``): a packed one
+        stays packed, its encoder rows the ones those decoder rows read, still in decreasing
+        length, and both sides cut to the longest sequence left."""
+        if not self.packed:
+            return Batch(self.enc[lo:hi], self.dec[lo:hi], self.y[lo:hi])
+        td = int(self.dec_lengths[lo:hi].max())              # rows sorted: the first is longest
+        dec, y, dec_lengths = self.dec[lo:hi, :td], self.y[lo:hi, :td], self.dec_lengths[lo:hi]
+        if self.enc_lengths is None:                         # the encoder reads its padded rows
+            return Batch(self.enc[lo:hi], dec, y, None, dec_lengths, np.arange(hi - lo))
+        # encoder rows are sorted by decreasing length: in index order, they stay so
+        enc_rows = np.sort(self.to_decoder[lo:hi])
+        te = max(int(self.enc_lengths[enc_rows].max()), 1)
+        return Batch(self.enc[enc_rows, :te], dec, y, self.enc_lengths[enc_rows], dec_lengths,
+                     np.searchsorted(enc_rows, self.to_decoder[lo:hi]))
+
 
 class PaddedBatches:
     """Keras's batches: consecutive slices, or a fresh permutation each epoch (shuffle)."""

@@ -58,6 +58,10 @@ class Accuracy:
             count = weight.mean(axis=1, dtype=dtype).sum(dtype=dtype)
         self.total, self.count = dtype(self.total + total), dtype(self.count + count)
 
+    def merge(self, other: "Accuracy") -> None:
+        """Add the counts of ``other`` (a part of the same batches: ``train/halves.py``)."""
+        self.total, self.count = self.total + other.total, self.count + other.count
+
     def result(self) -> float:
         """total / count, or 0 before any step (Keras's ``divide_no_nan``)."""
         return float(self.total / self.count) if self.count else 0.0

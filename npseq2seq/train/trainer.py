@@ -27,6 +27,7 @@ from .. import optimizers as optimizers_mod
 from ..checks import check_integer
 from ..memory import retain_freed_memory
 from ..ops import RowGradient
+from . import halves
 from . import metrics as metrics_mod
 from .batches import Batch, BucketedBatches, PaddedBatches
 from .callbacks import CallbackList, History
@@ -61,7 +62,10 @@ class Trainer(Evaluation):
     def _train_step(self, batch: Batch) -> tuple[float, int]:
         """One optimiser step → (pre-update loss, the batch's weight in the epoch's mean)."""
         # the Embeddings' gradients as rows: Keras's optimizers square them row by row
-        loss, grads, weight = self._forward_batch(batch, True, embedding_rows=True, training=True)
+        if halves.splits(self, batch):   # two threads: each half of the batch on a core
+            loss, grads, weight = halves.loss_and_grads(self, batch, True, self.compiled_metrics, True)
+        else:
+            loss, grads, weight = self._forward_batch(batch, True, embedding_rows=True, training=True)
         if not math.isfinite(loss):
             raise NonFiniteLoss(loss, weight)
         self._apply_gradients(grads)

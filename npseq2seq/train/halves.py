@@ -1,0 +1,80 @@
+"""Both cores for a training step: the batch cut in halves, each half's forward and backward
+pass in its own thread, their gradients added.
+
+A step's loss is a mean over target rows and its gradient a sum over them, so the batch
+can be cut anywhere: with ``threads.set_num_threads(2)``, ``fit`` and ``train_on_batch``
+run each half of every batch (``Batch.rows``: a packed batch stays packed) through the
+whole model in its own thread (``threads.split_batch``: OpenBLAS on one thread meanwhile,
+each half one core's work) and add what the halves return:
+
+- the loss divides by the *whole* batch's count of target rows (``model._loss_count``,
+  handed to each half's loss), so each half's loss and gradients are its share of the
+  whole batch's, and the step's loss and gradients are the halves' sums;
+- an Embedding's gradient (one row per lookup, ``ops.RowGradient``) is the halves' rows
+  one after the other;
+- the compiled metrics count each half in an accumulator of its own, added afterwards;
+- dropout: each half draws its masks from its own generator, seeded from one draw of the
+  model's ``rng`` (drawn only when dropout is on, so that a model without dropout
+  shuffles exactly as in one thread); the masks are as random, but not the ones the
+  whole batch would have drawn.
+
+Why it is not bit for bit the whole batch's step: a weight's gradient is a sum over the
+batch's rows, which one GEMM sums in its own order and the halves sum as two partial sums
+added. The difference is rounding (``tests/train/test_halves.py`` bounds it for every model
+kind, in float64 at 1e-12 of the gradient's scale); one training run is still
+reproducible, the same seed giving the same bits, as long as the number of threads stays
+the same. Measured: see ``train_halves`` in the README's speed section.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from .. import threads
+from ..ops import RowGradient
+
+MIN_ROWS = 16      # rows a half below which a batch trains whole (a bucketed batch's tail)
+
+
+def splits(model, batch) -> bool:
+    """Whether ``batch`` trains in halves: two threads or more, a model that can divide its
+    loss by a count given (``_loss_count``), and at least ``MIN_ROWS`` rows a half."""
+    return (threads.get_num_threads() > 1 and hasattr(model, "_loss_count")
+            and len(batch.dec) >= 2 * MIN_ROWS)
+
+
+def loss_and_grads(model, batch, embedding_rows: bool, metrics, training: bool):
+    """(loss, grads in params order, weight) of ``batch``, as ``model._loss_and_grads``
+    gives them for the whole batch, computed in one block of rows a thread."""
+    count = model._loss_count(batch)
+    base = _dropout_seed(model, training)
+
+    def block(rows: range):
+        counted = [type(m)(m.name) for m in metrics]          # this block's accumulators
+        rng = None if base is None else np.random.default_rng([base, rows.start])
+        part = model._loss_and_grads(batch.rows(rows.start, rows.stop), True, embedding_rows,
+                                     metrics=counted, training=training, rng=rng, count=count)
+        return part, counted
+
+    blocks = threads.split_batch(block, range(len(batch.dec)), min_rows=MIN_ROWS)
+    loss, grads, weight = 0.0, None, 0
+    for (part_loss, part_grads, part_weight), counted in blocks:    # in the rows' order
+        loss, weight = loss + part_loss, weight + part_weight
+        grads = part_grads if grads is None else [_add(g, h) for g, h in zip(grads, part_grads)]
+        for metric, part in zip(metrics, counted):
+            metric.merge(part)
+    return loss, grads, weight
+
+
+def _add(g, h):
+    """The gradient of the whole batch from its blocks' (``g`` is the first block's own)."""
+    if isinstance(g, RowGradient):          # one row per lookup: the rows of both
+        return RowGradient(np.concatenate([g.ids, h.ids]), np.concatenate([g.rows, h.rows]), g.num_rows)
+    g += h
+    return g
+
+
+def _dropout_seed(model, training: bool) -> int | None:
+    """One draw from the model's rng, when this step drops anything: the halves' seed."""
+    config = model.config
+    dropping = training and any(getattr(config, k, 0) for k in ("dropout", "recurrent_dropout"))
+    return int(model.rng.integers(2**63)) if dropping else None
