@@ -38,7 +38,7 @@ def shrunk(flags: list[str], **sizes) -> list[str]:
 @pytest.fixture(scope="module")
 def recipe_model(fra_path, tmp_path_factory):
     out = tmp_path_factory.mktemp("recipe") / "fra.npz"
-    flags = shrunk(recipe_flags(), num_samples=400, held_out=30, latent_dim=8, epochs=2, max_words=60)
+    flags = shrunk(recipe_flags(), num_samples=400, held_out=30, latent_dim=8, epochs=2, subword_merges=60)
     flags[flags.index("--data") + 1] = str(fra_path)
     flags[flags.index("--out") + 1] = str(out)
     res = run("train", *flags, "--show", "2")
@@ -50,10 +50,10 @@ def test_the_readme_recipe_trains_on_a_slice(recipe_model):
     out, res, flags = recipe_model
     assert "(30 input sentences held out)" in res.stdout
     model = Seq2Seq.load(out)
-    assert model.level == "word" and model.vocab.cased_words is not None
-    assert model.vocab.num_decoder_tokens <= 60 + 4                       # --max-words
+    assert model.level == "word" and model.vocab.level == "subword" and model.vocab.cased_words is not None
+    assert len(model.vocab.target_merges) <= 60                          # --subword-merges
     settings = model.training_state["settings"]
-    assert settings["held_out"] == 30 and settings["max_words"] == 60
+    assert settings["held_out"] == 30 and settings["subword_merges"] == 60
     assert model.config.dropout == 0.2 and model.config.recurrent_dropout == 0.2    # the measured recipe
 
 
@@ -118,8 +118,8 @@ def test_the_readme_python_equivalent_gives_the_command_lines_weights(recipe_mod
     out, _, _ = recipe_model
     code = readme_python()
     for old, new in [('"fra.txt", 66000', f"{str(fra_path)!r}, 400"), ("2000, seed=0", "30, seed=0"),
-                     ("max_words=6000", "max_words=60"), ("latent_dim=256", "latent_dim=8"),
-                     ("epochs=34", "epochs=2"), ("print(", "translations = (")]:
+                     ("merges=6000", "merges=60"), ("latent_dim=256", "latent_dim=8"),
+                     ("epochs=32", "epochs=2"), ("print(", "translations = (")]:
         assert old in code, old
         code = code.replace(old, new)
     scope = {}
