@@ -260,9 +260,8 @@ def new_model(vocab, settings) -> Seq2Seq:
 def new_optimizer(settings):
     """``--optimizer`` with ``--learning-rate`` and ``--clipnorm`` / ``--clipvalue``; the
     rest of its hyper-parameters Keras's defaults."""
-    optimizer = type(get_optimizer(settings.get("optimizer", "rmsprop")))
-    return optimizer(learning_rate=settings["learning_rate"], clipnorm=settings["clipnorm"],
-                     clipvalue=settings["clipvalue"])
+    config = {k: settings[k] for k in ("learning_rate", "clipnorm", "clipvalue")}
+    return get_optimizer({"class_name": settings.get("optimizer", "rmsprop"), "config": config})
 
 
 # the flags of one level's vocabulary (refused at the others), and the from_texts options
