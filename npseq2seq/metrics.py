@@ -13,6 +13,13 @@ All four are *corpus* scores of N (hypothesis, reference) pairs:
   partial credit for partly right words, so it suits character-level models and short
   sentences better than BLEU, which is often 0 on a sentence with no right 4-gram.
 
+Several references a hypothesis: each of the four takes, in place of a reference string,
+a list of the right translations (fra.txt often gives one English sentence several).
+Exact match then asks for any of them; CER counts the edits to the closest one (the first
+of equally close ones), over that reference's characters; chrF and BLEU are sacrebleu's
+multi-reference scores (a variable number a sentence: its ``None`` padding). A reference
+string and a list of that one string score the same.
+
 sacrebleu is an optional dependency (``pip install 'npseq2seq[eval]'``), imported only
 by ``chrf`` and ``bleu``.
 """
@@ -44,10 +51,29 @@ def _check_pairs(hypotheses: Sequence[str], references: Sequence[str]) -> tuple[
     return hypotheses, references
 
 
-def exact_match(hypotheses: Sequence[str], references: Sequence[str]) -> float:
-    """The fraction of hypotheses equal to their reference, character for character."""
-    hypotheses, references = _check_pairs(hypotheses, references)
-    return float(np.mean([h == r for h, r in zip(hypotheses, references)]))
+def _check_references(hypotheses, references) -> tuple[list[str], list[list[str]]]:
+    """(hypotheses, each hypothesis's references as a list): a reference is a string or a
+    non-empty list of strings (see the module docstring)."""
+    if isinstance(references, str):
+        raise TypeError("references must be a list of strings, not a single string")
+    sets = []
+    for k, refs in enumerate(references):
+        if isinstance(refs, str):
+            sets.append([refs])
+        elif isinstance(refs, (list, tuple)) and refs and all(isinstance(r, str) for r in refs):
+            sets.append(list(refs))
+        else:
+            raise TypeError("references must hold strings (or non-empty lists of strings), received "
+                            f"{type(refs).__name__} {refs!r} at index {k}")
+    hypotheses, _ = _check_pairs(hypotheses, [r[0] for r in sets])
+    return hypotheses, sets
+
+
+def exact_match(hypotheses: Sequence[str], references) -> float:
+    """The fraction of hypotheses equal to their reference (to one of their references),
+    character for character."""
+    hypotheses, references = _check_references(hypotheses, references)
+    return float(np.mean([h in refs for h, refs in zip(hypotheses, references)]))
 
 
 def _code_points(texts: list[str], pad: int) -> np.ndarray:
@@ -98,13 +124,22 @@ def edit_distance(hypothesis: str, reference: str) -> int:
     return int(edit_distances([hypothesis], [reference])[0])
 
 
-def character_error_rate(hypotheses: Sequence[str], references: Sequence[str]) -> float:
-    """Σ edit distances / Σ reference lengths: a corpus rate, so long sentences weigh more."""
-    hypotheses, references = _check_pairs(hypotheses, references)
-    characters = sum(map(len, references))
+def character_error_rate(hypotheses: Sequence[str], references) -> float:
+    """Σ edit distances / Σ reference lengths: a corpus rate, so long sentences weigh more.
+    With several references a hypothesis, its closest one counts (edits and characters)."""
+    hypotheses, references = _check_references(hypotheses, references)
+    owner = np.repeat(np.arange(len(hypotheses)), [len(refs) for refs in references])
+    flat = [r for refs in references for r in refs]
+    distances = edit_distances([hypotheses[k] for k in owner], flat)     # every (hyp, ref) pair
+    lengths = np.array([len(r) for r in flat])
+    starts = np.r_[0, np.cumsum([len(refs) for refs in references])[:-1]]
+    # each hypothesis's closest reference, the first on ties: sorted by (hypothesis,
+    # distance, position), each hypothesis's block starts where it did and with that one
+    closest = np.lexsort((np.arange(len(flat)), distances, owner))[starts]
+    characters = lengths[closest].sum()
     if characters == 0:
         raise ValueError("the character error rate needs at least one non-empty reference")
-    return float(edit_distances(hypotheses, references).sum() / characters)
+    return float(distances[closest].sum() / characters)
 
 
 def _sacrebleu():
@@ -116,13 +151,20 @@ def _sacrebleu():
     return sacrebleu
 
 
-def chrf(hypotheses: Sequence[str], references: Sequence[str]) -> float:
-    """Corpus chrF (0–100): sacrebleu's ``corpus_chrf`` with one reference per hypothesis."""
-    hypotheses, references = _check_pairs(hypotheses, references)
-    return float(_sacrebleu().corpus_chrf(hypotheses, [references]).score)
+def _streams(references: list[list[str]]) -> list[list[str | None]]:
+    """sacrebleu's reference streams: the k-th reference of every hypothesis, None where a
+    hypothesis has fewer than k (sacrebleu leaves those out)."""
+    most = max(map(len, references))
+    return [[refs[k] if k < len(refs) else None for refs in references] for k in range(most)]
 
 
-def bleu(hypotheses: Sequence[str], references: Sequence[str]) -> float:
-    """Corpus BLEU (0–100): sacrebleu's ``corpus_bleu`` with one reference per hypothesis."""
-    hypotheses, references = _check_pairs(hypotheses, references)
-    return float(_sacrebleu().corpus_bleu(hypotheses, [references]).score)
+def chrf(hypotheses: Sequence[str], references) -> float:
+    """Corpus chrF (0–100): sacrebleu's ``corpus_chrf``."""
+    hypotheses, references = _check_references(hypotheses, references)
+    return float(_sacrebleu().corpus_chrf(hypotheses, _streams(references)).score)
+
+
+def bleu(hypotheses: Sequence[str], references) -> float:
+    """Corpus BLEU (0–100): sacrebleu's ``corpus_bleu``."""
+    hypotheses, references = _check_references(hypotheses, references)
+    return float(_sacrebleu().corpus_bleu(hypotheses, _streams(references)).score)

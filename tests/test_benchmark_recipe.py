@@ -117,3 +117,23 @@ def test_subword_units_measures_both_levels(fra_path, tmp_path, monkeypatch):
     assert result["word"]["target_tokens"] == 104 and result["subword"]["held_out_refs_with_unk"] <= \
         result["word"]["held_out_refs_with_unk"]
     assert all(result[level]["batch_cpu_s"] > 0 for level in ("word", "subword"))
+
+
+def test_recipe_rescore_scores_a_saved_model_both_ways(fra_path, tmp_path):
+    """benchmarks.recipe_rescore: greedy and beam, the first reference and all of them; its
+    first-reference greedy chrF is recipe_fra's own final score of the same model."""
+    from benchmarks import recipe_rescore
+
+    out, model = tmp_path / "r.json", tmp_path / "r.npz"
+    recipe_fra.main(["--name", "tiny", "--data", str(fra_path), "--budget", "60", "--eval-every", "0",
+                     "--eval-n", "10", "--out", str(out), "--save", str(model), "--",
+                     "--num-samples", "300", "--held-out", "20", "--latent-dim", "8",
+                     "--epochs", "1", "--validation-split", "0"])
+    rows = recipe_rescore.main([str(model), "--data", str(fra_path), "--num-samples", "300",
+                                "--held-out", "20", "--beam", "2", "--first", "5"])
+    assert [r["decoding"] for r in rows] == ["greedy", "beam2"] and rows[0]["n"] == 20
+    final = json.loads(out.read_text(encoding="utf-8"))["final"]
+    assert rows[0]["first_reference"]["chrf"] == pytest.approx(final["chrf"])
+    for row in rows:   # an exact match of the first reference is one of any reference
+        assert row["all_references"]["exact"] >= row["first_reference"]["exact"]
+        assert set(row["first_reference"]) == {"chrf", "bleu", "cer", "exact", "chrf_first5", "chrf_rest"}

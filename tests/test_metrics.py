@@ -178,3 +178,50 @@ def test_evaluate_user_errors(pairs_file_and_model, tmp_path):
         res = run("evaluate", "--model", str(model_path), *args)
         assert res.returncode == 2, (args, res.stdout, res.stderr)
         assert "Traceback" not in res.stderr
+
+
+# --- several references a hypothesis ---------------------------------------------------
+
+MULTI_HYPS = ["Je suis chez moi.", "Tom est vieux.", "Il pleut.", "Regarde ça."]
+MULTI_REFS = [["Je suis à la maison.", "Je suis chez moi."], ["Tom est âgé.", "Tom est vieux.", "Tom est vieil."],
+              ["Il pleut."], ["Règle ça.", "Regardez ça !"]]
+
+
+def test_a_reference_string_and_a_list_of_it_score_the_same():
+    refs = [r[0] for r in MULTI_REFS]
+    for score in (metrics.exact_match, metrics.character_error_rate, metrics.chrf, metrics.bleu):
+        assert score(MULTI_HYPS, [[r] for r in refs]) == score(MULTI_HYPS, refs)
+        assert score(MULTI_HYPS, [(r,) for r in refs]) == score(MULTI_HYPS, refs)
+
+
+def test_exact_match_and_cer_take_the_closest_reference():
+    assert metrics.exact_match(MULTI_HYPS, MULTI_REFS) == 0.75          # the fourth matches none
+    # the closest references, pair by pair: 0, 0, 0 edits, and "Regardez ça !" (3 edits from
+    # "Regarde ça.") before "Règle ça." (4)
+    assert [metrics.edit_distance("Regarde ça.", r) for r in MULTI_REFS[3]] == [4, 3]
+    chars = len("Je suis chez moi.") + len("Tom est vieux.") + len("Il pleut.") + len("Regardez ça !")
+    assert metrics.character_error_rate(MULTI_HYPS, MULTI_REFS) == pytest.approx(3 / chars)
+
+
+def test_cer_ties_count_the_first_closest_reference():
+    # "ab" is one edit from both "abc" (3 characters) and "a" (1): the first counts
+    assert metrics.character_error_rate(["ab"], [["abc", "a"]]) == pytest.approx(1 / 3)
+    assert metrics.character_error_rate(["ab"], [["a", "abc"]]) == pytest.approx(1 / 1)
+
+
+def test_chrf_and_bleu_are_sacrebleus_multi_reference_scores():
+    """Against sacrebleu called directly, references padded with None where a sentence has fewer."""
+    import sacrebleu
+    streams = [[refs[k] if k < len(refs) else None for refs in MULTI_REFS] for k in range(3)]
+    assert metrics.chrf(MULTI_HYPS, MULTI_REFS) == sacrebleu.corpus_chrf(MULTI_HYPS, streams).score
+    assert metrics.bleu(MULTI_HYPS, MULTI_REFS) == sacrebleu.corpus_bleu(MULTI_HYPS, streams).score
+    # more references never lower a sentence's chrF here, and raise it where one matches
+    single = metrics.chrf(MULTI_HYPS, [r[0] for r in MULTI_REFS])
+    assert metrics.chrf(MULTI_HYPS, MULTI_REFS) > single
+
+
+@pytest.mark.parametrize("refs", [[[]], [[None]], [["a", 3]], [{"a"}]])
+def test_bad_reference_lists_are_refused(refs):
+    for score in (metrics.exact_match, metrics.character_error_rate, metrics.chrf, metrics.bleu):
+        with pytest.raises(TypeError, match="non-empty lists of strings"):
+            score(["a"], refs)

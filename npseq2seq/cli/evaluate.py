@@ -44,6 +44,10 @@ def add_parser(sub):
     ev.add_argument("--beam", type=beam_width_arg, default=5, metavar="B",
                     help=f"beam width compared with greedy decoding, at most {MAX_BEAM} (default %(default)s)")
     add_length_penalty_arg(ev)
+    ev.add_argument("--all-references", action="store_true",
+                    help="score each held-out input against every translation the data gives it, "
+                         "not only the first (multi-reference chrF and BLEU; exact match against "
+                         "any; CER against the closest). For a model trained with --held-out")
     ev.add_argument("--show", type=non_negative_int, default=5, help="print this many examples")
     ev.set_defaults(run=run)
 
@@ -73,12 +77,21 @@ def _trained_on(model, args) -> tuple[int | None, int | None]:
 
 
 def _held_out(args, trained, held_out):
-    """The pairs the model held out of its training pairs, as ``evaluation_pairs`` returns them."""
+    """The pairs the model held out of its training pairs, as ``evaluation_pairs`` returns them
+    (with --all-references, each input's references a list: all its translations in order)."""
     pairs = (corpus_pairs(args.corpus, trained) if args.corpus else load_pairs(args.data, trained))
     inputs, targets = held_out_pairs(pairs, {"held_out": held_out}, held_out_only=True)
     n = len(inputs) if args.num_samples is None else min(args.num_samples, len(inputs))
     note = (f"the {held_out} input sentences held out of training (--held-out; their first "
             f"translation is the reference)")
+    if args.all_references:   # the split holds every pair of an input out: all are unseen
+        translations = {}
+        for source, target in zip(*pairs):
+            translations.setdefault(source, []).append(target)
+        targets = [translations[source] for source in inputs]
+        several = sum(len(t) > 1 for t in targets[:n])
+        note = (f"the {held_out} input sentences held out of training (--held-out), each scored "
+                f"against all its translations (--all-references: {several} of {n} have several)")
     return inputs[:n], targets[:n], None, note
 
 
@@ -88,6 +101,11 @@ def evaluation_pairs(args, model):
     trained, held_out = _trained_on(model, args)
     if args.skip is None and held_out is not None:
         return _held_out(args, trained, held_out)
+    if args.all_references:
+        raise UsageError("--all-references scores the input sentences a model held out of training "
+                         f"(train --held-out N), and {args.model} "
+                         + ("is scored on --skip pairs" if held_out is not None else
+                            "was not trained with --held-out on this data"))
     if args.num_samples is None:
         args.num_samples = 1000
     if args.skip is not None:
@@ -148,9 +166,11 @@ def run(args):
     print(f"(CER: edits per reference character, lower is better; beam search ranked with "
           f"length penalty {args.length_penalty})")
     for k in range(min(args.show, len(inputs))):
-        print(f"\n  input      {inputs[k]}\n  reference  {references[k]}")
+        refs = [references[k]] if isinstance(references[k], str) else references[k]
+        print(f"\n  input      {inputs[k]}\n  reference  {refs[0]}"
+              + "".join(f"\n             {r}" for r in refs[1:]))
         for name, translations in outputs.items():
-            print(f"  {'ok ' if translations[k] == references[k] else '   '}{name:<8}{translations[k]}")
+            print(f"  {'ok ' if translations[k] in refs else '   '}{name:<8}{translations[k]}")
     return 0
 
 

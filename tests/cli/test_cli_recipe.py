@@ -129,3 +129,24 @@ def test_the_readme_python_equivalent_gives_the_command_lines_weights(recipe_mod
     for ours, theirs in zip(scope["model"].get_weights(), cli.get_weights()):
         np.testing.assert_array_equal(ours, theirs)
     assert len(scope["translations"]) == 5
+
+
+def test_evaluate_all_references_scores_against_every_translation(recipe_model, fra_path):
+    """--all-references: each held-out input against all its translations in the data, shown
+    under the example; the scores are metrics' multi-reference ones (tests/test_metrics.py)."""
+    out, _, _ = recipe_model
+    res = run("evaluate", "--model", str(out), "--data", str(fra_path), "--beam", "1", "--show", "30",
+              "--all-references")
+    assert res.returncode == 0, res.stderr
+    pairs = load_pairs(fra_path, 400)
+    _, (held, _) = held_out_split(*pairs, 30)
+    every = {h: [t for s, t in zip(*pairs) if s == h] for h in held}
+    several = sum(len(v) > 1 for v in every.values())
+    assert several > 0                                 # the slice has inputs with several translations
+    assert f"(--all-references: {several} of 30 have several)" in res.stdout
+    for source in held:   # each example lists its references, the first as before, then the others
+        lines = "\n".join(["  reference  " + every[source][0]] + ["             " + t for t in every[source][1:]])
+        assert f"  input      {source}\n{lines}\n" in res.stdout
+    skip = run("evaluate", "--model", str(out), "--data", str(fra_path), "--skip", "400", "--num-samples", "5",
+               "--all-references")
+    assert skip.returncode == 2 and "--all-references scores the input sentences a model held out" in skip.stderr
