@@ -229,18 +229,21 @@ def test_fit_in_halves_is_reproducible_and_close_to_one_thread(forced, kind, buc
         np.testing.assert_allclose(a, b, rtol=0, atol=1e-9 * np.abs(b).max())
 
 
-def test_fit_in_halves_with_dropout_is_reproducible(forced):
-    two = _fit("gru", 2, dropout=0.2, recurrent_dropout=0.3)
-    again = _fit("gru", 2, dropout=0.2, recurrent_dropout=0.3)
+@pytest.mark.parametrize("kind", ["gru", "gru_luong_general_input_feeding", "stacked_bidirectional_luong_word"])
+def test_fit_in_halves_with_dropout_is_reproducible(forced, kind):
+    two = _fit(kind, 2, dropout=0.2, recurrent_dropout=0.3)
+    again = _fit(kind, 2, dropout=0.2, recurrent_dropout=0.3)
     assert forced and two[0] == again[0]
     assert all(a.tobytes() == b.tobytes() for a, b in zip(two[1], again[1]))
 
 
+@pytest.mark.parametrize("kind", ["lstm", "gru_luong_general_input_feeding"])
 @pytest.mark.parametrize("dropout", [0.0, 0.3])
-def test_dropout_draws_one_number_a_step_and_masks_differ_per_half(forced, monkeypatch, dropout):
+def test_dropout_draws_one_number_a_step_and_masks_differ_per_half(forced, monkeypatch, dropout, kind):
     """The second half repeats the first's samples: without dropout the halves' losses are
-    equal; with it each half draws masks of its own, so they differ."""
-    model = random_model("lstm", dropout=dropout, recurrent_dropout=dropout)
+    equal; with it each half draws masks of its own, so they differ (and no layer draws from
+    the model's rng, which both threads would share)."""
+    model = random_model(kind, dropout=dropout, recurrent_dropout=dropout)
     enc, dec, y = random_data(model, 4)
     batch = model._batch([np.concatenate([enc, enc]), np.concatenate([dec, dec])], np.concatenate([y, y]))
     parts, real = [], model._loss_and_grads
