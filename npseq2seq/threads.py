@@ -26,12 +26,15 @@ whole: handing work to another thread costs about 10–20 µs, more than a small
 (decoding one sentence).
 
 ``split_batch(fn, batch)`` is the coarse twin, for work whose rows stay independent from
-start to end (greedy decoding): the batch cut once, each block's whole call in its own
-thread, one hand-over per call instead of one per pass, OpenBLAS on one thread meanwhile
-(``blas.py``). Measured (README, "Both cores through batch halves"): on a busy machine
-0.60× one core's wall clock at the same CPU time; nearly idle 0.86× (char LSTM) and 0.95×
-(word + Luong) the whole batch's with OpenBLAS's own two threads, under the 15 % that would
-make two threads the default.
+start to end: the batch cut once, each block's whole call in its own thread, one hand-over
+per call instead of one per pass, OpenBLAS on one thread meanwhile (``blas.py``). Two users:
+greedy decoding (``decode/greedy.py``; each row's ids are the whole batch's) and training
+(``train/halves.py``: each half's forward and backward pass, the gradients added, equal to
+the whole batch's within rounding, ``tests/train/test_halves.py``). Measured (README, "Both
+cores through batch halves"): decoding on a busy machine 0.60× one core's wall clock at the
+same CPU time; nearly idle 0.86× (char LSTM) and 0.95× (word + Luong) the whole batch's with
+OpenBLAS's own two threads; training nearly idle 0.88–1.16× (LSTM) and 1.02–1.16× (GRU) the
+whole batch's: under the 15 % that would make two threads the default.
 """
 from __future__ import annotations
 

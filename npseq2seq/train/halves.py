@@ -23,7 +23,7 @@ batch's rows, which one GEMM sums in its own order and the halves sum as two par
 added. The difference is rounding (``tests/train/test_halves.py`` bounds it for every model
 kind, in float64 at 1e-12 of the gradient's scale); one training run is still
 reproducible, the same seed giving the same bits, as long as the number of threads stays
-the same. Measured: see ``train_halves`` in the README's speed section.
+the same. Measured: README, "Both cores through batch halves: training".
 """
 from __future__ import annotations
 

@@ -3,7 +3,10 @@ losses, gradients and weights after training steps are byte for byte those of on
 for every cell path (LSTM, GRU with and without reset_after, recurrent dropout, masks,
 packed batches, attention, stacked and bidirectional) and for batch sizes that do not
 halve evenly, including 1. The split is forced onto these tiny arrays by setting
-``MIN_ELEMENTS`` to 1, and each run checks that the worker thread really took rows."""
+``MIN_ELEMENTS`` to 1, and each run checks that the worker thread really took rows.
+These steps call ``_loss_and_grads`` directly, which splits rows only; ``fit`` and
+``train_on_batch`` with two threads train in batch halves instead (``train/halves.py``),
+within rounding of one thread, not bit for bit (``tests/train/test_halves.py``)."""
 import numpy as np
 import pytest
 
