@@ -11,6 +11,9 @@ the same way). It knows nothing of the layers: it asks the model for
   (and the compiled metrics updated from the same forward pass); ``training=True`` (Keras's
   ``training`` argument: dropout on) from ``fit`` and ``train_on_batch`` only, never from
   ``evaluate``, the validation loss or ``predict``;
+- ``_loss_count(batch)``: the divisor of a batch's loss, which each half of it is handed as
+  ``_loss_and_grads(..., count=)`` when it trains in halves on two threads (``halves.py``;
+  a model without it trains whole);
 - ``forward(enc, dec, steps)``: the probabilities, for ``predict``;
 - ``params``, ``param_names()``, ``rng``, ``config`` and ``vocab``.
 """
