@@ -33,7 +33,7 @@ greedy decoding (``decode/greedy.py``; each row's ids are the whole batch's) and
 the whole batch's within rounding, ``tests/train/test_halves.py``). Measured (README, "Both
 cores through batch halves"): decoding on a busy machine 0.60× one core's wall clock at the
 same CPU time; nearly idle 0.86× (char LSTM) and 0.95× (word + Luong) the whole batch's with
-OpenBLAS's own two threads; training nearly idle 0.88–1.16× (LSTM) and 1.02–1.16× (GRU) the
+OpenBLAS's own two threads; training nearly idle 1.10–1.16× (LSTM) and 1.02–1.24× (GRU) the
 whole batch's: under the 15 % that would make two threads the default. With one core held
 by another process the halves took 0.51–0.54× the whole batch's wall clock, but the whole
 batch on one OpenBLAS thread 0.44–0.49×: on a busy machine, ``OPENBLAS_NUM_THREADS=1``.
