@@ -24,13 +24,11 @@ def held_out(data: str, num_samples: int, n: int):
     """(inputs, first references, every reference of each input) of the held-out split."""
     from npseq2seq.cli.splits import held_out_pairs
     from npseq2seq.text import load_pairs
+    from npseq2seq.text.split import every_translation
 
     pairs = load_pairs(data, num_samples)
     inputs, references = held_out_pairs(pairs, {"held_out": n}, held_out_only=True)
-    every: dict[str, list[str]] = {}
-    for source, target in zip(*pairs):
-        every.setdefault(source, []).append(target)
-    return inputs, references, [every[source] for source in inputs]
+    return inputs, references, every_translation(*pairs, inputs)
 
 
 def scores(hypotheses, references, first: int) -> dict:

@@ -7,6 +7,7 @@ import time
 
 from .. import metrics
 from ..text import CORPUS_SIZES, load_pairs
+from ..text.split import every_translation
 from .args import (
     CORPUS_NAMES,
     UsageError,
@@ -85,10 +86,7 @@ def _held_out(args, trained, held_out):
     note = (f"the {held_out} input sentences held out of training (--held-out; their first "
             f"translation is the reference)")
     if args.all_references:   # the split holds every pair of an input out: all are unseen
-        translations = {}
-        for source, target in zip(*pairs):
-            translations.setdefault(source, []).append(target)
-        targets = [translations[source] for source in inputs]
+        targets = every_translation(*pairs, inputs)
         several = sum(len(t) > 1 for t in targets[:n])
         note = (f"the {held_out} input sentences held out of training (--held-out), each scored "
                 f"against all its translations (--all-references: {several} of {n} have several)")

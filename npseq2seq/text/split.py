@@ -21,7 +21,7 @@ import numpy as np
 
 from .checks import check_count, check_pairs
 
-__all__ = ["held_out_split"]
+__all__ = ["held_out_split", "every_translation"]
 
 Pairs = tuple[list[str], list[str]]
 
@@ -49,3 +49,13 @@ def held_out_split(input_texts: Sequence[str], target_texts: Sequence[str], n: i
         chosen = [k for k, text in enumerate(inputs) if text in held]
     return ([inputs[k] for k in train], [targets[k] for k in train]), \
         ([inputs[k] for k in chosen], [targets[k] for k in chosen])
+
+
+def every_translation(input_texts: Sequence[str], target_texts: Sequence[str],
+                      inputs: Sequence[str]) -> list[list[str]]:
+    """Each of ``inputs``' translations among the pairs, in file order (the first is the
+    reference ``held_out_split`` keeps): the references of a multi-reference score."""
+    translations: dict[str, list[str]] = {}
+    for source, target in zip(input_texts, target_texts):
+        translations.setdefault(source, []).append(target)
+    return [translations[source] for source in inputs]
