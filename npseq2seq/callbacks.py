@@ -23,8 +23,10 @@ from .train.callbacks import (
     History,
     LearningRateScheduler,
     ReduceLROnPlateau,
+    StepDecay,
     TerminateOnNaN,
 )
 
 __all__ = ["Callback", "CallbackList", "History", "EarlyStopping", "ReduceLROnPlateau",
-           "LearningRateScheduler", "CSVLogger", "TerminateOnNaN", "ModelCheckpoint", "Checkpointer"]
+           "LearningRateScheduler", "CSVLogger", "TerminateOnNaN", "ModelCheckpoint", "Checkpointer",
+           "StepDecay"]

@@ -42,7 +42,7 @@ LEVELS = {
     "train.callbacks.callback": 5, "train.callbacks.history": 5.1, "train.callbacks.learning_rate": 5,
     "train.callbacks.callback_list": 5.2, "train.callbacks.monitor_callback": 5.1,
     "train.callbacks.csv_logger": 5.1, "train.callbacks.terminate_on_nan": 5.1,
-    "train.callbacks.learning_rate_scheduler": 5.1,
+    "train.callbacks.learning_rate_scheduler": 5.1, "train.callbacks.step_decay": 5,
     "train.callbacks.early_stopping": 5.2, "train.callbacks.reduce_lr_on_plateau": 5.2,
     "train.callbacks.__init__": 5.5, "train.callbacks": 5.5,
     "train.batches": 5, "train.metrics": 5, "train.validation": 5, "train.halves": 5, "train.evaluation": 5.8,
@@ -74,7 +74,7 @@ LEVELS = {
     # Keras's callbacks gathered, as keras.callbacks (ModelCheckpoint from checkpointing)
     "callbacks": 16,
     # the command line on top: the shared helpers, a file per command, the parser over them
-    "cli.args": 16,
+    "cli.arg_types": 15, "cli.args": 16, "cli.callback_flags": 16.1,
     # the commands' robustness helpers: exit statuses, then paths to write, signals, streams,
     # stdin, memory limits and what a resumed run may take from its checkpoint
     "cli.exits": 15, "cli.outputs": 16, "cli.signals": 16, "cli.streams": 16, "cli.stdin": 16,

@@ -3,12 +3,10 @@ statuses, argument types, the training flags of ``demo`` and ``train``, and the 
 those flags describe (its rules are ``Seq2SeqConfig``'s; only the CLI's own are here)."""
 from __future__ import annotations
 
-import argparse
 import hashlib
 import json
 import re
 
-from ..checks import check_rate
 from ..decode import DEFAULT_LENGTH_PENALTY
 from ..model import Seq2Seq, Seq2SeqConfig
 from ..model.config import ATTENTION, CELLS
@@ -17,6 +15,7 @@ from ..optimizers import NAMES as OPTIMIZERS
 from ..optimizers import get as get_optimizer
 from ..text import CORPORA, CORPUS_SIZES, DEFAULT_MERGES, generated_corpus, vocab_class, vocab_levels
 from ..train.batches import check_bucketable
+from .arg_types import fraction, non_negative_int, positive_int, rate  # noqa: F401 (the commands import them from here)
 
 
 class UsageError(ValueError):
@@ -43,28 +42,6 @@ TRAIN_DEFAULTS = {"corpus": None, "num_samples": 10000, "held_out": None, "valid
 CONFIG_FLAGS = ("latent_dim", "cell", "dtype", "seed", "level", "teacher_forcing", "mask_zero", "attention",
                 "num_layers", "bidirectional", "mask_padding", "dropout", "recurrent_dropout", "reset_after",
                 "recurrent_activation", "input_feeding")
-
-
-def positive_int(text):
-    value = int(text)
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be a positive integer, got {text}")
-    return value
-
-
-def non_negative_int(text):
-    value = int(text)
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"must be a non-negative integer, got {text}")
-    return value
-
-
-def rate(text):
-    """A dropout rate: a number in [0, 1)."""
-    try:
-        return check_rate(float(text), "a rate")
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"must be a number in [0, 1), got {text}") from None
 
 
 def flag(key: str) -> str:

@@ -5,7 +5,9 @@ checked before any work (``outputs.py``); a resumed run writes where the user sa
 ``resume.RESUME_RULE``, never where the checkpoint says. ``--early-stopping`` and
 ``--reduce-lr-on-plateau`` add Keras's callbacks (their counters restart on ``--resume``,
 as Keras's restart with each ``fit``; the optimizer's reduced learning rate is in the
-checkpoint). ``--validation-held-out N`` validates on every pair of N input sentences
+checkpoint). ``--decay-from EPOCH`` lowers the rate by a factor each epoch from then on
+(``StepDecay``: a function of the epoch, so a resumed run keeps the uninterrupted run's
+rates). ``--validation-held-out N`` validates on every pair of N input sentences
 drawn at random, passed to ``fit`` as ``validation_data``, so those callbacks watch a
 ``val_loss`` of sentences from the whole file (Keras's ``--validation-split`` takes the
 last pairs, and fra.txt is sorted by length)."""
@@ -16,7 +18,6 @@ from pathlib import Path
 
 import numpy as np
 
-from ..callbacks import EarlyStopping, ReduceLROnPlateau
 from ..checkpointing import Checkpointer
 from ..io import ModelFileError, load_checkpoint
 from ..text import CORPUS_SIZES, DataError, load_pairs
@@ -36,6 +37,7 @@ from .args import (
     positive_int,
     training_arrays,
 )
+from .callback_flags import add_callback_args, check_callbacks, keras_callbacks
 from .exits import EXIT_TOO_BIG, WriteFailedError
 from .limits import check_training_memory
 from .outputs import check_name, check_outputs, space_warning
@@ -47,7 +49,8 @@ from .streams import stdout_failed
 
 # `train` flags a resumed run may change (default: the checkpoint's): how long, and where to.
 TRAIN_RESUMABLE = {"epochs": 100, "out": None, "checkpoint": None, "checkpoint_every": None,
-                   "early_stopping": None, "reduce_lr_on_plateau": None}
+                   "early_stopping": None, "reduce_lr_on_plateau": None,
+                   "decay_from": None, "decay_factor": None}
 
 
 def add_parser(sub):
@@ -80,15 +83,7 @@ def add_parser(sub):
                        help="checkpoint file (default: the --out path with .ckpt.npz)")
     train.add_argument("--checkpoint-every", type=positive_int, metavar="N",
                        help="save a checkpoint every N epochs (atomically)")
-    train.add_argument("--early-stopping", type=non_negative_int, metavar="PATIENCE",
-                       help="stop when the validation loss (--validation-held-out's or "
-                            "--validation-split's; the loss, without either) "
-                            "has not improved for PATIENCE epochs, and keep the best epoch's "
-                            "weights (Keras's EarlyStopping, restore_best_weights=True)")
-    train.add_argument("--reduce-lr-on-plateau", type=non_negative_int, nargs="?", const=10,
-                       metavar="PATIENCE", help="divide the learning rate by 10 when the validation "
-                                                "loss has not improved for PATIENCE epochs (default "
-                                                "10; Keras's ReduceLROnPlateau and its defaults)")
+    add_callback_args(train)
     train.add_argument("--show", type=non_negative_int, default=5,
                        help="decode this many training sentences at the end")
     # None everywhere: `train_settings` tells a flag the user gave from one left out
@@ -135,6 +130,7 @@ def train_settings(args, stored: dict | None) -> dict:
                              "file (moved?): give it with --data")
     check_variant(settings, given)
     check_validation(settings)
+    check_callbacks(settings)
     if settings["checkpoint"] is None:
         out = Path(check_name(settings["out"], "--out")[0])
         settings["checkpoint"] = str(out.with_name(out.name.removesuffix(".npz") + ".ckpt.npz"))
@@ -200,18 +196,6 @@ def _start(args):
                         on_error=checkpoint_failed, settings=settings, data_sha256=data_sha256)
     ckpt.set_model(model)   # now, not at fit's start: a Ctrl-C while the arrays are made saves too
     return model, settings, divided, ckpt
-
-
-def keras_callbacks(settings) -> list:
-    """The Keras callbacks the flags ask for, watching val_loss (loss without validation)."""
-    monitor = "val_loss" if settings["validation_split"] or settings.get("validation_held_out") else "loss"
-    callbacks = []
-    if settings.get("reduce_lr_on_plateau") is not None:
-        callbacks.append(ReduceLROnPlateau(monitor, patience=settings["reduce_lr_on_plateau"], verbose=1))
-    if settings.get("early_stopping") is not None:
-        callbacks.append(EarlyStopping(monitor, patience=settings["early_stopping"],
-                                       restore_best_weights=True, verbose=1))
-    return callbacks
 
 
 def _fit(model, ckpt, settings, pairs, validation):

@@ -143,7 +143,8 @@ def test_reduce_lr_on_plateau_traces_the_rate_as_keras(keras, keras_floatx, seed
     lambda epoch, lr: lr if epoch < 3 else lr * 0.7,
     lambda epoch: 0.1 / (1 + epoch),
     lambda epoch, lr: float(np.float32(lr * 0.9)),
-], ids=["decay-after-3", "one-argument", "float32-valued"])
+    np_callbacks.StepDecay(0.1, decay_from=4, factor=0.5),
+], ids=["decay-after-3", "one-argument", "float32-valued", "step-decay"])
 def test_learning_rate_scheduler_as_keras(keras, keras_floatx, schedule):
     logs_seq = _walk(np.random.default_rng(3))
     (_, k_trace), (_, n_trace) = _both(keras, keras_floatx,
