@@ -30,6 +30,14 @@ completed epoch, so the weights and the curve are those of an uninterrupted run 
 Checkpointer's guarantee, tested) and the CPU counted is that of the completed epochs only
 (an epoch cut short by a kill is neither counted nor kept). A run stopped by ``--stop-at``
 with ``--state`` writes no final result: it says how to go on.
+
+``--branch-from PATH`` measures a change made late in training without training the shared
+start again: the run starts from another measurement's ``--state`` checkpoint (its model,
+optimizer, shuffling RNG, curve and CPU seconds after its last whole epoch) under its own
+``--name`` and flags, which may differ from that measurement's only where a resumed
+``train`` may change them (``--epochs``, ``--decay-from``, ``--decay-factor``, ...): every
+setting that decided the weights so far must agree, or the run is refused naming it. Until
+the branch point the curve is the trunk's; the JSON says where it branched.
 """
 from __future__ import annotations
 
@@ -46,7 +54,7 @@ import numpy as np
 from npseq2seq import io, metrics
 from npseq2seq.callbacks import Callback
 from npseq2seq.cli import build_parser
-from npseq2seq.cli.args import new_model, new_vocab, training_arrays
+from npseq2seq.cli.args import TRAIN_DEFAULTS, flag, new_model, new_vocab, training_arrays
 from npseq2seq.cli.splits import held_out_pairs, validation_pairs
 from npseq2seq.cli.train import _load_training_pairs, keras_callbacks, train_settings
 from npseq2seq.text import load_pairs
@@ -140,6 +148,27 @@ def resume(path, name, flags):
     return model, state
 
 
+def branch(path, data, settings):
+    """(model, training state) of another measurement's --state checkpoint, refused unless its
+    flags decided the weights as ``settings`` would (``TRAIN_DEFAULTS``: all but what a resumed
+    ``train`` may change)."""
+    if not Path(path).is_file():
+        raise SystemExit(f"--branch-from {path}: no such file")
+    model, state = io.load_checkpoint(path)
+    recipe = state.get("recipe")
+    if not isinstance(recipe, dict) or not isinstance(recipe.get("flags"), list) \
+            or not all(isinstance(f, str) for f in recipe["flags"]):
+        raise SystemExit(f"--branch-from {path}: not a --state checkpoint of this script "
+                         f"(it holds {excerpt_state(recipe)})")
+    trunk = train_settings(build_parser().parse_args(["train", "--data", data, "--out", "unused.npz",
+                                                      *recipe["flags"]]), None)
+    differ = [k for k in TRAIN_DEFAULTS if trunk[k] != settings[k]]
+    if differ:
+        raise SystemExit(f"--branch-from {path}: its flags decided the weights otherwise: "
+                         + ", ".join(f"{flag(k)} {trunk[k]} there, {settings[k]} here" for k in differ))
+    return model, state
+
+
 def excerpt_state(recipe) -> str:
     if not isinstance(recipe, dict):
         return "no recipe measurement"
@@ -165,6 +194,9 @@ def main(argv=None):
     p.add_argument("--show", type=int, default=40, help="translations kept in the JSON")
     p.add_argument("--state", help="a resumable checkpoint of this measurement, written after every "
                                    "epoch; if it exists, the run continues from it")
+    p.add_argument("--branch-from", metavar="PATH",
+                   help="start from another measurement's --state checkpoint, whose flags must agree "
+                        "with these wherever they decided the weights (see the module's docstring)")
     args = p.parse_args(ours)
     train_args = build_parser().parse_args(["train", "--data", args.data, "--out", args.save or "unused.npz",
                                             *flags])
@@ -177,11 +209,17 @@ def main(argv=None):
                          "counters, so a resumed run would not be the uninterrupted one; measure those "
                          "flags without --state")
     model, state = resume(args.state, args.name, flags) if args.state else (None, None)
-    if model is None:
-        model = new_model(new_vocab(pairs, settings), settings)
-    else:
+    if model is not None:      # this measurement's own --state: continue it (a branch's too)
+        branched = state["recipe"].get("branched")
         print(json.dumps({"resumed": args.state, "epoch": state["epoch"],
                           "train_cpu_s": state["recipe"]["train_cpu_s"]}), flush=True)
+    elif args.branch_from:
+        model, state = branch(args.branch_from, args.data, settings)
+        branched = {"from": state["recipe"].get("name"), "epoch": state["epoch"],
+                    "flags": state["recipe"]["flags"]}
+        print(json.dumps({"branched": args.branch_from, **branched}), flush=True)
+    else:
+        model, branched = new_model(new_vocab(pairs, settings), settings), None
     pairs, validation = validation_pairs(pairs, settings)   # (the vocabulary is of both, as train's)
     x, y = training_arrays(model, pairs)
     validation_data = None if validation is None else training_arrays(model, validation)
@@ -193,7 +231,7 @@ def main(argv=None):
     callbacks = [*keras_callbacks(settings), budget]
     if args.state:
         callbacks.append(SaveState(args.state, budget, state["history"] if state else {},
-                                   name=args.name, flags=flags))
+                                   name=args.name, flags=flags, branched=branched))
     with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
         model.fit(x, y, batch_size=settings["batch_size"], epochs=settings["epochs"],
                   validation_split=settings["validation_split"], validation_data=validation_data,
@@ -213,7 +251,7 @@ def main(argv=None):
               "vocab": [model.vocab.num_encoder_tokens, model.vocab.num_decoder_tokens],
               "params": int(sum(w.size for w in model.params)),
               "budget_s": args.budget, "train_cpu_s": budget.train_cpu(), "curve": budget.curve,
-              "stopped_by_wall_clock": budget.stopped_by_clock,
+              "stopped_by_wall_clock": budget.stopped_by_clock, "branched": branched,
               "final": final, "peak_rss_mb": peak_rss_mb(),
               "one_hot": args.one_hot, "array_mb": sum(a.nbytes for a in (*x, y)) / 2**20,
               "translations": [{"input": i, "reference": r, "output": h}

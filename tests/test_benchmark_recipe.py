@@ -71,6 +71,44 @@ def test_a_recipe_run_resumed_from_its_state_ends_as_an_uninterrupted_one(fra_pa
                          "--num-samples", "300", "--held-out", "20"])
 
 
+def test_a_branch_from_a_trunks_state_is_the_run_with_the_branchs_flags(fra_path, tmp_path):
+    """--branch-from: a trunk of 2 epochs, then a branch whose learning rate halves from epoch
+    3, ends with the weights and curve of one run with the branch's flags from the start (the
+    decay leaves the first 2 epochs as they were); flags that decided the weights otherwise
+    are refused, naming them."""
+    import numpy as np
+
+    from npseq2seq import io
+
+    common = ["--num-samples", "300", "--held-out", "20", "--latent-dim", "8", "--validation-split", "0",
+              "--padding", "zero", "--bucket-by-length"]
+
+    def run(name, flags, *extra):
+        return recipe_fra.main(["--name", name, "--data", str(fra_path), "--budget", "600", "--eval-every", "0",
+                                "--eval-n", "10", "--out", str(tmp_path / f"{name}.json"),
+                                "--save", str(tmp_path / f"{name}.npz"), *extra, "--", *common, *flags])
+
+    branch_flags = ["--epochs", "3", "--decay-from", "3"]
+    whole = run("whole", branch_flags)
+    trunk = run("trunk", ["--epochs", "2"], "--state", str(tmp_path / "trunk.state.npz"))
+    branch = run("branch", branch_flags, "--branch-from", str(tmp_path / "trunk.state.npz"),
+                 "--state", str(tmp_path / "branch.state.npz"))
+    assert branch["branched"] == {"from": "trunk", "epoch": 2, "flags": [*common, "--epochs", "2"]}
+    assert branch["curve"][:2] == trunk["curve"] and len(branch["curve"]) == 3
+    keys = ("loss", "chrf", "bleu")
+    assert [[p[k] for k in keys] for p in branch["curve"]] == [[p[k] for k in keys] for p in whole["curve"]]
+    assert branch["curve"][2]["learning_rate"] == whole["curve"][2]["learning_rate"] == float(np.float32(0.0005))
+    assert branch["final"]["chrf"] == whole["final"]["chrf"]
+    a, b = io.load_model(tmp_path / "whole.npz"), io.load_model(tmp_path / "branch.npz")
+    assert all(np.array_equal(x, y) for x, y in zip(a.get_weights(), b.get_weights()))
+    with pytest.raises(SystemExit, match="--latent-dim 8 there, 16 here"):
+        recipe_fra.main(["--name", "bad", "--data", str(fra_path), "--branch-from", str(tmp_path / "trunk.state.npz"),
+                         "--", *common, "--latent-dim", "16", "--epochs", "3"])
+    with pytest.raises(SystemExit, match="no such file"):
+        recipe_fra.main(["--name", "bad", "--data", str(fra_path), "--branch-from", str(tmp_path / "none.npz"),
+                         "--", *common])
+
+
 def test_a_recipe_measurement_validates_on_held_out_sentences_and_stops_early(fra_path, tmp_path):
     """--validation-held-out N --early-stopping P: fit gets `train`'s validation pairs, the
     curve its val_loss, and EarlyStopping watches it; --state still refuses the callbacks."""
