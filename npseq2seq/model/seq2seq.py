@@ -74,7 +74,8 @@ class Seq2Seq(LayeredWeights, Inference, Trainer):
     RNN states (``model/attentive_decoder.py``).
     """
 
-    kind = "seq2seq"    # the model file's name for this model (io)
+    kind = "seq2seq"          # the model file's name for this model (io)
+    trains_in_halves = True   # its loss divides by a count given (_loss_count): train/halves.py
 
     def __init__(self, num_encoder_tokens, num_decoder_tokens=None, latent_dim: int = 256,
                  cell: str = "lstm", dtype="float32", seed: int | None = None, vocab=None,

@@ -36,9 +36,10 @@ MIN_ROWS = 16      # rows a half below which a batch trains whole (a bucketed ba
 
 
 def splits(model, batch) -> bool:
-    """Whether ``batch`` trains in halves: two threads or more, a model that can divide its
-    loss by a count given (``_loss_count``), and at least ``MIN_ROWS`` rows a half."""
-    return (threads.get_num_threads() > 1 and hasattr(model, "_loss_count")
+    """Whether ``batch`` trains in halves: two threads or more, a model that declares it can
+    (``trains_in_halves``: its loss divides by a count given, ``_loss_count``), and at least
+    ``MIN_ROWS`` rows a half."""
+    return (threads.get_num_threads() > 1 and model.trains_in_halves
             and len(batch.dec) >= 2 * MIN_ROWS)
 
 

@@ -12,8 +12,8 @@ the same way). It knows nothing of the layers: it asks the model for
   ``training`` argument: dropout on) from ``fit`` and ``train_on_batch`` only, never from
   ``evaluate``, the validation loss or ``predict``;
 - ``_loss_count(batch)``: the divisor of a batch's loss, which each half of it is handed as
-  ``_loss_and_grads(..., count=)`` when it trains in halves on two threads (``halves.py``;
-  a model without it trains whole);
+  ``_loss_and_grads(..., count=)`` when it trains in halves on two threads (``halves.py``),
+  for a model that declares ``trains_in_halves = True`` (the default, False, trains whole);
 - ``forward(enc, dec, steps)``: the probabilities, for ``predict``;
 - ``params``, ``param_names()``, ``rng``, ``config`` and ``vocab``.
 """
@@ -50,6 +50,7 @@ class NonFiniteLoss(FloatingPointError):
 class Trainer(Evaluation):
     optimizer = None
     stop_training = False         # a callback sets it to end fit, as in Keras
+    trains_in_halves = False      # whether two threads may train a batch in halves (halves.py)
 
     def compile(self, optimizer="rmsprop", loss="categorical_crossentropy", *, metrics=None) -> None:
         """Keras's compile: the optimizer, the loss and ``metrics`` (None or ["accuracy"])."""

@@ -304,3 +304,20 @@ def test_one_thread_never_goes_through_halves(monkeypatch):
     reference._apply_gradients(grads)
     assert float.hex(float(loss)) == float.hex(float(ref_loss))
     assert all(a.tobytes() == b.tobytes() for a, b in zip(model.get_weights(), reference.get_weights()))
+
+
+def test_only_a_model_that_declares_it_trains_in_halves(monkeypatch):
+    """``trains_in_halves``: Seq2Seq declares it; RepeatSeq2Seq (addition_rnn's model,
+    without ``_loss_count``) keeps the Trainer's False and trains whole on two threads."""
+    from npseq2seq.model import RepeatSeq2Seq
+
+    monkeypatch.setattr(threads, "_pool", threads._Pool(2))
+    threads.set_num_threads(2)
+    try:
+        model = random_model("lstm")
+        batch = model._batch(*(lambda e, d, y: ([e, d], y))(*random_data(model, 2 * halves.MIN_ROWS)))
+        assert halves.splits(model, batch)
+        repeat = RepeatSeq2Seq(5, 6, 3, 8, seed=0)
+        assert not repeat.trains_in_halves and not halves.splits(repeat, batch)
+    finally:
+        threads.set_num_threads(1)
