@@ -31,6 +31,12 @@ Checkpointer's guarantee, tested) and the CPU counted is that of the completed e
 (an epoch cut short by a kill is neither counted nor kept). A run stopped by ``--stop-at``
 with ``--state`` writes no final result: it says how to go on.
 
+``--shadow-ema M [M ...]`` also keeps, beside training and without touching it, the
+exponential moving average of the weights that Keras's ``use_ema=True`` optimizers keep
+(``average = M·average + (1 − M)·weights`` after every step, in the weights' dtype; here
+from the run's first step, or from the branch point), one per momentum M, and scores each on
+all the held-out pairs at the end (``final_ema`` in the JSON); its CPU time is not counted.
+
 ``--branch-from PATH`` measures a change made late in training without training the shared
 start again: the run starts from another measurement's ``--state`` checkpoint (its model,
 optimizer, shuffling RNG, curve and CPU seconds after its last whole epoch) under its own
@@ -118,6 +124,39 @@ class CpuBudget(Callback):
             self.model.stop_training = True
 
 
+class ShadowAverages(Callback):
+    """Keras's ``use_ema`` average of the weights for each momentum, updated after every
+    step (``average = m·average + (1 − m)·weights``; the first step's average is the
+    weights), kept apart from the model; its CPU seconds go to ``budget.spent_elsewhere``."""
+
+    def __init__(self, momenta, budget):
+        super().__init__()
+        self.momenta, self.budget, self.averages = momenta, budget, None
+
+    def on_train_batch_end(self, batch, logs=None):
+        before = time.process_time()
+        params = self.model.params
+        if self.averages is None:
+            self.averages = {m: [p.copy() for p in params] for m in self.momenta}
+        else:
+            for m, averages in self.averages.items():
+                momentum = np.asarray(m, params[0].dtype)
+                rest = np.asarray(1, params[0].dtype) - momentum
+                for average, p in zip(averages, params):
+                    average *= momentum
+                    average += rest * p
+        self.budget.spent_elsewhere += time.process_time() - before
+
+    def scores(self, held) -> dict:
+        """Each average's scores on ``held``, the model's own weights put back after."""
+        own, result = self.model.get_weights(), {}
+        for m, averages in (self.averages or {}).items():
+            self.model.set_weights(averages)
+            result[str(m)] = scores(self.model, *held)[0]
+        self.model.set_weights(own)
+        return result
+
+
 class SaveState(Callback):
     """After each epoch (after CpuBudget's evaluation), the --state checkpoint, atomically."""
 
@@ -194,6 +233,8 @@ def main(argv=None):
     p.add_argument("--show", type=int, default=40, help="translations kept in the JSON")
     p.add_argument("--state", help="a resumable checkpoint of this measurement, written after every "
                                    "epoch; if it exists, the run continues from it")
+    p.add_argument("--shadow-ema", type=float, nargs="+", metavar="M", default=[],
+                   help="also score Keras's use_ema average of the weights, with these momenta")
     p.add_argument("--branch-from", metavar="PATH",
                    help="start from another measurement's --state checkpoint, whose flags must agree "
                         "with these wherever they decided the weights (see the module's docstring)")
@@ -229,6 +270,12 @@ def main(argv=None):
     budget = CpuBudget(args.budget, args.eval_every, held, args.eval_n, args.stop_at,
                        resumed=state and state["recipe"])
     callbacks = [*keras_callbacks(settings), budget]
+    shadows = ShadowAverages(args.shadow_ema, budget) if args.shadow_ema else None
+    if shadows:
+        if args.state:
+            raise SystemExit("--shadow-ema: the averages are not kept in the --state checkpoint; "
+                             "measure them without --state")
+        callbacks.insert(0, shadows)
     if args.state:
         callbacks.append(SaveState(args.state, budget, state["history"] if state else {},
                                    name=args.name, flags=flags, branched=branched))
@@ -245,6 +292,7 @@ def main(argv=None):
                           "go_on": "run the same command again"}), flush=True)
         return None
     final, hyps = scores(model, *held)
+    final_ema = shadows.scores(held) if shadows else None
     result = {"name": args.name, "flags": flags, "settings": {k: v for k, v in settings.items() if k != "out"},
               "train_pairs": len(pairs[0]), "held_out_pairs": len(held[0]),
               "validation_pairs": 0 if validation is None else len(validation[0]),
@@ -252,7 +300,7 @@ def main(argv=None):
               "params": int(sum(w.size for w in model.params)),
               "budget_s": args.budget, "train_cpu_s": budget.train_cpu(), "curve": budget.curve,
               "stopped_by_wall_clock": budget.stopped_by_clock, "branched": branched,
-              "final": final, "peak_rss_mb": peak_rss_mb(),
+              "final": final, "final_ema": final_ema, "peak_rss_mb": peak_rss_mb(),
               "one_hot": args.one_hot, "array_mb": sum(a.nbytes for a in (*x, y)) / 2**20,
               "translations": [{"input": i, "reference": r, "output": h}
                                for i, r, h in list(zip(*held, hyps))[:args.show]],
@@ -263,7 +311,8 @@ def main(argv=None):
     out.write_text(json.dumps(result, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
     if args.save:
         model.save(args.save)
-    print(json.dumps({"final": final, "train_cpu_s": result["train_cpu_s"], "peak_rss_mb": result["peak_rss_mb"]}))
+    print(json.dumps({"final": final, "final_ema": final_ema, "train_cpu_s": result["train_cpu_s"],
+                      "peak_rss_mb": result["peak_rss_mb"]}))
     return result
 
 

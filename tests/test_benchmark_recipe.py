@@ -175,3 +175,50 @@ def test_recipe_rescore_scores_a_saved_model_both_ways(fra_path, tmp_path):
     for row in rows:   # an exact match of the first reference is one of any reference
         assert row["all_references"]["exact"] >= row["first_reference"]["exact"]
         assert set(row["first_reference"]) == {"chrf", "bleu", "cer", "exact", "chrf_first5", "chrf_rest"}
+
+
+def test_shadow_averages_are_keras_use_ema_averages_and_leave_training_alone(fra_path, tmp_path):
+    """--shadow-ema: the average after every step is Keras's use_ema average of the weights
+    (replayed here from the weights each step left), the run's weights and curve are the run's
+    without it, and every momentum is scored at the end."""
+    import numpy as np
+
+    from npseq2seq import Seq2Seq
+    from npseq2seq.callbacks import Callback
+    from tests.gradutil import random_batch
+
+    class Steps(Callback):
+        def __init__(self):
+            super().__init__()
+            self.weights = []
+
+        def on_train_batch_end(self, batch, logs=None):
+            self.weights.append([p.copy() for p in self.model.params])
+
+    x_enc, x_dec, y = random_batch(np.random.default_rng(0), 24, 4, 3, 5, 6)
+    model = Seq2Seq(5, 6, 4, seed=3)
+    model.compile("rmsprop")
+    budget = recipe_fra.CpuBudget(1e9, 1e9, None, 0)
+    shadows, steps = recipe_fra.ShadowAverages([0.5, 0.9], budget), Steps()
+    model.fit([x_enc, x_dec], y, batch_size=8, epochs=2, verbose=0, callbacks=[shadows, steps])
+    assert len(steps.weights) == 6
+    for m in (0.5, 0.9):
+        m32 = np.float32(m)
+        replay = [w.copy() for w in steps.weights[0]]
+        for weights in steps.weights[1:]:
+            replay = [m32 * a + (np.float32(1) - m32) * w for a, w in zip(replay, weights)]
+        assert all(a.tobytes() == b.tobytes() for a, b in zip(replay, shadows.averages[m]))
+    assert all(a.tobytes() == b.tobytes() for a, b in zip(model.params, steps.weights[-1]))
+
+    common = ["--num-samples", "300", "--held-out", "20", "--latent-dim", "8", "--validation-split", "0",
+              "--padding", "zero", "--bucket-by-length", "--epochs", "2"]
+    runs = [recipe_fra.main(["--name", name, "--data", str(fra_path), "--budget", "600", "--eval-n", "10",
+                             "--out", str(tmp_path / f"{name}.json"), *extra, "--", *common])
+            for name, extra in (("plain", []), ("shadowed", ["--shadow-ema", "0.9", "0.99"]))]
+    assert runs[0]["final"]["chrf"] == runs[1]["final"]["chrf"]
+    assert [p["loss"] for p in runs[0]["curve"]] == [p["loss"] for p in runs[1]["curve"]]
+    assert sorted(runs[1]["final_ema"]) == ["0.9", "0.99"] and runs[0]["final_ema"] is None
+    assert all(scored["n"] == 20 for scored in runs[1]["final_ema"].values())
+    with pytest.raises(SystemExit, match="--shadow-ema: the averages are not kept in the --state"):
+        recipe_fra.main(["--name", "x", "--data", str(fra_path), "--shadow-ema", "0.9",
+                         "--state", str(tmp_path / "s.npz"), "--", *common])
