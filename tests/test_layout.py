@@ -28,7 +28,7 @@ LEVELS = {
     "layers.dense": 2, "layers.embedding": 2, "layers.attention": 2, "layers.dropout": 2, "layers.masking": 2,
     "layers.additive_attention": 3, "layers.bahdanau_attention": 3, "layers.__init__": 4,
     "layers": 4, "losses": 1,
-    "optimizers.arguments": 0, "optimizers.clipping": 1, "optimizers.state": 1, "optimizers.base": 2,
+    "optimizers.arguments": 0, "optimizers.clipping": 1, "optimizers.ema": 1, "optimizers.state": 1, "optimizers.base": 2,
     "optimizers.sgd": 3, "optimizers.rmsprop": 3, "optimizers.adam": 3,
     "optimizers.__init__": 4, "optimizers": 4,
     "text.errors": 0, "text.checks": 0, "text.pairs": 1, "text.split": 1, "text.truecase": 0, "text.corpora": 1, "text.tokenizer": 1,

@@ -32,9 +32,10 @@ class Adam(Optimizer):
 
     def __init__(self, learning_rate=0.001, beta_1=0.9, beta_2=0.999, epsilon=1e-7,
                  amsgrad=False, clipnorm=None, clipvalue=None, global_clipnorm=None,
-                 name=None):
+                 use_ema=False, ema_momentum=0.99, ema_overwrite_frequency=None, name=None):
         super().__init__(learning_rate, clipnorm=clipnorm, clipvalue=clipvalue,
-                         global_clipnorm=global_clipnorm, name=name)
+                         global_clipnorm=global_clipnorm, use_ema=use_ema, ema_momentum=ema_momentum,
+                         ema_overwrite_frequency=ema_overwrite_frequency, name=name)
         self.beta_1 = check_real("beta_1", beta_1, low=0.0, high=1.0, high_open=True,
                                  expected="a float in [0, 1)")
         self.beta_2 = check_real("beta_2", beta_2, low=0.0, high=1.0, high_open=True,

@@ -19,7 +19,11 @@ carries such a gradient so that the update is the same (measured against keras
 3.15.1; ``tests/model/test_parity_variants.py``): a rule's step receives the dense sum as
 ``g`` and the summed squares as ``g2``.
 
-Not implemented: weight_decay, EMA, loss scaling, gradient accumulation and
+``use_ema`` keeps Keras's moving average of the weights (ema.py): an ``average`` slot per
+weight, before the rule's slots as in Keras's ``optimizer.variables``, updated after each
+step; ``fit`` ends by ``finalize_variable_values`` (the weights become the averages).
+
+Not implemented: weight_decay, loss scaling, gradient accumulation and
 learning-rate schedules (``from_config`` accepts a Keras config only with those
 at their defaults).
 """
@@ -32,13 +36,13 @@ import numpy as np
 from ..ops import RowGradient
 from .arguments import as_dtype, check_real
 from .clipping import check_clipping, clip_gradients
+from .ema import average_step, check_ema, overwrite
 from .state import SlotState, check_built_for, check_params
 
 # Keras base-optimizer arguments that a Keras config carries but this module does not
 # implement; from_config accepts them only at their inert default values.
 _KERAS_ONLY_DEFAULTS = {
-    "weight_decay": None, "use_ema": False, "ema_momentum": 0.99,
-    "ema_overwrite_frequency": None, "loss_scale_factor": None,
+    "weight_decay": None, "loss_scale_factor": None,
     "gradient_accumulation_steps": None, "decay": None,
 }
 
@@ -55,10 +59,13 @@ class Optimizer(SlotState):
     uses_squares = True   # whether _update_step reads g2: a RowGradient's squares cost a scatter-add
 
     def __init__(self, learning_rate, clipnorm=None, clipvalue=None,
-                 global_clipnorm=None, name=None):
+                 global_clipnorm=None, use_ema=False, ema_momentum=0.99,
+                 ema_overwrite_frequency=None, name=None):
         self.learning_rate = learning_rate  # validated by the property setter
         self.clipnorm, self.clipvalue, self.global_clipnorm = check_clipping(
             clipnorm, clipvalue, global_clipnorm)
+        self.use_ema, self.ema_momentum, self.ema_overwrite_frequency = check_ema(
+            use_ema, ema_momentum, ema_overwrite_frequency)
         if name is None:
             name = self._default_name
         if not isinstance(name, str):
@@ -115,8 +122,12 @@ class Optimizer(SlotState):
                                  f"has shape {p.shape}")
 
         grads = clip_gradients(grads, self.clipnorm, self.clipvalue, self.global_clipnorm)
+        first = self._iterations == 0
         for i, (p, g) in enumerate(zip(params, grads)):
-            if g is None:
+            slots = {name: arrays[i] for name, arrays in self._slots.items()}
+            if g is None:    # left alone; Keras's average still takes in every weight
+                if self.use_ema:
+                    average_step(p, slots["average"], self.ema_momentum, first)
                 continue
             g2 = None
             if isinstance(g, RowGradient):   # the dense sum, but g**2 summed row by row
@@ -124,16 +135,31 @@ class Optimizer(SlotState):
                     g2 = g.squares().astype(p.dtype, copy=False)
                 g = g.dense()
             g, lr = g.astype(p.dtype, copy=False), as_dtype(self._learning_rate, p.dtype)
-            slots = {name: arrays[i] for name, arrays in self._slots.items()}
             for piece in _pieces(p, g, g2, slots):
                 self._update_step(*piece, lr)
+                if self.use_ema:   # elementwise, so piece by piece while the piece is in cache
+                    average_step(piece[0], piece[3]["average"], self.ema_momentum, first)
+        if self.use_ema and self.ema_overwrite_frequency \
+                and (self._iterations + 1) % self.ema_overwrite_frequency == 0:
+            overwrite(params, self._slots["average"])
         self._iterations += 1
         return self._iterations
+
+    def finalize_variable_values(self, params) -> None:
+        """Keras's last word on the weights, which ``fit`` calls when it ends: with
+        ``use_ema``, the weights become their moving averages. (Before any update there is
+        no average: the weights stay; Keras would have put its zero-initialised ones in.)"""
+        if self.use_ema and self._slots is not None:
+            overwrite(list(params), self._slots["average"])
 
     def apply_gradients(self, grads_and_vars) -> int:
         """Keras-style ``apply_gradients(zip(grads, params))``; same as ``update``."""
         pairs = list(grads_and_vars)
         return self.update([p for _, p in pairs], [g for g, _ in pairs])
+
+    def _all_slot_groups(self):
+        """Keras's build order: the moving averages (use_ema) first, then the rule's slots."""
+        return ([("average",)] if self.use_ema else []) + self._slot_groups()
 
     def _update_step(self, w, g, g2, slots, lr):
         """One parameter's step, in place on w and its ``slots`` (name → array shaped
@@ -147,13 +173,15 @@ class Optimizer(SlotState):
         """Constructor arguments (JSON-serialisable), Keras's ``get_config`` keys."""
         return {"name": self.name, "learning_rate": self._learning_rate,
                 "clipnorm": self.clipnorm, "global_clipnorm": self.global_clipnorm,
-                "clipvalue": self.clipvalue}
+                "clipvalue": self.clipvalue, "use_ema": self.use_ema,
+                "ema_momentum": self.ema_momentum,
+                "ema_overwrite_frequency": self.ema_overwrite_frequency}
 
     @classmethod
     def from_config(cls, config: dict):
         """Rebuild from ``get_config()``; also accepts a Keras optimizer's config.
 
-        Keras-only arguments (weight_decay, use_ema, ...) are accepted only at
+        Keras-only arguments (weight_decay, loss_scale_factor, ...) are accepted only at
         their inert defaults, since this module does not implement them.
         """
         config = dict(config)

@@ -35,9 +35,10 @@ class RMSprop(Optimizer):
 
     def __init__(self, learning_rate=0.001, rho=0.9, momentum=0.0, epsilon=1e-7,
                  centered=False, clipnorm=None, clipvalue=None, global_clipnorm=None,
-                 name=None):
+                 use_ema=False, ema_momentum=0.99, ema_overwrite_frequency=None, name=None):
         super().__init__(learning_rate, clipnorm=clipnorm, clipvalue=clipvalue,
-                         global_clipnorm=global_clipnorm, name=name)
+                         global_clipnorm=global_clipnorm, use_ema=use_ema, ema_momentum=ema_momentum,
+                         ema_overwrite_frequency=ema_overwrite_frequency, name=name)
         self.rho = check_real("rho", rho, low=0.0, high=1.0,
                               expected="a float between [0, 1]")
         self.momentum = check_real("momentum", momentum, low=0.0, high=1.0,

@@ -24,9 +24,11 @@ class SGD(Optimizer):
     uses_squares = False
 
     def __init__(self, learning_rate=0.01, momentum=0.0, nesterov=False, clipnorm=None,
-                 clipvalue=None, global_clipnorm=None, name=None):
+                 clipvalue=None, global_clipnorm=None, use_ema=False, ema_momentum=0.99,
+                 ema_overwrite_frequency=None, name=None):
         super().__init__(learning_rate, clipnorm=clipnorm, clipvalue=clipvalue,
-                         global_clipnorm=global_clipnorm, name=name)
+                         global_clipnorm=global_clipnorm, use_ema=use_ema, ema_momentum=ema_momentum,
+                         ema_overwrite_frequency=ema_overwrite_frequency, name=name)
         self.momentum = check_real("momentum", momentum, low=0.0, high=1.0,
                                    expected="a float between [0, 1]")
         self.nesterov = check_bool("nesterov", nesterov)

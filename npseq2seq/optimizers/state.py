@@ -33,15 +33,19 @@ class SlotState:
         """
         return []
 
+    def _all_slot_groups(self) -> list[tuple[str, ...]]:
+        """Every slot group in Keras's order (Optimizer puts use_ema's averages first)."""
+        return self._slot_groups()
+
     def _slot_keys(self, n_params):
-        return [f"{name}_{i}" for group in self._slot_groups()
+        return [f"{name}_{i}" for group in self._all_slot_groups()
                 for i in range(n_params) for name in group]
 
     def build(self, params) -> None:
         """Create the zero slots for ``params`` (done by the first update if not called)."""
         params = check_params(params)
         self._slots = {name: [np.zeros_like(p) for p in params]
-                       for group in self._slot_groups() for name in group}
+                       for group in self._all_slot_groups() for name in group}
         self._built_specs = [(p.shape, p.dtype) for p in params]
 
     def get_state(self) -> dict[str, np.ndarray]:

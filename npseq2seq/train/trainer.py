@@ -144,6 +144,8 @@ class Trainer(Evaluation):
                       f"{1000 * seconds / steps:.0f}ms/step - {metrics}", flush=True)
             if self.stop_training:
                 break
+        if epochs > 0:   # as Keras, before on_train_end: use_ema's averages become the weights
+            self.optimizer.finalize_variable_values(self.params)
         callbacks.on_train_end(logs)
         return callbacks.history
 

@@ -12,7 +12,8 @@ from npseq2seq.optimizers import SGD, Adam, RMSprop
                                RMSprop(0.01, rho=0.8, momentum=0.1, epsilon=1e-6,
                                        centered=True, global_clipnorm=3.0, name="r"),
                                Adam(0.02, beta_1=0.8, beta_2=0.99, epsilon=1e-8,
-                                    amsgrad=True, clipnorm=2.0)])
+                                    amsgrad=True, clipnorm=2.0),
+                               RMSprop(use_ema=True, ema_momentum=0.9, ema_overwrite_frequency=5)])
 def test_config_round_trip(o):
     config = json.loads(json.dumps(o.get_config()))
     again = type(o).from_config(config)
@@ -22,15 +23,14 @@ def test_config_round_trip(o):
 
 
 def test_from_config_takes_keras_only_arguments_only_at_their_inert_defaults():
-    """Arguments npseq2seq does not implement (weight_decay, use_ema, ...) pass through
-    from_config at their do-nothing values and are refused at any other. (That Keras's own
-    get_config() reads back, and the defaults match Keras's: test_parity.py.)"""
-    inert = {"weight_decay": None, "use_ema": False, "ema_momentum": 0.99,
-             "ema_overwrite_frequency": None, "loss_scale_factor": None,
+    """Arguments npseq2seq does not implement (weight_decay, loss_scale_factor, ...) pass
+    through from_config at their do-nothing values and are refused at any other. (That
+    Keras's own get_config() reads back, and the defaults match Keras's: test_parity.py.)"""
+    inert = {"weight_decay": None, "loss_scale_factor": None,
              "gradient_accumulation_steps": None}
     config = Adam(0.02, beta_2=0.99).get_config()
     assert Adam.from_config({**config, **inert}).get_config() == config
-    for key, active in [("weight_decay", 0.01), ("use_ema", True),
+    for key, active in [("weight_decay", 0.01), ("loss_scale_factor", 2.0),
                         ("gradient_accumulation_steps", 2)]:
         with pytest.raises(ValueError, match=f"{key}.*Received: {key}={active}"):
             Adam.from_config({**config, **inert, key: active})

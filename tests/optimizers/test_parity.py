@@ -37,6 +37,11 @@ CASES = [
     ("Adam", dict()),
     ("Adam", dict(learning_rate=0.01, amsgrad=True)),
     ("Adam", dict(learning_rate=0.01, beta_1=0.8, beta_2=0.95, epsilon=1e-3)),
+    # use_ema: the moving average of the weights as a slot before the rule's; overwriting
+    # the weights with it every k-th step
+    ("RMSprop", dict(use_ema=True, ema_momentum=0.9)),
+    ("Adam", dict(learning_rate=0.01, use_ema=True, ema_overwrite_frequency=3)),
+    ("SGD", dict(learning_rate=0.1, momentum=0.9, use_ema=True, ema_momentum=0.5, ema_overwrite_frequency=7)),
 ]
 # (clip arguments, tolerance check or None for bitwise). Norm clipping needs a sum of
 # squares, which TF's reduce_sum adds in another order than NumPy's: the norm can then
@@ -133,17 +138,18 @@ def test_float64_adam_needs_float32_betas(keras):
     assert _max_diff(params, theirs) > 1e-10
 
 
-def test_slot_names_follow_keras_variable_order(keras):
-    k_opt = keras.optimizers.Adam(amsgrad=True)
+@pytest.mark.parametrize("use_ema", [False, True])
+def test_slot_names_follow_keras_variable_order(keras, use_ema):
+    k_opt = keras.optimizers.Adam(amsgrad=True, use_ema=use_ema)
     k_opt.build([keras.Variable(np.zeros(s, "float32"), name=f"w{i}")
                  for i, s in enumerate(SHAPES)])
-    n_opt = npopt.Adam(amsgrad=True)
+    n_opt = npopt.Adam(amsgrad=True, use_ema=use_ema)
     n_opt.build([np.zeros(s, "float32") for s in SHAPES])
     keras_names = [v.name for v in k_opt.variables]
     ours = list(n_opt.get_state())
     assert keras_names[:2] == ["iteration", "learning_rate"] and ours[:2] == [
         "iterations", "learning_rate"]
-    assert len(keras_names) == len(ours) == 2 + 3 * len(SHAPES)
+    assert len(keras_names) == len(ours) == 2 + (3 + use_ema) * len(SHAPES)
     for k_name, n_key in zip(keras_names[2:], ours[2:]):  # "w1_velocity" <-> "velocity_1"
         slot, i = n_key.rsplit("_", 1)
         assert k_name == f"w{i}_{slot}"
@@ -159,6 +165,7 @@ def test_get_reads_a_keras_serialized_optimizer(keras):
 @pytest.mark.parametrize("name,kwargs,bitwise", [
     ("SGD", dict(learning_rate=0.1, momentum=0.9, nesterov=True), True),
     ("Adam", dict(amsgrad=True), True),
+    ("Adam", dict(use_ema=True, ema_momentum=0.9, ema_overwrite_frequency=4), True),
     # graph mode rewrites RMSprop's lr*g/sqrt(d) into lr*g*rsqrt(d): ulps apart
     ("RMSprop", dict(momentum=0.5, centered=True), False),
 ])

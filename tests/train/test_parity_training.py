@@ -82,6 +82,33 @@ def test_fit_history(keras, keras_floatx, fra_path, padding, cell, record):
     assert wdiff <= tol(keras_floatx, "weights_20_steps")
 
 
+@pytest.mark.parametrize("overwrite", [None, 4])
+def test_fit_with_use_ema_ends_on_the_averages_as_keras(keras, keras_floatx, fra_path, overwrite, record):
+    """RMSprop(use_ema=True): the per-epoch losses (of the weights, not the average, except
+    where every 4th step overwrites them) and the weights fit ends with (the averages,
+    ``finalize_variable_values``) as Keras's."""
+    from reference import build_training_model
+    from reference.bridge import to_keras
+    from reference.testing import fit_side_by_side, max_abs_diff, randomise_biases
+
+    _, vocab, x, y = _data(fra_path, "zero", keras_floatx)
+    ema = dict(use_ema=True, ema_momentum=0.8, ema_overwrite_frequency=overwrite)
+    nm = Seq2Seq(vocab.num_encoder_tokens, vocab.num_decoder_tokens, LATENT_DIM, dtype=keras_floatx, seed=0)
+    randomise_biases(nm)
+    nm.compile(optimizer=np_optimizers.RMSprop(**ema), loss="categorical_crossentropy")
+    km = build_training_model(vocab.num_encoder_tokens, vocab.num_decoder_tokens, LATENT_DIM, compile=False)
+    km.compile(optimizer=keras.optimizers.RMSprop(**ema), loss="categorical_crossentropy")
+    to_keras(nm, km)
+    _, _, diff = fit_side_by_side(km, nm, x, y, **FIT_ARGS)
+    record(f"fit with use_ema (overwrite {overwrite}): per-epoch loss and val_loss", keras_floatx, diff, "zero")
+    assert diff <= tol(keras_floatx, "history")
+    wdiff = max_abs_diff(nm.get_weights(), km.get_weights())
+    record(f"fit with use_ema (overwrite {overwrite}): final weights", keras_floatx, wdiff, "zero")
+    assert wdiff <= tol(keras_floatx, "weights_20_steps")
+    averages = nm.optimizer.get_state()
+    assert all(np.array_equal(w, averages[f"average_{i}"]) for i, w in enumerate(nm.params))
+
+
 # --------------------------------------------------------------------------- decoding
 
 
