@@ -15,7 +15,7 @@ from ..optimizers import NAMES as OPTIMIZERS
 from ..optimizers import get as get_optimizer
 from ..text import CORPORA, CORPUS_SIZES, DEFAULT_MERGES, generated_corpus, vocab_class, vocab_levels
 from ..train.batches import check_bucketable
-from .arg_types import fraction, non_negative_int, positive_int, rate  # noqa: F401 (the commands import them from here)
+from .arg_types import fraction, momentum, non_negative_int, positive_int, rate  # noqa: F401 (the commands import them from here)
 
 
 class UsageError(ValueError):
@@ -33,7 +33,7 @@ TRAIN_DEFAULTS = {"corpus": None, "num_samples": 10000, "held_out": None, "valid
                   "padding": "space", "cell": "lstm",
                   "latent_dim": 256, "batch_size": 64, "optimizer": "rmsprop", "learning_rate": 0.001,
                   "validation_split": 0.2, "dtype": "float32", "seed": 0,
-                  "clipnorm": None, "clipvalue": None,
+                  "clipnorm": None, "clipvalue": None, "ema": None,
                   "level": "char", "teacher_forcing": True, "mask_zero": False, "attention": None,
                   "bucket_by_length": False, "num_layers": 1, "bidirectional": False,
                   "mask_padding": False, "reverse_input": False, "dropout": 0.0, "recurrent_dropout": 0.0,
@@ -153,6 +153,10 @@ def _add_fit_args(p, defaults):
                    default=defaults["bucket_by_length"],
                    help="beyond Keras: batches of similar target lengths, padded target steps "
                         "neither computed nor counted (--padding zero or --level word)")
+    p.add_argument("--ema", type=momentum, default=defaults.get("ema"), metavar="M",
+                   help="keep Keras's moving average of the weights (the optimizer's use_ema=True, "
+                        "ema_momentum=M: average = M·average + (1 − M)·weights after every step) "
+                        "and end training on it")
     clip = p.add_mutually_exclusive_group()
     clip.add_argument("--clipnorm", type=float, default=None,
                       help="clip each gradient array to this L2 norm (Keras's clipnorm)")
@@ -235,9 +239,11 @@ def new_model(vocab, settings) -> Seq2Seq:
 
 
 def new_optimizer(settings):
-    """``--optimizer`` with ``--learning-rate`` and ``--clipnorm`` / ``--clipvalue``; the
-    rest of its hyper-parameters Keras's defaults."""
+    """``--optimizer`` with ``--learning-rate``, ``--clipnorm`` / ``--clipvalue`` and
+    ``--ema``; the rest of its hyper-parameters Keras's defaults."""
     config = {k: settings[k] for k in ("learning_rate", "clipnorm", "clipvalue")}
+    if settings.get("ema") is not None:
+        config.update(use_ema=True, ema_momentum=settings["ema"])
     return get_optimizer({"class_name": settings.get("optimizer", "rmsprop"), "config": config})
 
 

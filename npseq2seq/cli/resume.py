@@ -35,7 +35,7 @@ POSITIVE = ("num_samples", "held_out", "validation_held_out", "max_words", "subw
 NONE_DEFAULT_TYPES = {"corpus": str, "clipnorm": float, "clipvalue": float, "attention": str,
                       "checkpoint_every": int, "data": str, "held_out": int,
                       "validation_held_out": int, "max_words": int,
-                      "subword_merges": int, "decay_from": int, "decay_factor": float}
+                      "subword_merges": int, "decay_from": int, "decay_factor": float, "ema": float}
 MAX_TEXT = 4096   # a stored string (a path, a corpus name) longer than this is not one
 
 
@@ -73,6 +73,8 @@ def _check(key, value, default, corpora) -> str | None:
         return "must be a non-negative integer"
     if key in ("validation_split", "dropout", "recurrent_dropout") and not 0 <= value < 1:
         return "must be in [0, 1)"
+    if key == "ema" and not 0 < value < 1:
+        return "must be in (0, 1)"
     if key == "decay_factor" and not 0 < value <= 1:
         return "must be in (0, 1]"
     if key in ("learning_rate", "clipnorm", "clipvalue") and value <= 0:
