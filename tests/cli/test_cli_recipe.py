@@ -55,6 +55,8 @@ def test_the_readme_recipe_trains_on_a_slice(recipe_model):
     settings = model.training_state["settings"]
     assert settings["held_out"] == 30 and settings["subword_merges"] == 60
     assert model.config.dropout == 0.2 and model.config.recurrent_dropout == 0.2    # the measured recipe
+    optimizer = model.optimizer.get_config()
+    assert optimizer["use_ema"] is True and optimizer["ema_momentum"] == 0.9997     # --ema 0.9997
 
 
 def test_evaluate_scores_the_held_out_sentences_by_itself(recipe_model, fra_path):
@@ -118,8 +120,8 @@ def test_the_readme_python_equivalent_gives_the_command_lines_weights(recipe_mod
     out, _, _ = recipe_model
     code = readme_python()
     for old, new in [('"fra.txt", 66000', f"{str(fra_path)!r}, 400"), ("2000, seed=0", "30, seed=0"),
-                     ("merges=6000", "merges=60"), ("latent_dim=256", "latent_dim=8"),
-                     ("epochs=32", "epochs=2"), ("print(", "translations = (")]:
+                     ("merges=3000", "merges=60"), ("latent_dim=256", "latent_dim=8"),
+                     ("epochs=37", "epochs=2"), ("print(", "translations = (")]:
         assert old in code, old
         code = code.replace(old, new)
     scope = {}
