@@ -1,13 +1,11 @@
 """``train --decay-from EPOCH [--decay-factor F]``: the learning rate falls by F each epoch
 from that epoch on (LearningRateScheduler with StepDecay); the checkpoint keeps the decay,
 so a resumed run is the uninterrupted one; flags that cannot work together are refused."""
-import argparse
-
 import pytest
 
 from npseq2seq import io as npio
 from npseq2seq.cli import train as cli_train
-from tests.cli.test_cli_robustness import TINY, assert_same_run, corpus, one_line_error, run  # noqa: F401
+from tests.cli.test_cli_robustness import TINY, assert_same_run, corpus, one_line_error, run, trained_for_resume  # noqa: F401
 
 
 def _rates(stdout: bytes) -> list[str]:
@@ -56,15 +54,11 @@ def test_a_factor_outside_zero_to_one_is_refused_by_the_parser(corpus, tmp_path,
 
 
 def test_a_checkpoints_stored_decay_is_checked_as_data(corpus, tmp_path):  # noqa: F811
-    out = tmp_path / "m.npz"
-    assert run("train", "--data", corpus, "--epochs", 1, *TINY, "--out", out).returncode == 0
-    _, state = npio.load_checkpoint(out)
-    args = argparse.Namespace(resume=str(out), **dict.fromkeys(cli_train.TRAIN_RESUMABLE),
-                              **dict.fromkeys(cli_train.TRAIN_DEFAULTS), data=None)
+    stored, args = trained_for_resume(corpus, tmp_path)
     args.epochs = 4
-    assert cli_train.train_settings(args, {**state["settings"], "decay_from": 3})["decay_from"] == 3
+    assert cli_train.train_settings(args, {**stored, "decay_from": 3})["decay_from"] == 3
     for bad, message in (({"decay_factor": 2.0}, "decay_factor.*must be in \\(0, 1\\]"),
                          ({"decay_from": 0}, "decay_from.*must be a positive integer"),
                          ({"decay_from": "3"}, "decay_from.*must be int")):
-        with pytest.raises(npio.ModelFileError, match=bad and message):
-            cli_train.train_settings(args, {**state["settings"], "decay_from": 3, **bad})
+        with pytest.raises(npio.ModelFileError, match=message):
+            cli_train.train_settings(args, {**stored, "decay_from": 3, **bad})

@@ -1,14 +1,12 @@
 """``train --ema M``: the optimizer keeps Keras's moving average of the weights
 (``use_ema=True, ema_momentum=M``) and the run ends on it; the checkpoint keeps the
 averages, a resumed run must agree on M, and a bad M is refused."""
-import argparse
-
 import numpy as np
 import pytest
 
 from npseq2seq import io as npio
 from npseq2seq.cli import train as cli_train
-from tests.cli.test_cli_robustness import TINY, corpus, one_line_error, run  # noqa: F401
+from tests.cli.test_cli_robustness import TINY, corpus, one_line_error, run, trained_for_resume  # noqa: F401
 
 
 def test_a_run_ends_on_the_averages_and_resume_must_agree(corpus, tmp_path):  # noqa: F811
@@ -34,10 +32,7 @@ def test_a_momentum_outside_zero_to_one_is_refused(corpus, tmp_path, value):  # 
 
 
 def test_a_stored_momentum_is_checked_as_data(corpus, tmp_path):  # noqa: F811
-    out = tmp_path / "m.npz"
-    assert run("train", "--data", corpus, "--epochs", 1, *TINY, "--out", out).returncode == 0
-    _, state = npio.load_checkpoint(out)
-    args = argparse.Namespace(resume=str(out), **dict.fromkeys(cli_train.TRAIN_RESUMABLE),
-                              **dict.fromkeys(cli_train.TRAIN_DEFAULTS), data=None)
+    stored, args = trained_for_resume(corpus, tmp_path)
+    assert cli_train.train_settings(args, {**stored, "ema": 0.5})["ema"] == 0.5
     with pytest.raises(npio.ModelFileError, match="'ema' must be in \\(0, 1\\)"):
-        cli_train.train_settings(args, {**state["settings"], "ema": 1.0})
+        cli_train.train_settings(args, {**stored, "ema": 1.0})

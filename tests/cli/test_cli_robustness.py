@@ -59,6 +59,18 @@ def wait_for_epoch(proc, epoch, timeout=300):
     raise AssertionError(f"the run ended before epoch {epoch}: {''.join(lines)}{proc.stderr.read()}")
 
 
+def trained_for_resume(corpus, tmp_path):
+    """A one-epoch ``train`` run's checkpoint: (its stored settings, the parsed arguments of
+    ``train --resume`` on it with no other flag), to hand ``train.train_settings`` directly."""
+    import argparse
+
+    out = tmp_path / "m.npz"
+    assert run("train", "--data", corpus, "--epochs", 1, *TINY, "--out", out).returncode == 0
+    stored = npio.load_checkpoint(out)[1]["settings"]
+    return stored, argparse.Namespace(resume=str(out), **dict.fromkeys(cli_train.TRAIN_RESUMABLE),
+                                      **dict.fromkeys(cli_train.TRAIN_DEFAULTS), data=None)
+
+
 def one_line_error(res, status=2, command="train"):
     """The result failed with `status` and exactly one line on stderr, no traceback: that line."""
     err = res.stderr.decode() if isinstance(res.stderr, bytes) else res.stderr
