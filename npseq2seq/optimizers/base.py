@@ -109,19 +109,8 @@ class Optimizer(SlotState):
         else:
             check_params(params)
             check_built_for(self._built_specs, params)
-        missing = [k for k, g in enumerate(grads) if g is None]
-        if len(missing) == len(grads):
-            raise ValueError("No gradients provided for any variable.")
-        if missing:
-            warnings.warn(f"Gradients do not exist for parameters {missing}; "
-                          "they are left unchanged.", stacklevel=2)
-        grads = [g if g is None or isinstance(g, RowGradient) else np.asarray(g) for g in grads]
-        for k, (p, g) in enumerate(zip(params, grads)):
-            if g is not None and g.shape != p.shape:
-                raise ValueError(f"Gradient {k} has shape {g.shape} but its parameter "
-                                 f"has shape {p.shape}")
-
-        grads = clip_gradients(grads, self.clipnorm, self.clipvalue, self.global_clipnorm)
+        grads = clip_gradients(_checked_grads(params, grads), self.clipnorm, self.clipvalue,
+                               self.global_clipnorm)
         first = self._iterations == 0
         for i, (p, g) in enumerate(zip(params, grads)):
             slots = {name: arrays[i] for name, arrays in self._slots.items()}
@@ -198,6 +187,23 @@ class Optimizer(SlotState):
         args = ", ".join(f"{k}={v!r}" for k, v in self.get_config().items()
                          if k != "name")
         return f"{type(self).__name__}({args})"
+
+
+def _checked_grads(params, grads) -> list:
+    """``grads`` as arrays (a RowGradient or None kept), each shaped like its parameter; at
+    least one not None (a None one is warned about: its parameter stays as it is)."""
+    missing = [k for k, g in enumerate(grads) if g is None]
+    if len(missing) == len(grads):
+        raise ValueError("No gradients provided for any variable.")
+    if missing:
+        warnings.warn(f"Gradients do not exist for parameters {missing}; "
+                      "they are left unchanged.", stacklevel=3)   # (the caller of update)
+    grads = [g if g is None or isinstance(g, RowGradient) else np.asarray(g) for g in grads]
+    for k, (p, g) in enumerate(zip(params, grads)):
+        if g is not None and g.shape != p.shape:
+            raise ValueError(f"Gradient {k} has shape {g.shape} but its parameter "
+                             f"has shape {p.shape}")
+    return grads
 
 
 # --- the update, a piece at a time ----------------------------------------------------------

@@ -138,10 +138,7 @@ class Trainer(Evaluation):
             logs, steps, seconds = self._run_epoch(epoch, training, validation, verbose, callbacks)
             callbacks.on_epoch_end(epoch, logs)
             if verbose:   # after the callbacks, as Keras's progress bar: learning_rate shows
-                metrics = " - ".join(f"{k}: {v:.4f}" for k, v in logs.items())
-                # "Epoch k/n" at the epoch's end too (cli's tests read it as "epoch k done")
-                print(f"\rEpoch {epoch + 1}/{epochs}{label}\n{steps}/{steps} - {seconds:.1f}s - "
-                      f"{1000 * seconds / steps:.0f}ms/step - {metrics}", flush=True)
+                _print_epoch(f"{epoch + 1}/{epochs}{label}", steps, seconds, logs)
             if self.stop_training:
                 break
         if epochs > 0:   # as Keras, before on_train_end: use_ema's averages become the weights
@@ -180,6 +177,13 @@ class Trainer(Evaluation):
         if validation is not None:
             logs.update({f"val_{k}": v for k, v in self._evaluate_batches(validation, callbacks).items()})
         return logs, step + 1, time.perf_counter() - start_time
+
+
+def _print_epoch(which: str, steps: int, seconds: float, logs: dict) -> None:
+    """The epoch's line; "Epoch k/n" at its end too (cli's tests read it as "epoch k done")."""
+    metrics = " - ".join(f"{k}: {v:.4f}" for k, v in logs.items())
+    print(f"\rEpoch {which}\n{steps}/{steps} - {seconds:.1f}s - "
+          f"{1000 * seconds / steps:.0f}ms/step - {metrics}", flush=True)
 
 
 def _pair(validation_data):
