@@ -19,6 +19,12 @@ derivative ``Σ_k y_k · softmax(z) − y`` of the loss that is reported.
 
 Targets may be one-hot/soft rows (…, V) or integer ids (…) where -1 marks an
 all-zero row; ids avoid building the (N, T, V) one-hot tensor.
+
+Label smoothing (Keras's ``CategoricalCrossentropy(label_smoothing=s)``) trains on the
+target rows y·(1 − s) + s/V instead of y: every row, an all-zero one included, which
+then becomes the uniform s/V (Keras smooths before it reduces). Keras's
+``SparseCategoricalCrossentropy`` has no such argument; here the sparse loss takes it
+too and equals the one-hot loss on the ids' one-hot rows, without building them.
 """
 from __future__ import annotations
 
@@ -44,8 +50,32 @@ def _check_targets(y, logits):
     return y
 
 
+def check_label_smoothing(value) -> float:
+    """A label_smoothing argument as a float in [0, 1], or a ValueError naming it."""
+    try:
+        smoothing = float(value)
+    except (TypeError, ValueError):
+        raise ValueError(f"label_smoothing must be a number in [0, 1], received {value!r}") from None
+    if not 0.0 <= smoothing <= 1.0:      # also refuses NaN
+        raise ValueError(f"label_smoothing must lie in [0, 1], received {value!r}")
+    return smoothing
+
+
+def _smoothing_weights(smoothing: float, num_classes: int, dtype):
+    """(on, off): a smoothed row is on·y + off, as Keras computes it in the logits' dtype:
+    ``y * (1.0 - s) + s / num_classes``, with num_classes cast to that dtype first."""
+    return dtype.type(1.0 - smoothing), dtype.type(smoothing) / dtype.type(num_classes)
+
+
+def smooth_labels(y: np.ndarray, smoothing: float, dtype) -> np.ndarray:
+    """Keras's smoothed one-hot/soft target rows (…, V): y·(1 − s) + s/V (a new array)."""
+    on, off = _smoothing_weights(smoothing, y.shape[-1], np.dtype(dtype))
+    return y.astype(dtype) * on + off
+
+
 def softmax_cross_entropy(logits: np.ndarray, y, exact_gradient: bool = False,
-                          mask: np.ndarray | None = None, count: int | None = None):
+                          mask: np.ndarray | None = None, count: int | None = None,
+                          label_smoothing: float = 0.0):
     """Mean softmax cross-entropy from logits, and its gradient.
 
     logits: (..., V). y: (..., V) targets or (...) integer ids (-1: no target).
@@ -53,9 +83,13 @@ def softmax_cross_entropy(logits: np.ndarray, y, exact_gradient: bool = False,
     the sum and the count (beyond Keras: the tutorial has no mask).
     count: the number of rows the mean divides by, when these rows are one part of a
     larger batch (``train/halves.py``: each half of a batch divides by the whole's count).
+    label_smoothing: s in [0, 1]; the targets become y·(1 − s) + s/V (module docstring).
     Returns (loss as a Python float, dlogits with the shape of logits).
     """
     y = _check_targets(y, logits)
+    if label_smoothing and not np.issubdtype(y.dtype, np.integer):
+        y = smooth_labels(y, label_smoothing, logits.dtype)   # the one-hot path, as Keras
+
     if mask is not None:
         mask = np.asarray(mask, bool)
     num_rows = int(np.prod(logits.shape[:-1]))           # Keras counts padded rows too
@@ -75,9 +109,17 @@ def softmax_cross_entropy(logits: np.ndarray, y, exact_gradient: bool = False,
         z_true = np.take_along_axis(logits, safe[..., None], axis=-1)[..., 0]
         row_loss = np.where(has_target, lse[..., 0] - z_true, 0.0)
         row_mass = has_target.astype(logits.dtype)       # Σ_k y_k of the implied one-hot row
+        on = 1.0
+        if label_smoothing:                              # y' = on·y + off, without building y:
+            on, off = _smoothing_weights(label_smoothing, logits.shape[-1], logits.dtype)
+            # Σ_k y'_k (lse − z_k) = on·(lse − z_y) + off·Σ_k (lse − z_k)
+            row_loss = on * row_loss + off * (lse - logits).sum(axis=-1)
+            row_mass = on * row_mass + off * logits.shape[-1]
         dlogits = probs if not exact_gradient else probs * row_mass[..., None]
+        if label_smoothing:
+            dlogits -= off / count                       # TF: p − y', the off part on every class
         rows = np.nonzero(has_target)                    # each row has one id: no repeats, so
-        dlogits[rows + (y[rows],)] -= 1 / count          # plain fancy indexing is safe (any layout)
+        dlogits[rows + (y[rows],)] -= on / count         # plain fancy indexing is safe (any layout)
     else:
         y = y.astype(logits.dtype, copy=False)
         row_mass = y.sum(axis=-1)
@@ -108,7 +150,7 @@ def categorical_crossentropy(y_true, y_pred, from_logits: bool = False, axis: in
 
 
 def probability_cross_entropy(probs: np.ndarray, y, mask: np.ndarray | None = None,
-                              count: int | None = None):
+                              count: int | None = None, label_smoothing: float = 0.0):
     """Keras's probability path and its gradient: (loss, d(loss)/d(probs)).
 
     Taken by Keras when the model output is not a softmax it can see through (the
@@ -116,8 +158,8 @@ def probability_cross_entropy(probs: np.ndarray, y, mask: np.ndarray | None = No
 
         q = clip(p / Σp, ε, 1 − ε);   loss_row = −Σ_k y_k log q_k
 
-    Gradient as TensorFlow differentiates it: zero where the clip is active. count: as
-    ``softmax_cross_entropy``'s.
+    Gradient as TensorFlow differentiates it: zero where the clip is active. count and
+    label_smoothing: as ``softmax_cross_entropy``'s.
     """
     y = _check_targets(y, probs)
     if np.issubdtype(y.dtype, np.integer):
@@ -126,6 +168,8 @@ def probability_cross_entropy(probs: np.ndarray, y, mask: np.ndarray | None = No
         rows = np.flatnonzero(ids.reshape(-1) >= 0)
         y.reshape(-1, probs.shape[-1])[rows, ids.reshape(-1)[rows]] = 1.0
     y = y.astype(probs.dtype, copy=False)
+    if label_smoothing:
+        y = smooth_labels(y, label_smoothing, probs.dtype)
     total = probs.sum(axis=-1, keepdims=True)
     q = probs / total
     eps = probs.dtype.type(EPSILON)
@@ -150,21 +194,24 @@ class CategoricalCrossentropy:
 
     exact_gradient: False reproduces Keras/TensorFlow's gradient (``p − y`` even on
     all-zero target rows); True gives the true gradient of the reported loss.
+    label_smoothing: Keras's; 0.1 trains on 0.9·y + 0.1/V (module docstring).
     """
     name = "categorical_crossentropy"
 
-    def __init__(self, exact_gradient: bool = False):
+    def __init__(self, exact_gradient: bool = False, label_smoothing: float = 0.0):
         self.exact_gradient = bool(exact_gradient)
+        self.label_smoothing = check_label_smoothing(label_smoothing)
 
     def __call__(self, logits, y, mask=None, count=None):
-        return softmax_cross_entropy(logits, y, self.exact_gradient, mask, count)
+        return softmax_cross_entropy(logits, y, self.exact_gradient, mask, count, self.label_smoothing)
 
     def from_probabilities(self, probs, y, mask=None, count=None):
         """The probability path (outputs that are not a visible softmax)."""
-        return probability_cross_entropy(probs, y, mask, count)
+        return probability_cross_entropy(probs, y, mask, count, self.label_smoothing)
 
     def get_config(self):
-        return {"name": self.name, "exact_gradient": self.exact_gradient}
+        return {"name": self.name, "exact_gradient": self.exact_gradient,
+                "label_smoothing": self.label_smoothing}
 
 
 class SparseCategoricalCrossentropy(CategoricalCrossentropy):
@@ -175,7 +222,7 @@ class SparseCategoricalCrossentropy(CategoricalCrossentropy):
         y = np.asarray(y)
         if not np.issubdtype(y.dtype, np.integer):
             raise ValueError(f"{self.name} needs integer targets, received dtype {y.dtype}")
-        return softmax_cross_entropy(logits, y, self.exact_gradient, mask, count)
+        return softmax_cross_entropy(logits, y, self.exact_gradient, mask, count, self.label_smoothing)
 
 
 _LOSSES = {"categorical_crossentropy": CategoricalCrossentropy,
@@ -189,10 +236,11 @@ def get(identifier) -> CategoricalCrossentropy:
     if isinstance(identifier, str) and identifier.lower() in _LOSSES:
         return _LOSSES[identifier.lower()]()
     if isinstance(identifier, dict) and identifier.get("name") in _LOSSES:
-        return _LOSSES[identifier["name"]](exact_gradient=identifier.get("exact_gradient", False))
+        return _LOSSES[identifier["name"]](exact_gradient=identifier.get("exact_gradient", False),
+                                           label_smoothing=identifier.get("label_smoothing", 0.0))
     raise ValueError(f"loss must be one of {sorted(_LOSSES)} or a loss object, "
                      f"received {identifier!r}")
 
 
 __all__ = ["softmax_cross_entropy", "probability_cross_entropy", "categorical_crossentropy", "CategoricalCrossentropy",
-           "SparseCategoricalCrossentropy", "get", "EPSILON"]
+           "SparseCategoricalCrossentropy", "get", "EPSILON", "smooth_labels", "check_label_smoothing"]

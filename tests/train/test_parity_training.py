@@ -109,6 +109,39 @@ def test_fit_with_use_ema_ends_on_the_averages_as_keras(keras, keras_floatx, fra
     assert all(np.array_equal(w, averages[f"average_{i}"]) for i, w in enumerate(nm.params))
 
 
+@pytest.mark.parametrize("padding", ["space", "zero"])
+def test_fit_with_label_smoothing_as_keras(keras, keras_floatx, fra_path, padding, record):
+    """``CategoricalCrossentropy(label_smoothing=0.1)``: the same per-epoch loss and val_loss
+    and the same weights as Keras's fit; with zero padding the all-zero target rows are
+    smoothed to s/V and count in the loss, as in Keras."""
+    from reference import build_training_model
+    from reference.bridge import to_keras
+    from reference.testing import fit_side_by_side, max_abs_diff, randomise_biases
+
+    from npseq2seq.losses import CategoricalCrossentropy
+
+    _, vocab, x, y = _data(fra_path, padding, keras_floatx)
+    nm = Seq2Seq(vocab.num_encoder_tokens, vocab.num_decoder_tokens, LATENT_DIM, dtype=keras_floatx, seed=0)
+    randomise_biases(nm)
+    nm.compile(optimizer=np_optimizers.RMSprop(), loss=CategoricalCrossentropy(label_smoothing=0.1))
+    km = build_training_model(vocab.num_encoder_tokens, vocab.num_decoder_tokens, LATENT_DIM, compile=False)
+    km.compile(optimizer=keras.optimizers.RMSprop(),
+               loss=keras.losses.CategoricalCrossentropy(label_smoothing=0.1))
+    to_keras(nm, km)
+    n_hist, _, diff = fit_side_by_side(km, nm, x, y, **FIT_ARGS)
+    record("fit with label_smoothing=0.1: per-epoch loss and val_loss", keras_floatx, diff, padding)
+    assert diff <= tol(keras_floatx, "history")
+    wdiff = max_abs_diff(nm.get_weights(), km.get_weights())
+    record("fit with label_smoothing=0.1: final weights", keras_floatx, wdiff, padding)
+    assert wdiff <= tol(keras_floatx, "weights_20_steps")
+    # the smoothing is in the numbers: the same fit without it reports other losses
+    plain = Seq2Seq(vocab.num_encoder_tokens, vocab.num_decoder_tokens, LATENT_DIM, dtype=keras_floatx, seed=0)
+    randomise_biases(plain)
+    plain.compile(optimizer=np_optimizers.RMSprop(), loss="categorical_crossentropy")
+    plain_hist = plain.fit(x, y, verbose=0, **FIT_ARGS).history
+    assert abs(plain_hist["loss"][0] - n_hist["loss"][0]) > 1e-3
+
+
 # --------------------------------------------------------------------------- decoding
 
 
