@@ -8,6 +8,7 @@ import json
 import re
 
 from ..decode import DEFAULT_LENGTH_PENALTY
+from ..losses import get as get_loss
 from ..model import Seq2Seq, Seq2SeqConfig
 from ..model.config import ATTENTION, CELLS
 from ..ops import RECURRENT_ACTIVATIONS
@@ -33,7 +34,7 @@ TRAIN_DEFAULTS = {"corpus": None, "num_samples": 10000, "held_out": None, "valid
                   "padding": "space", "cell": "lstm",
                   "latent_dim": 256, "batch_size": 64, "optimizer": "rmsprop", "learning_rate": 0.001,
                   "validation_split": 0.2, "dtype": "float32", "seed": 0,
-                  "clipnorm": None, "clipvalue": None, "ema": None,
+                  "clipnorm": None, "clipvalue": None, "ema": None, "label_smoothing": 0.0,
                   "level": "char", "teacher_forcing": True, "mask_zero": False, "attention": None,
                   "bucket_by_length": False, "num_layers": 1, "bidirectional": False,
                   "mask_padding": False, "reverse_input": False, "dropout": 0.0, "recurrent_dropout": 0.0,
@@ -157,6 +158,9 @@ def _add_fit_args(p, defaults):
                    help="keep Keras's moving average of the weights (the optimizer's use_ema=True, "
                         "ema_momentum=M: average = M·average + (1 − M)·weights after every step) "
                         "and end training on it")
+    p.add_argument("--label-smoothing", type=rate, default=defaults.get("label_smoothing"), metavar="S",
+                   help="train on the targets y·(1 − S) + S/V (Keras's CategoricalCrossentropy("
+                        "label_smoothing=S); the loss reported is theirs; default 0")
     clip = p.add_mutually_exclusive_group()
     clip.add_argument("--clipnorm", type=float, default=None,
                       help="clip each gradient array to this L2 norm (Keras's clipnorm)")
@@ -234,7 +238,8 @@ def new_model(vocab, settings) -> Seq2Seq:
     config = check_variant(settings).replace(num_encoder_tokens=vocab.num_encoder_tokens,
                                              num_decoder_tokens=vocab.num_decoder_tokens)
     model = Seq2Seq(config, vocab=vocab)
-    model.compile(optimizer=new_optimizer(settings), loss=config.default_loss)
+    loss = get_loss({"name": config.default_loss, "label_smoothing": settings.get("label_smoothing", 0.0)})
+    model.compile(optimizer=new_optimizer(settings), loss=loss)
     return model
 
 

@@ -49,9 +49,11 @@ def _check_array(path, name: str, arr: np.ndarray, like: np.ndarray) -> None:
 def _restore_optimizer(path, model, config: dict, arrays: dict[str, np.ndarray]) -> None:
     state = {k[len("optimizer/"):]: v for k, v in arrays.items() if k.startswith("optimizer/")}
     try:
-        model.compile(optimizers.get(config["optimizer"]),
-                      losses.get(config.get("loss") or "categorical_crossentropy"),
-                      metrics=config.get("metrics"))
+        loss = losses.get(config.get("loss") or "categorical_crossentropy")
+    except (TypeError, ValueError) as err:
+        raise ModelFileError(path, f"invalid loss: {excerpt(str(err), 200)}") from None
+    try:
+        model.compile(optimizers.get(config["optimizer"]), loss, metrics=config.get("metrics"))
         model.optimizer.set_state(state, model.params)   # checks the slot names and shapes
     except (KeyError, TypeError, ValueError) as err:
         raise ModelFileError(path, f"invalid optimizer state: {excerpt(str(err), 200)}") from None

@@ -114,11 +114,10 @@ def test_fit_with_label_smoothing_as_keras(keras, keras_floatx, fra_path, paddin
     """``CategoricalCrossentropy(label_smoothing=0.1)``: the same per-epoch loss and val_loss
     and the same weights as Keras's fit; with zero padding the all-zero target rows are
     smoothed to s/V and count in the loss, as in Keras."""
+    from npseq2seq.losses import CategoricalCrossentropy
     from reference import build_training_model
     from reference.bridge import to_keras
     from reference.testing import fit_side_by_side, max_abs_diff, randomise_biases
-
-    from npseq2seq.losses import CategoricalCrossentropy
 
     _, vocab, x, y = _data(fra_path, padding, keras_floatx)
     nm = Seq2Seq(vocab.num_encoder_tokens, vocab.num_decoder_tokens, LATENT_DIM, dtype=keras_floatx, seed=0)
