@@ -89,7 +89,6 @@ def softmax_cross_entropy(logits: np.ndarray, y, exact_gradient: bool = False,
     y = _check_targets(y, logits)
     if label_smoothing and not np.issubdtype(y.dtype, np.integer):
         y = smooth_labels(y, label_smoothing, logits.dtype)   # the one-hot path, as Keras
-
     if mask is not None:
         mask = np.asarray(mask, bool)
     num_rows = int(np.prod(logits.shape[:-1]))           # Keras counts padded rows too
@@ -103,34 +102,44 @@ def softmax_cross_entropy(logits: np.ndarray, y, exact_gradient: bool = False,
     lse = m + np.log(total)                              # logsumexp (..., 1), shifted by the max
     # and softmax, already divided by count (d(mean)/d(row) = 1/count): one pass over (…, V)
     probs /= total * count
-    if np.issubdtype(y.dtype, np.integer):
-        has_target = y >= 0
-        safe = np.where(has_target, y, 0)
-        z_true = np.take_along_axis(logits, safe[..., None], axis=-1)[..., 0]
-        row_loss = np.where(has_target, lse[..., 0] - z_true, 0.0)
-        row_mass = has_target.astype(logits.dtype)       # Σ_k y_k of the implied one-hot row
-        on = 1.0
-        if label_smoothing:                              # y' = on·y + off, without building y:
-            on, off = _smoothing_weights(label_smoothing, logits.shape[-1], logits.dtype)
-            # Σ_k y'_k (lse − z_k) = on·(lse − z_y) + off·Σ_k (lse − z_k)
-            row_loss = on * row_loss + off * (lse - logits).sum(axis=-1)
-            row_mass = on * row_mass + off * logits.shape[-1]
-        dlogits = probs if not exact_gradient else probs * row_mass[..., None]
-        if label_smoothing:
-            dlogits -= off / count                       # TF: p − y', the off part on every class
-        rows = np.nonzero(has_target)                    # each row has one id: no repeats, so
-        dlogits[rows + (y[rows],)] -= on / count         # plain fancy indexing is safe (any layout)
-    else:
-        y = y.astype(logits.dtype, copy=False)
-        row_mass = y.sum(axis=-1)
-        row_loss = (y * (lse - logits)).sum(axis=-1)     # Σ_k y_k (logsumexp(z) − z_k)
-        dlogits = probs * row_mass[..., None] if exact_gradient else probs
-        dlogits -= y / count                             # TF: (p − y)/count; exact: ((Σy)·p − y)/count
+    rows_of = _id_rows if np.issubdtype(y.dtype, np.integer) else _target_rows
+    row_loss, dlogits = rows_of(logits, y, lse, probs, count, exact_gradient, label_smoothing)
     if mask is not None:
         row_loss = np.where(mask, row_loss, 0.0)
         dlogits *= mask[..., None]
     loss = row_loss.sum(dtype=logits.dtype) / count
     return float(loss), dlogits
+
+
+def _id_rows(logits, y, lse, probs, count, exact_gradient, label_smoothing):
+    """(row losses, dlogits) for integer ids; probs: the softmax divided by count (reused)."""
+    has_target = y >= 0
+    safe = np.where(has_target, y, 0)
+    z_true = np.take_along_axis(logits, safe[..., None], axis=-1)[..., 0]
+    row_loss = np.where(has_target, lse[..., 0] - z_true, 0.0)
+    row_mass = has_target.astype(logits.dtype)           # Σ_k y_k of the implied one-hot row
+    on = 1.0
+    if label_smoothing:                                  # y' = on·y + off, without building y:
+        on, off = _smoothing_weights(label_smoothing, logits.shape[-1], logits.dtype)
+        # Σ_k y'_k (lse − z_k) = on·(lse − z_y) + off·Σ_k (lse − z_k)
+        row_loss = on * row_loss + off * (lse - logits).sum(axis=-1)
+        row_mass = on * row_mass + off * logits.shape[-1]
+    dlogits = probs if not exact_gradient else probs * row_mass[..., None]
+    if label_smoothing:
+        dlogits -= off / count                           # TF: p − y', the off part on every class
+    rows = np.nonzero(has_target)                        # each row has one id: no repeats, so
+    dlogits[rows + (y[rows],)] -= on / count             # plain fancy indexing is safe (any layout)
+    return row_loss, dlogits
+
+
+def _target_rows(logits, y, lse, probs, count, exact_gradient, label_smoothing):
+    """(row losses, dlogits) for target rows (…, V), already smoothed; probs as ``_id_rows``'s."""
+    y = y.astype(logits.dtype, copy=False)
+    row_mass = y.sum(axis=-1)
+    row_loss = (y * (lse - logits)).sum(axis=-1)         # Σ_k y_k (logsumexp(z) − z_k)
+    dlogits = probs * row_mass[..., None] if exact_gradient else probs
+    dlogits -= y / count                                 # TF: (p − y)/count; exact: ((Σy)·p − y)/count
+    return row_loss, dlogits
 
 
 def categorical_crossentropy(y_true, y_pred, from_logits: bool = False, axis: int = -1):
