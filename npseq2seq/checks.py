@@ -17,9 +17,11 @@ def check_integer(value, name: str, least: int = 1, none_ok: bool = False) -> in
     return int(value)
 
 
-def check_rate(value, name: str) -> float:
-    """``float(value)`` if it is a number in [0, 1) (a dropout rate; bools are not), else
-    ValueError "<name> must be a number in [0, 1), received <value>"."""
-    if isinstance(value, bool) or not isinstance(value, numbers.Real) or not 0 <= value < 1:
-        raise ValueError(f"{name} must be a number in [0, 1), received {value!r}")
+def check_rate(value, name: str, include_one: bool = False) -> float:
+    """``float(value)`` if it is a number in [0, 1) (a dropout rate; bools are not), or in
+    [0, 1] with ``include_one`` (a label smoothing), else ValueError "<name> must be a
+    number in [0, 1), received <value>" (``[0, 1]``)."""
+    within = isinstance(value, numbers.Real) and (0 <= value <= 1 if include_one else 0 <= value < 1)
+    if isinstance(value, bool) or not within:      # NaN is not within
+        raise ValueError(f"{name} must be a number in [0, 1{']' if include_one else ')'}, received {value!r}")
     return float(value)

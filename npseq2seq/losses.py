@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from .checks import check_rate
 from .ops import logsumexp
 
 EPSILON = 1e-7  # keras.config.epsilon(), used by the probability path only
@@ -48,17 +49,6 @@ def _check_targets(y, logits):
     elif y.shape != logits.shape:
         raise ValueError(f"targets must have shape {logits.shape}, received {y.shape}")
     return y
-
-
-def check_label_smoothing(value) -> float:
-    """A label_smoothing argument as a float in [0, 1], or a ValueError naming it."""
-    try:
-        smoothing = float(value)
-    except (TypeError, ValueError):
-        raise ValueError(f"label_smoothing must be a number in [0, 1], received {value!r}") from None
-    if not 0.0 <= smoothing <= 1.0:      # also refuses NaN
-        raise ValueError(f"label_smoothing must lie in [0, 1], received {value!r}")
-    return smoothing
 
 
 def _smoothing_weights(smoothing: float, num_classes: int, dtype):
@@ -209,7 +199,7 @@ class CategoricalCrossentropy:
 
     def __init__(self, exact_gradient: bool = False, label_smoothing: float = 0.0):
         self.exact_gradient = bool(exact_gradient)
-        self.label_smoothing = check_label_smoothing(label_smoothing)
+        self.label_smoothing = check_rate(label_smoothing, "label_smoothing", include_one=True)
 
     def __call__(self, logits, y, mask=None, count=None):
         return softmax_cross_entropy(logits, y, self.exact_gradient, mask, count, self.label_smoothing)
@@ -252,4 +242,4 @@ def get(identifier) -> CategoricalCrossentropy:
 
 
 __all__ = ["softmax_cross_entropy", "probability_cross_entropy", "categorical_crossentropy", "CategoricalCrossentropy",
-           "SparseCategoricalCrossentropy", "get", "EPSILON", "smooth_labels", "check_label_smoothing"]
+           "SparseCategoricalCrossentropy", "get", "EPSILON", "smooth_labels"]

@@ -327,7 +327,7 @@ TAMPERED = {
     "weight names": (lambda c: c["weights"].reverse(), None, "weight names"),
     "optimizer unknown": (lambda c: c["optimizer"].update(class_name="Adagrad"), None, "invalid optimizer state"),
     "loss smoothing 2": (lambda c: c["loss"].update(label_smoothing=2.0), None,
-                         r"invalid loss: .label_smoothing must lie in \[0, 1\], received 2.0"),
+                         r"invalid loss: .label_smoothing must be a number in \[0, 1\], received 2.0"),
     "loss unknown": (lambda c: c["loss"].update(name="mse"), None, "invalid loss: .loss must be one of"),
     "rng state": (lambda c: c["training_state"]["rng"].update(bit_generator="MT19937"), None, "invalid RNG state"),
     # arrays

@@ -82,29 +82,40 @@ def test_fit_history(keras, keras_floatx, fra_path, padding, cell, record):
     assert wdiff <= tol(keras_floatx, "weights_20_steps")
 
 
+def _fit_as_keras(keras_floatx, fra_path, padding, record, what, np_compile, keras_compile):
+    """The tutorial's model compiled both ways, from npseq2seq's weights (biases randomised),
+    fit side by side: the per-epoch losses and the final weights as Keras's, recorded under
+    ``what``. Returns (npseq2seq's model, its history, the data)."""
+    from reference import build_training_model
+    from reference.bridge import to_keras
+    from reference.testing import fit_side_by_side, max_abs_diff, randomise_biases
+
+    _, vocab, x, y = _data(fra_path, padding, keras_floatx)
+    nm = Seq2Seq(vocab.num_encoder_tokens, vocab.num_decoder_tokens, LATENT_DIM, dtype=keras_floatx, seed=0)
+    randomise_biases(nm)
+    nm.compile(**np_compile)
+    km = build_training_model(vocab.num_encoder_tokens, vocab.num_decoder_tokens, LATENT_DIM, compile=False)
+    km.compile(**keras_compile)
+    to_keras(nm, km)
+    n_hist, _, diff = fit_side_by_side(km, nm, x, y, **FIT_ARGS)
+    record(f"{what}: per-epoch loss and val_loss", keras_floatx, diff, padding)
+    assert diff <= tol(keras_floatx, "history")
+    wdiff = max_abs_diff(nm.get_weights(), km.get_weights())
+    record(f"{what}: final weights", keras_floatx, wdiff, padding)
+    assert wdiff <= tol(keras_floatx, "weights_20_steps")
+    return nm, n_hist, (x, y)
+
+
 @pytest.mark.parametrize("overwrite", [None, 4])
 def test_fit_with_use_ema_ends_on_the_averages_as_keras(keras, keras_floatx, fra_path, overwrite, record):
     """RMSprop(use_ema=True): the per-epoch losses (of the weights, not the average, except
     where every 4th step overwrites them) and the weights fit ends with (the averages,
     ``finalize_variable_values``) as Keras's."""
-    from reference import build_training_model
-    from reference.bridge import to_keras
-    from reference.testing import fit_side_by_side, max_abs_diff, randomise_biases
-
-    _, vocab, x, y = _data(fra_path, "zero", keras_floatx)
     ema = dict(use_ema=True, ema_momentum=0.8, ema_overwrite_frequency=overwrite)
-    nm = Seq2Seq(vocab.num_encoder_tokens, vocab.num_decoder_tokens, LATENT_DIM, dtype=keras_floatx, seed=0)
-    randomise_biases(nm)
-    nm.compile(optimizer=np_optimizers.RMSprop(**ema), loss="categorical_crossentropy")
-    km = build_training_model(vocab.num_encoder_tokens, vocab.num_decoder_tokens, LATENT_DIM, compile=False)
-    km.compile(optimizer=keras.optimizers.RMSprop(**ema), loss="categorical_crossentropy")
-    to_keras(nm, km)
-    _, _, diff = fit_side_by_side(km, nm, x, y, **FIT_ARGS)
-    record(f"fit with use_ema (overwrite {overwrite}): per-epoch loss and val_loss", keras_floatx, diff, "zero")
-    assert diff <= tol(keras_floatx, "history")
-    wdiff = max_abs_diff(nm.get_weights(), km.get_weights())
-    record(f"fit with use_ema (overwrite {overwrite}): final weights", keras_floatx, wdiff, "zero")
-    assert wdiff <= tol(keras_floatx, "weights_20_steps")
+    nm, _, _ = _fit_as_keras(
+        keras_floatx, fra_path, "zero", record, f"fit with use_ema (overwrite {overwrite})",
+        dict(optimizer=np_optimizers.RMSprop(**ema), loss="categorical_crossentropy"),
+        dict(optimizer=keras.optimizers.RMSprop(**ema), loss="categorical_crossentropy"))
     averages = nm.optimizer.get_state()
     assert all(np.array_equal(w, averages[f"average_{i}"]) for i, w in enumerate(nm.params))
 
@@ -115,26 +126,14 @@ def test_fit_with_label_smoothing_as_keras(keras, keras_floatx, fra_path, paddin
     and the same weights as Keras's fit; with zero padding the all-zero target rows are
     smoothed to s/V and count in the loss, as in Keras."""
     from npseq2seq.losses import CategoricalCrossentropy
-    from reference import build_training_model
-    from reference.bridge import to_keras
-    from reference.testing import fit_side_by_side, max_abs_diff, randomise_biases
+    from reference.testing import randomise_biases
 
-    _, vocab, x, y = _data(fra_path, padding, keras_floatx)
-    nm = Seq2Seq(vocab.num_encoder_tokens, vocab.num_decoder_tokens, LATENT_DIM, dtype=keras_floatx, seed=0)
-    randomise_biases(nm)
-    nm.compile(optimizer=np_optimizers.RMSprop(), loss=CategoricalCrossentropy(label_smoothing=0.1))
-    km = build_training_model(vocab.num_encoder_tokens, vocab.num_decoder_tokens, LATENT_DIM, compile=False)
-    km.compile(optimizer=keras.optimizers.RMSprop(),
-               loss=keras.losses.CategoricalCrossentropy(label_smoothing=0.1))
-    to_keras(nm, km)
-    n_hist, _, diff = fit_side_by_side(km, nm, x, y, **FIT_ARGS)
-    record("fit with label_smoothing=0.1: per-epoch loss and val_loss", keras_floatx, diff, padding)
-    assert diff <= tol(keras_floatx, "history")
-    wdiff = max_abs_diff(nm.get_weights(), km.get_weights())
-    record("fit with label_smoothing=0.1: final weights", keras_floatx, wdiff, padding)
-    assert wdiff <= tol(keras_floatx, "weights_20_steps")
+    _, n_hist, (x, y) = _fit_as_keras(
+        keras_floatx, fra_path, padding, record, "fit with label_smoothing=0.1",
+        dict(optimizer=np_optimizers.RMSprop(), loss=CategoricalCrossentropy(label_smoothing=0.1)),
+        dict(optimizer=keras.optimizers.RMSprop(), loss=keras.losses.CategoricalCrossentropy(label_smoothing=0.1)))
     # the smoothing is in the numbers: the same fit without it reports other losses
-    plain = Seq2Seq(vocab.num_encoder_tokens, vocab.num_decoder_tokens, LATENT_DIM, dtype=keras_floatx, seed=0)
+    plain = Seq2Seq(x[0].shape[-1], y.shape[-1], LATENT_DIM, dtype=keras_floatx, seed=0)
     randomise_biases(plain)
     plain.compile(optimizer=np_optimizers.RMSprop(), loss="categorical_crossentropy")
     plain_hist = plain.fit(x, y, verbose=0, **FIT_ARGS).history
