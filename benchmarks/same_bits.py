@@ -5,7 +5,8 @@
     python -m benchmarks.same_bits compare before.json after.json
 
 For each variant (char/word, LSTM/GRU, teacher forcing or not, attention, mask_zero,
-bucketed, float64, Adam) it trains a small model on the first lines of
+bucketed, float64, Adam; dropout, attention inside the recurrence, stacked and
+bidirectional) it trains a small model on the first lines of
 ``../shared/data/fra-eng/fra.txt`` with a validation split and shuffling, and records
 the SHA-256 of every weight array's bytes, every logged loss written out with
 ``float.hex`` (so equal means bit-equal), the greedy and beam translations of a few
@@ -48,6 +49,19 @@ VARIANTS = {   # name: (Seq2Seq keyword arguments, fit extras, data kind)
     "word_lstm_mask_attention": (dict(level="word", mask_zero=True, attention="luong"), dict(), "word"),
     "word_bucketed": (dict(level="word", mask_zero=True), dict(bucket_by_length=True), "word"),
     "word_gru_bucketed": (dict(level="word", cell="gru"), dict(bucket_by_length=True), "word"),
+    # the parts added since (dropout, attention inside the recurrence, deeper models)
+    "char_lstm_dropout": (dict(dropout=0.2, recurrent_dropout=0.2), dict(), "char"),
+    "char_gru_dropout": (dict(cell="gru", dropout=0.2, recurrent_dropout=0.2), dict(), "char"),
+    "char_gru_reset_before_dropout": (dict(cell="gru", reset_after=False, dropout=0.2, recurrent_dropout=0.2),
+                                      dict(), "char"),
+    "word_recipe": (dict(level="word", mask_zero=True, attention="luong_general", input_feeding=True,
+                         dropout=0.2, recurrent_dropout=0.2), dict(bucket_by_length=True), "word"),
+    "word_bahdanau_dropout": (dict(level="word", mask_zero=True, attention="bahdanau", dropout=0.2,
+                                   recurrent_dropout=0.2), dict(), "word"),
+    "word_luong_general_input_dropout": (dict(level="word", mask_zero=True, attention="luong_general",
+                                              input_feeding=True, dropout=0.2), dict(), "word"),
+    "char_stacked_bidirectional_dropout": (dict(num_layers=2, bidirectional=True, dropout=0.2,
+                                                recurrent_dropout=0.2), dict(), "char"),
 }
 
 

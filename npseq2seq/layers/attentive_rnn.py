@@ -47,7 +47,7 @@ from . import attentive_inputs as inputs_of
 from .attentive_memory import Memory, attend
 from .base import Layer
 from .recurrent import Recurrent, RecurrentCache
-from .rnn_dropout import RNNDropoutMasks, call_masks
+from .rnn_dropout import RNNDropoutMasks, call_masks, gate_blocks
 
 KINDS = ("bahdanau", "luong_general")
 
@@ -68,6 +68,14 @@ class AttentiveCache(NamedTuple):
     def weights(self) -> np.ndarray:
         """(N, T, Te): the alignments batch-major, as ``ScoreAttention``'s cache has them."""
         return np.swapaxes(self.alignments, 0, 1)
+
+
+class StepDropout(NamedTuple):
+    """Dropout as each step of one call reads it (``AttentiveRNN._step_dropout``)."""
+    extra: np.ndarray | None              # (G', N, E) masks over e_t, or None
+    kernel_extra: np.ndarray              # W_e (E, G·H), or its gate blocks (G', E, G·H/G')
+    recurrent: np.ndarray | None          # (G, N, H) masks over h_{t-1}, or None
+    recurrent_kernel: np.ndarray | None   # U's form for the cell (``Recurrent.step_kernel``)
 
 
 class AttentiveRNN(Layer):
@@ -127,11 +135,11 @@ class AttentiveRNN(Layer):
         return Memory(values, keys, mask)
 
     # --- one step, shared by forward (into its caches) and step (nothing kept) --------
-    def _step(self, z, prev, new, extras, feed, memory: Memory, mask, drop=(None, None)):
+    def _step(self, z, prev, new, extras, feed, memory: Memory, mask, drop=None):
         """One step in place: z = x_t W_x + b (N, G·H) becomes the gates; writes ``new``.
-        drop: dropout's (masks over e_t (G', N, E), recurrent masks (G, N, H)), or Nones.
+        drop: dropout's ``StepDropout`` (training), or None.
         Returns (output, extra input, context, weights, score cache, ã or None)."""
-        kernel_extra = self.rnn.kernel[self.input_dim:]
+        drop = drop or StepDropout(None, self.rnn.kernel[self.input_dim:], None, None)
         extra = attentional = None
         if self.kind == "bahdanau":
             context, weights, saved = attend(self.score, prev[0], memory)           # query s_{t-1}
@@ -139,13 +147,20 @@ class AttentiveRNN(Layer):
         elif self.input_feeding:
             extra = feed
         if extra is not None:
-            z += inputs_of.extra(extra, kernel_extra, drop[0])                # [x_t; e_t] W = x_t W_x + e_t W_e
-        self.rnn._step(z, prev, new, extras, mask, drop[1])
+            z += inputs_of.extra(extra, drop.kernel_extra, drop.extra)        # [x_t; e_t] W = x_t W_x + e_t W_e
+        self.rnn._step(z, prev, new, extras, mask, drop.recurrent, drop.recurrent_kernel)
         if self.kind == "bahdanau":
             return np.concatenate([new[0], context], axis=1), extra, context, weights, saved, None
         context, weights, saved = attend(self.score, new[0], memory)                 # query s_t
         attentional = np.tanh(np.concatenate([context, new[0]], axis=1) @ self.attentional_kernel)
         return attentional, extra, context, weights, saved, attentional
+
+    def _step_dropout(self, e_masks, rec_masks) -> "StepDropout":
+        """What every step of one training call reads: the masks, and the kernels their
+        products read, as gate blocks where a mask per gate splits them (made once a call)."""
+        kernel_extra = self.rnn.kernel[self.input_dim:]
+        return StepDropout(e_masks, kernel_extra if e_masks is None else gate_blocks(kernel_extra, len(e_masks)),
+                           rec_masks, self.rnn.step_kernel(rec_masks))
 
     def step(self, xw_t, states, memory: Memory, mask=None):
         """One step on its own (decoding): xw_t = x_t W_x + b (N, G·H), overwritten; states
@@ -197,7 +212,7 @@ class AttentiveRNN(Layer):
         mask_tm = None if mask is None else np.swapaxes(self._check_mask(mask, (n, steps)), 0, 1)
         drop = call_masks(self.rnn, n, training, rng, dropout_masks)      # None: no dropout
         x_masks, e_masks = inputs_of.split(drop, self.input_dim)
-        step_drop = (e_masks, None if drop is None else drop.recurrent)
+        step_drop = None if drop is None else self._step_dropout(e_masks, drop.recurrent)
         gates = self.project(inputs_tm if np.issubdtype(inputs_tm.dtype, np.integer)
                              else inputs_tm.astype(self.dtype, copy=False), x_masks)
         states = [np.empty((steps + 1, n, self.units), self.dtype) for _ in range(k)]

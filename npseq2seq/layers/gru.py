@@ -43,7 +43,7 @@ from ..ops import GateActivation, gate_activation
 from ..threads import split_rows
 from .projection import gemm_over_time
 from .recurrent import Recurrent, RecurrentCache, split_gates
-from .rnn_dropout import dropped_gemm_over_time, dropped_product, dropped_product_backward
+from .rnn_dropout import blocks, dropped_gemm_over_time, dropped_product, dropped_product_backward
 
 
 def gru_step_forward(a, h_prev, recurrent_kernel, recurrent_bias, reset_after,
@@ -55,7 +55,8 @@ def gru_step_forward(a, h_prev, recurrent_kernel, recurrent_bias, reset_after,
     Writes h (N, H) and ``saved`` (N, H), what the backward needs of the candidate's
     recurrent term: with reset_after m_h = h₋₁ U_h + b₁_h (what r multiplies), without
     it r ⊙ h₋₁ (what U_h multiplies). rec_masks: recurrent dropout's (3, N, H) masks, one
-    per gate z, r, h, or None. The products with U run whole; the elementwise work between
+    per gate z, r, h, or None; recurrent_kernel is then U (H, 3H) or its ``gate_blocks``
+    (3, H, H). The products with U run whole; the elementwise work between
     them on row blocks (``threads.py``).
     """
     units = h_prev.shape[1]
@@ -69,12 +70,14 @@ def gru_step_forward(a, h_prev, recurrent_kernel, recurrent_bias, reset_after,
         return
     if rec_masks is None:
         mzr = h_prev @ recurrent_kernel[:, zr]            # h₋₁ U_zr
-        masked_h = h_prev
+        masked_h, kernel_h = h_prev, recurrent_kernel[:, cand]
     else:                                                 # recurrent dropout, gate by gate:
-        mzr = dropped_product(h_prev, recurrent_kernel[:, zr], rec_masks[:2])   # (h₋₁ ⊙ r_zr) U_zr
-        masked_h = h_prev * rec_masks[2]                  # h₋₁ ⊙ r_h
+        if recurrent_kernel.ndim == 2:                    # U itself: its blocks in place
+            recurrent_kernel = [recurrent_kernel[:, cols] for cols in blocks(3 * units, 3)]
+        mzr = dropped_product(h_prev, recurrent_kernel[:2], rec_masks[:2])   # (h₋₁ ⊙ r_zr) U_zr
+        masked_h, kernel_h = h_prev * rec_masks[2], recurrent_kernel[2]     # h₋₁ ⊙ r_h
     split_rows(partial(_gates_zr_forward, activation), a, mzr, masked_h, saved)
-    a[:, cand] += saved @ recurrent_kernel[:, cand]       # … + (r ⊙ h₋₁) U_h
+    a[:, cand] += saved @ kernel_h                        # … + (r ⊙ h₋₁) U_h
     split_rows(_candidate_forward, a, h_prev, h)
 
 
@@ -210,9 +213,10 @@ class GRU(Recurrent):
     def input_bias(self):
         return self.bias[0] if self.reset_after else self.bias
 
-    def cell_forward(self, a, prev, new, extras, rec_masks=None):
-        gru_step_forward(a, prev[0], self.recurrent_kernel, self.bias[1] if self.reset_after else None,
-                         self.reset_after, self.activation, new[0], extras[0], rec_masks)
+    def cell_forward(self, a, prev, new, extras, rec_masks=None, recurrent_kernel=None):
+        kernel = self.recurrent_kernel if recurrent_kernel is None else recurrent_kernel
+        gru_step_forward(a, prev[0], kernel, self.bias[1] if self.reset_after else None, self.reset_after,
+                         self.activation, new[0], extras[0], rec_masks)
 
     def cell_backward(self, dstates, gates, prev, extras, recurrent_kernel_t, da, drec, rec_masks=None):
         gru_step_backward(dstates[0], gates, prev[0], extras[0], recurrent_kernel_t,

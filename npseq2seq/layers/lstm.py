@@ -42,8 +42,9 @@ def lstm_step_forward(z, h_prev, c_prev, recurrent_kernel, activation: GateActiv
 
     z (N, 4H): x_t W + b on entry, the activated gates i, f, g, o on exit (the
     backward reads them). h_prev, c_prev (N, H). Writes h, c and tanh_c = tanh(c) (N, H).
-    rec_masks: recurrent dropout's (4, N, H) masks, one per gate, or None.
-    The product with U runs whole; the elementwise rest on row blocks (``threads.py``).
+    rec_masks: recurrent dropout's (4, N, H) masks, one per gate, or None; recurrent_kernel
+    is then U (H, 4H) or its ``gate_blocks`` (4, H, H). The product with U runs whole; the
+    elementwise rest on row blocks (``threads.py``).
     """
     if rec_masks is None:
         zh = h_prev @ recurrent_kernel             # h₋₁ U
@@ -117,10 +118,10 @@ class LSTM(Recurrent):
     def _initial_bias(self):
         return lstm_bias(self.units, self.dtype, self.unit_forget_bias)
 
-    def cell_forward(self, z, prev, new, extras, rec_masks=None):
+    def cell_forward(self, z, prev, new, extras, rec_masks=None, recurrent_kernel=None):
         (h_prev, c_prev), (h, c), (tanh_c,) = prev, new, extras
-        lstm_step_forward(z, h_prev, c_prev, self.recurrent_kernel, self.activation, h, c, tanh_c,
-                          rec_masks)
+        kernel = self.recurrent_kernel if recurrent_kernel is None else recurrent_kernel
+        lstm_step_forward(z, h_prev, c_prev, kernel, self.activation, h, c, tanh_c, rec_masks)
 
     def cell_backward(self, dstates, gates, prev, extras, recurrent_kernel_t, dz, drec, rec_masks=None):
         dh, dc = dstates

@@ -44,7 +44,7 @@ from . import recurrent_backward
 from .base import Layer
 from .projection import InputProjection, gemm_over_time
 from .recurrent_checks import RecurrentChecks
-from .rnn_dropout import RNNDropoutMasks, call_masks, dropped_gemm_over_time
+from .rnn_dropout import RNNDropoutMasks, call_masks, dropped_gemm_over_time, gate_blocks
 
 
 class RecurrentCache(NamedTuple):
@@ -113,10 +113,11 @@ class Recurrent(InputProjection, RecurrentChecks, Layer):
         """The bias added to ``x @ kernel`` (GRU with reset_after keeps a second one)."""
         return self.bias
 
-    def cell_forward(self, z, prev, new, extras, rec_masks=None) -> None:
+    def cell_forward(self, z, prev, new, extras, rec_masks=None, recurrent_kernel=None) -> None:
         """One step in place. z (N, G·H): x_t W + input bias on entry, the gates on exit.
         prev: the states before the step (N, H) each; new, extras: (N, H) views to write.
-        rec_masks: recurrent dropout masks (G, N, H), or None: gate g reads h_{t-1} ⊙ rec_masks[g]."""
+        rec_masks: recurrent dropout masks (G, N, H), or None: gate g reads h_{t-1} ⊙ rec_masks[g].
+        recurrent_kernel: U as the step reads it (``step_kernel``), None: U itself."""
         raise NotImplementedError
 
     def cell_backward(self, dstates, gates, prev, extras, recurrent_kernel_t, dz, drec,
@@ -144,15 +145,21 @@ class Recurrent(InputProjection, RecurrentChecks, Layer):
         """Keras's: 1 (one dropout mask per gate) when recurrent_dropout > 0, else 2."""
         return 1 if self.recurrent_dropout else 2
 
+    def step_kernel(self, rec_masks) -> np.ndarray:
+        """U as one call's steps read it: itself, or with recurrent dropout (rec_masks not
+        None: one product per gate) its gate blocks (G, H, H), copied once per call
+        (``rnn_dropout.gate_blocks``: why)."""
+        return self.recurrent_kernel if rec_masks is None else gate_blocks(self.recurrent_kernel, self.num_gates)
+
     # --- the time loop ----------------------------------------------------------------
     def zero_state(self, batch: int) -> list[np.ndarray]:
         return [np.zeros((batch, self.units), self.dtype) for _ in range(self.state_size)]
 
-    def _step(self, z, prev, new, extras, mask, rec_masks=None) -> None:
+    def _step(self, z, prev, new, extras, mask, rec_masks=None, recurrent_kernel=None) -> None:
         """``cell_forward``, then rows where mask (N,) is False keep their previous states
         (Keras's masking: the step is skipped). mask None: no row is skipped. rec_masks:
-        recurrent dropout's (G, N, H), or None."""
-        self.cell_forward(z, prev, new, extras, rec_masks)
+        recurrent dropout's (G, N, H), or None; recurrent_kernel: ``step_kernel``'s, or None."""
+        self.cell_forward(z, prev, new, extras, rec_masks, recurrent_kernel)
         if mask is not None:
             skip = ~mask[:, None]
             for s, p in zip(new, prev):
@@ -235,11 +242,12 @@ class Recurrent(InputProjection, RecurrentChecks, Layer):
                   for _ in range(self.num_extras)]
         for s, s0 in zip(states, initial):
             s[0] = s0
+        kernel = self.step_kernel(rec)
         for t in range(steps):
             k = n if running is None else running[t]      # the rows computed at this step
             self._step(gates[t, :k], [s[t, :k] for s in states], [s[t + 1, :k] for s in states],
                        [e[t, :k] for e in extras], None if mask_tm is None else mask_tm[t],
-                       None if rec is None else rec[:, :k])
+                       None if rec is None else rec[:, :k], kernel)
             if k < n:
                 for s in states:                          # finished rows keep their states
                     s[t + 1, k:] = s[t, k:]

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from npseq2seq.layers import GRU, LSTM
-from npseq2seq.layers.rnn_dropout import RNNDropoutMasks, draw_masks
+from npseq2seq.layers.rnn_dropout import RNNDropoutMasks, blocks, draw_masks, dropped_product, gate_blocks
 from tests.gradutil import assert_gradient
 
 CELLS = {"lstm": (LSTM, {}), "gru": (GRU, {"reset_after": True}), "gru-reset-before": (GRU, {"reset_after": False})}
@@ -130,6 +130,51 @@ def test_packed_rows_read_their_masks(cell):
     for a, b in zip(layer.backward([None, *dfinal], pcache), layer.backward([None, *dfinal], mcache)):
         for u, v in zip(*(([a], [b]) if isinstance(a, np.ndarray) else (a, b))):
             np.testing.assert_allclose(u, v, rtol=1e-12, atol=1e-13)
+
+
+@pytest.mark.parametrize("count", [1, 3, 4])
+@pytest.mark.parametrize("rows", [(5,), (3, 5)])
+def test_dropped_product_reads_every_form_of_the_weights(count, rows):
+    """The product per mask block from the fused (K, M) weights, from ``gate_blocks``' copy
+    (G', K, M/G') and from a list of column views: one set of numbers, each block equal to
+    (a ⊙ m_g) W_g written out by hand."""
+    rng = np.random.default_rng(count)
+    k, width = 6, 4 * 3
+    a = rng.normal(size=(*rows, k))
+    weights = rng.normal(size=(k, width))
+    masks = rng.normal(size=(count, rows[-1], k))
+    cols = blocks(width, count)
+    want = np.concatenate([(a * m) @ weights[:, c] for m, c in zip(masks, cols)], axis=-1)
+    copied = gate_blocks(weights, count)
+    assert copied.shape == (count, k, width // count) and copied.flags.c_contiguous
+    assert (count == 1) == np.shares_memory(copied, weights)      # one block: a view, no copy
+    for form in (weights, copied, [weights[:, c] for c in cols]):
+        np.testing.assert_allclose(dropped_product(a, form, masks), want, rtol=1e-13, atol=1e-14)
+
+
+@pytest.mark.parametrize("cell", CELLS)
+def test_a_step_reads_the_kernel_as_given_or_its_own(cell):
+    """cell_forward with recurrent masks: U's gate blocks (what ``forward`` passes, made once
+    a call) and the layer's own U (recurrent_kernel None) give one step's numbers."""
+    rng = np.random.default_rng(2)
+    n, h = 3, 4
+    layer = layer_of(cell, 5, h, RATES["both"])
+    rec = draw_masks(layer, n, rng).recurrent
+    prev = [rng.normal(size=(n, h)) for _ in range(layer.state_size)]
+    results = []
+    for kernel in (layer.step_kernel(rec), None):
+        z = rng.normal(size=(n, layer.num_gates * h)) if not results else results[0][0].copy()
+        start = z.copy()
+        new = [np.empty((n, h)) for _ in prev]
+        extras = [np.empty((n, h)) for _ in range(layer.num_extras)]
+        layer.cell_forward(z, prev, new, extras, rec, kernel)
+        results.append((start, z, new))
+    (z0, za, na), (_, zb, nb) = results
+    np.testing.assert_allclose(za, zb, rtol=1e-13, atol=1e-14)
+    for u, v in zip(na, nb):
+        np.testing.assert_allclose(u, v, rtol=1e-13, atol=1e-14)
+    assert layer.step_kernel(rec).shape == (layer.num_gates, h, h)
+    assert layer.step_kernel(None) is layer.recurrent_kernel
 
 
 def test_bad_rates_and_masks_are_refused():
