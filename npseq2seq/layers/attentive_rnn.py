@@ -139,7 +139,8 @@ class AttentiveRNN(Layer):
         """One step in place: z = x_t W_x + b (N, G·H) becomes the gates; writes ``new``.
         drop: dropout's ``StepDropout`` (training), or None.
         Returns (output, extra input, context, weights, score cache, ã or None)."""
-        drop = drop or StepDropout(None, self.rnn.kernel[self.input_dim:], None, None)
+        e_masks, kernel_extra, rec_masks, rec_kernel = (
+            (None, self.rnn.kernel[self.input_dim:], None, None) if drop is None else drop)
         extra = attentional = None
         if self.kind == "bahdanau":
             context, weights, saved = attend(self.score, prev[0], memory)           # query s_{t-1}
@@ -147,8 +148,8 @@ class AttentiveRNN(Layer):
         elif self.input_feeding:
             extra = feed
         if extra is not None:
-            z += inputs_of.extra(extra, drop.kernel_extra, drop.extra)        # [x_t; e_t] W = x_t W_x + e_t W_e
-        self.rnn._step(z, prev, new, extras, mask, drop.recurrent, drop.recurrent_kernel)
+            z += inputs_of.extra(extra, kernel_extra, e_masks)                # [x_t; e_t] W = x_t W_x + e_t W_e
+        self.rnn._step(z, prev, new, extras, mask, rec_masks, rec_kernel)
         if self.kind == "bahdanau":
             return np.concatenate([new[0], context], axis=1), extra, context, weights, saved, None
         context, weights, saved = attend(self.score, new[0], memory)                 # query s_t
