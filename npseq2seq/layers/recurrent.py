@@ -44,7 +44,7 @@ from . import recurrent_backward
 from .base import Layer
 from .projection import InputProjection, gemm_over_time
 from .recurrent_checks import RecurrentChecks
-from .rnn_dropout import RNNDropoutMasks, call_masks, dropped_gemm_over_time, gate_blocks
+from .rnn_dropout import RecurrentDropout, RNNDropoutMasks, call_masks, dropped_gemm_over_time
 
 
 class RecurrentCache(NamedTuple):
@@ -64,7 +64,7 @@ class RecurrentCache(NamedTuple):
         return self.states[0]
 
 
-class Recurrent(InputProjection, RecurrentChecks, Layer):
+class Recurrent(InputProjection, RecurrentChecks, RecurrentDropout, Layer):
     """Base of LSTM and GRU: weights ``kernel (D, G·H)``, ``recurrent_kernel (H, G·H)``, ``bias``.
 
     A subclass sets ``num_gates``, ``state_size`` (number of state arrays) and
@@ -75,7 +75,8 @@ class Recurrent(InputProjection, RecurrentChecks, Layer):
 
     Its forward, final_states and step_forward are the one time loop run three ways, and
     read best side by side; the separate ideas live beside it: the input projection
-    (``projection.py``), the dropout masks' algebra (``rnn_dropout.py``), the reverse loop
+    (``projection.py``), the dropout masks' algebra and what a call's steps read of it
+    (``rnn_dropout.py``), the reverse loop
     (``recurrent_backward.py``) and the arguments' checks (``recurrent_checks.py``).
     """
     weight_names = ("kernel", "recurrent_kernel", "bias")
@@ -138,18 +139,6 @@ class Recurrent(InputProjection, RecurrentChecks, Layer):
         else:   # implementation 1: gate g reads h_{t-1} ⊙ r_g  ->  dU_g = Σ_t (h_{t-1} ⊙ r_g)ᵀ dz_t,g
             drecurrent = dropped_gemm_over_time(cache.hs[:-1], drec, masks.recurrent)
         return [dkernel, drecurrent, dbias]
-
-    # --- dropout (rnn_dropout.py) -------------------------------------------------------
-    @property
-    def implementation(self) -> int:
-        """Keras's: 1 (one dropout mask per gate) when recurrent_dropout > 0, else 2."""
-        return 1 if self.recurrent_dropout else 2
-
-    def step_kernel(self, rec_masks) -> np.ndarray:
-        """U as one call's steps read it: itself, or with recurrent dropout (rec_masks not
-        None: one product per gate) its gate blocks (G, H, H), copied once per call
-        (``rnn_dropout.gate_blocks``: why)."""
-        return self.recurrent_kernel if rec_masks is None else gate_blocks(self.recurrent_kernel, self.num_gates)
 
     # --- the time loop ----------------------------------------------------------------
     def zero_state(self, batch: int) -> list[np.ndarray]:

@@ -88,6 +88,22 @@ def check_masks(layer, masks: RNNDropoutMasks, n: int) -> RNNDropoutMasks:
     return RNNDropoutMasks(*out)
 
 
+class RecurrentDropout:
+    """What ``Recurrent`` knows of its dropout (a mixin; it sets ``recurrent_dropout``,
+    ``num_gates`` and ``recurrent_kernel``)."""
+
+    @property
+    def implementation(self) -> int:
+        """Keras's: 1 (one dropout mask per gate) when recurrent_dropout > 0, else 2."""
+        return 1 if self.recurrent_dropout else 2
+
+    def step_kernel(self, rec_masks) -> np.ndarray:
+        """U as one call's steps read it: itself, or with recurrent dropout (rec_masks not
+        None: one product per gate) its gate blocks (G, H, H), copied once per call
+        (``gate_blocks``: why)."""
+        return self.recurrent_kernel if rec_masks is None else gate_blocks(self.recurrent_kernel, self.num_gates)
+
+
 def blocks(width: int, count: int) -> list[slice]:
     """The column blocks of a fused (…, G·H) array that ``count`` masks split it into."""
     size = width // count
