@@ -79,6 +79,20 @@ def record():
     return _record
 
 
+def pytest_sessionfinish(session):
+    """In a pytest-xdist worker: hand the measurements to the controller, which prints the table."""
+    workeroutput = getattr(session.config, "workeroutput", None)
+    if workeroutput is not None:
+        workeroutput["npseq2seq_measured"] = [[check, dtype, value] for (check, dtype), value in _MEASURED.items()]
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_testnodedown(node, error):
+    """In pytest-xdist's controller: keep the largest of each worker's measurements."""
+    for check, dtype, value in getattr(node, "workeroutput", {}).get("npseq2seq_measured", []):
+        _MEASURED[(check, dtype)] = max(_MEASURED.get((check, dtype), 0.0), value)
+
+
 def pytest_terminal_summary(terminalreporter):
     if not _MEASURED:
         return
