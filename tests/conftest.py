@@ -66,7 +66,11 @@ def keras_floatx(request, keras):
 
 # --- measured differences: the parity tests record them, the summary prints a table ---
 
-_MEASURED: dict[tuple[str, str], list] = {}
+_MEASURED: dict[tuple[str, str], float] = {}
+
+
+def _keep_largest(key: tuple[str, str], value: float) -> None:
+    _MEASURED[key] = max(_MEASURED.get(key, 0.0), float(value))
 
 
 @pytest.fixture
@@ -74,8 +78,7 @@ def record():
     """``record(check, dtype, value, variant="")``: keep the largest measured difference
     of a check, printed as a table at the end of the run (``-rA`` not needed)."""
     def _record(check: str, dtype: str, value: float, variant: str = "") -> None:
-        key = (check + (f" [{variant}]" if variant else ""), str(dtype))
-        _MEASURED[key] = max(_MEASURED.get(key, 0.0), float(value))
+        _keep_largest((check + (f" [{variant}]" if variant else ""), str(dtype)), value)
     return _record
 
 
@@ -90,7 +93,7 @@ def pytest_sessionfinish(session):
 def pytest_testnodedown(node, error):
     """In pytest-xdist's controller: keep the largest of each worker's measurements."""
     for check, dtype, value in getattr(node, "workeroutput", {}).get("npseq2seq_measured", []):
-        _MEASURED[(check, dtype)] = max(_MEASURED.get((check, dtype), 0.0), value)
+        _keep_largest((check, dtype), value)
 
 
 def pytest_terminal_summary(terminalreporter):
