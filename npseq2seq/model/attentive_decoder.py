@@ -34,11 +34,11 @@ from .inputs import embed, embed_backward
 
 
 class AttentiveDecoder(Decoder):
-    """``AttentiveDecoder(rnns, dense, embedding=None, mask_padding=False)``: rnns bottom
-    first, the last an ``AttentiveRNN``."""
+    """``AttentiveDecoder(rnns, dense, embedding=None, mask_padding=False, dropout=None)``:
+    rnns bottom first, the last an ``AttentiveRNN``."""
 
-    def __init__(self, rnns, dense, embedding=None, mask_padding: bool = False):
-        super().__init__(rnns, dense, embedding, attention=None, mask_padding=mask_padding)
+    def __init__(self, rnns, dense, embedding=None, mask_padding: bool = False, dropout=None):
+        super().__init__(rnns, dense, embedding, attention=None, mask_padding=mask_padding, dropout=dropout)
         self.attention = self.rnn
 
     @property
@@ -100,14 +100,17 @@ class AttentiveDecoder(Decoder):
         real = None if lengths is None else real_steps(lengths, seq.shape[1])
         if real is not None:                 # the real steps only, (R, ·)
             seq = np.swapaxes(seq, 0, 1)[real]
+        seq, drop_cache = self._drop(seq, training, rng)      # output_dropout (training only)
         out, dense_cache = self.dense.forward(seq, activate=probabilities)
-        return out, new_states + top_states, DecoderCache(emb_cache, caches + [top], top, dense_cache, mask, real)
+        return out, new_states + top_states, DecoderCache(emb_cache, caches + [top], top, dense_cache, mask, real,
+                                                          drop_cache)
 
     def backward(self, dout, cache: DecoderCache, dstates=None, from_logits: bool = True,
                  embedding_rows: bool = False):
         """As ``Decoder.backward``: (d inputs or None, d initial states, d memory outputs, grads)."""
         backward = self.dense.backward_logits if from_logits else self.dense.backward
         dseq, dense_grads = backward(dout, cache.dense)
+        dseq = self._drop_backward(dseq, cache.dropout)
         if cache.real is not None:           # padded steps had no loss: zero gradient
             dseq = unpack_steps(dseq, cache.real)
         dfinal = self.per_layer([None] * self.state_size if dstates is None else dstates)

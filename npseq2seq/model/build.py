@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..layers import GRU, LSTM, AdditiveAttention, AttentiveRNN, Bidirectional, Dense, DotAttention, Embedding
+from ..layers import GRU, LSTM, AdditiveAttention, AttentiveRNN, Bidirectional, Dense, DotAttention, Dropout, Embedding
 from ..layers.bahdanau_attention import BahdanauAttention, GeneralAttention
 from ..layers.masking import Masking
 from .attentive_decoder import AttentiveDecoder
@@ -138,12 +138,15 @@ def build(config: Seq2SeqConfig, rng: np.random.Generator) -> tuple[Encoder, Dec
     if config.mask_padding:      # Masking() before the encoder; the decoder: see model/masking.py
         encoder_input = Masking(config.np_dtype, name="encoder_masking")
     encoder = Encoder(encoder_rnns, encoder_input, return_memory=bool(config.attention))
+    # Keras's Dropout() before the Dense layer: no weights, so not in the weights' order
+    dropout = Dropout(config.output_dropout, dtype=config.np_dtype, name="decoder_dropout") \
+        if config.output_dropout else None
     if config.recurrent_attention:
         decoder = AttentiveDecoder(decoder_rnns, made["dense", 0], made.get(("decoder", -1)),
-                                   mask_padding=config.mask_padding)
+                                   mask_padding=config.mask_padding, dropout=dropout)
     else:
         decoder = Decoder(decoder_rnns, made["dense", 0], made.get(("decoder", -1)), attention,
-                          mask_padding=config.mask_padding)
+                          mask_padding=config.mask_padding, dropout=dropout)
     layers = [made[key] for key in order]
     if attention is not None:       # Keras lists it (no weights) just before the Dense
         layers.insert(-1, attention)

@@ -37,6 +37,10 @@ The variants (the tutorial's model and its FAQ)::
     recurrent_dropout                    encoder and decoder RNN layer, in training only
                                          (layers/rnn_dropout.py; the attentive layer's cell:
                                          layers/attentive_inputs.py); any variant
+    output_dropout  0.0 ≤ rate < 1       Keras's Dropout(rate) on the decoder's outputs, just
+                                         before the Dense layer (a new mask for every entry and
+                                         step, as Zaremba et al. 2014 drop an LSTM's
+                                         non-recurrent connections), in training only; any variant
     reset_after     True | False         the GRU's candidate: Keras 3's default (r applied after
                                          U_h, bias (2, 3H)) or Keras 2's (r applied to h_{t-1}
                                          before U_h, bias (3H,)); GRU only
@@ -87,13 +91,14 @@ class Seq2SeqConfig:
     reset_after: bool = True
     recurrent_activation: str = "sigmoid"
     input_feeding: bool = False
+    output_dropout: float = 0.0
 
     def __post_init__(self):
         for name in ("num_encoder_tokens", "num_decoder_tokens", "latent_dim", "num_layers"):
             object.__setattr__(self, name, check_integer(getattr(self, name), name))
         object.__setattr__(self, "seed", check_integer(self.seed, "seed", least=0, none_ok=True))
         object.__setattr__(self, "dtype", resolve_dtype(self.dtype).name)
-        for name in ("dropout", "recurrent_dropout"):
+        for name in ("dropout", "recurrent_dropout", "output_dropout"):
             object.__setattr__(self, name, check_rate(getattr(self, name), name))
         if self.cell not in CELLS:
             raise ValueError(f"cell must be one of {sorted(CELLS)}, received {self.cell!r}")
@@ -139,6 +144,11 @@ class Seq2SeqConfig:
     def recurrent_attention(self) -> bool:
         """Attention inside the decoder's recurrence (bahdanau, luong_general)."""
         return self.attention in RECURRENT_ATTENTION
+
+    @property
+    def drops(self) -> bool:
+        """Whether a training step draws dropout masks (any of the three rates above 0)."""
+        return bool(self.dropout or self.recurrent_dropout or self.output_dropout)
 
     @property
     def decoder_units(self) -> int:

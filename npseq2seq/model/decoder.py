@@ -3,7 +3,7 @@
     ids (N, Td) ─► [Embedding, word level] ─► RNN 1 ─► … ─► RNN L ─► outputs (N, Td, H)
                    (layer k's initial state: encoder layer k's final states)
         outputs ─► [attention over the encoder outputs: [outputs; context] (N, Td, 2H)]
-                ─► Dense softmax ─► (N, Td, V)
+                ─► [Dropout, training only] ─► Dense softmax ─► (N, Td, V)
 
 Each RNN layer reads the output sequence of the one below; the top layer's outputs go on.
 
@@ -40,6 +40,7 @@ class DecoderCache(NamedTuple):
     dense: object                # DenseCache: the logits (N, Td, V) or (R, V) packed
     mask: np.ndarray | None      # (N, Td) the steps that count (mask_zero), or None
     real: np.ndarray | None      # (Td, N) packed: the real steps, the only rows Dense saw
+    dropout: object | None = None  # DropoutCache of the Dense layer's input (output_dropout), or None
 
     @property
     def rnn(self):
@@ -68,15 +69,17 @@ def unpack_steps(dreal: np.ndarray, real: np.ndarray) -> np.ndarray:
 
 
 class Decoder:
-    """``Decoder(rnns, dense, embedding=None, attention=None, mask_padding=False)``, layers
-    built by ``model.build``; rnns: the RNN layers bottom first (a single layer may be
+    """``Decoder(rnns, dense, embedding=None, attention=None, mask_padding=False, dropout=None)``,
+    layers built by ``model.build``; rnns: the RNN layers bottom first (a single layer may be
     passed as itself). mask_padding: Keras's Masking() on the decoder input, which reaches
-    the attention (its queries) but not the RNNs (``model/masking.py``)."""
+    the attention (its queries) but not the RNNs (``model/masking.py``). dropout: a
+    ``layers.Dropout`` on the Dense layer's input (``output_dropout``), or None."""
 
-    def __init__(self, rnns, dense, embedding=None, attention=None, mask_padding: bool = False):
+    def __init__(self, rnns, dense, embedding=None, attention=None, mask_padding: bool = False,
+                 dropout=None):
         self.rnns = list(rnns) if isinstance(rnns, (list, tuple)) else [rnns]
         self.dense, self.embedding, self.attention = dense, embedding, attention
-        self.mask_padding = mask_padding
+        self.mask_padding, self.dropout = mask_padding, dropout
 
     @property
     def rnn(self):
@@ -160,9 +163,11 @@ class Decoder:
         real = None if lengths is None else real_steps(lengths, seq.shape[1])
         if real is not None:                 # the real steps only, (R, H)
             features = np.swapaxes(features, 0, 1)[real]
+        features, drop_cache = self._drop(features, training, rng)
         out, dense_cache = self.dense.forward(features, activate=probabilities)
         mask = None if lengths is not None else mask
-        return out, new_states, DecoderCache(emb_cache, rnn_caches, att_cache, dense_cache, mask, real)
+        return out, new_states, DecoderCache(emb_cache, rnn_caches, att_cache, dense_cache, mask, real,
+                                             drop_cache)
 
     def backward(self, dout, cache: DecoderCache, dstates=None, from_logits: bool = True,
                  embedding_rows: bool = False):
@@ -174,6 +179,7 @@ class Decoder:
         """
         backward = self.dense.backward_logits if from_logits else self.dense.backward
         dfeatures, dense_grads = backward(dout, cache.dense)
+        dfeatures = self._drop_backward(dfeatures, cache.dropout)
         if cache.real is not None:           # padded steps had no loss: zero gradient
             dfeatures = unpack_steps(dfeatures, cache.real)
         dx, dvalues, attention_grads = self._attend_backward(dfeatures, cache.attention)
@@ -208,6 +214,19 @@ class Decoder:
         probs, _ = self.dense.forward(features, activate=probabilities)
         weights = None if att_cache is None else att_cache.weights[:, 0]
         return probs[:, 0], new_states, StepTrace(probs[:, 0], new_states, gates, weights)
+
+    # --- output_dropout: Keras's Dropout on the Dense layer's input --------------------
+    def _drop(self, features, training: bool, rng):
+        """(features with a fresh mask on every entry, DropoutCache) in training with
+        output_dropout; (features, None) otherwise. Packed, only the real steps' rows (R, ·)
+        are drawn: the padded steps never reach the Dense layer."""
+        if self.dropout is None or not training:
+            return features, None
+        return self.dropout.forward(features, training=True, rng=rng)
+
+    def _drop_backward(self, dfeatures, drop_cache):
+        """out = where(keep, x·scale, 0) → dx = where(keep, dout·scale, 0); as is without."""
+        return dfeatures if drop_cache is None else self.dropout.backward(dfeatures, drop_cache)[0]
 
     # --- attention: the Dense layer's input ----------------------------------------------
     def _query_mask(self, inputs, mask):

@@ -76,6 +76,5 @@ def _add(g, h):
 
 def _dropout_seed(model, training: bool) -> int | None:
     """One draw from the model's rng, when this step drops anything: the halves' seed."""
-    config = model.config
-    dropping = training and any(getattr(config, k, 0) for k in ("dropout", "recurrent_dropout"))
+    dropping = training and getattr(model.config, "drops", False)
     return int(model.rng.integers(2**63)) if dropping else None
