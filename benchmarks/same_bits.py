@@ -62,6 +62,9 @@ VARIANTS = {   # name: (Seq2Seq keyword arguments, fit extras, data kind)
                                               input_feeding=True, dropout=0.2), dict(), "word"),
     "char_stacked_bidirectional_dropout": (dict(num_layers=2, bidirectional=True, dropout=0.2,
                                                 recurrent_dropout=0.2), dict(), "char"),
+    "word_recipe_output_dropout": (dict(level="word", mask_zero=True, attention="luong_general", input_feeding=True,
+                                        dropout=0.2, recurrent_dropout=0.2, output_dropout=0.2),
+                                   dict(bucket_by_length=True), "word"),
 }
 
 
@@ -109,17 +112,21 @@ def record(path: str) -> None:
 
 
 def compare(before: str, after: str) -> int:
+    """Every variant of ``before`` must be in ``after`` with the same bits; a variant only in
+    ``after`` (one the change added) is listed as new and not counted."""
     a, b = (json.loads(Path(p).read_text()) for p in (before, after))
     bad = 0
-    for name in sorted(set(a) | set(b)):
-        same = a.get(name) == b.get(name)
+    for name in sorted(set(b) - set(a)):
+        print(f"{'new':>10}  {name}")
+    for name in sorted(a):
+        same = a[name] == b.get(name)
         bad += not same
-        print(f"{'same bits' if same else 'DIFFERENT':>10}  {name}")
+        print(f"{'same bits' if same else 'DIFFERENT' if name in b else 'MISSING':>10}  {name}")
         if not same and name in a and name in b:
             for key in a[name]:
                 if a[name][key] != b[name].get(key):
                     print(f"            {key}: {a[name][key]} != {b[name].get(key)}")
-    print(f"{len(set(a) | set(b)) - bad} of {len(set(a) | set(b))} variants bit-identical")
+    print(f"{len(a) - bad} of {len(a)} variants bit-identical")
     return 1 if bad else 0
 
 

@@ -82,6 +82,7 @@ from .deep import (
     encoder_name,
     encoder_stack,
     model_input,
+    output_dropped,
     trained_encoder_states,
 )
 
@@ -198,11 +199,12 @@ def build_attentive_training_model(num_encoder_tokens: int, num_decoder_tokens: 
                                    num_layers: int = 1, bidirectional: bool = False, level: str = "char",
                                    mask_zero: bool = False, compile: bool = True, mask_padding: bool = False,
                                    dropout: float = 0.0, recurrent_dropout: float = 0.0,
-                                   reset_after: bool = True) -> keras.Model:
+                                   reset_after: bool = True, output_dropout: float = 0.0) -> keras.Model:
     """([encoder_input, decoder_input]) -> decoder_target: ``reference.deep``'s model whose top
     decoder layer is ``RNN(AttentiveCell(...))`` over the top encoder layer's outputs.
     mask_padding (char level): ``Masking(mask_value=0.0)`` after each input; dropout,
-    recurrent_dropout, reset_after: every RNN layer's and the wrapped cell's."""
+    recurrent_dropout, reset_after: every RNN layer's and the wrapped cell's; output_dropout:
+    a ``Dropout`` before the Dense layer (``reference.deep.output_dropped``)."""
     if cell not in CELLS or level not in ("char", "word") or (mask_zero and level != "word") \
             or (mask_padding and level != "char"):
         raise ValueError(f"unsupported variant: cell={cell!r}, level={level!r}, mask_zero={mask_zero}, "
@@ -224,6 +226,7 @@ def build_attentive_training_model(num_encoder_tokens: int, num_decoder_tokens: 
         AttentiveCell(_cell(cell, units, options), kind, input_feeding, masked=masked, memory_dim=units),
         return_sequences=True, return_state=True, name=decoder_name(num_layers - 1))
     y, *_ = attentive(y, initial_state=[*encoder_states[-1], *feed, *memory])
+    y = output_dropped(y, output_dropout)
     outputs = keras.layers.Dense(num_decoder_tokens, activation="softmax", name=DENSE)(y)
 
     model = keras.Model([encoder_inputs, decoder_inputs], outputs)

@@ -61,6 +61,7 @@ __all__ = ["build_deep_training_model", "build_deep_inference_models",
 # layer names, unique in a model: the states' Concatenate layers take Keras's automatic
 # names ("concatenate", "concatenate_1", ...), so the features' one is named otherwise
 ATTENTION, CONCAT, DENSE = "attention", "attention_features", "dense"
+OUTPUT_DROPOUT = "output_dropout"
 ENCODER_EMBEDDING, DECODER_EMBEDDING = "encoder_embedding", "decoder_embedding"
 ENCODER_MASKING, DECODER_MASKING = "encoder_masking", "decoder_masking"
 
@@ -133,7 +134,8 @@ def build_deep_training_model(num_encoder_tokens: int, num_decoder_tokens: int, 
                               cell: str = "lstm", num_layers: int = 2, bidirectional: bool = False,
                               level: str = "char", mask_zero: bool = False, attention: bool = False,
                               compile: bool = True, mask_padding: bool = False, dropout: float = 0.0,
-                              recurrent_dropout: float = 0.0, reset_after: bool = True) -> keras.Model:
+                              recurrent_dropout: float = 0.0, reset_after: bool = True,
+                              output_dropout: float = 0.0) -> keras.Model:
     """([encoder_input, decoder_input]) -> decoder_target, ``num_layers`` RNN layers a side.
 
     level "char": one-hot inputs (N, T, V); "word": ids (N, T) through Embeddings.
@@ -142,6 +144,7 @@ def build_deep_training_model(num_encoder_tokens: int, num_decoder_tokens: int, 
     mask_padding (char level): ``Masking(mask_value=0.0)`` after each input, as
     ``reference.masking`` does for one layer.
     dropout, recurrent_dropout, reset_after: every RNN layer's (Keras's LSTM/GRU arguments).
+    output_dropout: a ``Dropout(output_dropout)`` (named ``OUTPUT_DROPOUT``) before the Dense layer.
     """
     options = _options(cell, dropout, recurrent_dropout, reset_after)
     if cell not in CELLS or level not in ("char", "word") or (mask_zero and level != "word") \
@@ -160,12 +163,18 @@ def build_deep_training_model(num_encoder_tokens: int, num_decoder_tokens: int, 
     if attention:
         context = keras.layers.Attention(name=ATTENTION)([y, x])
         y = keras.layers.Concatenate(name=CONCAT)([y, context])
+    y = output_dropped(y, output_dropout)
     outputs = keras.layers.Dense(num_decoder_tokens, activation="softmax", name=DENSE)(y)
 
     model = keras.Model([encoder_inputs, decoder_inputs], outputs)
     if compile:
         model.compile(optimizer="rmsprop", loss="categorical_crossentropy")
     return model
+
+
+def output_dropped(y, rate: float):
+    """``Dropout(rate)(y)`` before the Dense layer when rate > 0 (npseq2seq's ``output_dropout``)."""
+    return keras.layers.Dropout(rate, name=OUTPUT_DROPOUT)(y) if rate else y
 
 
 def build_deep_no_teacher_forcing_model(num_encoder_tokens: int, num_decoder_tokens: int,

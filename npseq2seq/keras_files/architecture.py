@@ -8,7 +8,7 @@ bytecode, is refused by name as Keras's ``safe_mode`` does). Then the graph is w
 back from the output, as a Keras user wrote it (reference/: models.py, attention.py,
 deep.py, masking.py)::
 
-    Dense(softmax) ← [Concatenate ← (Attention | AdditiveAttention)(decoder, encoder)]
+    Dense(softmax) ← [Dropout] ← [Concatenate ← (Attention | AdditiveAttention)(decoder, encoder)]
                    ← decoder RNN L ← … ← decoder RNN 1 ← [Embedding | Masking] ← Input
     decoder RNN k's initial_state = encoder RNN k's states (a Bidirectional's through
                    Concatenate([forward, backward]) layers, one per state)
@@ -27,7 +27,7 @@ from dataclasses import dataclass
 
 from ..text.errors import excerpt
 from .graph import MASK_OPS, MODELS, RNNS, check_object
-from .layer_settings import LayerSettings, config_int
+from .layer_settings import LayerSettings, config_int, dropout_rate
 
 __all__ = ["Architecture", "read_architecture"]
 
@@ -66,7 +66,7 @@ class _Walk(LayerSettings):
         if len(inputs) != 1:
             raise self.fail(name, kind, f"reads {len(inputs)} tensors, expected 1")
         roles, sizes = {("dense", 0): name}, {"num_decoder_tokens": config_int(config, "units", name, kind, self.error)}
-        top, memory = self._attention(inputs[0], roles, sizes)
+        top, memory = self._attention(self._output_dropout(inputs[0], sizes), roles, sizes)
         decoders = self._decoder_chain(top)
         encoders, bidirectional = self._encoders(decoders)
         if memory is not None and memory != (encoders[-1], 0):
@@ -81,6 +81,18 @@ class _Walk(LayerSettings):
         if extra:
             raise self.error(f"layer {extra[0]} is not on the encoder-decoder's path in npseq2seq's models")
         return Architecture(sizes, roles, {n: k for n, k in self.order}, tuple(self.order))
+
+    def _output_dropout(self, ref, sizes):
+        """The Dense layer's input, past a ``Dropout(rate)`` (output_dropout) if one is there."""
+        name, kind, config, inputs, _ = self.layer(ref, role="Dense's input")
+        if kind != "Dropout":
+            return ref
+        if config.get("noise_shape") is not None or len(inputs) != 1:
+            raise self.fail(name, kind, "npseq2seq's output_dropout is Dropout(rate) on one tensor, with a mask "
+                                        "for every entry (noise_shape None); found noise_shape "
+                                        f"{excerpt(config.get('noise_shape'))} on {len(inputs)} tensor(s)")
+        sizes["output_dropout"] = dropout_rate(config, "rate", name, kind, self.error)
+        return inputs[0]
 
     def _attention(self, ref, roles, sizes):
         """(the top decoder tensor, the attended encoder tensor or None)."""

@@ -17,7 +17,7 @@ __all__ = ["Graph", "LAYERS", "MASK_OPS", "MODELS", "RNNS", "check_object"]
 
 RNNS = ("LSTM", "GRU")
 LAYERS = ("InputLayer", "Embedding", "Masking", "LSTM", "GRU", "Bidirectional", "Concatenate",
-          "Attention", "AdditiveAttention", "Dense")
+          "Attention", "AdditiveAttention", "Dropout", "Dense")
 # Keras 3 ops a model's config holds beside its layers: the mask of a Masking layer or an
 # Embedding(mask_zero=True) as the functional graph records it (not_equal(x, 0), then any
 # over the last axis for Masking). They only recompute the masks the layers above imply.

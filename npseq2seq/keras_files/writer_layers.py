@@ -122,6 +122,11 @@ def attention(kind: str, name: str, dtype: str, input_shapes: list, scale=None) 
                  build_config={"input_shape": input_shapes}, weights=[scale])
 
 
+def dropout(name: str, rate: float, dtype: str) -> Layer:
+    """``Dropout(rate)`` (no weights, no build config): output_dropout, before the Dense layer."""
+    return Layer(name, "Dropout", {**_base(name, dtype), "rate": float(rate), "seed": None, "noise_shape": None})
+
+
 def masking(name: str, dtype: str) -> Layer:
     return Layer(name, "Masking", {**_base(name, dtype), "mask_value": 0.0})
 

@@ -9,6 +9,7 @@ encoder loop and decoder loop, ``reference/attention.py``, ``reference/masking.p
     y = decoder_inputs                       [Embedding | Masking]
     for k in layers:  y, *_ = RNN_k(y, initial_state=states_k)
     [context = Attention()([y, x]);  y = Concatenate()([y, context])]
+    [y = Dropout(output_dropout)(y)]
     outputs = Dense(num_decoder_tokens, activation="softmax")(y)
 
 Without teacher forcing (the FAQ) the decoder layers and the Dense are called once a step
@@ -118,6 +119,12 @@ class _Builder:
         return y, new
 
     def dense(self, y):
+        """Dense softmax on y, after the decoder's Dropout when the model has output_dropout
+        (the same two layers at every step of the free-running loop)."""
+        drop = self.model.decoder.dropout
+        if drop is not None:
+            layer = self.graph.layers.get(drop.name) or kl.dropout(drop.name, drop.rate, self.dtype)
+            y, = self.call(layer, [y], {"training": False}, [y.shape])    # as Keras records the call
         dense = self.model.decoder.dense
         layer = self.graph.layers.get(dense.name) or kl.dense(
             dense.name, dense.units, self.dtype, list(y.shape), dense.kernel, dense.bias)

@@ -21,8 +21,10 @@ The RNNs' own ``dropout`` / ``recurrent_dropout`` (Keras's per-sequence masks, o
 with recurrent dropout) are ``rnn_dropout.py``'s, built into the LSTM and GRU layers and
 the model (``Seq2Seq(dropout=, recurrent_dropout=)``). With ``recurrent_dropout == 0`` the
 input dropout is this ``Dropout(rate, noise_shape=(None, 1, None))`` in front of the RNN
-(tests/layers/test_dropout.py checks it against Keras's LSTM and GRU). This layer is not
-used by the model: see the README's "Dropout" section for why.
+(tests/layers/test_dropout.py checks it against Keras's LSTM and GRU). The model uses this
+layer in one place: ``output_dropout``, before the Dense layer (``model/decoder.py``); not
+between stacked layers, whose own ``dropout`` already drops their inputs (the README's
+"Dropout" section).
 """
 from __future__ import annotations
 

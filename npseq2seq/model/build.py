@@ -139,7 +139,7 @@ def build(config: Seq2SeqConfig, rng: np.random.Generator) -> tuple[Encoder, Dec
         encoder_input = Masking(config.np_dtype, name="encoder_masking")
     encoder = Encoder(encoder_rnns, encoder_input, return_memory=bool(config.attention))
     # Keras's Dropout() before the Dense layer: no weights, so not in the weights' order
-    dropout = Dropout(config.output_dropout, dtype=config.np_dtype, name="decoder_dropout") \
+    dropout = Dropout(config.output_dropout, dtype=config.np_dtype, name="output_dropout") \
         if config.output_dropout else None
     if config.recurrent_attention:
         decoder = AttentiveDecoder(decoder_rnns, made["dense", 0], made.get(("decoder", -1)),

@@ -36,6 +36,8 @@ KINDS = {
     "bi2-gru-attention": dict(builder="deep", cell="gru", num_layers=2, bidirectional=True, attention=True),
     "bi-word-lstm-mask_zero": dict(builder="deep", cell="lstm", num_layers=1, bidirectional=True, level="word",
                                    mask_zero=True),
+    "luong-word-output-dropout": dict(builder="deep", cell="lstm", num_layers=1, attention=True, level="word",
+                                      mask_zero=True, output_dropout=0.3),
     "masking-lstm": dict(builder="masking", cell="lstm"),
     "masking-gru": dict(builder="masking", cell="gru"),
 }
@@ -128,6 +130,7 @@ def test_keras_files_read_without_tensorflow(keras, keras_floatx, kind, tmp_path
         assert "error" not in result, result.get("error")
         assert_bit_equal(result["weights"], theirs, f"{kind} {name}")
         assert result["config"]["dtype"] == keras_floatx
+        assert result["config"]["output_dropout"] == spec.get("output_dropout", 0.0)   # Dropout before Dense
         assert result["translations"] == expected, name
 
 

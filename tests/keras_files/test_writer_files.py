@@ -113,10 +113,11 @@ def test_save_keras_errors_and_atomic_write(tmp_path, monkeypatch):
 
 @pytest.mark.parametrize("kwargs", [dict(num_layers=2, bidirectional=True, dropout=0.25, recurrent_dropout=0.125),
                                     dict(cell="gru", reset_after=False, dropout=0.5),
-                                    dict(mask_padding=True, num_layers=2, bidirectional=True, attention="luong")])
+                                    dict(mask_padding=True, num_layers=2, bidirectional=True, attention="luong"),
+                                    dict(level="word", mask_zero=True, attention="luong", output_dropout=0.3)])
 def test_save_keras_then_load_keras_gives_back_the_model(kwargs, tmp_path):
-    """Both halves of the Keras files without Keras: the config (cell variant and the
-    training-only dropout rates) and the weights come back as they went."""
+    """Both halves of the Keras files without Keras: the config (cell variant, the
+    training-only dropout rates, output_dropout's Dropout layer before the Dense) and the weights come back as they went."""
     from npseq2seq import load_keras
 
     model = Seq2Seq(7, 9, 4, dtype="float64", seed=3, **kwargs)
@@ -126,6 +127,31 @@ def test_save_keras_then_load_keras_gives_back_the_model(kwargs, tmp_path):
     assert back.config == model.config.replace(seed=back.config.seed)
     for ours, theirs in zip(model.get_weights(), back.get_weights(), strict=True):
         np.testing.assert_array_equal(theirs, ours)
+
+
+@pytest.mark.parametrize("edit, problem", [
+    (dict(noise_shape=[None, 1, None]), r"layer 'output_dropout' \(class_name 'Dropout'\): npseq2seq's "
+                                        r"output_dropout is Dropout\(rate\) .* found noise_shape \[None, 1, None\]"),
+    (dict(rate=1.5), r"layer 'output_dropout' \(class_name 'Dropout'\): rate is 1.5, expected a number in \[0, 1\)"),
+    (dict(rate="0.2"), r"layer 'output_dropout' \(class_name 'Dropout'\): rate is '0.2', expected a number"),
+])
+def test_a_dropout_before_the_dense_that_npseq2seq_does_not_compute_is_refused(edit, problem, tmp_path):
+    """A Dropout with a shared mask (noise_shape) or a rate outside [0, 1) is named, not read."""
+    from npseq2seq import load_keras
+    from npseq2seq.io import ModelFileError
+
+    save_keras(Seq2Seq(7, 9, 4, output_dropout=0.2), tmp_path / "good.keras")
+    with zipfile.ZipFile(tmp_path / "good.keras") as z:
+        members = {name: z.read(name) for name in z.namelist()}
+    document = json.loads(members["config.json"])
+    layer, = [entry for entry in document["config"]["layers"] if entry["class_name"] == "Dropout"]
+    layer["config"].update(edit)
+    members["config.json"] = json.dumps(document).encode()
+    with zipfile.ZipFile(tmp_path / "bad.keras", "w") as z:
+        for name, data in members.items():
+            z.writestr(name, data)
+    with pytest.raises(ModelFileError, match=problem):
+        load_keras(tmp_path / "bad.keras")
 
 
 def test_save_keras_refuses_keras_2s_hard_sigmoid(tmp_path):
