@@ -68,6 +68,7 @@ VARIANTS = {
     "luong-feeding": Variant("Luong general + input feeding, inside the recurrence (Keras: AttentiveCell)",
                              {"attention": "luong_general", "input_feeding": True}),
     "dropout": Variant("dropout 0.2 / recurrent_dropout 0.2", {"dropout": 0.2, "recurrent_dropout": 0.2}),
+    "output-dropout": Variant("output_dropout 0.2 / Keras Dropout() before the Dense layer", {"output_dropout": 0.2}),
 }
 
 

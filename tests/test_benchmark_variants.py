@@ -63,6 +63,8 @@ def test_each_variant_row_trains_the_same_model_in_keras(keras, name):
         rates = {(layer.dropout, layer.recurrent_dropout) for layer in trainer.model.layers
                  if hasattr(layer, "recurrent_dropout")}
         assert rates == {(0.2, 0.2)}
+    if variant.kwargs.get("output_dropout"):    # the Keras model has its Dropout before the Dense
+        assert [layer.rate for layer in trainer.model.layers if type(layer).__name__ == "Dropout"] == [0.2]
 
 
 def test_variant_names_and_flags_are_checked():
