@@ -121,9 +121,11 @@ def test_the_readme_python_equivalent_gives_the_command_lines_weights(recipe_mod
     code = readme_python()
     for old, new in [('"fra.txt", 66000', f"{str(fra_path)!r}, 400"), ("2000, seed=0", "30, seed=0"),
                      ("merges=3000", "merges=60"), ("latent_dim=256", "latent_dim=8"),
-                     ("epochs=37", "epochs=2"), ("print(", "translations = (")]:
+                     ("print(", "translations = (")]:
         assert old in code, old
         code = code.replace(old, new)
+    code, epochs = re.subn(r"epochs=\d+,", "epochs=2,", code)      # the hour's count, whatever it is
+    assert epochs == 1
     scope = {}
     exec(compile(code, "README.md (recipe)", "exec"), scope)
     cli = Seq2Seq.load(out)
