@@ -64,6 +64,7 @@ CELLS = ("lstm", "gru")
 LEVELS = ("char", "word")
 ATTENTION = (None, "luong", "additive", "bahdanau", "luong_general")
 RECURRENT_ATTENTION = ("bahdanau", "luong_general")   # inside the recurrence (model/attentive_decoder.py)
+DROPOUT_RATES = ("dropout", "recurrent_dropout", "output_dropout")   # each a rate in [0, 1)
 
 
 @dataclass(frozen=True)
@@ -98,7 +99,7 @@ class Seq2SeqConfig:
             object.__setattr__(self, name, check_integer(getattr(self, name), name))
         object.__setattr__(self, "seed", check_integer(self.seed, "seed", least=0, none_ok=True))
         object.__setattr__(self, "dtype", resolve_dtype(self.dtype).name)
-        for name in ("dropout", "recurrent_dropout", "output_dropout"):
+        for name in DROPOUT_RATES:
             object.__setattr__(self, name, check_rate(getattr(self, name), name))
         if self.cell not in CELLS:
             raise ValueError(f"cell must be one of {sorted(CELLS)}, received {self.cell!r}")
@@ -148,7 +149,7 @@ class Seq2SeqConfig:
     @property
     def drops(self) -> bool:
         """Whether a training step draws dropout masks (any of the three rates above 0)."""
-        return bool(self.dropout or self.recurrent_dropout or self.output_dropout)
+        return any(getattr(self, name) for name in DROPOUT_RATES)
 
     @property
     def decoder_units(self) -> int:

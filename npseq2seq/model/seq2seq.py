@@ -35,7 +35,7 @@ from ..decode import translate as translate_texts
 from ..train import Trainer
 from . import free_running
 from .build import build
-from .config import Seq2SeqConfig
+from .config import DROPOUT_RATES, Seq2SeqConfig
 from .decoder import DecoderCache
 from .encoder import EncoderCache
 from .inference import Inference, InferenceModel
@@ -245,6 +245,5 @@ class Seq2Seq(LayeredWeights, Inference, Trainer):
         deep = (f", num_layers={self.num_layers}" if self.num_layers > 1 else "") + \
             (", bidirectional" if self.bidirectional else "") + \
             (", reset_after=False" if not self.config.reset_after else "")
-        drop = "".join(f", {k}={getattr(self.config, k)}"
-                       for k in ("dropout", "recurrent_dropout", "output_dropout") if getattr(self.config, k))
+        drop = "".join(f", {k}={getattr(self.config, k)}" for k in DROPOUT_RATES if getattr(self.config, k))
         return f"Seq2Seq ({self.cell}{attention}{deep}{drop}, latent_dim={self.latent_dim}, dtype={self.dtype.name})"
