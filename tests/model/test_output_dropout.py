@@ -228,23 +228,14 @@ def _hand_over_output_mask(km, keep):
 @pytest.mark.parametrize("variant", [pytest.param(v, marks=() if v in PARITY_FAST else pytest.mark.slow)
                                      for v in PARITY])
 def test_loss_and_gradients_given_the_same_masks(keras, keras_floatx, variant, record):
-    import tensorflow as tf
-
-    from reference.deep import decoder_name
-    from tests.layers.test_rnn_dropout import inject_masks
-    from tests.model.test_parity_dropout import compare_with_keras, dropout_batch, hand_over_encoder_masks, masks_drawn
+    from tests.model.test_parity_dropout import compare_with_keras, dropout_batch, hand_over_masks, masks_drawn
 
     spec = PARITY[variant]
     km, nm = _keras_pair(keras_floatx, spec)
     x, y = dropout_batch(spec, keras_floatx, "space")
     loss, grads, cache = masks_drawn(nm, (x, y), seed=2)
     if spec.get("dropout") or spec.get("recurrent_dropout"):
-        hand_over_encoder_masks(km, nm, cache)
-        *lower, top = cache.decoder.rnns
-        for k, layer_cache in enumerate(lower):
-            inject_masks(km.get_layer(decoder_name(k)).cell, layer_cache.dropout, tf)
-        top_cell = km.get_layer(decoder_name(len(lower))).cell
-        inject_masks(getattr(top_cell, "cell", top_cell), top.dropout, tf)
+        hand_over_masks(km, nm, cache)
     keep = cache.decoder.dropout.keep
     assert keep.shape == cache.decoder.dense.inputs.shape and not keep.all()
     _hand_over_output_mask(km, keep)

@@ -19,8 +19,7 @@ import numpy as np
 import pytest
 
 from npseq2seq import Seq2Seq
-from tests.layers.test_rnn_dropout import inject_masks
-from tests.model.test_parity_dropout import compare_with_keras, dropout_batch, hand_over_encoder_masks, masks_drawn
+from tests.model.test_parity_dropout import compare_with_keras, dropout_batch, hand_over_masks, masks_drawn
 
 pytestmark = pytest.mark.parity
 
@@ -65,20 +64,6 @@ def _batch(variant, dtype):
     return dropout_batch(VARIANTS[variant], dtype, "zero")
 
 
-def _hand_over_masks(km, nm, cache):
-    """Every Keras RNN cell gets the masks the npseq2seq layer of the same place drew; the
-    attentive layer's go to the cell its AttentiveCell wraps."""
-    import tensorflow as tf
-
-    from reference.deep import decoder_name
-
-    hand_over_encoder_masks(km, nm, cache)
-    *lower, top = cache.decoder.rnns
-    for k, layer_cache in enumerate(lower):
-        inject_masks(km.get_layer(decoder_name(k)).cell, layer_cache.dropout, tf)
-    inject_masks(km.get_layer(decoder_name(len(lower))).cell.cell, top.dropout, tf)
-
-
 @pytest.mark.parametrize("variant", [pytest.param(v, marks=() if v in FAST else pytest.mark.slow)
                                      for v in VARIANTS])
 def test_loss_and_gradients_given_the_same_masks(keras, keras_floatx, variant, record):
@@ -88,7 +73,7 @@ def test_loss_and_gradients_given_the_same_masks(keras, keras_floatx, variant, r
     top = cache.decoder.rnns[-1].dropout
     # the attentive cell's masks cover its whole input [x_t; e_t]
     assert top is not None and (top.inputs is None or top.inputs.shape[-1] == nm.decoder.rnn.rnn.input_dim)
-    _hand_over_masks(km, nm, cache)
+    hand_over_masks(km, nm, cache)
     compare_with_keras(km, nm, x, y, loss, grads, keras_floatx, variant, record, "attentive dropout",
                        least=1e-5)
 

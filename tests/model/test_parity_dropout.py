@@ -79,15 +79,17 @@ def dropout_batch(spec, dtype, padding):
     return random_batch(rng, N, TE, TD, VE, VD, padding, dtype)
 
 
-def _hand_over_masks(km, nm, cache):
-    """Every Keras RNN cell gets the masks the npseq2seq layer of the same place drew."""
+def hand_over_masks(km, nm, cache):
+    """Every Keras RNN cell gets the masks the npseq2seq layer of the same place drew; an
+    attentive top layer's go to the cell its AttentiveCell wraps (``.cell.cell``)."""
     import tensorflow as tf
 
     from reference.deep import decoder_name
 
     hand_over_encoder_masks(km, nm, cache)
     for k, layer_cache in enumerate(cache.decoder.rnns):
-        inject_masks(km.get_layer(decoder_name(k)).cell, layer_cache.dropout, tf)
+        cell = km.get_layer(decoder_name(k)).cell
+        inject_masks(getattr(cell, "cell", cell), layer_cache.dropout, tf)
 
 
 def hand_over_encoder_masks(km, nm, cache):
@@ -135,5 +137,5 @@ def test_loss_and_gradients_given_the_same_masks(keras, keras_floatx, variant, r
     km, nm = _pair(keras, keras_floatx, variant)
     x, y = _batch(variant, keras_floatx)
     loss, grads, cache = masks_drawn(nm, (x, y), seed=2)
-    _hand_over_masks(km, nm, cache)
+    hand_over_masks(km, nm, cache)
     compare_with_keras(km, nm, x, y, loss, grads, keras_floatx, variant, record, "dropout", least=1e-4)
