@@ -168,13 +168,26 @@ def test_recipe_rescore_scores_a_saved_model_both_ways(fra_path, tmp_path):
                      "--num-samples", "300", "--held-out", "20", "--latent-dim", "8",
                      "--epochs", "1", "--validation-split", "0"])
     rows = recipe_rescore.main([str(model), "--data", str(fra_path), "--num-samples", "300",
-                                "--held-out", "20", "--beam", "2", "--first", "5"])
+                                "--held-out", "20", "--beam", "2", "--first", "5", "--human"])
+    human, *rows = rows
     assert [r["decoding"] for r in rows] == ["greedy", "beam2"] and rows[0]["n"] == 20
+    _, _, every = recipe_rescore.held_out(str(fra_path), 300, 20)
+    assert human["n"] == sum(len(set(e)) > 1 for e in every) > 0
+    assert human["translated_twice"]["exact"] == 0     # never the reference itself
+    assert all(set(r["translated_twice"]) == {"chrf", "bleu", "cer", "exact"} for r in rows)
     final = json.loads(out.read_text(encoding="utf-8"))["final"]
     assert rows[0]["first_reference"]["chrf"] == pytest.approx(final["chrf"])
     for row in rows:   # an exact match of the first reference is one of any reference
         assert row["all_references"]["exact"] >= row["first_reference"]["exact"]
         assert set(row["first_reference"]) == {"chrf", "bleu", "cer", "exact", "chrf_first5", "chrf_rest"}
+
+
+def test_a_second_translation_is_never_the_reference():
+    from benchmarks.recipe_rescore import second_translations
+
+    references = ["Va !", "Cours !", "Salut !"]
+    every = [["Va !"], ["Cours !", "Cours !", "Courez !"], ["Salut !", "Salut.", "Bonjour !"]]
+    assert second_translations(references, every) == ([1, 2], ["Courez !", "Salut."])
 
 
 def test_shadow_averages_are_keras_use_ema_averages_and_leave_training_alone(fra_path, tmp_path):
