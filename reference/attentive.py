@@ -199,12 +199,14 @@ def build_attentive_training_model(num_encoder_tokens: int, num_decoder_tokens: 
                                    num_layers: int = 1, bidirectional: bool = False, level: str = "char",
                                    mask_zero: bool = False, compile: bool = True, mask_padding: bool = False,
                                    dropout: float = 0.0, recurrent_dropout: float = 0.0,
-                                   reset_after: bool = True, output_dropout: float = 0.0) -> keras.Model:
+                                   reset_after: bool = True, output_dropout: float = 0.0,
+                                   word_dropout: float = 0.0) -> keras.Model:
     """([encoder_input, decoder_input]) -> decoder_target: ``reference.deep``'s model whose top
     decoder layer is ``RNN(AttentiveCell(...))`` over the top encoder layer's outputs.
     mask_padding (char level): ``Masking(mask_value=0.0)`` after each input; dropout,
     recurrent_dropout, reset_after: every RNN layer's and the wrapped cell's; output_dropout:
-    a ``Dropout`` before the Dense layer (``reference.deep.output_dropped``)."""
+    a ``Dropout`` before the Dense layer (``reference.deep.output_dropped``); word_dropout: one
+    after each Embedding (``reference.deep.model_input``)."""
     if cell not in CELLS or level not in ("char", "word") or (mask_zero and level != "word") \
             or (mask_padding and level != "char"):
         raise ValueError(f"unsupported variant: cell={cell!r}, level={level!r}, mask_zero={mask_zero}, "
@@ -212,8 +214,10 @@ def build_attentive_training_model(num_encoder_tokens: int, num_decoder_tokens: 
     word, options = level == "word", _options(cell, dropout, recurrent_dropout, reset_after)
     # the encoder: reference.deep's, every layer returning its sequence (the top one's is the memory)
     encoder_inputs, x, encoder_states = encoder_stack(num_encoder_tokens, latent_dim, cell, num_layers,
-                                                      bidirectional, level, mask_zero, mask_padding, True, options)
-    decoder_inputs, y = model_input("decoder", level, num_decoder_tokens, latent_dim, mask_zero, mask_padding)
+                                                      bidirectional, level, mask_zero, mask_padding, True, options,
+                                                      word_dropout)
+    decoder_inputs, y = model_input("decoder", level, num_decoder_tokens, latent_dim, mask_zero, mask_padding,
+                                    word_dropout)
     masked = mask_zero or mask_padding
     memory = [x] + ([padding_mask(encoder_inputs, word)] if masked else [])
 

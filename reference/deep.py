@@ -62,6 +62,7 @@ __all__ = ["build_deep_training_model", "build_deep_inference_models",
 # names ("concatenate", "concatenate_1", ...), so the features' one is named otherwise
 ATTENTION, CONCAT, DENSE = "attention", "attention_features", "dense"
 OUTPUT_DROPOUT = "output_dropout"
+ENCODER_WORD_DROPOUT, DECODER_WORD_DROPOUT = "encoder_word_dropout", "decoder_word_dropout"
 ENCODER_EMBEDDING, DECODER_EMBEDDING = "encoder_embedding", "decoder_embedding"
 ENCODER_MASKING, DECODER_MASKING = "encoder_masking", "decoder_masking"
 
@@ -81,16 +82,21 @@ def _options(cell, dropout, recurrent_dropout, reset_after) -> dict:
 
 
 def model_input(side: str, level: str, num_tokens: int, latent_dim: int, mask_zero: bool = False,
-                mask_padding: bool = False):
+                mask_padding: bool = False, word_dropout: float = 0.0):
     """(the side's Input, what its first RNN reads): one-hot characters (N, T, V), through
-    ``Masking(mask_value=0.0)`` with mask_padding; or ids (N, T) through an Embedding."""
-    embedding, masking = ((ENCODER_EMBEDDING, ENCODER_MASKING) if side == "encoder"
-                          else (DECODER_EMBEDDING, DECODER_MASKING))
+    ``Masking(mask_value=0.0)`` with mask_padding; or ids (N, T) through an Embedding, then
+    with word_dropout ``Dropout(word_dropout, noise_shape=(None, None, 1))``: a token's whole
+    vector dropped (npseq2seq's ``word_dropout``; Dropout hands the Embedding's mask on)."""
+    embedding, masking, dropout = ((ENCODER_EMBEDDING, ENCODER_MASKING, ENCODER_WORD_DROPOUT) if side == "encoder"
+                                   else (DECODER_EMBEDDING, DECODER_MASKING, DECODER_WORD_DROPOUT))
     if level == "char":
         inputs = keras.Input(shape=(None, num_tokens))
         return inputs, keras.layers.Masking(mask_value=0.0, name=masking)(inputs) if mask_padding else inputs
     inputs = keras.Input(shape=(None,))
-    return inputs, keras.layers.Embedding(num_tokens, latent_dim, mask_zero=mask_zero, name=embedding)(inputs)
+    vectors = keras.layers.Embedding(num_tokens, latent_dim, mask_zero=mask_zero, name=embedding)(inputs)
+    if word_dropout:
+        vectors = keras.layers.Dropout(word_dropout, noise_shape=(None, None, 1), name=dropout)(vectors)
+    return inputs, vectors
 
 
 def joined(states):
@@ -101,10 +107,11 @@ def joined(states):
 
 
 def encoder_stack(num_encoder_tokens, latent_dim, cell, num_layers, bidirectional, level, mask_zero,
-                  mask_padding, return_top_sequences, options):
+                  mask_padding, return_top_sequences, options, word_dropout: float = 0.0):
     """(encoder_inputs, the top layer's outputs, [each layer's states]) of the encoder loop;
     options: every RNN layer's reset_after, dropout and recurrent_dropout."""
-    encoder_inputs, x = model_input("encoder", level, num_encoder_tokens, latent_dim, mask_zero, mask_padding)
+    encoder_inputs, x = model_input("encoder", level, num_encoder_tokens, latent_dim, mask_zero, mask_padding,
+                                    word_dropout)
     # Every layer but the top returns its sequence to the next one (with attention the top
     # one too: the decoder attends to it); each keeps its states.
     encoder_states = []
@@ -135,7 +142,7 @@ def build_deep_training_model(num_encoder_tokens: int, num_decoder_tokens: int, 
                               level: str = "char", mask_zero: bool = False, attention: bool = False,
                               compile: bool = True, mask_padding: bool = False, dropout: float = 0.0,
                               recurrent_dropout: float = 0.0, reset_after: bool = True,
-                              output_dropout: float = 0.0) -> keras.Model:
+                              output_dropout: float = 0.0, word_dropout: float = 0.0) -> keras.Model:
     """([encoder_input, decoder_input]) -> decoder_target, ``num_layers`` RNN layers a side.
 
     level "char": one-hot inputs (N, T, V); "word": ids (N, T) through Embeddings.
@@ -144,7 +151,8 @@ def build_deep_training_model(num_encoder_tokens: int, num_decoder_tokens: int, 
     mask_padding (char level): ``Masking(mask_value=0.0)`` after each input, as
     ``reference.masking`` does for one layer.
     dropout, recurrent_dropout, reset_after: every RNN layer's (Keras's LSTM/GRU arguments).
-    output_dropout: a ``Dropout(output_dropout)`` (named ``OUTPUT_DROPOUT``) before the Dense layer.
+    output_dropout: a ``Dropout(output_dropout)`` (named ``OUTPUT_DROPOUT``) before the Dense layer;
+    word_dropout (word level): a ``Dropout`` after each Embedding (``model_input``).
     """
     options = _options(cell, dropout, recurrent_dropout, reset_after)
     if cell not in CELLS or level not in ("char", "word") or (mask_zero and level != "word") \
@@ -152,8 +160,10 @@ def build_deep_training_model(num_encoder_tokens: int, num_decoder_tokens: int, 
         raise ValueError(f"unsupported variant: cell={cell!r}, level={level!r}, mask_zero={mask_zero}, "
                          f"mask_padding={mask_padding}")
     encoder_inputs, x, encoder_states = encoder_stack(num_encoder_tokens, latent_dim, cell, num_layers,
-                                                 bidirectional, level, mask_zero, mask_padding, attention, options)
-    decoder_inputs, y = model_input("decoder", level, num_decoder_tokens, latent_dim, mask_zero, mask_padding)
+                                                 bidirectional, level, mask_zero, mask_padding, attention, options,
+                                                 word_dropout)
+    decoder_inputs, y = model_input("decoder", level, num_decoder_tokens, latent_dim, mask_zero, mask_padding,
+                                    word_dropout)
 
     # The decoder: layer k starts from encoder layer k's states.
     units = 2 * latent_dim if bidirectional else latent_dim

@@ -39,11 +39,11 @@ TRAIN_DEFAULTS = {"corpus": None, "num_samples": 10000, "held_out": None, "valid
                   "bucket_by_length": False, "num_layers": 1, "bidirectional": False,
                   "mask_padding": False, "reverse_input": False, "dropout": 0.0, "recurrent_dropout": 0.0,
                   "reset_after": True, "recurrent_activation": "sigmoid", "input_feeding": False,
-                  "output_dropout": 0.0}
+                  "output_dropout": 0.0, "word_dropout": 0.0}
 # The flags that are fields of Seq2SeqConfig (the rest are about data and training).
 CONFIG_FLAGS = ("latent_dim", "cell", "dtype", "seed", "level", "teacher_forcing", "mask_zero", "attention",
                 "num_layers", "bidirectional", "mask_padding", "dropout", "recurrent_dropout", "reset_after",
-                "recurrent_activation", "input_feeding", "output_dropout")
+                "recurrent_activation", "input_feeding", "output_dropout", "word_dropout")
 
 
 def flag(key: str) -> str:
@@ -119,6 +119,9 @@ def _add_extended_model_args(p, defaults):
     p.add_argument("--output-dropout", type=rate, default=defaults.get("output_dropout", 0.0), metavar="RATE",
                    help="Keras's Dropout(RATE) on the decoder's outputs, before the Dense layer: a new "
                         "mask for every entry and step, in training only; default 0")
+    p.add_argument("--word-dropout", type=rate, default=defaults.get("word_dropout", 0.0), metavar="RATE",
+                   help="--level word/subword: Keras's Dropout(RATE, noise_shape=(None, None, 1)) after "
+                        "each Embedding: a token's whole vector dropped, in training only; default 0")
     p.add_argument("--recurrent-activation", choices=sorted(RECURRENT_ACTIVATIONS),
                    default=defaults.get("recurrent_activation", "sigmoid"),
                    help="the LSTM/GRU gates' activation: sigmoid (Keras 3's default) or hard_sigmoid, "

@@ -71,7 +71,8 @@ def _check(key, value, default, corpora) -> str | None:
         return "must be a positive integer"
     if key == "seed" and value < 0:
         return "must be a non-negative integer"
-    if key in ("validation_split", "dropout", "recurrent_dropout", "output_dropout", "label_smoothing") \
+    if key in ("validation_split", "dropout", "recurrent_dropout", "output_dropout", "word_dropout",
+               "label_smoothing") \
             and not 0 <= value < 1:
         return "must be in [0, 1)"
     if key == "ema" and not 0 < value < 1:

@@ -139,7 +139,7 @@ def _wanted(config: Seq2SeqConfig, roles: list, arch: Architecture | None) -> li
 def _roles(config: Seq2SeqConfig) -> list:
     """The role of each of ``Seq2Seq(config).layers`` (``model.build``: the attention
     layer just before the Dense)."""
-    roles = keras_order(config.num_layers, config.bidirectional, config.level == "word")
+    roles = keras_order(config.num_layers, config.bidirectional, config.level == "word", bool(config.word_dropout))
     return roles[:-1] + [("attention", 0)] + roles[-1:] if config.attention else roles
 
 

@@ -22,8 +22,9 @@ with recurrent dropout) are ``rnn_dropout.py``'s, built into the LSTM and GRU la
 the model (``Seq2Seq(dropout=, recurrent_dropout=)``). With ``recurrent_dropout == 0`` the
 input dropout is this ``Dropout(rate, noise_shape=(None, 1, None))`` in front of the RNN
 (tests/layers/test_dropout.py checks it against Keras's LSTM and GRU). The model uses this
-layer in one place: ``output_dropout``, before the Dense layer (``model/decoder.py``); not
-between stacked layers, whose own ``dropout`` already drops their inputs (the README's
+layer in two places: ``output_dropout``, before the Dense layer (``model/decoder.py``), and
+``word_dropout``, ``Dropout(rate, noise_shape=(None, None, 1))`` after each Embedding
+(``model/inputs.py``); not between stacked layers, whose own ``dropout`` already drops their inputs (the README's
 "Dropout" section).
 """
 from __future__ import annotations
@@ -79,6 +80,11 @@ class Dropout(Layer):
 
     def backward(self, dout, cache: DropoutCache):
         """(dx, []): out = where(keep, x·scale, 0) → dx = where(keep, dout·scale, 0)."""
-        if cache.keep is None:
-            return dout, []
-        return np.where(cache.keep, dout * cache.scale, 0).astype(self.dtype, copy=False), []
+        return dropout_backward(dout, cache), []
+
+
+def dropout_backward(dout, cache: DropoutCache):
+    """out = where(keep, x·scale, 0) → dx = where(keep, dout·scale, 0); dout itself at inference."""
+    if cache.keep is None:
+        return dout
+    return np.where(cache.keep, dout * cache.scale, 0).astype(dout.dtype, copy=False)

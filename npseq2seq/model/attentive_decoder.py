@@ -34,11 +34,13 @@ from .inputs import embed, embed_backward
 
 
 class AttentiveDecoder(Decoder):
-    """``AttentiveDecoder(rnns, dense, embedding=None, mask_padding=False, dropout=None)``:
-    rnns bottom first, the last an ``AttentiveRNN``."""
+    """``AttentiveDecoder(rnns, dense, embedding=None, mask_padding=False, dropout=None,
+    word_dropout=None)``: rnns bottom first, the last an ``AttentiveRNN``."""
 
-    def __init__(self, rnns, dense, embedding=None, mask_padding: bool = False, dropout=None):
-        super().__init__(rnns, dense, embedding, attention=None, mask_padding=mask_padding, dropout=dropout)
+    def __init__(self, rnns, dense, embedding=None, mask_padding: bool = False, dropout=None,
+                 word_dropout=None):
+        super().__init__(rnns, dense, embedding, attention=None, mask_padding=mask_padding, dropout=dropout,
+                         word_dropout=word_dropout)
         self.attention = self.rnn
 
     @property
@@ -86,7 +88,7 @@ class AttentiveDecoder(Decoder):
         """As ``Decoder.forward``: lengths (N,) decreasing, a packed batch (the lower layers
         packed, the top one masked by them; out (R, V), the real steps only). training, rng:
         every layer's dropout, masks drawn layer by layer from the bottom."""
-        seq, emb_cache, mask = embed(self.embedding, inputs)
+        seq, emb_cache, mask = embed(self.embedding, inputs, self.word_dropout, training, rng)
         mask = mask if lengths is None else None
         new_states, caches = [], []
         layers = self.per_layer(states)

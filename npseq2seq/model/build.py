@@ -10,6 +10,7 @@ states), that gives::
 
     [encoder Embedding, decoder Embedding,]  enc 1, dec 1, enc 2, dec 2, …, enc L, dec L,  Dense
     bidirectional:  [enc Embedding,] enc 1, [dec Embedding,] enc 2, dec 1, enc 3, dec 2, …, dec L, Dense
+    word_dropout:   enc Embedding, dec Embedding, enc 1, [enc 2,] …   (the Embeddings a layer deeper)
 
 Encoder layer k+1 sits at the depth of decoder layer k (both are one layer from decoder
 layer k+1), and the decoder layer is reached first. A bidirectional encoder's states
@@ -36,17 +37,20 @@ from .encoder import Encoder
 CELLS = {"lstm": LSTM, "gru": GRU}
 
 
-def keras_order(num_layers: int, bidirectional: bool, word: bool) -> list[tuple[str, int]]:
+def keras_order(num_layers: int, bidirectional: bool, word: bool, word_dropout: bool = False) -> list[tuple[str, int]]:
     """(role, k) of each layer with weights, in Keras's get_weights() order (module
     docstring). Roles: "encoder"/"decoder" (RNN layer k, 0-based), "decoder" layer -1 the
-    decoder Embedding, "encoder_embedding", "dense"."""
+    decoder Embedding, "encoder_embedding", "dense". word_dropout: a Dropout between each
+    Embedding and its RNN puts the decoder's Embedding one layer deeper, where a "decoder
+    layer -2" would be (the encoder's stays the deepest layer)."""
     lag = 2 if bidirectional else 1        # encoder layer k + lag is as deep as decoder layer k
+    first = -2 if word and word_dropout else -1     # the decoder Embedding's place
     order = [("encoder_embedding", 0)] if word else []
-    order += [("encoder", k) for k in range(min(lag - 1, num_layers))]
-    for k in range(-1, num_layers):
-        if k >= 0 or word:
-            order.append(("decoder", k))
-        if k + lag < num_layers:
+    order += [("encoder", k) for k in range(min(first + lag, num_layers))]   # deeper than it
+    for k in range(first, num_layers):
+        if k >= 0 or (word and k == first):
+            order.append(("decoder", max(k, -1)))
+        if 0 <= k + lag < num_layers:
             order.append(("encoder", k + lag))
     return order + [("dense", 0)]
 
@@ -122,10 +126,18 @@ def _attention(config: Seq2SeqConfig, rng):
     return DotAttention(config.np_dtype)
 
 
+def _word_dropout(config: Seq2SeqConfig, side: str):
+    """``Dropout(word_dropout, noise_shape=(None, None, 1))`` after the side's Embedding, or None."""
+    if not config.word_dropout:
+        return None
+    return Dropout(config.word_dropout, noise_shape=(None, None, 1), dtype=config.np_dtype,
+                   name=f"{side}_word_dropout")
+
+
 def build(config: Seq2SeqConfig, rng: np.random.Generator) -> tuple[Encoder, Decoder, list]:
     """(encoder, decoder, the layers in Keras's get_weights() order) of ``config``'s model,
     each layer created in that order."""
-    order = keras_order(config.num_layers, config.bidirectional, config.level == "word")
+    order = keras_order(config.num_layers, config.bidirectional, config.level == "word", bool(config.word_dropout))
     made, attention = {}, None
     post_rnn = config.attention and not config.recurrent_attention
     for key in order:
@@ -137,16 +149,18 @@ def build(config: Seq2SeqConfig, rng: np.random.Generator) -> tuple[Encoder, Dec
     encoder_input = made.get(("encoder_embedding", 0))
     if config.mask_padding:      # Masking() before the encoder; the decoder: see model/masking.py
         encoder_input = Masking(config.np_dtype, name="encoder_masking")
-    encoder = Encoder(encoder_rnns, encoder_input, return_memory=bool(config.attention))
-    # Keras's Dropout() before the Dense layer: no weights, so not in the weights' order
+    # Keras's Dropout layers have no weights, so they are not in the weights' order: one
+    # before the Dense layer, and one after each Embedding dropping whole token vectors
     dropout = Dropout(config.output_dropout, dtype=config.np_dtype, name="output_dropout") \
         if config.output_dropout else None
+    encoder = Encoder(encoder_rnns, encoder_input, return_memory=bool(config.attention),
+                      word_dropout=_word_dropout(config, "encoder"))
+    decoder_dropouts = dict(mask_padding=config.mask_padding, dropout=dropout,
+                            word_dropout=_word_dropout(config, "decoder"))
     if config.recurrent_attention:
-        decoder = AttentiveDecoder(decoder_rnns, made["dense", 0], made.get(("decoder", -1)),
-                                   mask_padding=config.mask_padding, dropout=dropout)
+        decoder = AttentiveDecoder(decoder_rnns, made["dense", 0], made.get(("decoder", -1)), **decoder_dropouts)
     else:
-        decoder = Decoder(decoder_rnns, made["dense", 0], made.get(("decoder", -1)), attention,
-                          mask_padding=config.mask_padding, dropout=dropout)
+        decoder = Decoder(decoder_rnns, made["dense", 0], made.get(("decoder", -1)), attention, **decoder_dropouts)
     layers = [made[key] for key in order]
     if attention is not None:       # Keras lists it (no weights) just before the Dense
         layers.insert(-1, attention)

@@ -41,6 +41,9 @@ The variants (the tutorial's model and its FAQ)::
                                          before the Dense layer (a new mask for every entry and
                                          step, as Zaremba et al. 2014 drop an LSTM's
                                          non-recurrent connections), in training only; any variant
+    word_dropout    0.0 ≤ rate < 1       Keras's Dropout(rate, noise_shape=(None, None, 1)) after
+                                         each Embedding: a token's whole vector dropped (Sennrich
+                                         et al. 2016's word dropout), in training only; word level
     reset_after     True | False         the GRU's candidate: Keras 3's default (r applied after
                                          U_h, bias (2, 3H)) or Keras 2's (r applied to h_{t-1}
                                          before U_h, bias (3H,)); GRU only
@@ -64,7 +67,7 @@ CELLS = ("lstm", "gru")
 LEVELS = ("char", "word")
 ATTENTION = (None, "luong", "additive", "bahdanau", "luong_general")
 RECURRENT_ATTENTION = ("bahdanau", "luong_general")   # inside the recurrence (model/attentive_decoder.py)
-DROPOUT_RATES = ("dropout", "recurrent_dropout", "output_dropout")   # each a rate in [0, 1)
+DROPOUT_RATES = ("dropout", "recurrent_dropout", "output_dropout", "word_dropout")   # each in [0, 1)
 
 
 @dataclass(frozen=True)
@@ -93,6 +96,7 @@ class Seq2SeqConfig:
     recurrent_activation: str = "sigmoid"
     input_feeding: bool = False
     output_dropout: float = 0.0
+    word_dropout: float = 0.0
 
     def __post_init__(self):
         for name in ("num_encoder_tokens", "num_decoder_tokens", "latent_dim", "num_layers"):
@@ -118,6 +122,9 @@ class Seq2SeqConfig:
                              "it feeds softmax outputs back as one-hot-like inputs; use level='char'")
         if self.mask_zero and self.level != "word":
             raise ValueError("mask_zero needs level='word' (id 0 is the word vocabulary's padding)")
+        if self.word_dropout and self.level != "word":
+            raise ValueError("word_dropout drops the Embedding's token vectors: it needs level='word' "
+                             "(a character model's one-hot inputs are dropped by dropout=)")
         if self.mask_padding and (self.level != "char" or not self.teacher_forcing):
             raise ValueError("mask_padding is Keras's Masking() over zero-padded one-hot rows: it "
                              "needs level='char' and teacher_forcing=True (word level: use mask_zero)")
@@ -148,7 +155,7 @@ class Seq2SeqConfig:
 
     @property
     def drops(self) -> bool:
-        """Whether a training step draws dropout masks (any of the three rates above 0)."""
+        """Whether a training step draws dropout masks (any of the rates above 0)."""
         return any(getattr(self, name) for name in DROPOUT_RATES)
 
     @property

@@ -69,17 +69,18 @@ def unpack_steps(dreal: np.ndarray, real: np.ndarray) -> np.ndarray:
 
 
 class Decoder:
-    """``Decoder(rnns, dense, embedding=None, attention=None, mask_padding=False, dropout=None)``,
-    layers built by ``model.build``; rnns: the RNN layers bottom first (a single layer may be
-    passed as itself). mask_padding: Keras's Masking() on the decoder input, which reaches
-    the attention (its queries) but not the RNNs (``model/masking.py``). dropout: a
-    ``layers.Dropout`` on the Dense layer's input (``output_dropout``), or None."""
+    """``Decoder(rnns, dense, embedding=None, attention=None, mask_padding=False, dropout=None,
+    word_dropout=None)``, layers built by ``model.build``; rnns: the RNN layers bottom first (a
+    single layer may be passed as itself). mask_padding: Keras's Masking() on the decoder
+    input, which reaches the attention (its queries) but not the RNNs (``model/masking.py``).
+    dropout: a ``layers.Dropout`` on the Dense layer's input (``output_dropout``), or None;
+    word_dropout: one on the Embedding's vectors (``inputs.embed``), or None."""
 
     def __init__(self, rnns, dense, embedding=None, attention=None, mask_padding: bool = False,
-                 dropout=None):
+                 dropout=None, word_dropout=None):
         self.rnns = list(rnns) if isinstance(rnns, (list, tuple)) else [rnns]
         self.dense, self.embedding, self.attention = dense, embedding, attention
-        self.mask_padding, self.dropout = mask_padding, dropout
+        self.mask_padding, self.dropout, self.word_dropout = mask_padding, dropout, word_dropout
 
     @property
     def rnn(self):
@@ -151,7 +152,7 @@ class Decoder:
         packed: the RNN computes only the running rows, and only the real steps reach the
         Dense layer (out is then (R, V), R = Σ lengths). training, rng: the RNNs' dropout
         (masks drawn from rng, layer by layer from the bottom)."""
-        seq, emb_cache, mask = embed(self.embedding, inputs)
+        seq, emb_cache, mask = embed(self.embedding, inputs, self.word_dropout, training, rng)
         new_states, rnn_caches = [], []
         for rnn, initial in zip(self.rnns, self.per_layer(states)):
             (seq, *layer_states), cache = rnn.forward(seq, initial_state=initial, lengths=lengths,

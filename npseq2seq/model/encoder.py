@@ -54,18 +54,19 @@ def split_directions(dstates: list, units: int) -> list:
 
 
 class Encoder:
-    """``Encoder(rnns, embedding=None, return_memory=False)``; the layers are built by
+    """``Encoder(rnns, embedding=None, return_memory=False, word_dropout=None)``; the layers are built by
     ``model.build`` (in the order Keras lists their weights) and passed in.
 
     rnns: the RNN layers bottom first (one ``Recurrent`` or ``Bidirectional`` per layer; a
     single layer may be passed as itself). return_memory: also hand the decoder the top
     layer's output sequence, and the padding mask when there is one (attention); the top
     layer must then have ``return_sequences=True``, as every layer below it has.
+    word_dropout: a ``Dropout`` on the Embedding's vectors in training (``inputs.embed``).
     """
 
-    def __init__(self, rnns, embedding=None, return_memory: bool = False):
+    def __init__(self, rnns, embedding=None, return_memory: bool = False, word_dropout=None):
         self.rnns = list(rnns) if isinstance(rnns, (list, tuple)) else [rnns]
-        self.embedding, self.return_memory = embedding, return_memory
+        self.embedding, self.return_memory, self.word_dropout = embedding, return_memory, word_dropout
         self.bidirectional = isinstance(self.rnns[0], Bidirectional)
 
     @property
@@ -87,10 +88,10 @@ class Encoder:
         attention, else [outputs (N, Te, H)] or, with a padding mask, [outputs, mask (N, Te)].
 
         lengths: (N,) decreasing, to run the RNNs packed (length-bucketed training) instead
-        of reading a padding mask. training, rng: the RNNs' dropout (masks drawn from rng,
-        layer by layer from the bottom).
+        of reading a padding mask. training, rng: dropout (masks drawn from rng: the word
+        dropout's, then the RNNs' layer by layer from the bottom).
         """
-        x, emb_cache, mask = embed(self.embedding, ids)
+        x, emb_cache, mask = embed(self.embedding, ids, self.word_dropout, training, rng)
         states, caches = [], []
         for rnn in self.rnns:               # each layer reads the output sequence of the last
             (x, *layer_states), cache = rnn.forward(x, mask=mask if lengths is None else None,

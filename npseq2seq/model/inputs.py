@@ -7,8 +7,11 @@ kernel: the result is the same to the last bit, without the multiplications by z
 """
 from __future__ import annotations
 
+from typing import NamedTuple
+
 import numpy as np
 
+from ..layers.dropout import DropoutCache, dropout_backward
 from .config import Seq2SeqConfig
 
 
@@ -79,13 +82,24 @@ def prepare_y(config: Seq2SeqConfig, y, dec: np.ndarray) -> np.ndarray:
     return y if np.issubdtype(y.dtype, np.integer) else y.astype(config.np_dtype, copy=False)
 
 
-def embed(embedding, ids: np.ndarray):
+class Dropped(NamedTuple):
+    """The cache of an Embedding whose output word_dropout dropped (training only)."""
+    lookup: object         # EmbeddingCache
+    dropout: DropoutCache  # keep (N, T, 1): one draw per token, its whole vector kept or not
+
+
+def embed(embedding, ids: np.ndarray, word_dropout=None, training: bool = False, rng=None):
     """The RNN's input from ids: (vectors, embedding cache, padding mask) through an
     Embedding (word level); at character level the ids go to the RNN as they are (its
-    kernel rows are the one-hot products), with no cache and no mask."""
+    kernel rows are the one-hot products), with no cache and no mask. word_dropout: a
+    ``Dropout(rate, noise_shape=(None, None, 1))`` on the vectors in training (a token's
+    whole vector dropped; Keras's Dropout passes the Embedding's mask on unchanged)."""
     if embedding is None:
         return ids, None, None
     vectors, cache = embedding.forward(ids)
+    if word_dropout is not None and training:
+        vectors, dropped = word_dropout.forward(vectors, training=True, rng=rng)
+        cache = Dropped(cache, dropped)
     return vectors, cache, embedding.compute_mask(ids)
 
 
@@ -94,4 +108,6 @@ def embed_backward(embedding, dvectors, cache, as_rows: bool) -> dict[str, list]
     lookup (``Embedding.backward``), as ``fit`` hands them to the optimiser."""
     if embedding is None:
         return {}
+    if isinstance(cache, Dropped):      # vectors = where(keep, E[ids]·scale, 0)
+        dvectors, cache = dropout_backward(dvectors, cache.dropout), cache.lookup
     return {embedding.name: embedding.backward(dvectors, cache, as_rows)[1]}

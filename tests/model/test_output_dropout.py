@@ -207,28 +207,18 @@ def _keras_pair(dtype, spec):
     return km, nm
 
 
-def _hand_over_output_mask(km, keep):
-    """Keras's Dropout layer computes where(keep, x·scale, 0) with our mask instead of its draw
-    (TensorFlow's stateless_dropout: x·scale, scale = 1/(1 − rate) cast to x's dtype)."""
-    import tensorflow as tf
-
-    from reference.deep import OUTPUT_DROPOUT
-
-    layer = km.get_layer(OUTPUT_DROPOUT)
-
-    def call(inputs, training=False):
-        if not training:
-            return inputs
-        scale = tf.constant(1 / (1 - layer.rate), inputs.dtype)    # not tf.cast: via float32
-        return tf.where(tf.constant(keep), inputs * scale, tf.zeros_like(inputs))
-    layer.call = call
-
-
 @pytest.mark.parity
 @pytest.mark.parametrize("variant", [pytest.param(v, marks=() if v in PARITY_FAST else pytest.mark.slow)
                                      for v in PARITY])
 def test_loss_and_gradients_given_the_same_masks(keras, keras_floatx, variant, record):
-    from tests.model.test_parity_dropout import compare_with_keras, dropout_batch, hand_over_masks, masks_drawn
+    from reference.deep import OUTPUT_DROPOUT
+    from tests.model.test_parity_dropout import (
+        compare_with_keras,
+        dropout_batch,
+        hand_over_dropout_mask,
+        hand_over_masks,
+        masks_drawn,
+    )
 
     spec = PARITY[variant]
     km, nm = _keras_pair(keras_floatx, spec)
@@ -238,5 +228,5 @@ def test_loss_and_gradients_given_the_same_masks(keras, keras_floatx, variant, r
         hand_over_masks(km, nm, cache)
     keep = cache.decoder.dropout.keep
     assert keep.shape == cache.decoder.dense.inputs.shape and not keep.all()
-    _hand_over_output_mask(km, keep)
+    hand_over_dropout_mask(km, OUTPUT_DROPOUT, keep)
     compare_with_keras(km, nm, x, y, loss, grads, keras_floatx, variant, record, "output dropout", least=1e-5)

@@ -92,6 +92,22 @@ def hand_over_masks(km, nm, cache):
         inject_masks(getattr(cell, "cell", cell), layer_cache.dropout, tf)
 
 
+def hand_over_dropout_mask(km, name, keep):
+    """Keras's Dropout layer ``name`` computes where(keep, x·scale, 0) with our mask (broadcast
+    over its noise_shape's 1s) instead of its draw (TensorFlow's stateless_dropout: x·scale,
+    scale = 1/(1 − rate) cast to x's dtype)."""
+    import tensorflow as tf
+
+    layer = km.get_layer(name)
+
+    def call(inputs, training=False):
+        if not training:
+            return inputs
+        scale = tf.constant(1 / (1 - layer.rate), inputs.dtype)    # not tf.cast: via float32
+        return tf.where(tf.constant(keep), inputs * scale, tf.zeros_like(inputs))
+    layer.call = call
+
+
 def hand_over_encoder_masks(km, nm, cache):
     """Each Keras encoder cell (both directions of a Bidirectional) gets the masks of the
     npseq2seq layer of the same place."""
