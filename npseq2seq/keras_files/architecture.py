@@ -9,10 +9,10 @@ back from the output, as a Keras user wrote it (reference/: models.py, attention
 deep.py, masking.py)::
 
     Dense(softmax) ← [Dropout] ← [Concatenate ← (Attention | AdditiveAttention)(decoder, encoder)]
-                   ← decoder RNN L ← … ← decoder RNN 1 ← [Embedding | Masking] ← Input
+                   ← decoder RNN L ← … ← decoder RNN 1 ← [[Dropout] ← Embedding | Masking] ← Input
     decoder RNN k's initial_state = encoder RNN k's states (a Bidirectional's through
                    Concatenate([forward, backward]) layers, one per state)
-    encoder RNN L ← … ← encoder RNN 1 ← [Embedding | Masking] ← Input
+    encoder RNN L ← … ← encoder RNN 1 ← [[Dropout] ← Embedding | Masking] ← Input
 
 Anything else (another wiring, an activation other than Keras's defaults, a layer off
 the path) is refused with a message naming the layer (class_name and name).
@@ -173,10 +173,30 @@ class _Walk(LayerSettings):
         self.layer((owner, 0), "Bidirectional", role=f"encoder layer under {dec!r}")
         return owner
 
+    def _word_dropout(self, ref, side, sizes):
+        """(the RNN's input past a ``Dropout(rate, noise_shape=(None, None, 1))`` after an
+        Embedding, its rate) — (ref, 0.0) without one; both sides must drop alike."""
+        name, kind, config, inputs, _ = self.layer(ref, role=f"{side}'s input")
+        rate = 0.0
+        if kind == "Dropout":
+            if config.get("noise_shape") != [None, None, 1] or len(inputs) != 1:
+                raise self.fail(name, kind, "npseq2seq's word_dropout is Dropout(rate, noise_shape=(None, None, 1)) "
+                                            "after an Embedding; found noise_shape "
+                                            f"{excerpt(config.get('noise_shape'))} on {len(inputs)} tensor(s)")
+            rate = dropout_rate(config, "rate", name, kind, self.error)
+            self.layer(inputs[0], "Embedding", role=f"the layer before {side}'s Dropout {name!r}")
+            ref = inputs[0]
+        if sizes.setdefault("word_dropout", rate) != rate:
+            raise self.fail(name, kind, f"the encoder's Embedding is followed by Dropout({sizes['word_dropout']}), the "
+                                        f"decoder's by {'Dropout(%s)' % rate if rate else 'none'}: npseq2seq's "
+                                        "word_dropout is one rate for both")
+        return ref
+
     def _input_side(self, first, side, roles, sizes) -> dict:
         """The layers between an Input and the side's first RNN: nothing (one-hot
-        characters), Masking (mask_padding) or Embedding (word level)."""
-        ref = self.layers[first][2][0]
+        characters), Masking (mask_padding) or Embedding (word level), which a Dropout may
+        follow (word_dropout)."""
+        ref = self._word_dropout(self.layers[first][2][0], side, sizes)
         name, kind, config, inputs, _ = self.layer(ref, "InputLayer", "Masking", "Embedding",
                                                    role=f"{side}'s input")
         out = {}

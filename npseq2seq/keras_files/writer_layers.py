@@ -122,9 +122,11 @@ def attention(kind: str, name: str, dtype: str, input_shapes: list, scale=None) 
                  build_config={"input_shape": input_shapes}, weights=[scale])
 
 
-def dropout(name: str, rate: float, dtype: str) -> Layer:
-    """``Dropout(rate)`` (no weights, no build config): output_dropout, before the Dense layer."""
-    return Layer(name, "Dropout", {**_base(name, dtype), "rate": float(rate), "seed": None, "noise_shape": None})
+def dropout(name: str, rate: float, dtype: str, noise_shape: list | None = None) -> Layer:
+    """``Dropout(rate, noise_shape)`` (no weights, no build config): output_dropout before the
+    Dense layer (noise_shape None), word_dropout after an Embedding ([None, None, 1])."""
+    return Layer(name, "Dropout", {**_base(name, dtype), "rate": float(rate), "seed": None,
+                                   "noise_shape": noise_shape})
 
 
 def masking(name: str, dtype: str) -> Layer:

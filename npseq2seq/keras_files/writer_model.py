@@ -3,10 +3,11 @@
 The calls follow ``reference/``'s builders (the tutorial, its FAQ, ``reference/deep.py``'s
 encoder loop and decoder loop, ``reference/attention.py``, ``reference/masking.py``)::
 
-    x = encoder_inputs                       [Embedding(mask_zero) | Masking()] first
+    x = encoder_inputs                       [Embedding(mask_zero) [Dropout(word_dropout, noise_shape)]
+                                              | Masking()] first
     for k in layers:  x, *states_k = RNN_k(x)                   # Bidirectional: states
                                                                   # concatenated [fw; bw]
-    y = decoder_inputs                       [Embedding | Masking]
+    y = decoder_inputs                       [Embedding [Dropout] | Masking]
     for k in layers:  y, *_ = RNN_k(y, initial_state=states_k)
     [context = Attention()([y, x]);  y = Concatenate()([y, context])]
     [y = Dropout(output_dropout)(y)]
@@ -61,6 +62,7 @@ class _Builder:
             table = model.encoder.embedding
             x, = self.call(kl.embedding(table.name, c.num_encoder_tokens, c.latent_dim, c.mask_zero, self.dtype,
                                         table.embeddings), [inputs], {}, [(None, None, c.latent_dim)])
+            x = self.word_dropout(x, model.encoder.word_dropout)
             if c.mask_zero:
                 mask, = self.graph.call(kl.not_equal(self.name("not_equal")), [inputs, 0], {},
                                         [((None, None), "bool")])
@@ -75,6 +77,15 @@ class _Builder:
             x, layer_states = (self._bidirectional if c.bidirectional else self._encoder_rnn)(rnn, x, mask, sequences)
             states.append(layer_states)
         return x, states
+
+    def word_dropout(self, x, drop):
+        """x past ``Dropout(rate, noise_shape=(None, None, 1))`` when the model has word_dropout
+        (Keras hands the Embedding's mask on: the RNNs' ``mask=`` is still its NotEqual node)."""
+        if drop is None:
+            return x
+        layer = kl.dropout(drop.name, drop.rate, self.dtype, list(drop.noise_shape))
+        x, = self.call(layer, [x], {"training": False}, [x.shape])       # as Keras records the call
+        return x
 
     def _encoder_rnn(self, rnn, x, mask, sequences):
         c, h = self.config, self.config.latent_dim
@@ -158,6 +169,7 @@ class _Builder:
             table = self.model.decoder.embedding
             y, = self.call(kl.embedding(table.name, c.num_decoder_tokens, c.latent_dim, c.mask_zero, self.dtype,
                                         table.embeddings), [dec_in], {}, [(None, None, c.latent_dim)])
+            y = self.word_dropout(y, self.model.decoder.word_dropout)
         elif c.mask_padding:
             y, = self.call(kl.masking("decoder_masking", self.dtype), [dec_in], {}, [dec_in.shape])
         y, _ = self.decoder_layers(y, states)

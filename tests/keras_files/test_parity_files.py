@@ -38,6 +38,8 @@ KINDS = {
                                    mask_zero=True),
     "luong-word-output-dropout": dict(builder="deep", cell="lstm", num_layers=1, attention=True, level="word",
                                       mask_zero=True, output_dropout=0.3),
+    "bi2-word-word-dropout": dict(builder="deep", cell="gru", num_layers=2, bidirectional=True, level="word",
+                                  mask_zero=True, word_dropout=0.2),
     "masking-lstm": dict(builder="masking", cell="lstm"),
     "masking-gru": dict(builder="masking", cell="gru"),
 }
@@ -131,6 +133,7 @@ def test_keras_files_read_without_tensorflow(keras, keras_floatx, kind, tmp_path
         assert_bit_equal(result["weights"], theirs, f"{kind} {name}")
         assert result["config"]["dtype"] == keras_floatx
         assert result["config"]["output_dropout"] == spec.get("output_dropout", 0.0)   # Dropout before Dense
+        assert result["config"]["word_dropout"] == spec.get("word_dropout", 0.0)       # after the Embeddings
         assert result["translations"] == expected, name
 
 

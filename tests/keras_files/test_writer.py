@@ -53,11 +53,15 @@ VARIANTS = {
     # Dropout(rate) before the Dense layer: after the attention's Concatenate; in the FAQ's loop at every step
     "luong-output-dropout": dict(attention="luong", output_dropout=0.3),
     "ntf-output-dropout": dict(teacher_forcing=False, output_dropout=0.3),
+    # Dropout(rate, noise_shape=(None, None, 1)) after each Embedding: the decoder's a layer deeper
+    "bi2-word-mask-word-dropout": dict(bidirectional=True, num_layers=2, level="word", mask_zero=True,
+                                       word_dropout=0.2),
     # Masking over a stack of bidirectional layers, with attention (both masks reach Attention())
     "mask-padding-bi2-luong": dict(mask_padding=True, num_layers=2, bidirectional=True, attention="luong"),
 }
 FAST = ("char-lstm", "bi2-word-mask-luong-gru-reset-before", "ntf", "mask-padding-gru-reset-before",
-        "word-mask-additive", "stack2-bi-dropout", "mask-padding-bi2-luong", "luong-output-dropout")
+        "word-mask-additive", "stack2-bi-dropout", "mask-padding-bi2-luong", "luong-output-dropout",
+        "bi2-word-mask-word-dropout")
 
 
 def variants():
@@ -121,8 +125,9 @@ def _keras_model(variant):
 
     spec = dict(VARIANTS[variant])
     common = dict(cell=spec.get("cell", "lstm"), reset_after=spec.get("reset_after", True), compile=False)
-    if spec.get("output_dropout"):
-        common["output_dropout"] = spec["output_dropout"]
+    for rate in ("output_dropout", "word_dropout"):
+        if spec.get(rate):
+            common[rate] = spec[rate]
     if spec.get("dropout") or spec.get("recurrent_dropout"):
         return build_deep_training_model(VE, VD, H, num_layers=spec["num_layers"], bidirectional=spec["bidirectional"],
                                          dropout=spec["dropout"], recurrent_dropout=spec["recurrent_dropout"],

@@ -114,10 +114,13 @@ def test_save_keras_errors_and_atomic_write(tmp_path, monkeypatch):
 @pytest.mark.parametrize("kwargs", [dict(num_layers=2, bidirectional=True, dropout=0.25, recurrent_dropout=0.125),
                                     dict(cell="gru", reset_after=False, dropout=0.5),
                                     dict(mask_padding=True, num_layers=2, bidirectional=True, attention="luong"),
-                                    dict(level="word", mask_zero=True, attention="luong", output_dropout=0.3)])
+                                    dict(level="word", mask_zero=True, attention="luong", output_dropout=0.3),
+                                    dict(level="word", mask_zero=True, bidirectional=True, num_layers=2,
+                                         attention="luong", cell="gru", word_dropout=0.15)])
 def test_save_keras_then_load_keras_gives_back_the_model(kwargs, tmp_path):
     """Both halves of the Keras files without Keras: the config (cell variant, the
-    training-only dropout rates, output_dropout's Dropout layer before the Dense) and the weights come back as they went."""
+    training-only dropout rates, output_dropout's Dropout layer before the Dense, word_dropout's
+    after the Embeddings) and the weights come back as they went."""
     from npseq2seq import load_keras
 
     model = Seq2Seq(7, 9, 4, dtype="float64", seed=3, **kwargs)
@@ -152,6 +155,47 @@ def test_a_dropout_before_the_dense_that_npseq2seq_does_not_compute_is_refused(e
             z.writestr(name, data)
     with pytest.raises(ModelFileError, match=problem):
         load_keras(tmp_path / "bad.keras")
+
+
+def _edited(tmp_path, model, edit):
+    """A copy of ``model``'s .keras file whose config.json ``edit(document)`` changed: its path."""
+    save_keras(model, tmp_path / "good.keras")
+    with zipfile.ZipFile(tmp_path / "good.keras") as z:
+        members = {name: z.read(name) for name in z.namelist()}
+    document = json.loads(members["config.json"])
+    edit(document)
+    members["config.json"] = json.dumps(document).encode()
+    with zipfile.ZipFile(tmp_path / "bad.keras", "w") as z:
+        for name, data in members.items():
+            z.writestr(name, data)
+    return tmp_path / "bad.keras"
+
+
+def _set(layer_name, **changes):
+    def edit(document):
+        layer, = [entry for entry in document["config"]["layers"] if entry["name"] == layer_name]
+        layer["config"].update(changes)
+    return edit
+
+
+@pytest.mark.parametrize("edit, problem", [
+    (_set("encoder_word_dropout", noise_shape=None),
+     r"layer 'encoder_word_dropout' \(class_name 'Dropout'\): npseq2seq's word_dropout is Dropout\(rate, "
+     r"noise_shape=\(None, None, 1\)\) after an Embedding; found noise_shape None"),
+    (_set("decoder_word_dropout", rate=0.3),
+     r"layer 'decoder_word_dropout' \(class_name 'Dropout'\): the encoder's Embedding is followed by "
+     r"Dropout\(0.2\), the decoder's by Dropout\(0.3\): npseq2seq's word_dropout is one rate for both"),
+    (_set("decoder_word_dropout", rate=-0.5), r"layer 'decoder_word_dropout' \(class_name 'Dropout'\): rate is -0.5"),
+])
+def test_a_dropout_after_an_embedding_that_npseq2seq_does_not_compute_is_refused(edit, problem, tmp_path):
+    """word_dropout's Dropout: its noise_shape, one rate for both sides, a rate in [0, 1)."""
+    from npseq2seq import load_keras
+    from npseq2seq.io import ModelFileError
+
+    model = Seq2Seq(7, 9, 4, level="word", mask_zero=True, word_dropout=0.2)
+    assert load_keras(_edited(tmp_path, model, lambda document: None)).config.word_dropout == 0.2
+    with pytest.raises(ModelFileError, match=problem):
+        load_keras(_edited(tmp_path, model, edit))
 
 
 def test_save_keras_refuses_keras_2s_hard_sigmoid(tmp_path):
