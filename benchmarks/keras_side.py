@@ -72,8 +72,8 @@ class KerasTrainer:
 def _is_tutorial(c) -> bool:
     """The tutorial's model: one char layer a side, nothing added (``reference.models``)."""
     return (c.level, c.num_layers, c.bidirectional, c.attention, c.mask_padding, c.dropout, c.recurrent_dropout,
-            c.output_dropout, c.teacher_forcing, c.recurrent_activation) == \
-        ("char", 1, False, None, False, 0.0, 0.0, 0.0, True, "sigmoid")
+            c.output_dropout, c.word_dropout, c.teacher_forcing, c.recurrent_activation) == \
+        ("char", 1, False, None, False, 0.0, 0.0, 0.0, 0.0, True, "sigmoid")
 
 
 def keras_model_for(np_model):
@@ -82,22 +82,23 @@ def keras_model_for(np_model):
     FAQ's word model (``word_models``) for one layer with nothing else added; ``attention`` for
     Luong dot attention after one plain layer; ``attentive`` for attention inside the
     recurrence; ``deep`` for the rest (stacks, bidirectional encoders, dropout, Luong with those;
-    output_dropout's Dropout before the Dense layer)."""
+    output_dropout's Dropout before the Dense layer, word_dropout's after the Embeddings)."""
     c = np_model.config
     if not c.teacher_forcing or c.recurrent_activation != "sigmoid":
         raise ValueError("keras_model_for: no Keras training model here for teacher_forcing=False or "
                          f"recurrent_activation={c.recurrent_activation!r}")
     sizes = (c.num_encoder_tokens, c.num_decoder_tokens, c.latent_dim)
     rnn = {"cell": c.cell, "reset_after": c.reset_after}
-    one_plain_layer = (c.num_layers, c.bidirectional, c.dropout, c.recurrent_dropout, c.output_dropout) == \
-        (1, False, 0.0, 0.0, 0.0)
+    one_plain_layer = (c.num_layers, c.bidirectional, c.dropout, c.recurrent_dropout, c.output_dropout,
+                       c.word_dropout) == (1, False, 0.0, 0.0, 0.0, 0.0)
     if c.attention in ("bahdanau", "luong_general"):
         from reference.attentive import build_attentive_training_model
         return build_attentive_training_model(*sizes, kind=c.attention, input_feeding=c.input_feeding,
                                               num_layers=c.num_layers, bidirectional=c.bidirectional,
                                               level=c.level, mask_zero=c.mask_zero, mask_padding=c.mask_padding,
                                               dropout=c.dropout, recurrent_dropout=c.recurrent_dropout,
-                                              output_dropout=c.output_dropout, compile=False, **rnn)
+                                              output_dropout=c.output_dropout, word_dropout=c.word_dropout,
+                                              compile=False, **rnn)
     if c.attention == "luong" and one_plain_layer and not c.mask_padding:
         from reference.attention import build_attention_training_model
         return build_attention_training_model(*sizes, level=c.level, mask_zero=c.mask_zero, compile=False, **rnn)
@@ -113,7 +114,7 @@ def keras_model_for(np_model):
                                      level=c.level, mask_zero=c.mask_zero, attention=bool(c.attention),
                                      mask_padding=c.mask_padding, dropout=c.dropout,
                                      recurrent_dropout=c.recurrent_dropout, output_dropout=c.output_dropout,
-                                     compile=False, **rnn)
+                                     word_dropout=c.word_dropout, compile=False, **rnn)
 
 
 def keras_model_from(np_model, cell: str = "lstm"):

@@ -69,6 +69,8 @@ VARIANTS = {
                              {"attention": "luong_general", "input_feeding": True}),
     "dropout": Variant("dropout 0.2 / recurrent_dropout 0.2", {"dropout": 0.2, "recurrent_dropout": 0.2}),
     "output-dropout": Variant("output_dropout 0.2 / Keras Dropout() before the Dense layer", {"output_dropout": 0.2}),
+    "word-dropout": Variant("word level, mask_zero, word_dropout 0.1 / Keras Dropout(noise_shape=(None, None, 1)) "
+                            "after each Embedding", {"level": "word", "mask_zero": True, "word_dropout": 0.1}),
 }
 
 

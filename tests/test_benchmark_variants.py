@@ -63,8 +63,11 @@ def test_each_variant_row_trains_the_same_model_in_keras(keras, name):
         rates = {(layer.dropout, layer.recurrent_dropout) for layer in trainer.model.layers
                  if hasattr(layer, "recurrent_dropout")}
         assert rates == {(0.2, 0.2)}
+    dropouts = [(layer.rate, layer.noise_shape) for layer in trainer.model.layers if type(layer).__name__ == "Dropout"]
     if variant.kwargs.get("output_dropout"):    # the Keras model has its Dropout before the Dense
-        assert [layer.rate for layer in trainer.model.layers if type(layer).__name__ == "Dropout"] == [0.2]
+        assert dropouts == [(0.2, None)]
+    if variant.kwargs.get("word_dropout"):      # and after each Embedding
+        assert sorted(dropouts) == [(0.1, (None, None, 1))] * 2
 
 
 def test_variant_names_and_flags_are_checked():
