@@ -187,9 +187,10 @@ class _Walk(LayerSettings):
             self.layer(inputs[0], "Embedding", role=f"the layer before {side}'s Dropout {name!r}")
             ref = inputs[0]
         if sizes.setdefault("word_dropout", rate) != rate:
-            raise self.fail(name, kind, f"the encoder's Embedding is followed by Dropout({sizes['word_dropout']}), the "
-                                        f"decoder's by {'Dropout(%s)' % rate if rate else 'none'}: npseq2seq's "
-                                        "word_dropout is one rate for both")
+            def shown(r):
+                return f"Dropout({r})" if r else "no Dropout"
+            raise self.fail(name, kind, f"the encoder's Embedding is followed by {shown(sizes['word_dropout'])}, the "
+                                        f"decoder's by {shown(rate)}: npseq2seq's word_dropout is one rate for both")
         return ref
 
     def _input_side(self, first, side, roles, sizes) -> dict:

@@ -186,6 +186,9 @@ def _set(layer_name, **changes):
      r"layer 'decoder_word_dropout' \(class_name 'Dropout'\): the encoder's Embedding is followed by "
      r"Dropout\(0.2\), the decoder's by Dropout\(0.3\): npseq2seq's word_dropout is one rate for both"),
     (_set("decoder_word_dropout", rate=-0.5), r"layer 'decoder_word_dropout' \(class_name 'Dropout'\): rate is -0.5"),
+    (_set("encoder_word_dropout", rate=0.0),
+     r"layer 'decoder_word_dropout' \(class_name 'Dropout'\): the encoder's Embedding is followed by no Dropout, "
+     r"the decoder's by Dropout\(0.2\)"),
 ])
 def test_a_dropout_after_an_embedding_that_npseq2seq_does_not_compute_is_refused(edit, problem, tmp_path):
     """word_dropout's Dropout: its noise_shape, one rate for both sides, a rate in [0, 1)."""
