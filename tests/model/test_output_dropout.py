@@ -181,52 +181,23 @@ PARITY = {
 PARITY_FAST = ("feeding-word-mask-both",)
 
 
-def _keras_pair(dtype, spec):
-    """(Keras model with Dropout(rate) before its Dense, npseq2seq model), same random weights."""
-    from reference.attentive import build_attentive_training_model
-    from reference.bridge import to_keras
-    from reference.deep import build_deep_training_model
-    from reference.testing import random_weights
-
-    common = dict(cell=spec.get("cell", "lstm"), num_layers=spec.get("num_layers", 1),
-                  bidirectional=spec.get("bidirectional", False), level=spec.get("level", "char"),
-                  mask_zero=spec.get("mask_zero", False), compile=False, dropout=spec.get("dropout", 0.0),
-                  recurrent_dropout=spec.get("recurrent_dropout", 0.0), output_dropout=RATE)
-    if spec.get("attention") in ("bahdanau", "luong_general"):
-        km = build_attentive_training_model(7, 9, 4, kind=spec["attention"],
-                                            input_feeding=spec.get("input_feeding", False), **common)
-    else:
-        km = build_deep_training_model(7, 9, 4, attention=bool(spec.get("attention")), **common)
-    word = spec.get("level") == "word"
-    loss = "sparse_categorical_crossentropy" if word else "categorical_crossentropy"
-    km.compile(optimizer="rmsprop", loss=loss)
-    nm = Seq2Seq(7, 9, 4, dtype=dtype, seed=0, output_dropout=RATE, **spec)
-    nm.compile(optimizer="rmsprop", loss=loss)
-    nm.set_weights(random_weights(np.random.default_rng(0), [w.shape for w in nm.get_weights()], dtype, 0.5))
-    to_keras(nm, km)
-    return km, nm
-
-
 @pytest.mark.parity
 @pytest.mark.parametrize("variant", [pytest.param(v, marks=() if v in PARITY_FAST else pytest.mark.slow)
                                      for v in PARITY])
 def test_loss_and_gradients_given_the_same_masks(keras, keras_floatx, variant, record):
-    from reference.deep import OUTPUT_DROPOUT
     from tests.model.test_parity_dropout import (
         compare_with_keras,
         dropout_batch,
-        hand_over_dropout_mask,
-        hand_over_masks,
+        hand_over_every_mask,
+        keras_pair,
         masks_drawn,
     )
 
     spec = PARITY[variant]
-    km, nm = _keras_pair(keras_floatx, spec)
+    km, nm = keras_pair(keras_floatx, {**spec, "output_dropout": RATE})
     x, y = dropout_batch(spec, keras_floatx, "space")
     loss, grads, cache = masks_drawn(nm, (x, y), seed=2)
-    if spec.get("dropout") or spec.get("recurrent_dropout"):
-        hand_over_masks(km, nm, cache)
     keep = cache.decoder.dropout.keep
     assert keep.shape == cache.decoder.dense.inputs.shape and not keep.all()
-    hand_over_dropout_mask(km, OUTPUT_DROPOUT, keep)
+    hand_over_every_mask(km, nm, cache)
     compare_with_keras(km, nm, x, y, loss, grads, keras_floatx, variant, record, "output dropout", least=1e-5)

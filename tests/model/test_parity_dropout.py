@@ -21,6 +21,7 @@ import pytest
 
 from npseq2seq import Seq2Seq
 from npseq2seq.layers import Bidirectional
+from npseq2seq.model.config import DROPOUT_RATES
 from reference.tolerances import tol
 from tests.layers.test_rnn_dropout import inject_masks
 
@@ -92,6 +93,33 @@ def hand_over_masks(km, nm, cache):
         inject_masks(getattr(cell, "cell", cell), layer_cache.dropout, tf)
 
 
+def keras_pair(dtype, spec):
+    """(``reference``'s Keras training model of ``spec``, npseq2seq's), 7 / 9 tokens, 4 units,
+    the same random weights. ``spec``: Seq2Seq's keyword arguments, every dropout rate among
+    them (Dropout layers before the Dense, after the Embeddings; the RNNs' rates)."""
+    from reference.attentive import build_attentive_training_model
+    from reference.bridge import to_keras
+    from reference.deep import build_deep_training_model
+    from reference.testing import random_weights
+
+    common = dict(cell=spec.get("cell", "lstm"), num_layers=spec.get("num_layers", 1),
+                  bidirectional=spec.get("bidirectional", False), level=spec.get("level", "char"),
+                  mask_zero=spec.get("mask_zero", False), compile=False,
+                  **{rate: spec.get(rate, 0.0) for rate in DROPOUT_RATES})
+    if spec.get("attention") in ("bahdanau", "luong_general"):
+        km = build_attentive_training_model(7, 9, 4, kind=spec["attention"],
+                                            input_feeding=spec.get("input_feeding", False), **common)
+    else:
+        km = build_deep_training_model(7, 9, 4, attention=bool(spec.get("attention")), **common)
+    loss = "sparse_categorical_crossentropy" if spec.get("level") == "word" else "categorical_crossentropy"
+    km.compile(optimizer="rmsprop", loss=loss)
+    nm = Seq2Seq(7, 9, 4, dtype=dtype, seed=0, **spec)
+    nm.compile(optimizer="rmsprop", loss=loss)
+    nm.set_weights(random_weights(np.random.default_rng(0), [w.shape for w in nm.get_weights()], dtype, 0.5))
+    to_keras(nm, km)
+    return km, nm
+
+
 def hand_over_dropout_mask(km, name, keep):
     """Keras's Dropout layer ``name`` computes where(keep, x·scale, 0) with our mask (broadcast
     over its noise_shape's 1s) instead of its draw (TensorFlow's stateless_dropout: x·scale,
@@ -106,6 +134,21 @@ def hand_over_dropout_mask(km, name, keep):
         scale = tf.constant(1 / (1 - layer.rate), inputs.dtype)    # not tf.cast: via float32
         return tf.where(tf.constant(keep), inputs * scale, tf.zeros_like(inputs))
     layer.call = call
+
+
+def hand_over_every_mask(km, nm, cache):
+    """Every mask a training call of ``nm`` drew (``cache``), to the Keras layer of the same
+    place: the RNN cells', the Dropout's before the Dense, the Dropouts' after the Embeddings."""
+    from reference.deep import DECODER_WORD_DROPOUT, ENCODER_WORD_DROPOUT, OUTPUT_DROPOUT
+
+    c = nm.config
+    if c.dropout or c.recurrent_dropout:
+        hand_over_masks(km, nm, cache)
+    if c.output_dropout:
+        hand_over_dropout_mask(km, OUTPUT_DROPOUT, cache.decoder.dropout.keep)
+    if c.word_dropout:
+        hand_over_dropout_mask(km, ENCODER_WORD_DROPOUT, cache.encoder.embedding.dropout.keep)
+        hand_over_dropout_mask(km, DECODER_WORD_DROPOUT, cache.decoder.embedding.dropout.keep)
 
 
 def hand_over_encoder_masks(km, nm, cache):

@@ -183,57 +183,26 @@ PARITY = {
 PARITY_FAST = ("feeding-mask-every-rate",)
 
 
-def _keras_pair(dtype, spec):
-    """(Keras model with Dropout(rate, noise_shape=(None, None, 1)) after its Embeddings,
-    npseq2seq model), the same random weights."""
-    from reference.attentive import build_attentive_training_model
-    from reference.bridge import to_keras
-    from reference.deep import build_deep_training_model
-    from reference.testing import random_weights
-
-    common = dict(cell=spec.get("cell", "lstm"), num_layers=spec.get("num_layers", 1),
-                  bidirectional=spec.get("bidirectional", False), level="word",
-                  mask_zero=spec.get("mask_zero", False), compile=False, dropout=spec.get("dropout", 0.0),
-                  recurrent_dropout=spec.get("recurrent_dropout", 0.0),
-                  output_dropout=spec.get("output_dropout", 0.0), word_dropout=RATE)
-    if spec.get("attention") in ("bahdanau", "luong_general"):
-        km = build_attentive_training_model(7, 9, 4, kind=spec["attention"],
-                                            input_feeding=spec.get("input_feeding", False), **common)
-    else:
-        km = build_deep_training_model(7, 9, 4, attention=bool(spec.get("attention")), **common)
-    km.compile(optimizer="rmsprop", loss="sparse_categorical_crossentropy")
-    nm = Seq2Seq(7, 9, 4, dtype=dtype, seed=0, level="word", word_dropout=RATE, **spec)
-    nm.compile(optimizer="rmsprop", loss="sparse_categorical_crossentropy")
-    nm.set_weights(random_weights(np.random.default_rng(0), [w.shape for w in nm.get_weights()], dtype, 0.5))
-    to_keras(nm, km)
-    return km, nm
-
-
 @pytest.mark.parity
 @pytest.mark.parametrize("variant", [pytest.param(v, marks=() if v in PARITY_FAST else pytest.mark.slow)
                                      for v in PARITY])
 def test_loss_and_gradients_given_the_same_masks(keras, keras_floatx, variant, record):
-    from reference.deep import DECODER_WORD_DROPOUT, ENCODER_WORD_DROPOUT, OUTPUT_DROPOUT
     from tests.model.test_parity_dropout import (
         compare_with_keras,
         dropout_batch,
-        hand_over_dropout_mask,
-        hand_over_masks,
+        hand_over_every_mask,
+        keras_pair,
         masks_drawn,
     )
 
-    spec = PARITY[variant]
-    km, nm = _keras_pair(keras_floatx, spec)
-    x, y = dropout_batch({"level": "word", **spec}, keras_floatx, "zero")
+    spec = {"level": "word", **PARITY[variant]}
+    km, nm = keras_pair(keras_floatx, {**spec, "word_dropout": RATE})
+    x, y = dropout_batch(spec, keras_floatx, "zero")
     loss, grads, cache = masks_drawn(nm, (x, y), seed=2)
-    if spec.get("dropout") or spec.get("recurrent_dropout"):
-        hand_over_masks(km, nm, cache)
-    if spec.get("output_dropout"):
-        hand_over_dropout_mask(km, OUTPUT_DROPOUT, cache.decoder.dropout.keep)
-    for name, side, ids in ((ENCODER_WORD_DROPOUT, cache.encoder, x[0]), (DECODER_WORD_DROPOUT, cache.decoder, x[1])):
+    for side, ids in ((cache.encoder, x[0]), (cache.decoder, x[1])):
         keep = side.embedding.dropout.keep
-        assert keep.shape == ids.shape + (1,) and not keep.all()
-        hand_over_dropout_mask(km, name, keep)
+        assert keep.shape == ids.shape + (1,) and not keep.all()      # one draw a token, some dropped
+    hand_over_every_mask(km, nm, cache)
     compare_with_keras(km, nm, x, y, loss, grads, keras_floatx, variant, record, "word dropout", least=1e-5)
 
 
@@ -246,9 +215,10 @@ def test_weight_order_is_keras_order(keras, spec):
     weights' paths, the order is npseq2seq's."""
     from reference import floatx
     from tests.model.test_parity_deep import _keras_key, _our_key
+    from tests.model.test_parity_dropout import keras_pair
 
     with floatx("float64"):
-        km, nm = _keras_pair("float64", spec)
+        km, nm = keras_pair("float64", {"level": "word", **spec, "word_dropout": RATE})
     ours, theirs = [_our_key(n) for n in nm.param_names()], [_keras_key(w.path) for w in km.weights]
     assert ours == theirs
     plain = Seq2Seq(7, 9, 4, level="word", **spec)
