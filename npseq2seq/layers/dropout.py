@@ -24,8 +24,8 @@ input dropout is this ``Dropout(rate, noise_shape=(None, 1, None))`` in front of
 (tests/layers/test_dropout.py checks it against Keras's LSTM and GRU). The model uses this
 layer in two places: ``output_dropout``, before the Dense layer (``model/decoder.py``), and
 ``word_dropout``, ``Dropout(rate, noise_shape=(None, None, 1))`` after each Embedding
-(``model/inputs.py``); not between stacked layers, whose own ``dropout`` already drops their inputs (the README's
-"Dropout" section).
+(``model/inputs.py``); not between stacked layers, whose own ``dropout`` already drops
+their inputs (the README's "Dropout" section).
 """
 from __future__ import annotations
 

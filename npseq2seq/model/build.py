@@ -10,7 +10,7 @@ states), that gives::
 
     [encoder Embedding, decoder Embedding,]  enc 1, dec 1, enc 2, dec 2, …, enc L, dec L,  Dense
     bidirectional:  [enc Embedding,] enc 1, [dec Embedding,] enc 2, dec 1, enc 3, dec 2, …, dec L, Dense
-    word_dropout:   enc Embedding, dec Embedding, enc 1, [enc 2,] …   (the Embeddings a layer deeper)
+    bidirectional, word_dropout:  enc Embedding, dec Embedding, enc 1, enc 2, dec 1, enc 3, dec 2, …, dec L, Dense
 
 Encoder layer k+1 sits at the depth of decoder layer k (both are one layer from decoder
 layer k+1), and the decoder layer is reached first. A bidirectional encoder's states
@@ -19,8 +19,13 @@ layer k+2 then shares decoder layer k's depth. The decoder's Embedding sits wher
 "decoder layer 0" would. With one layer both orders are the tutorial's (and the FAQ's:
 both Embeddings first). tests/model/test_parity_deep.py checks them against Keras.
 
+A Dropout after each Embedding (word_dropout) puts the decoder's Embedding one layer
+deeper, where a "decoder layer -1" would be: that moves it only before a bidirectional
+encoder's first layer.
+
 Each layer draws its initial weights from the model's one generator in that order, so
-a seed gives the same weights as before stacks existed for every one-layer model.
+a seed gives the same weights as before stacks existed for every one-layer model (and,
+with word_dropout and a bidirectional encoder, other initial weights than without it).
 """
 from __future__ import annotations
 
