@@ -16,7 +16,7 @@ import math
 import os
 
 from ..io import ModelFileError
-from ..model.config import ATTENTION, CELLS
+from ..model.config import ATTENTION, CELLS, DROPOUT_RATES
 from ..optimizers import NAMES as OPTIMIZERS
 from ..text import PADDINGS, excerpt, vocab_levels
 
@@ -71,8 +71,7 @@ def _check(key, value, default, corpora) -> str | None:
         return "must be a positive integer"
     if key == "seed" and value < 0:
         return "must be a non-negative integer"
-    if key in ("validation_split", "dropout", "recurrent_dropout", "output_dropout", "word_dropout",
-               "label_smoothing") \
+    if key in ("validation_split", "label_smoothing", *DROPOUT_RATES) \
             and not 0 <= value < 1:
         return "must be in [0, 1)"
     if key == "ema" and not 0 < value < 1:
