@@ -83,6 +83,7 @@ from .deep import (
     encoder_stack,
     model_input,
     output_dropped,
+    output_layer,
     trained_encoder_states,
 )
 
@@ -200,13 +201,14 @@ def build_attentive_training_model(num_encoder_tokens: int, num_decoder_tokens: 
                                    mask_zero: bool = False, compile: bool = True, mask_padding: bool = False,
                                    dropout: float = 0.0, recurrent_dropout: float = 0.0,
                                    reset_after: bool = True, output_dropout: float = 0.0,
-                                   word_dropout: float = 0.0) -> keras.Model:
+                                   word_dropout: float = 0.0, tie_embeddings: bool = False) -> keras.Model:
     """([encoder_input, decoder_input]) -> decoder_target: ``reference.deep``'s model whose top
     decoder layer is ``RNN(AttentiveCell(...))`` over the top encoder layer's outputs.
     mask_padding (char level): ``Masking(mask_value=0.0)`` after each input; dropout,
     recurrent_dropout, reset_after: every RNN layer's and the wrapped cell's; output_dropout:
     a ``Dropout`` before the Dense layer (``reference.deep.output_dropped``); word_dropout: one
-    after each Embedding (``reference.deep.model_input``)."""
+    after each Embedding (``reference.deep.model_input``); tie_embeddings: the softmax layer's
+    kernel is the decoder Embedding's table (``reference.deep.output_layer``)."""
     if cell not in CELLS or level not in ("char", "word") or (mask_zero and level != "word") \
             or (mask_padding and level != "char"):
         raise ValueError(f"unsupported variant: cell={cell!r}, level={level!r}, mask_zero={mask_zero}, "
@@ -216,8 +218,9 @@ def build_attentive_training_model(num_encoder_tokens: int, num_decoder_tokens: 
     encoder_inputs, x, encoder_states = encoder_stack(num_encoder_tokens, latent_dim, cell, num_layers,
                                                       bidirectional, level, mask_zero, mask_padding, True, options,
                                                       word_dropout)
+    made = {}
     decoder_inputs, y = model_input("decoder", level, num_decoder_tokens, latent_dim, mask_zero, mask_padding,
-                                    word_dropout)
+                                    word_dropout, made)
     masked = mask_zero or mask_padding
     memory = [x] + ([padding_mask(encoder_inputs, word)] if masked else [])
 
@@ -231,7 +234,7 @@ def build_attentive_training_model(num_encoder_tokens: int, num_decoder_tokens: 
         return_sequences=True, return_state=True, name=decoder_name(num_layers - 1))
     y, *_ = attentive(y, initial_state=[*encoder_states[-1], *feed, *memory])
     y = output_dropped(y, output_dropout)
-    outputs = keras.layers.Dense(num_decoder_tokens, activation="softmax", name=DENSE)(y)
+    outputs = output_layer(num_decoder_tokens, made.get("embedding") if tie_embeddings else None)(y)
 
     model = keras.Model([encoder_inputs, decoder_inputs], outputs)
     if compile:

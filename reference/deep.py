@@ -82,18 +82,22 @@ def _options(cell, dropout, recurrent_dropout, reset_after) -> dict:
 
 
 def model_input(side: str, level: str, num_tokens: int, latent_dim: int, mask_zero: bool = False,
-                mask_padding: bool = False, word_dropout: float = 0.0):
+                mask_padding: bool = False, word_dropout: float = 0.0, made: dict | None = None):
     """(the side's Input, what its first RNN reads): one-hot characters (N, T, V), through
     ``Masking(mask_value=0.0)`` with mask_padding; or ids (N, T) through an Embedding, then
     with word_dropout ``Dropout(word_dropout, noise_shape=(None, None, 1))``: a token's whole
-    vector dropped (npseq2seq's ``word_dropout``; Dropout hands the Embedding's mask on)."""
+    vector dropped (npseq2seq's ``word_dropout``; Dropout hands the Embedding's mask on).
+    made: a dict that receives the Embedding layer under "embedding" (the tied softmax reads it)."""
     embedding, masking, dropout = ((ENCODER_EMBEDDING, ENCODER_MASKING, ENCODER_WORD_DROPOUT) if side == "encoder"
                                    else (DECODER_EMBEDDING, DECODER_MASKING, DECODER_WORD_DROPOUT))
     if level == "char":
         inputs = keras.Input(shape=(None, num_tokens))
         return inputs, keras.layers.Masking(mask_value=0.0, name=masking)(inputs) if mask_padding else inputs
     inputs = keras.Input(shape=(None,))
-    vectors = keras.layers.Embedding(num_tokens, latent_dim, mask_zero=mask_zero, name=embedding)(inputs)
+    layer = keras.layers.Embedding(num_tokens, latent_dim, mask_zero=mask_zero, name=embedding)
+    if made is not None:
+        made["embedding"] = layer
+    vectors = layer(inputs)
     if word_dropout:
         vectors = keras.layers.Dropout(word_dropout, noise_shape=(None, None, 1), name=dropout)(vectors)
     return inputs, vectors
@@ -142,7 +146,8 @@ def build_deep_training_model(num_encoder_tokens: int, num_decoder_tokens: int, 
                               level: str = "char", mask_zero: bool = False, attention: bool = False,
                               compile: bool = True, mask_padding: bool = False, dropout: float = 0.0,
                               recurrent_dropout: float = 0.0, reset_after: bool = True,
-                              output_dropout: float = 0.0, word_dropout: float = 0.0) -> keras.Model:
+                              output_dropout: float = 0.0, word_dropout: float = 0.0,
+                              tie_embeddings: bool = False) -> keras.Model:
     """([encoder_input, decoder_input]) -> decoder_target, ``num_layers`` RNN layers a side.
 
     level "char": one-hot inputs (N, T, V); "word": ids (N, T) through Embeddings.
@@ -153,6 +158,8 @@ def build_deep_training_model(num_encoder_tokens: int, num_decoder_tokens: int, 
     dropout, recurrent_dropout, reset_after: every RNN layer's (Keras's LSTM/GRU arguments).
     output_dropout: a ``Dropout(output_dropout)`` (named ``OUTPUT_DROPOUT``) before the Dense layer;
     word_dropout (word level): a ``Dropout`` after each Embedding (``model_input``).
+    tie_embeddings (word level): the softmax layer's kernel is the decoder Embedding's table
+    (``reference.tied``).
     """
     options = _options(cell, dropout, recurrent_dropout, reset_after)
     if cell not in CELLS or level not in ("char", "word") or (mask_zero and level != "word") \
@@ -162,8 +169,9 @@ def build_deep_training_model(num_encoder_tokens: int, num_decoder_tokens: int, 
     encoder_inputs, x, encoder_states = encoder_stack(num_encoder_tokens, latent_dim, cell, num_layers,
                                                  bidirectional, level, mask_zero, mask_padding, attention, options,
                                                  word_dropout)
+    made = {}
     decoder_inputs, y = model_input("decoder", level, num_decoder_tokens, latent_dim, mask_zero, mask_padding,
-                                    word_dropout)
+                                    word_dropout, made)
 
     # The decoder: layer k starts from encoder layer k's states.
     units = 2 * latent_dim if bidirectional else latent_dim
@@ -174,12 +182,21 @@ def build_deep_training_model(num_encoder_tokens: int, num_decoder_tokens: int, 
         context = keras.layers.Attention(name=ATTENTION)([y, x])
         y = keras.layers.Concatenate(name=CONCAT)([y, context])
     y = output_dropped(y, output_dropout)
-    outputs = keras.layers.Dense(num_decoder_tokens, activation="softmax", name=DENSE)(y)
+    outputs = output_layer(num_decoder_tokens, made.get("embedding") if tie_embeddings else None)(y)
 
     model = keras.Model([encoder_inputs, decoder_inputs], outputs)
     if compile:
         model.compile(optimizer="rmsprop", loss="categorical_crossentropy")
     return model
+
+
+def output_layer(num_decoder_tokens: int, tied_to=None):
+    """``Dense(num_decoder_tokens, activation="softmax")``, or with ``tied_to`` (the decoder's
+    Embedding layer) ``reference.tied.TiedDense``: its kernel that Embedding's table."""
+    if tied_to is None:
+        return keras.layers.Dense(num_decoder_tokens, activation="softmax", name=DENSE)
+    from .tied import TiedDense
+    return TiedDense(tied_to, name=DENSE)
 
 
 def output_dropped(y, rate: float):

@@ -39,11 +39,11 @@ TRAIN_DEFAULTS = {"corpus": None, "num_samples": 10000, "held_out": None, "valid
                   "bucket_by_length": False, "num_layers": 1, "bidirectional": False,
                   "mask_padding": False, "reverse_input": False, "dropout": 0.0, "recurrent_dropout": 0.0,
                   "reset_after": True, "recurrent_activation": "sigmoid", "input_feeding": False,
-                  "output_dropout": 0.0, "word_dropout": 0.0}
+                  "output_dropout": 0.0, "word_dropout": 0.0, "tie_embeddings": False}
 # The flags that are fields of Seq2SeqConfig (the rest are about data and training).
 CONFIG_FLAGS = ("latent_dim", "cell", "dtype", "seed", "level", "teacher_forcing", "mask_zero", "attention",
                 "num_layers", "bidirectional", "mask_padding", "dropout", "recurrent_dropout", "reset_after",
-                "recurrent_activation", "input_feeding", "output_dropout", "word_dropout")
+                "recurrent_activation", "input_feeding", "output_dropout", "word_dropout", "tie_embeddings")
 
 
 def flag(key: str) -> str:
@@ -103,6 +103,11 @@ def _add_extended_model_args(p, defaults):
                    default=defaults.get("input_feeding", False),
                    help="--attention luong_general: feed each step's attentional vector into the "
                         "next step's input (Luong et al. 2015)")
+    p.add_argument("--tie-embeddings", action="store_const", const=True,
+                   default=defaults.get("tie_embeddings", False),
+                   help="--level word/subword: the Dense layer's kernel is the decoder Embedding's "
+                        "table, transposed (Press & Wolf 2017's weight tying); no attention or "
+                        "luong_general, not --bidirectional")
     p.add_argument("--num-layers", type=positive_int, default=defaults["num_layers"],
                    help="stacked RNN layers in the encoder and in the decoder (encoder layer k "
                         "starts decoder layer k); default 1, the tutorial's")
@@ -202,7 +207,7 @@ def _as_typed(key, value) -> str:
         return "--no-teacher-forcing" if not value else "teacher forcing (no --no-teacher-forcing)"
     if key == "reset_after":
         return "--no-reset-after" if not value else "reset_after (no --no-reset-after)"
-    if key in ("mask_zero", "bidirectional", "mask_padding", "input_feeding"):
+    if key in ("mask_zero", "bidirectional", "mask_padding", "input_feeding", "tie_embeddings"):
         return flag(key) if value else f"no {flag(key)}"
     return f"{flag(key)} {value}"
 

@@ -33,7 +33,7 @@ def run_repeat(args, num_samples: int) -> int:
                ("--bucket-by-length", args.bucket_by_length), ("--bidirectional", args.bidirectional),
                ("--dropout", args.dropout), ("--recurrent-dropout", args.recurrent_dropout),
                ("--output-dropout", args.output_dropout), ("--word-dropout", args.word_dropout),
-               ("--no-reset-after", not args.reset_after))
+               ("--tie-embeddings", args.tie_embeddings), ("--no-reset-after", not args.reset_after))
     given = [name for name, on in options if on]
     if given:
         raise UsageError(f"--model repeat has no {', '.join(given)}: options of the encoder-decoder")

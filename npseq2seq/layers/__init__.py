@@ -11,7 +11,8 @@ from .embedding import Embedding
 from .gru import GRU
 from .lstm import LSTM
 from .recurrent import Recurrent
+from .tied_dense import TiedDense
 
 __all__ = ["Layer", "Bidirectional", "Dense", "Dropout", "DotAttention", "AdditiveAttention", "ScoreAttention",
            "Embedding", "GRU", "LSTM", "Recurrent", "BahdanauAttention", "GeneralAttention",
-           "AttentiveRNN"]
+           "AttentiveRNN", "TiedDense"]

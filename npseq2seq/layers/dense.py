@@ -35,6 +35,7 @@ class DenseCache(NamedTuple):
 
 class Dense(Layer):
     weight_names = ("kernel", "bias")
+    tied = False      # TiedDense: the kernel is an Embedding's table
 
     def __init__(self, units: int, input_dim: int, activation: str | None = None,
                  dtype="float32", rng: np.random.Generator | None = None, name="dense"):
@@ -68,6 +69,11 @@ class Dense(Layer):
         dbias = d2.sum(axis=0)                     #              ->  db = Σ dz
         dinputs = restore(matmul_rows(d, self.kernel.T))   # ->  dx = dz Wᵀ
         return dinputs, [dkernel, dbias]
+
+    def fold_gradients(self, grads: dict) -> dict:
+        """The model's {layer name: [arrays]} as the optimiser takes them: a Dense layer owns its
+        kernel, so as they are (``TiedDense`` adds its kernel's part to the Embedding's)."""
+        return grads
 
     def backward(self, doutputs: np.ndarray, cache: DenseCache):
         """Gradients from d(loss)/d(outputs): returns (dinputs, [dkernel, dbias])."""

@@ -30,7 +30,7 @@ from __future__ import annotations
 import numpy as np
 
 from .decoder import Decoder, DecoderCache, StepTrace, real_steps, unpack_steps
-from .inputs import embed, embed_backward
+from .inputs import embed
 
 
 class AttentiveDecoder(Decoder):
@@ -121,7 +121,7 @@ class AttentiveDecoder(Decoder):
         for k in reversed(range(len(self.rnns) - 1)):
             dx, dlayer, grads[self.rnns[k].name] = self.rnns[k].backward([dx, *dfinal[k]], cache.rnns[k])
             dinitial = dlayer + dinitial
-        grads.update(embed_backward(self.embedding, dx, cache.embedding, embedding_rows))
+        grads = self._embedding_gradients(grads, dx, cache.embedding, embedding_rows)
         return (None if self.embedding is not None else dx), dinitial, dvalues, grads
 
     def step(self, token_ids, states, memory=(), probabilities: bool = True):

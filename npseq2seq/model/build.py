@@ -31,7 +31,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..layers import GRU, LSTM, AdditiveAttention, AttentiveRNN, Bidirectional, Dense, DotAttention, Dropout, Embedding
+from ..layers import (GRU, LSTM, AdditiveAttention, AttentiveRNN, Bidirectional, Dense, DotAttention, Dropout,
+                      Embedding, TiedDense)
 from ..layers.bahdanau_attention import BahdanauAttention, GeneralAttention
 from ..layers.masking import Masking
 from .attentive_decoder import AttentiveDecoder
@@ -102,8 +103,7 @@ def _make(config: Seq2SeqConfig, rng, role: str, k: int):
         return recurrent(hd, input_dim, True, _layer_name("decoder", cell, k))
     # the Dense reads the top decoder outputs, with attention [outputs; context] (Luong
     # general: the attentional vector, H wide)
-    wide = config.attention and config.attention != "luong_general"
-    return Dense(config.num_decoder_tokens, 2 * hd if wide else hd,
+    return Dense(config.num_decoder_tokens, config.dense_input_dim,
                  activation="softmax", dtype=dtype, rng=rng, name="decoder_dense")
 
 
@@ -148,7 +148,10 @@ def build(config: Seq2SeqConfig, rng: np.random.Generator) -> tuple[Encoder, Dec
     for key in order:
         if key == ("dense", 0) and post_rnn:   # Keras lists the attention just before the Dense
             attention = _attention(config, rng)
-        made[key] = _make(config, rng, *key)
+        if key == ("dense", 0) and config.tie_embeddings:    # its kernel: the decoder table (no draw)
+            made[key] = TiedDense(made["decoder", -1], activation="softmax", name="decoder_dense")
+        else:
+            made[key] = _make(config, rng, *key)
     encoder_rnns = [made["encoder", k] for k in range(config.num_layers)]
     decoder_rnns = [made["decoder", k] for k in range(config.num_layers)]
     encoder_input = made.get(("encoder_embedding", 0))

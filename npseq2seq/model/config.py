@@ -44,6 +44,11 @@ The variants (the tutorial's model and its FAQ)::
     word_dropout    0.0 ≤ rate < 1       Keras's Dropout(rate, noise_shape=(None, None, 1)) after
                                          each Embedding: a token's whole vector dropped (Sennrich
                                          et al. 2016's word dropout), in training only; word level
+    tie_embeddings  False | True         the Dense layer's kernel is the decoder Embedding's table,
+                                         transposed (Press & Wolf 2017's weight tying: one (V, E)
+                                         matrix reads the tokens in and scores them out); word
+                                         level, the Dense layer's input as wide as the Embedding
+                                         (no attention, or luong_general; not bidirectional)
     reset_after     True | False         the GRU's candidate: Keras 3's default (r applied after
                                          U_h, bias (2, 3H)) or Keras 2's (r applied to h_{t-1}
                                          before U_h, bias (3H,)); GRU only
@@ -97,6 +102,7 @@ class Seq2SeqConfig:
     input_feeding: bool = False
     output_dropout: float = 0.0
     word_dropout: float = 0.0
+    tie_embeddings: bool = False
 
     def __post_init__(self):
         for name in ("num_encoder_tokens", "num_decoder_tokens", "latent_dim", "num_layers"):
@@ -109,7 +115,8 @@ class Seq2SeqConfig:
             raise ValueError(f"cell must be one of {sorted(CELLS)}, received {self.cell!r}")
         if self.level not in LEVELS:
             raise ValueError(f"level must be 'char' or 'word', received {self.level!r}")
-        for name in ("teacher_forcing", "mask_zero", "bidirectional", "mask_padding", "input_feeding"):
+        for name in ("teacher_forcing", "mask_zero", "bidirectional", "mask_padding", "input_feeding",
+                     "tie_embeddings"):
             object.__setattr__(self, name, bool(getattr(self, name)))
         if not isinstance(self.reset_after, (bool, np.bool_)):   # as the GRU layer checks it
             raise ValueError(f"reset_after must be True or False, received {self.reset_after!r}")
@@ -138,6 +145,12 @@ class Seq2SeqConfig:
             raise ValueError("input_feeding feeds Luong's attentional vector to the next step: it "
                              f"needs attention='luong_general', received attention={self.attention!r} "
                              "(attention='bahdanau' feeds its context by construction)")
+        if self.tie_embeddings and (self.level != "word" or self.dense_input_dim != self.latent_dim):
+            raise ValueError("tie_embeddings makes the Dense kernel the decoder Embedding's table "
+                             f"({self.latent_dim} wide): it needs level='word' and a Dense layer reading "
+                             f"{self.latent_dim} features (attention None or 'luong_general', not "
+                             f"bidirectional); received level={self.level!r}, attention={self.attention!r}, "
+                             f"bidirectional={self.bidirectional} (Dense input {self.dense_input_dim})")
         if self.attention and not self.teacher_forcing:
             raise ValueError(f"attention={self.attention!r} needs teacher_forcing=True: the decoder's output "
                              "sequence queries the encoder in one pass; the FAQ's model without "
@@ -163,6 +176,14 @@ class Seq2SeqConfig:
         """The decoder's units: latent_dim, or 2·latent_dim after a bidirectional encoder
         (its [forward; backward] states are the decoder's initial states)."""
         return self.latent_dim * (2 if self.bidirectional else 1)
+
+    @property
+    def dense_input_dim(self) -> int:
+        """What the Dense layer reads each step: the top decoder output (decoder_units wide);
+        with attention after the RNN [output; context] (twice that); with Bahdanau's [s_t; c_t]
+        (twice); with Luong's general score the attentional vector ã_t (decoder_units)."""
+        wide = self.attention and self.attention != "luong_general"
+        return self.decoder_units * (2 if wide else 1)
 
     @property
     def padding_id(self) -> int:

@@ -190,8 +190,15 @@ class Decoder:
             # its outputs were the next layer's inputs (the top's, the features'): dx
             dx, dlayer, grads[self.rnns[k].name] = self.rnns[k].backward([dx, *dfinal[k]], cache.rnns[k])
             dinitial = dlayer + dinitial
-        grads.update(embed_backward(self.embedding, dx, cache.embedding, embedding_rows))
+        grads = self._embedding_gradients(grads, dx, cache.embedding, embedding_rows)
         return (None if self.embedding is not None else dx), dinitial, dvalues, grads
+
+    def _embedding_gradients(self, grads: dict, dx, cache, embedding_rows: bool) -> dict:
+        """grads with the Embedding's, and the Dense kernel's part folded into them when the two
+        share the table (``layers.TiedDense``): then the table's gradient is one dense array, as
+        TensorFlow sums a variable's two uses before the optimiser sees them."""
+        rows = embedding_rows and not self.dense.tied
+        return self.dense.fold_gradients({**grads, **embed_backward(self.embedding, dx, cache, rows)})
 
     # --- step: one step, nothing kept --------------------------------------------------
     def step(self, token_ids, states, memory=(), probabilities: bool = True):

@@ -57,7 +57,8 @@ class Seq2Seq(LayeredWeights, Inference, Trainer):
             teacher_forcing=True, mask_zero=False, attention=None,
             num_layers=1, bidirectional=False, mask_padding=False,
             dropout=0.0, recurrent_dropout=0.0, reset_after=True, input_feeding=False,
-            recurrent_activation="sigmoid", output_dropout=0.0, word_dropout=0.0)
+            recurrent_activation="sigmoid", output_dropout=0.0, word_dropout=0.0,
+            tie_embeddings=False)
     Seq2Seq(config, vocab=None)                    # a model.Seq2SeqConfig
 
     The arguments are ``Seq2SeqConfig``'s (see there for the variants and which combine).
@@ -83,7 +84,7 @@ class Seq2Seq(LayeredWeights, Inference, Trainer):
                  attention: str | None = None, num_layers: int = 1, bidirectional: bool = False,
                  mask_padding: bool = False, dropout: float = 0.0, recurrent_dropout: float = 0.0,
                  reset_after: bool = True, input_feeding: bool = False, recurrent_activation: str = "sigmoid",
-                 output_dropout: float = 0.0, word_dropout: float = 0.0):
+                 output_dropout: float = 0.0, word_dropout: float = 0.0, tie_embeddings: bool = False):
         if isinstance(num_encoder_tokens, Seq2SeqConfig):
             config = num_encoder_tokens
         else:
@@ -92,7 +93,8 @@ class Seq2Seq(LayeredWeights, Inference, Trainer):
                                    num_layers, bidirectional, mask_padding, dropout=dropout,
                                    recurrent_dropout=recurrent_dropout, reset_after=reset_after,
                                    input_feeding=input_feeding, recurrent_activation=recurrent_activation,
-                                   output_dropout=output_dropout, word_dropout=word_dropout)
+                                   output_dropout=output_dropout, word_dropout=word_dropout,
+                                   tie_embeddings=tie_embeddings)
         if config.mask_padding and getattr(vocab, "padding", None) == "space":
             raise ValueError("mask_padding needs zero padding (CharVocab.from_texts(..., padding='zero')): "
                              "a space that pads is a real one-hot row, which Masking() cannot tell")
@@ -244,6 +246,7 @@ class Seq2Seq(LayeredWeights, Inference, Trainer):
         attention += ", input_feeding" if self.config.input_feeding else ""
         deep = (f", num_layers={self.num_layers}" if self.num_layers > 1 else "") + \
             (", bidirectional" if self.bidirectional else "") + \
-            (", reset_after=False" if not self.config.reset_after else "")
+            (", reset_after=False" if not self.config.reset_after else "") + \
+            (", tie_embeddings" if self.config.tie_embeddings else "")
         drop = "".join(f", {k}={getattr(self.config, k)}" for k in DROPOUT_RATES if getattr(self.config, k))
         return f"Seq2Seq ({self.cell}{attention}{deep}{drop}, latent_dim={self.latent_dim}, dtype={self.dtype.name})"

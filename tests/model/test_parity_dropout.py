@@ -96,7 +96,8 @@ def hand_over_masks(km, nm, cache):
 def keras_pair(dtype, spec):
     """(``reference``'s Keras training model of ``spec``, npseq2seq's), 7 / 9 tokens, 4 units,
     the same random weights. ``spec``: Seq2Seq's keyword arguments, every dropout rate among
-    them (Dropout layers before the Dense, after the Embeddings; the RNNs' rates)."""
+    them (Dropout layers before the Dense, after the Embeddings; the RNNs' rates), and
+    tie_embeddings (the softmax layer reading the decoder Embedding's table)."""
     from reference.attentive import build_attentive_training_model
     from reference.bridge import to_keras
     from reference.deep import build_deep_training_model
@@ -105,6 +106,7 @@ def keras_pair(dtype, spec):
     common = dict(cell=spec.get("cell", "lstm"), num_layers=spec.get("num_layers", 1),
                   bidirectional=spec.get("bidirectional", False), level=spec.get("level", "char"),
                   mask_zero=spec.get("mask_zero", False), compile=False,
+                  tie_embeddings=spec.get("tie_embeddings", False),
                   **{rate: spec.get(rate, 0.0) for rate in DROPOUT_RATES})
     if spec.get("attention") in ("bahdanau", "luong_general"):
         km = build_attentive_training_model(7, 9, 4, kind=spec["attention"],
