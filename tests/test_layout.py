@@ -26,7 +26,7 @@ LEVELS = {
     "layers.bidirectional": 3, "layers.attentive_inputs": 1.5, "layers.attentive_memory": 2.5,
     "layers.attentive_backward": 2.7, "layers.attentive_rnn": 3,
     "layers.dense": 2, "layers.embedding": 2, "layers.attention": 2, "layers.dropout": 2, "layers.masking": 2,
-    "layers.additive_attention": 3, "layers.bahdanau_attention": 3, "layers.__init__": 4,
+    "layers.additive_attention": 3, "layers.bahdanau_attention": 3, "layers.tied_dense": 3, "layers.__init__": 4,
     "layers": 4, "losses": 1,
     "optimizers.arguments": 0, "optimizers.clipping": 1, "optimizers.ema": 1, "optimizers.state": 1, "optimizers.base": 2,
     "optimizers.sgd": 3, "optimizers.rmsprop": 3, "optimizers.adam": 3,
