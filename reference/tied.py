@@ -18,7 +18,6 @@ import keras
 from keras import ops
 
 
-
 class TiedDense(keras.layers.Layer):
     """``TiedDense(embedding)``: Dense(embedding.input_dim, activation="softmax") whose kernel
     is ``embedding.embeddings``ᵀ; its one weight is ``bias`` (zeros)."""

@@ -53,3 +53,17 @@ def check_all_gradients(model, x, y):
     for k, (param, grad) in enumerate(zip(model.params, grads)):
         assert_gradient(f, param, grad, f"weight {k}")
     return loss
+
+
+def packed_batch(model, enc, dec, y):
+    """A length-bucketed (packed) batch of all the rows of (enc, dec, y), as ``fit(...,
+    bucket_by_length=True)`` trains on it; rows without a target token get one (bucketing
+    needs one in every row: y and dec are changed in place)."""
+    from npseq2seq.train.batches import BucketedBatches
+
+    empty = y[:, 0] == 0
+    y[empty, 0] = dec[empty, 1] = 1
+    batch = model._batch([enc, dec], y)
+    packed = BucketedBatches(model.config, model.vocab, *batch[:3], len(enc)).batch(np.arange(len(enc)))
+    assert packed.packed
+    return packed

@@ -31,8 +31,18 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..layers import (GRU, LSTM, AdditiveAttention, AttentiveRNN, Bidirectional, Dense, DotAttention, Dropout,
-                      Embedding, TiedDense)
+from ..layers import (
+    GRU,
+    LSTM,
+    AdditiveAttention,
+    AttentiveRNN,
+    Bidirectional,
+    Dense,
+    DotAttention,
+    Dropout,
+    Embedding,
+    TiedDense,
+)
 from ..layers.bahdanau_attention import BahdanauAttention, GeneralAttention
 from ..layers.masking import Masking
 from .attentive_decoder import AttentiveDecoder

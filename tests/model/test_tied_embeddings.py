@@ -20,9 +20,8 @@ import pytest
 from npseq2seq import Seq2Seq, save_keras
 from npseq2seq.layers import TiedDense
 from npseq2seq.model import Seq2SeqConfig
-from npseq2seq.train.batches import BucketedBatches
 from reference.tolerances import tol
-from tests.gradutil import assert_gradient, randomised, word_batch
+from tests.gradutil import assert_gradient, packed_batch, randomised, word_batch
 
 VE, VD, H = 5, 6, 3
 
@@ -145,11 +144,7 @@ def test_gradients_of_a_length_bucketed_batch_and_the_table_is_dense():
 
     model = tied(**KINDS["feeding-mask-every-rate"])
     (enc, dec), y = data(n=5)
-    empty = y[:, 0] == 0                     # bucketing needs a target token in every row
-    y[empty, 0] = dec[empty, 1] = 1
-    batch = model._batch([enc, dec], y)
-    packed = BucketedBatches(model.config, model.vocab, *batch[:3], 5).batch(np.arange(5))
-    assert packed.packed
+    packed = packed_batch(model, enc, dec, y)
 
     def loss_grads(rows=False):
         loss, grads, _ = model._loss_and_grads(packed, training=True, rng=np.random.default_rng(4),
@@ -195,18 +190,8 @@ def test_save_keras_writes_it_untied(tmp_path):
 
 
 # --- against Keras ------------------------------------------------------------------------------
-PARITY = {
-    "lstm-word": dict(),
-    "feeding-mask-every-rate": dict(attention="luong_general", input_feeding=True, mask_zero=True,
-                                    dropout=0.3, recurrent_dropout=0.4, output_dropout=0.2, word_dropout=0.25),
-    "gru-stack2-mask": dict(cell="gru", num_layers=2, mask_zero=True),
-}
-PARITY_FAST = ("feeding-mask-every-rate",)
-
-
 @pytest.mark.parity
-@pytest.mark.parametrize("variant", [pytest.param(v, marks=() if v in PARITY_FAST else pytest.mark.slow)
-                                     for v in PARITY])
+@pytest.mark.parametrize("variant", kinds())
 def test_loss_and_gradients_against_keras(keras, keras_floatx, variant, record):
     """Keras's model with ``reference.tied.TiedDense``: the loss and every gradient; with
     dropout rates, in training with our masks handed to Keras's layers."""
@@ -219,7 +204,7 @@ def test_loss_and_gradients_against_keras(keras, keras_floatx, variant, record):
         masks_drawn,
     )
 
-    spec = {"level": "word", "tie_embeddings": True, **PARITY[variant]}
+    spec = {"level": "word", "tie_embeddings": True, **KINDS[variant]}
     km, nm = keras_pair(keras_floatx, spec)
     assert [w.path for w in km.weights][-1] == "dense/bias"      # the table once, with its Embedding
     assert len(km.weights) == len(nm.params)
@@ -239,7 +224,7 @@ def test_loss_and_gradients_against_keras(keras, keras_floatx, variant, record):
 
 
 @pytest.mark.parity
-@pytest.mark.parametrize("variant", [pytest.param("lstm-word"), pytest.param("gru-stack2-mask", marks=pytest.mark.slow)])
+@pytest.mark.parametrize("variant", [pytest.param("word"), pytest.param("gru-stack2-mask", marks=pytest.mark.slow)])
 def test_train_on_batch_trajectory_against_keras(keras, keras_floatx, variant, record):
     """20 RMSprop steps over 4 batches: Keras's optimiser reads the table's two uses summed
     into one dense gradient (TensorFlow adds a lookup's rows to a dense part as a dense
@@ -247,7 +232,7 @@ def test_train_on_batch_trajectory_against_keras(keras, keras_floatx, variant, r
     from reference.testing import random_word_batch, train_on_batch_side_by_side
     from tests.model.test_parity_dropout import keras_pair
 
-    km, nm = keras_pair(keras_floatx, {"level": "word", "tie_embeddings": True, **PARITY[variant]})
+    km, nm = keras_pair(keras_floatx, {"level": "word", "tie_embeddings": True, **KINDS[variant]})
     batches = [random_word_batch(np.random.default_rng(10 + k), 5, 6, 5, 7, 9, "sparse", keras_floatx)
                for k in range(4)]
     diffs = train_on_batch_side_by_side(km, nm, batches, steps=20)
