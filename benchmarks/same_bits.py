@@ -67,6 +67,9 @@ VARIANTS = {   # name: (Seq2Seq keyword arguments, fit extras, data kind)
                                    dict(bucket_by_length=True), "word"),
     "word_stacked_bidirectional_word_dropout": (dict(level="word", mask_zero=True, num_layers=2, bidirectional=True,
                                                      word_dropout=0.2, output_dropout=0.2), dict(), "word"),
+    "word_recipe_tied": (dict(level="word", mask_zero=True, attention="luong_general", input_feeding=True,
+                              dropout=0.2, recurrent_dropout=0.2, output_dropout=0.2, tie_embeddings=True),
+                         dict(bucket_by_length=True), "word"),
 }
 
 
