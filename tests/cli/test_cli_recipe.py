@@ -120,7 +120,7 @@ def test_the_readme_python_equivalent_gives_the_command_lines_weights(recipe_mod
     out, _, _ = recipe_model
     code = readme_python()
     for old, new in [('"fra.txt", 66000', f"{str(fra_path)!r}, 400"), ("2000, seed=0", "30, seed=0"),
-                     ("merges=3000", "merges=60"), ("latent_dim=256", "latent_dim=8"),
+                     ("merges=3000", "merges=60"), ("latent_dim=192", "latent_dim=8"),
                      ("print(", "translations = (")]:
         assert old in code, old
         code = code.replace(old, new)
