@@ -6,8 +6,8 @@ Press & Wolf (2017, "Using the Output Embedding to Improve Language Models") and
 (2017) score the next token with the very vectors that read tokens in: the decoder's
 Embedding row of token k is both what the RNN reads for k and the direction in which a
 state votes for k. The output layer then owns only its bias; the (V, E) table is learnt
-from both ends, and a model of V tokens loses V·E weights (of the recipe's 3.8 million,
-770,000). OpenNMT calls it ``share_decoder_embeddings``, fairseq
+from both ends, and a model of V tokens loses V·E weights (of the 256-unit recipe's 3.8
+million, 770,000). OpenNMT calls it ``share_decoder_embeddings``, fairseq
 ``share_decoder_input_output_embed``; Keras has no layer for it, so the Keras models of
 ``reference/`` use a small custom layer that reads the Embedding's variable.
 
