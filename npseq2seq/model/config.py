@@ -145,16 +145,20 @@ class Seq2SeqConfig:
             raise ValueError("input_feeding feeds Luong's attentional vector to the next step: it "
                              f"needs attention='luong_general', received attention={self.attention!r} "
                              "(attention='bahdanau' feeds its context by construction)")
+        self._check_tying()
+        if self.attention and not self.teacher_forcing:
+            raise ValueError(f"attention={self.attention!r} needs teacher_forcing=True: the decoder's output "
+                             "sequence queries the encoder in one pass; the FAQ's model without "
+                             "teacher forcing has no attention variant here")
+
+    def _check_tying(self) -> None:
+        """tie_embeddings needs the Dense layer to read as many features as the table is wide."""
         if self.tie_embeddings and (self.level != "word" or self.dense_input_dim != self.latent_dim):
             raise ValueError("tie_embeddings makes the Dense kernel the decoder Embedding's table "
                              f"({self.latent_dim} wide): it needs level='word' and a Dense layer reading "
                              f"{self.latent_dim} features (attention None or 'luong_general', not "
                              f"bidirectional); received level={self.level!r}, attention={self.attention!r}, "
                              f"bidirectional={self.bidirectional} (Dense input {self.dense_input_dim})")
-        if self.attention and not self.teacher_forcing:
-            raise ValueError(f"attention={self.attention!r} needs teacher_forcing=True: the decoder's output "
-                             "sequence queries the encoder in one pass; the FAQ's model without "
-                             "teacher forcing has no attention variant here")
 
     # --- what the variant implies ----------------------------------------------------
     @property

@@ -246,7 +246,6 @@ class Seq2Seq(LayeredWeights, Inference, Trainer):
         attention += ", input_feeding" if self.config.input_feeding else ""
         deep = (f", num_layers={self.num_layers}" if self.num_layers > 1 else "") + \
             (", bidirectional" if self.bidirectional else "") + \
-            (", reset_after=False" if not self.config.reset_after else "") + \
-            (", tie_embeddings" if self.config.tie_embeddings else "")
+            ", reset_after=False" * (not self.config.reset_after) + ", tie_embeddings" * self.config.tie_embeddings
         drop = "".join(f", {k}={getattr(self.config, k)}" for k in DROPOUT_RATES if getattr(self.config, k))
         return f"Seq2Seq ({self.cell}{attention}{deep}{drop}, latent_dim={self.latent_dim}, dtype={self.dtype.name})"
