@@ -2,6 +2,7 @@
 numbers are the README's, measured separately)."""
 import json
 
+import numpy as np
 import pytest
 
 from benchmarks import recipe_fra, recipe_report, subword_units
@@ -157,16 +158,25 @@ def test_subword_units_measures_both_levels(fra_path, tmp_path, monkeypatch):
     assert all(result[level]["batch_cpu_s"] > 0 for level in ("word", "subword"))
 
 
-def test_recipe_rescore_scores_a_saved_model_both_ways(fra_path, tmp_path):
-    """benchmarks.recipe_rescore: greedy and beam, the first reference and all of them; its
-    first-reference greedy chrF is recipe_fra's own final score of the same model."""
-    from benchmarks import recipe_rescore
-
-    out, model = tmp_path / "r.json", tmp_path / "r.npz"
+@pytest.fixture(scope="module")
+def tiny_recipe(fra_path, tmp_path_factory):
+    """(recipe_fra's JSON, the model it saved): one epoch of a tiny model on 300 pairs, 20
+    of them held out."""
+    folder = tmp_path_factory.mktemp("tiny")
+    out, model = folder / "r.json", folder / "r.npz"
     recipe_fra.main(["--name", "tiny", "--data", str(fra_path), "--budget", "60", "--eval-every", "0",
                      "--eval-n", "10", "--out", str(out), "--save", str(model), "--",
                      "--num-samples", "300", "--held-out", "20", "--latent-dim", "8",
                      "--epochs", "1", "--validation-split", "0"])
+    return out, model
+
+
+def test_recipe_rescore_scores_a_saved_model_both_ways(fra_path, tiny_recipe):
+    """benchmarks.recipe_rescore: greedy and beam, the first reference and all of them; its
+    first-reference greedy chrF is recipe_fra's own final score of the same model."""
+    from benchmarks import recipe_rescore
+
+    out, model = tiny_recipe
     rows = recipe_rescore.main([str(model), "--data", str(fra_path), "--num-samples", "300",
                                 "--held-out", "20", "--beam", "2", "--first", "5", "--human"])
     human, *rows = rows
@@ -235,3 +245,51 @@ def test_shadow_averages_are_keras_use_ema_averages_and_leave_training_alone(fra
     with pytest.raises(SystemExit, match="--shadow-ema: the averages are not kept in the --state"):
         recipe_fra.main(["--name", "x", "--data", str(fra_path), "--shadow-ema", "0.9",
                          "--state", str(tmp_path / "s.npz"), "--", *common])
+
+
+def test_beam_settings_folds_cover_every_input_once():
+    from benchmarks.beam_settings import folds
+
+    parts = folds(11, 3, seed=0)
+    assert sorted(np.concatenate(parts).tolist()) == list(range(11))
+    assert [len(p) for p in parts] == [4, 4, 3]
+    assert all(np.array_equal(a, b) for a, b in zip(parts, folds(11, 3, seed=0)))
+    with pytest.raises(ValueError, match="--folds 1"):
+        folds(11, 1, seed=0)
+
+
+def test_beam_settings_choose_each_part_on_the_other_parts():
+    """A setting right on part 0 only and one right on part 1 only: cross-validation gives
+    each part the other part's choice (wrong on both), never the part's own best."""
+    from benchmarks.beam_settings import cross_validated
+
+    references = ["le chat dort", "il pleut fort", "nous avons faim", "elle lit un livre"]
+    wrong = ["zzz qqq", "xxx www", "vvv uuu", "ttt sss"]
+    hypotheses = {"first": references[:2] + wrong[2:], "second": wrong[:2] + references[2:]}
+    parts = [np.array([0, 1]), np.array([2, 3])]
+    chosen, settings = cross_validated(hypotheses, references, parts)
+    assert settings == ["second", "first"] and chosen == wrong
+    same = {"a": references, "b": references}        # a tie goes to the setting listed first
+    assert cross_validated(same, references, parts) == (references, ["a", "a"])
+
+
+def test_beam_settings_score_a_saved_model(fra_path, tiny_recipe, tmp_path):
+    """End to end on a tiny model: every setting in the grid, beam 1 equal to greedy whatever
+    alpha, and the best setting's score bounds the cross-validated one."""
+    from benchmarks import beam_settings, recipe_rescore
+    from npseq2seq import io, metrics
+
+    _, model = tiny_recipe
+    out = tmp_path / "s.json"
+    row, = beam_settings.main([str(model), "--data", str(fra_path), "--num-samples", "300",
+                               "--held-out", "20", "--beams", "1", "3", "--alphas", "0", "1",
+                               "--out", str(out)])
+    assert set(row["chrf_grid"]) == {"beam1 alpha0", "beam1 alpha1", "beam3 alpha0", "beam3 alpha1"}
+    inputs, references, _ = recipe_rescore.held_out(str(fra_path), 300, 20)
+    greedy = io.load_model(model).translate(inputs, errors="ignore", truncate=True)
+    assert row["chrf_grid"]["beam1 alpha0"] == row["chrf_grid"]["beam1 alpha1"] \
+        == pytest.approx(metrics.chrf(greedy, references))
+    assert len(row["cross_validated"]["settings"]) == 2
+    assert row["chosen_on_these_sentences"]["chrf"] == max(row["chrf_grid"].values())
+    assert row["cross_validated"]["chrf"] <= row["chosen_on_these_sentences"]["chrf"] + 1e-9
+    assert json.loads(out.read_text(encoding="utf-8")) == [row]
