@@ -16,14 +16,12 @@ it is, not as a result.
 """
 from __future__ import annotations
 
-import argparse
 import itertools
 import json
 
 import numpy as np
 
-from benchmarks.common import FRA_PATH
-from benchmarks.recipe_rescore import four_scores, held_out
+from benchmarks.recipe_rescore import four_scores, held_out, parser
 
 
 def folds(n: int, k: int, seed: int) -> list[np.ndarray]:
@@ -52,11 +50,7 @@ def cross_validated(hypotheses: dict, references: list, parts: list) -> tuple[li
 
 
 def main(argv=None) -> list[dict]:
-    p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    p.add_argument("models", nargs="+")
-    p.add_argument("--data", default=str(FRA_PATH))
-    p.add_argument("--num-samples", type=int, default=66000)
-    p.add_argument("--held-out", type=int, default=2000)
+    p = parser(__doc__.split("\n")[0])
     p.add_argument("--beams", type=int, nargs="+", default=[5, 10])
     p.add_argument("--alphas", type=float, nargs="+", default=[0.0, 0.3, 0.6, 0.9, 1.2, 1.5])
     p.add_argument("--folds", type=int, default=2)

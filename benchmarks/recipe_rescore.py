@@ -58,12 +58,19 @@ def scores(hypotheses, references, first: int) -> dict:
             "chrf_rest": metrics.chrf(hypotheses[first:], references[first:])}
 
 
-def main(argv=None) -> list[dict]:
-    p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+def parser(description: str) -> argparse.ArgumentParser:
+    """The arguments every re-scoring of saved models takes: the models, and the data and
+    split they were trained on (the README's by default)."""
+    p = argparse.ArgumentParser(description=description)
     p.add_argument("models", nargs="+")
     p.add_argument("--data", default=str(FRA_PATH))
     p.add_argument("--num-samples", type=int, default=66000)
     p.add_argument("--held-out", type=int, default=2000)
+    return p
+
+
+def main(argv=None) -> list[dict]:
+    p = parser(__doc__.split("\n")[0])
     p.add_argument("--beam", type=int, default=5)
     p.add_argument("--first", type=int, default=500)
     p.add_argument("--human", action="store_true", help="score a second human translation too")
