@@ -2,7 +2,7 @@
 the held-out split, so that the score reported was not chosen on the sentences it scores.
 
     OPENBLAS_NUM_THREADS=1 python -m benchmarks.beam_settings MODEL.npz [--beams 5 10] \\
-        [--alphas 0 0.3 0.6 0.9 1.2 1.5] [--folds 2] [--out settings.json]
+        [--alphas 0 0.3 0.6 0.9 1.2 1.5 1.8 2.1 2.5 3] [--folds 2] [--out settings.json]
 
 The recipe trains on every pair but the held-out ones, so no other unseen sentences are
 left to choose decoding settings on. Each setting (B, α) translates the held-out inputs
@@ -54,7 +54,7 @@ def cross_validated(hypotheses: dict, references: list, parts: list) -> tuple[li
 def main(argv=None) -> list[dict]:
     p = parser(__doc__.split("\n")[0])
     p.add_argument("--beams", type=int, nargs="+", default=[5, 10])
-    p.add_argument("--alphas", type=float, nargs="+", default=[0.0, 0.3, 0.6, 0.9, 1.2, 1.5])
+    p.add_argument("--alphas", type=float, nargs="+", default=[0.0, 0.3, 0.6, 0.9, 1.2, 1.5, 1.8, 2.1, 2.5, 3.0])
     p.add_argument("--folds", type=int, default=2)
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--out", help="also write the rows to this JSON file")
