@@ -69,14 +69,15 @@ def main(argv=None) -> list[dict]:
         hypotheses = {(beam, alpha): model.translate(inputs, errors="ignore", truncate=True,
                                                      beam_width=beam, length_penalty=alpha)
                       for beam, alpha in itertools.product(args.beams, args.alphas)}
-        grid = {f"beam{b} alpha{a:g}": four_scores(h, references) for (b, a), h in hypotheses.items()}
+        scored = {setting: four_scores(h, references) for setting, h in hypotheses.items()}
+        grid = {f"beam{b} alpha{a:g}": row for (b, a), row in scored.items()}
         chosen, settings = cross_validated(hypotheses, references, parts)
-        best = max(hypotheses, key=lambda s: grid[f"beam{s[0]} alpha{s[1]:g}"]["chrf"])
+        best = max(scored, key=lambda setting: scored[setting]["chrf"])
         row = {"model": path, "n": len(inputs), "folds": args.folds, "seed": args.seed, "grid": grid,
                "cross_validated": {**four_scores(chosen, references),
                                    "settings": [{"beam": b, "alpha": a} for b, a in settings]},
                "chosen_on_these_sentences": {"beam": best[0], "alpha": best[1],
-                                             **four_scores(hypotheses[best], references)}}
+                                             **scored[best]}}
         print(json.dumps(row), flush=True)
         rows.append(row)
     if args.out:
