@@ -39,7 +39,7 @@ from pathlib import Path
 import numpy as np
 
 from .flops import Gemm, gemm_seconds
-from .recipe_fra import FRA, RESULTS
+from .recipe_fra import FRA, RESULTS, setup, train_flags
 
 RECIPE = ["--num-samples", "66000", "--held-out", "2000", "--level", "subword", "--subword-merges", "3000",
           "--mask-zero", "--attention", "luong_general", "--input-feeding", "--latent-dim", "192",
@@ -93,23 +93,15 @@ def main(argv=None):
     p.add_argument("--batches", type=int, default=150, help="batches of the epoch trained and timed")
     p.add_argument("--out", help="JSON (default: benchmarks/results/recipe/recipe_flops.json)")
     args = p.parse_args(ours)
-    from npseq2seq.cli import build_parser
-    from npseq2seq.cli.args import new_model, new_vocab, training_arrays
-    from npseq2seq.cli.splits import validation_pairs
-    from npseq2seq.cli.train import _load_training_pairs, train_settings
     from npseq2seq.train.batches import buckets, sequence_lengths
 
-    settings = train_settings(build_parser().parse_args(["train", "--data", args.data, "--out", "unused.npz",
-                                                         *flags]), None)
+    settings = train_flags(args.data, flags)
     config_ok = (settings["attention"] == "luong_general" and settings["num_layers"] == 1
                  and settings["mask_zero"] and settings["bucket_by_length"] and settings.get("input_feeding"))
     if not config_ok:
         raise SystemExit("recipe_flops counts one-layer luong_general models with --input-feeding, "
                          "--mask-zero and --bucket-by-length (the recipe's kind)")
-    pairs = _load_training_pairs(settings)
-    model = new_model(new_vocab(pairs, settings), settings)
-    pairs, _ = validation_pairs(pairs, settings)
-    (enc, dec), y = training_arrays(model, pairs)
+    _, model, _, _, (enc, dec), y, _ = setup(settings)
     enc_lengths, dec_lengths = sequence_lengths(model.config, model.vocab, enc, y)
     plan = buckets(enc_lengths, dec_lengths, settings["batch_size"], np.random.default_rng(0))
     shapes = [(len(s), int(enc_lengths[s].max()), int(dec_lengths[s].max()), int(enc_lengths[s].sum()),

@@ -54,6 +54,7 @@ import resource
 import sys
 import time
 from pathlib import Path
+from typing import NamedTuple
 
 import numpy as np
 
@@ -67,6 +68,35 @@ from npseq2seq.text import load_pairs
 
 FRA = Path(__file__).resolve().parents[2] / "shared/data/fra-eng/fra.txt"
 RESULTS = Path(__file__).resolve().parent / "results" / "recipe"
+
+
+class Setup(NamedTuple):
+    """What `npseq2seq train` would fit: its settings, model, pairs and arrays."""
+    settings: dict
+    model: object                 # a Seq2Seq
+    pairs: tuple                  # (inputs, targets) trained on, the validation pairs taken out
+    validation: tuple | None      # the --validation-held-out pairs, or None
+    x: tuple                      # the model's training inputs (token ids)
+    y: np.ndarray                 # and targets
+    validation_data: tuple | None  # the validation pairs' (x, y), or None
+
+
+def train_flags(data, flags, out="unused.npz") -> dict:
+    """`npseq2seq train`'s settings for ``flags`` on ``data``, read by its own parser."""
+    return train_settings(build_parser().parse_args(["train", "--data", str(data), "--out", out, *flags]), None)
+
+
+def setup(settings, model=None) -> Setup:
+    """The pairs `train` would train on with ``settings``, ``model`` (a new one, its vocabulary
+    of those pairs, unless given: a resumed or branched run's), the validation pairs taken out
+    after the vocabulary is made (as `train` does), and the arrays of both."""
+    pairs = _load_training_pairs(settings)
+    if model is None:
+        model = new_model(new_vocab(pairs, settings), settings)
+    pairs, validation = validation_pairs(pairs, settings)
+    x, y = training_arrays(model, pairs)
+    return Setup(settings, model, pairs, validation, x, y,
+                 None if validation is None else training_arrays(model, validation))
 
 
 def peak_rss_mb() -> float:
@@ -199,8 +229,7 @@ def branch(path, data, settings):
             or not all(isinstance(f, str) for f in recipe["flags"]):
         raise SystemExit(f"--branch-from {path}: not a --state checkpoint of this script "
                          f"(it holds {excerpt_state(recipe)})")
-    trunk = train_settings(build_parser().parse_args(["train", "--data", data, "--out", "unused.npz",
-                                                      *recipe["flags"]]), None)
+    trunk = train_flags(data, recipe["flags"])
     differ = [k for k in TRAIN_DEFAULTS if trunk[k] != settings[k]]
     if differ:
         raise SystemExit(f"--branch-from {path}: its flags decided the weights otherwise: "
@@ -239,10 +268,7 @@ def main(argv=None):
                    help="start from another measurement's --state checkpoint, whose flags must agree "
                         "with these wherever they decided the weights (see the module's docstring)")
     args = p.parse_args(ours)
-    train_args = build_parser().parse_args(["train", "--data", args.data, "--out", args.save or "unused.npz",
-                                            *flags])
-    settings = train_settings(train_args, None)
-    pairs = _load_training_pairs(settings)
+    settings = train_flags(args.data, flags, args.save or "unused.npz")
     held = held_out_pairs(load_pairs(args.data, settings["num_samples"]), settings, held_out_only=True)
     if args.state and (settings.get("early_stopping") is not None
                        or settings.get("reduce_lr_on_plateau") is not None):
@@ -260,10 +286,8 @@ def main(argv=None):
                     "flags": state["recipe"]["flags"]}
         print(json.dumps({"branched": args.branch_from, **branched}), flush=True)
     else:
-        model, branched = new_model(new_vocab(pairs, settings), settings), None
-    pairs, validation = validation_pairs(pairs, settings)   # (the vocabulary is of both, as train's)
-    x, y = training_arrays(model, pairs)
-    validation_data = None if validation is None else training_arrays(model, validation)
+        branched = None
+    model, pairs, validation, x, y, validation_data = setup(settings, model)[1:]
     if args.one_hot:           # the arrays `train` built before it trained on ids
         enc, dec, tgt = model.vocab.encode_pairs(*pairs, dtype=model.dtype)
         x, y = model.config.training_inputs(enc, dec), tgt
