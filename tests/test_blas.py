@@ -1,0 +1,75 @@
+"""``blas``: OpenBLAS's thread count read and set, and the command line's guard that fits it
+to the cores other work leaves idle (``fit_to_idle_cores``)."""
+import numpy as np
+import pytest
+
+from npseq2seq import blas, cli
+from npseq2seq.cli import translate
+
+needs_openblas = pytest.mark.skipif(not blas.available(), reason="NumPy's BLAS is not an OpenBLAS found by blas.py")
+
+
+@pytest.mark.parametrize("load, cores, idle", [(0.0, 2, 2), (0.49, 2, 2), (0.5, 2, 1), (1.2, 2, 1),
+                                               (1.6, 2, 1), (5.0, 2, 1), (2.4, 8, 6), (0.0, 1, 1)])
+def test_idle_cores_rounds_the_load(load, cores, idle):
+    assert blas.idle_cores(load, cores) == idle
+
+
+def test_idle_cores_reads_this_machine():
+    assert 1 <= blas.idle_cores() <= len(__import__("os").sched_getaffinity(0))
+
+
+@pytest.mark.parametrize("threads", [0, -1, 1.5, True, "2"])
+def test_set_num_threads_refuses_what_is_not_a_count(threads):
+    with pytest.raises((ValueError, TypeError)):
+        blas.set_num_threads(threads)
+
+
+@pytest.fixture
+def two_threads():
+    """OpenBLAS at two threads for the test (the machine's setting restored after)."""
+    before = blas.get_num_threads()
+    blas.set_num_threads(2)
+    yield
+    blas.set_num_threads(before)
+
+
+@needs_openblas
+def test_busy_core_cuts_the_threads_for_the_block_and_restores_them(two_threads):
+    with blas.fit_to_idle_cores(environ={}, load=1.0, cores=2) as chosen:
+        assert chosen == 1 and blas.get_num_threads() == 1
+        a = np.ones((300, 300), np.float32)
+        np.testing.assert_array_equal(a @ a, 300)          # products still run
+    assert blas.get_num_threads() == 2
+
+
+@needs_openblas
+def test_restored_after_an_error(two_threads):
+    with pytest.raises(RuntimeError), blas.fit_to_idle_cores(environ={}, load=1.0, cores=2):
+        raise RuntimeError("inside")
+    assert blas.get_num_threads() == 2
+
+
+@needs_openblas
+@pytest.mark.parametrize("environ, load", [({}, 0.2), ({"OPENBLAS_NUM_THREADS": "2"}, 1.0),
+                                           ({"OMP_NUM_THREADS": "4"}, 1.0), ({"GOTO_NUM_THREADS": "2"}, 1.7)])
+def test_left_alone_when_idle_or_set_by_the_user(two_threads, environ, load):
+    with blas.fit_to_idle_cores(environ=environ, load=load, cores=2) as chosen:
+        assert chosen is None and blas.get_num_threads() == 2
+    assert blas.get_num_threads() == 2
+
+
+@needs_openblas
+def test_the_command_line_runs_its_commands_inside_the_guard(two_threads, monkeypatch):
+    """A command sees OpenBLAS fitted to the idle cores while it runs, restored after."""
+    seen = []
+    monkeypatch.setattr("os.getloadavg", lambda: (1.0, 1.0, 1.0))
+    monkeypatch.setattr("os.sched_getaffinity", lambda pid: {0, 1})
+    for name in blas.USER_SETTINGS:
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setattr(translate, "run", lambda args: seen.append(blas.get_num_threads()) or 0)
+    assert cli.main(["translate", "--model", "unused.npz", "Go."]) == 0
+    assert seen == [1] and blas.get_num_threads() == 2
+    monkeypatch.setenv("OPENBLAS_NUM_THREADS", "2")       # the user's choice stands
+    assert cli.main(["translate", "--model", "unused.npz", "Go."]) == 0
+    assert seen == [1, 2]
