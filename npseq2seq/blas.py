@@ -18,9 +18,9 @@ itself never changes the count unasked). OpenBLAS starts one thread per core and
 product above its threshold, hands part of it to the others and waits for them; when another
 process holds a core, the thread placed there runs only when the scheduler gives it a turn,
 and the whole product waits for it. Measured on this project's 2-core machine (``npseq2seq
-demo``, the same losses every way): beside one nice-19 training run an epoch took 119 s
-with OpenBLAS's two threads and 2.0 s with one; beside two, 13.7 s and 2.7 s (10.1 CPU s
-against 2.3: the waiting thread spins). The guard reads the cores that are idle from the
+demo``, the same losses every way): beside one nice-19 training run an epoch took 49.5 s
+(119 s on another day) with OpenBLAS's two threads and 2.0 s with one; beside two, 13.7 s
+and 2.8 s (10.1 CPU s against 2.5: the waiting thread spins). The guard reads the cores that are idle from the
 one-minute load average (cores − ⌊load + ½⌋) and, if OpenBLAS has more threads than that,
 sets it to that many (at least one) while the command runs. The load lags (a run that just
 ended still counts for a minute) and counts this process once it has run, so it is read
