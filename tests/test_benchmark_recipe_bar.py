@@ -1,0 +1,70 @@
+"""benchmarks/recipe_bar.py: issue 19's bar from the result files, checked on made-up runs."""
+import json
+import math
+
+import pytest
+
+from benchmarks import recipe_bar
+
+
+def write_runs(directory, runs, rescore_as_dict=False):
+    """runs: {name: (greedy, beam 5 or None)} → NAME.json and one rescore file."""
+    lines = []
+    for name, (greedy, beam) in runs.items():
+        (directory / f"{name}.json").write_text(json.dumps({"final": {"chrf": greedy}}))
+        lines.append({"model": f"/somewhere/{name}.npz", "decoding": "greedy",
+                      "first_reference": {"chrf": greedy}})
+        if beam is not None:
+            lines.append({"model": f"{name}.npz", "decoding": "beam5", "first_reference": {"chrf": beam}})
+    body = {"command": "made up", "rows": lines} if rescore_as_dict else lines
+    (directory / "rescore_test.json").write_text(json.dumps(body))
+
+
+@pytest.mark.parametrize("as_dict", [False, True])
+def test_margin_and_standard_error_by_hand(tmp_path, as_dict):
+    write_runs(tmp_path, {"t1": (20.0, 21.0), "t2": (22.0, 21.0), "t3": (21.0, 20.0),
+                          "c1": (50.0, 55.0), "c2": (52.0, 53.0)}, as_dict)
+    result = recipe_bar.main(["--tutorial", "t1", "t2", "t3", "--command", "c1", "c2", "--dir", str(tmp_path)])
+    greedy, better = result["greedy"], result["better decoding"]
+    # greedy: tutorial 20, 22, 21 (mean 21, sd 1); command 50, 52 (mean 51, sd √2)
+    assert greedy["margin"] == pytest.approx(51 - 2.5 * 21)
+    assert greedy["se"] == pytest.approx(math.sqrt(2.5 ** 2 * 1 / 3 + 2 / 2))
+    assert greedy["met_beyond_doubt"] is False
+    # better decoding: each tutorial run's better of the two (21, 22, 21), the command's beam (55, 53)
+    assert better["tutorial"] == pytest.approx(64 / 3)
+    assert better["command"] == pytest.approx(54)
+    assert better["ratio"] == pytest.approx(54 / (64 / 3))
+    assert better["margin_in_se"] == pytest.approx(better["margin"] / better["se"])
+
+
+def test_the_bar_is_met_beyond_doubt_only_at_two_standard_errors():
+    assert recipe_bar.compare([60.0, 60.2], [20.0, 20.2, 19.8])["met_beyond_doubt"]   # margin 10.1, se 0.31
+    close = recipe_bar.compare([50.6, 50.4], [20.0, 20.4, 19.6])                       # margin 0.5, se 0.59
+    assert not close["met_beyond_doubt"] and close["margin"] > 0
+
+
+def test_runs_without_a_result_file_are_left_out_and_named(tmp_path, capsys):
+    write_runs(tmp_path, {"t1": (20.0, 21.0), "t2": (22.0, 21.0), "c1": (50.0, 55.0), "c2": (52.0, 53.0)})
+    result = recipe_bar.main(["--tutorial", "t1", "t2", "t9", "--command", "c1", "c2", "--dir", str(tmp_path)])
+    assert result["greedy"]["runs"] == [2, 2]
+    assert "no result file (left out): t9" in capsys.readouterr().out
+
+
+def test_a_run_without_beam_search_is_refused(tmp_path):
+    write_runs(tmp_path, {"t1": (20.0, 21.0), "t2": (22.0, None), "c1": (50.0, 55.0), "c2": (52.0, 53.0)})
+    with pytest.raises(SystemExit, match="t2: no beam-5 line"):
+        recipe_bar.main(["--tutorial", "t1", "t2", "--command", "c1", "c2", "--dir", str(tmp_path)])
+
+
+def test_one_run_of_either_is_not_enough(tmp_path):
+    write_runs(tmp_path, {"t1": (20.0, 21.0), "c1": (50.0, 55.0), "c2": (52.0, 53.0)})
+    with pytest.raises(SystemExit, match="two runs of each"):
+        recipe_bar.main(["--tutorial", "t1", "--command", "c1", "c2", "--dir", str(tmp_path)])
+
+
+def test_the_repository_holds_every_run_of_the_readmes_table():
+    """The runs the README's table lists are in the repository, each with its beam-5 line."""
+    beams = recipe_bar.beam_scores(recipe_bar.RESULTS)
+    runs, missing = recipe_bar.run_scores(recipe_bar.TUTORIAL + recipe_bar.COMMAND, recipe_bar.RESULTS, beams)
+    assert {name for name, _, _ in runs} >= {"tutorial", "tutorial_rerun", "tutorial_seed1",
+                                             "tutorial_seed2", "tutorial_seed3", *recipe_bar.COMMAND}
