@@ -20,21 +20,29 @@ process holds a core, the thread placed there runs only when the scheduler gives
 and the whole product waits for it. Measured on this project's 2-core machine (``npseq2seq
 demo``, the same losses every way): beside one nice-19 training run an epoch took 49.5 s
 (119 s on another day) with OpenBLAS's two threads and 2.0 s with one; beside two, 13.7 s
-and 2.8 s (10.1 CPU s against 2.5: the waiting thread spins). The guard reads the cores that are idle from the
-one-minute load average (cores − ⌊load + ½⌋) and, if OpenBLAS has more threads than that,
-sets it to that many (at least one) while the command runs. The load lags (a run that just
-ended still counts for a minute) and counts this process once it has run, so it is read
-once, at the start; an ``OPENBLAS_NUM_THREADS``, ``GOTO_NUM_THREADS`` or
-``OMP_NUM_THREADS`` the user set is left as it is.
+and 2.8 s (10.1 CPU s against 2.5: the waiting thread spins); beside a nice-19 Python loop
+that only spins, 2.0–2.3 s against 1.7–1.8. On the idle machine the two threads took 1.4 or
+2.1 s an epoch from one run to the next, one thread 1.8–1.9: the guard then changes nothing.
+
+The guard counts the cores other work holds right now, from the kernel's count of threads
+running or waiting to run (``/proc/loadavg``'s fourth field, the least of three readings
+3 ms apart, this reader left out; about 6 ms), and, if OpenBLAS has more threads than the
+cores left, sets it to that many (at least one) while the command runs. Not the load
+average: it lags by a minute, so that a command started just after another one ended took
+one thread on an idle machine (measured: the demo's epoch 1.9 s instead of 1.5). An
+``OPENBLAS_NUM_THREADS``, ``GOTO_NUM_THREADS`` or ``OMP_NUM_THREADS`` the user set is left
+as it is. Count before the first product: OpenBLAS's own threads spin for a while after
+one and would count as other work (measured: still 50 ms after, no longer 550 ms after).
 """
 from __future__ import annotations
 
 import contextlib
 import ctypes
 import os
+import time
 
-__all__ = ["available", "get_num_threads", "set_num_threads", "one_thread", "idle_cores",
-           "fit_to_idle_cores", "USER_SETTINGS"]
+__all__ = ["available", "get_num_threads", "set_num_threads", "one_thread", "busy_cores",
+           "idle_cores", "fit_to_idle_cores", "USER_SETTINGS"]
 
 USER_SETTINGS = ("OPENBLAS_NUM_THREADS", "GOTO_NUM_THREADS", "OMP_NUM_THREADS")   # what OpenBLAS reads
 
@@ -96,28 +104,50 @@ def set_num_threads(threads: int) -> bool:
     return True
 
 
-def idle_cores(load: float | None = None, cores: int | None = None) -> int:
-    """Cores not taken by other work: this process's cores less the one-minute load average,
-    rounded (a core busy half the time or more counts as taken); at least one."""
+def _runnable() -> int:
+    """Threads running or waiting for a core on this machine right now, this one included
+    (the fourth field of ``/proc/loadavg``, "runnable/total"); OSError where there is none."""
+    with open("/proc/loadavg") as f:
+        return int(f.read().split()[3].split("/")[0])
+
+
+def busy_cores(readings: int = 3, pause: float = 0.003) -> int:
+    """Cores other work holds right now: the fewest threads found running or waiting to run,
+    this reader left out, over ``readings`` readings ``pause`` seconds apart (a brief process
+    shows in one reading, a busy one in all). Where that cannot be read, the one-minute load
+    average, rounded (a core busy half the time or more counts); where neither, 0."""
+    try:
+        found = []
+        for k in range(readings):
+            if k:
+                time.sleep(pause)
+            found.append(_runnable() - 1)
+        return max(0, min(found))
+    except (OSError, ValueError, IndexError):
+        pass
+    try:
+        return int(os.getloadavg()[0] + 0.5)
+    except (AttributeError, OSError):
+        return 0
+
+
+def idle_cores(busy: int | None = None, cores: int | None = None) -> int:
+    """This process's cores less those other work holds (``busy``, default ``busy_cores()``);
+    at least one."""
     if cores is None:
         cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
-    if load is None:
-        try:
-            load = os.getloadavg()[0]
-        except (AttributeError, OSError):   # not Unix, or the load cannot be read: assume idle
-            return cores
-    return max(1, cores - int(load + 0.5))
+    return max(1, cores - (busy_cores() if busy is None else busy))
 
 
 @contextlib.contextmanager
-def fit_to_idle_cores(environ=None, load: float | None = None, cores: int | None = None):
+def fit_to_idle_cores(environ=None, busy: int | None = None, cores: int | None = None):
     """OpenBLAS's threads cut to ``idle_cores()`` inside the block if it has more (why: the
     module's docstring), its count restored after; yields the count set, or None if nothing
     changed (no more threads than idle cores, the user set them in ``environ``, or no
     OpenBLAS found)."""
     environ = os.environ if environ is None else environ
     before = None if any(name in environ for name in USER_SETTINGS) else get_num_threads()
-    idle = None if before is None else idle_cores(load, cores)
+    idle = None if before is None else idle_cores(busy, cores)
     if idle is None or before <= idle:
         yield None
         return
