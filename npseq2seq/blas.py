@@ -18,18 +18,24 @@ itself never changes the count unasked). OpenBLAS starts one thread per core and
 product above its threshold, hands part of it to the others and waits for them; when another
 process holds a core, the thread placed there runs only when the scheduler gives it a turn,
 and the whole product waits for it. Measured on this project's 2-core machine (``npseq2seq
-demo``, the same losses every way): beside one nice-19 training run an epoch took 49.5 s
-(119 s on another day) with OpenBLAS's two threads and 2.0 s with one; beside two, 13.7 s
-and 2.8 s (10.1 CPU s against 2.5: the waiting thread spins); beside a nice-19 Python loop
-that only spins, 2.0–2.3 s against 1.7–1.8. On the idle machine the two threads took 1.4 or
-2.1 s an epoch from one run to the next, one thread 1.8–1.9: the guard then changes nothing.
+demo``, the same losses every way), beside a training run of the tutorial's recipe started
+at nice 19 in a session of its own (``setsid``: Linux's autogroups then share the cores
+between sessions fairly, whatever the nice value, as between two users' terminals): an
+epoch took 73–132 s with OpenBLAS's two threads and 2.0–2.1 s with the guard's one (119 s
+and 2.0 on another day); beside two such runs, 13.7 s and 2.8 (10.1 CPU s against 2.5: the
+waiting thread spins). Beside the same run started from the demo's own session, where its
+nice value makes it yield, the two threads lost little or nothing (1.7–2.5 s against the
+guard's 2.0–2.1), and beside a nice-19 Python loop that only spins, 2.0–2.3 s against
+1.7–1.8. On the idle machine the two threads took 1.4 or 2.1 s an epoch from one run to the
+next, one thread 1.8–1.9: the guard then changes nothing.
 
 The guard counts the cores other work holds right now, from the kernel's count of threads
 running or waiting to run (``/proc/loadavg``'s fourth field, the least of three readings
 3 ms apart, this reader left out; about 6 ms), and, if OpenBLAS has more threads than the
 cores left, sets it to that many (at least one) while the command runs. Not the load
-average: it lags by a minute, so that a command started just after another one ended took
-one thread on an idle machine (measured: the demo's epoch 1.9 s instead of 1.5). An
+average: it lags by a minute, so a command started just after another one ended counts
+that one as still running (measured: a demo started right after another read a load of 0.6
+on the idle machine and took one thread). An
 ``OPENBLAS_NUM_THREADS``, ``GOTO_NUM_THREADS`` or ``OMP_NUM_THREADS`` the user set is left
 as it is. Count before the first product: OpenBLAS's own threads spin for a while after
 one and would count as other work (measured: still 50 ms after, no longer 550 ms after).

@@ -26,7 +26,7 @@ line, unless NPSEQ2SEQ_TRACEBACK=1). ``train`` saves a checkpoint before any of 
 
 Every command first fits OpenBLAS's threads to the cores other work leaves idle
 (``blas.fit_to_idle_cores``: on a 2-core machine with one core busy, OpenBLAS's second
-thread made the demo's epoch 49.5 s instead of 2.0), unless the user set its threads.
+thread made the demo's epoch 73–132 s instead of 2.0), unless the user set its threads.
 """
 from __future__ import annotations
 
