@@ -138,11 +138,14 @@ def busy_cores(readings: int = 3, pause: float = 0.003) -> int:
 
 
 def idle_cores(busy: int | None = None, cores: int | None = None) -> int:
-    """This process's cores less those other work holds (``busy``, default ``busy_cores()``);
-    at least one."""
+    """This process's cores less those other work holds (``busy``, default ``busy_cores()``
+    spread evenly over the machine's cores: a process allowed 2 of 64 cores counts 2/64 of the
+    machine's busy ones); at least one."""
     if cores is None:
         cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
-    return max(1, cores - (busy_cores() if busy is None else busy))
+    if busy is None:
+        busy = int(busy_cores() * cores / max(os.cpu_count() or cores, cores) + 0.5)
+    return max(1, cores - busy)
 
 
 @contextlib.contextmanager

@@ -41,6 +41,16 @@ def test_without_either_nothing_counts_as_busy(monkeypatch):
     assert blas.busy_cores() == 0
 
 
+@pytest.mark.parametrize("allowed, machine, busy, idle", [(2, 2, 1, 1), (2, 64, 10, 2), (2, 64, 40, 1),
+                                                         (8, 16, 8, 4)])
+def test_a_process_allowed_some_cores_counts_its_share_of_the_busy_ones(monkeypatch, allowed, machine, busy,
+                                                                         idle):
+    monkeypatch.setattr("os.sched_getaffinity", lambda pid: set(range(allowed)))
+    monkeypatch.setattr("os.cpu_count", lambda: machine)
+    monkeypatch.setattr(blas, "busy_cores", lambda: busy)
+    assert blas.idle_cores() == idle
+
+
 def test_this_machine_is_read():
     assert 0 <= blas.busy_cores() and 1 <= blas.idle_cores() <= len(__import__("os").sched_getaffinity(0))
 
