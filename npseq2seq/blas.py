@@ -156,7 +156,7 @@ def fit_to_idle_cores(environ=None, busy: int | None = None, cores: int | None =
     OpenBLAS found)."""
     environ = os.environ if environ is None else environ
     before = None if any(name in environ for name in USER_SETTINGS) else get_num_threads()
-    idle = None if before is None else idle_cores(busy, cores)
+    idle = None if before is None or before <= 1 else idle_cores(busy, cores)   # (one: nothing to read)
     if idle is None or before <= idle:
         yield None
         return

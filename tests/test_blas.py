@@ -109,3 +109,16 @@ def test_the_command_line_runs_its_commands_inside_the_guard(two_threads, monkey
     monkeypatch.setenv("OPENBLAS_NUM_THREADS", "2")       # the user's choice stands
     assert cli.main(["translate", "--model", "unused.npz", "Go."]) == 0
     assert seen == [1, 2]
+
+
+@needs_openblas
+def test_one_thread_already_reads_nothing(monkeypatch):
+    """With OpenBLAS on one thread there is nothing to cut: the machine is not read."""
+    before = blas.get_num_threads()
+    blas.set_num_threads(1)
+    try:
+        monkeypatch.setattr(blas, "busy_cores", lambda: pytest.fail("read the machine"))
+        with blas.fit_to_idle_cores(environ={}) as chosen:
+            assert chosen is None and blas.get_num_threads() == 1
+    finally:
+        blas.set_num_threads(before)
