@@ -36,7 +36,8 @@ same CPU time; nearly idle 0.86× (char LSTM) and 0.95× (word + Luong) the whol
 OpenBLAS's own two threads; training nearly idle 1.10–1.16× (LSTM) and 1.02–1.24× (GRU) the
 whole batch's: under the 15 % that would make two threads the default. With one core held
 by another process the halves took 0.51–0.54× the whole batch's wall clock, but the whole
-batch on one OpenBLAS thread 0.44–0.49×: on a busy machine, ``OPENBLAS_NUM_THREADS=1``.
+batch on one OpenBLAS thread 0.44–0.49×: on a busy machine, one OpenBLAS thread (what
+the command line now chooses by itself: ``blas.fit_to_idle_cores``).
 """
 from __future__ import annotations
 
