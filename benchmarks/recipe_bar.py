@@ -27,6 +27,7 @@ from __future__ import annotations
 import argparse
 import json
 import math
+import statistics
 from pathlib import Path
 
 from .recipe_fra import RESULTS
@@ -66,15 +67,10 @@ def run_scores(names, directory: Path, beams: dict[str, float]):
     return runs, missing
 
 
-def mean_sd(values) -> tuple[float, float]:
-    n = len(values)
-    mean = sum(values) / n
-    return mean, (math.sqrt(sum((v - mean) ** 2 for v in values) / (n - 1)) if n > 1 else float("nan"))
-
-
 def compare(command, tutorial, factor: float = FACTOR) -> dict:
     """Margin of mean(command) over factor · mean(tutorial), its standard error and their ratio."""
-    (mc, sc), (mt, st) = mean_sd(command), mean_sd(tutorial)
+    mc, sc = statistics.mean(command), statistics.stdev(command)       # sample sd (n − 1)
+    mt, st = statistics.mean(tutorial), statistics.stdev(tutorial)
     margin = mc - factor * mt
     se = math.sqrt(factor ** 2 * st ** 2 / len(tutorial) + sc ** 2 / len(command))
     return {"command": mc, "command_sd": sc, "tutorial": mt, "tutorial_sd": st, "ratio": mc / mt,

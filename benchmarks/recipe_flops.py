@@ -101,7 +101,8 @@ def main(argv=None):
     if not config_ok:
         raise SystemExit("recipe_flops counts one-layer luong_general models with --input-feeding, "
                          "--mask-zero and --bucket-by-length (the recipe's kind)")
-    _, model, _, _, (enc, dec), y, _ = setup(settings)
+    fitted = setup(settings)
+    model, (enc, dec), y = fitted.model, fitted.x, fitted.y
     enc_lengths, dec_lengths = sequence_lengths(model.config, model.vocab, enc, y)
     plan = buckets(enc_lengths, dec_lengths, settings["batch_size"], np.random.default_rng(0))
     shapes = [(len(s), int(enc_lengths[s].max()), int(dec_lengths[s].max()), int(enc_lengths[s].sum()),

@@ -287,7 +287,9 @@ def main(argv=None):
         print(json.dumps({"branched": args.branch_from, **branched}), flush=True)
     else:
         branched = None
-    model, pairs, validation, x, y, validation_data = setup(settings, model)[1:]
+    fitted = setup(settings, model)
+    model, pairs, validation, x, y = fitted.model, fitted.pairs, fitted.validation, fitted.x, fitted.y
+    validation_data = fitted.validation_data
     if args.one_hot:           # the arrays `train` built before it trained on ids
         enc, dec, tgt = model.vocab.encode_pairs(*pairs, dtype=model.dtype)
         x, y = model.config.training_inputs(enc, dec), tgt

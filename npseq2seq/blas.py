@@ -35,10 +35,10 @@ running or waiting to run (``/proc/loadavg``'s fourth field, the least of three 
 cores left, sets it to that many (at least one) while the command runs. Not the load
 average: it lags by a minute, so a command started just after another one ended counts
 that one as still running (measured: a demo started right after another read a load of 0.6
-on the idle machine and took one thread). An
-``OPENBLAS_NUM_THREADS``, ``GOTO_NUM_THREADS`` or ``OMP_NUM_THREADS`` the user set is left
-as it is. Count before the first product: OpenBLAS's own threads spin for a while after
-one and would count as other work (measured: still 50 ms after, no longer 550 ms after).
+on the idle machine and took one thread). An ``OPENBLAS_NUM_THREADS``, ``GOTO_NUM_THREADS``
+or ``OMP_NUM_THREADS`` the user set is left as it is. Count before the first product:
+OpenBLAS's own threads spin for a while after one and would count as other work (measured:
+still 50 ms after, no longer 550 ms after).
 """
 from __future__ import annotations
 
