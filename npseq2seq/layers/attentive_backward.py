@@ -14,9 +14,12 @@ which step t+1's backward computes (through the cell, and Bahdanau's query or Lu
                    c_t = attend(h_{t-1})        → dh_{t-1} += d query; d memory
 
 A masked step passes its states' gradients through (and ã's, with feeding), as the
-forward kept the states. The memory's gradients (values, Bahdanau's keys, the score's
-weights) add up over the steps; the weight gradients of the cell and W_c are summed
-after the loop, one GEMM each.
+forward kept the states. The loop keeps what each step's attention handed back (d c_t,
+d e_t, the score's d projected query) and what the next step reads (d s, d ã); the sums
+over the steps that nothing in the loop reads are taken after it, one product each: the
+cell's and W_c's weight gradients, the memory values' gradient Σ_t a_tᵀ d c_t, the
+score's query kernel (and Luong's keys). Only Bahdanau's v and d(V W_k), whose per-step
+terms are (N, Te, A) each, still add up step by step.
 """
 from __future__ import annotations
 
@@ -26,7 +29,7 @@ import numpy as np
 
 from . import attentive_inputs as inputs_of
 from .attentive_memory import attend_backward
-from .projection import gemm_over_time
+from .projection import gemm_over_time, outer_over_time
 from .recurrent_backward import pass_skipped
 
 
@@ -35,7 +38,9 @@ class _Sums(NamedTuple):
     dxw: np.ndarray               # (T, N, G·H) d z_t, the gates' input
     drec: np.ndarray | None       # (T, N, G·H) its recurrent part, for cells that keep it apart
     dpre: np.ndarray | None       # (T, N, H) d of ã's pre-activation (luong)
-    dvalues: np.ndarray           # (N, Te, He) d memory values
+    dcontexts: np.ndarray         # (T, N, He) d c_t
+    dscores: np.ndarray           # (T, N, Te) d e_t, the scores before the softmax
+    dquery_proj: np.ndarray       # (T, N, P) d of the score's projected query (q W_a, q W_q)
     dkeys: np.ndarray             # d memory keys (Bahdanau's V W_k, or V)
     score_grads: list             # the score's weight gradients
     recurrent_kernel_t: np.ndarray  # (G·H, H)
@@ -60,7 +65,11 @@ def backward(layer, doutputs, cache):
     sums = _sums(layer, cache)
     for t in reversed(range(steps)):
         dfeed = _step_backward(layer, t, dout_tm[t], dstates, dfeed, cache, sums)
-    dvalues = sums.dvalues
+    # the sums nothing in the loop read, one product each: c_t = Σ_j a_t,j v_j -> dv_j = Σ_t a_t,j dc_t
+    dvalues = outer_over_time(cache.alignments, sums.dcontexts)
+    queries = rc.hs[1:] if layer.kind == "luong_general" else rc.hs[:-1]     # h_t, or s_{t-1}
+    layer.score.steps_backward(queries, sums.dquery_proj, sums.dscores, cache.saved, sums.dkeys,
+                               sums.score_grads)
     dvalues += layer.score.project_keys_backward(sums.dkeys, memory.values, sums.score_grads)
     grads = _weight_gradients(layer, cache, sums)
     dinputs = None
@@ -71,14 +80,18 @@ def backward(layer, doutputs, cache):
 
 
 def _sums(layer, cache) -> _Sums:
-    """The loop's gradient buffers (the memory's and the score's zeroed: they add up) and
+    """The loop's gradient buffers (the keys' and the score's zeroed: they add up) and
     the transposed kernels and dropout masks it reads at every step."""
     rc, memory = cache.rnn, cache.memory
     dxw = np.empty_like(rc.gates)
     luong = layer.kind == "luong_general"
+    steps_rows = rc.gates.shape[:2]
     return _Sums(dxw, np.empty_like(dxw) if layer.rnn.separate_recurrent_grad else None,
-                 np.empty(rc.gates.shape[:2] + (layer.units,), layer.dtype) if luong else None,
-                 np.zeros_like(memory.values), np.zeros_like(memory.keys),
+                 np.empty(steps_rows + (layer.units,), layer.dtype) if luong else None,
+                 np.empty(steps_rows + (layer.memory_dim,), layer.dtype),
+                 np.empty_like(cache.alignments),
+                 np.empty(steps_rows + (layer.score.query_projection_dim,), layer.dtype),
+                 np.zeros_like(memory.keys),
                  [np.zeros_like(w) for w in layer.score.weights],
                  np.ascontiguousarray(layer.rnn.recurrent_kernel.T),
                  np.ascontiguousarray(layer.rnn.kernel[layer.input_dim:].T),
@@ -89,7 +102,7 @@ def _sums(layer, cache) -> _Sums:
 def _step_backward(layer, t, dout_t, dstates, dfeed, cache, sums: _Sums):
     """Step t in reverse (the module docstring's equations): adds into ``dstates`` (d s_t
     in, d s_{t-1} out) and ``sums``; returns d ã_{t-1} (luong with input feeding) or None."""
-    rc, memory, he = cache.rnn, cache.memory, layer.memory_dim
+    rc, he = cache.rnn, layer.memory_dim
     luong = layer.kind == "luong_general"
     keep = None if rc.mask is None else rc.mask[t][:, None]
     carried = 0
@@ -101,8 +114,7 @@ def _step_backward(layer, t, dout_t, dstates, dfeed, cache, sums: _Sums):
         a = cache.attentional[t]
         sums.dpre[t] = dattentional * (1.0 - a * a)                     # ã = tanh(pre)
         djoint = sums.dpre[t] @ layer.attentional_kernel.T              # pre = [c; h] W_c
-        dquery = attend_backward(layer.score, djoint[:, :he], rc.hs[t + 1], memory, cache.alignments[t],
-                                 cache.saved[t], sums.dvalues, sums.dkeys, sums.score_grads)
+        dquery = _attend_backward(layer, t, djoint[:, :he], cache, sums)
         dstates[0] += djoint[:, he:] + dquery   # h_t: in [c; h] and the attention's query
     else:                                       # y_t = [h_t; c_t]
         dstates[0] += dout_t[:, :layer.units]
@@ -116,11 +128,19 @@ def _step_backward(layer, t, dout_t, dstates, dfeed, cache, sums: _Sums):
     if not luong:                               # c_t = attend(h_{t-1}) fed [x_t; c_t]
         dcontext = dout_t[:, layer.units:] + inputs_of.extra_backward(sums.dxw[t], sums.extra_kernel_t,
                                                                       sums.e_masks)
-        dstates[0] += attend_backward(layer.score, dcontext, rc.hs[t], memory, cache.alignments[t],
-                                      cache.saved[t], sums.dvalues, sums.dkeys, sums.score_grads)
+        dstates[0] += _attend_backward(layer, t, dcontext, cache, sums)
     elif layer.input_feeding:                   # z_t = … + ã_{t-1} W_e
         dfeed = inputs_of.extra_backward(sums.dxw[t], sums.extra_kernel_t, sums.e_masks) + carried
     return dfeed
+
+
+def _attend_backward(layer, t, dcontext, cache, sums: _Sums):
+    """Step t's attention in reverse: d context (N, He) → d query (N, H); keeps d c_t, the
+    step's d scores and the score's d projected query for the sums after the loop."""
+    dquery, sums.dscores[t], sums.dquery_proj[t] = attend_backward(
+        layer.score, dcontext, cache.memory, cache.alignments[t], cache.saved[t], sums.dkeys, sums.score_grads)
+    sums.dcontexts[t] = dcontext
+    return dquery
 
 
 def _weight_gradients(layer, cache, sums: _Sums) -> list:

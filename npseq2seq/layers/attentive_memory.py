@@ -35,11 +35,14 @@ def attend(score, query, memory: Memory):
     return (weights[:, None, :] @ memory.values)[:, 0], weights, saved     # c = Σ_j a_j v_j
 
 
-def attend_backward(score, dcontext, query, memory: Memory, weights, saved, dvalues, dkeys, grads):
-    """d context (N, He) of one step (its weights (N, Te) and score cache) → d query (N, H);
-    adds into dvalues (N, Te, He), dkeys and the score's weight gradients."""
+def attend_backward(score, dcontext, memory: Memory, weights, saved, dkeys, grads):
+    """d context (N, He) of one step (its weights (N, Te) and score cache) → (d query (N, H),
+    d scores (N, Te), the score's d projected query); adds what the score sums step by step
+    into dkeys and grads. The memory values' gradient, dv_j = Σ_t a_t,j dc_t, nothing in the
+    loop reads: ``attentive_backward`` sums it after the loop (``outer_over_time``), with the
+    score's ``steps_backward``."""
     dweights = (memory.values @ dcontext[:, :, None])[..., 0]            # c = Σ_j a_j v_j -> da_j = v_j · dc
-    dvalues += weights[:, :, None] * dcontext[:, None, :]                 #                 -> dv_j += a_j dc
     # a = softmax(e) -> de = a ⊙ (da − Σ_j a_j da_j); the mask only shifted e
     dscores = weights * (dweights - (dweights * weights).sum(axis=-1, keepdims=True))
-    return score.step_scores_backward(dscores, query, saved, memory.keys, dkeys, grads)
+    dquery, dquery_proj = score.step_scores_backward(dscores, saved, memory.keys, dkeys, grads)
+    return dquery, dscores, dquery_proj

