@@ -85,8 +85,9 @@ class BahdanauAttention(ScoreAttention):
 
     def steps_backward(self, queries, dquery_proj, dscores, saved, dkeys, grads):
         """After the loop: queries q_t and d(q_t W_q) (T, N, ·) → dW_q = Σ_t q_tᵀ d(q_t W_q) into
-        grads, one GEMM (dv and d(K W_k) were added step by step: their per-step terms, T,
-        are too large to keep)."""
+        grads, one GEMM. dv and d(K W_k) were added step by step: their per-step terms are
+        (N, Tv, A) arrays, too large to keep for every step. (dscores, saved and dkeys are
+        ``GeneralAttention``'s, which sums its keys' gradient here.)"""
         grads[0] += gemm_over_time(queries, dquery_proj)
 
     def project_keys_backward(self, dkeys, values, grads):
