@@ -2,6 +2,7 @@
 the tutorial recipe's, both at 60 CPU minutes, over every run of each.
 
     python -m benchmarks.recipe_bar [--tutorial NAME ...] [--command NAME ...] [--dir DIR]
+    python -m benchmarks.recipe_bar --pairs | --pair TUTORIAL:COMMAND [--pair ...]
 
 A run is a name: its greedy chrF on all the held-out sentences is ``NAME.json``'s ``final``
 (``recipe_fra``), its beam-5 chrF the ``beam5`` line of ``NAME.npz`` in one of the
@@ -21,6 +22,14 @@ independent: other seeds, or the same seed on a machine whose load changed the e
 hour held). The bar is met beyond doubt when the margin is at least two standard errors
 (the test set before the tutorial's seeds 1–3 were run; seeds 4 and 5 were added once, as
 decided before they ran, and the test read at seven runs).
+
+``--pair TUTORIAL:COMMAND`` (repeatable) reads runs in pairs instead: a tutorial run and a
+command run started together, side by side on one machine, so that a CPU second meant the
+same to both (machines differ: the command's epochs cost 66–78 CPU s on the machines it has
+run on). Each pair gives its own margin, command − 2.5 · tutorial, and ratio; the reading is
+the mean margin and its standard error over the pairs, sd / √n (n − 1 degrees of freedom:
+with two or three pairs a rough figure, and said so). Not the bar's pre-set test, which
+stays the unpaired one above.
 """
 from __future__ import annotations
 
@@ -35,6 +44,8 @@ from .recipe_fra import RESULTS
 TUTORIAL = ["tutorial", "tutorial_rerun", "tutorial_seed1", "tutorial_seed2", "tutorial_seed3",
             "tutorial_seed4", "tutorial_seed5"]
 COMMAND = ["recipe_latent192", "recipe_latent192_rerun", "recipe_latent192_seed1"]
+# (tutorial, command) runs started together, side by side on one machine
+PAIRS = [("tutorial_rerun", "recipe_latent192_rerun")]
 FACTOR = 2.5
 
 
@@ -84,14 +95,66 @@ def bar(tutorial_runs, command_runs, factor: float = FACTOR) -> dict:
                                        [max(g, b) for _, g, b in tutorial_runs], factor)}
 
 
+def paired(pairs, factor: float = FACTOR) -> dict:
+    """pairs: [(tutorial (name, greedy, beam 5), command (name, greedy, beam 5))] → for greedy
+    and for each model's better decoding, every pair's ratio and margin, their mean margin and
+    its standard error over the pairs (None with one pair)."""
+    result = {}
+    for which, tut, com in (("greedy", lambda t: t[1], lambda c: c[1]),
+                            ("better decoding", lambda t: max(t[1], t[2]), lambda c: c[2])):
+        margins = [com(c) - factor * tut(t) for t, c in pairs]
+        se = statistics.stdev(margins) / math.sqrt(len(margins)) if len(margins) > 1 else None
+        mean = statistics.mean(margins)
+        result[which] = {"pairs": [{"tutorial": t[0], "command": c[0], "ratio": com(c) / tut(t),
+                                    "margin": m} for (t, c), m in zip(pairs, margins)],
+                         "ratio": statistics.mean(com(c) for _, c in pairs) / statistics.mean(tut(t) for t, _ in pairs),
+                         "margin": mean, "se": se, "margin_in_se": None if not se else mean / se,
+                         "met_beyond_doubt": se is not None and mean >= 2 * se}
+    return result
+
+
+def parse_pair(text: str) -> tuple[str, str]:
+    tutorial, sep, command = text.partition(":")
+    if not sep or not tutorial or not command:
+        raise SystemExit(f"--pair {text!r}: expected TUTORIAL:COMMAND, two run names")
+    return tutorial, command
+
+
+def main_paired(pair_texts, directory: Path, beams: dict[str, float], factor: float = FACTOR) -> dict:
+    """The paired reading of ``--pair`` arguments; a pair with a run missing is refused (a pair
+    is read whole or not at all)."""
+    pairs = []
+    for tutorial, command in map(parse_pair, pair_texts):
+        runs, missing = run_scores([tutorial, command], directory, beams)
+        if missing:
+            raise SystemExit(f"--pair {tutorial}:{command}: no result file for "
+                             + ", ".join(f"{directory}/{name}.json" for name in missing))
+        pairs.append((runs[0], runs[1]))
+    result = paired(pairs, factor)
+    print("| tutorial run | command run | greedy ratio | better decoding ratio |\n|---|---|---|---|")
+    for g, b in zip(result["greedy"]["pairs"], result["better decoding"]["pairs"]):
+        print(f"| {g['tutorial']} | {g['command']} | {g['ratio']:.3f}x | {b['ratio']:.3f}x |")
+    for which, r in result.items():
+        spread = ("one pair: no standard error" if r["se"] is None else
+                  f"standard error {r['se']:.2f} over {len(pairs)} pairs ({r['margin_in_se']:+.1f} of them)")
+        print(f"{which}, paired: {r['ratio']:.3f}x; mean margin over {factor} x {r['margin']:+.2f} chrF, {spread}")
+    return result
+
+
 def main(argv=None):
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     p.add_argument("--tutorial", nargs="+", default=TUTORIAL, metavar="NAME")
     p.add_argument("--command", nargs="+", default=COMMAND, metavar="NAME")
     p.add_argument("--dir", default=str(RESULTS))
+    p.add_argument("--pair", action="append", metavar="TUTORIAL:COMMAND",
+                   help="read runs started side by side in pairs (repeatable; module docstring)")
+    p.add_argument("--pairs", action="store_true", help="--pair for every pair of PAIRS")
     args = p.parse_args(argv)
     directory = Path(args.dir)
     beams = beam_scores(directory)
+    if args.pair or args.pairs:
+        return main_paired((args.pair or []) + ([f"{t}:{c}" for t, c in PAIRS] if args.pairs else []),
+                           directory, beams)
     tutorial, missing_t = run_scores(args.tutorial, directory, beams)
     command, missing_c = run_scores(args.command, directory, beams)
     if len(tutorial) < 2 or len(command) < 2:

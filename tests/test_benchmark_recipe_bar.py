@@ -68,3 +68,43 @@ def test_the_repository_holds_every_run_of_the_readmes_table():
     runs, missing = recipe_bar.run_scores(recipe_bar.TUTORIAL + recipe_bar.COMMAND, recipe_bar.RESULTS, beams)
     assert {name for name, _, _ in runs} >= {"tutorial", "tutorial_rerun", "tutorial_seed1",
                                              "tutorial_seed2", "tutorial_seed3", *recipe_bar.COMMAND}
+
+
+def test_pairs_are_read_pair_by_pair(tmp_path, capsys):
+    """Each pair's margin is its command − 2.5 × its tutorial; the standard error is over the
+    pairs' margins (sd / √n), not the unpaired formula."""
+    write_runs(tmp_path, {"t1": (20.0, 21.0), "c1": (50.0, 55.0),     # greedy margin 0, better 2.5
+                          "t2": (22.0, 21.0), "c2": (56.0, 57.0)})    # greedy margin 1, better 2
+    result = recipe_bar.main(["--pair", "t1:c1", "--pair", "t2:c2", "--dir", str(tmp_path)])
+    greedy, better = result["greedy"], result["better decoding"]
+    assert [p["margin"] for p in greedy["pairs"]] == pytest.approx([0.0, 1.0])
+    assert [p["ratio"] for p in greedy["pairs"]] == pytest.approx([2.5, 56 / 22])
+    assert greedy["margin"] == pytest.approx(0.5)
+    assert greedy["se"] == pytest.approx(math.sqrt(0.5) / math.sqrt(2))     # sd of (0, 1) is √½
+    assert greedy["ratio"] == pytest.approx(53 / 21)
+    assert greedy["met_beyond_doubt"] is False                               # 0.5 < 2 × 0.5
+    # better decoding: each tutorial run's better of its two (21, 22), the command's beam (55, 57)
+    assert [p["margin"] for p in better["pairs"]] == pytest.approx([2.5, 2.0])
+    assert better["met_beyond_doubt"] is True                                # 2.25 ≥ 2 × 0.25
+    assert "| t1 | c1 | 2.500x | 2.619x |" in capsys.readouterr().out
+
+
+def test_one_pair_has_no_standard_error(tmp_path, capsys):
+    write_runs(tmp_path, {"t1": (20.0, 21.0), "c1": (50.0, 55.0)})
+    result = recipe_bar.main(["--pair", "t1:c1", "--dir", str(tmp_path)])
+    assert result["greedy"]["se"] is None and result["greedy"]["met_beyond_doubt"] is False
+    assert "one pair: no standard error" in capsys.readouterr().out
+
+
+def test_a_pair_with_a_run_missing_is_refused(tmp_path):
+    write_runs(tmp_path, {"t1": (20.0, 21.0), "c1": (50.0, 55.0)})
+    with pytest.raises(SystemExit, match=r"--pair t1:c9: no result file for .*c9\.json"):
+        recipe_bar.main(["--pair", "t1:c1", "--pair", "t1:c9", "--dir", str(tmp_path)])
+    with pytest.raises(SystemExit, match="expected TUTORIAL:COMMAND"):
+        recipe_bar.main(["--pair", "t1", "--dir", str(tmp_path)])
+
+
+def test_the_repositorys_pairs_are_all_there():
+    beams = recipe_bar.beam_scores(recipe_bar.RESULTS)
+    result = recipe_bar.main_paired([f"{t}:{c}" for t, c in recipe_bar.PAIRS], recipe_bar.RESULTS, beams)
+    assert len(result["greedy"]["pairs"]) == len(recipe_bar.PAIRS)
