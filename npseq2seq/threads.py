@@ -41,6 +41,7 @@ the command line now chooses by itself: ``blas.fit_to_idle_cores``).
 """
 from __future__ import annotations
 
+import contextlib
 import contextvars
 import functools
 import os
@@ -49,7 +50,8 @@ import threading
 
 from . import blas
 
-__all__ = ["split_rows", "split_batch", "set_num_threads", "get_num_threads", "MIN_ELEMENTS", "MIN_ROWS"]
+__all__ = ["split_rows", "split_batch", "one_core", "blocks", "set_num_threads", "get_num_threads",
+           "MIN_ELEMENTS", "MIN_ROWS"]
 
 MIN_ELEMENTS = 8192        # elements of the first array per thread below which a call runs whole
 MIN_ROWS = 64              # split_batch: rows per thread below which a call runs whole
@@ -127,7 +129,7 @@ def split_rows(fn, *arrays) -> None:
         fn(*arrays)
         return
     try:
-        _run_blocks([(fn, [a[lo:hi] for a in arrays]) for lo, hi in _blocks(n, threads)])
+        _run_blocks([(fn, [a[lo:hi] for a in arrays]) for lo, hi in blocks(n, threads)])
     finally:
         _lock.release()
 
@@ -151,13 +153,22 @@ def split_batch(fn, batch, min_rows: int | None = None) -> list:
         def block(k, lo, hi):
             results[k] = fn(batch[lo:hi])
         with blas.one_thread():
-            _run_blocks([(block, [k, lo, hi]) for k, (lo, hi) in enumerate(_blocks(len(batch), threads))])
+            _run_blocks([(block, [k, lo, hi]) for k, (lo, hi) in enumerate(blocks(len(batch), threads))])
         return results
     finally:
         _lock.release()
 
 
-def _blocks(n: int, threads: int) -> list[tuple[int, int]]:
+@contextlib.contextmanager
+def one_core():
+    """Inside: this thread's work is one core's, as inside a block of ``split_batch`` (its
+    ``split_rows`` run whole, OpenBLAS on one thread), for a block whose twins run elsewhere
+    (``train/processes.py``: in other processes)."""
+    with _lock, blas.one_thread():
+        yield
+
+
+def blocks(n: int, threads: int) -> list[tuple[int, int]]:
     """The (start, stop) rows of ``threads`` blocks of n rows, sizes differing by at most 1."""
     cuts = [n * k // threads for k in range(threads + 1)]
     return list(zip(cuts, cuts[1:]))

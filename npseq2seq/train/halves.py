@@ -27,6 +27,8 @@ the same. Measured: README, "Both cores through batch halves: training".
 """
 from __future__ import annotations
 
+from typing import NamedTuple
+
 import numpy as np
 
 from .. import threads
@@ -43,20 +45,39 @@ def splits(model, batch) -> bool:
             and len(batch.dec) >= 2 * MIN_ROWS)
 
 
-def loss_and_grads(model, batch, embedding_rows: bool, metrics, training: bool):
+class Job(NamedTuple):
+    """What every block of one step computes with, besides its rows: sent as it is to a worker
+    process (``processes.py``), handed to ``block`` in a thread."""
+    count: object                # the whole batch's divisor (``model._loss_count``)
+    seed: int | None             # the step's dropout seed (``_dropout_seed``), None: no dropout
+    embedding_rows: bool
+    metrics: tuple               # the compiled metrics (each block counts in fresh ones)
+    training: bool
+
+
+def block(model, rows_batch, start: int, job: Job):
+    """One block's ((loss, grads, weight), its metrics' counts): ``rows_batch`` is
+    ``batch.rows(start, stop)``; its dropout masks come from a generator of its own, seeded
+    by the step's seed and ``start``, so a block draws the same masks in any thread or process."""
+    counted = [type(m)(m.name) for m in job.metrics]          # this block's accumulators
+    rng = None if job.seed is None else np.random.default_rng([job.seed, start])
+    part = model._loss_and_grads(rows_batch, True, job.embedding_rows, metrics=counted,
+                                 training=job.training, rng=rng, count=job.count)
+    return part, counted
+
+
+def loss_and_grads(model, batch, embedding_rows: bool, metrics, training: bool, workers=None):
     """(loss, grads in params order, weight) of ``batch``, as ``model._loss_and_grads``
-    gives them for the whole batch, computed in one block of rows a thread."""
-    count = model._loss_count(batch)
-    base = _dropout_seed(model, training)
-
-    def block(rows: range):
-        counted = [type(m)(m.name) for m in metrics]          # this block's accumulators
-        rng = None if base is None else np.random.default_rng([base, rows.start])
-        part = model._loss_and_grads(batch.rows(rows.start, rows.stop), True, embedding_rows,
-                                     metrics=counted, training=training, rng=rng, count=count)
-        return part, counted
-
-    blocks = threads.split_batch(block, range(len(batch.dec)), min_rows=MIN_ROWS)
+    gives them for the whole batch, computed in one block of rows a thread, or, with
+    ``workers`` (``processes.Workers``, which ``fit`` starts), a block in this process and
+    the others in the worker processes."""
+    job = Job(model._loss_count(batch), _dropout_seed(model, training), embedding_rows,
+              tuple(metrics), training)
+    if workers is not None:
+        blocks = workers.run(model, batch, job)
+    else:
+        blocks = threads.split_batch(lambda rows: block(model, batch.rows(rows.start, rows.stop), rows.start, job),
+                                     range(len(batch.dec)), min_rows=MIN_ROWS)
     loss, grads, weight = 0.0, None, 0
     for (part_loss, part_grads, part_weight), counted in blocks:    # in the rows' order
         loss, weight = loss + part_loss, weight + part_weight

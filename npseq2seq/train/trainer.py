@@ -30,7 +30,7 @@ from .. import optimizers as optimizers_mod
 from ..checks import check_integer
 from ..memory import retain_freed_memory
 from ..ops import RowGradient
-from . import halves
+from . import halves, processes
 from . import metrics as metrics_mod
 from .batches import Batch, BucketedBatches, PaddedBatches
 from .callbacks import CallbackList, History
@@ -63,11 +63,13 @@ class Trainer(Evaluation):
         self._check_compiled()
         return self._train_step(self._batch(x, y))[0]
 
-    def _train_step(self, batch: Batch) -> tuple[float, int]:
-        """One optimiser step → (pre-update loss, the batch's weight in the epoch's mean)."""
+    def _train_step(self, batch: Batch, workers=None) -> tuple[float, int]:
+        """One optimiser step → (pre-update loss, the batch's weight in the epoch's mean);
+        ``workers``: fit's worker processes (``processes.py``), or None."""
         # the Embeddings' gradients as rows: Keras's optimizers square them row by row
         if halves.splits(self, batch):   # two threads: each half of the batch on a core
-            loss, grads, weight = halves.loss_and_grads(self, batch, True, self.compiled_metrics, True)
+            loss, grads, weight = halves.loss_and_grads(self, batch, True, self.compiled_metrics, True,
+                                                        workers)
         else:
             loss, grads, weight = self._forward_batch(batch, True, embedding_rows=True, training=True)
         if not math.isfinite(loss):
@@ -133,20 +135,21 @@ class Trainer(Evaluation):
         label = " (bucketed)" if bucket_by_length else ""
         self.stop_training, logs = False, None
         callbacks.on_train_begin()
-        for epoch in range(initial_epoch, epochs):
-            callbacks.on_epoch_begin(epoch)
-            logs, steps, seconds = self._run_epoch(epoch, training, validation, verbose, callbacks)
-            callbacks.on_epoch_end(epoch, logs)
-            if verbose:   # after the callbacks, as Keras's progress bar: learning_rate shows
-                _print_epoch(f"{epoch + 1}/{epochs}{label}", steps, seconds, logs)
-            if self.stop_training:
-                break
+        with processes.workers_for(self) as workers:   # two threads: the batches' halves in two processes
+            for epoch in range(initial_epoch, epochs):
+                callbacks.on_epoch_begin(epoch)
+                logs, steps, seconds = self._run_epoch(epoch, training, validation, verbose, callbacks, workers)
+                callbacks.on_epoch_end(epoch, logs)
+                if verbose:   # after the callbacks, as Keras's progress bar: learning_rate shows
+                    _print_epoch(f"{epoch + 1}/{epochs}{label}", steps, seconds, logs)
+                if self.stop_training:
+                    break
         if epochs > 0:   # as Keras, before on_train_end: use_ema's averages become the weights
             self.optimizer.finalize_variable_values(self.params)
         callbacks.on_train_end(logs)
         return callbacks.history
 
-    def _run_epoch(self, epoch, training, validation, verbose, callbacks) -> tuple[dict, int, float]:
+    def _run_epoch(self, epoch, training, validation, verbose, callbacks, workers=None) -> tuple[dict, int, float]:
         """One epoch: every batch's optimiser step, then the validation loss → (the epoch's
         logs, the batches run, seconds)."""
         start_time = time.perf_counter()
@@ -158,7 +161,7 @@ class Trainer(Evaluation):
             callbacks.on_train_batch_begin(step)
             refused = None
             try:
-                loss, weight = self._train_step(training.batch(sel))
+                loss, weight = self._train_step(training.batch(sel), workers)
             except NonFiniteLoss as err:   # the callbacks see it first (TerminateOnNaN)
                 loss, weight, refused = err.loss, err.weight, err
             except FloatingPointError as err:

@@ -29,7 +29,7 @@ import pytest
 
 from npseq2seq import RMSprop, Seq2Seq, threads
 from npseq2seq.ops import RowGradient
-from npseq2seq.train import halves
+from npseq2seq.train import halves, processes
 from npseq2seq.train.batches import BucketedBatches, pack
 from npseq2seq.train.metrics import Accuracy
 from tests.train.test_bucketing import padded_ids
@@ -106,8 +106,10 @@ def assert_close(whole, split, tol):
 @pytest.fixture
 def forced(monkeypatch):
     """Two threads, halves even for tiny batches (``MIN_ROWS`` 2); yields the row counts of
-    the halves the worker thread ran."""
+    the halves the worker thread ran. ``fit`` runs its blocks in threads too (not in worker
+    processes, ``processes.ENABLED``: ``test_processes.py`` checks those against these)."""
     monkeypatch.setattr(halves, "MIN_ROWS", 2)
+    monkeypatch.setattr(processes, "ENABLED", False)
     monkeypatch.setattr(threads, "_pool", threads._Pool(2))
     ran, real, caller = [], threads.split_batch, threading.current_thread()
 

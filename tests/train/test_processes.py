@@ -1,0 +1,159 @@
+"""``fit`` with two threads runs its batches' blocks in worker processes
+(``train/processes.py``): the same bits as the same blocks in threads (``halves.py``, whose
+tests bound them against the whole batch), on every model kind tried, padded and packed,
+with dropout, float32 and float64, two and three blocks; the workers really compute their
+blocks; weights changed between batches (a callback's) reach them; a worker's error or death
+ends ``fit`` with an error naming it; and no worker outlives ``fit``, however it ends.
+
+Skipped where the platform cannot fork (``processes.available()``): there ``fit`` runs the
+blocks in threads, which ``test_halves.py`` checks."""
+import multiprocessing
+import os
+
+import numpy as np
+import pytest
+
+from npseq2seq import threads
+from npseq2seq.train import Callback, halves, processes
+from tests.train.test_halves import random_data, random_model
+
+pytestmark = pytest.mark.skipif(not processes.available(), reason="no fork start method on this platform")
+
+
+@pytest.fixture
+def small_blocks(monkeypatch):
+    """Blocks even for tiny batches (``MIN_ROWS`` 2); one thread again afterwards."""
+    monkeypatch.setattr(halves, "MIN_ROWS", 2)
+    yield
+    threads.set_num_threads(1)
+
+
+def fit(kind, num_threads, in_processes, bucket=False, dtype="float64", callbacks=None, **extra):
+    processes.ENABLED = in_processes
+    try:
+        threads.set_num_threads(num_threads)
+        model = random_model(kind, dtype=dtype, **extra)
+        enc, dec, y = random_data(model, 24)
+        history = model.fit([enc, dec], y, batch_size=8, epochs=2, verbose=0, bucket_by_length=bucket,
+                            callbacks=callbacks)
+    finally:
+        processes.ENABLED = True
+        threads.set_num_threads(1)
+    return history.history, model.get_weights()
+
+
+def assert_same_bits(a, b):
+    assert a[0] == b[0]                                             # every epoch's logs
+    assert all(x.dtype == y.dtype and x.tobytes() == y.tobytes() for x, y in zip(a[1], b[1]))
+
+
+CASES = [("lstm", False, "float64", {}),
+         ("gru", True, "float32", {}),
+         ("word_mask_zero", True, "float64", {}),
+         ("bahdanau", True, "float64", dict(dropout=0.2, recurrent_dropout=0.3)),
+         ("gru_luong_general_input_feeding", False, "float32", dict(dropout=0.2, recurrent_dropout=0.3)),
+         ("stacked_bidirectional_luong_word", True, "float64", {}),
+         ("no_teacher_forcing", False, "float64", {})]
+
+
+@pytest.mark.parametrize("kind, bucket, dtype, extra", CASES)
+def test_processes_give_the_threads_bits(small_blocks, monkeypatch, kind, bucket, dtype, extra):
+    """Every epoch's loss and accuracy and every weight after two epochs, bit for bit; and
+    this process computed one block a step, so the other came from the worker."""
+    in_threads = fit(kind, 2, False, bucket, dtype, **extra)
+    here, real = [], halves.block
+
+    def counting(*args):
+        here.append(os.getpid())
+        return real(*args)
+    monkeypatch.setattr(halves, "block", counting)        # (the fork copies it: workers count in theirs)
+    in_processes = fit(kind, 2, True, bucket, dtype, **extra)
+    assert_same_bits(in_processes, in_threads)
+    steps = 2 * 3                                         # 2 epochs of 24 samples in batches of 8
+    assert here == [os.getpid()] * steps, "this process must compute exactly one block a step"
+
+
+def test_three_threads_two_workers(small_blocks):
+    assert_same_bits(fit("luong", 3, True, bucket=True), fit("luong", 3, False, bucket=True))
+
+
+def test_weights_changed_between_batches_reach_the_workers(small_blocks):
+    """A callback that moves the weights after every batch: the workers must compute the next
+    block with the moved weights, as the threads do."""
+    class Nudge(Callback):
+        def on_train_batch_end(self, batch, logs=None):
+            self.model.set_weights([w * 0.99 for w in self.model.get_weights()])
+
+    in_threads = fit("lstm", 2, False, callbacks=[Nudge()])
+    assert_same_bits(fit("lstm", 2, True, callbacks=[Nudge()]), in_threads)
+    assert not np.array_equal(in_threads[1][0], fit("lstm", 2, False)[1][0])   # the nudge mattered
+
+
+def test_no_worker_outlives_fit(small_blocks):
+    class Stop(Callback):
+        def on_train_batch_end(self, batch, logs=None):
+            if batch == 1:
+                self.model.stop_training = True
+
+    class Fail(Callback):
+        def on_train_batch_end(self, batch, logs=None):
+            raise KeyError("a callback's error")
+
+    fit("lstm", 2, True, callbacks=[Stop()])
+    assert multiprocessing.active_children() == []
+    with pytest.raises(KeyError, match="a callback's error"):
+        fit("lstm", 2, True, callbacks=[Fail()])
+    assert multiprocessing.active_children() == []
+
+
+def test_a_workers_error_ends_fit_and_names_the_worker(small_blocks, monkeypatch):
+    parent, real = os.getpid(), halves.block
+
+    def failing_in_workers(*args):
+        if os.getpid() != parent:
+            raise ValueError("something only the worker meets")
+        return real(*args)
+    monkeypatch.setattr(halves, "block", failing_in_workers)
+    with pytest.raises(RuntimeError, match=r"(?s)in training worker process npseq2seq-block-1:.*"
+                                           r"ValueError: something only the worker meets"):
+        fit("gru", 2, True)
+    assert multiprocessing.active_children() == []
+
+
+def test_a_worker_that_dies_ends_fit_with_its_exit_code(small_blocks, monkeypatch):
+    parent, real = os.getpid(), halves.block
+
+    def dying_in_workers(*args):
+        if os.getpid() != parent:
+            os._exit(3)
+        return real(*args)
+    monkeypatch.setattr(halves, "block", dying_in_workers)
+    with pytest.raises(RuntimeError, match=r"npseq2seq-block-1:\n.*ended unexpectedly, exit code 3"):
+        fit("lstm", 2, True)
+    assert multiprocessing.active_children() == []
+
+
+def test_no_worker_without_two_threads_or_where_disabled(small_blocks, monkeypatch):
+    """One thread (the default): no process is started and the bits are one thread's;
+    ``ENABLED = False``: the threads; ``train_on_batch`` (one batch): the threads too."""
+    def refuse(*args, **kwargs):
+        raise AssertionError("a worker process was started")
+    monkeypatch.setattr(processes, "Workers", refuse)
+    fit("lstm", 1, True)
+    fit("lstm", 2, False)
+    threads.set_num_threads(2)
+    model = random_model("lstm")
+    enc, dec, y = random_data(model, 8)
+    model.train_on_batch([enc, dec], y)
+
+
+def test_a_model_that_does_not_train_in_blocks_gets_no_workers(monkeypatch):
+    from npseq2seq.model import RepeatSeq2Seq
+
+    monkeypatch.setattr(processes, "Workers", lambda *a: pytest.fail("a worker process was started"))
+    threads.set_num_threads(2)
+    try:
+        with processes.workers_for(RepeatSeq2Seq(5, 6, 3, 8, seed=0)) as workers:
+            assert workers is None
+    finally:
+        threads.set_num_threads(1)
