@@ -10,7 +10,10 @@ epoch (``Trainer._train_step``, as ``fit`` runs them), every round in the same o
 - ``whole``: ``set_num_threads(1)`` (the default), OpenBLAS as NumPy loads it (its own
   threads for large GEMMs: the library's default use of the two cores);
 - ``halves``: ``set_num_threads(2)``: each half of every batch through the whole model in
-  its own thread, OpenBLAS on one thread meanwhile;
+  its own thread, OpenBLAS on one thread meanwhile (``train_on_batch``'s two threads);
+- ``processes``: ``set_num_threads(2)`` as ``fit`` runs it: the second half in a worker
+  process (``train/processes.py``, started once before the rounds), OpenBLAS on one thread in
+  each (the same bits as ``halves``);
 - ``split_rows``: ``set_num_threads(2)`` with halves off (``halves.MIN_ROWS`` huge): the row
   split of each elementwise pass (``threads.split_rows``), the path two threads took before;
 - ``whole, OpenBLAS 1 thread``: one core's work.
@@ -37,7 +40,7 @@ from . import numpy_side
 from .common import Config, load_data, log, results_header, summarize
 
 OUT = Path(__file__).resolve().parent / "results"
-VARIANTS = ("whole", "halves", "split_rows", "whole, OpenBLAS 1 thread")
+VARIANTS = ("whole", "halves", "processes", "split_rows", "whole, OpenBLAS 1 thread")
 
 
 def batches_of(model, data, count: int, batch_size: int, bucket: bool) -> list:
@@ -54,8 +57,9 @@ def batches_of(model, data, count: int, batch_size: int, bucket: bool) -> list:
     return [epoch.batch(sel) for sel in epoch.plan()[:count]]
 
 
-def run(model, batches, variant: str) -> None:
-    """``_train_step`` on every batch, threads as ``variant`` says, restored after."""
+def run(model, batches, variant: str, workers=None) -> None:
+    """``_train_step`` on every batch, threads as ``variant`` says, restored after;
+    ``workers``: the ``processes`` variant's worker processes."""
     from npseq2seq import blas, threads
     from npseq2seq.train import halves
 
@@ -66,7 +70,7 @@ def run(model, batches, variant: str) -> None:
     try:
         with blas.one_thread() if variant == "whole, OpenBLAS 1 thread" else contextlib.nullcontext():
             for batch in batches:
-                model._train_step(batch)
+                model._train_step(batch, workers)
     finally:
         threads.set_num_threads(before)
         halves.MIN_ROWS = min_rows
@@ -74,24 +78,41 @@ def run(model, batches, variant: str) -> None:
 
 def measure(cell: str, data, cfg: Config, args) -> dict:
     """One cell's rounds: {variant: wall and CPU summaries}, loads, the weights' drift."""
+    from npseq2seq.train import processes
+
     models = {v: numpy_side.build_model(data, cfg, cell=cell) for v in VARIANTS}
     batches = batches_of(models["whole"], data, args.batches, cfg.batch_size, args.bucket)
-    for variant in VARIANTS:                  # warm-up: first-touch memory, the worker thread
-        run(models[variant], batches[:2], variant)
-    wall, cpu, loads = {v: [] for v in VARIANTS}, {v: [] for v in VARIANTS}, [os.getloadavg()[0]]
-    for _ in range(args.rounds):
-        for variant in VARIANTS:
-            w, c = time.perf_counter(), time.process_time()
-            run(models[variant], batches, variant)
-            cpu[variant].append(time.process_time() - c)
-            wall[variant].append(time.perf_counter() - w)
-        loads.append(os.getloadavg()[0])
+    workers = processes.Workers(models["processes"], 2)
+    try:
+        workers_of = {"processes": workers}
+        for variant in VARIANTS:              # warm-up: first-touch memory, the worker thread
+            run(models[variant], batches[:2], variant, workers_of.get(variant))
+        wall, cpu, loads = {v: [] for v in VARIANTS}, {v: [] for v in VARIANTS}, [os.getloadavg()[0]]
+        for _ in range(args.rounds):
+            for variant in VARIANTS:
+                w, c = time.perf_counter(), _cpu_seconds(workers if variant == "processes" else None)
+                run(models[variant], batches, variant, workers_of.get(variant))
+                cpu[variant].append(_cpu_seconds(workers if variant == "processes" else None) - c)
+                wall[variant].append(time.perf_counter() - w)
+            loads.append(os.getloadavg()[0])
+    finally:
+        workers.close()
     whole = models["whole"].get_weights()
     drift = {v: max(float(np.abs(a - b).max() / max(np.abs(b).max(), 1e-30))
                     for a, b in zip(models[v].get_weights(), whole)) for v in VARIANTS}
     return {"cell": cell, "batches": len(batches), "rows": int(sum(len(b.dec) for b in batches)),
             "wall": {v: summarize(wall[v]) for v in VARIANTS}, "cpu": {v: summarize(cpu[v]) for v in VARIANTS},
             "loads": loads, "weights_drift_vs_whole": drift}
+
+
+def _cpu_seconds(workers=None) -> float:
+    """CPU seconds of this process, and of ``workers``' processes (from ``/proc``) if given."""
+    total = time.process_time()
+    for process in [] if workers is None else workers.processes:
+        with open(f"/proc/{process.pid}/stat") as stat:
+            fields = stat.read().rsplit(")", 1)[1].split()
+        total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")   # utime + stime
+    return total
 
 
 def print_cell(row: dict) -> None:

@@ -1,6 +1,7 @@
 """``benchmarks.training_halves`` in quick mode: every variant runs, the row split keeps
 every bit of the whole batch's training (``threads.split_rows``), the halves stay within
-float32 rounding of it, the JSON is written. Timings are never asserted."""
+float32 rounding of it and the worker process (``processes``) gives the threads' halves,
+the JSON is written. Timings are never asserted."""
 import json
 
 from benchmarks.training_halves import VARIANTS, main
@@ -15,4 +16,5 @@ def test_quick_mode_runs_every_variant_and_writes_its_json(fra_path, tmp_path, c
     drift = row["weights_drift_vs_whole"]
     assert drift["whole"] == drift["split_rows"] == 0.0
     assert drift["halves"] < 1e-4
+    assert drift["processes"] == drift["halves"]           # fit's worker process: the threads' bits
     assert "halves" in capsys.readouterr().out

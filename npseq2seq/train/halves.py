@@ -1,11 +1,12 @@
 """Both cores for a training step: the batch cut in halves, each half's forward and backward
-pass in its own thread, their gradients added.
+pass on a core of its own, their gradients added.
 
 A step's loss is a mean over target rows and its gradient a sum over them, so the batch
-can be cut anywhere: with ``threads.set_num_threads(2)``, ``fit`` and ``train_on_batch``
-run each half of every batch (``Batch.rows``: a packed batch stays packed) through the
-whole model in its own thread (``threads.split_batch``: OpenBLAS on one thread meanwhile,
-each half one core's work) and add what the halves return:
+can be cut anywhere: with ``threads.set_num_threads(2)``, ``train_on_batch`` runs each half
+of every batch (``Batch.rows``: a packed batch stays packed) through the whole model in its
+own thread (``threads.split_batch``: OpenBLAS on one thread meanwhile, each half one core's
+work), and ``fit`` the second half in a worker process (``processes.py``: threads wait for
+each other's GIL, processes do not), and they add what the halves return:
 
 - the loss divides by the *whole* batch's count of target rows (``model._loss_count``,
   handed to each half's loss), so each half's loss and gradients are its share of the
