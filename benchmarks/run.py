@@ -57,9 +57,10 @@ def measure_training(cfg: Config, data: Data, cell: str, dtype: str, rounds: int
 
     All frameworks start from npseq2seq's initial weights. ``bucketed`` (zero-padded
     data of the same texts) adds npseq2seq's masked, length-bucketed mode to the
-    alternation, from the same weights. ``other_threads`` adds npseq2seq with that many threads
-    for the recurrent steps' elementwise work (``npseq2seq.threads``) as its own trainer,
-    ``numpy_threads``, from the same weights (the same bits: only the time differs). Returns
+    alternation, from the same weights. ``other_threads`` adds npseq2seq with
+    ``set_num_threads(K)`` as its own trainer, ``numpy_threads``, from the same weights: ``fit``
+    then trains each batch in K blocks, one in this process and the others in worker processes
+    (``train/processes.py``; the blocks' sums round otherwise than the whole batch's). Returns
     (row, the trained npseq2seq model, its initial weights); the model is None when npseq2seq
     lacks the cell.
     """
@@ -140,8 +141,9 @@ def parse_args(argv=None) -> tuple[Config, argparse.Namespace]:
     p.add_argument("--decode-rounds", type=int, help="timed rounds of each decoder (default 3)")
     p.add_argument("--out", type=Path, help="output folder (default benchmarks/results, quick: results/quick)")
     p.add_argument("--threads-ab", type=int, metavar="K",
-                   help="also train the char LSTM and GRU with K threads for the elementwise work "
-                        "(npseq2seq.threads), alternating with the default, from the same weights")
+                   help="also train the char LSTM and GRU with npseq2seq.set_num_threads(K) (fit: each "
+                        "batch in K blocks, K - 1 of them in worker processes), alternating with the "
+                        "default, from the same weights")
     args = p.parse_args(argv)
     overrides = {k: v for k, v in {"num_lines": args.num_lines, "latent_dim": args.latent_dim,
                                    "batch_size": args.batch_size, "rounds": args.rounds,

@@ -5,8 +5,8 @@ with dropout, float32 and float64, two and three blocks; the workers really comp
 blocks; weights changed between batches (a callback's) reach them; a worker's error or death
 ends ``fit`` with an error naming it; and no worker outlives ``fit``, however it ends.
 
-Skipped where the platform cannot fork (``processes.available()``): there ``fit`` runs the
-blocks in threads, which ``test_halves.py`` checks."""
+Skipped off Linux (``processes.available()``): there ``fit`` runs the blocks in threads,
+which ``test_halves.py`` checks."""
 import multiprocessing
 import os
 
@@ -17,7 +17,7 @@ from npseq2seq import threads
 from npseq2seq.train import Callback, halves, processes
 from tests.train.test_halves import random_data, random_model
 
-pytestmark = pytest.mark.skipif(not processes.available(), reason="no fork start method on this platform")
+pytestmark = pytest.mark.skipif(not processes.available(), reason="worker processes on Linux only")
 
 
 @pytest.fixture
