@@ -28,9 +28,11 @@ whole: handing work to another thread costs about 10–20 µs, more than a small
 ``split_batch(fn, batch)`` is the coarse twin, for work whose rows stay independent from
 start to end: the batch cut once, each block's whole call in its own thread, one hand-over
 per call instead of one per pass, OpenBLAS on one thread meanwhile (``blas.py``). Two users:
-greedy decoding (``decode/greedy.py``; each row's ids are the whole batch's) and training
-(``train/halves.py``: each half's forward and backward pass, the gradients added, equal to
-the whole batch's within rounding, ``tests/train/test_halves.py``). Measured (README, "Both
+greedy decoding (``decode/greedy.py``; each row's ids are the whole batch's) and
+``train_on_batch`` (``train/halves.py``: each half's forward and backward pass, the gradients
+added, equal to the whole batch's within rounding, ``tests/train/test_halves.py``). ``fit``
+cuts its batches the same way but runs the blocks after the first in worker processes
+(``train/processes.py``), where no GIL is shared. Measured (README, "Both
 cores through batch halves"): decoding on a busy machine 0.60× one core's wall clock at the
 same CPU time; nearly idle 0.86× (char LSTM) and 0.95× (word + Luong) the whole batch's with
 OpenBLAS's own two threads; training nearly idle 1.10–1.16× (LSTM) and 1.02–1.24× (GRU) the
@@ -110,7 +112,9 @@ _lock = threading.Lock()     # one split at a time (a second caller thread runs 
 
 
 def set_num_threads(threads: int) -> None:
-    """How many threads ``split_rows`` uses (1: everything in the calling thread)."""
+    """How many cores npseq2seq's own parallel paths use: ``split_rows``'s threads,
+    ``split_batch``'s blocks, ``fit``'s blocks (one here, the others in worker processes:
+    ``train/processes.py``). 1, the default: everything in the calling thread."""
     _pool.threads = _check(threads)
 
 

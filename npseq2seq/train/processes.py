@@ -34,7 +34,8 @@ as in every thread: so a step in processes gives the bits of the same step in th
 A worker that dies, or raises, ends ``fit`` with an error naming it; ``fit`` ending any way
 (done, stopped by a callback, an error, Ctrl-C) stops the workers. Ctrl-C reaches the
 workers too (they share the terminal's process group), so they ignore it and leave it to
-this process.
+this process; SIGTERM and SIGHUP end a worker at once (the parent's handlers, which the fork
+copies, are reset), and this process then reports it.
 """
 from __future__ import annotations
 
@@ -168,6 +169,9 @@ def _serve(model, pipe, weights, grads) -> None:
     """A worker's life: for each block sent, take the step's weights, compute the block,
     write its dense gradients into ``grads`` and send the rest back; until None arrives."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)       # Ctrl-C is the parent's to handle
+    for name in ("SIGTERM", "SIGHUP"):                 # not the parent's handlers (the command
+        if hasattr(signal, name):                      # line's turn them into a clean stop):
+            signal.signal(getattr(signal, name), signal.SIG_DFL)   # a worker told to end, ends
     blas.set_num_threads(1)                              # one core's work, as a thread's block
     threads.set_num_threads(1)
     params = model.params

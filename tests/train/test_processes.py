@@ -157,3 +157,27 @@ def test_a_model_that_does_not_train_in_blocks_gets_no_workers(monkeypatch):
             assert workers is None
     finally:
         threads.set_num_threads(1)
+
+
+def test_sigterm_ends_a_worker_even_under_the_parents_handler(small_blocks, monkeypatch):
+    """The command line turns SIGTERM into a clean stop with a handler of its own, which the
+    fork copies; a worker resets it, so SIGTERM ends the worker, and fit says so."""
+    import signal
+
+    parent, real = os.getpid(), halves.block
+
+    def terminated_in_workers(*args):
+        if os.getpid() != parent:
+            os.kill(os.getpid(), signal.SIGTERM)
+        return real(*args)
+
+    def handler(signum, frame):
+        raise SystemExit("the parent's handler ran in a worker")
+    monkeypatch.setattr(halves, "block", terminated_in_workers)
+    before = signal.signal(signal.SIGTERM, handler)
+    try:
+        with pytest.raises(RuntimeError, match=r"ended unexpectedly, exit code -15"):
+            fit("lstm", 2, True)
+    finally:
+        signal.signal(signal.SIGTERM, before)
+    assert multiprocessing.active_children() == []
