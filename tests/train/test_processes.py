@@ -181,3 +181,21 @@ def test_sigterm_ends_a_worker_even_under_the_parents_handler(small_blocks, monk
     finally:
         signal.signal(signal.SIGTERM, before)
     assert multiprocessing.active_children() == []
+
+
+def test_a_batch_too_small_for_every_worker_cuts_as_the_threads_do(small_blocks):
+    """Three cores and 5 rows with ``MIN_ROWS`` 2: two blocks, as ``split_batch`` cuts them,
+    one worker idle; the same bits as the threads."""
+    model = random_model("word_mask_zero")
+    batch = model._batch(*(lambda e, d, y: ([e, d], y))(*random_data(model, 5)))
+    threads.set_num_threads(3)
+    in_threads = halves.loss_and_grads(model, batch, True, [], False)
+    workers = processes.Workers(model, 3)
+    try:
+        in_processes = halves.loss_and_grads(model, batch, True, [], False, workers)
+    finally:
+        workers.close()
+    assert float.hex(in_processes[0]) == float.hex(in_threads[0]) and in_processes[2] == in_threads[2]
+    for g, h in zip(in_threads[1], in_processes[1]):
+        g, h = (x.dense() if hasattr(x, "dense") else x for x in (g, h))
+        assert g.tobytes() == h.tobytes()
