@@ -18,8 +18,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..forks import split_batch
 from ..ops import softmax
-from ..threads import split_batch
 from .start import start_decoding, takes
 
 
