@@ -20,7 +20,7 @@ PACKAGE = Path(__file__).resolve().parent.parent / "npseq2seq"
 # vocab_config), and the two vocabularies that implement it (each on its arrays: char_arrays,
 # word_arrays, which take the vocabulary as an argument).
 LEVELS = {
-    "ops": 0, "memory": 0, "blas": 0, "threads": 0.5, "gradcheck": 0, "metrics": 0, "checks": 0,
+    "ops": 0, "memory": 0, "blas": 0, "threads": 0.5, "forks": 0.7, "gradcheck": 0, "metrics": 0, "checks": 0,
     "layers.base": 1, "layers.rnn_dropout": 0.5, "layers.projection": 1, "layers.recurrent_checks": 1,
     "layers.recurrent_backward": 1, "layers.recurrent": 2, "layers.lstm": 3, "layers.gru": 3,
     "layers.bidirectional": 3, "layers.attentive_inputs": 1.5, "layers.attentive_memory": 2.5,
@@ -45,7 +45,7 @@ LEVELS = {
     "train.callbacks.learning_rate_scheduler": 5.1, "train.callbacks.step_decay": 5,
     "train.callbacks.early_stopping": 5.2, "train.callbacks.reduce_lr_on_plateau": 5.2,
     "train.callbacks.__init__": 5.5, "train.callbacks": 5.5,
-    "train.batches": 5, "train.metrics": 5, "train.validation": 5, "train.halves": 5, "train.evaluation": 5.8,
+    "train.batches": 5, "train.metrics": 5, "train.validation": 5, "train.halves": 5, "train.processes": 5.1, "train.evaluation": 5.8,
     "train.trainer": 6, "train.__init__": 7, "train": 7,
     "decode.start": 4.5, "decode.greedy": 5, "decode.beam": 5, "decode.sampling": 5, "decode.translate": 6,
     # one sentence at a time: the cells' steps on buffers, the input table, the tie rule,
