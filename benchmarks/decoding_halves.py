@@ -1,6 +1,5 @@
 """Batched greedy decoding on both cores: the whole batch in one thread against its two halves
-in two threads (``threads.split_batch``) or in a forked child (``forks.split_batch``),
-alternating in one process.
+in two threads (``threads.split_batch``), alternating in one process.
 
     python -m benchmarks.decoding_halves [--model MODEL.npz] [--sentences 1000] [--rounds 7] [--torch]
 
@@ -11,20 +10,15 @@ the same order:
 
 - ``whole``: ``set_num_threads(1)``, OpenBLAS as NumPy loads it (its own threads for large
   GEMMs: the library's default use of the two cores);
-- ``halves, forked child``: ``set_num_threads(2)`` as ``greedy_decode`` runs it on Linux: the
-  second half decoded by a child process forked for the call (``forks.split_batch``),
-  OpenBLAS on one thread in each; the fork is part of the time;
-- ``halves``: the same in two threads of this process (``forks.ENABLED = False``: the path
-  off Linux), each half decoded whole in its thread, OpenBLAS on one thread meanwhile
-  (``blas.one_thread``);
-- ``halves, OpenBLAS threads left on``: the threads' halves with ``blas.one_thread`` made a
-  no-op, to see whether two callers of a 2-thread OpenBLAS oversubscribing two cores matters;
+- ``halves``: ``set_num_threads(2)``: two halves, each decoded whole in its thread, OpenBLAS
+  on one thread meanwhile (``blas.one_thread``);
+- ``halves, OpenBLAS threads left on``: the same with ``blas.one_thread`` made a no-op, to see
+  whether two callers of a 2-thread OpenBLAS oversubscribing two cores matters;
 - ``whole, OpenBLAS 1 thread``: one core's work (``decoding_one_core``'s npseq2seq row);
 - with ``--torch`` (a one-layer char LSTM without attention): PyTorch's greedy loop with its
   default threads (``torch_side.greedy_decode``).
 
-Prints, per variant, the median wall clock and CPU time (all threads, and the forked children
-once they have ended: ``os.times``) with min–max,
+Prints, per variant, the median wall clock and process CPU time (all threads) with min–max,
 the load average before and after each round, and how many outputs equal the whole batch's.
 Without ``--model`` it first trains the tutorial's char LSTM (``--only decoding``'s data) for
 ``--epochs`` epochs (≈ 10 s each on a quiet machine), so that lengths vary as a trained model's.
@@ -44,28 +38,26 @@ from .common import FRA_PATH, Config, load_data
 
 
 def variants(model, x, torch_model=None) -> dict:
-    from npseq2seq import blas, forks, threads
+    from npseq2seq import blas, threads
     from npseq2seq.decode import greedy_decode
 
     vocab = model.vocab
 
-    def run(num_threads, blas_one=True, blas_whole_one=False, fork=False):
+    def run(num_threads, blas_one=True, blas_whole_one=False):
         def go():
-            before, saved, enabled = threads.get_num_threads(), blas.one_thread, forks.ENABLED
+            before, saved = threads.get_num_threads(), blas.one_thread
             threads.set_num_threads(num_threads)
-            forks.ENABLED = fork
             if not blas_one:
                 blas.one_thread = contextlib.nullcontext
             try:
                 with (blas.one_thread() if blas_whole_one else contextlib.nullcontext()):
                     ids = greedy_decode(model, x, vocab.start_id, vocab.stop_id, vocab.max_decoder_seq_length + 1)
             finally:
-                blas.one_thread, forks.ENABLED = saved, enabled
+                blas.one_thread = saved
                 threads.set_num_threads(before)
             return [tuple(int(i) for i in row) for row in ids]
         return go
-    out = {"whole": run(1), "halves, forked child": run(2, fork=True), "halves": run(2),
-           "halves, OpenBLAS threads left on": run(2, blas_one=False),
+    out = {"whole": run(1), "halves": run(2), "halves, OpenBLAS threads left on": run(2, blas_one=False),
            "whole, OpenBLAS 1 thread": run(1, blas_whole_one=True)}
     if torch_model is not None:
         from . import torch_side
@@ -118,9 +110,9 @@ def main(argv=None) -> None:
     loads = [os.getloadavg()]
     for _ in range(args.rounds):
         for name, fn in runs.items():
-            w, c = time.perf_counter(), sum(os.times()[:4])    # this process and its ended children
+            w, c = time.perf_counter(), time.process_time()
             fn()
-            cpu[name].append(sum(os.times()[:4]) - c)
+            cpu[name].append(time.process_time() - c)
             wall[name].append(time.perf_counter() - w)
         loads.append(os.getloadavg())
     c = model.config

@@ -97,27 +97,21 @@ def test_the_decoding_only_report():
 
 def test_the_halves_benchmark_runs_every_variant_and_restores_the_threads(tmp_path, capsys, monkeypatch, fra_path):
     """``benchmarks.decoding_halves`` on a saved small model: every variant prints, all ids
-    agree with the whole batch's, the halves really split (MIN_ROWS lowered), in threads and
-    (on Linux) in a forked child, and our and OpenBLAS's thread counts are what they were
-    before."""
+    agree with the whole batch's, the halves really split (MIN_ROWS lowered), and our and
+    OpenBLAS's thread counts are what they were before."""
     from benchmarks import decoding_halves
-    from npseq2seq import blas, forks, threads
+    from npseq2seq import blas, threads
 
     model, _ = small_model()
     model.save(tmp_path / "m.npz")
     monkeypatch.setattr(threads, "MIN_ROWS", 4)
     split, run_blocks = [], threads._run_blocks
     monkeypatch.setattr(threads, "_run_blocks", lambda calls: (split.append(len(calls)), run_blocks(calls)))
-    monkeypatch.setattr(forks, "MIN_ROWS", 4)
-    children, answer = [], forks._answer              # each child's answer, read by this process
-    monkeypatch.setattr(forks, "_answer", lambda *args: (children.append(1), answer(*args))[1])
     before = threads.get_num_threads(), blas.get_num_threads()
     decoding_halves.main(["--model", str(tmp_path / "m.npz"), "--sentences", "20", "--rounds", "1"])
     out = capsys.readouterr().out
-    for name in ("whole", "halves, forked child", "halves", "halves, OpenBLAS threads left on",
-                 "whole, OpenBLAS 1 thread"):
+    for name in ("whole", "halves", "halves, OpenBLAS threads left on", "whole, OpenBLAS 1 thread"):
         assert f"\n{name} " in out
-    assert out.count("same ids 20/20") == 5
-    assert bool(children) == forks.available(), "the forked variant must fork on Linux"
+    assert out.count("same ids 20/20") == 4
     assert split and set(split) == {2}, "the halves variants must have run in two threads"
     assert (threads.get_num_threads(), blas.get_num_threads()) == before

@@ -20,7 +20,7 @@ PACKAGE = Path(__file__).resolve().parent.parent / "npseq2seq"
 # vocab_config), and the two vocabularies that implement it (each on its arrays: char_arrays,
 # word_arrays, which take the vocabulary as an argument).
 LEVELS = {
-    "ops": 0, "memory": 0, "blas": 0, "threads": 0.5, "forks": 0.7, "gradcheck": 0, "metrics": 0, "checks": 0,
+    "ops": 0, "memory": 0, "blas": 0, "threads": 0.5, "gradcheck": 0, "metrics": 0, "checks": 0,
     "layers.base": 1, "layers.rnn_dropout": 0.5, "layers.projection": 1, "layers.recurrent_checks": 1,
     "layers.recurrent_backward": 1, "layers.recurrent": 2, "layers.lstm": 3, "layers.gru": 3,
     "layers.bidirectional": 3, "layers.attentive_inputs": 1.5, "layers.attentive_memory": 2.5,

@@ -18,8 +18,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..forks import split_batch
 from ..ops import softmax
+from ..threads import split_batch
 from .start import start_decoding, takes
 
 
@@ -58,9 +58,8 @@ def greedy_decode(model, encoder_input, start_id: int, stop_id: int, max_steps: 
     trace: a list that receives each step's ``StepTrace`` (``decode_step(trace=...)``).
 
     With ``set_num_threads(2)`` (and no ``trace``) the batch is cut into halves, each
-    decoded whole (encoder, then the loop), the second by a forked child process
-    (``forks.split_batch``: Linux, 256 rows a half or more) or else by a second thread
-    (``threads.split_batch``): the rows never meet. In float32 a GEMM's row has the same bits in any batch of ≥ 2
+    decoded whole (encoder, then the loop) in its own thread (``threads.split_batch``):
+    the rows never meet. In float32 a GEMM's row has the same bits in any batch of ≥ 2
     rows, so the halves' ids are the whole batch's unless a half is down to 1 row (a GEMV)
     while the whole is not, and that ulp meets a near-tie; in float64 OpenBLAS's kernels
     depend on the batch size more (``benchmarks/gemm_rows.py``): the same caveat, wider,

@@ -8,7 +8,8 @@ halves"): a step is hundreds of NumPy calls on small arrays, and between two cal
 thread must hold the GIL, so the threads wait for each other. A process has a GIL of its own.
 
 How, with nothing but the standard library (``multiprocessing``'s "fork" start method, on
-Linux only: ``forks.available``):
+Linux: macOS has fork too, but its system libraries are not safe to use in a forked child,
+which is why Python starts processes there another way):
 
 - **Start.** ``Workers(model, k)`` forks k − 1 worker processes when ``fit`` begins; each
   starts as a copy of the model (nothing is pickled) and serves until ``fit`` ends.
@@ -42,24 +43,31 @@ import contextlib
 import mmap
 import multiprocessing
 import signal
+import sys
 import traceback
 
 import numpy as np
 
-from .. import blas, forks, threads
+from .. import blas, threads
 from ..ops import RowGradient
 from . import halves
 
+ENABLED = True     # False: fit's blocks run in threads (halves.py), as train_on_batch's do
 ALIGN = 64         # bytes: each array of the map starts on a cache line
+
+
+def available() -> bool:
+    """Whether worker processes can be started here (Linux, and ``ENABLED``)."""
+    return ENABLED and sys.platform.startswith("linux") and "fork" in multiprocessing.get_all_start_methods()
 
 
 @contextlib.contextmanager
 def workers_for(model):
     """``fit``'s workers for the whole run, or None where its batches train in one process:
     one thread (``threads.set_num_threads``), a model that cannot train in blocks
-    (``trains_in_halves``), or no fork (``forks.available``: Linux, ``forks.ENABLED``)."""
+    (``trains_in_halves``), or not Linux (``available``)."""
     count = threads.get_num_threads()
-    if count < 2 or not model.trains_in_halves or not forks.available():
+    if count < 2 or not model.trains_in_halves or not available():
         yield None
         return
     workers = Workers(model, count)

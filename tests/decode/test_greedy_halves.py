@@ -1,9 +1,7 @@
 """Greedy decoding in batch halves (``threads.split_batch``, ``set_num_threads(2)``): each
 half decoded whole in its own thread returns the whole batch's ids on every model kind,
 the halves really run in two threads, one half may finish long before the other, errors
-come back to the caller, and the thread counts (ours, OpenBLAS's) are restored after.
-(On Linux a batch of ``forks.MIN_ROWS`` rows a block or more is decoded in forked children
-instead: ``tests/test_forks.py``; these batches are smaller.)"""
+come back to the caller, and the thread counts (ours, OpenBLAS's) are restored after."""
 import threading
 
 import numpy as np

@@ -27,9 +27,9 @@ import threading
 import numpy as np
 import pytest
 
-from npseq2seq import RMSprop, Seq2Seq, forks, threads
+from npseq2seq import RMSprop, Seq2Seq, threads
 from npseq2seq.ops import RowGradient
-from npseq2seq.train import halves
+from npseq2seq.train import halves, processes
 from npseq2seq.train.batches import BucketedBatches, pack
 from npseq2seq.train.metrics import Accuracy
 from tests.train.test_bucketing import padded_ids
@@ -107,9 +107,9 @@ def assert_close(whole, split, tol):
 def forced(monkeypatch):
     """Two threads, halves even for tiny batches (``MIN_ROWS`` 2); yields the row counts of
     the halves the worker thread ran. ``fit`` runs its blocks in threads too (not in worker
-    processes, ``forks.ENABLED``: ``test_processes.py`` checks those against these)."""
+    processes, ``processes.ENABLED``: ``test_processes.py`` checks those against these)."""
     monkeypatch.setattr(halves, "MIN_ROWS", 2)
-    monkeypatch.setattr(forks, "ENABLED", False)
+    monkeypatch.setattr(processes, "ENABLED", False)
     monkeypatch.setattr(threads, "_pool", threads._Pool(2))
     ran, real, caller = [], threads.split_batch, threading.current_thread()
 

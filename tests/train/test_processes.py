@@ -5,7 +5,7 @@ with dropout, float32 and float64, two and three blocks; the workers really comp
 blocks; weights changed between batches (a callback's) reach them; a worker's error or death
 ends ``fit`` with an error naming it; and no worker outlives ``fit``, however it ends.
 
-Skipped off Linux (``forks.available()``): there ``fit`` runs the blocks in threads,
+Skipped off Linux (``processes.available()``): there ``fit`` runs the blocks in threads,
 which ``test_halves.py`` checks."""
 import multiprocessing
 import os
@@ -13,11 +13,11 @@ import os
 import numpy as np
 import pytest
 
-from npseq2seq import forks, threads
+from npseq2seq import threads
 from npseq2seq.train import Callback, halves, processes
 from tests.train.test_halves import random_data, random_model
 
-pytestmark = pytest.mark.skipif(not forks.available(), reason="worker processes on Linux only")
+pytestmark = pytest.mark.skipif(not processes.available(), reason="worker processes on Linux only")
 
 
 @pytest.fixture
@@ -29,7 +29,7 @@ def small_blocks(monkeypatch):
 
 
 def fit(kind, num_threads, in_processes, bucket=False, dtype="float64", callbacks=None, **extra):
-    forks.ENABLED = in_processes
+    processes.ENABLED = in_processes
     try:
         threads.set_num_threads(num_threads)
         model = random_model(kind, dtype=dtype, **extra)
@@ -37,7 +37,7 @@ def fit(kind, num_threads, in_processes, bucket=False, dtype="float64", callback
         history = model.fit([enc, dec], y, batch_size=8, epochs=2, verbose=0, bucket_by_length=bucket,
                             callbacks=callbacks)
     finally:
-        forks.ENABLED = True
+        processes.ENABLED = True
         threads.set_num_threads(1)
     return history.history, model.get_weights()
 
