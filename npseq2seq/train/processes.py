@@ -6,6 +6,9 @@ Why processes. ``halves.py`` runs the blocks in threads of one process, and meas
 1.02–1.24× the whole batch's time on two cores (README, "Both cores through batch
 halves"): a step is hundreds of NumPy calls on small arrays, and between two calls each
 thread must hold the GIL, so the threads wait for each other. A process has a GIL of its own.
+Measured (README, "The halves in two processes"): 0.90× (char LSTM) and 0.89× (GRU) the whole
+batch's wall clock with OpenBLAS's two threads, where the threads' halves took 0.99× and 1.06×
+in the same run; not 0.5×, because half a batch costs about 0.6 of a whole one on one core.
 
 How, with nothing but the standard library (``multiprocessing``'s "fork" start method, on
 Linux: macOS has fork too, but its system libraries are not safe to use in a forked child,
