@@ -38,7 +38,8 @@ A worker that dies, or raises, ends ``fit`` with an error naming it; ``fit`` end
 (done, stopped by a callback, an error, Ctrl-C) stops the workers. Ctrl-C reaches the
 workers too (they share the terminal's process group), so they ignore it and leave it to
 this process; SIGTERM and SIGHUP end a worker at once (the parent's handlers, which the fork
-copies, are reset), and this process then reports it.
+copies, are reset), and this process then reports it. A parent killed outright closes its
+end of the pipe; the worker reads that as the end and exits quietly (no orphan).
 """
 from __future__ import annotations
 
@@ -112,8 +113,8 @@ class Workers:
         try:
             for k in range(count - 1):
                 here, there = context.Pipe()
-                process = context.Process(target=_serve, args=(model, there, self.weights, self.grads[k]),
-                                          name=f"npseq2seq-block-{k + 1}", daemon=True)
+                process = context.Process(target=_serve, name=f"npseq2seq-block-{k + 1}", daemon=True,
+                                          args=(model, there, self.weights, self.grads[k], [*self.pipes, here]))
                 process.start()
                 there.close()              # this process keeps its own end only
                 self.processes.append(process)
@@ -169,15 +170,27 @@ class Workers:
         self.processes, self.pipes = [], []
 
 
-def _serve(model, pipe, weights, grads) -> None:
+def _serve(model, pipe, weights, grads, parents_ends) -> None:
     """A worker's life: for each block sent, take the step's weights, compute the block,
-    write its dense gradients into ``grads`` and send the rest back; until None arrives."""
+    write its dense gradients into ``grads`` and send the rest back; until None arrives, or
+    the parent's end closes. ``parents_ends``: the parent's ends of the pipes, which the fork
+    copied; closed here, so that the parent's end is the last and its death reads as EOF."""
+    for end in parents_ends:
+        end.close()
     signal.signal(signal.SIGINT, signal.SIG_IGN)       # Ctrl-C is the parent's to handle
     for name in ("SIGTERM", "SIGHUP"):                 # not the parent's handlers (the command
         if hasattr(signal, name):                      # line's turn them into a clean stop):
             signal.signal(getattr(signal, name), signal.SIG_DFL)   # a worker told to end, ends
     blas.set_num_threads(1)                              # one core's work, as a thread's block
     threads.set_num_threads(1)
+    try:
+        _serve_blocks(model, pipe, weights, grads)
+    except (EOFError, OSError):       # the parent is gone (killed without a word): end quietly
+        pass
+
+
+def _serve_blocks(model, pipe, weights, grads) -> None:
+    """The worker's loop; an error in a block is sent back, one in the pipe ends the loop."""
     params = model.params
     while (message := pipe.recv()) is not None:
         rows_batch, start, job = message
@@ -193,6 +206,7 @@ def _serve(model, pipe, weights, grads) -> None:
                     raise TypeError(f"gradient {i} is {g.dtype} {g.shape}, its weight {out.dtype} {out.shape}")
                 else:
                     out[...] = g
-            pipe.send(("ok", loss, weight, rows, counted))
+            answer = ("ok", loss, weight, rows, counted)
         except Exception:
-            pipe.send(("error", traceback.format_exc()))
+            answer = ("error", traceback.format_exc())
+        pipe.send(answer)

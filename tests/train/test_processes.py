@@ -199,3 +199,16 @@ def test_a_batch_too_small_for_every_worker_cuts_as_the_threads_do(small_blocks)
     for g, h in zip(in_threads[1], in_processes[1]):
         g, h = (x.dense() if hasattr(x, "dense") else x for x in (g, h))
         assert g.tobytes() == h.tobytes()
+
+
+def test_a_worker_whose_parent_is_gone_ends_quietly(small_blocks):
+    """A parent killed without stopping its workers closes their pipes: each worker then ends
+    at once with exit code 0 (no traceback, no orphan waiting for ever)."""
+    model = random_model("lstm")
+    workers = processes.Workers(model, 2)
+    process = workers.processes[0]
+    workers.pipes[0].close()                  # what the parent's death does to its end
+    process.join(timeout=10)
+    assert process.exitcode == 0
+    workers.pipes = []
+    workers.close()
