@@ -56,7 +56,9 @@ from .. import blas, threads
 from ..ops import RowGradient
 from . import halves
 
-ENABLED = True     # False: fit's blocks run in threads (halves.py), as train_on_batch's do
+ENABLED = True     # False: fit's blocks run in threads (halves.py), as train_on_batch's do;
+#                    for programs whose other threads may hold a lock when fit forks (a
+#                    forked worker starts with that lock held and no thread to release it)
 ALIGN = 64         # bytes: each array of the map starts on a cache line
 
 
