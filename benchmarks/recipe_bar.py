@@ -25,7 +25,7 @@ decided before they ran, and the test read at seven runs).
 
 ``--pair TUTORIAL:COMMAND`` (repeatable) reads runs in pairs instead: a tutorial run and a
 command run started together, side by side on one machine, so that a CPU second meant the
-same to both (machines differ: the command's epochs cost 66–78 CPU s on the machines it has
+same to both (machines differ: the command's epochs cost 66–80 CPU s on the machines it has
 run on). Each pair gives its own margin, command − 2.5 · tutorial, and ratio; the reading is
 the mean margin and its standard error over the pairs, sd / √n. No verdict: with n − 1
 degrees of freedom, a handful of pairs gives a rough standard error (two pairs, one degree

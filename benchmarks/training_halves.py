@@ -84,15 +84,15 @@ def measure(cell: str, data, cfg: Config, args) -> dict:
     batches = batches_of(models["whole"], data, args.batches, cfg.batch_size, args.bucket)
     workers = processes.Workers(models["processes"], 2)
     try:
-        workers_of = {"processes": workers}
+        workers_of = {v: workers if v == "processes" else None for v in VARIANTS}
         for variant in VARIANTS:              # warm-up: first-touch memory, the worker thread
-            run(models[variant], batches[:2], variant, workers_of.get(variant))
+            run(models[variant], batches[:2], variant, workers_of[variant])
         wall, cpu, loads = {v: [] for v in VARIANTS}, {v: [] for v in VARIANTS}, [os.getloadavg()[0]]
         for _ in range(args.rounds):
             for variant in VARIANTS:
-                w, c = time.perf_counter(), _cpu_seconds(workers if variant == "processes" else None)
-                run(models[variant], batches, variant, workers_of.get(variant))
-                cpu[variant].append(_cpu_seconds(workers if variant == "processes" else None) - c)
+                w, c = time.perf_counter(), _cpu_seconds(workers_of[variant])
+                run(models[variant], batches, variant, workers_of[variant])
+                cpu[variant].append(_cpu_seconds(workers_of[variant]) - c)
                 wall[variant].append(time.perf_counter() - w)
             loads.append(os.getloadavg()[0])
     finally:

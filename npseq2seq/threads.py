@@ -52,7 +52,7 @@ import threading
 
 from . import blas
 
-__all__ = ["split_rows", "split_batch", "one_core", "blocks", "set_num_threads", "get_num_threads",
+__all__ = ["split_rows", "split_batch", "one_core", "blocks", "batch_blocks", "set_num_threads", "get_num_threads",
            "MIN_ELEMENTS", "MIN_ROWS"]
 
 MIN_ELEMENTS = 8192        # elements of the first array per thread below which a call runs whole
@@ -148,16 +148,16 @@ def split_batch(fn, batch, min_rows: int | None = None) -> list:
     OpenBLAS runs on one thread (``blas.one_thread``: each block is one core's work).
     Fewer than ``min_rows`` (default ``MIN_ROWS``) rows a thread, or another split running: one call, whole
     (training's halves, ``train/halves.py``, take smaller blocks than decoding's)."""
-    threads = min(_pool.threads, len(batch) // (MIN_ROWS if min_rows is None else min_rows))
-    if threads <= 1 or not _lock.acquire(blocking=False):
+    cuts = batch_blocks(len(batch), _pool.threads, MIN_ROWS if min_rows is None else min_rows)
+    if len(cuts) <= 1 or not _lock.acquire(blocking=False):
         return [fn(batch)]
     try:
-        results = [None] * threads
+        results = [None] * len(cuts)
 
         def block(k, lo, hi):
             results[k] = fn(batch[lo:hi])
         with blas.one_thread():
-            _run_blocks([(block, [k, lo, hi]) for k, (lo, hi) in enumerate(blocks(len(batch), threads))])
+            _run_blocks([(block, [k, lo, hi]) for k, (lo, hi) in enumerate(cuts)])
         return results
     finally:
         _lock.release()
@@ -170,6 +170,13 @@ def one_core():
     (``train/processes.py``: in other processes)."""
     with _lock, blas.one_thread():
         yield
+
+
+def batch_blocks(n: int, most: int, min_rows: int) -> list[tuple[int, int]]:
+    """The blocks a batch of n rows is cut into: at most ``most``, each of ``min_rows`` rows or
+    more (one block, the whole batch, when two would be smaller). ``split_batch``'s rule, and
+    ``train/processes.py``'s, so that threads and processes cut a batch alike."""
+    return blocks(n, max(1, min(most, n // min_rows)))
 
 
 def blocks(n: int, threads: int) -> list[tuple[int, int]]:

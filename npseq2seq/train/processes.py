@@ -128,8 +128,7 @@ class Workers:
     def run(self, model, batch, job: halves.Job) -> list:
         """Every block's ((loss, grads, weight), metrics' counts), in the rows' order: the first
         block computed here, each other by a worker (``halves.block`` everywhere)."""
-        n = len(batch.dec)     # as many blocks as threads would cut (at least MIN_ROWS rows each)
-        cuts = threads.blocks(n, max(1, min(self.count, n // halves.MIN_ROWS)))
+        cuts = threads.batch_blocks(len(batch.dec), self.count, halves.MIN_ROWS)   # as threads cut it
         for w, p in zip(self.weights, model.params):
             np.copyto(w, p)                                    # the weights of this step
         for pipe, (lo, hi) in zip(self.pipes, cuts[1:]):
