@@ -26,11 +26,14 @@ decided before they ran, and the test read at seven runs).
 ``--pair TUTORIAL:COMMAND`` (repeatable) reads runs in pairs instead: a tutorial run and a
 command run started together, side by side on one machine, so that a CPU second meant the
 same to both (machines differ: the command's epochs cost 66–80 CPU s on the machines it has
-run on). Each pair gives its own margin, command − 2.5 · tutorial, and ratio; the reading is
-the mean margin and its standard error over the pairs, sd / √n. No verdict: with n − 1
-degrees of freedom, a handful of pairs gives a rough standard error (two pairs, one degree
-of freedom: a t-test would ask for 12.7 of them, not 2). Not the bar's pre-set test, which
-stays the unpaired one above.
+run on, the tutorial's 90–106). Each pair gives its own margin, command − 2.5 · tutorial, and
+ratio; the reading is the mean margin, its standard error over the pairs, sd / √n, and a
+one-sided paired t-test: t = mean / se against Student's t with n − 1 degrees of freedom
+(``t_sf``, exact for whole degrees of freedom). The bar is met beyond doubt, paired, when
+the one-sided p-value is at most 0.05 (with three pairs, t ≥ 2.92); the two-standard-error
+rule of the unpaired test is printed beside it. This test was written down before the third
+pair ran (2026-12-07), to be read once at three pairs; with two pairs (one degree of freedom,
+t ≥ 6.31 needed) it could not say much.
 """
 from __future__ import annotations
 
@@ -97,20 +100,49 @@ def bar(tutorial_runs, command_runs, factor: float = FACTOR) -> dict:
                                        [max(g, b) for _, g, b in tutorial_runs], factor)}
 
 
-def paired(pairs, factor: float = FACTOR) -> dict:
+def t_sf(t: float, dof: int) -> float:
+    """P(T ≥ t) for Student's t with ``dof`` (a whole number ≥ 1) degrees of freedom: the
+    closed forms of Abramowitz and Stegun 26.7.3–4 for A(t|ν) = P(|T| ≤ t), with
+    θ = atan(t/√ν): odd ν, (2/π)(θ + sin θ (cos θ + ⅔ cos³θ + … + (2·4···(ν−3))/(1·3···(ν−2)) cos^(ν−2)θ));
+    even ν, sin θ (1 + ½ cos²θ + (1·3)/(2·4) cos⁴θ + … + (1·3···(ν−3))/(2·4···(ν−2)) cos^(ν−2)θ)."""
+    if isinstance(dof, bool) or int(dof) != dof or dof < 1:
+        raise ValueError(f"degrees of freedom must be a whole number >= 1, received {dof!r}")
+    theta = math.atan(abs(t) / math.sqrt(dof))
+    c2 = math.cos(theta) ** 2
+    if dof % 2:
+        term, series = math.cos(theta), 0.0
+        for k in range(1, (dof - 1) // 2 + 1):      # cos θ, ⅔ cos³θ, …: each term × (2k−2)/(2k−1) cos²θ
+            series += term
+            term *= c2 * (2 * k) / (2 * k + 1)
+        inside = 2 / math.pi * (theta + math.sin(theta) * series) if dof > 1 else 2 * theta / math.pi
+    else:
+        term, series = 1.0, 0.0
+        for k in range(1, dof // 2 + 1):             # 1, ½ cos²θ, ⅜ cos⁴θ, …
+            series += term
+            term *= c2 * (2 * k - 1) / (2 * k)
+        inside = math.sin(theta) * series
+    upper = (1 - inside) / 2                          # P(T ≥ |t|)
+    return upper if t >= 0 else 1 - upper
+
+
+def paired(pairs, factor: float = FACTOR, alpha: float = 0.05) -> dict:
     """pairs: [(tutorial (name, greedy, beam 5), command (name, greedy, beam 5))] → for greedy
-    and for each model's better decoding, every pair's ratio and margin, their mean margin and
-    its standard error over the pairs (None with one pair); no verdict (module docstring)."""
+    and for each model's better decoding, every pair's ratio and margin, their mean margin,
+    its standard error over the pairs, t and the one-sided p-value, and the verdict
+    (p ≤ ``alpha``); with one pair, no standard error and no verdict (module docstring)."""
     result = {}
     for which, tut, com in (("greedy", lambda t: t[1], lambda c: c[1]),
                             ("better decoding", lambda t: max(t[1], t[2]), lambda c: c[2])):
         margins = [com(c) - factor * tut(t) for t, c in pairs]
         se = statistics.stdev(margins) / math.sqrt(len(margins)) if len(margins) > 1 else None
         mean = statistics.mean(margins)
+        t_value = None if not se else mean / se
+        p = None if t_value is None else t_sf(t_value, len(margins) - 1)
+        ratio = statistics.mean(com(c) for _, c in pairs) / statistics.mean(tut(t) for t, _ in pairs)
         result[which] = {"pairs": [{"tutorial": t[0], "command": c[0], "ratio": com(c) / tut(t),
                                     "margin": m} for (t, c), m in zip(pairs, margins)],
-                         "ratio": statistics.mean(com(c) for _, c in pairs) / statistics.mean(tut(t) for t, _ in pairs),
-                         "margin": mean, "se": se, "margin_in_se": None if not se else mean / se}
+                         "ratio": ratio, "margin": mean, "se": se, "margin_in_se": t_value,
+                         "dof": len(margins) - 1, "p": p, "met_beyond_doubt": None if p is None else p <= alpha}
     return result
 
 
@@ -136,9 +168,14 @@ def main_paired(pair_texts, directory: Path, beams: dict[str, float], factor: fl
     for g, b in zip(result["greedy"]["pairs"], result["better decoding"]["pairs"]):
         print(f"| {g['tutorial']} | {g['command']} | {g['ratio']:.3f}x | {b['ratio']:.3f}x |")
     for which, r in result.items():
-        spread = ("one pair: no standard error" if r["se"] is None else
-                  f"standard error {r['se']:.2f} over {len(pairs)} pairs ({r['margin_in_se']:+.1f} of them, "
-                  f"{len(pairs) - 1} degree(s) of freedom: no verdict)")
+        if r["se"] is None:
+            spread = "one pair: no standard error, no verdict"
+        else:
+            spread = (f"standard error {r['se']:.2f} over {len(pairs)} pairs ({r['margin_in_se']:+.2f} of them; "
+                      f"two standard errors: {'reached' if r['margin'] >= 2 * r['se'] else 'not reached'}); "
+                      f"paired t-test, {r['dof']} degree(s) of freedom, one-sided p = {r['p']:.3f}: "
+                      + ("met beyond doubt" if r["met_beyond_doubt"] else
+                         "met at the mean, not beyond doubt" if r["margin"] > 0 else "not met"))
         print(f"{which}, paired: {r['ratio']:.3f}x; mean margin over {factor} x {r['margin']:+.2f} chrF, {spread}")
     return result
 

@@ -82,10 +82,13 @@ def test_pairs_are_read_pair_by_pair(tmp_path, capsys):
     assert greedy["margin"] == pytest.approx(0.5)
     assert greedy["se"] == pytest.approx(math.sqrt(0.5) / math.sqrt(2))     # sd of (0, 1) is √½
     assert greedy["ratio"] == pytest.approx(53 / 21)
-    assert "met_beyond_doubt" not in greedy                                  # no verdict from pairs
+    # one degree of freedom: t = 0.5 / 0.5 = 1, p = ½ − atan(1)/π = ¼ (Cauchy): no verdict
+    assert greedy["margin_in_se"] == pytest.approx(1.0) and greedy["dof"] == 1
+    assert greedy["p"] == pytest.approx(0.25) and greedy["met_beyond_doubt"] is False
     # better decoding: each tutorial run's better of its two (21, 22), the command's beam (55, 57)
     assert [p["margin"] for p in better["pairs"]] == pytest.approx([2.5, 2.0])
     assert better["margin"] == pytest.approx(2.25) and better["se"] == pytest.approx(0.25)
+    assert better["p"] == pytest.approx(0.5 - math.atan(9) / math.pi) and better["met_beyond_doubt"] is True
     assert "| t1 | c1 | 2.500x | 2.619x |" in capsys.readouterr().out
 
 
@@ -93,7 +96,8 @@ def test_one_pair_has_no_standard_error(tmp_path, capsys):
     write_runs(tmp_path, {"t1": (20.0, 21.0), "c1": (50.0, 55.0)})
     result = recipe_bar.main(["--pair", "t1:c1", "--dir", str(tmp_path)])
     assert result["greedy"]["se"] is None
-    assert "one pair: no standard error" in capsys.readouterr().out
+    assert result["greedy"]["met_beyond_doubt"] is None and result["greedy"]["p"] is None
+    assert "one pair: no standard error, no verdict" in capsys.readouterr().out
 
 
 def test_a_pair_with_a_run_missing_is_refused(tmp_path):
@@ -108,3 +112,43 @@ def test_the_repositorys_pairs_are_all_there():
     beams = recipe_bar.beam_scores(recipe_bar.RESULTS)
     result = recipe_bar.main_paired([f"{t}:{c}" for t, c in recipe_bar.PAIRS], recipe_bar.RESULTS, beams)
     assert len(result["greedy"]["pairs"]) == len(recipe_bar.PAIRS)
+
+
+def t_sf_by_integration(t, dof, steps=20000):
+    """P(T ≥ t) from Student's density, Simpson's rule over [0, |t|] (an independent check)."""
+    norm = math.exp(math.lgamma((dof + 1) / 2) - math.lgamma(dof / 2)) / math.sqrt(dof * math.pi)
+    pdf = lambda x: norm * (1 + x * x / dof) ** (-(dof + 1) / 2)     # noqa: E731
+    h = abs(t) / steps
+    area = pdf(0) + pdf(abs(t)) + sum((4 if k % 2 else 2) * pdf(k * h) for k in range(1, steps))
+    upper = 0.5 - area * h / 3
+    return upper if t >= 0 else 1 - upper
+
+
+@pytest.mark.parametrize("dof", range(1, 13))
+def test_the_t_distributions_tail_against_its_density(dof):
+    for t in (-3.0, -0.4, 0.0, 0.7, 1.5, 2.92, 6.0):
+        assert recipe_bar.t_sf(t, dof) == pytest.approx(t_sf_by_integration(t, dof), abs=1e-9), t
+
+
+def test_the_t_distributions_tail_in_closed_form():
+    for t in (0.3, 1.0, 4.5):
+        assert recipe_bar.t_sf(t, 1) == pytest.approx(0.5 - math.atan(t) / math.pi)          # Cauchy
+        assert recipe_bar.t_sf(t, 2) == pytest.approx(0.5 - t / (2 * math.sqrt(2 + t * t)))
+    # the one-sided 95 % points of the tables: 6.314 (1), 2.920 (2), 2.353 (3), 1.812 (10)
+    for dof, point in ((1, 6.3138), (2, 2.9200), (3, 2.3534), (10, 1.8125)):
+        assert recipe_bar.t_sf(point, dof) == pytest.approx(0.05, abs=2e-5)
+    for bad in (0, 1.5, True):
+        with pytest.raises(ValueError, match="degrees of freedom"):
+            recipe_bar.t_sf(1.0, bad)
+
+
+def test_three_pairs_give_a_verdict(tmp_path):
+    """Three pairs whose margins are 1, 1.5 and 2: mean 1.5, sd 0.5, se 0.5/√3, t ≈ 5.2 (p ≈ 0.018)."""
+    write_runs(tmp_path, {"t1": (20.0, 20.0), "c1": (51.0, 51.0), "t2": (20.0, 20.0), "c2": (51.5, 51.5),
+                          "t3": (20.0, 20.0), "c3": (52.0, 52.0)})
+    result = recipe_bar.main(["--pair", "t1:c1", "--pair", "t2:c2", "--pair", "t3:c3", "--dir", str(tmp_path)])
+    better = result["better decoding"]
+    assert better["se"] == pytest.approx(0.5 / math.sqrt(3)) and better["dof"] == 2
+    t = 1.5 / (0.5 / math.sqrt(3))
+    assert better["p"] == pytest.approx(0.5 - t / (2 * math.sqrt(2 + t * t)))
+    assert better["met_beyond_doubt"] is True
