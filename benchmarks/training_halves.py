@@ -13,7 +13,7 @@ epoch (``Trainer._train_step``, as ``fit`` runs them), every round in the same o
   its own thread, OpenBLAS on one thread meanwhile (``train_on_batch``'s two threads);
 - ``processes``: ``set_num_threads(2)`` as ``fit`` runs it: the second half in a worker
   process (``train/processes.py``, started once before the rounds), OpenBLAS on one thread in
-  each (the same bits as ``halves``);
+  each (the same bits as ``halves``); left out where ``fit`` cannot fork (``variants_here``);
 - ``split_rows``: ``set_num_threads(2)`` with halves off (``halves.MIN_ROWS`` huge): the row
   split of each elementwise pass (``threads.split_rows``), the path two threads took before;
 - ``whole, OpenBLAS 1 thread``: one core's work.
@@ -41,6 +41,14 @@ from .common import Config, load_data, log, results_header, summarize
 
 OUT = Path(__file__).resolve().parent / "results"
 VARIANTS = ("whole", "halves", "processes", "split_rows", "whole, OpenBLAS 1 thread")
+
+
+def variants_here() -> tuple[str, ...]:
+    """``VARIANTS``, without ``processes`` where fit cannot start worker processes (not Linux,
+    or ``processes.ENABLED`` off: ``processes.available``)."""
+    from npseq2seq.train import processes
+
+    return VARIANTS if processes.available() else tuple(v for v in VARIANTS if v != "processes")
 
 
 def batches_of(model, data, count: int, batch_size: int, bucket: bool) -> list:
@@ -80,28 +88,30 @@ def measure(cell: str, data, cfg: Config, args) -> dict:
     """One cell's rounds: {variant: wall and CPU summaries}, loads, the weights' drift."""
     from npseq2seq.train import processes
 
-    models = {v: numpy_side.build_model(data, cfg, cell=cell) for v in VARIANTS}
+    names = variants_here()
+    models = {v: numpy_side.build_model(data, cfg, cell=cell) for v in names}
     batches = batches_of(models["whole"], data, args.batches, cfg.batch_size, args.bucket)
-    workers = processes.Workers(models["processes"], 2)
+    workers = processes.Workers(models["processes"], 2) if "processes" in names else None
     try:
-        workers_of = {v: workers if v == "processes" else None for v in VARIANTS}
-        for variant in VARIANTS:              # warm-up: first-touch memory, the worker thread
+        workers_of = {v: workers if v == "processes" else None for v in names}
+        for variant in names:                 # warm-up: first-touch memory, the worker thread
             run(models[variant], batches[:2], variant, workers_of[variant])
-        wall, cpu, loads = {v: [] for v in VARIANTS}, {v: [] for v in VARIANTS}, [os.getloadavg()[0]]
+        wall, cpu, loads = {v: [] for v in names}, {v: [] for v in names}, [os.getloadavg()[0]]
         for _ in range(args.rounds):
-            for variant in VARIANTS:
+            for variant in names:
                 w, c = time.perf_counter(), _cpu_seconds(workers_of[variant])
                 run(models[variant], batches, variant, workers_of[variant])
                 cpu[variant].append(_cpu_seconds(workers_of[variant]) - c)
                 wall[variant].append(time.perf_counter() - w)
             loads.append(os.getloadavg()[0])
     finally:
-        workers.close()
+        if workers is not None:
+            workers.close()
     whole = models["whole"].get_weights()
     drift = {v: max(float(np.abs(a - b).max() / max(np.abs(b).max(), 1e-30))
-                    for a, b in zip(models[v].get_weights(), whole)) for v in VARIANTS}
+                    for a, b in zip(models[v].get_weights(), whole)) for v in names}
     return {"cell": cell, "batches": len(batches), "rows": int(sum(len(b.dec) for b in batches)),
-            "wall": {v: summarize(wall[v]) for v in VARIANTS}, "cpu": {v: summarize(cpu[v]) for v in VARIANTS},
+            "wall": {v: summarize(wall[v]) for v in names}, "cpu": {v: summarize(cpu[v]) for v in names},
             "loads": loads, "weights_drift_vs_whole": drift}
 
 
@@ -119,7 +129,7 @@ def print_cell(row: dict) -> None:
     print(f"char {row['cell']}: {row['batches']} batches ({row['rows']} rows); 1-min load before and "
           "after each round: " + " ".join(f"{x:.2f}" for x in row["loads"]))
     base = row["wall"]["whole"]
-    for v in VARIANTS:
+    for v in row["wall"]:
         w, c = row["wall"][v], row["cpu"][v]
         print(f"  {v:26s} wall min {w['min']:.3f} s, median {w['median']:.3f} s "
               f"(= {w['min'] / base['min']:.2f}× / {w['median'] / base['median']:.2f}× whole); "

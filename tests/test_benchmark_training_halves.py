@@ -5,6 +5,7 @@ the JSON is written. Timings are never asserted."""
 import json
 
 from benchmarks.training_halves import VARIANTS, main
+from npseq2seq.train import processes
 
 
 def test_quick_mode_runs_every_variant_and_writes_its_json(fra_path, tmp_path, capsys):
@@ -18,3 +19,12 @@ def test_quick_mode_runs_every_variant_and_writes_its_json(fra_path, tmp_path, c
     assert drift["halves"] < 1e-4
     assert drift["processes"] == drift["halves"]           # fit's worker process: the threads' bits
     assert "halves" in capsys.readouterr().out
+
+
+def test_without_worker_processes_the_processes_variant_is_left_out(fra_path, tmp_path, monkeypatch):
+    """Where fit cannot fork (not Linux, or processes.ENABLED off) no Workers are built."""
+    monkeypatch.setattr(processes, "ENABLED", False)
+    monkeypatch.setattr(processes, "Workers", None)          # would fail if called
+    results = main(["--quick", "--rounds", "1", "--batches", "2", "--cells", "lstm", "--no-json"])
+    (row,) = results["cells"]
+    assert list(row["wall"]) == [v for v in VARIANTS if v != "processes"]
