@@ -111,7 +111,7 @@ def t_sf(t: float, dof: int) -> float:
     c2 = math.cos(theta) ** 2
     if dof % 2:
         term, series = math.cos(theta), 0.0
-        for k in range(1, (dof - 1) // 2 + 1):      # cos θ, ⅔ cos³θ, …: each term × (2k−2)/(2k−1) cos²θ
+        for k in range(1, (dof - 1) // 2 + 1):      # cos θ, ⅔ cos³θ, …: the next term × 2k/(2k+1) cos²θ
             series += term
             term *= c2 * (2 * k) / (2 * k + 1)
         inside = 2 / math.pi * (theta + math.sin(theta) * series) if dof > 1 else 2 * theta / math.pi
@@ -136,7 +136,8 @@ def paired(pairs, factor: float = FACTOR, alpha: float = 0.05) -> dict:
         margins = [com(c) - factor * tut(t) for t, c in pairs]
         se = statistics.stdev(margins) / math.sqrt(len(margins)) if len(margins) > 1 else None
         mean = statistics.mean(margins)
-        t_value = None if not se else mean / se
+        # (margins all equal: no spread, t infinite, or 0 if they are all 0)
+        t_value = None if se is None else mean / se if se else math.copysign(math.inf, mean) if mean else 0.0
         p = None if t_value is None else t_sf(t_value, len(margins) - 1)
         ratio = statistics.mean(com(c) for _, c in pairs) / statistics.mean(tut(t) for t, _ in pairs)
         result[which] = {"pairs": [{"tutorial": t[0], "command": c[0], "ratio": com(c) / tut(t),

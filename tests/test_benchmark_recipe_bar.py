@@ -152,3 +152,11 @@ def test_three_pairs_give_a_verdict(tmp_path):
     t = 1.5 / (0.5 / math.sqrt(3))
     assert better["p"] == pytest.approx(0.5 - t / (2 * math.sqrt(2 + t * t)))
     assert better["met_beyond_doubt"] is True
+
+
+def test_pairs_with_equal_margins_have_no_spread(tmp_path, capsys):
+    write_runs(tmp_path, {"t1": (20.0, 20.0), "c1": (51.0, 51.0), "t2": (20.0, 20.0), "c2": (51.0, 51.0)})
+    result = recipe_bar.main(["--pair", "t1:c1", "--pair", "t2:c2", "--dir", str(tmp_path)])
+    assert result["greedy"]["se"] == 0 and result["greedy"]["margin_in_se"] == math.inf
+    assert result["greedy"]["p"] == pytest.approx(0.0, abs=1e-12) and result["greedy"]["met_beyond_doubt"] is True
+    assert "met beyond doubt" in capsys.readouterr().out
