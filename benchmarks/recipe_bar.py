@@ -1,7 +1,7 @@
 """Issue 19's bar, computed from the result files: the command's held-out chrF against 2.5×
 the tutorial recipe's, both at 60 CPU minutes, over every run of each.
 
-    python -m benchmarks.recipe_bar [--tutorial NAME ...] [--command NAME ...] [--dir DIR]
+    python -m benchmarks.recipe_bar [--tutorial NAME ...] [--command NAME ...] [--every-run] [--dir DIR]
     python -m benchmarks.recipe_bar --pairs | --pair TUTORIAL:COMMAND [--pair ...]
 
 A run is a name: its greedy chrF on all the held-out sentences is ``NAME.json``'s ``final``
@@ -21,7 +21,9 @@ sqrt(2.5² s_t² / n_t + s_c² / n_c) from the runs' sample standard deviations 
 independent: other seeds, or the same seed on a machine whose load changed the epochs an
 hour held). The bar is met beyond doubt when the margin is at least two standard errors
 (the test set before the tutorial's seeds 1–3 were run; seeds 4 and 5 were added once, as
-decided before they ran, and the test read at seven runs).
+decided before they ran, and the test read at seven runs). ``--every-run`` reads the same
+test over every hour-long run since, the side-by-side pairs and the regression checks
+included (``EVERY_TUTORIAL``, ``EVERY_COMMAND``).
 
 ``--pair TUTORIAL:COMMAND`` (repeatable) reads runs in pairs instead: a tutorial run and a
 command run started together, side by side on one machine, so that a CPU second meant the
@@ -48,9 +50,15 @@ from .recipe_fra import RESULTS
 TUTORIAL = ["tutorial", "tutorial_rerun", "tutorial_seed1", "tutorial_seed2", "tutorial_seed3",
             "tutorial_seed4", "tutorial_seed5"]
 COMMAND = ["recipe_latent192", "recipe_latent192_rerun", "recipe_latent192_seed1"]
+# every hour-long run of each, the pre-set test's and those after it (``--every-run``)
+EVERY_TUTORIAL = TUTORIAL + ["pair_tutorial_seed6", "pair_tutorial_seed7"]
+EVERY_COMMAND = COMMAND + ["recipe_head_seed2", "recipe_head_seed3", "pair_command_seed4", "pair_command_seed5"]
+# a run whose model file had another name when it was rescored: {run: the model file's stem}
+MODEL_NAMES = {"recipe_head_seed2": "head_seed2", "recipe_head_seed3": "head_seed3"}
 # (tutorial, command) runs started together, side by side on one machine
 PAIRS = [("tutorial_rerun", "recipe_latent192_rerun"),          # 2026-12-06
-         ("pair_tutorial_seed6", "pair_command_seed4")]             # 2026-12-07
+         ("pair_tutorial_seed6", "pair_command_seed4"),             # 2026-12-07
+         ("pair_tutorial_seed7", "pair_command_seed5")]             # 2026-12-07, the third: the test's
 FACTOR = 2.5
 
 
@@ -75,11 +83,12 @@ def run_scores(names, directory: Path, beams: dict[str, float]):
         if not path.is_file():
             missing.append(name)
             continue
-        if name not in beams:
+        beam = beams.get(name, beams.get(MODEL_NAMES.get(name, name)))
+        if beam is None:
             raise SystemExit(f"{name}: no beam-5 line for {name}.npz in {directory}/rescore*.json "
                              "(python -m benchmarks.recipe_rescore MODEL.npz)")
         final = json.loads(path.read_text(encoding="utf-8"))["final"]
-        runs.append((name, float(final["chrf"]), beams[name]))
+        runs.append((name, float(final["chrf"]), beam))
     return runs, missing
 
 
@@ -189,12 +198,16 @@ def main(argv=None):
     p.add_argument("--pair", action="append", metavar="TUTORIAL:COMMAND",
                    help="read runs started side by side in pairs (repeatable; module docstring)")
     p.add_argument("--pairs", action="store_true", help="--pair for every pair of PAIRS")
+    p.add_argument("--every-run", action="store_true",
+                   help="the unpaired test over every hour-long run (EVERY_TUTORIAL, EVERY_COMMAND)")
     args = p.parse_args(argv)
     directory = Path(args.dir)
     beams = beam_scores(directory)
     if args.pair or args.pairs:
         return main_paired((args.pair or []) + ([f"{t}:{c}" for t, c in PAIRS] if args.pairs else []),
                            directory, beams)
+    if args.every_run:
+        args.tutorial, args.command = EVERY_TUTORIAL, EVERY_COMMAND
     tutorial, missing_t = run_scores(args.tutorial, directory, beams)
     command, missing_c = run_scores(args.command, directory, beams)
     if len(tutorial) < 2 or len(command) < 2:

@@ -70,6 +70,27 @@ def test_the_repository_holds_every_run_of_the_readmes_table():
                                              "tutorial_seed2", "tutorial_seed3", *recipe_bar.COMMAND}
 
 
+def test_the_repository_holds_every_hour_long_run():
+    """--every-run reads every run of EVERY_TUTORIAL and EVERY_COMMAND, none left out: the
+    regression checks' beam lines under their model files' names (MODEL_NAMES)."""
+    result = recipe_bar.main(["--every-run"])
+    assert result["greedy"]["runs"] == [len(recipe_bar.EVERY_COMMAND), len(recipe_bar.EVERY_TUTORIAL)]
+    assert set(recipe_bar.TUTORIAL) < set(recipe_bar.EVERY_TUTORIAL)
+    assert set(recipe_bar.COMMAND) < set(recipe_bar.EVERY_COMMAND)
+    assert {t for t, _ in recipe_bar.PAIRS} <= set(recipe_bar.EVERY_TUTORIAL)
+    assert {c for _, c in recipe_bar.PAIRS} <= set(recipe_bar.EVERY_COMMAND)
+
+
+def test_a_run_rescored_under_another_model_name(tmp_path, monkeypatch):
+    write_runs(tmp_path, {"t1": (20.0, 21.0), "t2": (22.0, 21.0), "c1": (50.0, 55.0), "old_c2": (52.0, 53.0)})
+    (tmp_path / "old_c2.json").rename(tmp_path / "c2.json")
+    with pytest.raises(SystemExit, match="no beam-5 line for c2.npz"):
+        recipe_bar.main(["--tutorial", "t1", "t2", "--command", "c1", "c2", "--dir", str(tmp_path)])
+    monkeypatch.setitem(recipe_bar.MODEL_NAMES, "c2", "old_c2")
+    result = recipe_bar.main(["--tutorial", "t1", "t2", "--command", "c1", "c2", "--dir", str(tmp_path)])
+    assert result["better decoding"]["command"] == pytest.approx(54)
+
+
 def test_pairs_are_read_pair_by_pair(tmp_path, capsys):
     """Each pair's margin is its command − 2.5 × its tutorial; the standard error is over the
     pairs' margins (sd / √n), not the unpaired formula."""
