@@ -12,6 +12,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..checks import check_integer
+from . import halves
 from .batches import Batch, PaddedBatches
 from .callbacks import CallbackList
 
@@ -47,10 +48,17 @@ class Evaluation:
         return {"loss": loss, **{m.name: m.result() for m in self.compiled_metrics}}
 
     # --- many batches -----------------------------------------------------------------------
-    def _evaluate_batches(self, batches, callbacks=None) -> dict[str, float]:
+    def _evaluate_batches(self, batches, callbacks=None, workers=None) -> dict[str, float]:
         """The loss over all of ``batches``' data, each batch's mean weighted by its size
         (samples, or real target steps when packed), as Keras's ``Mean`` metric; and the
-        compiled metrics over the same data. Keras's test hooks run on ``callbacks``."""
+        compiled metrics over the same data. Keras's test hooks run on ``callbacks``.
+
+        With ``set_num_threads(2)`` a batch goes forward in blocks, as training's do
+        (``halves.py``; in ``fit``'s worker processes, ``workers``, when given): its loss the
+        blocks' sum and its metrics the blocks' merged, within rounding of the whole batch's.
+        Measured: run whole, its elementwise passes split over two threads, a validation pass
+        of the char GRU took 1.17 s against one thread's 0.94 (README, "The halves in two
+        processes")."""
         callbacks = callbacks or CallbackList([], self, add_history=False)
         for metric in self.compiled_metrics:
             metric.reset()
@@ -58,7 +66,12 @@ class Evaluation:
         total, count = 0.0, 0
         for step, sel in enumerate(batches.plan()):
             callbacks.on_test_batch_begin(step)
-            loss, _, n = self._forward_batch(batches.batch(sel), with_grads=False)
+            batch = batches.batch(sel)
+            if halves.splits(self, batch):
+                loss, _, n = halves.loss_and_grads(self, batch, False, self.compiled_metrics, False,
+                                                   workers, with_grads=False)
+            else:
+                loss, _, n = self._forward_batch(batch, with_grads=False)
             total, count = total + loss * n, count + n
             callbacks.on_test_batch_end(step, self._logs(total / count))
         logs = self._logs(total / count)

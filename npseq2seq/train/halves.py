@@ -54,6 +54,7 @@ class Job(NamedTuple):
     embedding_rows: bool
     metrics: tuple               # the compiled metrics (each block counts in fresh ones)
     training: bool
+    with_grads: bool = True      # False: the loss and metrics only (validation, ``evaluate``)
 
 
 def block(model, rows_batch, start: int, job: Job):
@@ -62,18 +63,20 @@ def block(model, rows_batch, start: int, job: Job):
     by the step's seed and ``start``, so a block draws the same masks in any thread or process."""
     counted = [type(m)(m.name) for m in job.metrics]          # this block's accumulators
     rng = None if job.seed is None else np.random.default_rng([job.seed, start])
-    part = model._loss_and_grads(rows_batch, True, job.embedding_rows, metrics=counted,
+    part = model._loss_and_grads(rows_batch, job.with_grads, job.embedding_rows, metrics=counted,
                                  training=job.training, rng=rng, count=job.count)
     return part, counted
 
 
-def loss_and_grads(model, batch, embedding_rows: bool, metrics, training: bool, workers=None):
+def loss_and_grads(model, batch, embedding_rows: bool, metrics, training: bool, workers=None,
+                   with_grads: bool = True):
     """(loss, grads in params order, weight) of ``batch``, as ``model._loss_and_grads``
     gives them for the whole batch, computed in one block of rows a thread, or, with
     ``workers`` (``processes.Workers``, which ``fit`` starts), a block in this process and
-    the others in the worker processes."""
+    the others in the worker processes. ``with_grads=False``: the loss and the metrics only
+    (grads None), as a validation batch needs them."""
     job = Job(model._loss_count(batch), _dropout_seed(model, training), embedding_rows,
-              tuple(metrics), training)
+              tuple(metrics), training, with_grads)
     if workers is not None:
         blocks = workers.run(model, batch, job)
     else:
@@ -82,7 +85,7 @@ def loss_and_grads(model, batch, embedding_rows: bool, metrics, training: bool, 
     loss, grads, weight = 0.0, None, 0
     for (part_loss, part_grads, part_weight), counted in blocks:    # in the rows' order
         loss, weight = loss + part_loss, weight + part_weight
-        grads = part_grads if grads is None else [_add(g, h) for g, h in zip(grads, part_grads)]
+        grads = part_grads if grads is None else [_add(g, h) for g, h in zip(grads, part_grads)]   # (None: none)
         for metric, part in zip(metrics, counted):
             metric.merge(part)
     return loss, grads, weight

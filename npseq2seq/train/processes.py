@@ -143,12 +143,13 @@ class Workers:
             if answer[0] == "error":
                 raise RuntimeError(f"in training worker process {self.processes[k].name}:\n{answer[1]}")
             _, loss, weight, rows, counted = answer
-            grads = [rows.get(i, g) for i, g in enumerate(self.grads[k])]
+            grads = None if rows is None else [rows.get(i, g) for i, g in enumerate(self.grads[k])]
             results.append(((loss, grads, weight), counted))
         return results
 
     def _receive(self, k: int):
-        """Worker k's answer: ("ok", loss, weight, row gradients, metrics) or ("error", text)."""
+        """Worker k's answer: ("ok", loss, weight, row gradients (None: a block without
+        gradients), metrics) or ("error", text)."""
         try:
             return self.pipes[k].recv()
         except EOFError:
@@ -199,8 +200,8 @@ def _serve_blocks(model, pipe, weights, grads) -> None:
             for p, w in zip(params, weights):
                 np.copyto(p, w)
             (loss, part, weight), counted = halves.block(model, rows_batch, start, job)
-            rows = {}
-            for i, (g, out) in enumerate(zip(part, grads)):
+            rows = None if part is None else {}          # None: a block without gradients
+            for i, (g, out) in enumerate(zip(part or (), grads)):
                 if isinstance(g, RowGradient):
                     rows[i] = g
                 elif g.shape != out.shape or g.dtype != out.dtype:

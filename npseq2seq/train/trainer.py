@@ -178,7 +178,7 @@ class Trainer(Evaluation):
                 break
         logs = self._logs(total / count)
         if validation is not None:
-            logs.update({f"val_{k}": v for k, v in self._evaluate_batches(validation, callbacks).items()})
+            logs.update({f"val_{k}": v for k, v in self._evaluate_batches(validation, callbacks, workers).items()})
         return logs, step + 1, time.perf_counter() - start_time
 
 

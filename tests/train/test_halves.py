@@ -323,3 +323,44 @@ def test_only_a_model_that_declares_it_trains_in_halves(monkeypatch):
         assert not repeat.trains_in_halves and not halves.splits(repeat, batch)
     finally:
         threads.set_num_threads(1)
+
+
+@pytest.mark.parametrize("kind, layout", [("lstm", "padded"), ("word_mask_zero", "packed"), ("bahdanau", "padded")])
+def test_evaluate_in_halves_gives_the_whole_batchs_loss_and_accuracy(forced, kind, layout):
+    """``evaluate`` (and so fit's validation loss) with two threads runs each batch forward
+    in blocks: the loss and the accuracy within rounding of one thread's, and the worker
+    thread ran a block of every batch."""
+    model = random_model(kind)
+    enc, dec, y = random_data(model, 20, seed=3)
+    threads.set_num_threads(1)
+    one = model.evaluate([enc, dec], y, batch_size=10, return_dict=True)
+    assert not forced
+    threads.set_num_threads(2)
+    try:
+        two = model.evaluate([enc, dec], y, batch_size=10, return_dict=True)
+    finally:
+        threads.set_num_threads(1)
+    assert forced == [5, 5], "each batch of 10 must have gone forward in two blocks of 5"
+    assert two["loss"] == pytest.approx(one["loss"], rel=TOL)
+    assert two["accuracy"] == pytest.approx(one["accuracy"], rel=1e-12)
+
+
+def test_validation_in_halves_is_close_to_one_thread(forced):
+    """fit's val_loss with two threads: its batches in blocks, within rounding of one thread's."""
+    def run(num_threads):
+        threads.set_num_threads(num_threads)
+        try:
+            model = random_model("gru")
+            enc, dec, y = random_data(model, 16, seed=4)
+            val = random_data(model, 12, seed=5)
+            return model.fit([enc, dec], y, batch_size=8, epochs=2, verbose=0,
+                             validation_data=([val[0], val[1]], val[2])).history
+        finally:
+            threads.set_num_threads(1)
+    one = run(1)
+    forced.clear()
+    two = run(2)
+    # training batches of 8 (blocks of 4); validation batches of 8 and 4 (blocks of 4 and 2)
+    assert forced == [4, 4, 4, 2] * 2, "every training and validation batch in two blocks"
+    np.testing.assert_allclose(two["val_loss"], one["val_loss"], rtol=1e-10)
+    assert two["val_accuracy"] == pytest.approx(one["val_accuracy"], rel=1e-12)

@@ -73,6 +73,38 @@ def test_processes_give_the_threads_bits(small_blocks, monkeypatch, kind, bucket
     assert here == [os.getpid()] * steps, "this process must compute exactly one block a step"
 
 
+def test_validation_in_processes_gives_the_threads_bits(small_blocks, monkeypatch):
+    """fit's validation batches go forward in blocks too, the workers computing theirs: the
+    same val_loss and val_accuracy bits as in threads; this process computed one block of
+    every training step and of every validation batch."""
+    def run(in_processes):
+        processes.ENABLED = in_processes
+        threads.set_num_threads(2)
+        try:
+            model = random_model("luong")
+            enc, dec, y = random_data(model, 16)
+            val = random_data(model, 12, seed=7)
+            history = model.fit([enc, dec], y, batch_size=8, epochs=2, verbose=0,
+                                validation_data=([val[0], val[1]], val[2]))
+        finally:
+            processes.ENABLED = True
+            threads.set_num_threads(1)
+        return history.history, model.get_weights()
+    in_threads = run(False)
+    here, real = [], halves.block
+
+    def counting(*args):
+        here.append((os.getpid(), args[3].with_grads))
+        return real(*args)
+    monkeypatch.setattr(halves, "block", counting)
+    in_processes = run(True)
+    assert_same_bits(in_processes, in_threads)
+    assert "val_loss" in in_processes[0] and "val_accuracy" in in_processes[0]
+    # 2 epochs: 2 training steps and 2 validation batches (of 8 and 4 rows) each
+    assert here == [(os.getpid(), True)] * 2 + [(os.getpid(), False)] * 2 + \
+        [(os.getpid(), True)] * 2 + [(os.getpid(), False)] * 2
+
+
 def test_three_threads_two_workers(small_blocks):
     assert_same_bits(fit("luong", 3, True, bucket=True), fit("luong", 3, False, bucket=True))
 
