@@ -16,7 +16,7 @@ bit for bit against ``threads=1`` on several model kinds and odd batch sizes).
 
 ``set_num_threads(k)`` sets the number of threads (1: no worker thread, every call whole).
 The default is 1, overridden by the environment variable ``NPSEQ2SEQ_THREADS``. Measured
-(README, training-speed section): on a machine whose two cores other processes kept busy,
+(docs/speed.md, "Both cores for the elementwise work"): on a machine whose two cores other processes kept busy,
 two threads took 26–29 % off a char LSTM/GRU epoch; on the same machine nearly idle, two
 threads made the epoch 7–10 % *slower* (LSTM 11.74 s against 10.93 s, GRU 11.71 s against
 10.60 s: OpenBLAS's own threads already use the second core for the GEMMs, and each
@@ -32,7 +32,7 @@ greedy decoding (``decode/greedy.py``; each row's ids are the whole batch's) and
 ``train_on_batch`` (``train/halves.py``: each half's forward and backward pass, the gradients
 added, equal to the whole batch's within rounding, ``tests/train/test_halves.py``). ``fit``
 cuts its batches the same way but runs the blocks after the first in worker processes
-(``train/processes.py``), where no GIL is shared. Measured (README, "Both
+(``train/processes.py``), where no GIL is shared. Measured (docs/speed.md, "Both
 cores through batch halves"): decoding on a busy machine 0.60× one core's wall clock at the
 same CPU time; nearly idle 0.86× (char LSTM) and 0.95× (word + Luong) the whole batch's with
 OpenBLAS's own two threads; training nearly idle 1.10–1.16× (LSTM) and 1.02–1.24× (GRU) the

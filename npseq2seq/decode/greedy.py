@@ -63,7 +63,7 @@ def greedy_decode(model, encoder_input, start_id: int, stop_id: int, max_steps: 
     rows, so the halves' ids are the whole batch's unless a half is down to 1 row (a GEMV)
     while the whole is not, and that ulp meets a near-tie; in float64 OpenBLAS's kernels
     depend on the batch size more (``benchmarks/gemm_rows.py``): the same caveat, wider,
-    as between batched and one-sentence decoding (README, "Both cores through batch halves").
+    as between batched and one-sentence decoding (docs/speed.md, "Both cores through batch halves").
 
     A model whose ``decode_step`` takes ``logits=True`` (``Seq2Seq``) skips the softmax:
     the ids are read from the logits by ``argmax_as_probabilities``, the same ids as the

@@ -57,7 +57,7 @@ class Evaluation:
         (``halves.py``; in ``fit``'s worker processes, ``workers``, when given): its loss the
         blocks' sum and its metrics the blocks' merged, within rounding of the whole batch's.
         Measured: run whole, its elementwise passes split over two threads, a validation pass
-        of the char GRU took 1.17 s against one thread's 0.94 (README, "The halves in two
+        of the char GRU took 1.17 s against one thread's 0.94 (docs/speed.md, "The halves in two
         processes")."""
         callbacks = callbacks or CallbackList([], self, add_history=False)
         for metric in self.compiled_metrics:

@@ -24,7 +24,7 @@ batch's rows, which one GEMM sums in its own order and the halves sum as two par
 added. The difference is rounding (``tests/train/test_halves.py`` bounds it for every model
 kind, in float64 at 1e-12 of the gradient's scale); one training run is still
 reproducible, the same seed giving the same bits, as long as the number of threads stays
-the same. Measured: README, "Both cores through batch halves: training".
+the same. Measured: docs/speed.md, "Both cores through batch halves: training".
 """
 from __future__ import annotations
 
@@ -85,7 +85,7 @@ def loss_and_grads(model, batch, embedding_rows: bool, metrics, training: bool, 
     loss, grads, weight = 0.0, None, 0
     for (part_loss, part_grads, part_weight), counted in blocks:    # in the rows' order
         loss, weight = loss + part_loss, weight + part_weight
-        grads = part_grads if grads is None else [_add(g, h) for g, h in zip(grads, part_grads)]   # (None: none)
+        grads = part_grads if grads is None else [_add(g, h) for g, h in zip(grads, part_grads)]   # (None throughout: no gradients)
         for metric, part in zip(metrics, counted):
             metric.merge(part)
     return loss, grads, weight

@@ -1,12 +1,13 @@
 """Both cores for a training step without Python's GIL: ``fit``'s batches cut in blocks as
 ``halves.py`` cuts them, the first block computed in this process and each other one in a
 worker process of its own.
+Its validation batches go the same way, forward only (``halves.Job.with_grads``).
 
 Why processes. ``halves.py`` runs the blocks in threads of one process, and measured
-1.02–1.24× the whole batch's time on two cores (README, "Both cores through batch
+1.02–1.24× the whole batch's time on two cores (docs/speed.md, "Both cores through batch
 halves"): a step is hundreds of NumPy calls on small arrays, and between two calls each
 thread must hold the GIL, so the threads wait for each other. A process has a GIL of its own.
-Measured (README, "The halves in two processes"): 0.90× (char LSTM) and 0.89× (GRU) the whole
+Measured (docs/speed.md, "The halves in two processes"): 0.90× (char LSTM) and 0.89× (GRU) the whole
 batch's wall clock with OpenBLAS's two threads, where the threads' halves took 0.99× and 1.06×
 in the same run; not 0.5×, because half a batch costs about 0.6 of a whole one on one core.
 
