@@ -82,10 +82,10 @@ def loss_and_grads(model, batch, embedding_rows: bool, metrics, training: bool, 
     else:
         blocks = threads.split_batch(lambda rows: block(model, batch.rows(rows.start, rows.stop), rows.start, job),
                                      range(len(batch.dec)), min_rows=MIN_ROWS)
-    loss, grads, weight = 0.0, None, 0
+    loss, grads, weight = 0.0, None, 0     # (grads stay None when the blocks have none)
     for (part_loss, part_grads, part_weight), counted in blocks:    # in the rows' order
         loss, weight = loss + part_loss, weight + part_weight
-        grads = part_grads if grads is None else [_add(g, h) for g, h in zip(grads, part_grads)]   # (None throughout: no gradients)
+        grads = part_grads if grads is None else [_add(g, h) for g, h in zip(grads, part_grads)]
         for metric, part in zip(metrics, counted):
             metric.merge(part)
     return loss, grads, weight
