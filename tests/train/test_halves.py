@@ -20,7 +20,8 @@ batches by a small ``halves.MIN_ROWS``); ``_loss_count`` is the divisor each los
 uses; ``Batch.rows`` of a packed batch is the packing of those samples; ``fit`` with two
 threads is reproducible bit for bit and close to one thread's; dropout draws one number of
 the model's ``rng`` per step and gives each half masks of its own; a batch below
-``2 * MIN_ROWS`` and ``set_num_threads(1)`` train exactly as before (bit for bit)."""
+``2 * MIN_ROWS`` and ``set_num_threads(1)`` train exactly as before (bit for bit); ``evaluate``
+and ``fit``'s validation batches go forward in blocks too, within rounding of one thread."""
 import copy
 import threading
 

@@ -1,8 +1,8 @@
 """``fit`` with two threads runs its batches' blocks in worker processes
 (``train/processes.py``): the same bits as the same blocks in threads (``halves.py``, whose
 tests bound them against the whole batch), on every model kind tried, padded and packed,
-with dropout, float32 and float64, two and three blocks; the workers really compute their
-blocks; weights changed between batches (a callback's) reach them; a worker's error or death
+with dropout, float32 and float64, two and three blocks, validation batches included; the
+workers really compute their blocks; weights changed between batches (a callback's) reach them; a worker's error or death
 ends ``fit`` with an error naming it; and no worker outlives ``fit``, however it ends.
 
 Skipped off Linux (``processes.available()``): there ``fit`` runs the blocks in threads,
