@@ -28,10 +28,20 @@ class Evaluation:
         return Batch(enc, dec, self._prepare_y(y, dec))
 
     def _forward_batch(self, batch: Batch, with_grads: bool, embedding_rows: bool = False,
-                       training: bool = False):
+                       training: bool = False, workers=None):
         """The model's ``_loss_and_grads``, updating the compiled metrics from the same
         forward pass; without metrics called as before they existed (a model, or a test's
-        stand-in, that does not take ``metrics`` keeps working). training: Keras's."""
+        stand-in, that does not take ``metrics`` keeps working). training: Keras's.
+
+        With ``set_num_threads(2)`` (``halves.splits``) the batch goes through in blocks, a
+        training step's and a validation batch's alike (``halves.py``; in ``fit``'s worker
+        processes, ``workers``, when given): the loss the blocks' sum, within rounding of the
+        whole batch's. Measured: a validation pass run whole with its elementwise passes split
+        over two threads took the char GRU 1.17 s against one thread's 0.94 (docs/speed.md,
+        "The halves in two processes")."""
+        if halves.splits(self, batch):
+            return halves.loss_and_grads(self, batch, embedding_rows, self.compiled_metrics, training,
+                                         workers, with_grads)
         if self.compiled_metrics:
             return self._loss_and_grads(batch, with_grads, embedding_rows, metrics=self.compiled_metrics,
                                         training=training)
@@ -51,14 +61,8 @@ class Evaluation:
     def _evaluate_batches(self, batches, callbacks=None, workers=None) -> dict[str, float]:
         """The loss over all of ``batches``' data, each batch's mean weighted by its size
         (samples, or real target steps when packed), as Keras's ``Mean`` metric; and the
-        compiled metrics over the same data. Keras's test hooks run on ``callbacks``.
-
-        With ``set_num_threads(2)`` a batch goes forward in blocks, as training's do
-        (``halves.py``; in ``fit``'s worker processes, ``workers``, when given): its loss the
-        blocks' sum and its metrics the blocks' merged, within rounding of the whole batch's.
-        Measured: run whole, its elementwise passes split over two threads, a validation pass
-        of the char GRU took 1.17 s against one thread's 0.94 (docs/speed.md, "The halves in two
-        processes")."""
+        compiled metrics over the same data. Keras's test hooks run on ``callbacks``;
+        ``workers``: ``fit``'s worker processes, or None (``_forward_batch``)."""
         callbacks = callbacks or CallbackList([], self, add_history=False)
         for metric in self.compiled_metrics:
             metric.reset()
@@ -66,12 +70,7 @@ class Evaluation:
         total, count = 0.0, 0
         for step, sel in enumerate(batches.plan()):
             callbacks.on_test_batch_begin(step)
-            batch = batches.batch(sel)
-            if halves.splits(self, batch):
-                loss, _, n = halves.loss_and_grads(self, batch, False, self.compiled_metrics, False,
-                                                   workers, with_grads=False)
-            else:
-                loss, _, n = self._forward_batch(batch, with_grads=False)
+            loss, _, n = self._forward_batch(batches.batch(sel), with_grads=False, workers=workers)
             total, count = total + loss * n, count + n
             callbacks.on_test_batch_end(step, self._logs(total / count))
         logs = self._logs(total / count)

@@ -1,7 +1,7 @@
 """Both cores for a training step without Python's GIL: ``fit``'s batches cut in blocks as
 ``halves.py`` cuts them, the first block computed in this process and each other one in a
-worker process of its own.
-Its validation batches go the same way, forward only (``halves.Job.with_grads``).
+worker process of its own; its validation batches the same way, forward only
+(``halves.Job.with_grads``).
 
 Why processes. ``halves.py`` runs the blocks in threads of one process, and measured
 1.02–1.24× the whole batch's time on two cores (docs/speed.md, "Both cores through batch
@@ -9,7 +9,7 @@ halves"): a step is hundreds of NumPy calls on small arrays, and between two cal
 thread must hold the GIL, so the threads wait for each other. A process has a GIL of its own.
 Measured (docs/speed.md, "The halves in two processes"): 0.90× (char LSTM) and 0.89× (GRU) the whole
 batch's wall clock with OpenBLAS's two threads, where the threads' halves took 0.99× and 1.06×
-in the same run; not 0.5×, because half a batch costs about 0.6 of a whole one on one core.
+in the same run; not 0.5×, because half a batch costs 0.54–0.6 of a whole one on one core.
 
 How, with nothing but the standard library (``multiprocessing``'s "fork" start method, on
 Linux: macOS has fork too, but its system libraries are not safe to use in a forked child,

@@ -30,8 +30,8 @@ from .. import optimizers as optimizers_mod
 from ..checks import check_integer
 from ..memory import retain_freed_memory
 from ..ops import RowGradient
-from . import halves, processes
 from . import metrics as metrics_mod
+from . import processes
 from .batches import Batch, BucketedBatches, PaddedBatches
 from .callbacks import CallbackList, History
 from .evaluation import Evaluation
@@ -66,12 +66,10 @@ class Trainer(Evaluation):
     def _train_step(self, batch: Batch, workers=None) -> tuple[float, int]:
         """One optimiser step → (pre-update loss, the batch's weight in the epoch's mean);
         ``workers``: fit's worker processes (``processes.py``), or None."""
-        # the Embeddings' gradients as rows: Keras's optimizers square them row by row
-        if halves.splits(self, batch):   # two threads: each half of the batch on a core
-            loss, grads, weight = halves.loss_and_grads(self, batch, True, self.compiled_metrics, True,
-                                                        workers)
-        else:
-            loss, grads, weight = self._forward_batch(batch, True, embedding_rows=True, training=True)
+        # the Embeddings' gradients as rows: Keras's optimizers square them row by row; with
+        # two threads each half of the batch on a core (``_forward_batch``)
+        loss, grads, weight = self._forward_batch(batch, True, embedding_rows=True, training=True,
+                                                  workers=workers)
         if not math.isfinite(loss):
             raise NonFiniteLoss(loss, weight)
         self._apply_gradients(grads)
