@@ -293,3 +293,36 @@ def test_beam_settings_score_a_saved_model(fra_path, tiny_recipe, tmp_path):
     assert row["chosen_on_these_sentences"]["chrf"] == max(g["chrf"] for g in grid.values())
     assert row["cross_validated"]["chrf"] <= row["chosen_on_these_sentences"]["chrf"] + 1e-9
     assert json.loads(out.read_text(encoding="utf-8")) == [row]
+
+
+def test_mbr_chooses_the_candidate_the_others_agree_with():
+    """benchmarks.recipe_mbr.mbr_choice: the consensus of the candidates, not the first; a
+    weight can overrule the count; one candidate is itself."""
+    from benchmarks.recipe_mbr import mbr_choice, probabilities
+
+    assert mbr_choice(["Xyz abc.", "Il neige.", "Il pleut.", "Il pleut."]) == "Il pleut."
+    assert mbr_choice(["Bonjour.", "Au revoir.", "Au revoir !"], [0.98, 0.01, 0.01]) == "Bonjour."
+    assert mbr_choice(["Seul."]) == "Seul."
+
+    class T:                       # a Translation's log-probability is all probabilities reads
+        def __init__(self, log_prob):
+            self.log_prob = log_prob
+
+    assert probabilities([T(-1000.0), T(-1000.0 - np.log(3))]) == pytest.approx([0.75, 0.25])
+
+
+def test_recipe_mbr_scores_every_decoding_of_a_saved_model(fra_path, tiny_recipe):
+    """benchmarks.recipe_mbr end to end: every other held-out input, each decoding's chrF; its
+    greedy score on them is recipe_rescore's greedy translations scored on the same inputs."""
+    from benchmarks import recipe_mbr
+    from benchmarks.recipe_rescore import held_out
+    from npseq2seq import io, metrics
+
+    _, model = tiny_recipe
+    row, = recipe_mbr.main([str(model), "--data", str(fra_path), "--num-samples", "300", "--held-out", "20",
+                            "--beam", "3", "--samples", "4"])
+    assert row["n"] == 10 and set(row["chrf"]) == {
+        "greedy", "beam5", "beam3", "mbr_beam3", "mbr_beam3_weighted", "mbr_samples4", "mbr_samples4_and_beam3"}
+    inputs, references, _ = held_out(str(fra_path), 300, 20)
+    greedy = io.load_model(str(model)).translate(inputs[1::2], errors="ignore", truncate=True)
+    assert row["chrf"]["greedy"] == pytest.approx(metrics.chrf(greedy, references[1::2]))
