@@ -40,10 +40,10 @@ def mbr_choice(candidates: list[str], weights=None) -> str:
 
 
 def probabilities(translations) -> np.ndarray:
-    """The n best's probabilities, renormalised over them (from their log-probabilities)."""
-    log_p = np.array([t.log_prob for t in translations])
-    p = np.exp(log_p - log_p.max())
-    return p / p.sum()
+    """The n best's probabilities, renormalised over them: the softmax of their log-probabilities."""
+    from npseq2seq.ops import softmax
+
+    return softmax(np.array([t.log_prob for t in translations]))
 
 
 def main(argv=None) -> list[dict]:
